@@ -1,0 +1,1 @@
+// Placeholder for components that have no sources yet.

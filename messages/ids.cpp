@@ -1,0 +1,59 @@
+#include "messages/ids.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+namespace actorswarm {
+
+namespace {
+
+constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+} // namespace
+
+std::string new_id(std::mt19937_64& gen) {
+  std::uniform_int_distribution<int> dist(0, 35);
+  std::string out(id_length, '0');
+  for (auto& c : out)
+    c = digits[dist(gen)];
+  return out;
+}
+
+std::string new_id() {
+  static std::mutex mtx;
+  static std::mt19937_64 gen{std::random_device{}()};
+  std::lock_guard<std::mutex> guard{mtx};
+  return new_id(gen);
+}
+
+bool is_id(const std::string& x) {
+  return x.size() == id_length
+         && std::all_of(x.begin(), x.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+            });
+}
+
+std::string base36_encode(const std::string& bytes, size_t width) {
+  // Repeated division of a big-endian number by 36.
+  std::vector<uint8_t> num(bytes.begin(), bytes.end());
+  std::string out;
+  auto is_zero = [&] {
+    return std::all_of(num.begin(), num.end(), [](uint8_t b) { return b == 0; });
+  };
+  while (!is_zero()) {
+    uint32_t rem = 0;
+    for (auto& b : num) {
+      uint32_t cur = (rem << 8) | b;
+      b = static_cast<uint8_t>(cur / 36);
+      rem = cur % 36;
+    }
+    out.push_back(digits[rem]);
+  }
+  while (out.size() < width)
+    out.push_back('0');
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+} // namespace actorswarm
