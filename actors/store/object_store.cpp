@@ -1,0 +1,291 @@
+#include "actors/store/object_store.hpp"
+
+#include "messages/assert.hpp"
+
+namespace actorswarm::store {
+
+namespace {
+
+// Which object an action targets, as the four typed pointers of a change.
+template <class T>
+void stamp(T& obj, uint64_t index, int64_t now_ns, bool create) {
+  auto* meta = obj.mutable_meta();
+  meta->set_version(index);
+  if (create)
+    meta->set_created_at_ns(now_ns);
+  meta->set_updated_at_ns(now_ns);
+}
+
+failure stale(const char* kind, const std::string& id, uint64_t want,
+              uint64_t have) {
+  return fail(errc::stale_version,
+              std::string{"update out of sequence: "} + kind + " " + id
+                + " was read at version " + std::to_string(want)
+                + " but is now at version " + std::to_string(have));
+}
+
+// Generic validation for one table. `before` is the stored object or null.
+template <class T>
+result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
+                                const object_ptr<T>& before,
+                                const char* what, uint64_t index,
+                                int64_t now_ns) {
+  if (obj.id().empty())
+    return fail(errc::invalid_spec, std::string{what} + " without id");
+  switch (kind) {
+    case pb::StoreAction::CREATE: {
+      if (before)
+        return fail(errc::name_conflict,
+                    std::string{what} + " " + obj.id() + " already exists");
+      auto x = std::make_shared<T>(obj);
+      stamp(*x, index, now_ns, true);
+      return object_ptr<T>{std::move(x)};
+    }
+    case pb::StoreAction::UPDATE: {
+      if (!before)
+        return fail(errc::not_found,
+                    std::string{"No such "} + what + ": " + obj.id());
+      if (before->meta().version() != obj.meta().version())
+        return stale(what, obj.id(), obj.meta().version(),
+                     before->meta().version());
+      auto x = std::make_shared<T>(obj);
+      x->mutable_meta()->set_created_at_ns(before->meta().created_at_ns());
+      stamp(*x, index, now_ns, false);
+      return object_ptr<T>{std::move(x)};
+    }
+    case pb::StoreAction::REMOVE: {
+      if (!before)
+        return fail(errc::not_found,
+                    std::string{"No such "} + what + ": " + obj.id());
+      if (obj.meta().version() != 0
+          && before->meta().version() != obj.meta().version())
+        return stale(what, obj.id(), obj.meta().version(),
+                     before->meta().version());
+      return object_ptr<T>{};
+    }
+    default:
+      return fail(errc::bad_request, "unknown store action");
+  }
+}
+
+// The change that undoes `c`.
+change inverse(const change& c) {
+  change out = c;
+  std::swap(out.node_before, out.node_after);
+  std::swap(out.service_before, out.service_after);
+  std::swap(out.task_before, out.task_after);
+  std::swap(out.cluster_before, out.cluster_after);
+  return out;
+}
+
+template <class T>
+object_ptr<T> find(const object_store::table<T>& xs, const std::string& id) {
+  auto i = xs.find(id);
+  return i == xs.end() ? nullptr : i->second;
+}
+
+} // namespace
+
+result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
+                                   uint64_t index) const {
+  change out;
+  out.kind = x.kind();
+  switch (x.target_case()) {
+    case pb::StoreAction::kNode: {
+      out.node_before = find(nodes_, x.node().id());
+      auto r = check_one(x.kind(), x.node(), out.node_before, "node", index,
+                         now_ns);
+      if (!r)
+        return r.error();
+      out.node_after = *r;
+      return out;
+    }
+    case pb::StoreAction::kService: {
+      auto& svc = x.service();
+      out.service_before = find(services_, svc.id());
+      if (x.kind() != pb::StoreAction::REMOVE) {
+        if (svc.spec().name().empty())
+          return fail(errc::invalid_spec, "service without name");
+        auto i = service_names_.find(svc.spec().name());
+        if (i != service_names_.end() && i->second != svc.id())
+          return fail(errc::name_conflict,
+                      "name conflicts with an existing object: service "
+                        + svc.spec().name() + " already exists");
+      }
+      auto r = check_one(x.kind(), svc, out.service_before, "service", index,
+                         now_ns);
+      if (!r)
+        return r.error();
+      out.service_after = *r;
+      return out;
+    }
+    case pb::StoreAction::kTask: {
+      auto& t = x.task();
+      out.task_before = find(tasks_, t.id());
+      // SwarmKit: tasks never move backwards.
+      if (x.kind() == pb::StoreAction::UPDATE && out.task_before
+          && t.status().state() < out.task_before->status().state())
+        return fail(errc::invalid_spec,
+                    "task " + t.id() + " cannot move back from state "
+                      + pb::TaskState_Name(out.task_before->status().state())
+                      + " to " + pb::TaskState_Name(t.status().state()));
+      if (x.kind() == pb::StoreAction::UPDATE && out.task_before
+          && t.desired_state() < out.task_before->desired_state())
+        return fail(errc::invalid_spec,
+                    "task " + t.id() + ": desired state cannot move back");
+      auto r = check_one(x.kind(), t, out.task_before, "task", index, now_ns);
+      if (!r)
+        return r.error();
+      out.task_after = *r;
+      return out;
+    }
+    case pb::StoreAction::kCluster: {
+      out.cluster_before = find(clusters_, x.cluster().id());
+      auto r = check_one(x.kind(), x.cluster(), out.cluster_before, "cluster",
+                         index, now_ns);
+      if (!r)
+        return r.error();
+      out.cluster_after = *r;
+      return out;
+    }
+    default:
+      return fail(errc::bad_request, "store action without target");
+  }
+}
+
+apply_outcome object_store::apply(const pb::StoreBatch& batch,
+                                  uint64_t index) {
+  AS_ASSERT(index > applied_index_);
+  apply_outcome out;
+  auto cs = std::make_shared<change_set>();
+  cs->index = index;
+  if (batch.atomic()) {
+    // Apply in order so later actions see earlier ones (create then update in
+    // one batch); on the first refusal undo what was applied, newest first.
+    for (auto& x : batch.actions()) {
+      auto r = check(x, batch.proposed_at_ns(), index);
+      if (!r) {
+        for (auto i = cs->changes.rbegin(); i != cs->changes.rend(); ++i)
+          commit(inverse(*i));
+        out.errors.push_back(r.error());
+        out.changes = std::make_shared<change_set>(change_set{index, {}});
+        applied_index_ = index;
+        return out;
+      }
+      commit(*r);
+      cs->changes.push_back(std::move(*r));
+    }
+  } else {
+    for (auto& x : batch.actions()) {
+      auto r = check(x, batch.proposed_at_ns(), index);
+      if (!r) {
+        out.errors.push_back(r.error());
+        continue;
+      }
+      commit(*r);
+      cs->changes.push_back(std::move(*r));
+    }
+  }
+  out.applied = cs->changes.size();
+  applied_index_ = index;
+  out.changes = std::move(cs);
+  return out;
+}
+
+void object_store::commit(const change& c) {
+  auto put = [](auto& tbl, const auto& before, const auto& after) {
+    if (after)
+      tbl[after->id()] = after;
+    else if (before)
+      tbl.erase(before->id());
+  };
+  put(nodes_, c.node_before, c.node_after);
+  put(clusters_, c.cluster_before, c.cluster_after);
+  if (c.service_before || c.service_after) {
+    if (c.service_before)
+      service_names_.erase(c.service_before->spec().name());
+    if (c.service_after)
+      service_names_[c.service_after->spec().name()] = c.service_after->id();
+    put(services_, c.service_before, c.service_after);
+  }
+  if (c.task_before || c.task_after) {
+    if (c.task_before) {
+      auto i = tasks_by_service_.find(c.task_before->service_id());
+      if (i != tasks_by_service_.end()) {
+        i->second.erase(c.task_before->id());
+        if (i->second.empty())
+          tasks_by_service_.erase(i);
+      }
+    }
+    if (c.task_after)
+      tasks_by_service_[c.task_after->service_id()][c.task_after->id()]
+        = c.task_after;
+    put(tasks_, c.task_before, c.task_after);
+  }
+}
+
+void object_store::apply_changes(const change_set& xs) {
+  for (auto& c : xs.changes)
+    commit(c);
+  applied_index_ = std::max(applied_index_, xs.index);
+}
+
+void object_store::restore(const pb::StoreSnapshot& snap) {
+  *this = object_store{};
+  for (auto& x : snap.nodes()) {
+    change c;
+    c.node_after = std::make_shared<pb::Node>(x);
+    commit(c);
+  }
+  for (auto& x : snap.services()) {
+    change c;
+    c.service_after = std::make_shared<pb::Service>(x);
+    commit(c);
+  }
+  for (auto& x : snap.tasks()) {
+    change c;
+    c.task_after = std::make_shared<pb::Task>(x);
+    commit(c);
+  }
+  for (auto& x : snap.clusters()) {
+    change c;
+    c.cluster_after = std::make_shared<pb::Cluster>(x);
+    commit(c);
+  }
+  applied_index_ = snap.applied_index();
+}
+
+pb::StoreSnapshot object_store::snapshot() const {
+  pb::StoreSnapshot out;
+  for (auto& [id, x] : nodes_)
+    *out.add_nodes() = *x;
+  for (auto& [id, x] : services_)
+    *out.add_services() = *x;
+  for (auto& [id, x] : tasks_)
+    *out.add_tasks() = *x;
+  for (auto& [id, x] : clusters_)
+    *out.add_clusters() = *x;
+  out.set_applied_index(applied_index_);
+  return out;
+}
+
+object_ptr<pb::Cluster> object_store::cluster() const {
+  return clusters_.empty() ? nullptr : clusters_.begin()->second;
+}
+
+std::vector<object_ptr<pb::Task>>
+object_store::tasks_of(const std::string& service_id) const {
+  std::vector<object_ptr<pb::Task>> out;
+  if (auto i = tasks_by_service_.find(service_id); i != tasks_by_service_.end())
+    for (auto& [id, t] : i->second)
+      out.push_back(t);
+  return out;
+}
+
+object_ptr<pb::Service>
+object_store::service_by_name(const std::string& name) const {
+  auto i = service_names_.find(name);
+  return i == service_names_.end() ? nullptr : find(services_, i->second);
+}
+
+} // namespace actorswarm::store

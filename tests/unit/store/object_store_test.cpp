@@ -1,0 +1,148 @@
+#include "actors/store/object_store.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace actorswarm;
+using store::object_store;
+
+namespace {
+
+pb::StoreAction create_service(const std::string& id, const std::string& name) {
+  pb::StoreAction a;
+  a.set_kind(pb::StoreAction::CREATE);
+  a.mutable_service()->set_id(id);
+  a.mutable_service()->mutable_spec()->set_name(name);
+  return a;
+}
+
+pb::StoreBatch batch(std::vector<pb::StoreAction> xs, bool atomic = true) {
+  pb::StoreBatch b;
+  for (auto& x : xs)
+    *b.add_actions() = x;
+  b.set_atomic(atomic);
+  b.set_proposed_at_ns(1000);
+  return b;
+}
+
+pb::StoreAction task_action(pb::StoreAction::Kind k, const pb::Task& t) {
+  pb::StoreAction a;
+  a.set_kind(k);
+  *a.mutable_task() = t;
+  return a;
+}
+
+} // namespace
+
+TEST_CASE("store: create stamps version and timestamps", "[unit]") {
+  object_store st;
+  auto out = st.apply(batch({create_service("s1", "web")}), 7);
+  REQUIRE(out.errors.empty());
+  auto svc = st.services().at("s1");
+  CHECK(svc->meta().version() == 7);
+  CHECK(svc->meta().created_at_ns() == 1000);
+  CHECK(st.service_by_name("web") == svc);
+}
+
+TEST_CASE("store: a stale update is refused", "[unit]") {
+  object_store st;
+  st.apply(batch({create_service("s1", "web")}), 1);
+  pb::StoreAction up;
+  up.set_kind(pb::StoreAction::UPDATE);
+  *up.mutable_service() = *st.services().at("s1");
+  up.mutable_service()->mutable_spec()->set_replicas(3);
+  auto stale = up;
+  REQUIRE(st.apply(batch({up}), 2).errors.empty());
+  auto out = st.apply(batch({stale}), 3);
+  REQUIRE(out.errors.size() == 1);
+  CHECK(out.errors[0].code == errc::stale_version);
+  CHECK(st.services().at("s1")->meta().version() == 2);
+  CHECK(st.applied_index() == 3);
+}
+
+TEST_CASE("store: duplicate service names are refused", "[unit]") {
+  object_store st;
+  st.apply(batch({create_service("s1", "web")}), 1);
+  auto out = st.apply(batch({create_service("s2", "web")}), 2);
+  REQUIRE(out.errors.size() == 1);
+  CHECK(out.errors[0].code == errc::name_conflict);
+  CHECK(st.services().size() == 1);
+}
+
+TEST_CASE("store: an atomic batch applies all or nothing", "[unit]") {
+  object_store st;
+  auto out = st.apply(batch({create_service("s1", "web"),
+                             create_service("s2", "api"),
+                             create_service("s3", "web")}),
+                      1);
+  REQUIRE(out.errors.size() == 1);
+  CHECK(st.services().empty());
+  CHECK(st.service_by_name("web") == nullptr);
+  CHECK(out.changes->changes.empty());
+}
+
+TEST_CASE("store: a non-atomic batch applies what validates", "[unit]") {
+  object_store st;
+  auto out = st.apply(batch({create_service("s1", "web"),
+                             create_service("s2", "web")},
+                            false),
+                      1);
+  CHECK(out.errors.size() == 1);
+  CHECK(out.applied == 1);
+  CHECK(st.services().size() == 1);
+}
+
+TEST_CASE("store: task states only move forward", "[unit]") {
+  object_store st;
+  pb::Task t;
+  t.set_id("t1");
+  t.set_service_id("s1");
+  t.mutable_status()->set_state(pb::RUNNING);
+  st.apply(batch({task_action(pb::StoreAction::CREATE, t)}), 1);
+  auto back = *st.tasks().at("t1");
+  back.mutable_status()->set_state(pb::PENDING);
+  auto out = st.apply(batch({task_action(pb::StoreAction::UPDATE, back)}), 2);
+  REQUIRE(out.errors.size() == 1);
+  CHECK(st.tasks().at("t1")->status().state() == pb::RUNNING);
+  auto fwd = *st.tasks().at("t1");
+  fwd.mutable_status()->set_state(pb::FAILED);
+  CHECK(st.apply(batch({task_action(pb::StoreAction::UPDATE, fwd)}), 3)
+          .errors.empty());
+  CHECK(st.tasks_of("s1").size() == 1);
+}
+
+TEST_CASE("store: snapshot and restore round-trip; views replay changes",
+          "[unit]") {
+  object_store st, view;
+  auto o1 = st.apply(batch({create_service("s1", "web")}), 1);
+  view.apply_changes(*o1.changes);
+  pb::Task t;
+  t.set_id("t1");
+  t.set_service_id("s1");
+  auto o2 = st.apply(batch({task_action(pb::StoreAction::CREATE, t)}), 2);
+  view.apply_changes(*o2.changes);
+  object_store copy;
+  copy.restore(st.snapshot());
+  CHECK(copy.applied_index() == 2);
+  CHECK(copy.tasks_of("s1").size() == 1);
+  CHECK(copy.service_by_name("web") != nullptr);
+  CHECK(view.tasks().size() == 1);
+  CHECK(view.applied_index() == 2);
+}
+
+TEST_CASE("store: resolve by id, prefix and name", "[unit]") {
+  object_store st;
+  st.apply(batch({create_service("abc111", "web"),
+                  create_service("abc222", "api")}),
+           1);
+  auto name_of = [](const pb::Service& s) { return s.spec().name(); };
+  CHECK((*store::resolve(st.services(), "web", "service", name_of))->id()
+        == "abc111");
+  CHECK((*store::resolve(st.services(), "abc2", "service", name_of))->id()
+        == "abc222");
+  auto amb = store::resolve(st.services(), "abc", "service", name_of);
+  REQUIRE_FALSE(amb);
+  CHECK(amb.error().code == errc::ambiguous);
+  auto nf = store::resolve(st.services(), "nope", "service", name_of);
+  REQUIRE_FALSE(nf);
+  CHECK(nf.error().message == "No such service: nope");
+}
