@@ -1,0 +1,66 @@
+#include "persistence/rocksdb_node_stores.hpp"
+
+#include <memory>
+
+#include <rocksdb/write_batch.h>
+
+#include "persistence/rocksdb_util.hpp"
+
+namespace actorswarm::persistence {
+
+rocksdb_task_record_store::rocksdb_task_record_store(
+  rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf)
+  : db_(db), cf_(cf) {
+  // nop
+}
+
+void rocksdb_task_record_store::put(const std::vector<record>& xs) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, value] : xs)
+    must_succeed(batch.Put(cf_, id, value), "task record batch");
+  must_succeed(db_->Write(write_options(true), &batch), "task record put");
+}
+
+void rocksdb_task_record_store::remove(const std::vector<std::string>& ids) {
+  rocksdb::WriteBatch batch;
+  for (const auto& id : ids)
+    must_succeed(batch.Delete(cf_, id), "task record batch");
+  must_succeed(db_->Write(write_options(true), &batch), "task record remove");
+}
+
+std::vector<task_record_store::record>
+rocksdb_task_record_store::load_all() const {
+  std::vector<record> xs;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf_)};
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    xs.emplace_back(it->key().ToString(), it->value().ToString());
+  must_succeed(it->status(), "task record scan");
+  return xs;
+}
+
+rocksdb_kv_store::rocksdb_kv_store(rocksdb::DB* db,
+                                   rocksdb::ColumnFamilyHandle* cf)
+  : db_(db), cf_(cf) {
+  // nop
+}
+
+std::optional<std::string> rocksdb_kv_store::get(const std::string& key) const {
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{}, cf_, key, &value);
+  if (st.IsNotFound())
+    return std::nullopt;
+  must_succeed(st, "node state read");
+  return value;
+}
+
+void rocksdb_kv_store::put(const std::string& key, const std::string& value) {
+  must_succeed(db_->Put(write_options(true), cf_, key, value),
+               "node state put");
+}
+
+void rocksdb_kv_store::remove(const std::string& key) {
+  must_succeed(db_->Delete(write_options(true), cf_, key), "node state remove");
+}
+
+} // namespace actorswarm::persistence
