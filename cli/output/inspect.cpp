@@ -1,0 +1,141 @@
+// `inspect` output of cli/output/views.hpp: JSON and docker's --pretty text.
+
+#include "cli/output/views.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "cli/units.hpp"
+
+namespace actorswarm::cli::output {
+
+namespace {
+
+nlohmann::json to_json(const google::protobuf::Message& x) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(x, &text, opts).ok())
+    return nlohmann::json::object();
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+std::string join(const google::protobuf::RepeatedPtrField<std::string>& xs,
+                 const std::string& sep) {
+  std::string out;
+  for (const auto& x : xs)
+    out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+void add_labels(std::string& out, const std::string& indent,
+                const google::protobuf::Map<std::string, std::string>& labels) {
+  std::map<std::string, std::string> sorted(labels.begin(), labels.end());
+  for (const auto& [k, v] : sorted)
+    out += indent + " - " + k + "=" + v + "\n";
+}
+
+void add_resources(std::string& out, const pb::ResourceRequirements& r) {
+  auto section = [&](const char* name, const pb::Resources& x) {
+    if (x.nano_cpus() == 0 && x.memory_bytes() == 0)
+      return;
+    out += std::string{" "} + name + ":\n";
+    if (x.nano_cpus() != 0)
+      out += "  CPU:\t\t" + format_nano_cpus(x.nano_cpus()) + "\n";
+    if (x.memory_bytes() != 0)
+      out += "  Memory:\t" + format_bytes(x.memory_bytes()) + "\n";
+  };
+  if (!r.has_limits() && !r.has_reservations())
+    return;
+  out += "Resources:\n";
+  section("Reservations", r.reservations());
+  section("Limits", r.limits());
+}
+
+} // namespace
+
+std::string message_json(const google::protobuf::Message& x) {
+  return to_json(x).dump();
+}
+
+std::string inspect_json(
+  const std::vector<const google::protobuf::Message*>& xs) {
+  auto arr = nlohmann::json::array();
+  for (const auto* x : xs)
+    arr.push_back(to_json(*x));
+  return arr.dump(4) + "\n";
+}
+
+std::string service_pretty(const pb::Service& s) {
+  const auto& spec = s.spec();
+  const auto& task = spec.task();
+  std::string out = "\nID:\t\t" + s.id() + "\nName:\t\t" + spec.name() + "\n";
+  if (!spec.labels().empty()) {
+    out += "Labels:\n";
+    add_labels(out, "", spec.labels());
+  }
+  if (spec.mode() == pb::ServiceSpec::GLOBAL) {
+    out += "Service Mode:\tGlobal\n";
+  } else {
+    out += "Service Mode:\tReplicated\n Replicas:\t"
+           + std::to_string(spec.replicas()) + "\n";
+  }
+  const auto& pl = task.placement();
+  out += "Placement:\n";
+  if (!pl.constraints().empty())
+    out += " Constraints:\t[" + join(pl.constraints(), " ") + "]\n";
+  for (const auto& p : pl.spread_preferences())
+    out += " Preferences:\tspread=" + p + "\n";
+  if (pl.max_replicas() > 0)
+    out += " Max Replicas Per Node:\t" + std::to_string(pl.max_replicas()) + "\n";
+  const auto& rp = task.restart();
+  out += "RestartPolicy:\n Condition:\t"
+         + pretty_enum(pb::RestartPolicy::Condition_Name(rp.condition()))
+         + "\n Delay:\t\t" + format_duration(rp.delay_ns())
+         + "\n Max Attempts:\t" + std::to_string(rp.max_attempts())
+         + "\n Window:\t" + format_duration(rp.window_ns()) + "\n";
+  const auto& c = task.container();
+  out += "ContainerSpec:\n Image:\t\t" + c.image() + "\n";
+  if (!c.command().empty())
+    out += " Args:\t\t" + join(c.command(), " ") + " \n";
+  if (!c.env().empty())
+    out += " Env:\t\t" + join(c.env(), " ") + "\n";
+  if (!c.dir().empty())
+    out += " Dir:\t\t" + c.dir() + "\n";
+  add_resources(out, task.resources());
+  return out;
+}
+
+std::string node_pretty(const pb::Node& n) {
+  std::string out = "ID:\t\t\t" + n.id() + "\n";
+  if (!n.spec().labels().empty()) {
+    out += "Labels:\n";
+    add_labels(out, "", n.spec().labels());
+  }
+  out += "Hostname:\t\t" + n.description().hostname() + "\n";
+  out += "Joined at:\t\t" + std::to_string(n.meta().created_at_ns()) + "\n";
+  out += "Status:\n State:\t\t\t"
+         + pretty_enum(pb::NodeStatus::State_Name(n.status().state()))
+         + "\n Availability:\t\t"
+         + pretty_enum(pb::NodeSpec::Availability_Name(n.spec().availability()))
+         + "\n Address:\t\t" + n.status().addr() + "\n";
+  if (n.has_manager_status()) {
+    const auto& ms = n.manager_status();
+    out += "Manager Status:\n Address:\t\t" + ms.addr() + "\n Raft Status:\t\t"
+           + pretty_enum(pb::ManagerStatus::Reachability_Name(ms.reachability()))
+           + "\n Leader:\t\t" + (ms.leader() ? "Yes" : "No") + "\n";
+  }
+  const auto& d = n.description();
+  out += "Platform:\n Operating System:\t" + d.os() + "\n Architecture:\t\t"
+         + d.architecture() + "\nResources:\n CPUs:\t\t\t"
+         + format_nano_cpus(d.resources().nano_cpus()) + "\n Memory:\t\t"
+         + format_bytes(d.resources().memory_bytes()) + "\n";
+  if (!d.engine_labels().empty()) {
+    out += "Engine Labels:\n";
+    add_labels(out, "", d.engine_labels());
+  }
+  out += "Engine Version:\t\t" + d.engine_version() + "\n";
+  return out;
+}
+
+} // namespace actorswarm::cli::output

@@ -1,0 +1,51 @@
+#pragma once
+
+// Table and row output as docker prints it: Go's text/tabwriter with docker's
+// settings (minwidth 10, padding 3, spaces), and the `--format` flag:
+// `table` (default), `json` (one JSON document per row and line), or a small
+// Go-template subset (`{{.Name}}`, `{{json .}}`, `table {{.ID}}\t{{.Name}}`).
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace actorswarm::cli::output {
+
+/// Renders rows (first row: header) like tabwriter.NewWriter(w, 10, 1, 3,
+/// ' ', 0): every cell but a row's last is padded with spaces to its column
+/// width = max(10, widest cell + 3). Widths count UTF-8 code points. Each row
+/// ends with '\n'.
+std::string render_table(const std::vector<std::vector<std::string>>& rows);
+
+/// One column of a listing: its template key (docker's: `ID`, `Name`, ...),
+/// its header and, optionally, how its table cell differs from the value.
+struct column {
+  std::string key;
+  std::string header;
+  std::function<std::string(const nlohmann::json&)> cell;  // may be empty
+};
+
+/// A listing: columns plus one JSON object per row, keyed by column keys
+/// (and possibly more keys, e.g. `Self`, shown only in JSON).
+struct listing {
+  std::vector<column> columns;
+  std::vector<nlohmann::json> rows;
+};
+
+/// Text of a JSON value as a template prints it: strings bare, others dumped.
+std::string value_text(const nlohmann::json& x);
+
+/// Renders `l` per `format`: "" or "table" -> the table; "json" or
+/// "{{json .}}" -> one compact JSON object per line; "table TEMPLATE" ->
+/// a table of the template's columns (split at tabs or a literal `\t`);
+/// anything else -> TEMPLATE once per row. With `quiet`, only the ID column.
+std::string render_listing(const listing& l, const std::string& format,
+                           bool quiet);
+
+/// Substitutes `{{.Key}}` and `{{json .}}` / `{{json .Key}}` in `tmpl`
+/// with values of `row`; unknown keys become "<no value>" as in Go.
+std::string expand_template(const std::string& tmpl, const nlohmann::json& row);
+
+} // namespace actorswarm::cli::output
