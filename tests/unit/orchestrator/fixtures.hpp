@@ -74,7 +74,7 @@ inline pb::Task make_task(const pb::Service& s, uint64_t slot,
 
 /// Applies `actions` the way the store does, including the stale-version
 /// check (REQUIREd: reconcile must never write what it did not read).
-inline void apply(std::vector<pb::Task>& tasks,
+inline void apply_actions(std::vector<pb::Task>& tasks,
                   const std::vector<pb::StoreAction>& actions) {
   for (const auto& a : actions) {
     REQUIRE(a.has_task());
