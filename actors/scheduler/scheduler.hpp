@@ -76,7 +76,7 @@ public:
   // -- observers --------------------------------------------------------------
 
   /// The bookkeeping of `node_id`, or nullptr when neither the node nor a
-  /// task on it is known.
+  /// task on it is known. Valid until the next upsert/remove/schedule call.
   const node_info* find_node(const std::string& node_id) const;
 
   /// Known nodes (placeholders for unknown node ids not included).
