@@ -150,7 +150,7 @@ TEST_CASE(child_test_name, "[.crash_child]") {
             env_u64("AS_CRASH_TERM"), env_u64("AS_CRASH_SEED"));
 }
 
-TEST_CASE("persistence: SIGKILL at a random moment loses no acknowledged "
+TEST_CASE("rocksdb_log_store: SIGKILL at a random moment loses no acknowledged "
           "entry and leaves a contiguous log", "[unit]") {
   auto seed = std::getenv("AS_SEED") != nullptr ? env_u64("AS_SEED") : 7;
   INFO("seed=" << seed);
@@ -163,6 +163,14 @@ TEST_CASE("persistence: SIGKILL at a random moment loses no acknowledged "
     auto [pid, fd] = spawn_child(tmp.path(), term, rng());
     auto kill_after = std::uniform_int_distribution<uint64_t>{1, 120}(rng);
     acked = read_acks(fd, kill_after, acked);
+    if (term == 1) {
+      // The child holds the data dir now: a second daemon must be refused.
+      auto second = data_dir::open(tmp.path(), true);
+      REQUIRE_FALSE(second);
+      CHECK_THAT(second.error().message,
+                 Catch::EndsWith("is in use by another actorswarm daemon (pid "
+                                 + std::to_string(pid) + ")"));
+    }
     ::kill(pid, SIGKILL);
     int wstatus = 0;
     REQUIRE(::waitpid(pid, &wstatus, 0) == pid);

@@ -3,6 +3,12 @@
 
 #include "persistence/log_store.hpp"
 
+#include <csignal>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "unit/persistence/fixtures.hpp"
@@ -255,4 +261,38 @@ TEST_CASE("memory_log_store: a crash loses unsynced writes only", "[unit]") {
     s.crash();
     CHECK(all_terms(s) == std::vector<uint64_t>{1, 1});
   }
+}
+
+namespace {
+
+/// Runs `f` in a forked child with stderr silenced; true if it aborted.
+template <class F>
+bool aborts(F f) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);
+    f();
+    ::_exit(0);
+  }
+  int wstatus = 0;
+  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+  return WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGABRT;
+}
+
+} // namespace
+
+TEST_CASE("memory_log_store: a save that breaks its preconditions aborts",
+          "[unit]") {
+  memory_log_store s;
+  append(s, 1, {1, 1});
+  // Fail-stop (STYLE.md R6): a caller bug here would corrupt the log.
+  CHECK(aborts([&] { append(s, 4, {1}); }));         // gap after last
+  CHECK(aborts([&] {                                 // not contiguous
+    log_write w;
+    w.entries = {make_entry(3, 1), make_entry(5, 1)};
+    s.save(w);
+  }));
+  CHECK_FALSE(aborts([&] { append(s, 3, {1}); }));
 }
