@@ -93,7 +93,14 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
   switch (x.target_case()) {
     case pb::StoreAction::kNode: {
       out.node_before = find(nodes_, x.node().id());
-      auto r = check_one(x.kind(), x.node(), out.node_before, "node", index,
+      auto obj = x.node();
+      if (x.status_only() && out.node_before) {
+        auto merged = *out.node_before;
+        *merged.mutable_status() = obj.status();
+        *merged.mutable_description() = obj.description();
+        obj = std::move(merged);
+      }
+      auto r = check_one(x.kind(), obj, out.node_before, "node", index,
                          now_ns);
       if (!r)
         return r.error();
@@ -120,8 +127,13 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
       return out;
     }
     case pb::StoreAction::kTask: {
-      auto& t = x.task();
-      out.task_before = find(tasks_, t.id());
+      out.task_before = find(tasks_, x.task().id());
+      auto t = x.task();
+      if (x.status_only() && out.task_before) {
+        auto merged = *out.task_before;
+        *merged.mutable_status() = t.status();
+        t = std::move(merged);
+      }
       // SwarmKit: tasks never move backwards.
       if (x.kind() == pb::StoreAction::UPDATE && out.task_before
           && t.status().state() < out.task_before->status().state())

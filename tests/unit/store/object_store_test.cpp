@@ -146,3 +146,29 @@ TEST_CASE("store: resolve by id, prefix and name", "[unit]") {
   REQUIRE_FALSE(nf);
   CHECK(nf.error().message == "No such service: nope");
 }
+
+TEST_CASE("store: status-only updates ignore versions but not direction",
+          "[unit]") {
+  object_store st;
+  pb::Task t;
+  t.set_id("t1");
+  t.set_service_id("s1");
+  t.mutable_status()->set_state(pb::ASSIGNED);
+  st.apply(batch({task_action(pb::StoreAction::CREATE, t)}), 1);
+  auto desired = *st.tasks().at("t1");
+  desired.set_desired_state(pb::SHUTDOWN);
+  st.apply(batch({task_action(pb::StoreAction::UPDATE, desired)}), 2);
+  // The reporter read version 1 and only changes the status.
+  auto report = t;
+  report.mutable_meta()->set_version(1);
+  report.mutable_status()->set_state(pb::RUNNING);
+  auto a = task_action(pb::StoreAction::UPDATE, report);
+  a.set_status_only(true);
+  REQUIRE(st.apply(batch({a}), 3).errors.empty());
+  CHECK(st.tasks().at("t1")->status().state() == pb::RUNNING);
+  CHECK(st.tasks().at("t1")->desired_state() == pb::SHUTDOWN);
+  report.mutable_status()->set_state(pb::STARTING);
+  auto back = task_action(pb::StoreAction::UPDATE, report);
+  back.set_status_only(true);
+  CHECK(st.apply(batch({back}), 4).errors.size() == 1);
+}
