@@ -130,6 +130,7 @@ scheduler::schedule(const std::vector<const pb::Task*>& pending,
   std::vector<group> groups;
   std::unordered_map<std::string, size_t> group_of;
   std::vector<size_t> preassigned;
+  tasks_.reserve(tasks_.size() + pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
     const auto* task = pending[i];
     AS_ASSERT(task != nullptr);
