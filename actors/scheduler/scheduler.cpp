@@ -99,6 +99,12 @@ void scheduler::uncount(const std::string& task_id) {
 
 void scheduler::count(const std::string& task_id, uint32_t node_index,
                       task_usage usage) {
+  // A task listed twice in one batch must still count once. Its node is
+  // known here, so uncount never erases a node and node_index stays valid.
+  if (auto i = tasks_.find(task_id); i != tasks_.end()) {
+    nodes_[node_index_.at(i->second.node_id)].remove_task(i->second.usage);
+    tasks_.erase(i);
+  }
   auto& node = nodes_[node_index];
   node.add_task(usage);
   tasks_[task_id] = task_record{node.id(), std::move(usage)};

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -236,4 +239,46 @@ TEST_CASE("schedule counts its placements immediately", "[unit]") {
   }
   CHECK(a->active_tasks() == 3);
   CHECK(s.active_task_count() == 3);
+}
+
+TEST_CASE("a task listed twice in a batch counts once", "[unit]") {
+  scheduler s;
+  for (auto id : {"a", "b"})
+    s.upsert_node(make_node(id));
+  auto t = make_task("t1", "web", one_cpu, 0);
+  auto ds = s.schedule({&t, &t}, pb::Placement::SPREAD);
+  REQUIRE(ds.size() == 2);
+  CHECK(s.active_task_count() == 1);
+  CHECK(s.find_node("a")->active_tasks() + s.find_node("b")->active_tasks()
+        == 1);
+  CHECK_FALSE(ds[0].node_id.empty());
+  CHECK_FALSE(ds[1].node_id.empty());
+}
+
+TEST_CASE("spread stays even at scale with constraints", "[unit]") {
+  scheduler s;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i) {
+    ids.push_back("node-" + std::to_string(i));
+    s.upsert_node(make_node(ids.back(),
+                            {{"zone", "zone-" + std::to_string(i % 3)}}));
+  }
+  auto like = make_task("", "web", one_cpu / 10, 64LL << 20);
+  like.mutable_spec()->mutable_placement()->add_constraints(
+    "node.labels.zone!=zone-2");
+  auto ts = make_tasks(10000, "t", like);
+  auto ds = s.schedule(ptrs(ts), pb::Placement::SPREAD);
+  uint32_t lo = UINT32_MAX;
+  uint32_t hi = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto n = s.find_node(ids[i])->active_tasks();
+    if (i % 3 == 2) {
+      CHECK(n == 0);
+      continue;
+    }
+    lo = std::min(lo, n);
+    hi = std::max(hi, n);
+  }
+  CHECK(hi - lo <= 1);
+  CHECK(s.active_task_count() == 10000);
 }
