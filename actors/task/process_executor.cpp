@@ -1,0 +1,261 @@
+#include "actors/task/process_executor.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "actors/task/process_spawn.hpp"
+
+namespace actorswarm::task {
+
+namespace {
+
+constexpr const char* default_path
+  = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::vector<std::string> daemon_env() {
+  std::vector<std::string> out;
+  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER"}) {
+    if (const char* value = std::getenv(name))
+      out.push_back(std::string(name) + "=" + value);
+    else if (std::strcmp(name, "PATH") == 0)
+      out.push_back(std::string("PATH=") + default_path);
+  }
+  return out;
+}
+
+// Sets K=V in `env`, replacing an earlier K. A bare "K" (docker's "take the
+// client's value") was resolved by the CLI; here it is ignored.
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return;
+  auto prefix = kv.substr(0, eq + 1);
+  for (auto& x : env) {
+    if (x.rfind(prefix, 0) == 0) {
+      x = kv;
+      return;
+    }
+  }
+  env.push_back(kv);
+}
+
+} // namespace
+
+// -- started_process ----------------------------------------------------------
+
+started_process::started_process(started_process&& other) noexcept
+  : handle(other.handle),
+    exec_path(std::move(other.exec_path)),
+    workdir(std::move(other.workdir)),
+    released(other.released),
+    exec_outcome(other.exec_outcome),
+    exec_error(std::move(other.exec_error)),
+    gate_fd_(other.gate_fd_),
+    err_fd_(other.err_fd_) {
+  other.gate_fd_ = -1;
+  other.err_fd_ = -1;
+}
+
+started_process& started_process::operator=(started_process&& other) noexcept {
+  if (this != &other) {
+    close_gate();
+    close_err();
+    handle = other.handle;
+    exec_path = std::move(other.exec_path);
+    workdir = std::move(other.workdir);
+    released = other.released;
+    exec_outcome = other.exec_outcome;
+    exec_error = std::move(other.exec_error);
+    gate_fd_ = other.gate_fd_;
+    err_fd_ = other.err_fd_;
+    other.gate_fd_ = -1;
+    other.err_fd_ = -1;
+  }
+  return *this;
+}
+
+started_process::~started_process() {
+  close_gate();
+  close_err();
+}
+
+void started_process::abort_gate() {
+  close_gate();
+}
+
+void started_process::close_gate() {
+  if (gate_fd_ >= 0)
+    ::close(gate_fd_);
+  gate_fd_ = -1;
+}
+
+void started_process::close_err() {
+  if (err_fd_ >= 0)
+    ::close(err_fd_);
+  err_fd_ = -1;
+}
+
+// -- free functions -----------------------------------------------------------
+
+uint64_t read_start_time(pid_t pid) {
+  return net::read_start_time(pid);
+}
+
+bool alive_with_start_time(pid_t pid, uint64_t start_time_ticks) {
+  return pid > 0 && start_time_ticks != 0
+         && net::read_start_time(pid) == start_time_ticks;
+}
+
+status signal_group(pid_t pgid, int sig) {
+  if (pgid <= 1)
+    return fail(errc::internal, "task: refusing to signal process group "
+                                  + std::to_string(pgid));
+  if (::kill(-pgid, sig) != 0 && errno != ESRCH)
+    return fail(errc::internal, "task: signal " + std::to_string(sig)
+                                  + " to group " + std::to_string(pgid) + ": "
+                                  + std::strerror(errno));
+  return ok_status();
+}
+
+// -- process_executor ---------------------------------------------------------
+
+process_executor::process_executor(process_executor_config cfg,
+                                   net::process_watcher& watcher)
+  : cfg_(std::move(cfg)),
+    watcher_(watcher),
+    logs_(cfg_.tasks_dir, cfg_.logs),
+    cgroups_(cfg_.cgroups) {
+  if (cfg_.base_env.empty())
+    cfg_.base_env = daemon_env();
+}
+
+std::vector<std::string> process_executor::task_env(const pb::Task& t) const {
+  auto env = cfg_.base_env;
+  for (auto& kv : t.spec().container().env())
+    set_env(env, kv);
+  set_env(env, "ACTORSWARM_TASK_ID=" + t.id());
+  return env;
+}
+
+result<std::string> process_executor::prepare(const pb::Task& t) {
+  auto& c = t.spec().container();
+  if (c.image() != host_image)
+    return fail(errc::unsupported_image,
+                "task: image \"" + c.image()
+                  + "\" is not supported: only the process runtime (image "
+                    "\"host\") is available");
+  if (c.command().empty() || c.command(0).empty())
+    return fail(errc::invalid_spec, "task: no command");
+  if (auto st = logs_.create(t.id()); !st)
+    return st.error();
+  if (!cfg_.use_cgroups)
+    return std::string{};
+  auto warning = cgroups_.create(t.id(), t.spec().resources().limits());
+  if (warning.empty() || warned_.exchange(true))
+    return std::string{};
+  return warning;
+}
+
+result<started_process> process_executor::start(const pb::Task& t) {
+  auto& c = t.spec().container();
+  spawn_request req;
+  req.env = task_env(t);
+  auto path = resolve_program(c.command().empty() ? "" : c.command(0), req.env);
+  if (!path)
+    return path.error();
+  req.path = std::move(*path);
+  req.argv.assign(c.command().begin(), c.command().end());
+  // Docker's default for an image without WORKDIR.
+  req.workdir = c.dir().empty() ? "/" : c.dir();
+  req.log_path = logs_.log_path(t.id());
+  auto child = spawn_gated(req);
+  if (!child)
+    return child.error();
+  // Hold it before anything else: the watcher must never reap it unseen.
+  watcher_.hold(child->pid);
+  process_handle h{child->pid, read_start_time(child->pid), child->pid};
+  started_process proc{h, child->gate_fd, child->err_fd};
+  proc.exec_path = std::move(req.path);
+  proc.workdir = std::move(req.workdir);
+  if (cfg_.use_cgroups) {
+    // Joined while the child waits at the gate: the program never runs
+    // outside its limits. A failure was already warned about in prepare().
+    cgroups_.join(t.id(), child->pid);
+  }
+  return proc;
+}
+
+status process_executor::release(started_process& proc) {
+  if (proc.gate_fd() < 0)
+    return fail(errc::internal, "task: start gate already used");
+  char go = 'x';
+  auto n = ::send(proc.gate_fd(), &go, 1, MSG_NOSIGNAL);
+  proc.close_gate();
+  proc.released = n == 1;
+  if (n != 1)
+    return fail(errc::internal, "task: process exited before it was started");
+  return ok_status();
+}
+
+exec_state process_executor::exec_result(started_process& proc,
+                                         std::string& reason) {
+  auto state = static_cast<exec_state>(proc.exec_outcome);
+  if (state != exec_state::unknown || proc.err_fd() < 0) {
+    reason = proc.exec_error;
+    return state;
+  }
+  spawn_error_record rec;
+  auto n = ::read(proc.err_fd(), &rec, sizeof(rec));
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return exec_state::unknown;
+  if (n == static_cast<ssize_t>(sizeof(rec))) {
+    state = exec_state::failed;
+    proc.exec_error = describe(rec, proc.exec_path, proc.workdir);
+  } else if (n == 0 && proc.released) {
+    // EOF after the release: the close-on-exec pipe closed at exec.
+    state = exec_state::running;
+  } else {
+    return exec_state::unknown; // EOF before release: the gate was aborted
+  }
+  proc.close_err();
+  proc.exec_outcome = static_cast<uint8_t>(state);
+  reason = proc.exec_error;
+  return state;
+}
+
+bool process_executor::wait(const process_handle& proc, bool is_child,
+                            std::function<void(net::exit_info)> cb) {
+  return watcher_.watch(proc.pid, is_child, std::move(cb));
+}
+
+bool process_executor::adopt(const process_handle& proc,
+                             std::function<void(net::exit_info)> cb) {
+  if (!alive_with_start_time(proc.pid, proc.start_time_ticks))
+    return false;
+  // The watcher checks the start time again once its pidfd is open.
+  return watcher_.watch(proc.pid, false, std::move(cb),
+                        proc.start_time_ticks);
+}
+
+status process_executor::shutdown(const process_handle& proc) {
+  return signal_group(proc.pgid, SIGTERM);
+}
+
+status process_executor::terminate(const process_handle& proc) {
+  return signal_group(proc.pgid, SIGKILL);
+}
+
+status process_executor::remove(const std::string& task_id, bool remove_logs) {
+  if (cfg_.use_cgroups && !cgroups_.remove(task_id))
+    return fail(errc::timeout, "task: cgroup of " + task_id
+                                 + " still busy; retry on the next pass");
+  if (remove_logs)
+    return logs_.remove(task_id);
+  return ok_status();
+}
+
+} // namespace actorswarm::task

@@ -1,0 +1,94 @@
+#pragma once
+
+// The `process` runtime (image `host`): each task is a host process in its
+// own process group, with its env and workdir, stdout and stderr appended to
+// its log file, limits through cgroups where the host has them.
+//
+// Crash safety: start() forks a child that sets itself up and then blocks on
+// a start gate; the agent records {pid, start time, pgid} durably and calls
+// release(), only then does the child exec. If the daemon dies before the
+// release, the gate's write end closes and the child exits (127) without
+// exec, so no task runs that the daemon has no record of. Output goes to
+// files, never through a pipe to the daemon, so a task outlives the daemon;
+// after a restart the agent adopts it by pid plus start time.
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "actors/task/cgroups.hpp"
+#include "actors/task/executor.hpp"
+
+namespace actorswarm::task {
+
+/// Settings of the process runtime; defaults in one place (STYLE R11).
+struct process_executor_config {
+  /// Parent of the task directories (`<data-dir>/tasks` in the daemon).
+  std::string tasks_dir;
+  /// Log file size limits.
+  log_config logs;
+  /// Where per-task cgroups go.
+  cgroup_config cgroups;
+  /// False: never touch cgroups (limits are then not enforced, no warning).
+  bool use_cgroups = true;
+  /// Environment every task inherits before its spec's env ("K=V"); empty:
+  /// PATH, HOME, LANG, LC_ALL, TZ, USER from the daemon's environment (PATH
+  /// with a default when unset).
+  std::vector<std::string> base_env;
+};
+
+/// The image name that selects this runtime.
+constexpr const char* host_image = "host";
+
+/// Start time of `pid` in clock ticks since boot (/proc/<pid>/stat field
+/// 22); 0 if it does not exist or is a zombie.
+uint64_t read_start_time(pid_t pid);
+
+/// True if `pid` lives (not a zombie) and started at `start_time_ticks`: the
+/// adoption test after a restart (a reused pid has another start time).
+bool alive_with_start_time(pid_t pid, uint64_t start_time_ticks);
+
+/// Sends `sig` to process group `pgid`. A group that is gone is no error.
+/// Refuses pgid <= 1 (0 and -1 would hit the daemon or every process).
+status signal_group(pid_t pgid, int sig);
+
+/// The process runtime. Holds no per-task state (see executor.hpp).
+class process_executor : public executor {
+public:
+  /// `watcher` reports exits; it must outlive the executor.
+  process_executor(process_executor_config cfg, net::process_watcher& watcher);
+
+  result<std::string> prepare(const pb::Task& task) override;
+  result<started_process> start(const pb::Task& task) override;
+  status release(started_process& proc) override;
+  exec_state exec_result(started_process& proc, std::string& reason) override;
+  bool wait(const process_handle& proc, bool is_child,
+            std::function<void(net::exit_info)> cb) override;
+  bool adopt(const process_handle& proc,
+             std::function<void(net::exit_info)> cb) override;
+  status shutdown(const process_handle& proc) override;
+  status terminate(const process_handle& proc) override;
+  status remove(const std::string& task_id, bool remove_logs) override;
+  const task_logs& logs() const override {
+    return logs_;
+  }
+
+  /// The cgroup helper (tests inspect and clean up through it).
+  cgroups& cgroup_control() {
+    return cgroups_;
+  }
+
+  /// The environment a task gets: base env, then the spec's env, then
+  /// ACTORSWARM_TASK_ID=<id>; a later K= replaces an earlier one.
+  std::vector<std::string> task_env(const pb::Task& task) const;
+
+private:
+  process_executor_config cfg_;
+  net::process_watcher& watcher_;
+  task_logs logs_;
+  cgroups cgroups_;
+  /// The cgroup warning is returned once per executor, not once per task.
+  std::atomic<bool> warned_{false};
+};
+
+} // namespace actorswarm::task

@@ -1,0 +1,200 @@
+#include "actors/task/process_spawn.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#  define SYS_close_range 436
+#endif
+
+namespace actorswarm::task {
+
+namespace {
+
+constexpr const char* default_path
+  = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Child side: everything it touches is ready-made memory and fds.
+struct child_args {
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  const char* workdir;
+  int log_fd;
+  int null_fd;
+  int gate_fd; // read end
+  int err_fd;  // write end, close-on-exec
+};
+
+// Async-signal-safe: report a failed stage to the parent.
+void report(int err_fd, spawn_stage stage, int err) {
+  spawn_error_record rec{static_cast<int32_t>(stage), err};
+  [[maybe_unused]] auto n = write(err_fd, &rec, sizeof(rec));
+}
+
+// Async-signal-safe: close every fd >= 3 except `keep_a` and `keep_b`, so no
+// daemon fd (sockets, RocksDB files, other tasks' gates) leaks into the task.
+void close_other_fds(int keep_a, int keep_b) {
+  int lo = keep_a < keep_b ? keep_a : keep_b;
+  int hi = keep_a < keep_b ? keep_b : keep_a;
+  if (lo > 3)
+    syscall(SYS_close_range, 3u, static_cast<unsigned>(lo - 1), 0u);
+  if (hi > lo + 1)
+    syscall(SYS_close_range, static_cast<unsigned>(lo + 1),
+            static_cast<unsigned>(hi - 1), 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(hi + 1), ~0u, 0u);
+}
+
+// Async-signal-safe: block until the parent releases (1 byte) or aborts
+// (EOF). Bounded: EINTR is the only reason to read again.
+bool wait_gate(int gate_fd) {
+  char c = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto n = read(gate_fd, &c, 1);
+    if (n == 1)
+      return true;
+    if (n == 0 || errno != EINTR)
+      return false;
+  }
+  return false;
+}
+
+[[noreturn]] void child_main(const child_args& a) {
+  // The daemon's signal mask and ignored signals must not reach the task.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig)
+    sigaction(sig, &dfl, nullptr);
+  setpgid(0, 0);
+  bool setup_ok = true;
+  if (dup2(a.null_fd, 0) < 0 || dup2(a.log_fd, 1) < 0 || dup2(a.log_fd, 2) < 0) {
+    report(a.err_fd, spawn_stage::stdio, errno);
+    setup_ok = false;
+  }
+  for (int fd = 0; fd < 3; ++fd)
+    fcntl(fd, F_SETFD, 0);
+  if (setup_ok && chdir(a.workdir) != 0) {
+    report(a.err_fd, spawn_stage::chdir, errno);
+    setup_ok = false;
+  }
+  close_other_fds(a.gate_fd, a.err_fd);
+  // Wait at the gate even after a failed setup, so the parent always holds
+  // the child before it can exit (the watcher never reaps it unseen).
+  if (!wait_gate(a.gate_fd) || !setup_ok)
+    _exit(127);
+  close(a.gate_fd);
+  execve(a.path, a.argv, a.envp);
+  report(a.err_fd, spawn_stage::exec, errno);
+  _exit(127);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& xs) {
+  std::vector<char*> out;
+  out.reserve(xs.size() + 1);
+  for (auto& x : xs)
+    out.push_back(const_cast<char*>(x.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+         && ::access(path.c_str(), X_OK) == 0;
+}
+
+void close_all(std::initializer_list<int> fds) {
+  for (int fd : fds)
+    if (fd >= 0)
+      close(fd);
+}
+
+} // namespace
+
+result<std::string> resolve_program(const std::string& program,
+                                    const std::vector<std::string>& env) {
+  if (program.empty())
+    return fail(errc::invalid_spec, "task: no command");
+  if (program.find('/') != std::string::npos)
+    return program;
+  std::string path = default_path;
+  for (auto& kv : env)
+    if (kv.rfind("PATH=", 0) == 0)
+      path = kv.substr(5);
+  size_t pos = 0;
+  for (int i = 0; i < 4096 && pos <= path.size(); ++i) {
+    auto colon = path.find(':', pos);
+    auto dir = path.substr(pos, colon == std::string::npos ? std::string::npos
+                                                            : colon - pos);
+    auto candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    if (is_executable_file(candidate))
+      return candidate;
+    if (colon == std::string::npos)
+      break;
+    pos = colon + 1;
+  }
+  return fail(errc::invalid_spec, "task: exec \"" + program
+                                    + "\": executable file not found in $PATH");
+}
+
+std::string describe(const spawn_error_record& rec, const std::string& path,
+                     const std::string& workdir) {
+  std::string reason = std::strerror(rec.err);
+  switch (static_cast<spawn_stage>(rec.stage)) {
+    case spawn_stage::stdio:
+      return "task: redirect output: " + reason;
+    case spawn_stage::chdir:
+      return "task: chdir \"" + workdir + "\": " + reason;
+    default:
+      return "task: exec \"" + path + "\": " + reason;
+  }
+}
+
+result<spawned> spawn_gated(const spawn_request& req) {
+  auto argv = c_strings(req.argv);
+  auto envp = c_strings(req.env);
+  int log_fd = ::open(req.log_path.c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log_fd < 0)
+    return fail(errc::internal, "task: open log " + req.log_path + ": "
+                                  + std::strerror(errno));
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int gate[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  // A socketpair for the gate: send(MSG_NOSIGNAL) to a dead child is EPIPE,
+  // not SIGPIPE for the daemon.
+  if (null_fd < 0
+      || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0
+      || pipe2(err, O_CLOEXEC) != 0) {
+    int e = errno;
+    close_all({log_fd, null_fd, gate[0], gate[1], err[0], err[1]});
+    return fail(errc::internal, std::string("task: pipe: ") + std::strerror(e));
+  }
+  child_args args{req.path.c_str(), argv.data(),    envp.data(), req.workdir.c_str(),
+                  log_fd,           null_fd,        gate[1],     err[1]};
+  pid_t pid = fork();
+  if (pid == 0)
+    child_main(args);
+  int fork_errno = errno;
+  close_all({log_fd, null_fd, gate[1], err[1]});
+  if (pid < 0) {
+    close_all({gate[0], err[0]});
+    return fail(errc::internal,
+                std::string("task: fork: ") + std::strerror(fork_errno));
+  }
+  // Both sides set the group, so it exists before either one goes on.
+  setpgid(pid, pid);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  return spawned{pid, gate[0], err[0]};
+}
+
+} // namespace actorswarm::task

@@ -1,0 +1,133 @@
+#pragma once
+
+// Watches task processes for their exit (DESIGN.md, Task runtimes): ONE
+// background thread, epoll over pidfds, so 1,000 tasks cost 1,000 fds and
+// one thread. A watched child is reaped with waitid() and reports its exit
+// code or signal; a process adopted after a daemon restart is no longer our
+// child, so only its end is seen (exit_info::known == false). The watcher
+// also reaps exited children nobody watches or holds, so a child whose gate
+// never opened leaves no zombie. Callbacks run on the watcher thread: keep
+// them short (the task actor glue turns them into messages).
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace actorswarm::net {
+
+/// How a watched process ended.
+struct exit_info {
+  /// False: the process was not our child (adopted after a daemon restart),
+  /// or its status was reaped elsewhere; code and signal are then unknown.
+  bool known = true;
+  /// Exit code; for a process killed by a signal 128 + signal, as shells
+  /// and Docker report it.
+  int exit_code = 0;
+  /// The signal that killed the process, 0 if it exited normally.
+  int signal = 0;
+};
+
+/// One line for logs: "exit code 3", "killed by signal 9", or the unknown text.
+std::string to_string(const exit_info& x);
+
+/// Opens a pidfd for `pid` (pidfd_open(2)); -1 with errno on failure. The fd
+/// is close-on-exec. Exposed for callers that want to signal through a pidfd.
+int open_pidfd(pid_t pid);
+
+/// The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field
+/// 22), or 0 if there is no such process or it is a zombie (a zombie counts
+/// as dead). Together with the pid it names one process for ever: a reused
+/// pid has a later start time.
+uint64_t read_start_time(pid_t pid);
+
+/// The exit watcher. Thread-safe: any thread may watch or unwatch.
+class process_watcher {
+public:
+  // -- member types -----------------------------------------------------------
+
+  using callback = std::function<void(exit_info)>;
+
+  // -- constructors, destructors ----------------------------------------------
+
+  /// Starts the watcher thread. `poll_timeout_ms` bounds each epoll wait, so
+  /// unwatched zombies are reaped at least that often. `reap_unwatched`:
+  /// reap exited children that are neither watched nor held (the daemon's
+  /// only forker is the process executor; other code that forks children and
+  /// waits for them itself must hold() them or pass false here).
+  explicit process_watcher(int poll_timeout_ms = 100, bool reap_unwatched = true);
+
+  /// Stops and joins the thread; pending callbacks do not run.
+  ~process_watcher();
+
+  process_watcher(const process_watcher&) = delete;
+  process_watcher& operator=(const process_watcher&) = delete;
+
+  // -- watching ---------------------------------------------------------------
+
+  /// Marks child `pid` as ours before it is watched, so the reaper never
+  /// takes its exit status (call right after fork). watch() or unwatch()
+  /// ends the hold.
+  void hold(pid_t pid);
+
+  /// Calls `cb` exactly once, on the watcher thread, when `pid` ends (unless
+  /// unwatch(pid) comes first). `is_child`: reap it and report code/signal;
+  /// otherwise report known=false. A pid that no longer exists reports at
+  /// once (known=false unless it is a reapable child). Returns false only if
+  /// `pid` is already watched or the watcher is out of fds (nothing happens).
+  /// `start_time_ticks` != 0 (adoption): after the pidfd is open, the pid
+  /// must still have that start time, else it is a reused pid and reports
+  /// known=false as a gone process.
+  bool watch(pid_t pid, bool is_child, callback cb,
+             uint64_t start_time_ticks = 0);
+
+  /// Forgets `pid`; its callback does not run after this returns (unless
+  /// called from that very callback). An unwatched child is still reaped.
+  void unwatch(pid_t pid);
+
+  /// Number of watched pids.
+  size_t watched() const;
+
+private:
+  // -- member types -----------------------------------------------------------
+
+  struct entry {
+    int pidfd = -1;
+    bool is_child = false;
+    callback cb;
+  };
+
+  // -- thread -----------------------------------------------------------------
+
+  void run();
+  void on_ready(pid_t pid);
+  void fire_unwatchable();
+  void reap_unwatched();
+  void wake();
+
+  // -- member variables -------------------------------------------------------
+
+  int poll_timeout_ms_;
+  bool reap_unwatched_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  mutable std::mutex mtx_;
+  std::condition_variable cb_done_;
+  std::unordered_map<pid_t, entry> entries_;
+  std::unordered_set<pid_t> held_;
+  /// Watches whose pidfd could not be opened (process gone): fired by the
+  /// thread on its next turn, so callbacks always run on the watcher thread.
+  std::vector<std::pair<pid_t, entry>> gone_;
+  pid_t running_cb_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace actorswarm::net
