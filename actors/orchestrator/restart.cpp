@@ -1,5 +1,7 @@
 #include "actors/orchestrator/restart.hpp"
 
+#include <limits>
+
 #include "actors/orchestrator/task_model.hpp"
 #include "messages/assert.hpp"
 
@@ -65,7 +67,11 @@ restart_decision decide_restart(const pb::Task& x, const restart_history* h,
   }
   restart_decision d;
   auto delay_ns = policy.delay_ns() > 0 ? policy.delay_ns() : 0;
-  auto at_ns = x.status().timestamp_ns() + delay_ns;
+  auto ts_ns = x.status().timestamp_ns();
+  // Saturate: an absurd delay must not wrap around into "restart now".
+  auto at_ns = delay_ns > std::numeric_limits<int64_t>::max() - ts_ns
+                 ? std::numeric_limits<int64_t>::max()
+                 : ts_ns + delay_ns;
   if (now_ns < at_ns) {
     d.verdict = restart_verdict::later;
     d.at_ns = at_ns;

@@ -1,5 +1,7 @@
 #include "actors/orchestrator/restart.hpp"
 
+#include <limits>
+
 #include "fixtures.hpp"
 
 using namespace actorswarm;
@@ -133,4 +135,12 @@ TEST_CASE("restart: instances are keyed by slot, or by node for global",
   CHECK(tr.size() == 1);
   tr.forget_service("s1");
   CHECK(tr.size() == 0);
+}
+
+TEST_CASE("restart: a huge delay saturates instead of wrapping", "[unit]") {
+  auto t = dead_task(pb::RestartPolicy::ANY, pb::FAILED, 1,
+                     std::numeric_limits<int64_t>::max());
+  auto d = decide_restart(t, nullptr, t0_ns);
+  CHECK(d.verdict == restart_verdict::later);
+  CHECK(d.at_ns == std::numeric_limits<int64_t>::max());
 }
