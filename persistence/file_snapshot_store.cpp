@@ -1,40 +1,23 @@
 #include "persistence/file_snapshot_store.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
 
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message_lite.h>
 #include <unistd.h>
 
 #include "messages/assert.hpp"
-#include "persistence/crc32c.hpp"
 #include "persistence/file_util.hpp"
 
 namespace actorswarm::persistence {
 
 namespace {
 
-constexpr char magic[8] = {'A', 'S', 'S', 'N', 'A', 'P', '0', '1'};
-
-// Refuse absurd lengths from a corrupt header before allocating.
-constexpr uint32_t meta_size_max_bytes = 64u << 20;
-
-template <class T>
-void put_be(std::string& out, T x) {
-  for (int i = sizeof(T) - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
-}
-
-template <class T>
-T get_be(const unsigned char* p) {
-  T x = 0;
-  for (size_t i = 0; i < sizeof(T); ++i)
-    x = static_cast<T>((x << 8) | p[i]);
-  return x;
-}
+namespace pio = google::protobuf::io;
 
 std::string file_name(uint64_t term, uint64_t index, const char* ext) {
   char buf[64];
@@ -43,9 +26,41 @@ std::string file_name(uint64_t term, uint64_t index, const char* ext) {
   return buf;
 }
 
-failure corrupt(const std::string& path, const std::string& why) {
-  return fail(errc::internal, "snapshot " + path + " is corrupt: " + why);
-}
+/// Protobuf serializes through this straight into the snapshot file.
+class sink_stream : public pio::CopyingOutputStream {
+public:
+  explicit sink_stream(snapshot_sink& sink) : sink_(sink) {
+    // nop
+  }
+
+  bool Write(const void* buffer, int size) override {
+    err_ = sink_.write(buffer, static_cast<size_t>(size));
+    return err_ == 0;
+  }
+
+  int err() const {
+    return err_ != 0 ? err_ : EIO;
+  }
+
+private:
+  snapshot_sink& sink_;
+  int err_ = 0;
+};
+
+/// Protobuf parses through this straight from the snapshot file.
+class source_stream : public pio::CopyingInputStream {
+public:
+  explicit source_stream(snapshot_source& source) : source_(source) {
+    // nop
+  }
+
+  int Read(void* buffer, int size) override {
+    return static_cast<int>(source_.read(buffer, static_cast<size_t>(size)));
+  }
+
+private:
+  snapshot_source& source_;
+};
 
 } // namespace
 
@@ -58,9 +73,29 @@ file_snapshot_store::file_snapshot_store(std::string dir, size_t keep_old,
 
 status file_snapshot_store::save(const pb::SnapshotMetadata& meta,
                                  const std::string& data) {
+  return save_with(meta, data.size(), [&data](snapshot_sink& sink) {
+    return sink.write(data.data(), data.size());
+  });
+}
+
+status file_snapshot_store::save_message(
+  const pb::SnapshotMetadata& meta,
+  const google::protobuf::MessageLite& state) {
+  return save_with(meta, state.ByteSizeLong(), [&state](snapshot_sink& sink) {
+    sink_stream out{sink};
+    pio::CopyingOutputStreamAdaptor adaptor{&out};
+    bool ok = state.SerializeToZeroCopyStream(&adaptor) && adaptor.Flush();
+    return ok ? 0 : out.err();
+  });
+}
+
+status
+file_snapshot_store::save_with(const pb::SnapshotMetadata& meta,
+                               uint64_t data_len,
+                               const std::function<int(snapshot_sink&)>& body) {
   auto final_path = dir_ + "/" + file_name(meta.term(), meta.index(), "snap");
   auto tmp_path = dir_ + "/" + file_name(meta.term(), meta.index(), "tmp");
-  int err = write_tmp(tmp_path, meta, data);
+  int err = write_snapshot_file(tmp_path, meta, data_len, body);
   if (err == 0 && ::rename(tmp_path.c_str(), final_path.c_str()) != 0)
     err = errno;
   if (err != 0) {
@@ -76,91 +111,55 @@ status file_snapshot_store::save(const pb::SnapshotMetadata& meta,
   return ok_status();
 }
 
-int file_snapshot_store::write_tmp(const std::string& path,
-                                   const pb::SnapshotMetadata& meta,
-                                   const std::string& data) const {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return errno;
-  std::string head{magic, sizeof(magic)};
-  auto meta_bytes = meta.SerializeAsString();
-  put_be<uint32_t>(head, static_cast<uint32_t>(meta_bytes.size()));
-  head += meta_bytes;
-  put_be<uint64_t>(head, data.size());
-  uint32_t crc = crc32c_extend(0, head.data(), head.size());
-  crc = crc32c_extend(crc, data.data(), data.size());
-  std::string tail;
-  put_be<uint32_t>(tail, crc);
-  int err = write_all(fd, head.data(), head.size());
-  if (err == 0)
-    err = write_all(fd, data.data(), data.size());
-  if (err == 0)
-    err = write_all(fd, tail.data(), tail.size());
-  if (err == 0 && ::fsync(fd) != 0)
-    err = errno;
-  ::close(fd);
-  return err;
+result<std::optional<pb::Snapshot>> file_snapshot_store::load_latest() const {
+  pb::Snapshot snap;
+  auto* data = snap.mutable_data();
+  auto meta = load_with(
+    [data](snapshot_source& source) {
+      data->resize(source.remaining_bytes());
+      auto n = static_cast<long>(data->size());
+      return source.read(data->data(), data->size()) == n;
+    },
+    [data] { data->clear(); });
+  if (!meta)
+    return meta.error();
+  if (!*meta)
+    return std::optional<pb::Snapshot>{};
+  *snap.mutable_metadata() = std::move(**meta);
+  return std::optional<pb::Snapshot>{std::move(snap)};
 }
 
-result<std::optional<pb::Snapshot>> file_snapshot_store::load_latest() const {
+result<std::optional<pb::SnapshotMetadata>>
+file_snapshot_store::load_latest_message(
+  google::protobuf::MessageLite& state) const {
+  state.Clear();
+  return load_with(
+    [&state](snapshot_source& source) {
+      source_stream in{source};
+      pio::CopyingInputStreamAdaptor adaptor{&in};
+      return state.ParseFromZeroCopyStream(&adaptor);
+    },
+    [&state] { state.Clear(); });
+}
+
+result<std::optional<pb::SnapshotMetadata>>
+file_snapshot_store::load_with(
+  const std::function<bool(snapshot_source&)>& body,
+  const std::function<void()>& reset) const {
   auto xs = list();
   for (const auto& x : xs) {
-    auto snap = read(x.path);
-    if (snap)
-      return std::optional<pb::Snapshot>{std::move(*snap)};
-    warn_(snap.error().message + "; trying an older snapshot");
+    auto meta = read_snapshot_file(x.path, body);
+    if (meta)
+      return std::optional<pb::SnapshotMetadata>{std::move(*meta)};
+    reset();
+    warn_(meta.error().message + "; trying an older snapshot");
   }
   if (!xs.empty())
     return fail(errc::internal, "all " + std::to_string(xs.size())
                                   + " snapshots in " + dir_
                                   + " are corrupt; refusing to start without "
                                     "the state they hold");
-  return std::optional<pb::Snapshot>{};
-}
-
-result<pb::Snapshot> file_snapshot_store::read(const std::string& path) const {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return corrupt(path, errno_text(errno));
-  struct fd_guard {
-    int fd;
-    ~fd_guard() { ::close(fd); }
-  } guard{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    return corrupt(path, errno_text(errno));
-  auto file_size = static_cast<uint64_t>(st.st_size);
-  unsigned char head[12];
-  if (file_size < sizeof(head) + 12 || read_exact(fd, head, sizeof(head)) != 0)
-    return corrupt(path, "truncated header");
-  if (!std::equal(magic, magic + 8, reinterpret_cast<const char*>(head)))
-    return corrupt(path, "bad magic");
-  auto meta_len = get_be<uint32_t>(head + 8);
-  if (meta_len > meta_size_max_bytes || file_size < 12 + meta_len + 12)
-    return corrupt(path, "bad metadata length");
-  std::string meta_bytes(meta_len, '\0');
-  unsigned char len_buf[8];
-  if (read_exact(fd, meta_bytes.data(), meta_len) != 0
-      || read_exact(fd, len_buf, 8) != 0)
-    return corrupt(path, "truncated metadata");
-  auto data_len = get_be<uint64_t>(len_buf);
-  if (data_len != file_size - (12 + meta_len + 12))
-    return corrupt(path, "data length does not match the file size");
-  uint32_t crc = crc32c_extend(0, head, sizeof(head));
-  crc = crc32c_extend(crc, meta_bytes.data(), meta_len);
-  crc = crc32c_extend(crc, len_buf, 8);
-  pb::Snapshot snap;
-  auto* data = snap.mutable_data();
-  data->resize(data_len);
-  unsigned char tail[4];
-  if (read_exact(fd, data->data(), data_len) != 0 || read_exact(fd, tail, 4))
-    return corrupt(path, "truncated data");
-  crc = crc32c_extend(crc, data->data(), data_len);
-  if (crc != get_be<uint32_t>(tail))
-    return corrupt(path, "checksum mismatch");
-  if (!snap.mutable_metadata()->ParseFromString(meta_bytes))
-    return corrupt(path, "metadata does not parse");
-  return snap;
+  return std::optional<pb::SnapshotMetadata>{};
 }
 
 std::vector<file_snapshot_store::file_entry> file_snapshot_store::list() const {

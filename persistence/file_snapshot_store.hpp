@@ -6,16 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "persistence/snapshot_file.hpp"
 #include "persistence/snapshot_store.hpp"
 
 namespace actorswarm::persistence {
 
 /// snapshot_store as files `snap-<term>-<index>.snap` (16 hex digits each)
 /// in one directory, written aside as `.tmp`, fsynced, renamed into place and
-/// the directory fsynced. File layout, integers big-endian:
-///   "ASSNAP01" | u32 meta_len | SnapshotMetadata | u64 data_len | data |
-///   u32 crc32c of everything before it.
-/// Data is written from and read into one buffer: no extra copies.
+/// the directory fsynced. File layout in snapshot_file.hpp (with a crc32c).
+/// Data streams from and into the caller's buffer or message: no copies.
 class file_snapshot_store : public snapshot_store {
 public:
   /// Uses the existing directory `dir`; keeps `keep_old` snapshots besides
@@ -26,6 +25,12 @@ public:
               const std::string& data) override;
 
   result<std::optional<pb::Snapshot>> load_latest() const override;
+
+  status save_message(const pb::SnapshotMetadata& meta,
+                      const google::protobuf::MessageLite& state) override;
+
+  result<std::optional<pb::SnapshotMetadata>>
+  load_latest_message(google::protobuf::MessageLite& state) const override;
 
   /// Paths of the published snapshot files, newest first.
   std::vector<std::string> files() const;
@@ -40,12 +45,15 @@ private:
   /// Published snapshot files, newest (highest index, then term) first.
   std::vector<file_entry> list() const;
 
-  /// Writes the tmp file and fsyncs it. Returns 0 or an errno.
-  int write_tmp(const std::string& path, const pb::SnapshotMetadata& meta,
-                const std::string& data) const;
+  /// Writes aside, publishes and prunes (the shape of every save).
+  status save_with(const pb::SnapshotMetadata& meta, uint64_t data_len,
+                   const std::function<int(snapshot_sink&)>& body);
 
-  /// Reads and verifies one file; the failure says what is wrong.
-  result<pb::Snapshot> read(const std::string& path) const;
+  /// Reads the newest file that verifies, through `body`; `reset` discards
+  /// what a failed attempt produced.
+  result<std::optional<pb::SnapshotMetadata>>
+  load_with(const std::function<bool(snapshot_source&)>& body,
+            const std::function<void()>& reset) const;
 
   /// Deletes snapshots beyond keep_old and leftover tmp files.
   void prune() const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <google/protobuf/message_lite.h>
+
 namespace actorswarm::persistence {
 
 memory_snapshot_store::memory_snapshot_store(size_t keep_old)
@@ -37,6 +39,27 @@ result<std::optional<pb::Snapshot>> memory_snapshot_store::load_latest() const {
   if (snaps_.empty())
     return std::optional<pb::Snapshot>{};
   return std::optional<pb::Snapshot>{snaps_.front()};
+}
+
+status memory_snapshot_store::save_message(
+  const pb::SnapshotMetadata& meta,
+  const google::protobuf::MessageLite& state) {
+  return save(meta, state.SerializeAsString());
+}
+
+result<std::optional<pb::SnapshotMetadata>>
+memory_snapshot_store::load_latest_message(
+  google::protobuf::MessageLite& state) const {
+  state.Clear();
+  // Newest first; data that does not parse counts as corrupt, as in files.
+  for (const auto& snap : snaps_) {
+    if (state.ParseFromString(snap.data()))
+      return std::optional<pb::SnapshotMetadata>{snap.metadata()};
+    state.Clear();
+  }
+  if (!snaps_.empty())
+    return fail(errc::internal, "no snapshot parses");
+  return std::optional<pb::SnapshotMetadata>{};
 }
 
 } // namespace actorswarm::persistence

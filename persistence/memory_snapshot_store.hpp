@@ -21,6 +21,12 @@ public:
 
   result<std::optional<pb::Snapshot>> load_latest() const override;
 
+  status save_message(const pb::SnapshotMetadata& meta,
+                      const google::protobuf::MessageLite& state) override;
+
+  result<std::optional<pb::SnapshotMetadata>>
+  load_latest_message(google::protobuf::MessageLite& state) const override;
+
   /// Number of snapshots held (newest plus kept old ones).
   size_t size() const noexcept {
     return snaps_.size();

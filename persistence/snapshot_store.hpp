@@ -7,6 +7,10 @@
 #include "messages/raft.pb.h"
 #include "messages/result.hpp"
 
+namespace google::protobuf {
+class MessageLite;
+} // namespace google::protobuf
+
 namespace actorswarm::persistence {
 
 /// Where a store reports trouble it recovered from (e.g. a corrupt snapshot
@@ -37,6 +41,18 @@ public:
   /// fails with errc::internal if snapshots exist but none verifies (the data
   /// they replaced is gone; refusing to start beats starting empty).
   virtual result<std::optional<pb::Snapshot>> load_latest() const = 0;
+
+  /// Like `save(meta, state serialized)`, but streams `state` into storage:
+  /// no serialized copy in memory (a snapshot of a million tasks).
+  virtual status save_message(const pb::SnapshotMetadata& meta,
+                              const google::protobuf::MessageLite& state)
+    = 0;
+
+  /// Like `load_latest`, but parses the data straight into `state` and
+  /// returns the metadata (none if there never was a snapshot; `state` is
+  /// then cleared). Data that does not parse as `state` counts as corrupt.
+  virtual result<std::optional<pb::SnapshotMetadata>>
+  load_latest_message(google::protobuf::MessageLite& state) const = 0;
 };
 
 } // namespace actorswarm::persistence
