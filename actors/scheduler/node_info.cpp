@@ -67,3 +67,42 @@ double node_info::load() const noexcept {
 }
 
 } // namespace actorswarm::scheduler
+
+namespace actorswarm::scheduler {
+
+std::string failure_key(const pb::Task& task) {
+  return task.service_id() + "@" + std::to_string(task.spec_version());
+}
+
+void node_info::record_failure(const std::string& versioned_service,
+                               int64_t at_ns, uint32_t keep,
+                               int64_t window_ns) {
+  if (keep == 0)
+    return;
+  // Forget keys whose failures all left the window, so the map stays small.
+  for (auto i = failures_.begin(); i != failures_.end();) {
+    if (!i->second.empty() && i->second.back() <= at_ns - window_ns)
+      i = failures_.erase(i);
+    else
+      ++i;
+  }
+  auto& times = failures_[versioned_service];
+  times.push_back(at_ns);
+  std::sort(times.begin(), times.end());
+  if (times.size() > keep)
+    times.erase(times.begin(), times.end() - keep);
+}
+
+uint32_t node_info::recent_failures(const std::string& versioned_service,
+                                    int64_t now_ns, int64_t window_ns) const {
+  auto i = failures_.find(versioned_service);
+  if (i == failures_.end())
+    return 0;
+  uint32_t n = 0;
+  for (auto at : i->second)
+    if (at > now_ns - window_ns && at <= now_ns)
+      ++n;
+  return n;
+}
+
+} // namespace actorswarm::scheduler

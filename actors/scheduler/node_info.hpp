@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "messages/objects.pb.h"
 
@@ -98,6 +99,18 @@ public:
   /// memory, each in [0, 1] (a resource with zero total counts as 0).
   double load() const noexcept;
 
+  // -- failures ---------------------------------------------------------------
+
+  /// Remembers that a task of `versioned_service` (see failure_key) failed
+  /// here at wall-clock `at_ns`, keeping only the latest `keep` per key and
+  /// dropping entries older than `at_ns - window_ns`.
+  void record_failure(const std::string& versioned_service, int64_t at_ns,
+                      uint32_t keep, int64_t window_ns);
+
+  /// Failures of `versioned_service` in (now_ns - window_ns, now_ns].
+  uint32_t recent_failures(const std::string& versioned_service,
+                           int64_t now_ns, int64_t window_ns) const;
+
 private:
   std::string id_;
   pb::Node node_;
@@ -106,6 +119,12 @@ private:
   int64_t reserved_memory_bytes_ = 0;
   uint32_t active_tasks_ = 0;
   std::unordered_map<std::string, uint32_t> tasks_by_service_;
+  /// Failure times by versioned service, oldest first, at most `keep` each.
+  std::unordered_map<std::string, std::vector<int64_t>> failures_;
 };
+
+/// The key failures are counted under: SwarmKit counts them per service and
+/// spec version, so an update that fixes a crash starts with a clean slate.
+std::string failure_key(const pb::Task& task);
 
 } // namespace actorswarm::scheduler

@@ -63,6 +63,8 @@ struct group_placer::entry {
   /// Position of the node id among the leaf's nodes: ties break by node id
   /// without comparing strings on every heap step.
   uint32_t rank;
+  /// Too many recent failures of this service: goes last.
+  bool faulty;
 };
 
 struct group_placer::tree {
@@ -79,13 +81,15 @@ struct group_placer::tree {
 
 group_placer::group_placer(std::vector<node_info>& nodes, pipeline& filters,
                            const pb::Task& task, strategy how,
-                           std::mt19937_64& rng, assign_fn assign)
+                           std::mt19937_64& rng, assign_fn assign,
+                           faulty_fn faulty)
   : nodes_(nodes),
     filters_(filters),
     task_(task),
     how_(how),
     rng_(rng),
-    assign_(std::move(assign)) {
+    assign_(std::move(assign)),
+    faulty_(std::move(faulty)) {
   // SwarmKit ignores preferences it does not understand.
   std::string ignored;
   pb::Node probe;
@@ -126,7 +130,8 @@ void group_placer::build() {
     if (filters_.process(node))
       t->entries.push_back(entry{node.load(), service_tasks,
                                  node.active_tasks(),
-                                 static_cast<uint32_t>(i), 0});
+                                 static_cast<uint32_t>(i), 0,
+                                 faulty_ && faulty_(node)});
   }
 }
 
@@ -165,6 +170,9 @@ uint64_t group_placer::place_in(tree& t, uint64_t n) {
 }
 
 bool group_placer::before(const entry& a, const entry& b) const {
+  // SwarmKit's nodeLess: recent failures decide first.
+  if (a.faulty != b.faulty)
+    return b.faulty;
   if (how_ == strategy::binpack) {
     if (a.load != b.load)
       return a.load > b.load;

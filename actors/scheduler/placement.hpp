@@ -48,11 +48,15 @@ public:
   /// before returning, so the filters see the new load.
   using assign_fn = std::function<void(uint32_t node_index)>;
 
+  /// True for nodes that recently failed this group's tasks too often; spread
+  /// and binpack try them last. May be empty (no node is faulty).
+  using faulty_fn = std::function<bool(const node_info& node)>;
+
   /// `filters` must already be set to the group's representative `task`.
   /// `nodes`, `filters`, `task` and `rng` must outlive this object.
   group_placer(std::vector<node_info>& nodes, pipeline& filters,
                const pb::Task& task, strategy how, std::mt19937_64& rng,
-               assign_fn assign);
+               assign_fn assign, faulty_fn faulty = {});
 
   ~group_placer();
 
@@ -80,6 +84,7 @@ private:
   strategy how_;
   std::mt19937_64& rng_;
   assign_fn assign_;
+  faulty_fn faulty_;
   std::vector<std::string> preferences_;
   std::unique_ptr<tree> root_;
 };

@@ -40,8 +40,9 @@ std::string no_suitable_node(const std::string& explanation) {
 
 } // namespace
 
-scheduler::scheduler(uint64_t random_seed) : rng_(random_seed) {
-  // nop
+scheduler::scheduler(uint64_t random_seed, scheduler_config cfg)
+  : rng_(random_seed), cfg_(cfg) {
+  AS_ASSERT(cfg_.validate().ok());
 }
 
 // -- state updates ------------------------------------------------------------
@@ -111,6 +112,14 @@ void scheduler::count(const std::string& task_id, uint32_t node_index,
 }
 
 void scheduler::upsert_task(const pb::Task& task) {
+  auto state = task.status().state();
+  auto old = tasks_.find(task.id());
+  if (old != tasks_.end() && (state == pb::FAILED || state == pb::REJECTED)) {
+    // SwarmKit's taskFailed: the node that ran it remembers the failure.
+    auto& node = nodes_[node_index_.at(old->second.node_id)];
+    node.record_failure(failure_key(task), task.status().timestamp_ns(),
+                        cfg_.max_failures, cfg_.failure_window_ns);
+  }
   uncount(task.id());
   if (!counts_on_node(task))
     return;
@@ -131,7 +140,8 @@ const node_info* scheduler::find_node(const std::string& node_id) const {
 
 std::vector<decision>
 scheduler::schedule(const std::vector<const pb::Task*>& pending,
-                    pb::Placement::Strategy cluster_default) {
+                    pb::Placement::Strategy cluster_default,
+                    int64_t now_ns) {
   std::vector<decision> out(pending.size());
   std::vector<group> groups;
   std::unordered_map<std::string, size_t> group_of;
@@ -156,7 +166,7 @@ scheduler::schedule(const std::vector<const pb::Task*>& pending,
   for (auto i : preassigned)
     schedule_preassigned(*pending[i], out[i]);
   for (const auto& g : groups)
-    schedule_group(g, pending, cluster_default, out);
+    schedule_group(g, pending, cluster_default, now_ns, out);
   return out;
 }
 
@@ -179,7 +189,7 @@ void scheduler::schedule_preassigned(const pb::Task& task, decision& out) {
 void scheduler::schedule_group(const group& g,
                                const std::vector<const pb::Task*>& pending,
                                pb::Placement::Strategy cluster_default,
-                               std::vector<decision>& out) {
+                               int64_t now_ns, std::vector<decision>& out) {
   const auto& rep = *g.representative;
   filters_.set_task(rep);
   size_t next = 0;
@@ -191,8 +201,20 @@ void scheduler::schedule_group(const group& g,
     count(pending[i]->id(), node_index, usage);
     out[i].node_id = nodes_[node_index].id();
   };
-  group_placer placer{nodes_, filters_, rep, strategy_for(rep, cluster_default),
-                      rng_, assign};
+  group_placer::faulty_fn faulty;
+  if (now_ns != 0 && cfg_.max_failures > 0) {
+    faulty = [this, now_ns, key = failure_key(rep)](const node_info& n) {
+      return n.recent_failures(key, now_ns, cfg_.failure_window_ns)
+             >= cfg_.max_failures;
+    };
+  }
+  group_placer placer{nodes_,
+                      filters_,
+                      rep,
+                      strategy_for(rep, cluster_default),
+                      rng_,
+                      assign,
+                      std::move(faulty)};
   placer.place(g.members.size());
   if (next == g.members.size())
     return;

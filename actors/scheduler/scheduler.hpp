@@ -16,6 +16,7 @@
 #include "actors/scheduler/filter.hpp"
 #include "actors/scheduler/node_info.hpp"
 #include "actors/scheduler/placement.hpp"
+#include "actors/scheduler/scheduler_config.hpp"
 #include "messages/objects.pb.h"
 
 namespace actorswarm::scheduler {
@@ -34,8 +35,9 @@ struct decision {
 class scheduler {
 public:
   /// `random_seed` seeds the random strategy (Cluster.random_seed), so a
-  /// replayed sequence of calls yields the same decisions.
-  explicit scheduler(uint64_t random_seed = 0);
+  /// replayed sequence of calls yields the same decisions. `cfg` must pass
+  /// validate().
+  explicit scheduler(uint64_t random_seed = 0, scheduler_config cfg = {});
 
   // -- state updates (from store events) --------------------------------------
 
@@ -49,6 +51,8 @@ public:
 
   /// Adds or replaces a task. It counts on its node (resources, task counts)
   /// while it has a node_id, desired_state <= RUNNING and state <= RUNNING.
+  /// A counted task that arrives FAILED or REJECTED is also remembered as a
+  /// failure on its node at status.timestamp_ns (see scheduler_config).
   void upsert_task(const pb::Task& task);
 
   /// Forgets a task and frees what it reserved; an unknown id is ignored.
@@ -64,9 +68,11 @@ public:
   /// caller reports the final state through upsert_task as usual (which is
   /// idempotent). A task that already has a node_id (global services) is only
   /// checked against that node. `cluster_default` applies to tasks whose
-  /// placement.strategy is DEFAULT; DEFAULT there means spread.
+  /// placement.strategy is DEFAULT; DEFAULT there means spread. `now_ns` is
+  /// the wall clock for the recent-failure window; 0 ignores failures.
   std::vector<decision> schedule(const std::vector<const pb::Task*>& pending,
-                                 pb::Placement::Strategy cluster_default);
+                                 pb::Placement::Strategy cluster_default,
+                                 int64_t now_ns = 0);
 
   /// Plugin point: filters added here run after the default ones.
   pipeline& filters() noexcept {
@@ -112,7 +118,7 @@ private:
   void schedule_preassigned(const pb::Task& task, decision& out);
   void schedule_group(const group& g,
                       const std::vector<const pb::Task*>& pending,
-                      pb::Placement::Strategy cluster_default,
+                      pb::Placement::Strategy cluster_default, int64_t now_ns,
                       std::vector<decision>& out);
 
   // -- state ------------------------------------------------------------------
@@ -123,6 +129,7 @@ private:
   std::unordered_map<std::string, task_record> tasks_;
   pipeline filters_;
   std::mt19937_64 rng_;
+  scheduler_config cfg_;
 };
 
 } // namespace actorswarm::scheduler

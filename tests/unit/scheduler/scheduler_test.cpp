@@ -282,3 +282,55 @@ TEST_CASE("spread stays even at scale with constraints", "[unit]") {
   CHECK(hi - lo <= 1);
   CHECK(s.active_task_count() == 10000);
 }
+
+TEST_CASE("nodes that keep failing a service go last", "[unit]") {
+  constexpr int64_t second_ns = 1'000'000'000;
+  const int64_t t0 = 1'700'000'000 * second_ns;
+  scheduler s;
+  for (auto id : {"a", "b"})
+    s.upsert_node(make_node(id));
+  // Five tasks of web fail on a within a minute.
+  for (int i = 0; i < 5; ++i) {
+    auto t = running_on("f" + std::to_string(i), "a", 0);
+    s.upsert_task(t);
+    t.mutable_status()->set_state(i % 2 == 0 ? pb::FAILED : pb::REJECTED);
+    t.mutable_status()->set_timestamp_ns(t0 + i * second_ns);
+    s.upsert_task(t);
+    s.upsert_task(t); // the echo does not count twice
+  }
+  CHECK(s.find_node("a")->recent_failures(failure_key(running_on("x", "a", 0)),
+                                          t0 + 10 * second_ns,
+                                          scheduler_config{}.failure_window_ns)
+        == 5);
+  // b already runs two web tasks, so plain spread would pick a.
+  s.upsert_task(running_on("r1", "b", 0));
+  s.upsert_task(running_on("r2", "b", 0));
+  auto p = make_tasks(1, "p", make_task("", "web"));
+  SECTION("within the window a goes last") {
+    auto ds = s.schedule(ptrs(p), pb::Placement::SPREAD, t0 + 60 * second_ns);
+    CHECK(ds[0].node_id == "b");
+  }
+  SECTION("without a clock failures are ignored") {
+    CHECK(s.schedule(ptrs(p), pb::Placement::SPREAD)[0].node_id == "a");
+  }
+  SECTION("after the window a is back to normal") {
+    auto later = t0 + 6 * 60 * second_ns;
+    CHECK(s.schedule(ptrs(p), pb::Placement::SPREAD, later)[0].node_id == "a");
+  }
+  SECTION("another service is not affected") {
+    auto other = make_tasks(1, "o", make_task("", "db"));
+    auto ds = s.schedule(ptrs(other), pb::Placement::SPREAD,
+                         t0 + 60 * second_ns);
+    CHECK(ds[0].node_id == "a"); // a has fewer tasks overall
+  }
+}
+
+TEST_CASE("scheduler_config validates its ranges", "[unit]") {
+  scheduler_config cfg;
+  CHECK(cfg.validate().ok());
+  cfg.failure_window_ns = 0;
+  CHECK_FALSE(cfg.validate().ok());
+  cfg = scheduler_config{};
+  cfg.max_failures = 5000;
+  CHECK(cfg.validate().error().code == errc::invalid_spec);
+}
