@@ -54,7 +54,15 @@ status prepare_dir(const std::string& path, bool create) {
   return ok_status();
 }
 
-/// Checks the FORMAT marker. Returns true if the dir is empty and needs one.
+// FORMAT while the database is being created: a crash then leaves a dir
+// that is ours and may be initialized again. Once FORMAT says plain
+// data_format_v1, a missing database is corruption (a Raft voter that forgot
+// its log and votes breaks safety), never a reason to start empty.
+std::string initializing_marker() {
+  return std::string{data_format_v1} + " initializing";
+}
+
+/// Checks the FORMAT marker. Returns true if the dir needs initializing.
 result<bool> check_format(const std::string& path, bool create) {
   std::string content;
   int err = read_small_file(path + "/" + format_name, content);
@@ -63,6 +71,11 @@ result<bool> check_format(const std::string& path, bool create) {
       content.pop_back();
     if (content == data_format_v1)
       return false;
+    if (content == initializing_marker()) {
+      if (!create)
+        return fail(errc::not_found, dir_label(path) + " is not initialized");
+      return true;
+    }
     return fail(errc::refused, dir_label(path) + " has an unsupported format ("
                                  + format_name + " says \"" + content.substr(0, 64)
                                  + "\", expected \"" + data_format_v1
@@ -149,12 +162,12 @@ data_dir::open(const std::string& path, bool create, data_dir_options opts) {
   if (!fd)
     return fd.error();
   self->lock_fd_ = *fd;
-  auto needs_marker = check_format(path, create);
-  if (!needs_marker)
-    return needs_marker.error();
-  if (*needs_marker) {
+  auto needs_init = check_format(path, create);
+  if (!needs_init)
+    return needs_init.error();
+  if (*needs_init) {
     if (int err = write_file_durably(path, format_name,
-                                     std::string{data_format_v1} + "\n"))
+                                     initializing_marker() + "\n"))
       return fail(errc::refused, "cannot initialize " + dir_label(path) + ": "
                                    + errno_text(err));
   }
@@ -164,17 +177,28 @@ data_dir::open(const std::string& path, bool create, data_dir_options opts) {
     return fail(errc::refused, "cannot create " + path + "/snapshots: "
                                  + ec.message());
   ::chmod((path + "/snapshots").c_str(), 0700);
-  if (auto st = self->open_db(create); !st)
+  if (auto st = self->open_db(*needs_init); !st)
     return st.error();
   if (auto st = self->open_stores(opts); !st)
     return st.error();
+  if (*needs_init) {
+    if (int err = write_file_durably(path, format_name,
+                                     std::string{data_format_v1} + "\n"))
+      return fail(errc::refused, "cannot initialize " + dir_label(path) + ": "
+                                   + errno_text(err));
+  }
   return self;
 }
 
-status data_dir::open_db(bool create) {
+status data_dir::open_db(bool initialize) {
   auto db_path = path_ + "/db";
+  std::error_code ec;
+  if (!initialize && !fs::exists(db_path + "/CURRENT", ec))
+    return fail(errc::internal, dir_label(path_) + " is corrupt: its database "
+                                  + db_path + " is missing; refusing to start "
+                                    "with an empty Raft log");
   rocksdb::DBOptions opts;
-  opts.create_if_missing = create;
+  opts.create_if_missing = initialize;
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
   // Open every family the database has, or RocksDB refuses; ours are added.

@@ -42,7 +42,8 @@ public:
   /// - errc::refused: in use by another daemon (names its pid); not ours (a
   ///   non-empty dir without FORMAT); an unsupported FORMAT; not a directory.
   /// - errc::not_found: missing or uninitialized and `create` is false.
-  /// - errc::internal: the database is corrupt or cannot be opened.
+  /// - errc::internal: the database is corrupt, missing (after FORMAT was
+  ///   written) or cannot be opened.
   static result<std::unique_ptr<data_dir>>
   open(const std::string& path, bool create, data_dir_options opts = {});
 
@@ -79,7 +80,7 @@ public:
 private:
   explicit data_dir(std::string path);
 
-  status open_db(bool create);
+  status open_db(bool initialize);
 
   status open_stores(const data_dir_options& opts);
 

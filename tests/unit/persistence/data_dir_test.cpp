@@ -148,3 +148,29 @@ TEST_CASE("data_dir: the stores share one database and survive a reopen",
   REQUIRE(snap->has_value());
   CHECK((*snap)->data() == "state");
 }
+
+TEST_CASE("data_dir: a lost database is refused, never started empty",
+          "[unit]") {
+  tmp_dir tmp;
+  must_open(tmp.path()).reset();
+  std::filesystem::remove_all(tmp.path() + "/db");
+  auto r = data_dir::open(tmp.path(), true);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::internal);
+  CHECK_THAT(r.error().message,
+             Catch::StartsWith("data dir " + tmp.path() + " is corrupt: ")
+               && Catch::Contains("is missing"));
+}
+
+TEST_CASE("data_dir: a crash while initializing leaves a dir that "
+          "initializes again", "[unit]") {
+  tmp_dir tmp;
+  write_text(tmp.path() + "/FORMAT", "actorswarm-data-v1 initializing\n");
+  std::filesystem::create_directories(tmp.path() + "/db");
+  CHECK_FALSE(data_dir::open(tmp.path(), false));
+  must_open(tmp.path()).reset();
+  std::ifstream in{tmp.path() + "/FORMAT"};
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == data_format_v1);
+}
