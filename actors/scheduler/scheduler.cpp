@@ -100,15 +100,15 @@ void scheduler::uncount(const std::string& task_id) {
 
 void scheduler::count(const std::string& task_id, uint32_t node_index,
                       task_usage usage) {
-  // A task listed twice in one batch must still count once. Its node is
-  // known here, so uncount never erases a node and node_index stays valid.
-  if (auto i = tasks_.find(task_id); i != tasks_.end()) {
+  auto [i, added] = tasks_.try_emplace(task_id);
+  if (!added) {
+    // A task listed twice in one batch must still count once. Its old node
+    // is known, so nothing is erased and node_index stays valid.
     nodes_[node_index_.at(i->second.node_id)].remove_task(i->second.usage);
-    tasks_.erase(i);
   }
   auto& node = nodes_[node_index];
   node.add_task(usage);
-  tasks_[task_id] = task_record{node.id(), std::move(usage)};
+  i->second = task_record{node.id(), std::move(usage)};
 }
 
 void scheduler::upsert_task(const pb::Task& task) {
