@@ -1,0 +1,115 @@
+#include "cli/app.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/commands/commands.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+// The deepest subcommand that the parser entered, for `See '... --help'.`.
+const CLI::App* deepest(const CLI::App* app) {
+  // Commands nest at most three deep (root, noun, verb); bound the walk.
+  for (int depth = 0; depth < 8; ++depth) {
+    auto subs = app->get_subcommands();
+    if (subs.empty())
+      return app;
+    app = subs.front();
+  }
+  return app;
+}
+
+// CLI11's wording -> docker's for the common cases.
+std::string docker_message(const CLI::ParseError& e) {
+  std::string what = e.what();
+  // CLI11: "--replicas: 1 required TEXT missing" / "... requires 1 argument"
+  auto colon = what.find(':');
+  if (colon != std::string::npos && what.rfind("--", 0) == 0
+      && what.find("missing") != std::string::npos)
+    return "flag needs an argument: " + what.substr(0, colon);
+  return what;
+}
+
+} // namespace
+
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (int depth = 0; app != nullptr && depth < 8; ++depth) {
+    path = app->get_name() + (path.empty() ? "" : " " + path);
+    app = app->get_parent();
+  }
+  return path;
+}
+
+int usage_error(session& s, const CLI::App* app, const std::string& message) {
+  s.err() << message << '\n'
+          << "See '" << command_path(app) << " --help'.\n";
+  s.exit_code = 1;
+  return 1;
+}
+
+int run(int argc, const char* const* argv, context& ctx) {
+  session s{ctx};
+  CLI::App app{"A self-sufficient runtime for clusters of host processes",
+               "actorswarm"};
+  app.add_option("-H,--host", s.host_flag,
+                 "Daemon socket to connect to (unix://PATH)");
+  app.set_version_flag("-v,--version", "actorswarm version 0.1.0");
+  app.require_subcommand(0, 1);
+  add_daemon_command(app, s);
+  add_swarm_commands(app, s);
+  add_node_commands(app, s);
+  add_service_commands(app, s);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e, *ctx.out, *ctx.err);
+    return 0;
+  } catch (const CLI::CallForAllHelp& e) {
+    app.exit(e, *ctx.out, *ctx.err);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    *ctx.out << e.what() << '\n';
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(s, deepest(&app), docker_message(e));
+  }
+  if (app.get_subcommands().empty()) {
+    *ctx.out << app.help();
+    return 0;
+  }
+  return s.exit_code;
+}
+
+context system_context() {
+  context ctx;
+  ctx.out = &std::cout;
+  ctx.err = &std::cerr;
+  if (const char* h = std::getenv("ACTORSWARM_HOST"))
+    ctx.host_env = h;
+  ctx.out_is_tty = ::isatty(STDOUT_FILENO) == 1;
+  ctx.call = net::control_call;
+  ctx.wall_now_ns = [] {
+    return static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+        .count());
+  };
+  ctx.mono_now_ns = [] {
+    return static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
+        .count());
+  };
+  ctx.sleep_ns = [](int64_t ns) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds{ns});
+  };
+  return ctx;
+}
+
+} // namespace actorswarm::cli

@@ -1,0 +1,62 @@
+#pragma once
+
+// Registration of the CLI's commands on CLI11 apps, one file per noun
+// (swarm.cpp, node.cpp, service.cpp, service_create.cpp, daemon_cmd.cpp).
+// Each leaf command runs its handler after parsing; unknown flags and stray
+// arguments become docker's messages (`unknown flag: --foo` + `See '...'.`).
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands/session.hpp"
+
+namespace actorswarm::cli {
+
+/// "actorswarm service create" for the app of `service create`.
+std::string command_path(const CLI::App* app);
+
+/// Prints `message` then `See '<path> --help'.` on stderr; returns 1.
+int usage_error(session& s, const CLI::App* app, const std::string& message);
+
+/// Adds leaf command `name` to `parent`. After parsing, rejects unknown flags
+/// and, when `max_args` >= 0, extra positionals beyond what the command's own
+/// positionals took; then sets s.exit_code = handler(leaf app).
+CLI::App* add_leaf(CLI::App& parent, const std::string& name,
+                   const std::string& description, session& s,
+                   std::function<int(const CLI::App*)> handler);
+
+/// Adds an option that takes exactly one value per occurrence and may repeat
+/// (`--env A=1 --env B=2`), so it never swallows IMAGE or COMMAND.
+CLI::Option* add_repeated(CLI::App* app, const std::string& names,
+                          std::vector<std::string>& into,
+                          const std::string& description);
+
+/// Requires at least `min` positionals: docker's
+/// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
+int require_args(session& s, const CLI::App* app, size_t given, size_t min);
+
+/// Polls TaskList about every 100 ms and shows docker's progress until the
+/// service converges; returns 0, or 1 after printing why it cannot converge.
+int wait_converged(session& s, const std::string& service_ref, bool global,
+                   uint64_t replicas, bool quiet);
+
+/// `service logs`: streams LogsRequest replies, one line per LogLine.
+int service_logs(session& s, const CLI::App* app,
+                 const std::vector<std::string>& refs, int64_t tail,
+                 bool follow, bool timestamps);
+
+/// One log line as docker prints it: `[RFC3339Nano ]web.1.<task12>@node | text`.
+std::string log_line_text(const pb::LogLine& l, bool timestamps);
+
+void add_daemon_command(CLI::App& root, session& s);
+void add_swarm_commands(CLI::App& root, session& s);
+void add_node_commands(CLI::App& root, session& s);
+void add_service_commands(CLI::App& root, session& s);
+void add_service_create(CLI::App& service, session& s);
+
+/// `actorswarm info`.
+int info_command(session& s);
+
+} // namespace actorswarm::cli

@@ -1,0 +1,57 @@
+// Shared helpers of cli/commands/commands.hpp.
+
+#include "cli/commands/commands.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+// Docker (pflag) wording for an argument that is not a known flag.
+std::string unknown_flag(const std::string& arg) {
+  if (arg.rfind("--", 0) == 0)
+    return "unknown flag: " + arg.substr(0, arg.find('='));
+  return "unknown shorthand flag: '" + arg.substr(1, 1) + "' in " + arg;
+}
+
+} // namespace
+
+CLI::App* add_leaf(CLI::App& parent, const std::string& name,
+                   const std::string& description, session& s,
+                   std::function<int(const CLI::App*)> handler) {
+  auto* sub = parent.add_subcommand(name, description);
+  sub->allow_extras();
+  sub->callback([sub, &s, handler] {
+    auto extras = sub->remaining();
+    for (const auto& x : extras)
+      if (x.size() > 1 && x[0] == '-') {
+        usage_error(s, sub, unknown_flag(x));
+        return;
+      }
+    if (!extras.empty()) {
+      usage_error(s, sub, "\"" + command_path(sub)
+                            + "\" got an unexpected argument: " + extras[0]);
+      return;
+    }
+    s.exit_code = handler(sub);
+  });
+  return sub;
+}
+
+CLI::Option* add_repeated(CLI::App* app, const std::string& names,
+                          std::vector<std::string>& into,
+                          const std::string& description) {
+  return app->add_option(names, into, description)
+    ->allow_extra_args(false)
+    ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+int require_args(session& s, const CLI::App* app, size_t given, size_t min) {
+  if (given >= min)
+    return 0;
+  return usage_error(s, app,
+                     "\"" + command_path(app) + "\" requires at least "
+                       + std::to_string(min) + " argument"
+                       + (min == 1 ? "." : "s."));
+}
+
+} // namespace actorswarm::cli

@@ -1,0 +1,87 @@
+// `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
+// [--control-addr unix://PATH] [--log-level L] [--tick-ms N]`: validates the
+// flags into cli::daemon_options and hands over to context.run_daemon.
+
+#include <algorithm>
+#include <memory>
+
+#include "cli/commands/commands.hpp"
+#include "cli/units.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+struct daemon_flags {
+  daemon_options opts;
+  std::string control_addr = std::string{"unix://"} + daemon_options{}.control_path;
+  std::string tick_ms;
+};
+
+// IP:PORT (IPv4 dotted quad, or [v6]) with a port in 1..65535.
+bool valid_listen_addr(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return false;
+  auto port = parse_uint(addr.substr(colon + 1));
+  if (!port || *port == 0 || *port > 65535)
+    return false;
+  auto host = addr.substr(0, colon);
+  if (host.front() == '[')
+    return host.back() == ']';
+  int parts = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= host.size(); ++i) {
+    if (i < host.size() && host[i] != '.')
+      continue;
+    auto part = parse_uint(host.substr(start, i - start));
+    if (!part || *part > 255 || i - start > 3)
+      return false;
+    ++parts;
+    start = i + 1;
+  }
+  return parts == 4;
+}
+
+int run_daemon_cmd(session& s, const CLI::App* app, daemon_flags& f) {
+  static const char* levels[] = {"trace", "debug", "info", "warn",
+                                 "error", "critical", "off"};
+  if (!valid_listen_addr(f.opts.listen_addr))
+    return usage_error(s, app, flag_error("--listen-addr", f.opts.listen_addr,
+                                          "expected IP:PORT"));
+  if (!net::parse_unix_addr(f.control_addr, f.opts.control_path))
+    return usage_error(s, app, flag_error("--control-addr", f.control_addr,
+                                          "must start with unix://"));
+  if (std::find(std::begin(levels), std::end(levels), f.opts.log_level)
+      == std::end(levels))
+    return usage_error(s, app, flag_error("--log-level", f.opts.log_level,
+                                          "must be one of trace, debug, info, "
+                                          "warn, error, critical, off"));
+  if (!f.tick_ms.empty()) {
+    auto v = parse_uint(f.tick_ms);
+    if (!v || *v == 0 || *v > 60'000)
+      return usage_error(s, app, flag_error("--tick-ms", f.tick_ms,
+                                            "must be an integer in 1..60000"));
+    f.opts.tick_ms = static_cast<int>(*v);
+  }
+  if (f.opts.data_dir.empty())
+    return usage_error(s, app, flag_error("--data-dir", "", "must not be empty"));
+  if (!s.ctx().run_daemon)
+    return s.fail("this build has no daemon");
+  return s.ctx().run_daemon(f.opts);
+}
+
+} // namespace
+
+void add_daemon_command(CLI::App& root, session& s) {
+  auto f = std::make_shared<daemon_flags>();
+  auto* d = add_leaf(root, "daemon", "Run the actorswarm daemon", s,
+                     [&s, f](const CLI::App* a) { return run_daemon_cmd(s, a, *f); });
+  d->add_option("--data-dir", f->opts.data_dir, "Root directory of persistent state");
+  d->add_option("--listen-addr", f->opts.listen_addr, "Cluster listen address (IP:PORT)");
+  d->add_option("--control-addr", f->control_addr, "Control socket (unix://PATH)");
+  d->add_option("--log-level", f->opts.log_level, "Log level");
+  d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
+}
+
+} // namespace actorswarm::cli

@@ -1,0 +1,46 @@
+// `actorswarm info`: the swarm part of `docker info`.
+
+#include "cli/commands/commands.hpp"
+#include "cli/output/views.hpp"
+
+namespace actorswarm::cli {
+
+int info_command(session& s) {
+  pb::ControlRequest req;
+  req.mutable_info();
+  auto reply = s.call(req);
+  if (!reply)
+    return 1;
+  const auto& i = reply->info();
+  auto& out = s.out();
+  out << "Server Version: " << i.version() << "\n"
+      << "Data Dir: " << i.data_dir() << "\n"
+      << "Swarm: " << (i.in_swarm() ? "active" : "inactive") << "\n";
+  if (!i.in_swarm())
+    return 0;
+  out << " NodeID: " << i.node_id() << "\n"
+      << " Is Manager: " << (i.is_manager() ? "true" : "false") << "\n"
+      << " Node Address: " << i.node_addr() << "\n";
+  if (!i.is_manager())
+    return 0;
+  const auto& cs = i.cluster_spec();
+  out << " ClusterID: " << i.cluster_id() << "\n"
+      << " Managers: " << i.managers() << "\n"
+      << " Nodes: " << i.nodes() << "\n"
+      << " Services: " << i.services() << "\n"
+      << " Tasks: " << i.tasks() << " (" << i.running_tasks() << " running)\n"
+      << " Leader: " << i.leader_addr() << "\n"
+      << " Orchestration:\n  Task History Retention Limit: "
+      << cs.task_history_limit() << "\n"
+      << " Scheduling Strategy: "
+      << output::pretty_enum(pb::Placement::Strategy_Name(
+           cs.scheduler_strategy() == pb::Placement::DEFAULT
+             ? pb::Placement::SPREAD
+             : cs.scheduler_strategy()))
+      << "\n Raft:\n  Term: " << i.raft_term() << "\n  Commit: "
+      << i.raft_commit() << "\n  Heartbeat Tick: " << cs.heartbeat_tick()
+      << "\n  Election Tick: " << cs.election_tick() << "\n";
+  return 0;
+}
+
+} // namespace actorswarm::cli

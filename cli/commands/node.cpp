@@ -1,0 +1,177 @@
+// `actorswarm node ls|inspect|update|promote|demote|rm`.
+
+#include <memory>
+
+#include "cli/commands/commands.hpp"
+#include "cli/output/views.hpp"
+#include "cli/service_spec.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+struct node_opts {
+  std::string format;
+  bool quiet = false;
+  bool pretty = false;
+  bool force = false;
+  std::string availability;
+  std::vector<std::string> label_add;
+  std::vector<std::string> label_rm;
+  std::vector<std::string> refs;
+};
+
+int node_ls(session& s, const node_opts& o) {
+  pb::ControlRequest req;
+  req.mutable_node_list();
+  auto reply = s.call(req);
+  if (!reply)
+    return 1;
+  std::vector<pb::Node> nodes(reply->nodes().begin(), reply->nodes().end());
+  // The daemon marks this node by setting info.node_id in the reply.
+  auto l = output::node_listing(nodes, reply->info().node_id());
+  s.out() << output::render_listing(l, o.format, o.quiet);
+  return 0;
+}
+
+int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
+  if (require_args(s, app, o.refs.size(), 1))
+    return 1;
+  pb::ControlRequest req;
+  for (const auto& r : o.refs)
+    req.mutable_node_inspect()->add_refs(r);
+  auto reply = s.call(req);
+  if (!reply)
+    return 1;
+  if (o.pretty) {
+    for (const auto& n : reply->nodes())
+      s.out() << output::node_pretty(n);
+    return 0;
+  }
+  std::vector<const google::protobuf::Message*> xs;
+  for (const auto& n : reply->nodes())
+    xs.push_back(&n);
+  s.out() << output::inspect_json(xs);
+  return 0;
+}
+
+int node_update(session& s, const CLI::App* app, const node_opts& o) {
+  if (o.refs.size() != 1)
+    return usage_error(s, app, "\"" + command_path(app)
+                                 + "\" requires exactly 1 argument.");
+  pb::ControlRequest req;
+  auto* u = req.mutable_node_update();
+  u->set_ref(o.refs[0]);
+  if (!o.availability.empty()) {
+    pb::NodeSpec::Availability a;
+    if (o.availability == "active")
+      a = pb::NodeSpec::ACTIVE;
+    else if (o.availability == "pause")
+      a = pb::NodeSpec::PAUSE;
+    else if (o.availability == "drain")
+      a = pb::NodeSpec::DRAIN;
+    else
+      return usage_error(s, app, "invalid argument \"" + o.availability
+                                   + "\" for \"--availability\" flag: must be "
+                                     "one of active, pause, drain");
+    u->set_set_availability(true);
+    u->set_availability(a);
+  }
+  for (const auto& l : o.label_add) {
+    auto [k, v] = split_kv(l);
+    if (k.empty())
+      return usage_error(s, app, "invalid label '" + l + "'");
+    (*u->mutable_label_add())[k] = v;
+  }
+  for (const auto& k : o.label_rm)
+    u->add_label_rm(k);
+  if (!s.call(req))
+    return 1;
+  s.out() << o.refs[0] << '\n';
+  return 0;
+}
+
+int node_role(session& s, const CLI::App* app, const node_opts& o,
+              bool promote) {
+  if (require_args(s, app, o.refs.size(), 1))
+    return 1;
+  int rc = 0;
+  for (const auto& ref : o.refs) {
+    pb::ControlRequest req;
+    req.mutable_node_role()->add_refs(ref);
+    req.mutable_node_role()->set_role(promote ? pb::NodeSpec::MANAGER
+                                              : pb::NodeSpec::WORKER);
+    if (!s.call(req)) {
+      rc = 1;
+      continue;
+    }
+    if (promote)
+      s.out() << "Node " << ref << " promoted to a manager in the swarm.\n";
+    else
+      s.out() << "Manager " << ref << " demoted in the swarm.\n";
+  }
+  return rc;
+}
+
+int node_rm(session& s, const CLI::App* app, const node_opts& o) {
+  if (require_args(s, app, o.refs.size(), 1))
+    return 1;
+  int rc = 0;
+  for (const auto& ref : o.refs) {
+    pb::ControlRequest req;
+    req.mutable_node_remove()->add_refs(ref);
+    req.mutable_node_remove()->set_force(o.force);
+    if (s.call(req))
+      s.out() << ref << '\n';
+    else
+      rc = 1;
+  }
+  return rc;
+}
+
+} // namespace
+
+void add_node_commands(CLI::App& root, session& s) {
+  auto* node = root.add_subcommand("node", "Manage Swarm nodes");
+  node->callback([node, &s] {
+    if (node->get_subcommands().empty())
+      s.out() << node->help();
+  });
+  auto o = std::make_shared<node_opts>();
+  auto* ls = add_leaf(*node, "ls", "List nodes in the swarm", s,
+                      [&s, o](const CLI::App*) { return node_ls(s, *o); });
+  ls->alias("list");
+  ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
+  ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+  auto* insp = add_leaf(*node, "inspect", "Display detailed information on nodes",
+                        s, [&s, o](const CLI::App* a) {
+                          return node_inspect(s, a, *o);
+                        });
+  insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
+  insp->add_option("-f,--format", o->format, "Format output (json)");
+  insp->add_option("NODE", o->refs, "Nodes (self: this node)");
+  auto* up = add_leaf(*node, "update", "Update a node", s,
+                      [&s, o](const CLI::App* a) { return node_update(s, a, *o); });
+  up->add_option("--availability", o->availability,
+                 "Availability of the node (active|pause|drain)");
+  add_repeated(up, "--label-add", o->label_add, "Add or update a node label (key=value)");
+  add_repeated(up, "--label-rm", o->label_rm, "Remove a node label if exists");
+  up->add_option("NODE", o->refs, "Node");
+  auto* pro = add_leaf(*node, "promote", "Promote one or more nodes to manager", s,
+                       [&s, o](const CLI::App* a) {
+                         return node_role(s, a, *o, true);
+                       });
+  pro->add_option("NODE", o->refs, "Nodes");
+  auto* de = add_leaf(*node, "demote", "Demote one or more nodes from manager", s,
+                      [&s, o](const CLI::App* a) {
+                        return node_role(s, a, *o, false);
+                      });
+  de->add_option("NODE", o->refs, "Nodes");
+  auto* rm = add_leaf(*node, "rm", "Remove one or more nodes from the swarm", s,
+                      [&s, o](const CLI::App* a) { return node_rm(s, a, *o); });
+  rm->alias("remove");
+  rm->add_flag("-f,--force", o->force, "Force remove a node from the swarm");
+  rm->add_option("NODE", o->refs, "Nodes");
+}
+
+} // namespace actorswarm::cli

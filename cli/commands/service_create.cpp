@@ -1,0 +1,94 @@
+// `actorswarm service create [OPTIONS] IMAGE [COMMAND] [ARG...]`.
+
+#include <memory>
+
+#include "cli/commands/commands.hpp"
+#include "cli/service_spec.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+struct create_opts {
+  service_create_flags f;
+  bool detach = false;
+  bool quiet = false;
+};
+
+void add_create_flags(CLI::App* c, create_opts& o) {
+  auto& f = o.f;
+  c->add_option("--name", f.name, "Service name");
+  c->add_option("--mode", f.mode, "Service mode (replicated|global)");
+  c->add_option("--replicas", f.replicas, "Number of tasks");
+  c->add_option("--restart-condition", f.restart_condition,
+                "Restart when condition is met (none|on-failure|any)");
+  c->add_option("--restart-delay", f.restart_delay,
+                "Delay between restart attempts (ns|us|ms|s|m|h)");
+  c->add_option("--restart-max-attempts", f.restart_max_attempts,
+                "Maximum number of restarts before giving up");
+  c->add_option("--restart-window", f.restart_window,
+                "Window used to evaluate the restart policy");
+  add_repeated(c, "--constraint", f.constraints, "Placement constraints");
+  add_repeated(c, "--placement-pref", f.placement_prefs,
+               "Add a placement preference (spread=node.labels.X)");
+  c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
+                "Maximum number of tasks per node (0 = unlimited)");
+  c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs");
+  c->add_option("--reserve-memory", f.reserve_memory, "Reserve Memory");
+  c->add_option("--limit-cpu", f.limit_cpu, "Limit CPUs");
+  c->add_option("--limit-memory", f.limit_memory, "Limit Memory");
+  add_repeated(c, "-e,--env", f.env, "Set environment variables");
+  c->add_option("-w,--workdir", f.workdir, "Working directory");
+  add_repeated(c, "-l,--label", f.labels, "Service labels");
+  c->add_option("--stop-grace-period", f.stop_grace_period,
+                "Time to wait before force killing a task");
+  c->add_option("--placement-strategy", f.placement_strategy,
+                "Scheduling strategy (spread|binpack|random)");
+  c->add_flag("-d,--detach", o.detach,
+              "Exit immediately instead of waiting for the service to converge");
+  c->add_flag("-q,--quiet", o.quiet, "Suppress progress output");
+  c->add_option("IMAGE", f.image, "Image (`host` runs a host process)");
+  c->add_option("COMMAND", f.command, "Command and arguments");
+  // Docker (SetInterspersed(false)): flags end at IMAGE, so the task's own
+  // flags (`python3 -m http.server`) reach COMMAND untouched.
+  c->positionals_at_end(true);
+}
+
+// The created service's id: the reply's first id, else its text.
+std::string created_id(const pb::ControlReply& reply) {
+  if (!reply.ids().empty())
+    return reply.ids(0);
+  if (!reply.services().empty())
+    return reply.services(0).service().id();
+  return reply.text();
+}
+
+int create(session& s, const CLI::App* app, const create_opts& o) {
+  if (o.f.image.empty())
+    return require_args(s, app, 0, 1);
+  auto spec = build_service_spec(o.f);
+  if (!spec)
+    return usage_error(s, app, spec.error().message);
+  pb::ControlRequest req;
+  *req.mutable_service_create()->mutable_spec() = *spec;
+  auto reply = s.call(req);
+  if (!reply)
+    return 1;
+  auto id = created_id(*reply);
+  s.out() << id << '\n';
+  if (o.detach)
+    return 0;
+  bool global = spec->mode() == pb::ServiceSpec::GLOBAL;
+  return wait_converged(s, id, global, spec->replicas(), o.quiet);
+}
+
+} // namespace
+
+void add_service_create(CLI::App& service, session& s) {
+  auto o = std::make_shared<create_opts>();
+  auto* app = add_leaf(service, "create", "Create a new service", s,
+                       [&s, o](const CLI::App* a) { return create(s, a, *o); });
+  add_create_flags(app, *o);
+}
+
+} // namespace actorswarm::cli

@@ -1,0 +1,181 @@
+#include "cli/service_spec.hpp"
+
+#include "cli/units.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+constexpr int64_t default_restart_delay_ns = 5'000'000'000;
+constexpr int64_t default_stop_grace_ns = 10'000'000'000;
+
+failure bad_flag(const std::string& flag, const std::string& value,
+                 const std::string& message) {
+  return fail(errc::invalid_spec, flag_error(flag, value, message));
+}
+
+// Parses `value` of `flag` with `parse` into `out` unless it is empty.
+template <class T, class Parse>
+status parse_into(const std::string& flag, const std::string& value,
+                  Parse parse, T& out) {
+  if (value.empty())
+    return ok_status();
+  auto r = parse(value);
+  if (!r)
+    return bad_flag(flag, value, r.error().message);
+  out = static_cast<T>(*r);
+  return ok_status();
+}
+
+status apply_mode(const service_create_flags& f, pb::ServiceSpec& spec) {
+  if (f.mode.empty() || f.mode == "replicated") {
+    spec.set_mode(pb::ServiceSpec::REPLICATED);
+    uint64_t replicas = 1;
+    auto st = parse_into("--replicas", f.replicas, parse_uint, replicas);
+    spec.set_replicas(replicas);
+    return st;
+  }
+  if (f.mode != "global")
+    return fail(errc::invalid_spec, "Unknown mode: " + f.mode
+                                      + ", only replicated and global supported");
+  spec.set_mode(pb::ServiceSpec::GLOBAL);
+  if (!f.replicas.empty())
+    return fail(errc::invalid_spec,
+                "replicas can only be used with replicated mode");
+  if (!f.replicas_max_per_node.empty())
+    return fail(errc::invalid_spec,
+                "replicas-max-per-node can only be used with replicated mode");
+  return ok_status();
+}
+
+status apply_restart(const service_create_flags& f, pb::RestartPolicy& rp) {
+  const auto& c = f.restart_condition;
+  if (c.empty() || c == "any")
+    rp.set_condition(pb::RestartPolicy::ANY);
+  else if (c == "on-failure")
+    rp.set_condition(pb::RestartPolicy::ON_FAILURE);
+  else if (c == "none")
+    rp.set_condition(pb::RestartPolicy::NONE);
+  else
+    return bad_flag("--restart-condition", c,
+                    "must be one of none, on-failure, any");
+  int64_t delay = default_restart_delay_ns;
+  int64_t window = 0;
+  uint64_t attempts = 0;
+  for (auto st : {parse_into("--restart-delay", f.restart_delay,
+                             parse_duration_ns, delay),
+                  parse_into("--restart-max-attempts", f.restart_max_attempts,
+                             parse_uint, attempts),
+                  parse_into("--restart-window", f.restart_window,
+                             parse_duration_ns, window)})
+    if (!st)
+      return st;
+  if (delay < 0 || window < 0)
+    return fail(errc::invalid_spec, "restart delay and window must not be negative");
+  rp.set_delay_ns(delay);
+  rp.set_max_attempts(attempts);
+  rp.set_window_ns(window);
+  return ok_status();
+}
+
+status apply_placement(const service_create_flags& f, pb::Placement& pl) {
+  for (const auto& c : f.constraints)
+    pl.add_constraints(c);
+  for (const auto& p : f.placement_prefs) {
+    auto [strategy, arg] = split_kv(p);
+    if (p.find('=') == std::string::npos)
+      return bad_flag("--placement-pref", p,
+                      "placement preference must be of the format "
+                      "\"<strategy>=<arg>\"");
+    if (strategy != "spread")
+      return bad_flag("--placement-pref", p,
+                      "unsupported placement preference " + strategy
+                        + " (only spread is supported)");
+    pl.add_spread_preferences(arg);
+  }
+  uint64_t max = 0;
+  auto st = parse_into("--replicas-max-per-node", f.replicas_max_per_node,
+                       parse_uint, max);
+  pl.set_max_replicas(max);
+  if (!st || f.placement_strategy.empty())
+    return st;
+  auto s = parse_strategy("--placement-strategy", f.placement_strategy);
+  if (!s)
+    return s.error();
+  pl.set_strategy(*s);
+  return ok_status();
+}
+
+status apply_resources(const service_create_flags& f,
+                       pb::ResourceRequirements& r) {
+  int64_t rcpu = 0, rmem = 0, lcpu = 0, lmem = 0;
+  for (auto st :
+       {parse_into("--reserve-cpu", f.reserve_cpu, parse_nano_cpus, rcpu),
+        parse_into("--reserve-memory", f.reserve_memory, parse_ram_bytes, rmem),
+        parse_into("--limit-cpu", f.limit_cpu, parse_nano_cpus, lcpu),
+        parse_into("--limit-memory", f.limit_memory, parse_ram_bytes, lmem)})
+    if (!st)
+      return st;
+  if (rcpu != 0 || rmem != 0) {
+    r.mutable_reservations()->set_nano_cpus(rcpu);
+    r.mutable_reservations()->set_memory_bytes(rmem);
+  }
+  if (lcpu != 0 || lmem != 0) {
+    r.mutable_limits()->set_nano_cpus(lcpu);
+    r.mutable_limits()->set_memory_bytes(lmem);
+  }
+  return ok_status();
+}
+
+status apply_container(const service_create_flags& f, pb::ContainerSpec& c) {
+  c.set_image(f.image);
+  for (const auto& x : f.command)
+    c.add_command(x);
+  for (const auto& e : f.env)
+    c.add_env(e);
+  c.set_dir(f.workdir);
+  int64_t grace = default_stop_grace_ns;
+  auto st = parse_into("--stop-grace-period", f.stop_grace_period,
+                       parse_duration_ns, grace);
+  c.set_stop_grace_period_ns(grace);
+  return st;
+}
+
+} // namespace
+
+std::pair<std::string, std::string> split_kv(const std::string& kv) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos)
+    return {kv, ""};
+  return {kv.substr(0, eq), kv.substr(eq + 1)};
+}
+
+result<pb::Placement::Strategy> parse_strategy(const std::string& flag,
+                                               const std::string& value) {
+  if (value == "spread")
+    return pb::Placement::SPREAD;
+  if (value == "binpack")
+    return pb::Placement::BINPACK;
+  if (value == "random")
+    return pb::Placement::RANDOM;
+  return bad_flag(flag, value, "must be one of spread, binpack, random");
+}
+
+result<pb::ServiceSpec> build_service_spec(const service_create_flags& f) {
+  pb::ServiceSpec spec;
+  spec.set_name(f.name);
+  auto* task = spec.mutable_task();
+  for (auto st : {apply_mode(f, spec), apply_restart(f, *task->mutable_restart()),
+                  apply_placement(f, *task->mutable_placement()),
+                  apply_resources(f, *task->mutable_resources()),
+                  apply_container(f, *task->mutable_container())})
+    if (!st)
+      return st.error();
+  for (const auto& l : f.labels) {
+    auto [k, v] = split_kv(l);
+    (*spec.mutable_labels())[k] = v;
+  }
+  return spec;
+}
+
+} // namespace actorswarm::cli

@@ -1,0 +1,52 @@
+#pragma once
+
+// `service create` flags -> pb::ServiceSpec, with docker's defaults (replicas
+// 1, restart condition any, delay 5s, max attempts 0, window 0, stop grace
+// 10s) and docker's texts for bad values. Pure: no IO.
+
+#include <string>
+#include <vector>
+
+#include "messages/objects.pb.h"
+#include "messages/result.hpp"
+
+namespace actorswarm::cli {
+
+/// Raw flag values as typed; an empty string means "not given".
+struct service_create_flags {
+  std::string name;
+  std::string mode;                  // replicated|global
+  std::string replicas;              // uint
+  std::string restart_condition;     // none|on-failure|any
+  std::string restart_delay;         // Go duration
+  std::string restart_max_attempts;  // uint
+  std::string restart_window;        // Go duration
+  std::vector<std::string> constraints;
+  std::vector<std::string> placement_prefs;  // spread=node.labels.X
+  std::string replicas_max_per_node;  // uint
+  std::string reserve_cpu;            // decimal
+  std::string reserve_memory;         // RAMInBytes
+  std::string limit_cpu;
+  std::string limit_memory;
+  std::vector<std::string> env;       // K=V
+  std::string workdir;
+  std::vector<std::string> labels;    // K=V
+  std::string stop_grace_period;      // Go duration
+  std::string placement_strategy;     // spread|binpack|random
+  std::string image;
+  std::vector<std::string> command;   // argv after IMAGE, untouched
+};
+
+/// Builds the spec; on a bad value returns one line such as
+/// `invalid argument "5x" for "--restart-delay" flag: time: unknown unit "x"
+/// in duration "5x"`.
+result<pb::ServiceSpec> build_service_spec(const service_create_flags& f);
+
+/// Parses `--placement-strategy` / `--scheduler-strategy` values.
+result<pb::Placement::Strategy> parse_strategy(const std::string& flag,
+                                               const std::string& value);
+
+/// Splits "K=V" into K and V (V empty when there is no '=').
+std::pair<std::string, std::string> split_kv(const std::string& kv);
+
+} // namespace actorswarm::cli
