@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -160,9 +161,18 @@ bool cgroups::remove(const std::string& id) {
 
 bool cgroups::remove_root() {
   bool all_gone = true;
-  for (auto& dir : root_dirs())
+  for (auto& dir : root_dirs()) {
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      if (!e.is_directory(ec))
+        continue;
+      auto path = e.path().string();
+      kill_members(path);
+      ::rmdir(path.c_str());
+    }
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
       all_gone = false;
+  }
   return all_gone;
 }
 

@@ -55,7 +55,8 @@ public:
   /// group busy a moment: call again on the next maintenance pass).
   bool remove(const std::string& task_id);
 
-  /// Removes the (empty) root groups; for tests cleaning up.
+  /// Removes every task group left under the root (killing its processes)
+  /// and the root groups themselves; for tests cleaning up. True if gone.
   bool remove_root();
 
   /// The group directories of a task, one per hierarchy used.

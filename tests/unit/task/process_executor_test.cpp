@@ -208,9 +208,10 @@ TEST_CASE("alive_with_start_time tells a live process from a dead or reused "
   CHECK_FALSE(alive_with_start_time(pid, self_start));
 }
 
-TEST_CASE_METHOD(fixture, "an adopted process is watched through its pidfd "
-                          "and ends with an unknown status", "[unit]") {
-  // Double fork: the grandchild is not our child, as after a restart.
+TEST_CASE("an adopted process is watched through its pidfd and ends with an "
+          "unknown status", "[unit]") {
+  // Double fork: the grandchild is not our child, as after a restart. Done
+  // before the watcher exists, so its reaper cannot take the child first.
   int p[2];
   REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
   pid_t child = ::fork();
@@ -229,6 +230,8 @@ TEST_CASE_METHOD(fixture, "an adopted process is watched through its pidfd "
   REQUIRE(::read(p[0], &gc, sizeof(gc)) == static_cast<ssize_t>(sizeof(gc)));
   ::close(p[0]);
   REQUIRE(::waitpid(child, nullptr, 0) == child);
+  fixture f;
+  auto& exec = f.exec;
   process_handle h{gc, read_start_time(gc), gc};
   REQUIRE(h.start_time_ticks > 0);
   exit_waiter w;

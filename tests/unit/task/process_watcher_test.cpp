@@ -71,15 +71,17 @@ void start_many(size_t count) {
 } // namespace
 
 TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
-  net::process_watcher watcher{20};
   exit_waiter a;
   exit_waiter b;
+  // Forked before the watcher exists, so its reaper cannot take them first
+  // (the executor's children cannot exit before the caller holds them).
   pid_t pa = fork_exit(7);
   pid_t pb = ::fork();
   if (pb == 0) {
     ::pause();
     _exit(0);
   }
+  net::process_watcher watcher{20};
   REQUIRE(watcher.watch(pa, true, a.callback()));
   REQUIRE(watcher.watch(pb, true, b.callback()));
   CHECK_FALSE(watcher.watch(pa, true, a.callback())); // already watched
@@ -96,13 +98,13 @@ TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
 }
 
 TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
+  // Unwatched children exit first; the held one still gets its code.
+  pid_t held = fork_exit(9);
   net::process_watcher watcher{5};
-  // Unwatched children exit first; the watched one still gets its code.
+  watcher.hold(held);
   for (int i = 0; i < 5; ++i)
     REQUIRE(fork_exit(0) > 0);
   exit_waiter w;
-  pid_t held = fork_exit(9);
-  watcher.hold(held);
   // Wait until the held child has exited, without reaping it.
   siginfo_t si{};
   REQUIRE(::waitid(P_PID, static_cast<id_t>(held), &si, WEXITED | WNOWAIT)
@@ -115,7 +117,8 @@ TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
 
 TEST_CASE("unwatch cancels the callback; a gone pid reports at once",
           "[unit]") {
-  net::process_watcher watcher{20};
+  // No reaper: the test reaps the unwatched child itself.
+  net::process_watcher watcher{20, false};
   std::atomic<int> calls{0};
   pid_t pid = ::fork();
   if (pid == 0) {
