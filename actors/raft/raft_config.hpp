@@ -17,7 +17,8 @@ struct raft_config {
   /// The leader sends heartbeats every heartbeat_tick ticks.
   uint64_t heartbeat_tick = 1;
   /// Index of the last entry the owner's state machine has applied (on
-  /// restart); 0 means "the snapshot index of the log".
+  /// restart: at least its snapshot's index); committed entries after it
+  /// are handed out again. 0 means first_index() - 1 of the log.
   uint64_t applied = 0;
   /// Upper bound of the entries in one AppendEntries (at least one entry).
   uint64_t max_size_per_msg_bytes = 1024 * 1024;

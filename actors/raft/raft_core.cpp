@@ -23,8 +23,13 @@ raft_core::raft_core(const raft_config& cfg, const log_reader& log,
   log_.commit_to(hs.commit());
   term_ = hs.term();
   vote_ = hs.vote();
-  if (cfg_.applied > 0)
+  if (cfg_.applied > 0) {
+    // What the state machine applied was committed, even if the commit-only
+    // hard state write before the crash was not synced.
+    AS_ASSERT(cfg_.applied <= log_.last_index());
+    log_.commit_to(cfg_.applied);
     log_.set_applied(cfg_.applied);
+  }
   // Membership as of applied(): the snapshot's, then the changes the state
   // machine already applied (the owner will not hand them to us again).
   conf_ = log.conf_state();
