@@ -51,7 +51,7 @@ int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
   std::vector<const google::protobuf::Message*> xs;
   for (const auto& n : reply->nodes())
     xs.push_back(&n);
-  s.out() << output::inspect_json(xs);
+  s.out() << output::inspect_json(xs, o.format);
   return 0;
 }
 

@@ -87,7 +87,7 @@ int service_inspect(session& s, const CLI::App* app, const list_opts& o) {
   std::vector<const google::protobuf::Message*> xs;
   for (const auto& e : reply->services())
     xs.push_back(&e.service());
-  s.out() << output::inspect_json(xs);
+  s.out() << output::inspect_json(xs, o.format);
   return 0;
 }
 

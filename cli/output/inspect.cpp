@@ -58,12 +58,12 @@ std::string message_json(const google::protobuf::Message& x) {
   return to_json(x).dump();
 }
 
-std::string inspect_json(
-  const std::vector<const google::protobuf::Message*>& xs) {
-  auto arr = nlohmann::json::array();
+std::string inspect_json(const std::vector<const google::protobuf::Message*>& xs,
+                         const std::string& format) {
+  std::vector<nlohmann::json> objects;
   for (const auto* x : xs)
-    arr.push_back(to_json(*x));
-  return arr.dump(4) + "\n";
+    objects.push_back(to_json(*x));
+  return render_inspect(objects, format);
 }
 
 std::string service_pretty(const pb::Service& s) {

@@ -77,6 +77,24 @@ std::string render_template_table(const listing& l, const std::string& tmpl) {
   return render_table(rows);
 }
 
+// Go template field chain: "." is the row, ".A.B" is row["A"]["B"].
+nlohmann::json lookup(const nlohmann::json& row, const std::string& path) {
+  if (path.empty() || path[0] != '.')
+    return nullptr;
+  const nlohmann::json* cur = &row;
+  size_t pos = 1;
+  // Each step consumes one path segment: bounded by the path's length.
+  while (pos < path.size()) {
+    auto dot = path.find('.', pos);
+    auto key = path.substr(pos, dot == std::string::npos ? dot : dot - pos);
+    if (!cur->is_object() || !cur->contains(key))
+      return nullptr;
+    cur = &cur->at(key);
+    pos = dot == std::string::npos ? path.size() : dot + 1;
+  }
+  return *cur;
+}
+
 } // namespace
 
 std::string render_table(const std::vector<std::vector<std::string>>& rows) {
@@ -124,12 +142,7 @@ std::string expand_template(const std::string& tmpl,
     bool as_json = action.rfind("json ", 0) == 0;
     if (as_json)
       action = trim(action.substr(5));
-    nlohmann::json value;
-    if (action == ".")
-      value = row;
-    else if (action.size() > 1 && action[0] == '.' && row.is_object()
-             && row.contains(action.substr(1)))
-      value = row.at(action.substr(1));
+    auto value = lookup(row, action);
     out += as_json ? value.dump() : value_text(value);
     pos = close + 2;
   }
@@ -156,6 +169,17 @@ std::string render_listing(const listing& l, const std::string& format,
     return render_template_table(l, unescape_tabs(f.substr(6)));
   for (const auto& r : l.rows)
     out += unescape_tabs(expand_template(format, r)) + "\n";
+  return out;
+}
+
+std::string render_inspect(const std::vector<nlohmann::json>& objects,
+                           const std::string& format) {
+  auto f = trim(format);
+  if (f.empty() || f == "json")
+    return nlohmann::json(objects).dump(4) + "\n";
+  std::string out;
+  for (const auto& x : objects)
+    out += unescape_tabs(expand_template(format, x)) + "\n";
   return out;
 }
 

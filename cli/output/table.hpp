@@ -44,8 +44,14 @@ std::string value_text(const nlohmann::json& x);
 std::string render_listing(const listing& l, const std::string& format,
                            bool quiet);
 
-/// Substitutes `{{.Key}}` and `{{json .}}` / `{{json .Key}}` in `tmpl`
-/// with values of `row`; unknown keys become "<no value>" as in Go.
+/// Substitutes `{{.Key}}`, `{{.A.B}}` (nested objects) and `{{json .}}` /
+/// `{{json .Key}}` in `tmpl` with values of `row`; unknown keys become
+/// "<no value>" as in Go.
 std::string expand_template(const std::string& tmpl, const nlohmann::json& row);
+
+/// `inspect --format`: "" or "json" -> the 4-space indented array of
+/// `objects`; otherwise TEMPLATE once per object.
+std::string render_inspect(const std::vector<nlohmann::json>& objects,
+                           const std::string& format);
 
 } // namespace actorswarm::cli::output

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "fake_daemon.hpp"
 
 using namespace actorswarm;
@@ -186,4 +188,40 @@ TEST_CASE("daemon flags are validated into daemon_options", "[unit]") {
   CHECK(cli::run(4, bad2, ctx) == 1);
   CHECK(d.err.str().find(R"(invalid argument "/x.sock" for "--control-addr" flag: must start with unix://)")
         != std::string::npos);
+}
+
+TEST_CASE("inspect: JSON array by default, templates with --format", "[unit]") {
+  fake_daemon d;
+  d.on = [](const pb::ControlRequest&) {
+    pb::ControlReply r;
+    auto* s = r.add_services()->mutable_service();
+    s->set_id("svc1");
+    s->mutable_spec()->set_name("web");
+    return std::vector<pb::ControlReply>{r};
+  };
+  REQUIRE(d.run({"service", "inspect", "web"}) == 0);
+  auto j = nlohmann::json::parse(d.out.str());
+  CHECK(j.at(0).at("spec").at("name") == "web");
+  d.out.str("");
+  REQUIRE(d.run({"service", "inspect", "--format", "{{.spec.name}} {{.id}}",
+                 "web"})
+          == 0);
+  CHECK(d.out.str() == "web svc1\n");
+}
+
+TEST_CASE("help exits 0; a flag without its value is a usage error", "[unit]") {
+  fake_daemon d;
+  CHECK(d.run({"service", "create", "--help"}) == 0);
+  CHECK(d.out.str().find("--restart-delay") != std::string::npos);
+  fake_daemon e;
+  CHECK(e.run({"service", "create", "-d", "host", "--replicas"}) == 0);
+  CHECK(e.requests.at(0).service_create().spec().task().container().command(0)
+        == "--replicas");
+  fake_daemon f;
+  CHECK(f.run({"service", "ls", "--format"}) == 1);
+  CHECK(f.err.str().find("See 'actorswarm service ls --help'.") != std::string::npos);
+  CHECK(f.requests.empty());
+  fake_daemon g;
+  CHECK(g.run({"service"}) == 0);
+  CHECK(g.out.str().find("create") != std::string::npos);
 }
