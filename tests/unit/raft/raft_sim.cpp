@@ -50,6 +50,8 @@ sim_config sim_config::random(uint64_t seed, size_t nodes) {
   c.snapshot_interval = uni(3, 60);
   c.keep_entries = uni(0, 10);
   c.steps = 2000 + uni(0, 2000);
+  c.spares = uni(0, 1);
+  c.p_conf_change = static_cast<double>(uni(0, 20)) / 10000;
   return c;
 }
 
@@ -58,11 +60,12 @@ raft_sim::raft_sim(uint64_t seed, sim_config cfg)
   std::vector<uint64_t> ids;
   for (uint64_t id = 1; id <= cfg_.nodes; ++id)
     ids.push_back(id);
-  for (auto id : ids) {
+  for (uint64_t id = 1; id <= cfg_.nodes + cfg_.spares; ++id) {
     auto n = std::make_unique<node>();
     n->id = id;
     n->phase = uniform(0, cfg_.tick_units - 1);
-    bootstrap(n->log, ids);
+    if (id <= cfg_.nodes)
+      bootstrap(n->log, ids);
     nodes_.push_back(std::move(n));
     restart(*nodes_.back());
   }
@@ -142,7 +145,15 @@ void raft_sim::faults(uint64_t now) {
     if (chance(cfg_.p_propose))
       (void) l->core->propose("p" + std::to_string(++proposals_));
     if (chance(cfg_.p_transfer))
-      (void) l->core->transfer_leadership(uniform(1, cfg_.nodes));
+      (void) l->core->transfer_leadership(uniform(1, nodes_.size()));
+    if (chance(cfg_.p_conf_change)) {
+      auto id = uniform(1, nodes_.size());
+      auto voter = is_voter(l->core->conf_state(), id);
+      // Keep at least two voters so the group can still lose one safely.
+      if (!voter || voter_ids(l->core->conf_state()).size() > 2)
+        (void) l->core->propose_conf_change(conf_change(
+          voter ? pb::ConfChange::REMOVE_NODE : pb::ConfChange::ADD_NODE, id));
+    }
   }
   if (n.up && chance(cfg_.p_read)) {
     auto ctx = "r" + std::to_string(++reads_);
@@ -289,12 +300,13 @@ bool raft_sim::healed_phase(uint64_t& now) {
     tick_and_deliver(now);
     for (auto& n : nodes_)
       process(*n, now);
+    auto* l = leader();
     uint64_t min_applied = UINT64_MAX;
     for (auto& n : nodes_)
-      min_applied = std::min(min_applied, n->applied);
+      if (!l || is_voter(l->core->conf_state(), n->id))
+        min_applied = std::min(min_applied, n->applied);
     if (target != 0 && min_applied >= target)
       return true;
-    auto* l = leader();
     if (l && (target == 0 || now - proposed_at >= retry_units)) {
       if (auto i = l->core->propose("final")) {
         target = *i;

@@ -25,6 +25,8 @@ namespace actorswarm::raft::test {
 /// Knobs of one simulation run, drawn from the seed.
 struct sim_config {
   size_t nodes = 3;
+  /// Peers that start outside the group (empty log) and may be added.
+  size_t spares = 0;
   raft_config raft;
   uint64_t tick_units = 10;
   actorswarm::test::sim_network_options net;
@@ -35,6 +37,7 @@ struct sim_config {
   double p_read = 0;
   double p_flap = 0;
   double p_notify_down = 0;
+  double p_conf_change = 0;
   uint64_t snapshot_interval = 20;
   uint64_t keep_entries = 5;
   uint64_t steps = 3000;
