@@ -218,12 +218,15 @@ void raft_sim::persist(node& n, const ready& rd) {
 
 void raft_sim::apply(node& n, const ready& rd) {
   if (rd.snapshot) {
+    ++snapshots_installed_;
     n.applied = rd.snapshot->metadata().index();
     n.state = std::stoull(rd.snapshot->data());
     checker_.on_state(n.id, n.applied, n.state);
   }
   for (const auto& e : rd.committed_entries) {
     checker_.on_commit(n.id, e);
+    if (e.type() == pb::Entry::CONF_CHANGE && e.index() > cfg_.nodes)
+      ++conf_changes_applied_;
     if (e.index() != n.applied + 1) {
       checker_.report("node " + std::to_string(n.id) + " applied index "
                       + std::to_string(e.index()) + " after "

@@ -65,6 +65,16 @@ public:
     return checker_.max_committed();
   }
 
+  /// Snapshots installed from a leader (coverage of the test itself).
+  uint64_t snapshots_installed() const {
+    return snapshots_installed_;
+  }
+
+  /// Membership changes applied on some peer (coverage).
+  uint64_t conf_changes_applied() const {
+    return conf_changes_applied_;
+  }
+
 private:
   struct node;
 
@@ -92,6 +102,8 @@ private:
   uint64_t heal_at_ = 0;
   uint64_t proposals_ = 0;
   uint64_t reads_ = 0;
+  uint64_t snapshots_installed_ = 0;
+  uint64_t conf_changes_applied_ = 0;
 };
 
 } // namespace actorswarm::raft::test
