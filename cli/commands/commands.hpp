@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands/session.hpp"
+#include "cli/output/views.hpp"
 
 namespace actorswarm::cli {
 
@@ -36,6 +37,28 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
 int require_args(session& s, const CLI::App* app, size_t given, size_t min);
+
+/// Docker's per-item loop (`rm`, `promote`): one request per ref, built by
+/// `fill`; prints each failure and keeps going; `done(ref)` prints success.
+/// Returns 0 when every ref succeeded, else 1.
+int for_each_ref(
+  session& s, const std::vector<std::string>& refs,
+  const std::function<void(pb::ControlRequest&, const std::string&)>& fill,
+  const std::function<void(const std::string&)>& done);
+
+/// Prints `inspect` output: `pretty(x)` for each object with --pretty, else
+/// the JSON array or the --format template.
+template <class T, class Pretty>
+void print_inspect(session& s, const std::vector<const T*>& xs, bool pretty,
+                   const std::string& format, Pretty pretty_fn) {
+  if (pretty) {
+    for (const auto* x : xs)
+      s.out() << pretty_fn(*x);
+    return;
+  }
+  std::vector<const google::protobuf::Message*> msgs(xs.begin(), xs.end());
+  s.out() << output::inspect_json(msgs, format);
+}
 
 /// Polls TaskList about every 100 ms and shows docker's progress until the
 /// service converges; returns 0, or 1 after printing why it cannot converge.

@@ -54,4 +54,20 @@ int require_args(session& s, const CLI::App* app, size_t given, size_t min) {
                        + (min == 1 ? "." : "s."));
 }
 
+int for_each_ref(
+  session& s, const std::vector<std::string>& refs,
+  const std::function<void(pb::ControlRequest&, const std::string&)>& fill,
+  const std::function<void(const std::string&)>& done) {
+  int rc = 0;
+  for (const auto& ref : refs) {
+    pb::ControlRequest req;
+    fill(req, ref);
+    if (s.call(req))
+      done(ref);
+    else
+      rc = 1;
+  }
+  return rc;
+}
+
 } // namespace actorswarm::cli

@@ -43,15 +43,10 @@ int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
   auto reply = s.call(req);
   if (!reply)
     return 1;
-  if (o.pretty) {
-    for (const auto& n : reply->nodes())
-      s.out() << output::node_pretty(n);
-    return 0;
-  }
-  std::vector<const google::protobuf::Message*> xs;
+  std::vector<const pb::Node*> xs;
   for (const auto& n : reply->nodes())
     xs.push_back(&n);
-  s.out() << output::inspect_json(xs, o.format);
+  print_inspect(s, xs, o.pretty, o.format, output::node_pretty);
   return 0;
 }
 
@@ -95,38 +90,31 @@ int node_role(session& s, const CLI::App* app, const node_opts& o,
               bool promote) {
   if (require_args(s, app, o.refs.size(), 1))
     return 1;
-  int rc = 0;
-  for (const auto& ref : o.refs) {
-    pb::ControlRequest req;
-    req.mutable_node_role()->add_refs(ref);
-    req.mutable_node_role()->set_role(promote ? pb::NodeSpec::MANAGER
-                                              : pb::NodeSpec::WORKER);
-    if (!s.call(req)) {
-      rc = 1;
-      continue;
-    }
-    if (promote)
-      s.out() << "Node " << ref << " promoted to a manager in the swarm.\n";
-    else
-      s.out() << "Manager " << ref << " demoted in the swarm.\n";
-  }
-  return rc;
+  auto role = promote ? pb::NodeSpec::MANAGER : pb::NodeSpec::WORKER;
+  return for_each_ref(
+    s, o.refs,
+    [role](pb::ControlRequest& req, const std::string& ref) {
+      req.mutable_node_role()->add_refs(ref);
+      req.mutable_node_role()->set_role(role);
+    },
+    [&s, promote](const std::string& ref) {
+      if (promote)
+        s.out() << "Node " << ref << " promoted to a manager in the swarm.\n";
+      else
+        s.out() << "Manager " << ref << " demoted in the swarm.\n";
+    });
 }
 
 int node_rm(session& s, const CLI::App* app, const node_opts& o) {
   if (require_args(s, app, o.refs.size(), 1))
     return 1;
-  int rc = 0;
-  for (const auto& ref : o.refs) {
-    pb::ControlRequest req;
-    req.mutable_node_remove()->add_refs(ref);
-    req.mutable_node_remove()->set_force(o.force);
-    if (s.call(req))
-      s.out() << ref << '\n';
-    else
-      rc = 1;
-  }
-  return rc;
+  return for_each_ref(
+    s, o.refs,
+    [&o](pb::ControlRequest& req, const std::string& ref) {
+      req.mutable_node_remove()->add_refs(ref);
+      req.mutable_node_remove()->set_force(o.force);
+    },
+    [&s](const std::string& ref) { s.out() << ref << '\n'; });
 }
 
 } // namespace

@@ -79,15 +79,10 @@ int service_inspect(session& s, const CLI::App* app, const list_opts& o) {
   auto reply = s.call(req);
   if (!reply)
     return 1;
-  if (o.pretty) {
-    for (const auto& e : reply->services())
-      s.out() << output::service_pretty(e.service());
-    return 0;
-  }
-  std::vector<const google::protobuf::Message*> xs;
+  std::vector<const pb::Service*> xs;
   for (const auto& e : reply->services())
     xs.push_back(&e.service());
-  s.out() << output::inspect_json(xs, o.format);
+  print_inspect(s, xs, o.pretty, o.format, output::service_pretty);
   return 0;
 }
 
@@ -128,17 +123,12 @@ int service_scale(session& s, const CLI::App* app, const list_opts& o) {
 int service_rm(session& s, const CLI::App* app, const list_opts& o) {
   if (require_args(s, app, o.refs.size(), 1))
     return 1;
-  int rc = 0;
-  // One request per service, as docker: print each removed ref, keep going.
-  for (const auto& ref : o.refs) {
-    pb::ControlRequest req;
-    req.mutable_service_remove()->add_refs(ref);
-    if (s.call(req))
-      s.out() << ref << '\n';
-    else
-      rc = 1;
-  }
-  return rc;
+  return for_each_ref(
+    s, o.refs,
+    [](pb::ControlRequest& req, const std::string& ref) {
+      req.mutable_service_remove()->add_refs(ref);
+    },
+    [&s](const std::string& ref) { s.out() << ref << '\n'; });
 }
 
 } // namespace
