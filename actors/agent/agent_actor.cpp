@@ -1,0 +1,240 @@
+#include "actors/agent/agent_actor.hpp"
+
+#include <unistd.h>
+
+#include <unordered_map>
+
+#include "caf/all.hpp"
+
+#include "actors/node/clock.hpp"
+#include "actors/task/process_executor.hpp"
+#include "actors/task/task_actor.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+#include "net/process_watcher.hpp"
+#include "persistence/task_record_store.hpp"
+
+namespace actorswarm::agent {
+
+namespace {
+
+constexpr auto log_maintenance_period = std::chrono::seconds(1);
+
+struct pending_record {
+  std::string task_id;
+  std::string value;  // empty: remove
+  caf::response_promise promise;
+};
+
+struct agent_state {
+  agent_config cfg;
+  caf::actor dispatcher;
+  persistence::task_record_store* records = nullptr;
+  node::clock* clk = nullptr;
+  std::unique_ptr<net::process_watcher> watcher;
+  std::unique_ptr<task::process_executor> exec;
+  std::unordered_map<std::string, std::string> recorded;  // task id -> value
+  std::unordered_map<std::string, caf::actor> tasks;      // task id -> actor
+  std::string session_id;
+  int64_t heartbeat_period_ns = 0;
+  std::vector<pb::TaskStatusUpdate> statuses;
+  std::vector<pending_record> record_writes;
+  bool flush_scheduled = false;
+  static inline const char* name = "agent";
+};
+
+using agent_actor_t = caf::stateful_actor<agent_state>;
+
+void schedule_flush(agent_actor_t* self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+// Group commit for task records and one status batch per flush.
+void flush(agent_actor_t* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  std::vector<persistence::task_record_store::record> puts;
+  std::vector<std::string> removes;
+  for (auto& w : st.record_writes) {
+    if (w.value.empty()) {
+      removes.push_back(w.task_id);
+      st.recorded.erase(w.task_id);
+    } else {
+      puts.emplace_back(w.task_id, w.value);
+      st.recorded[w.task_id] = w.value;
+    }
+  }
+  if (!puts.empty())
+    st.records->put(puts);  // synced; fail-stop inside
+  if (!removes.empty())
+    st.records->remove(removes);
+  for (auto& w : st.record_writes)
+    if (w.promise.pending())
+      w.promise.deliver(true);
+  st.record_writes.clear();
+  if (!st.statuses.empty() && !st.session_id.empty()) {
+    pb::StatusBatch b;
+    b.set_node_id(st.cfg.node_id);
+    b.set_session_id(st.session_id);
+    for (auto& u : st.statuses)
+      *b.add_updates() = std::move(u);
+    st.statuses.clear();
+    self->send(st.dispatcher, status_atom::value, std::move(b));
+  }
+}
+
+void spawn_task(agent_actor_t* self, const pb::Task& t) {
+  auto& st = self->state;
+  std::optional<task::process_record> rec;
+  if (auto i = st.recorded.find(t.id()); i != st.recorded.end())
+    rec = task::decode_record(i->second);
+  auto a = task::spawn_task_actor(self->system(),
+                                  caf::actor_cast<caf::actor>(self), *st.exec,
+                                  *st.clk, t, rec);
+  st.tasks.emplace(t.id(), a);
+}
+
+// Processes recorded by an earlier daemon whose tasks are no longer assigned
+// here: stop them (only if pid and start time still match) and forget them.
+void reap_unassigned(agent_actor_t* self) {
+  auto& st = self->state;
+  std::vector<std::string> gone;
+  for (auto& [id, value] : st.recorded) {
+    if (st.tasks.count(id) != 0)
+      continue;
+    if (auto r = task::decode_record(value);
+        r && task::alive_with_start_time(r->pid, r->start_time_ticks))
+      st.exec->terminate({r->pid, r->start_time_ticks, r->pgid});
+    gone.push_back(id);
+  }
+  for (auto& id : gone)
+    st.record_writes.push_back({id, {}, {}});
+  if (!gone.empty())
+    schedule_flush(self);
+}
+
+void on_assignments(agent_actor_t* self, const pb::Assignments& as) {
+  auto& st = self->state;
+  if (as.session_id() != st.session_id && !st.session_id.empty())
+    return;
+  for (auto& t : as.update()) {
+    auto i = st.tasks.find(t.id());
+    if (i == st.tasks.end())
+      spawn_task(self, t);
+    else
+      self->send(i->second, assign_atom::value, t);
+  }
+  for (auto& id : as.remove()) {
+    if (auto i = st.tasks.find(id); i != st.tasks.end()) {
+      self->send(i->second, leave_atom::value);
+      st.tasks.erase(i);
+    }
+  }
+  if (as.full()) {
+    std::unordered_map<std::string, bool> wanted;
+    for (auto& t : as.update())
+      wanted[t.id()] = true;
+    for (auto i = st.tasks.begin(); i != st.tasks.end();) {
+      if (wanted.count(i->first) == 0) {
+        self->send(i->second, leave_atom::value);
+        i = st.tasks.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    reap_unassigned(self);
+  }
+}
+
+void open_session(agent_actor_t* self) {
+  auto& st = self->state;
+  pb::SessionRequest req;
+  req.set_node_id(st.cfg.node_id);
+  req.set_addr(st.cfg.addr);
+  auto& d = *req.mutable_description();
+  d.set_hostname(st.cfg.hostname);
+  d.set_engine_version("actorswarm 0.1.0");
+  d.set_os("linux");
+  d.set_architecture("x86_64");
+  d.mutable_resources()->set_nano_cpus(
+    static_cast<int64_t>(sysconf(_SC_NPROCESSORS_ONLN)) * 1'000'000'000);
+  d.mutable_resources()->set_memory_bytes(
+    static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE));
+  self->request(st.dispatcher, caf::infinite, session_atom::value, req,
+                caf::actor_cast<caf::actor>(self))
+    .await([=](const pb::SessionReply& r) {
+      self->state.session_id = r.session_id();
+      self->state.heartbeat_period_ns = r.heartbeat_period_ns();
+      self->send(self, heartbeat_atom::value);
+    });
+}
+
+caf::behavior agent_behavior(agent_actor_t* self, caf::actor dispatcher,
+                             persistence::task_record_store* records,
+                             agent_config cfg, node::clock* clk) {
+  auto& st = self->state;
+  st.dispatcher = std::move(dispatcher);
+  st.records = records;
+  st.clk = clk;
+  st.cfg = cfg;
+  st.watcher = std::make_unique<net::process_watcher>();
+  task::process_executor_config ecfg;
+  ecfg.tasks_dir = cfg.tasks_dir;
+  ecfg.cgroups.root = cfg.cgroup_root;
+  st.exec = std::make_unique<task::process_executor>(ecfg, *st.watcher);
+  for (auto& [id, value] : records->load_all())
+    st.recorded.emplace(id, value);
+  logger("agent")->info("agent started node_id={} recorded_tasks={}",
+                        cfg.node_id, st.recorded.size());
+  open_session(self);
+  self->delayed_send(self, log_maintenance_period, tick_atom::value);
+  return {
+    [=](assign_atom, const pb::Assignments& as) { on_assignments(self, as); },
+    [=](status_atom, const std::string& task_id, const pb::TaskStatus& s) {
+      pb::TaskStatusUpdate u;
+      u.set_task_id(task_id);
+      *u.mutable_status() = s;
+      self->state.statuses.push_back(std::move(u));
+      schedule_flush(self);
+    },
+    [=](report_atom, const std::string& task_id, std::string& value)
+      -> caf::result<bool> {
+      auto rp = self->make_response_promise();
+      self->state.record_writes.push_back({task_id, std::move(value), rp});
+      schedule_flush(self);
+      return caf::delegated<bool>{};
+    },
+    [=](flush_atom) { flush(self); },
+    [=](heartbeat_atom) {
+      auto& st = self->state;
+      pb::Heartbeat hb;
+      hb.set_node_id(st.cfg.node_id);
+      hb.set_session_id(st.session_id);
+      self->send(st.dispatcher, heartbeat_atom::value, hb);
+      self->delayed_send(self,
+                         std::chrono::nanoseconds(st.heartbeat_period_ns / 2),
+                         heartbeat_atom::value);
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      auto now = st.clk->now_ns();
+      for (auto& [id, a] : st.tasks)
+        st.exec->logs().maintain(id, now);
+      self->delayed_send(self, log_maintenance_period, tick_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_agent(caf::actor_system& sys, caf::actor dispatcher,
+                       persistence::task_record_store& records,
+                       agent_config cfg, node::clock& clk) {
+  return sys.spawn(agent_behavior, std::move(dispatcher), &records,
+                   std::move(cfg), &clk);
+}
+
+} // namespace actorswarm::agent

@@ -1,0 +1,35 @@
+#pragma once
+
+// The agent runs on every node: it opens a session with the dispatcher,
+// receives the node's assignments, spawns one task actor per task, records
+// every process it starts in the task record store (synced, batched) before
+// the process may exec, batches status reports back, and on start adopts the
+// processes a previous daemon left running (pid + start time).
+
+#include <string>
+
+#include "caf/fwd.hpp"
+
+namespace actorswarm::persistence {
+class task_record_store;
+} // namespace actorswarm::persistence
+
+namespace actorswarm::node {
+class clock;
+} // namespace actorswarm::node
+
+namespace actorswarm::agent {
+
+struct agent_config {
+  std::string node_id;
+  std::string hostname;
+  std::string addr;
+  std::string tasks_dir;    // per-task log dirs
+  std::string cgroup_root;  // cgroup subtree name for task limits
+};
+
+caf::actor spawn_agent(caf::actor_system& sys, caf::actor dispatcher,
+                       persistence::task_record_store& records,
+                       agent_config cfg, node::clock& clk);
+
+} // namespace actorswarm::agent

@@ -1,0 +1,88 @@
+#include "actors/allocator/allocator_actor.hpp"
+
+#include "caf/all.hpp"
+
+#include "actors/node/clock.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+
+namespace actorswarm::allocator {
+
+namespace {
+
+struct allocator_state {
+  caf::actor store;
+  node::clock* clk = nullptr;
+  std::map<std::string, pb::Task> fresh;  // NEW tasks, by id
+  bool in_flight = false;
+  static inline const char* name = "allocator";
+};
+
+using allocator_actor_t = caf::stateful_actor<allocator_state>;
+
+void note(allocator_state& st, const store::object_ptr<pb::Task>& t,
+          const store::object_ptr<pb::Task>& before) {
+  if (t && t->status().state() == pb::NEW)
+    st.fresh[t->id()] = *t;
+  else
+    st.fresh.erase(t ? t->id() : before->id());
+}
+
+// Moves every NEW task to PENDING in one batch (no networks to allocate yet).
+void run(allocator_actor_t* self) {
+  auto& st = self->state;
+  if (st.in_flight || st.fresh.empty())
+    return;
+  auto now = st.clk->now_ns();
+  pb::StoreBatch batch;
+  batch.set_proposed_at_ns(now);
+  for (auto& [id, t] : st.fresh) {
+    auto* a = batch.add_actions();
+    a->set_kind(pb::StoreAction::UPDATE);
+    auto& x = *a->mutable_task() = t;
+    x.mutable_status()->set_state(pb::PENDING);
+    x.mutable_status()->set_message("pending task scheduling");
+    x.mutable_status()->set_timestamp_ns(now);
+  }
+  st.fresh.clear();
+  st.in_flight = true;
+  self->request(st.store, caf::infinite, propose_atom::value, std::move(batch))
+    .then([=](uint64_t) {
+            self->state.in_flight = false;
+            run(self);
+          },
+          [=](caf::error& err) {
+            logger("allocator")->warn("batch refused: {}", caf::to_string(err));
+            self->state.in_flight = false;
+          });
+}
+
+caf::behavior allocator_behavior(allocator_actor_t* self, caf::actor store,
+                                 node::clock* clk) {
+  self->state.store = store;
+  self->state.clk = clk;
+  self->request(store, caf::infinite, subscribe_atom::value,
+                caf::actor_cast<caf::actor>(self))
+    .await([=](const store_view_ptr& v) {
+      for (auto& [id, t] : v->tasks())
+        note(self->state, t, nullptr);
+      run(self);
+    });
+  return {
+    [=](events_atom, const store::change_set_ptr& cs) {
+      for (auto& c : cs->changes)
+        if (c.task_after || c.task_before)
+          note(self->state, c.task_after, c.task_before);
+      run(self);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_allocator(caf::actor_system& sys, caf::actor store,
+                           node::clock& clk) {
+  return sys.spawn(allocator_behavior, std::move(store), &clk);
+}
+
+} // namespace actorswarm::allocator

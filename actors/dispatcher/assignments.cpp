@@ -1,0 +1,73 @@
+#include "actors/dispatcher/assignments.hpp"
+
+namespace actorswarm::dispatcher {
+
+bool is_assigned(const pb::Task& t) {
+  return !t.node_id().empty() && t.status().state() >= pb::ASSIGNED
+         && t.status().state() <= pb::RUNNING;
+}
+
+pb::Assignments full_assignments(const store::object_store& view,
+                                 const std::string& node_id) {
+  pb::Assignments out;
+  out.set_full(true);
+  for (auto& [id, t] : view.tasks())
+    if (t->node_id() == node_id && is_assigned(*t))
+      *out.add_update() = *t;
+  return out;
+}
+
+std::unordered_map<std::string, pb::Assignments>
+changed_assignments(const store::change_set& cs) {
+  std::unordered_map<std::string, pb::Assignments> out;
+  for (auto& c : cs.changes) {
+    if (c.task_after && !c.task_after->node_id().empty()) {
+      auto& t = *c.task_after;
+      if (is_assigned(t))
+        *out[t.node_id()].add_update() = t;
+      else if (t.status().state() > pb::RUNNING)
+        out[t.node_id()].add_remove(t.id());
+    } else if (!c.task_after && c.task_before
+               && !c.task_before->node_id().empty()) {
+      out[c.task_before->node_id()].add_remove(c.task_before->id());
+    }
+  }
+  return out;
+}
+
+std::vector<pb::StoreAction>
+status_actions(const store::object_store& view,
+               const std::vector<pb::TaskStatusUpdate>& xs) {
+  std::vector<pb::StoreAction> out;
+  for (auto& x : xs) {
+    auto i = view.tasks().find(x.task_id());
+    if (i == view.tasks().end())
+      continue;
+    if (x.status().state() <= i->second->status().state())
+      continue;  // SwarmKit: tasks never move backwards; drop old reports
+    pb::StoreAction a;
+    a.set_kind(pb::StoreAction::UPDATE);
+    a.set_status_only(true);
+    a.mutable_task()->set_id(x.task_id());
+    *a.mutable_task()->mutable_status() = x.status();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+pb::StoreAction node_status_action(const pb::Node& node,
+                                   pb::NodeStatus::State state,
+                                   const std::string& message) {
+  pb::StoreAction a;
+  a.set_kind(pb::StoreAction::UPDATE);
+  a.set_status_only(true);
+  auto& n = *a.mutable_node();
+  n.set_id(node.id());
+  *n.mutable_description() = node.description();
+  *n.mutable_status() = node.status();
+  n.mutable_status()->set_state(state);
+  n.mutable_status()->set_message(message);
+  return a;
+}
+
+} // namespace actorswarm::dispatcher

@@ -1,0 +1,38 @@
+#pragma once
+
+// Which tasks a node's agent must know about, and which status reports the
+// store should take: the dispatcher's decisions without CAF.
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/store/object_store.hpp"
+#include "messages/dispatcher.pb.h"
+
+namespace actorswarm::dispatcher {
+
+/// True when the agent of the task's node should run or track `t`.
+bool is_assigned(const pb::Task& t);
+
+/// All tasks currently assigned to `node_id`, as a full Assignments set.
+pb::Assignments full_assignments(const store::object_store& view,
+                                 const std::string& node_id);
+
+/// The per-node changes a committed change set implies: tasks to (re)send
+/// and task ids to forget, keyed by node id.
+std::unordered_map<std::string, pb::Assignments>
+changed_assignments(const store::change_set& cs);
+
+/// Turns reported statuses into status-only store actions, dropping
+/// reports that do not move a known task forward.
+std::vector<pb::StoreAction>
+status_actions(const store::object_store& view,
+               const std::vector<pb::TaskStatusUpdate>& xs);
+
+/// A status-only node update that marks `node` with `state`.
+pb::StoreAction node_status_action(const pb::Node& node,
+                                   pb::NodeStatus::State state,
+                                   const std::string& message);
+
+} // namespace actorswarm::dispatcher

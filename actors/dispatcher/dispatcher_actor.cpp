@@ -1,0 +1,180 @@
+#include "actors/dispatcher/dispatcher_actor.hpp"
+
+#include <unordered_map>
+
+#include "caf/all.hpp"
+
+#include "actors/dispatcher/assignments.hpp"
+#include "actors/node/clock.hpp"
+#include "messages/ids.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+
+namespace actorswarm::dispatcher {
+
+namespace {
+
+struct session {
+  caf::actor agent;
+  std::string session_id;
+  uint32_t misses = 0;
+  bool down = false;
+};
+
+struct dispatcher_state {
+  store::object_store view;
+  caf::actor store;
+  node::clock* clk = nullptr;
+  dispatcher_config cfg;
+  std::unordered_map<std::string, session> sessions;  // by node id
+  std::vector<pb::TaskStatusUpdate> reports;
+  bool flush_scheduled = false;
+  static inline const char* name = "dispatcher";
+};
+
+using dispatcher_actor_t = caf::stateful_actor<dispatcher_state>;
+
+void propose(dispatcher_actor_t* self, std::vector<pb::StoreAction> xs) {
+  if (xs.empty())
+    return;
+  pb::StoreBatch b;
+  b.set_proposed_at_ns(self->state.clk->now_ns());
+  for (auto& x : xs)
+    *b.add_actions() = std::move(x);
+  // Non-atomic: each report stands alone. Errors only mean the report was
+  // overtaken; the next event corrects any view.
+  self->request(self->state.store, caf::infinite, propose_atom::value,
+                std::move(b))
+    .then([](uint64_t) {},
+          [](caf::error& err) {
+            logger("dispatcher")->warn("status batch refused: {}",
+                                       caf::to_string(err));
+          });
+}
+
+void flush_reports(dispatcher_actor_t* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  auto xs = status_actions(st.view, st.reports);
+  st.reports.clear();
+  propose(self, std::move(xs));
+}
+
+void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
+  auto& st = self->state;
+  st.view.apply_changes(cs);
+  for (auto& [node_id, as] : changed_assignments(cs)) {
+    auto s = st.sessions.find(node_id);
+    if (s == st.sessions.end())
+      continue;
+    as.set_session_id(s->second.session_id);
+    self->send(s->second.agent, assign_atom::value, std::move(as));
+  }
+}
+
+pb::SessionReply open_session(dispatcher_actor_t* self,
+                              const pb::SessionRequest& req,
+                              const caf::actor& agent) {
+  auto& st = self->state;
+  auto& s = st.sessions[req.node_id()];
+  s.agent = agent;
+  s.session_id = new_id();
+  s.misses = 0;
+  s.down = false;
+  self->monitor(agent);
+  auto n = st.view.nodes().find(req.node_id());
+  if (n != st.view.nodes().end()) {
+    auto node = *n->second;
+    *node.mutable_description() = req.description();
+    node.mutable_status()->set_addr(req.addr());
+    propose(self, {node_status_action(node, pb::NodeStatus::READY, "")});
+  } else {
+    logger("dispatcher")->warn("session from unknown node node_id={}",
+                               req.node_id());
+  }
+  auto as = full_assignments(st.view, req.node_id());
+  as.set_session_id(s.session_id);
+  self->send(agent, assign_atom::value, std::move(as));
+  pb::SessionReply out;
+  out.set_session_id(s.session_id);
+  out.set_heartbeat_period_ns(st.cfg.heartbeat_period_ms * 1'000'000);
+  logger("dispatcher")->info("session opened node_id={}", req.node_id());
+  return out;
+}
+
+// Marks nodes whose heartbeats stopped as DOWN (time is a message: this runs
+// on a delayed hb_check to self).
+void check_heartbeats(dispatcher_actor_t* self) {
+  auto& st = self->state;
+  std::vector<pb::StoreAction> xs;
+  for (auto& [node_id, s] : st.sessions) {
+    if (s.down || ++s.misses <= st.cfg.heartbeat_misses_max)
+      continue;
+    s.down = true;
+    auto n = st.view.nodes().find(node_id);
+    if (n != st.view.nodes().end())
+      xs.push_back(node_status_action(*n->second, pb::NodeStatus::DOWN,
+                                      "heartbeat failure"));
+  }
+  propose(self, std::move(xs));
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.heartbeat_period_ms),
+                     hb_check_atom::value);
+}
+
+caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
+                                  node::clock* clk, dispatcher_config cfg) {
+  auto& st = self->state;
+  st.store = store;
+  st.clk = clk;
+  st.cfg = cfg;
+  self->request(store, caf::infinite, subscribe_atom::value,
+                caf::actor_cast<caf::actor>(self))
+    .await([=](const store_view_ptr& v) { self->state.view = *v; });
+  self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_period_ms),
+                     hb_check_atom::value);
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    for (auto& [id, s] : self->state.sessions)
+      if (s.agent.address() == dm.source)
+        s.misses = self->state.cfg.heartbeat_misses_max;
+  });
+  return {
+    [=](events_atom, const store::change_set_ptr& cs) { on_events(self, *cs); },
+    [=](session_atom, const pb::SessionRequest& req,
+        const caf::actor& agent) { return open_session(self, req, agent); },
+    [=](heartbeat_atom, const pb::Heartbeat& hb) {
+      auto i = self->state.sessions.find(hb.node_id());
+      if (i == self->state.sessions.end()
+          || i->second.session_id != hb.session_id())
+        return;
+      i->second.misses = 0;
+      if (i->second.down) {
+        i->second.down = false;
+        auto n = self->state.view.nodes().find(hb.node_id());
+        if (n != self->state.view.nodes().end())
+          propose(self,
+                  {node_status_action(*n->second, pb::NodeStatus::READY, "")});
+      }
+    },
+    [=](status_atom, const pb::StatusBatch& b) {
+      auto& st = self->state;
+      for (auto& u : b.updates())
+        st.reports.push_back(u);
+      if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->send(self, flush_atom::value);
+      }
+    },
+    [=](flush_atom) { flush_reports(self); },
+    [=](hb_check_atom) { check_heartbeats(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_dispatcher(caf::actor_system& sys, caf::actor store,
+                            node::clock& clk, dispatcher_config cfg) {
+  return sys.spawn(dispatcher_behavior, std::move(store), &clk, cfg);
+}
+
+} // namespace actorswarm::dispatcher

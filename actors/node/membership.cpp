@@ -1,0 +1,249 @@
+#include "actors/node/membership.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "actors/ca/join_token.hpp"
+#include "messages/ids.hpp"
+#include "net/cert_authority.hpp"
+#include "persistence/kv_store.hpp"
+
+namespace actorswarm::node {
+
+namespace {
+
+constexpr int ca_validity_days = 20 * 365;
+constexpr int64_t default_heartbeat_ns = 5'000'000'000;
+
+std::string local_hostname() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0)
+    return "localhost";
+  return buf;
+}
+
+std::string first_ipv4() {
+  ifaddrs* ifs = nullptr;
+  std::string out = "127.0.0.1";
+  if (::getifaddrs(&ifs) != 0)
+    return out;
+  for (auto* i = ifs; i != nullptr; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+      continue;
+    auto* sin = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    char buf[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf));
+    std::string ip = buf;
+    if (ip.rfind("127.", 0) != 0) {
+      out = ip;
+      break;
+    }
+  }
+  ::freeifaddrs(ifs);
+  return out;
+}
+
+result<std::pair<std::string, std::string>> split_addr(const std::string& x,
+                                                       const char* flag) {
+  auto colon = x.rfind(':');
+  auto host = colon == std::string::npos ? x : x.substr(0, colon);
+  auto port = colon == std::string::npos ? std::string{"2377"}
+                                         : x.substr(colon + 1);
+  if (host.empty() || port.empty()
+      || port.find_first_not_of("0123456789") != std::string::npos
+      || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return fail(errc::invalid_spec, std::string{"invalid "} + flag + " \"" + x
+                                      + "\": expected IP:PORT");
+  return std::make_pair(host, port);
+}
+
+std::string new_secret_token(const std::string& digest) {
+  return ca::make_token(digest, net::random_bytes(16));
+}
+
+} // namespace
+
+identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
+  identity id;
+  if (auto x = kv.get("node_id")) {
+    id.node_id = *x;
+  } else {
+    id.node_id = new_id();
+    kv.put("node_id", id.node_id);
+  }
+  id.hostname = hostname.empty() ? local_hostname() : hostname;
+  id.cluster_id = kv.get("cluster_id").value_or("");
+  id.addr = kv.get("addr").value_or("");
+  return id;
+}
+
+void save_identity(persistence::kv_store& kv, const identity& id) {
+  kv.put("addr", id.addr);
+  kv.put("cluster_id", id.cluster_id);
+}
+
+result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
+                                   const std::string& daemon_listen_addr) {
+  std::string listen = req.listen_addr().empty() ? daemon_listen_addr
+                                                 : req.listen_addr();
+  auto l = split_addr(listen, "--listen-addr");
+  if (!l)
+    return l.error();
+  if (!req.advertise_addr().empty()) {
+    auto a = split_addr(req.advertise_addr(), "--advertise-addr");
+    if (!a)
+      return a.error();
+    auto port = req.advertise_addr().find(':') == std::string::npos
+                  ? l->second
+                  : a->second;
+    return a->first + ":" + port;
+  }
+  auto host = l->first == "0.0.0.0" ? first_ipv4() : l->first;
+  return host + ":" + l->second;
+}
+
+result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
+                                 const std::string& addr) {
+  pb::Cluster c;
+  c.set_id(new_id());
+  auto ca = net::create_root_ca(c.id(), ca_validity_days);
+  if (!ca)
+    return ca.error();
+  auto digest = net::cert_digest(ca->cert_pem);
+  if (!digest)
+    return digest.error();
+  c.set_root_ca_cert_pem(ca->cert_pem);
+  c.set_root_ca_key_pem(ca->key_pem);
+  c.mutable_join_tokens()->set_worker(new_secret_token(*digest));
+  c.mutable_join_tokens()->set_manager(new_secret_token(*digest));
+  auto& spec = *c.mutable_spec();
+  spec.set_name("default");
+  spec.set_scheduler_strategy(req.scheduler_strategy()
+                                  == pb::Placement::DEFAULT
+                                ? pb::Placement::SPREAD
+                                : req.scheduler_strategy());
+  spec.set_task_history_limit(5);
+  spec.set_election_tick(req.election_tick() ? req.election_tick() : 10);
+  spec.set_heartbeat_tick(req.heartbeat_tick() ? req.heartbeat_tick() : 1);
+  spec.set_dispatcher_heartbeat_ns(default_heartbeat_ns);
+  spec.set_snapshot_interval(10000);
+  spec.set_keep_old_snapshots(0);
+  c.set_random_seed(std::hash<std::string>{}(c.id()));
+  if (spec.election_tick() <= spec.heartbeat_tick())
+    return fail(errc::invalid_spec,
+                "election tick must be greater than heartbeat tick");
+  return c;
+}
+
+pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
+                          int64_t now_ns) {
+  pb::StoreBatch b;
+  b.set_atomic(true);
+  b.set_proposed_at_ns(now_ns);
+  auto* ca = b.add_actions();
+  ca->set_kind(pb::StoreAction::CREATE);
+  *ca->mutable_cluster() = c;
+  auto* na = b.add_actions();
+  na->set_kind(pb::StoreAction::CREATE);
+  auto& n = *na->mutable_node();
+  n.set_id(id.node_id);
+  n.set_role(pb::NodeSpec::MANAGER);
+  n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
+  n.mutable_description()->set_hostname(id.hostname);
+  n.mutable_status()->set_state(pb::NodeStatus::UNKNOWN);
+  n.mutable_status()->set_addr(id.addr);
+  auto& ms = *n.mutable_manager_status();
+  ms.set_raft_id(1);
+  ms.set_addr(id.addr);
+  ms.set_leader(true);
+  ms.set_reachability(pb::ManagerStatus::REACHABLE);
+  return b;
+}
+
+pb::ControlReply init_reply(const pb::Cluster& c, const identity& id) {
+  pb::ControlReply out;
+  out.set_text(id.node_id);
+  out.add_ids(id.node_id);
+  auto* cl = out.mutable_cluster();
+  cl->set_id(c.id());
+  *cl->mutable_join_tokens() = c.join_tokens();
+  *cl->mutable_spec() = c.spec();
+  out.mutable_info()->set_node_id(id.node_id);
+  out.mutable_info()->set_node_addr(id.addr);
+  out.mutable_info()->set_cluster_id(c.id());
+  return out;
+}
+
+pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
+                             pb::NodeSpec::Role role, const std::string& addr) {
+  pb::ControlReply out;
+  if (!c) {
+    out.set_code(static_cast<uint32_t>(errc::not_in_swarm));
+    out.set_error(not_in_swarm().message);
+    return out;
+  }
+  out.set_text(role == pb::NodeSpec::MANAGER ? c->join_tokens().manager()
+                                             : c->join_tokens().worker());
+  out.mutable_info()->set_node_addr(addr);
+  return out;
+}
+
+pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role) {
+  auto out = c;
+  auto digest = net::cert_digest(c.root_ca_cert_pem());
+  auto token = new_secret_token(digest ? *digest : std::string(32, '\0'));
+  if (role == pb::NodeSpec::MANAGER)
+    out.mutable_join_tokens()->set_manager(token);
+  else
+    out.mutable_join_tokens()->set_worker(token);
+  return out;
+}
+
+pb::Info identity_info(const identity& id, const std::string& data_dir) {
+  pb::Info out;
+  out.set_node_id(id.node_id);
+  out.set_node_addr(id.addr);
+  out.set_in_swarm(!id.cluster_id.empty());
+  out.set_cluster_id(id.cluster_id);
+  out.set_is_manager(!id.cluster_id.empty());
+  out.set_data_dir(data_dir);
+  out.set_version("0.1.0");
+  return out;
+}
+
+failure not_in_swarm() {
+  return fail(errc::not_in_swarm,
+              "This node is not a swarm manager. Use \"actorswarm swarm "
+              "init\" or \"actorswarm swarm join\" to connect this node to "
+              "swarm and try again.");
+}
+
+failure leave_refusal(const identity& id, bool force) {
+  if (id.cluster_id.empty())
+    return fail(errc::not_in_swarm, "This node is not part of a swarm");
+  if (!force)
+    return fail(errc::refused,
+                "You are attempting to leave the swarm on a node that is "
+                "participating as a manager. Removing the last manager erases "
+                "all current state of the swarm. Use `--force` to ignore this "
+                "message.");
+  return fail(errc::refused,
+              "leaving the swarm is done by stopping the daemon and removing "
+              "its data dir in this build (stop it, then rm -rf the data dir)");
+}
+
+failure node_change_refusal(const identity& id, const pb::ControlRequest& req) {
+  if (id.cluster_id.empty())
+    return not_in_swarm();
+  if (req.has_node_role())
+    return fail(errc::refused,
+                "changing manager roles needs manager replication (issue #3); "
+                "this swarm has one manager, which must stay a manager");
+  return fail(errc::refused,
+              "rejected: node is a manager: the only manager of a swarm "
+              "cannot be removed");
+}
+
+} // namespace actorswarm::node

@@ -1,0 +1,71 @@
+#pragma once
+
+// Swarm membership decisions of the node actor, without CAF: the node's
+// identity in node_state, building the cluster at `swarm init`, join tokens,
+// and the refusals for operations a one-manager swarm cannot do safely.
+
+#include <memory>
+#include <string>
+
+#include "messages/control.pb.h"
+#include "messages/objects.pb.h"
+#include "messages/result.hpp"
+#include "messages/store.pb.h"
+
+namespace actorswarm::persistence {
+class kv_store;
+} // namespace actorswarm::persistence
+
+namespace actorswarm::node {
+
+/// Who this node is, persisted in node_state.
+struct identity {
+  std::string node_id;
+  std::string hostname;
+  std::string cluster_id;  // empty: not in a swarm
+  std::string addr;        // advertised cluster address host:port
+};
+
+/// Loads the identity, creating and persisting a node id on first start.
+identity load_identity(persistence::kv_store& kv, const std::string& hostname);
+
+/// Persists the membership part of the identity (synced).
+void save_identity(persistence::kv_store& kv, const identity& id);
+
+/// The address to advertise: --advertise-addr, else --listen-addr, else the
+/// daemon's listen address; a wildcard host becomes this host's first
+/// non-loopback IPv4 address (127.0.0.1 if it has none).
+result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
+                                   const std::string& daemon_listen_addr);
+
+/// A new Cluster: id, root CA, join tokens, default spec from `req`.
+result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
+                                 const std::string& addr);
+
+/// The atomic batch `swarm init` commits: the cluster and this node.
+pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
+                          int64_t now_ns);
+
+/// The reply to `swarm init`: node id, join tokens, address.
+pb::ControlReply init_reply(const pb::Cluster& c, const identity& id);
+
+/// The reply to `swarm join-token ROLE`.
+pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
+                             pb::NodeSpec::Role role, const std::string& addr);
+
+/// `c` with a fresh secret in the token of `role`.
+pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role);
+
+/// Identity part of `info`.
+pb::Info identity_info(const identity& id, const std::string& data_dir);
+
+/// Docker's "not a swarm manager" failure.
+failure not_in_swarm();
+
+/// Why `swarm leave` is refused on this node (or that it needs --force).
+failure leave_refusal(const identity& id, bool force);
+
+/// Why promote/demote/rm cannot run on a one-manager swarm yet.
+failure node_change_refusal(const identity& id, const pb::ControlRequest& req);
+
+} // namespace actorswarm::node

@@ -1,0 +1,219 @@
+#include "actors/node/node_actor.hpp"
+
+#include <unistd.h>
+
+#include "caf/all.hpp"
+
+#include "actors/agent/agent_actor.hpp"
+#include "actors/allocator/allocator_actor.hpp"
+#include "actors/ca/join_token.hpp"
+#include "actors/control/control_actor.hpp"
+#include "actors/control/control_logic.hpp"
+#include "actors/dispatcher/dispatcher_actor.hpp"
+#include "actors/node/clock.hpp"
+#include "actors/node/membership.hpp"
+#include "actors/orchestrator/orchestrator_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/store_actor.hpp"
+#include "messages/caf_error.hpp"
+#include "messages/ids.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+#include "net/cert_authority.hpp"
+#include "persistence/data_dir.hpp"
+
+namespace actorswarm::node {
+
+namespace {
+
+constexpr auto store_timeout = std::chrono::seconds(30);
+
+struct node_state {
+  persistence::data_dir* dir = nullptr;
+  node_config cfg;
+  clock* clk = nullptr;
+  identity id;
+  caf::actor control, store, allocator, scheduler, orchestrator, dispatcher,
+    agent;
+  static inline const char* name = "node";
+};
+
+using node_actor_t = caf::stateful_actor<node_state>;
+using reply_t = caf::result<pb::ControlReply>;
+
+pb::ControlReply error_reply(const failure& f) {
+  pb::ControlReply out;
+  out.set_code(static_cast<uint32_t>(f.code));
+  out.set_error(f.message);
+  return out;
+}
+
+// Starts the manager components and the agent, and hands the store to the
+// control actor. Each component is linked: if one dies, the node dies, and
+// the daemon exits (fail-stop).
+void start_components(node_actor_t* self) {
+  auto& st = self->state;
+  auto& sys = self->system();
+  store::store_config scfg;
+  scfg.snapshot_interval = st.cfg.snapshot_interval;
+  st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
+  st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
+  st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
+  st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
+  st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
+  agent::agent_config acfg{st.id.node_id, st.id.hostname, st.id.addr,
+                           st.cfg.tasks_dir, st.cfg.cgroup_root};
+  st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
+                                acfg, *st.clk);
+  for (auto& a : {st.store, st.allocator, st.scheduler, st.orchestrator,
+                  st.dispatcher, st.agent})
+    self->link_to(a);
+  self->send(st.control, manager_atom::value, st.store, st.id.node_id);
+  logger("node")->info("manager components started node_id={} cluster_id={}",
+                       st.id.node_id, st.id.cluster_id);
+}
+
+reply_t swarm_init(node_actor_t* self, const pb::SwarmInitRequest& req) {
+  auto& st = self->state;
+  if (!st.id.cluster_id.empty())
+    return error_reply(fail(errc::already_in_swarm,
+                            "This node is already part of a swarm. Use "
+                            "\"actorswarm swarm leave\" to leave this swarm "
+                            "and join another one."));
+  auto addr = advertise_addr(req, st.cfg.listen_addr);
+  if (!addr)
+    return error_reply(addr.error());
+  auto cluster = make_cluster(req, *addr);
+  if (!cluster)
+    return error_reply(cluster.error());
+  st.id.cluster_id = cluster->id();
+  st.id.addr = *addr;
+  auto batch = init_batch(*cluster, st.id, st.clk->now_ns());
+  save_identity(st.dir->node_state(), st.id);
+  start_components(self);
+  auto rp = self->make_response_promise();
+  pb::ControlReply ok = init_reply(*cluster, st.id);
+  self->request(st.store, store_timeout, propose_atom::value, batch)
+    .then([rp, ok](uint64_t) mutable { rp.deliver(ok); },
+          [rp](caf::error& err) mutable {
+            rp.deliver(error_reply(to_failure(err)));
+          });
+  return caf::delegated<pb::ControlReply>{};
+}
+
+reply_t join_token(node_actor_t* self, const pb::JoinTokenRequest& req) {
+  auto& st = self->state;
+  if (st.id.cluster_id.empty())
+    return error_reply(not_in_swarm());
+  if (!req.rotate()) {
+    auto rp = self->make_response_promise();
+    self->request(st.store, store_timeout, view_atom::value)
+      .then([=](const store_view_ptr& v) mutable {
+        rp.deliver(token_reply(v->cluster(), req.role(), st.id.addr));
+      });
+    return caf::delegated<pb::ControlReply>{};
+  }
+  auto rp = self->make_response_promise();
+  self->request(st.store, store_timeout, view_atom::value)
+    .then([=](const store_view_ptr& v) mutable {
+      auto c = v->cluster();
+      if (!c) {
+        rp.deliver(error_reply(not_in_swarm()));
+        return;
+      }
+      auto rotated = rotate_token(*c, req.role());
+      auto batch = control::single_action(pb::StoreAction::UPDATE,
+                                          st.clk->now_ns());
+      *batch.mutable_actions(0)->mutable_cluster() = rotated;
+      auto reply = token_reply(std::make_shared<const pb::Cluster>(rotated),
+                               req.role(), st.id.addr);
+      reply.set_warning("Successfully rotated "
+                        + std::string{req.role() == pb::NodeSpec::MANAGER
+                                        ? "manager"
+                                        : "worker"}
+                        + " join token.");
+      self->request(st.store, store_timeout, propose_atom::value, batch)
+        .then([rp, reply](uint64_t) mutable { rp.deliver(reply); },
+              [rp](caf::error& err) mutable {
+                rp.deliver(error_reply(to_failure(err)));
+              });
+    });
+  return caf::delegated<pb::ControlReply>{};
+}
+
+reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
+  auto& st = self->state;
+  using R = pb::ControlRequest;
+  switch (req.request_case()) {
+    case R::kInfo: {
+      pb::ControlReply out;
+      *out.mutable_info() = identity_info(st.id, st.dir->path());
+      return out;
+    }
+    case R::kSwarmInit:
+      return swarm_init(self, req.swarm_init());
+    case R::kJoinToken:
+      return join_token(self, req.join_token());
+    case R::kSwarmJoin:
+      return error_reply(st.id.cluster_id.empty()
+                           ? fail(errc::refused,
+                                  "joining an existing swarm needs manager "
+                                  "replication, which this build does not "
+                                  "have yet (issue #3)")
+                           : fail(errc::already_in_swarm,
+                                  "This node is already part of a swarm. Use "
+                                  "\"actorswarm swarm leave\" to leave this "
+                                  "swarm and join another one."));
+    case R::kSwarmLeave:
+      return error_reply(leave_refusal(st.id, req.swarm_leave().force()));
+    case R::kNodeRole:
+    case R::kNodeRemove:
+      return error_reply(node_change_refusal(st.id, req));
+    default:
+      return error_reply(fail(errc::bad_request, "unknown request"));
+  }
+}
+
+caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
+                            node_config cfg, clock* clk) {
+  auto& st = self->state;
+  st.dir = dir;
+  st.cfg = std::move(cfg);
+  st.clk = clk;
+  st.id = load_identity(dir->node_state(), st.cfg.hostname);
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    if (msg.reason) {
+      logger("node")->critical("a component died: {}",
+                               caf::to_string(msg.reason));
+      if (self->state.cfg.on_fatal)
+        self->state.cfg.on_fatal();
+    }
+    self->quit(msg.reason);
+  });
+  return {
+    [=](start_atom) {
+      if (!self->state.id.cluster_id.empty())
+        start_components(self);
+    },
+    [=](control_atom, const pb::ControlRequest& req) -> reply_t {
+      return handle(self, req);
+    },
+    [=](caf::actor& control) { self->state.control = std::move(control); },
+  };
+}
+
+} // namespace
+
+std::pair<caf::actor, caf::actor>
+spawn_node(caf::actor_system& sys, persistence::data_dir& dir,
+           node_config cfg, clock& clk) {
+  if (cfg.tasks_dir.empty())
+    cfg.tasks_dir = dir.path() + "/tasks";
+  auto node = sys.spawn(node_behavior, &dir, std::move(cfg), &clk);
+  auto control = control::spawn_control(sys, node, clk);
+  caf::anon_send(node, control);
+  caf::anon_send(node, start_atom::value);
+  return {node, control};
+}
+
+} // namespace actorswarm::node

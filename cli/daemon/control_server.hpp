@@ -1,0 +1,55 @@
+#pragma once
+
+// The control socket acceptor (DESIGN.md, Control channel): a Unix domain
+// socket whose file permissions (0660, root) authenticate the caller, as with
+// Docker's socket. Each connection carries length-prefixed protobuf frames;
+// each ControlRequest goes to the control actor as a message and its
+// ControlReply is written back. `service logs` is served here: the control
+// actor resolves the tasks and this side reads their log files, following
+// them while the client stays connected.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+
+#include "messages/result.hpp"
+
+namespace actorswarm::net {
+
+struct control_server_config {
+  std::string socket_path;
+  std::string tasks_dir;  // where task log files live
+  int request_timeout_ms = 60000;
+};
+
+class control_server {
+public:
+  control_server(caf::actor_system& sys, caf::actor control,
+                 control_server_config cfg);
+  ~control_server();
+
+  /// Binds the socket. Fails with a clear message when another daemon
+  /// serves this path; removes a stale socket file left by a dead one.
+  status start();
+
+  /// Stops accepting, unlinks the socket. Idempotent.
+  void stop();
+
+private:
+  void accept_loop();
+  void serve(int fd);
+
+  caf::actor_system& sys_;
+  caf::actor control_;
+  control_server_config cfg_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> active_{0};
+  std::thread thread_;
+};
+
+} // namespace actorswarm::net
