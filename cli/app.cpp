@@ -25,8 +25,17 @@ const CLI::App* deepest(const CLI::App* app) {
 }
 
 // CLI11's wording -> docker's for the common cases.
-std::string docker_message(const CLI::ParseError& e) {
+std::string docker_message(const CLI::ParseError& e, const CLI::App* at) {
   std::string what = e.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    // "The following argument(s) was/were not expected: bogus ..."
+    auto colon = what.find(": ");
+    auto word = colon == std::string::npos ? what : what.substr(colon + 2);
+    word = word.substr(0, word.find(' '));
+    if (at->get_parent() == nullptr)
+      return "actorswarm: '" + word + "' is not an actorswarm command.";
+    return "unknown command \"" + word + "\" for \"" + command_path(at) + "\"";
+  }
   // CLI11: "--replicas: 1 required TEXT missing" / "... requires 1 argument"
   auto colon = what.find(':');
   if (colon != std::string::npos && what.rfind("--", 0) == 0
@@ -77,7 +86,8 @@ int run(int argc, const char* const* argv, context& ctx) {
     *ctx.out << e.what() << '\n';
     return 0;
   } catch (const CLI::ParseError& e) {
-    return usage_error(s, deepest(&app), docker_message(e));
+    auto* at = deepest(&app);
+    return usage_error(s, at, docker_message(e, at));
   }
   if (app.get_subcommands().empty()) {
     *ctx.out << app.help();

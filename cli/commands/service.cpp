@@ -95,10 +95,7 @@ int service_scale(session& s, const CLI::App* app, const list_opts& o) {
     auto n = eq == std::string::npos ? result<uint64_t>{failure{}}
                                      : parse_uint(arg.substr(eq + 1));
     if (eq == std::string::npos || eq == 0 || !n)
-      return usage_error(s, app, "invalid scale specifier '" + arg
-                                   + "'.\nSee '" + command_path(app)
-                                   + " --help'.\n\nUsage:  actorswarm service "
-                                     "scale SERVICE=REPLICAS [SERVICE=REPLICAS...]");
+      return usage_error(s, app, "invalid scale specifier '" + arg + "'.");
     targets.emplace_back(arg.substr(0, eq), *n);
   }
   int rc = 0;

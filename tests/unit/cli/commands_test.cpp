@@ -225,3 +225,17 @@ TEST_CASE("help exits 0; a flag without its value is a usage error", "[unit]") {
   CHECK(g.run({"service"}) == 0);
   CHECK(g.out.str().find("create") != std::string::npos);
 }
+
+TEST_CASE("unknown commands and bad scale specifiers", "[unit]") {
+  fake_daemon d;
+  CHECK(d.run({"bogus"}) == 1);
+  CHECK(d.err.str()
+        == "actorswarm: 'bogus' is not an actorswarm command.\n"
+           "See 'actorswarm --help'.\n");
+  fake_daemon e;
+  CHECK(e.run({"service", "scale", "web=x"}) == 1);
+  CHECK(e.err.str()
+        == "invalid scale specifier 'web=x'.\n"
+           "See 'actorswarm service scale --help'.\n");
+  CHECK(e.requests.empty());
+}
