@@ -132,7 +132,10 @@ void begin_stop(task_actor_t* self) {
 void on_exit(task_actor_t* self, const exit_event& x) {
   auto& st = self->state;
   st.exec->remove(st.task.id(), false);
-  self->send(st.agent, report_atom::value, st.task.id(), std::string{});
+  // Forget the record (an empty value removes it); nothing waits on it.
+  self->request(st.agent, caf::infinite, report_atom::value, st.task.id(),
+                std::string{})
+    .then([](bool) {});
   st.proc.reset();
   if (st.stopping || st.task.desired_state() > pb::RUNNING) {
     report(self, pb::SHUTDOWN, "shutdown");
@@ -173,6 +176,7 @@ caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
   st.clk = clk;
   st.task = task;
   st.reported = task.status().state();
+  self->set_default_handler(caf::drop);
   if (record) {
     // A previous daemon started this process: adopt it if it still lives.
     st.proc = record;
