@@ -3,8 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/node/clock.hpp"
-#include "messages/log.hpp"
-#include "messages/type_ids.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::allocator {
 
@@ -46,28 +45,21 @@ void run(allocator_actor_t* self) {
   }
   st.fresh.clear();
   st.in_flight = true;
-  self->request(st.store, caf::infinite, propose_atom::value, std::move(batch))
-    .then([=](uint64_t) {
-            self->state.in_flight = false;
-            run(self);
-          },
-          [=](caf::error& err) {
-            logger("allocator")->warn("batch refused: {}", caf::to_string(err));
-            self->state.in_flight = false;
-          });
+  store::propose_then(self, st.store, std::move(batch), "allocator", [=] {
+    self->state.in_flight = false;
+    run(self);
+  });
 }
 
 caf::behavior allocator_behavior(allocator_actor_t* self, caf::actor store,
                                  node::clock* clk) {
   self->state.store = store;
   self->state.clk = clk;
-  self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
-    .await([=](const store_view_ptr& v) {
-      for (auto& [id, t] : v->tasks())
-        note(self->state, t, nullptr);
-      run(self);
-    });
+  store::subscribe(self, store, [=](const store_view_ptr& v) {
+    for (auto& [id, t] : v->tasks())
+      note(self->state, t, nullptr);
+    run(self);
+  });
   return {
     [=](events_atom, const store::change_set_ptr& cs) {
       for (auto& c : cs->changes)

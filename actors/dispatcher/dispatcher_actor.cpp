@@ -7,8 +7,7 @@
 #include "actors/dispatcher/assignments.hpp"
 #include "actors/node/clock.hpp"
 #include "messages/ids.hpp"
-#include "messages/log.hpp"
-#include "messages/type_ids.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::dispatcher {
 
@@ -128,9 +127,8 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
   st.store = store;
   st.clk = clk;
   st.cfg = cfg;
-  self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
-    .await([=](const store_view_ptr& v) { self->state.view = *v; });
+  store::subscribe(self, store,
+                   [=](const store_view_ptr& v) { self->state.view = *v; });
   self->delayed_send(self, std::chrono::milliseconds(cfg.heartbeat_period_ms),
                      hb_check_atom::value);
   self->set_down_handler([=](const caf::down_msg& dm) {

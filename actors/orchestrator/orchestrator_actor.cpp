@@ -9,8 +9,7 @@
 #include "actors/orchestrator/reconcile.hpp"
 #include "actors/orchestrator/task_reaper.hpp"
 #include "actors/scheduler/constraint.hpp"
-#include "messages/log.hpp"
-#include "messages/type_ids.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::orchestrator {
 
@@ -122,24 +121,22 @@ caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
-  self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
-    .await([=](const store_view_ptr& v) {
-      auto& st = self->state;
-      st.view = *v;
-      for (auto& [id, s] : st.view.services()) {
-        pb::StoreAction a;
-        *a.mutable_service() = *s;
-        st.dirty.observe(a);
-      }
-      for (auto& [id, t] : st.view.tasks()) {
-        pb::StoreAction a;
-        *a.mutable_task() = *t;
-        st.dirty.observe(a);
-      }
-      st.dirty.mark_all();
-      reconcile(self);
-    });
+  store::subscribe(self, store, [=](const store_view_ptr& v) {
+    auto& st = self->state;
+    st.view = *v;
+    for (auto& [id, s] : st.view.services()) {
+      pb::StoreAction a;
+      *a.mutable_service() = *s;
+      st.dirty.observe(a);
+    }
+    for (auto& [id, t] : st.view.tasks()) {
+      pb::StoreAction a;
+      *a.mutable_task() = *t;
+      st.dirty.observe(a);
+    }
+    st.dirty.mark_all();
+    reconcile(self);
+  });
   return {
     [=](events_atom, const store::change_set_ptr& cs) {
       auto& st = self->state;

@@ -6,8 +6,7 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/scheduler/scheduler.hpp"
-#include "messages/log.hpp"
-#include "messages/type_ids.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::scheduler {
 
@@ -106,15 +105,10 @@ void run(scheduler_actor_t* self) {
   if (batch.actions_size() == 0)
     return;
   st.in_flight = true;
-  self->request(st.store, caf::infinite, propose_atom::value, std::move(batch))
-    .then([=](uint64_t) {
-            self->state.in_flight = false;
-            run(self);
-          },
-          [=](caf::error& err) {
-            logger("scheduler")->warn("batch refused: {}", caf::to_string(err));
-            self->state.in_flight = false;
-          });
+  store::propose_then(self, st.store, std::move(batch), "scheduler", [=] {
+    self->state.in_flight = false;
+    run(self);
+  });
 }
 
 caf::behavior scheduler_behavior(scheduler_actor_t* self, caf::actor store,
@@ -122,23 +116,21 @@ caf::behavior scheduler_behavior(scheduler_actor_t* self, caf::actor store,
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
-  self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
-    .await([=](const store_view_ptr& v) {
-      auto& st = self->state;
-      uint64_t seed = 0;
-      if (auto c = v->cluster()) {
-        seed = c->random_seed();
-        st.strategy = c->spec().scheduler_strategy();
-      }
-      st.sched = std::make_unique<class scheduler>(seed);
-      for (auto& [id, n] : v->nodes())
-        st.sched->upsert_node(*n);
-      for (auto& [id, t] : v->tasks())
-        observe_task(st, t, nullptr);
-      st.retry = true;
-      run(self);
-    });
+  store::subscribe(self, store, [=](const store_view_ptr& v) {
+    auto& st = self->state;
+    uint64_t seed = 0;
+    if (auto c = v->cluster()) {
+      seed = c->random_seed();
+      st.strategy = c->spec().scheduler_strategy();
+    }
+    st.sched = std::make_unique<class scheduler>(seed);
+    for (auto& [id, n] : v->nodes())
+      st.sched->upsert_node(*n);
+    for (auto& [id, t] : v->tasks())
+      observe_task(st, t, nullptr);
+    st.retry = true;
+    run(self);
+  });
   return {
     [=](events_atom, const store::change_set_ptr& cs) {
       for (auto& c : cs->changes)
