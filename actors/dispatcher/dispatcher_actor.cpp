@@ -1,5 +1,6 @@
 #include "actors/dispatcher/dispatcher_actor.hpp"
 
+#include <optional>
 #include <unordered_map>
 
 #include "caf/all.hpp"
@@ -18,6 +19,10 @@ struct session {
   std::string session_id;
   uint32_t misses = 0;
   bool down = false;
+  /// The agent's request while its node is not in the view yet (swarm init
+  /// starts the agent before the init batch that stores the node commits);
+  /// the node is marked ready with it once the node appears.
+  std::optional<pb::SessionRequest> unregistered;
 };
 
 struct dispatcher_state {
@@ -59,9 +64,32 @@ void flush_reports(dispatcher_actor_t* self) {
   propose(self, std::move(xs));
 }
 
+// Marks `node` ready with what its agent told us at session start.
+pb::StoreAction ready_action(pb::Node node, const pb::SessionRequest& req) {
+  *node.mutable_description() = req.description();
+  node.mutable_status()->set_addr(req.addr());
+  return node_status_action(node, pb::NodeStatus::READY, "");
+}
+
+// Registers sessions that were opened before their node was stored.
+void register_late_nodes(dispatcher_actor_t* self) {
+  std::vector<pb::StoreAction> xs;
+  for (auto& [node_id, s] : self->state.sessions) {
+    if (!s.unregistered)
+      continue;
+    auto n = self->state.view.nodes().find(node_id);
+    if (n == self->state.view.nodes().end())
+      continue;
+    xs.push_back(ready_action(*n->second, *s.unregistered));
+    s.unregistered.reset();
+  }
+  propose(self, std::move(xs));
+}
+
 void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
   auto& st = self->state;
   st.view.apply_changes(cs);
+  register_late_nodes(self);
   for (auto& [node_id, as] : changed_assignments(cs)) {
     auto s = st.sessions.find(node_id);
     if (s == st.sessions.end())
@@ -81,15 +109,14 @@ pb::SessionReply open_session(dispatcher_actor_t* self,
   s.misses = 0;
   s.down = false;
   self->monitor(agent);
+  s.unregistered.reset();
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
-    auto node = *n->second;
-    *node.mutable_description() = req.description();
-    node.mutable_status()->set_addr(req.addr());
-    propose(self, {node_status_action(node, pb::NodeStatus::READY, "")});
+    propose(self, {ready_action(*n->second, req)});
   } else {
-    logger("dispatcher")->warn("session from unknown node node_id={}",
+    logger("dispatcher")->info("session before its node is stored node_id={}",
                                req.node_id());
+    s.unregistered = req;
   }
   auto as = full_assignments(st.view, req.node_id());
   as.set_session_id(s.session_id);
