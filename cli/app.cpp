@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 #include "cli/commands/commands.hpp"
 
@@ -62,18 +63,12 @@ int usage_error(session& s, const CLI::App* app, const std::string& message) {
   return 1;
 }
 
-int run(int argc, const char* const* argv, context& ctx) {
-  session s{ctx};
-  CLI::App app{"A self-sufficient runtime for clusters of host processes",
-               "actorswarm"};
-  app.add_option("-H,--host", s.host_flag,
-                 "Daemon socket to connect to (unix://PATH)");
-  app.set_version_flag("-v,--version", "actorswarm version 0.1.0");
-  app.require_subcommand(0, 1);
-  add_daemon_command(app, s);
-  add_swarm_commands(app, s);
-  add_node_commands(app, s);
-  add_service_commands(app, s);
+namespace {
+
+// Parses `argv` against `app`, whose commands record their exit code in `s`.
+int parse_and_run(CLI::App& app, session& s, int argc,
+                  const char* const* argv) {
+  auto& ctx = s.ctx();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -94,6 +89,34 @@ int run(int argc, const char* const* argv, context& ctx) {
     return 0;
   }
   return s.exit_code;
+}
+
+} // namespace
+
+int run(int argc, const char* const* argv, context& ctx) {
+  session s{ctx};
+  CLI::App app{"A self-sufficient runtime for clusters of host processes",
+               "actorswarm"};
+  app.add_option("-H,--host", s.host_flag,
+                 "Daemon socket to connect to (unix://PATH)");
+  app.set_version_flag("-v,--version", "actorswarm version 0.1.0");
+  app.require_subcommand(0, 1);
+  add_daemon_command(app, s);
+  add_swarm_commands(app, s);
+  add_node_commands(app, s);
+  add_service_commands(app, s);
+  return parse_and_run(app, s, argc, argv);
+}
+
+int run_daemon_binary(int argc, const char* const* argv, context& ctx) {
+  // The same parser as `actorswarm daemon ...`, so both validate alike.
+  std::vector<const char*> args{argv, argv + argc};
+  args.insert(args.begin() + (argc > 0 ? 1 : 0), "daemon");
+  session s{ctx};
+  CLI::App app{"Runs the actorswarm daemon", "actorswarm"};
+  app.require_subcommand(1, 1);
+  add_daemon_command(app, s);
+  return parse_and_run(app, s, static_cast<int>(args.size()), args.data());
 }
 
 context system_context() {

@@ -42,6 +42,10 @@ inline constexpr const char* default_host = "unix:///run/actorswarm.sock";
 /// code: 0 on success, 1 on any error (after one clear line on stderr).
 int run(int argc, const char* const* argv, context& ctx);
 
+/// The `actorswarm-daemon` binary's entry: parses `argv` as the flags of
+/// `actorswarm daemon` and calls `ctx.run_daemon`; returns the exit code.
+int run_daemon_binary(int argc, const char* const* argv, context& ctx);
+
 /// A context on the real process: std::cout/std::cerr, ACTORSWARM_HOST,
 /// isatty(1), the system clocks, nanosleep and net::control_call.
 /// `run_daemon` is left for main() to set.

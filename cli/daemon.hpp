@@ -1,9 +1,12 @@
 #pragma once
 
-// `actorswarm daemon`: starts the node's actor system and serves the control
-// socket until SIGINT/SIGTERM.
+// `actorswarm daemon`: the lean `actorswarm` client validates the flags and
+// execs `actorswarm-daemon` (installed next to it), which starts the node's
+// actor system and serves the control socket until SIGINT/SIGTERM. So a CLI
+// call never loads CAF, RocksDB or OpenSSL.
 
 #include <string>
+#include <vector>
 
 namespace actorswarm::cli {
 
@@ -16,9 +19,26 @@ struct daemon_options {
   int tick_ms = 100;               // Raft tick length
 };
 
+/// File name of the daemon binary, looked up next to the client binary.
+inline constexpr const char* daemon_binary_name = "actorswarm-daemon";
+
 /// Runs the daemon in the foreground; returns the process exit code.
 /// Prints one clear line on stderr and returns non-zero when the data dir is
 /// in use by another daemon, corrupt or foreign, or the socket cannot bind.
+/// Only `actorswarm-daemon` links it.
 int run_daemon(const daemon_options& opts);
+
+/// The argv `exec_daemon` passes: `program` then every option as
+/// `--flag=value`, so a value that starts with '-' stays a value.
+std::vector<std::string> daemon_argv(const std::string& program,
+                                     const daemon_options& opts);
+
+/// The path of `actorswarm-daemon` in the directory of `self_exe`.
+std::string daemon_path(const std::string& self_exe);
+
+/// Replaces this process with `actorswarm-daemon` from the directory of
+/// /proc/self/exe (same pid, so callers can signal it as before). Returns
+/// only on failure, after one line on stderr, with exit code 1.
+int exec_daemon(const daemon_options& opts);
 
 } // namespace actorswarm::cli

@@ -1,0 +1,52 @@
+// exec_daemon (cli/daemon.hpp): the client hands `actorswarm daemon` over to
+// the `actorswarm-daemon` binary next to it.
+
+#include "cli/daemon.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+namespace actorswarm::cli {
+
+std::vector<std::string> daemon_argv(const std::string& program,
+                                     const daemon_options& opts) {
+  return {program,
+          "--data-dir=" + opts.data_dir,
+          "--listen-addr=" + opts.listen_addr,
+          "--control-addr=unix://" + opts.control_path,
+          "--log-level=" + opts.log_level,
+          "--tick-ms=" + std::to_string(opts.tick_ms)};
+}
+
+std::string daemon_path(const std::string& self_exe) {
+  auto slash = self_exe.rfind('/');
+  auto dir = slash == std::string::npos ? std::string{"."}
+                                        : self_exe.substr(0, slash);
+  return dir + "/" + daemon_binary_name;
+}
+
+int exec_daemon(const daemon_options& opts) {
+  char self[4096];
+  auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) {
+    std::cerr << "actorswarm: cannot find the daemon binary: /proc/self/exe: "
+              << std::strerror(errno) << '\n';
+    return 1;
+  }
+  self[n] = '\0';
+  auto path = daemon_path(self);
+  auto args = daemon_argv(path, opts);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(path.c_str(), argv.data());
+  std::cerr << "actorswarm: cannot run the daemon: " << path << ": "
+            << std::strerror(errno) << '\n';
+  return 1;
+}
+
+} // namespace actorswarm::cli
