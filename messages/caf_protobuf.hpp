@@ -12,6 +12,7 @@
 
 #include "caf/meta/load_callback.hpp"
 #include "caf/meta/type_name.hpp"
+#include "caf/sec.hpp"
 
 namespace actorswarm::pb {
 
