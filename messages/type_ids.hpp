@@ -15,8 +15,10 @@
 #include "caf/atom.hpp"
 #include "caf/type_id.hpp"
 
+#include "actors/raft/apply_batch.hpp"
 #include "actors/store/object_store.hpp"
 #include "messages/caf_protobuf.hpp"
+#include "messages/cluster.pb.h"
 #include "messages/control.pb.h"
 #include "messages/dispatcher.pb.h"
 #include "messages/objects.pb.h"
@@ -57,12 +59,18 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorswarm, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorswarm, (actorswarm::store_view_ptr))
   CAF_ADD_TYPE_ID(actorswarm, (actorswarm::exit_event))
   CAF_ADD_TYPE_ID(actorswarm, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::raft::apply_batch_ptr))
+  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::raft::raft_status_ptr))
+  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Envelope))
+  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ConfState))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store::change_set_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store_view_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::exit_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::apply_batch_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::raft_status_ptr)
 
 // Atoms: at most 10 characters of text each.
 CAF_ADD_ATOM(actorswarm, actorswarm, propose_atom, "propose")
@@ -88,6 +96,13 @@ CAF_ADD_ATOM(actorswarm, actorswarm, manager_atom, "manager")
 CAF_ADD_ATOM(actorswarm, actorswarm, leave_atom, "leave")
 CAF_ADD_ATOM(actorswarm, actorswarm, rotate_atom, "rotate")
 CAF_ADD_ATOM(actorswarm, actorswarm, watch_atom, "watch")
+CAF_ADD_ATOM(actorswarm, actorswarm, apply_atom, "apply")
+CAF_ADD_ATOM(actorswarm, actorswarm, leader_atom, "leader")
+CAF_ADD_ATOM(actorswarm, actorswarm, raft_msg_atom, "raftmsg")
+CAF_ADD_ATOM(actorswarm, actorswarm, peer_down_atom, "peerdown")
+CAF_ADD_ATOM(actorswarm, actorswarm, peers_atom, "peers")
+CAF_ADD_ATOM(actorswarm, actorswarm, raft_atom, "raft")
+CAF_ADD_ATOM(actorswarm, actorswarm, redial_atom, "redial")
 
 namespace actorswarm {
 

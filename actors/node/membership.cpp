@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "actors/ca/join_token.hpp"
 #include "messages/ids.hpp"
 #include "net/cert_authority.hpp"
@@ -76,6 +78,17 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
   id.hostname = hostname.empty() ? local_hostname() : hostname;
   id.cluster_id = kv.get("cluster_id").value_or("");
   id.addr = kv.get("addr").value_or("");
+  // A random raft id (SwarmKit's), fixed for the life of the data dir.
+  if (auto x = kv.get("raft_id")) {
+    id.raft_id = std::stoull(*x);
+  } else {
+    while (id.raft_id == 0) {
+      auto bytes = net::random_bytes(8);
+      std::memcpy(&id.raft_id, bytes.data(), sizeof(id.raft_id));
+      id.raft_id >>= 1;  // fits int64 too (JSON, CLI output)
+    }
+    kv.put("raft_id", std::to_string(id.raft_id));
+  }
   return id;
 }
 

@@ -4,6 +4,7 @@
 // identity in node_state, building the cluster at `swarm init`, join tokens,
 // and the refusals for operations a one-manager swarm cannot do safely.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,7 @@ struct identity {
   std::string hostname;
   std::string cluster_id;  // empty: not in a swarm
   std::string addr;        // advertised cluster address host:port
+  uint64_t raft_id = 0;    // this node's id in the Raft group; never 0
 };
 
 /// Loads the identity, creating and persisting a node id on first start.

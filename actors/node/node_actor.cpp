@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include "caf/all.hpp"
 
 #include "actors/agent/agent_actor.hpp"
@@ -20,6 +22,7 @@
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/cert_authority.hpp"
+#include "net/raft_transport.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -34,7 +37,7 @@ struct node_state {
   clock* clk = nullptr;
   identity id;
   caf::actor control, store, allocator, scheduler, orchestrator, dispatcher,
-    agent;
+    agent, transport;
   static inline const char* name = "node";
 };
 
@@ -48,6 +51,40 @@ pb::ControlReply error_reply(const failure& f) {
   return out;
 }
 
+// Opens the cluster port (once per process) and connects the raft peer to
+// the transport. Without CAF's middleman (an embedder that did not load it)
+// the manager stays alone in its Raft group.
+void start_transport(node_actor_t* self) {
+  auto& st = self->state;
+  auto& sys = self->system();
+  if (!sys.has_middleman())
+    return;
+  auto epoch = uint64_t{0};
+  while (epoch == 0) {
+    auto bytes = net::random_bytes(sizeof(epoch));
+    std::memcpy(&epoch, bytes.data(), sizeof(epoch));
+  }
+  net::raft_transport_config tcfg;
+  tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
+  st.transport = net::spawn_raft_transport(sys, tcfg);
+  self->link_to(st.transport);
+  auto colon = st.cfg.listen_addr.rfind(':');
+  auto host = st.cfg.listen_addr.substr(0, colon);
+  auto port = static_cast<uint16_t>(
+    std::stoul(st.cfg.listen_addr.substr(colon + 1)));
+  auto bound = net::publish_transport(sys, st.transport, host, port);
+  if (!bound)
+    logger("node")->error("cluster port not open: {}", bound.error().message);
+  else
+    logger("node")->info("cluster port open addr={}:{}", host, *bound);
+  auto transport = st.transport;
+  self->request(st.store, store_timeout, raft_atom::value)
+    .then([=](caf::actor& raft) {
+      self->send(transport, peers_atom::value, raft);
+      self->send(raft, peers_atom::value, transport);
+    });
+}
+
 // Starts the manager components and the agent, and hands the store to the
 // control actor. Each component is linked: if one dies, the node dies, and
 // the daemon exits (fail-stop).
@@ -56,7 +93,16 @@ void start_components(node_actor_t* self) {
   auto& sys = self->system();
   store::store_config scfg;
   scfg.snapshot_interval = st.cfg.snapshot_interval;
+  scfg.raft.core.id = st.id.raft_id;
+  scfg.raft.tick_ms = st.cfg.tick_ms;
+  scfg.raft.seed = st.id.raft_id;
+  pb::Member me;
+  me.set_raft_id(st.id.raft_id);
+  me.set_node_id(st.id.node_id);
+  me.set_addr(st.id.addr);
+  scfg.raft.bootstrap = {me};
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
+  start_transport(self);
   st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
   st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
   st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);

@@ -33,6 +33,7 @@ struct node_config {
   std::string tasks_dir;                    // empty: <data dir>/tasks
   std::string cgroup_root = "actorswarm";   // relative to each hierarchy
   uint64_t snapshot_interval = 10000;
+  uint64_t tick_ms = 100;                   // Raft tick length (--tick-ms)
   std::function<void()> on_fatal;           // called when a component dies
 };
 

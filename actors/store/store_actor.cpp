@@ -1,13 +1,15 @@
 #include "actors/store/store_actor.hpp"
 
-#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "messages/log.hpp"
 
 #include "caf/all.hpp"
 
+#include "actors/raft/apply_batch.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_ids.hpp"
@@ -18,125 +20,152 @@ namespace actorswarm::store {
 
 namespace {
 
-// The single-manager log uses one term; the Raft issue replaces this actor's
-// proposer with the raft peer, callers unchanged.
-constexpr uint64_t single_node_term = 1;
-
+// A proposal the raft peer accepted at (index, term); answered when that
+// index is applied. Another term at that index means a new leader replaced
+// the entry: the proposal is lost.
 struct pending_proposal {
-  pb::StoreBatch batch;
+  uint64_t term = 0;
   caf::response_promise promise;
 };
 
 struct store_state {
   object_store state;
-  std::deque<pending_proposal> pending;
-  bool flush_scheduled = false;
+  std::map<uint64_t, pending_proposal> pending;
   std::vector<caf::actor> subscribers;
-  uint64_t last_snapshot_index = 0;
+  caf::actor raft;
+  raft::raft_status_ptr status;
+  // Proposals that arrived before a one-member group elected itself (right
+  // after swarm init or a restart): sent as soon as it leads.
+  std::vector<std::pair<pb::StoreBatch, caf::response_promise>> waiting;
   static inline const char* name = "store";
 };
 
 using store_actor_t = caf::stateful_actor<store_state>;
 
-void recover(store_state& st, persistence::log_store& log,
-             persistence::snapshot_store* snaps) {
-  if (snaps) {
-    auto snap = snaps->load_latest();
-    if (!snap)
-      AS_FAIL_STOP("cannot read snapshot: " + snap.error().message);
-    if (*snap) {
-      pb::StoreSnapshot data;
-      if (!data.ParseFromString((*snap)->data()))
-        AS_FAIL_STOP("snapshot does not parse");
-      st.state.restore(data);
-      st.last_snapshot_index = (*snap)->metadata().index();
-    }
-  }
-  auto lo = std::max(log.first_index(), st.state.applied_index() + 1);
-  auto hi = log.last_index() + 1;
-  for (auto i = lo; i < hi; ++i) {
-    auto xs = log.entries(i, i + 1, persistence::no_size_limit_bytes);
-    if (!xs || xs->size() != 1)
-      AS_FAIL_STOP("cannot read log entry " + std::to_string(i));
-    pb::StoreBatch batch;
-    if (!batch.ParseFromString(xs->front().data()))
-      AS_FAIL_STOP("log entry does not parse: " + std::to_string(i));
-    st.state.apply(batch, i);
-  }
-  logger("store")->info("recovered applied_index={} nodes={} services={} "
-                             "tasks={}",
-                             st.state.applied_index(), st.state.nodes().size(),
-                             st.state.services().size(),
-                             st.state.tasks().size());
+failure lost_leadership() {
+  return fail(errc::not_leader, "The swarm does not have a leader. It's "
+                                "possible that too few managers are online. "
+                                "Make sure more than half of the managers are "
+                                "online.");
 }
 
-void maybe_snapshot(store_state& st, persistence::log_store& log,
-                    persistence::snapshot_store* snaps,
-                    const store_config& cfg) {
-  auto idx = st.state.applied_index();
-  if (!snaps || idx - st.last_snapshot_index < cfg.snapshot_interval)
-    return;
-  pb::SnapshotMetadata meta;
-  meta.set_index(idx);
-  meta.set_term(single_node_term);
-  std::string data;
-  st.state.snapshot().SerializeToString(&data);
-  auto ok = snaps->save(meta, data);
-  if (!ok)
-    AS_FAIL_STOP("cannot write snapshot: " + ok.error().message);
-  // Keep a tail of entries behind the snapshot for slow readers (Raft).
-  auto keep = cfg.snapshot_interval / 2;
-  if (idx > keep)
-    log.compact_prefix(idx - keep, single_node_term);
-  st.last_snapshot_index = idx;
+std::optional<pb::SnapshotMetadata>
+recover(store_state& st, persistence::snapshot_store* snaps) {
+  if (!snaps)
+    return std::nullopt;
+  pb::StoreSnapshot data;
+  auto meta = snaps->load_latest_message(data);
+  if (!meta)
+    AS_FAIL_STOP("cannot read snapshot: " + meta.error().message);
+  if (!*meta)
+    return std::nullopt;
+  st.state.restore(data);
+  AS_ASSERT(st.state.applied_index() == (*meta)->index());
+  logger("store")->info("recovered snapshot applied_index={} nodes={} "
+                        "services={} tasks={}",
+                        st.state.applied_index(), st.state.nodes().size(),
+                        st.state.services().size(), st.state.tasks().size());
+  return *meta;
 }
 
-void flush(store_actor_t* self, persistence::log_store& log,
-           persistence::snapshot_store* snaps, const store_config& cfg) {
+void publish(store_actor_t* self, const change_set_ptr& cs) {
+  if (cs && !cs->changes.empty())
+    for (auto& sub : self->state.subscribers)
+      self->send(sub, events_atom::value, cs);
+}
+
+// Applies one committed entry and answers its proposer, if it is ours.
+void apply_entry(store_actor_t* self, const pb::Entry& e) {
   auto& st = self->state;
-  st.flush_scheduled = false;
-  if (st.pending.empty())
+  if (e.index() <= st.state.applied_index())
+    return;  // already in the restored snapshot
+  pb::StoreBatch batch;
+  if (e.type() == pb::Entry::NORMAL && !batch.ParseFromString(e.data()))
+    AS_FAIL_STOP("log entry does not parse: " + std::to_string(e.index()));
+  // No-ops and conf changes apply as empty batches: they only move the
+  // applied index, so snapshots and restarts agree on it.
+  auto out = st.state.apply(batch, e.index());
+  publish(self, out.changes);
+  auto i = st.pending.find(e.index());
+  if (i == st.pending.end())
     return;
-  auto n = std::min<size_t>(st.pending.size(), cfg.batch_proposals_max);
-  persistence::log_write w;
-  auto next = log.last_index() + 1;
-  for (size_t i = 0; i < n; ++i) {
-    pb::Entry e;
-    e.set_term(single_node_term);
-    e.set_index(next + i);
-    st.pending[i].batch.SerializeToString(e.mutable_data());
-    w.entries.push_back(std::move(e));
+  auto p = std::move(i->second);
+  st.pending.erase(i);
+  if (p.term != e.term())
+    p.promise.deliver(make_error(lost_leadership()));
+  else if (batch.atomic() && !out.errors.empty())
+    p.promise.deliver(make_error(out.errors.front()));
+  else
+    p.promise.deliver(e.index());
+}
+
+std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
+  auto& st = self->state;
+  if (xs.snapshot) {
+    pb::StoreSnapshot data;
+    if (!data.ParseFromString(xs.snapshot->data()))
+      AS_FAIL_STOP("the leader's snapshot does not parse");
+    data.set_applied_index(xs.snapshot->metadata().index());
+    st.state.restore(data);
+    // TODO(raftactor): watchers learn of a restore only by later events;
+    // followers run no watchers yet (#3).
+    logger("store")->info("restored leader snapshot index={}",
+                          st.state.applied_index());
   }
-  pb::HardState hs;
-  hs.set_term(single_node_term);
-  hs.set_vote(1);
-  hs.set_commit(next + n - 1);
-  w.hard_state = hs;
-  w.sync = true;
-  log.save(w);  // fail-stop inside on error
-  for (size_t i = 0; i < n; ++i) {
-    auto p = std::move(st.pending.front());
-    st.pending.pop_front();
-    auto out = st.state.apply(p.batch, next + i);
-    if (!out.changes->changes.empty())
-      for (auto& sub : st.subscribers)
-        self->send(sub, events_atom::value, out.changes);
-    if (p.batch.atomic() && !out.errors.empty())
-      p.promise.deliver(make_error(out.errors.front()));
-    else
-      p.promise.deliver(next + i);
+  for (const auto& e : xs.entries)
+    apply_entry(self, e);
+  if (!xs.want_snapshot)
+    return {};
+  return st.state.snapshot().SerializeAsString();
+}
+
+// Whether this manager will lead without anyone else: alone in its group
+// (or its membership not yet applied) and no leader known yet.
+bool about_to_lead(const store_state& st) {
+  return !st.status
+         || (st.status->lead == 0 && st.status->members.voters_size() <= 1);
+}
+
+void forward(store_actor_t* self, const pb::StoreBatch& batch,
+             caf::response_promise rp) {
+  self
+    ->request(self->state.raft, caf::infinite, propose_atom::value,
+              batch.SerializeAsString())
+    .then(
+      [=](uint64_t index, uint64_t term) mutable {
+        self->state.pending.emplace(index, pending_proposal{term, rp});
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+void on_status(store_actor_t* self, raft::raft_status_ptr x) {
+  auto& st = self->state;
+  st.status = std::move(x);
+  if (!about_to_lead(st)) {
+    auto waiting = std::move(st.waiting);
+    st.waiting.clear();
+    for (auto& [batch, rp] : waiting)
+      forward(self, batch, rp);
   }
-  maybe_snapshot(st, log, snaps, cfg);
-  if (!st.pending.empty()) {
-    st.flush_scheduled = true;
-    self->send(self, flush_atom::value);
-  }
+  if (st.status->is_leader)
+    return;
+  // Lost leadership: the entries may still commit under a new leader, but
+  // nobody here can tell the proposer; fail fast (SwarmKit does the same).
+  for (auto& [index, p] : st.pending)
+    p.promise.deliver(make_error(lost_leadership()));
+  st.pending.clear();
 }
 
 caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
                              persistence::snapshot_store* snaps,
                              store_config cfg) {
-  recover(self->state, *log, snaps);
+  auto latest = recover(self->state, snaps);
+  cfg.raft.core.applied = self->state.state.applied_index();
+  cfg.raft.snapshot_interval = cfg.snapshot_interval;
+  self->state.raft = raft::spawn_raft(self->system(),
+                                      caf::actor_cast<caf::actor>(self), *log,
+                                      snaps, std::move(latest), cfg.raft);
+  self->link_to(self->state.raft);
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
@@ -146,16 +175,24 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
                subs.end());
   });
   return {
-    [=](propose_atom, pb::StoreBatch& batch) -> caf::result<uint64_t> {
+    [=](propose_atom, const pb::StoreBatch& batch) -> caf::result<uint64_t> {
       auto rp = self->make_response_promise();
-      self->state.pending.push_back({std::move(batch), rp});
-      if (!self->state.flush_scheduled) {
-        self->state.flush_scheduled = true;
-        self->send(self, flush_atom::value);
-      }
+      if (about_to_lead(self->state))
+        self->state.waiting.emplace_back(batch, rp);
+      else
+        forward(self, batch, rp);
       return caf::delegated<uint64_t>{};
     },
-    [=](flush_atom) { flush(self, *log, snaps, cfg); },
+    [=](apply_atom, const raft::apply_batch_ptr& xs)
+      -> caf::result<uint64_t, std::string> {
+      auto state = apply(self, *xs);
+      return {self->state.state.applied_index(), std::move(state)};
+    },
+    [=](leader_atom, raft::raft_status_ptr& x) {
+      on_status(self, std::move(x));
+    },
+    [=](status_atom) -> raft::raft_status_ptr { return self->state.status; },
+    [=](raft_atom) -> caf::actor { return self->state.raft; },
     [=](subscribe_atom, const caf::actor& who) -> store_view_ptr {
       self->monitor(who);
       self->state.subscribers.push_back(who);
@@ -169,9 +206,18 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
 
 } // namespace
 
+raft::raft_actor_config store_config::default_raft() {
+  raft::raft_actor_config out;
+  out.core.id = 1;
+  pb::Member self;
+  self.set_raft_id(1);
+  out.bootstrap.push_back(self);
+  return out;
+}
+
 caf::actor spawn_store(caf::actor_system& sys, persistence::log_store& log,
                        persistence::snapshot_store* snaps, store_config cfg) {
-  return sys.spawn(store_behavior, &log, snaps, cfg);
+  return sys.spawn(store_behavior, &log, snaps, std::move(cfg));
 }
 
 } // namespace actorswarm::store

@@ -1,24 +1,31 @@
 #pragma once
 
-// The store actor owns the replicated state machine (object_store) and, on a
-// single-manager swarm, its durable log: every write arrives as a proposal
-// (propose_atom, StoreBatch), is appended to the RocksDB log together with
-// all proposals queued behind it (group commit: one synced WriteBatch per
-// flush), then applied; only then is each proposer answered, with the log
-// index or the error that refused its batch. Watchers subscribe and receive
-// every applied change set in log order. On start it restores the newest
-// snapshot and replays the log after it; every `snapshot_interval` entries it
-// writes a snapshot and compacts the log prefix. A failed sync aborts the
-// process (fail-stop), so nothing unacknowledged is ever reported written.
+// The store actor owns the replicated state machine (object_store) and the
+// raft peer that replicates it (actors/raft/raft_actor.hpp), which it spawns
+// and links. Every write arrives as a proposal (propose_atom, StoreBatch),
+// goes to the raft peer, and is answered once its log entry is committed
+// (persisted, synced, by a quorum) and applied here: with the log index, or
+// with the error that refused its batch. Proposals that arrive together are
+// written in one synced save (group commit, by the raft peer's Ready loop).
+// Watchers subscribe and receive every applied change set in log order. On
+// start it restores the newest snapshot; the raft peer then hands out the
+// committed entries after it. Snapshots and log compaction are the raft
+// peer's (every `snapshot_interval` entries). IO errors are fail-stop.
 //
-// Receives: (propose_atom, StoreBatch) -> uint64_t index | error
+// Receives: (propose_atom, StoreBatch) -> uint64_t index | error (not_leader
+//             when this manager is not the leader or lost leadership before
+//             the entry committed)
 //           (subscribe_atom, actor) -> store_view_ptr, then events
 //           (view_atom) -> store_view_ptr
+//           (status_atom) -> raft_status_ptr (the raft peer's live view)
+//           (raft_atom) -> actor (the raft peer, for the transport)
 // Sends:    (events_atom, change_set_ptr) to subscribers.
 
 #include <cstdint>
 
 #include "caf/fwd.hpp"
+
+#include "actors/raft/raft_actor.hpp"
 
 namespace actorswarm::persistence {
 class log_store;
@@ -31,12 +38,19 @@ namespace actorswarm::store {
 struct store_config {
   /// Log entries between snapshots (SwarmKit's snapshot-interval).
   uint64_t snapshot_interval = 10000;
-  /// Largest number of proposals one flush writes.
+  /// Unused since the raft peer batches (kept for aggregate initializers).
   uint64_t batch_proposals_max = 4096;
+  /// This manager's raft peer. Defaults: raft id 1, bootstrapping a
+  /// one-member group on an empty log (a fresh single-manager swarm).
+  raft::raft_actor_config raft = default_raft();
+
+  /// Raft id 1, alone in its group.
+  static raft::raft_actor_config default_raft();
 };
 
-/// Spawns the store actor over `log` and `snaps` (owned by the caller and
-/// outliving the actor). `snaps` may be null (no snapshots, tests).
+/// Spawns the store actor (and its raft peer) over `log` and `snaps` (owned
+/// by the caller and outliving the actors). `snaps` may be null (no
+/// snapshots, tests).
 caf::actor spawn_store(caf::actor_system& sys, persistence::log_store& log,
                        persistence::snapshot_store* snaps, store_config cfg);
 

@@ -1,0 +1,243 @@
+#include "actors/raft/raft_actor.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "caf/all.hpp"
+
+#include "actors/raft/apply_batch.hpp"
+#include "actors/raft/conf_change.hpp"
+#include "actors/raft/durable_log.hpp"
+#include "actors/raft/raft_core.hpp"
+#include "messages/assert.hpp"
+#include "messages/caf_error.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+#include "persistence/log_store.hpp"
+#include "persistence/snapshot_store.hpp"
+
+namespace actorswarm::raft {
+
+namespace {
+
+struct raft_state {
+  raft_actor_config cfg;
+  std::unique_ptr<durable_log> log;
+  std::unique_ptr<raft_core> core;
+  caf::actor state_machine;
+  caf::actor transport;
+  std::vector<uint64_t> down;  // peers whose connection is down
+  bool flush_scheduled = false;
+  bool snapshots = false;
+  static inline const char* name = "raft";
+};
+
+using raft_actor_t = caf::stateful_actor<raft_state>;
+
+raft_status_ptr make_status(const raft_state& st) {
+  auto out = std::make_shared<raft_status>();
+  const auto& c = *st.core;
+  out->raft_id = c.id();
+  out->term = c.term();
+  out->lead = c.lead();
+  out->is_leader = c.state() == role::leader;
+  out->members = c.conf_state();
+  for (auto id : voter_ids(c.conf_state())) {
+    bool is_down = std::find(st.down.begin(), st.down.end(), id)
+                   != st.down.end();
+    if (id == c.id() || !is_down)
+      out->reachable.push_back(id);
+  }
+  return out;
+}
+
+void schedule_flush(raft_actor_t* self) {
+  auto& st = self->state;
+  if (st.flush_scheduled || !st.core->has_ready())
+    return;
+  st.flush_scheduled = true;
+  self->send(self, flush_atom::value);
+}
+
+// What advance() needs of the committed entries: the conf changes and the
+// last index. The entries themselves (maybe large) go to the state machine.
+std::vector<pb::Entry> advance_view(const std::vector<pb::Entry>& xs) {
+  std::vector<pb::Entry> out;
+  for (const auto& e : xs)
+    if (e.type() == pb::Entry::CONF_CHANGE)
+      out.push_back(e);
+  if (!xs.empty() && xs.back().type() != pb::Entry::CONF_CHANGE) {
+    pb::Entry last;
+    last.set_index(xs.back().index());
+    last.set_term(xs.back().term());
+    out.push_back(std::move(last));
+  }
+  return out;
+}
+
+// Alone in the group (a one-manager swarm): no one to wait for, lead at
+// once instead of after an election timeout. Membership is known only once
+// the bootstrap entries are applied, so this runs after every advance.
+void maybe_campaign_alone(raft_state& st) {
+  auto& c = *st.core;
+  if (c.state() != role::follower && c.state() != role::pre_candidate)
+    return;
+  auto voters = voter_ids(c.conf_state());
+  if (voters.size() == 1 && voters.front() == c.id())
+    c.campaign_now();
+}
+
+// After the state machine applied rd: advance the core, then publish a
+// snapshot if the state machine handed its state over.
+void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
+                  uint64_t applied, std::string state) {
+  auto& st = self->state;
+  st.core->advance(*rd);
+  auto conf_changed = std::any_of(
+    rd->committed_entries.begin(), rd->committed_entries.end(),
+    [](const pb::Entry& e) { return e.type() == pb::Entry::CONF_CHANGE; });
+  if (conf_changed && st.transport)
+    self->send(st.transport, peers_atom::value, st.core->conf_state());
+  maybe_campaign_alone(st);
+  if (!state.empty()) {
+    AS_ASSERT(applied == st.core->log().applied());
+    auto snap = st.core->make_snapshot(applied, std::move(state));
+    AS_ASSERT(snap.ok());
+    if (st.log->save_snapshot(*snap))
+      logger("raft")->info("snapshot index={} term={}", applied,
+                           snap->metadata().term());
+  }
+  schedule_flush(self);
+}
+
+// One turn of etcd's Ready loop: persist (synced) -> send -> apply ->
+// advance. The apply is awaited, so no input reaches the core between
+// ready() and advance().
+void run_ready(raft_actor_t* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (!st.core->has_ready())
+    return;
+  auto rd = std::make_shared<ready>(st.core->ready());
+  st.log->persist(*rd);
+  if (st.transport)
+    for (auto& m : rd->messages)
+      self->send(st.transport, raft_msg_atom::value, std::move(m));
+  if (rd->soft_state) {
+    logger("raft")->info("role={} lead={} term={}",
+                         static_cast<int>(rd->soft_state->state),
+                         rd->soft_state->lead, st.core->term());
+    self->send(st.state_machine, leader_atom::value, make_status(st));
+  }
+  if (!rd->snapshot && rd->committed_entries.empty()) {
+    finish_ready(self, rd, 0, {});
+    return;
+  }
+  auto batch = std::make_shared<apply_batch>();
+  if (rd->snapshot) {
+    batch->snapshot = std::move(*rd->snapshot);
+    rd->snapshot = pb::Snapshot{};
+    *rd->snapshot->mutable_metadata() = batch->snapshot->metadata();
+  }
+  batch->entries = std::move(rd->committed_entries);
+  rd->committed_entries = advance_view(batch->entries);
+  auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
+  batch->want_snapshot = st.snapshots
+                         && last >= st.log->snapshot_index()
+                                      + st.cfg.snapshot_interval;
+  self
+    ->request(st.state_machine, caf::infinite, apply_atom::value,
+              apply_batch_ptr{std::move(batch)})
+    .await([=](uint64_t applied, std::string& state) {
+      finish_ready(self, rd, applied, std::move(state));
+    });
+}
+
+void start_core(raft_actor_t* self, persistence::log_store* log,
+                persistence::snapshot_store* snaps,
+                std::optional<pb::SnapshotMetadata> latest) {
+  auto& st = self->state;
+  st.snapshots = snaps != nullptr;
+  st.log = std::make_unique<durable_log>(*log, snaps, std::move(latest));
+  pb::ConfState boot;
+  for (const auto& m : st.cfg.bootstrap)
+    *boot.add_voters() = m;
+  st.log->set_default_conf(std::move(boot));
+  if (st.log->empty() && !st.cfg.bootstrap.empty()) {
+    st.log->bootstrap(st.cfg.bootstrap);
+    logger("raft")->info("bootstrapped raft_id={} voters={}", st.cfg.core.id,
+                         st.cfg.bootstrap.size());
+  }
+  st.core = std::make_unique<raft_core>(st.cfg.core, *st.log, st.cfg.seed);
+  auto voters = voter_ids(st.core->conf_state());
+  logger("raft")->info("started raft_id={} term={} first={} last={} "
+                       "applied={} voters={}",
+                       st.cfg.core.id, st.core->term(),
+                       st.log->first_index(), st.log->last_index(),
+                       st.core->log().applied(), voters.size());
+  maybe_campaign_alone(st);
+}
+
+caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
+                            persistence::log_store* log,
+                            persistence::snapshot_store* snaps,
+                            std::optional<pb::SnapshotMetadata> latest,
+                            raft_actor_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.state_machine = std::move(state_machine);
+  start_core(self, log, snaps, std::move(latest));
+  auto tick = std::chrono::milliseconds(st.cfg.tick_ms);
+  self->delayed_send(self, tick, tick_atom::value);
+  self->send(st.state_machine, leader_atom::value, make_status(st));
+  schedule_flush(self);
+  return {
+    [=](propose_atom, std::string& data)
+      -> caf::result<uint64_t, uint64_t> {
+      auto index = self->state.core->propose(std::move(data));
+      if (!index)
+        return make_error(index.error());
+      schedule_flush(self);
+      return {*index, self->state.core->term()};
+    },
+    [=](tick_atom) {
+      self->state.core->tick();
+      self->delayed_send(self, tick, tick_atom::value);
+      schedule_flush(self);
+    },
+    [=](flush_atom) { run_ready(self); },
+    [=](raft_msg_atom, const pb::RaftMessage& m) {
+      auto& down = self->state.down;
+      down.erase(std::remove(down.begin(), down.end(), m.from()), down.end());
+      self->state.core->step(m);
+      schedule_flush(self);
+    },
+    [=](peer_down_atom, uint64_t id) {
+      auto& down = self->state.down;
+      if (std::find(down.begin(), down.end(), id) == down.end())
+        down.push_back(id);
+      self->state.core->peer_down(id);
+      schedule_flush(self);
+    },
+    [=](peers_atom, caf::actor& transport) {
+      auto& st = self->state;
+      st.transport = std::move(transport);
+      self->send(st.transport, peers_atom::value, st.core->conf_state());
+    },
+    [=](status_atom) -> raft_status_ptr { return make_status(self->state); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_raft(caf::actor_system& sys, const caf::actor& state_machine,
+                      persistence::log_store& log,
+                      persistence::snapshot_store* snaps,
+                      std::optional<pb::SnapshotMetadata> latest,
+                      raft_actor_config cfg) {
+  auto self = sys.spawn(raft_behavior, state_machine, &log, snaps,
+                        std::move(latest), std::move(cfg));
+  return self;
+}
+
+} // namespace actorswarm::raft

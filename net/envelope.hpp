@@ -1,0 +1,66 @@
+#pragma once
+
+// The envelope of every cluster message (DESIGN.md, Network): sealing on the
+// sending side (identity, epoch, sequence number) and the receiving side's
+// checks. This is the one seam where the security layer (issue #4) will
+// fill and verify `auth`; until then links are plain and tests bind them to
+// loopback. No CAF here: the transport actor calls it.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "messages/cluster.pb.h"
+#include "messages/result.hpp"
+
+namespace actorswarm::net {
+
+/// Who seals: this process's node id, raft id and epoch.
+struct sender_identity {
+  std::string node_id;
+  uint64_t raft_id = 0;
+  /// Random, non-zero, new at every process start.
+  uint64_t epoch = 0;
+};
+
+/// Seals outgoing messages of one link; sequence numbers start at 1.
+class envelope_sealer {
+public:
+  explicit envelope_sealer(sender_identity id) : id_(std::move(id)) {
+    // nop
+  }
+
+  /// Wraps `payload` of `kind` with the next sequence number.
+  pb::Envelope seal(pb::Envelope::Kind kind, std::string payload);
+
+private:
+  sender_identity id_;
+  uint64_t next_seq_ = 1;
+};
+
+/// Authenticates an envelope (the security layer's hook); the default
+/// accepts only an empty auth field (plain links).
+using authenticator = std::function<bool(const pb::Envelope&)>;
+
+/// Receiving side: drops what is unauthenticated, malformed, or replayed
+/// within a sender's epoch. A new epoch of a sender (it restarted) starts
+/// its sequence numbers over.
+class envelope_checker {
+public:
+  explicit envelope_checker(authenticator auth = {});
+
+  /// Accepts `x` or says why not (errc::refused, errc::bad_request).
+  status accept(const pb::Envelope& x);
+
+private:
+  struct sender_state {
+    uint64_t epoch = 0;
+    uint64_t last_seq = 0;
+  };
+
+  authenticator auth_;
+  std::map<std::string, sender_state> senders_;  // by sender node id
+};
+
+} // namespace actorswarm::net
