@@ -73,11 +73,13 @@ int run_daemon(const daemon_options& opts) {
   }
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::actorswarm>();
+  cfg.load<caf::io::middleman>();  // the cluster port (raft transport)
   cfg.set("scheduler.max-threads", 2);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
+  ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
   auto [node, control] = node::spawn_node(sys, **dir, ncfg,
                                           node::default_clock());
