@@ -245,6 +245,14 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
       return handle(self, req);
     },
     [=](caf::actor& control) { self->state.control = std::move(control); },
+    // Embedders (include/actorswarm/embed.hpp) watch the store through the
+    // node: the store exists from start or swarm init on, so no race.
+    [=](subscribe_atom, caf::actor& who) -> caf::result<store_view_ptr> {
+      if (!self->state.store)
+        return make_error(not_in_swarm());
+      self->delegate(self->state.store, subscribe_atom::value, std::move(who));
+      return caf::delegated<store_view_ptr>{};
+    },
   };
 }
 

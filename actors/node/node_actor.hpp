@@ -10,6 +10,8 @@
 //
 // Receives: (control_atom, ControlRequest) -> ControlReply, from the control
 //           actor, for membership requests.
+//           (subscribe_atom, actor) -> store_view_ptr, then the store's
+//           events (delegated to the store); not_in_swarm before init.
 // Sends:    (manager_atom, store, node_id) to the control actor once the
 //           manager components run.
 
