@@ -248,8 +248,14 @@ reply_t write_request(control_actor_t* self, const pb::ControlRequest& req) {
       return service_create(self, req.service_create().spec());
     case R::kServiceUpdate: {
       auto spec = req.service_update().spec();
+      auto read_at = req.service_update().version();
       return service_update(self, req.service_update().ref(),
-                            [spec](pb::Service& s) {
+                            [spec, read_at](pb::Service& s) {
+                              // The store refuses the write as out of
+                              // sequence if the service changed since the
+                              // CLI read it (0: the CLI named no version).
+                              if (read_at != 0)
+                                s.mutable_meta()->set_version(read_at);
                               *s.mutable_previous_spec() = s.spec();
                               *s.mutable_spec() = spec;
                               return ok_status();
