@@ -44,6 +44,10 @@ std::string human_duration(int64_t duration_ns);
 /// Formats ns the way Go's Duration.String does: "5s", "1m30s", "300ms", "0s".
 std::string format_duration(int64_t duration_ns);
 
+/// Formats a wall-clock time (ns since the Unix epoch) the way Go's
+/// time.Time.String does in UTC: "2024-05-01 12:00:03.25 +0000 UTC".
+std::string format_time_utc(int64_t unix_ns);
+
 /// Formats bytes the way go-units BytesSize does: "512MiB", "1GiB", "100KiB".
 std::string format_bytes(int64_t size_bytes);
 

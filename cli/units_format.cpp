@@ -3,6 +3,7 @@
 #include "cli/units.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 namespace actorswarm::cli {
 
@@ -97,6 +98,20 @@ std::string format_nano_cpus(int64_t nano_cpus) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%g", static_cast<double>(nano_cpus) / 1e9);
   return buf;
+}
+
+std::string format_time_utc(int64_t unix_ns) {
+  auto secs = static_cast<std::time_t>(unix_ns / ns_per_second);
+  auto frac = unix_ns % ns_per_second;
+  if (frac < 0) {
+    secs -= 1;
+    frac += ns_per_second;
+  }
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return buf + fraction(static_cast<uint64_t>(frac), 9) + " +0000 UTC";
 }
 
 } // namespace actorswarm::cli

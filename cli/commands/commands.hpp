@@ -1,7 +1,8 @@
 #pragma once
 
 // Registration of the CLI's commands on CLI11 apps, one file per noun
-// (swarm.cpp, node.cpp, service.cpp, service_create.cpp, daemon_cmd.cpp).
+// (swarm.cpp, node.cpp, service.cpp, service_create.cpp, service_update.cpp,
+// daemon_cmd.cpp).
 // Each leaf command runs its handler after parsing; unknown flags and stray
 // arguments become docker's messages (`unknown flag: --foo` + `See '...'.`).
 
@@ -78,6 +79,7 @@ void add_swarm_commands(CLI::App& root, session& s);
 void add_node_commands(CLI::App& root, session& s);
 void add_service_commands(CLI::App& root, session& s);
 void add_service_create(CLI::App& service, session& s);
+void add_service_update(CLI::App& service, session& s);
 
 /// `actorswarm info`.
 int info_command(session& s);

@@ -1,5 +1,7 @@
-// `actorswarm node ls|inspect|update|promote|demote|rm`.
+// `actorswarm node ls|inspect|ps|update|promote|demote|rm`.
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "cli/commands/commands.hpp"
@@ -14,6 +16,7 @@ struct node_opts {
   std::string format;
   bool quiet = false;
   bool pretty = false;
+  bool no_trunc = false;
   bool force = false;
   std::string availability;
   std::vector<std::string> label_add;
@@ -34,11 +37,35 @@ int node_ls(session& s, const node_opts& o) {
   return 0;
 }
 
+// Docker's node.Reference: `self` names the node the daemon runs on, asked
+// with one InfoRequest (only when `self` is used). False after an error.
+bool resolve_self(session& s, std::vector<std::string>& refs) {
+  if (std::find(refs.begin(), refs.end(), "self") == refs.end())
+    return true;
+  pb::ControlRequest req;
+  req.mutable_info();
+  auto reply = s.call(req);
+  if (!reply)
+    return false;
+  const auto& id = reply->info().node_id();
+  if (id.empty()) {
+    s.fail("Error response from daemon: This node is not a swarm manager. "
+           "Use \"actorswarm swarm init\" or \"actorswarm swarm join\" to "
+           "connect this node to swarm and try again.");
+    return false;
+  }
+  std::replace(refs.begin(), refs.end(), std::string{"self"}, id);
+  return true;
+}
+
 int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
   if (require_args(s, app, o.refs.size(), 1))
     return 1;
+  auto refs = o.refs;
+  if (!resolve_self(s, refs))
+    return 1;
   pb::ControlRequest req;
-  for (const auto& r : o.refs)
+  for (const auto& r : refs)
     req.mutable_node_inspect()->add_refs(r);
   auto reply = s.call(req);
   if (!reply)
@@ -47,6 +74,29 @@ int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
   for (const auto& n : reply->nodes())
     xs.push_back(&n);
   print_inspect(s, xs, o.pretty, o.format, output::node_pretty);
+  return 0;
+}
+
+// `node ps [NODE...]`: the tasks on each node (default: self), as
+// `service ps` shows them.
+int node_ps(session& s, const node_opts& o) {
+  auto refs = o.refs.empty() ? std::vector<std::string>{"self"} : o.refs;
+  if (!resolve_self(s, refs))
+    return 1;
+  std::vector<pb::Task> tasks;
+  std::map<std::string, std::string> names;
+  for (const auto& ref : refs) {
+    pb::ControlRequest req;
+    req.mutable_task_list()->set_node_ref(ref);
+    auto reply = s.call(req);
+    if (!reply)
+      return 1;
+    tasks.insert(tasks.end(), reply->tasks().begin(), reply->tasks().end());
+    names.insert(reply->node_names().begin(), reply->node_names().end());
+  }
+  auto l = output::task_listing(std::move(tasks), names,
+                                s.ctx().wall_now_ns(), o.no_trunc);
+  s.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
 }
 
@@ -138,6 +188,14 @@ void add_node_commands(CLI::App& root, session& s) {
   insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
   insp->add_option("-f,--format", o->format, "Format output (json)");
   insp->add_option("NODE", o->refs, "Nodes (self: this node)");
+  auto* ps = add_leaf(*node, "ps",
+                      "List tasks running on one or more nodes, defaults to "
+                      "current node",
+                      s, [&s, o](const CLI::App*) { return node_ps(s, *o); });
+  ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+  ps->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
+  ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+  ps->add_option("NODE", o->refs, "Nodes (default: self)");
   auto* up = add_leaf(*node, "update", "Update a node", s,
                       [&s, o](const CLI::App* a) { return node_update(s, a, *o); });
   up->add_option("--availability", o->availability,

@@ -1,9 +1,11 @@
 // `actorswarm service ls|ps|inspect|scale|rm|logs` (create: service_create.cpp).
 
 #include <memory>
+#include <optional>
 
 #include "cli/commands/commands.hpp"
 #include "cli/output/views.hpp"
+#include "cli/service_spec.hpp"
 #include "cli/units.hpp"
 
 namespace actorswarm::cli {
@@ -20,14 +22,54 @@ struct list_opts {
   std::vector<std::string> refs;
 };
 
+// Docker's `service ls --filter`: id and name match a prefix, mode exactly,
+// label a key or key=value. An unknown key fails before anything is sent.
+std::optional<std::string> bad_ls_filter(const std::vector<std::string>& fs) {
+  for (const auto& f : fs) {
+    auto key = f.substr(0, f.find('='));
+    if (f.find('=') == std::string::npos)
+      return flag_error("--filter", f,
+                        "bad format of filter (expected name=value)");
+    if (key != "id" && key != "name" && key != "mode" && key != "label")
+      return "Error response from daemon: invalid filter '" + key + "'";
+  }
+  return std::nullopt;
+}
+
+bool ls_filter_match(const std::vector<std::string>& fs, const pb::Service& x) {
+  for (const auto& f : fs) {
+    auto eq = f.find('=');
+    auto key = f.substr(0, eq);
+    auto value = f.substr(eq + 1);
+    const auto& spec = x.spec();
+    bool global = spec.mode() == pb::ServiceSpec::GLOBAL;
+    if ((key == "id" && x.id().rfind(value, 0) != 0)
+        || (key == "name" && spec.name().rfind(value, 0) != 0)
+        || (key == "mode" && value != (global ? "global" : "replicated")))
+      return false;
+    if (key == "label") {
+      auto [k, v] = split_kv(value);
+      auto it = spec.labels().find(k);
+      if (it == spec.labels().end()
+          || (value.find('=') != std::string::npos && it->second != v))
+        return false;
+    }
+  }
+  return true;
+}
+
 int service_ls(session& s, const list_opts& o) {
+  if (auto bad = bad_ls_filter(o.filters))
+    return s.fail(*bad);
   pb::ControlRequest req;
   req.mutable_service_list();
   auto reply = s.call(req);
   if (!reply)
     return 1;
-  std::vector<pb::ServiceEntry> xs(reply->services().begin(),
-                                   reply->services().end());
+  std::vector<pb::ServiceEntry> xs;
+  for (const auto& e : reply->services())
+    if (ls_filter_match(o.filters, e.service()))
+      xs.push_back(e);
   auto l = output::service_listing(xs);
   s.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
@@ -137,12 +179,15 @@ void add_service_commands(CLI::App& root, session& s) {
       s.out() << svc->help();
   });
   add_service_create(*svc, s);
+  add_service_update(*svc, s);
   auto o = std::make_shared<list_opts>();
   auto* ls = add_leaf(*svc, "ls", "List services", s,
                       [&s, o](const CLI::App*) { return service_ls(s, *o); });
   ls->alias("list");
   ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
   ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+  add_repeated(ls, "-f,--filter", o->filters,
+               "Filter output (id=, name=, mode=, label=)");
   auto* ps = add_leaf(*svc, "ps", "List the tasks of one or more services", s,
                       [&s, o](const CLI::App* a) { return service_ps(s, a, *o); });
   ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");

@@ -28,11 +28,21 @@ std::string join(const google::protobuf::RepeatedPtrField<std::string>& xs,
   return out;
 }
 
-void add_labels(std::string& out, const std::string& indent,
+// Docker: ` - k=v` under a node, ` k=v` under a service; `=v` only when v
+// is not empty.
+void add_labels(std::string& out, const std::string& bullet,
                 const google::protobuf::Map<std::string, std::string>& labels) {
   std::map<std::string, std::string> sorted(labels.begin(), labels.end());
   for (const auto& [k, v] : sorted)
-    out += indent + " - " + k + "=" + v + "\n";
+    out += bullet + k + (v.empty() ? "" : "=" + v) + "\n";
+}
+
+// Go's `{{ range $x := .Xs }}{{ $x }} {{ end }}`: every item then a space.
+std::string spaced(const google::protobuf::RepeatedPtrField<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs)
+    out += x + " ";
+  return out;
 }
 
 void add_resources(std::string& out, const pb::ResourceRequirements& r) {
@@ -72,20 +82,25 @@ std::string service_pretty(const pb::Service& s) {
   std::string out = "\nID:\t\t" + s.id() + "\nName:\t\t" + spec.name() + "\n";
   if (!spec.labels().empty()) {
     out += "Labels:\n";
-    add_labels(out, "", spec.labels());
+    add_labels(out, " ", spec.labels());
   }
   if (spec.mode() == pb::ServiceSpec::GLOBAL) {
     out += "Service Mode:\tGlobal\n";
   } else {
-    out += "Service Mode:\tReplicated\n Replicas:\t"
-           + std::to_string(spec.replicas()) + "\n";
+    out += "Service Mode:\tReplicated\n";
+    if (spec.replicas() != 0)
+      out += " Replicas:\t" + std::to_string(spec.replicas()) + "\n";
   }
   const auto& pl = task.placement();
   out += "Placement:\n";
   if (!pl.constraints().empty())
     out += " Constraints:\t[" + join(pl.constraints(), " ") + "]\n";
-  for (const auto& p : pl.spread_preferences())
-    out += " Preferences:\tspread=" + p + "\n";
+  if (!pl.spread_preferences().empty()) {
+    std::string prefs;
+    for (const auto& p : pl.spread_preferences())
+      prefs += (prefs.empty() ? "spread=" : " spread=") + p;
+    out += " Preferences:\t[" + prefs + "]\n";
+  }
   if (pl.max_replicas() > 0)
     out += " Max Replicas Per Node:\t" + std::to_string(pl.max_replicas()) + "\n";
   const auto& rp = task.restart();
@@ -97,9 +112,9 @@ std::string service_pretty(const pb::Service& s) {
   const auto& c = task.container();
   out += "ContainerSpec:\n Image:\t\t" + c.image() + "\n";
   if (!c.command().empty())
-    out += " Args:\t\t" + join(c.command(), " ") + " \n";
+    out += " Args:\t\t" + spaced(c.command()) + "\n";
   if (!c.env().empty())
-    out += " Env:\t\t" + join(c.env(), " ") + "\n";
+    out += " Env:\t\t" + spaced(c.env()) + "\n";
   if (!c.dir().empty())
     out += " Dir:\t\t" + c.dir() + "\n";
   add_resources(out, task.resources());
@@ -110,10 +125,10 @@ std::string node_pretty(const pb::Node& n) {
   std::string out = "ID:\t\t\t" + n.id() + "\n";
   if (!n.spec().labels().empty()) {
     out += "Labels:\n";
-    add_labels(out, "", n.spec().labels());
+    add_labels(out, " - ", n.spec().labels());
   }
   out += "Hostname:\t\t" + n.description().hostname() + "\n";
-  out += "Joined at:\t\t" + std::to_string(n.meta().created_at_ns()) + "\n";
+  out += "Joined at:\t\t" + format_time_utc(n.meta().created_at_ns()) + "\n";
   out += "Status:\n State:\t\t\t"
          + pretty_enum(pb::NodeStatus::State_Name(n.status().state()))
          + "\n Availability:\t\t"
@@ -132,7 +147,7 @@ std::string node_pretty(const pb::Node& n) {
          + format_bytes(d.resources().memory_bytes()) + "\n";
   if (!d.engine_labels().empty()) {
     out += "Engine Labels:\n";
-    add_labels(out, "", d.engine_labels());
+    add_labels(out, " - ", d.engine_labels());
   }
   out += "Engine Version:\t\t" + d.engine_version() + "\n";
   return out;

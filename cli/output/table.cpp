@@ -1,6 +1,7 @@
 #include "cli/output/table.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace actorswarm::cli::output {
 
@@ -77,6 +78,30 @@ std::string render_template_table(const listing& l, const std::string& tmpl) {
   return render_table(rows);
 }
 
+// Docker's field names are Go's (`ID`, `Spec`, `ManagerStatus`); ours are
+// proto's (`id`, `spec`, `manager_status`): compare without case and '_'.
+std::string fold_key(const std::string& key) {
+  std::string out;
+  for (char c : key)
+    if (c != '_')
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The member of object `x` named `key`: exact, else the one whose folded
+// name matches (so `{{.Spec.Name}}` reads `spec.name`); null when none.
+const nlohmann::json* member(const nlohmann::json& x, const std::string& key) {
+  if (!x.is_object())
+    return nullptr;
+  if (auto i = x.find(key); i != x.end())
+    return &*i;
+  auto want = fold_key(key);
+  for (auto i = x.begin(); i != x.end(); ++i)
+    if (fold_key(i.key()) == want)
+      return &*i;
+  return nullptr;
+}
+
 // Go template field chain: "." is the row, ".A.B" is row["A"]["B"].
 nlohmann::json lookup(const nlohmann::json& row, const std::string& path) {
   if (path.empty() || path[0] != '.')
@@ -87,9 +112,9 @@ nlohmann::json lookup(const nlohmann::json& row, const std::string& path) {
   while (pos < path.size()) {
     auto dot = path.find('.', pos);
     auto key = path.substr(pos, dot == std::string::npos ? dot : dot - pos);
-    if (!cur->is_object() || !cur->contains(key))
+    cur = member(*cur, key);
+    if (cur == nullptr)
       return nullptr;
-    cur = &cur->at(key);
     pos = dot == std::string::npos ? path.size() : dot + 1;
   }
   return *cur;

@@ -46,7 +46,9 @@ std::string render_listing(const listing& l, const std::string& format,
 
 /// Substitutes `{{.Key}}`, `{{.A.B}}` (nested objects) and `{{json .}}` /
 /// `{{json .Key}}` in `tmpl` with values of `row`; unknown keys become
-/// "<no value>" as in Go.
+/// "<no value>" as in Go. Keys match exactly, else ignoring case and '_', so
+/// docker's `{{.Spec.Name}}` and `{{.ManagerStatus}}` read proto's
+/// `spec.name` and `manager_status`.
 std::string expand_template(const std::string& tmpl, const nlohmann::json& row);
 
 /// `inspect --format`: "" or "json" -> the 4-space indented array of

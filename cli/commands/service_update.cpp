@@ -1,0 +1,109 @@
+// `actorswarm service update [OPTIONS] SERVICE`: reads the service (its spec
+// and version), applies the flags (cli/service_update.hpp) and sends a
+// ServiceUpdateRequest naming the version it read, so a concurrent change is
+// refused as out of sequence instead of being overwritten.
+
+#include <memory>
+
+#include "cli/commands/commands.hpp"
+#include "cli/service_update.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+struct update_opts {
+  service_update_flags f;
+  bool detach = false;
+  bool quiet = false;
+  std::vector<std::string> refs;
+};
+
+void add_update_flags(CLI::App* c, update_opts& o) {
+  auto& f = o.f;
+  c->add_option("--replicas", f.replicas, "Number of tasks");
+  c->add_option("--image", f.image, "Service image tag (`host`)");
+  c->add_option("--args", f.args, "Service command args (shell words)");
+  add_repeated(c, "--env-add", f.env_add, "Add or update an environment variable");
+  add_repeated(c, "--env-rm", f.env_rm, "Remove an environment variable");
+  add_repeated(c, "--label-add", f.label_add, "Add or update a service label");
+  add_repeated(c, "--label-rm", f.label_rm, "Remove a label by its key");
+  add_repeated(c, "--constraint-add", f.constraint_add,
+               "Add or update a placement constraint");
+  add_repeated(c, "--constraint-rm", f.constraint_rm, "Remove a constraint");
+  add_repeated(c, "--placement-pref-add", f.placement_pref_add,
+               "Add a placement preference (spread=node.labels.X)");
+  add_repeated(c, "--placement-pref-rm", f.placement_pref_rm,
+               "Remove a placement preference");
+  c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
+                "Maximum number of tasks per node (0 = unlimited)");
+  c->add_option("--placement-strategy", f.placement_strategy,
+                "Scheduling strategy (spread|binpack|random)");
+  c->add_option("--limit-cpu", f.limit_cpu, "Limit CPUs (0 removes the limit)");
+  c->add_option("--limit-memory", f.limit_memory, "Limit Memory (0 removes)");
+  c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs");
+  c->add_option("--reserve-memory", f.reserve_memory, "Reserve Memory");
+  c->add_option("--restart-condition", f.restart_condition,
+                "Restart when condition is met (none|on-failure|any)");
+  c->add_option("--restart-delay", f.restart_delay,
+                "Delay between restart attempts (ns|us|ms|s|m|h)");
+  c->add_option("--restart-max-attempts", f.restart_max_attempts,
+                "Maximum number of restarts before giving up");
+  c->add_option("--restart-window", f.restart_window,
+                "Window used to evaluate the restart policy");
+  c->add_option("--stop-grace-period", f.stop_grace_period,
+                "Time to wait before force killing a task");
+  c->add_option("-w,--workdir", f.workdir, "Working directory");
+  c->add_flag("--force", f.force, "Force update even if no changes require it");
+  c->add_flag("-d,--detach", o.detach,
+              "Exit immediately instead of waiting for the service to converge");
+  c->add_flag("-q,--quiet", o.quiet, "Suppress progress output");
+  c->add_option("SERVICE", o.refs, "Service");
+}
+
+int update(session& s, const CLI::App* app, const update_opts& o) {
+  if (o.refs.size() != 1)
+    return usage_error(s, app, "\"" + command_path(app)
+                                 + "\" requires exactly 1 argument.");
+  // Bad values are found before anything is sent: apply to a scratch spec.
+  pb::ServiceSpec scratch;
+  if (auto st = apply_service_update(o.f, scratch); !st)
+    return usage_error(s, app, st.error().message);
+  if (update_is_empty(o.f) && !o.f.force)
+    return usage_error(s, app, "nothing to update: give at least one flag "
+                               "that changes the service, or --force");
+  pb::ControlRequest read;
+  read.mutable_service_inspect()->add_refs(o.refs[0]);
+  auto found = s.call(read);
+  if (!found)
+    return 1;
+  if (found->services().empty())
+    return s.fail("Error: no such service: " + o.refs[0]);
+  const auto& svc = found->services(0).service();
+  pb::ControlRequest req;
+  auto* u = req.mutable_service_update();
+  u->set_ref(svc.id());
+  u->set_version(svc.meta().version());
+  *u->mutable_spec() = svc.spec();
+  if (auto st = apply_service_update(o.f, *u->mutable_spec()); !st)
+    return s.fail("Error response from daemon: " + st.error().message);
+  if (!s.call(req))
+    return 1;
+  s.out() << o.refs[0] << '\n';
+  if (o.detach)
+    return 0;
+  const auto& spec = u->spec();
+  return wait_converged(s, svc.id(), spec.mode() == pb::ServiceSpec::GLOBAL,
+                        spec.replicas(), o.quiet);
+}
+
+} // namespace
+
+void add_service_update(CLI::App& service, session& s) {
+  auto o = std::make_shared<update_opts>();
+  auto* app = add_leaf(service, "update", "Update a service", s,
+                       [&s, o](const CLI::App* a) { return update(s, a, *o); });
+  add_update_flags(app, *o);
+}
+
+} // namespace actorswarm::cli

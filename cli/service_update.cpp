@@ -1,0 +1,262 @@
+#include "cli/service_update.hpp"
+
+#include <algorithm>
+
+#include "cli/service_spec.hpp"
+#include "cli/units.hpp"
+
+namespace actorswarm::cli {
+
+namespace {
+
+failure bad_flag(const std::string& flag, const std::string& value,
+                 const std::string& message) {
+  return fail(errc::invalid_spec, flag_error(flag, value, message));
+}
+
+// Parses `value` of `flag` with `parse` into `out` unless it is empty.
+template <class T, class Parse>
+status parse_into(const std::string& flag, const std::string& value,
+                  Parse parse, T& out) {
+  if (value.empty())
+    return ok_status();
+  auto r = parse(value);
+  if (!r)
+    return bad_flag(flag, value, r.error().message);
+  out = static_cast<T>(*r);
+  return ok_status();
+}
+
+std::string env_key(const std::string& kv) {
+  return kv.substr(0, kv.find('='));
+}
+
+// Docker's updateEnvironment: remove by name, then add or replace by name
+// (keeping the order of what stays, new names appended).
+void update_env(const service_update_flags& f, pb::ContainerSpec& c) {
+  std::vector<std::string> env;
+  for (const auto& kv : c.env())
+    if (std::find(f.env_rm.begin(), f.env_rm.end(), env_key(kv))
+        == f.env_rm.end())
+      env.push_back(kv);
+  for (const auto& kv : f.env_add) {
+    auto same = std::find_if(env.begin(), env.end(), [&](const auto& x) {
+      return env_key(x) == env_key(kv);
+    });
+    if (same != env.end())
+      *same = kv;
+    else
+      env.push_back(kv);
+  }
+  c.clear_env();
+  for (auto& kv : env)
+    c.add_env(std::move(kv));
+}
+
+// Docker's updatePlacementConstraints / updatePlacementPreferences: append,
+// drop exact matches of the -rm values; constraints end up sorted.
+status update_placement(const service_update_flags& f, pb::Placement& pl) {
+  std::vector<std::string> cs(pl.constraints().begin(), pl.constraints().end());
+  cs.insert(cs.end(), f.constraint_add.begin(), f.constraint_add.end());
+  auto removed = [](const std::vector<std::string>& rm) {
+    return [&rm](const std::string& x) {
+      return std::find(rm.begin(), rm.end(), x) != rm.end();
+    };
+  };
+  cs.erase(std::remove_if(cs.begin(), cs.end(), removed(f.constraint_rm)),
+           cs.end());
+  std::sort(cs.begin(), cs.end());
+  pl.clear_constraints();
+  for (auto& c : cs)
+    pl.add_constraints(std::move(c));
+  std::vector<std::string> prefs;
+  for (const auto& p : pl.spread_preferences())
+    prefs.push_back("spread=" + p);
+  for (const auto& p : f.placement_pref_add) {
+    auto [strategy, arg] = split_kv(p);
+    if (p.find('=') == std::string::npos || strategy != "spread")
+      return bad_flag("--placement-pref-add", p,
+                      "placement preference must be of the format "
+                      "\"spread=<arg>\"");
+    prefs.push_back(p);
+  }
+  prefs.erase(std::remove_if(prefs.begin(), prefs.end(),
+                             removed(f.placement_pref_rm)),
+              prefs.end());
+  pl.clear_spread_preferences();
+  for (const auto& p : prefs)
+    pl.add_spread_preferences(p.substr(7));
+  auto max = pl.max_replicas();
+  if (auto st = parse_into("--replicas-max-per-node", f.replicas_max_per_node,
+                           parse_uint, max);
+      !st)
+    return st;
+  pl.set_max_replicas(max);
+  if (f.placement_strategy.empty())
+    return ok_status();
+  auto s = parse_strategy("--placement-strategy", f.placement_strategy);
+  if (!s)
+    return s.error();
+  pl.set_strategy(*s);
+  return ok_status();
+}
+
+status update_resources(const service_update_flags& f,
+                        pb::ResourceRequirements& r) {
+  auto& res = *r.mutable_reservations();
+  auto& lim = *r.mutable_limits();
+  int64_t rcpu = res.nano_cpus(), rmem = res.memory_bytes();
+  int64_t lcpu = lim.nano_cpus(), lmem = lim.memory_bytes();
+  for (auto st :
+       {parse_into("--reserve-cpu", f.reserve_cpu, parse_nano_cpus, rcpu),
+        parse_into("--reserve-memory", f.reserve_memory, parse_ram_bytes, rmem),
+        parse_into("--limit-cpu", f.limit_cpu, parse_nano_cpus, lcpu),
+        parse_into("--limit-memory", f.limit_memory, parse_ram_bytes, lmem)})
+    if (!st)
+      return st;
+  res.set_nano_cpus(rcpu);
+  res.set_memory_bytes(rmem);
+  lim.set_nano_cpus(lcpu);
+  lim.set_memory_bytes(lmem);
+  // Docker drops a section whose values are all 0, as create never sets it.
+  if (rcpu == 0 && rmem == 0)
+    r.clear_reservations();
+  if (lcpu == 0 && lmem == 0)
+    r.clear_limits();
+  return ok_status();
+}
+
+status update_restart(const service_update_flags& f, pb::RestartPolicy& rp) {
+  const auto& c = f.restart_condition;
+  if (c == "any")
+    rp.set_condition(pb::RestartPolicy::ANY);
+  else if (c == "on-failure")
+    rp.set_condition(pb::RestartPolicy::ON_FAILURE);
+  else if (c == "none")
+    rp.set_condition(pb::RestartPolicy::NONE);
+  else if (!c.empty())
+    return bad_flag("--restart-condition", c,
+                    "must be one of none, on-failure, any");
+  int64_t delay = rp.delay_ns(), window = rp.window_ns();
+  uint64_t attempts = rp.max_attempts();
+  for (auto st : {parse_into("--restart-delay", f.restart_delay,
+                             parse_duration_ns, delay),
+                  parse_into("--restart-max-attempts", f.restart_max_attempts,
+                             parse_uint, attempts),
+                  parse_into("--restart-window", f.restart_window,
+                             parse_duration_ns, window)})
+    if (!st)
+      return st;
+  if (delay < 0 || window < 0)
+    return fail(errc::invalid_spec,
+                "restart delay and window must not be negative");
+  rp.set_delay_ns(delay);
+  rp.set_max_attempts(attempts);
+  rp.set_window_ns(window);
+  return ok_status();
+}
+
+status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
+  if (!f.image.empty())
+    c.set_image(f.image);
+  if (!f.args.empty()) {
+    auto words = split_shell_words(f.args);
+    if (!words)
+      return bad_flag("--args", f.args, words.error().message);
+    c.clear_command();
+    for (auto& w : *words)
+      c.add_command(std::move(w));
+  }
+  update_env(f, c);
+  if (!f.workdir.empty())
+    c.set_dir(f.workdir);
+  auto grace = c.stop_grace_period_ns();
+  auto st = parse_into("--stop-grace-period", f.stop_grace_period,
+                       parse_duration_ns, grace);
+  c.set_stop_grace_period_ns(grace);
+  return st;
+}
+
+} // namespace
+
+status apply_service_update(const service_update_flags& f,
+                            pb::ServiceSpec& spec) {
+  auto replicas = spec.replicas();
+  if (auto st = parse_into("--replicas", f.replicas, parse_uint, replicas); !st)
+    return st;
+  if (!f.replicas.empty() && spec.mode() != pb::ServiceSpec::REPLICATED)
+    return fail(errc::invalid_spec,
+                "replicas can only be used with replicated mode");
+  spec.set_replicas(replicas);
+  for (const auto& k : f.label_rm)
+    spec.mutable_labels()->erase(k);
+  for (const auto& l : f.label_add) {
+    auto [k, v] = split_kv(l);
+    if (k.empty())
+      return bad_flag("--label-add", l, "invalid label");
+    (*spec.mutable_labels())[k] = v;
+  }
+  auto* task = spec.mutable_task();
+  for (auto st : {update_container(f, *task->mutable_container()),
+                  update_resources(f, *task->mutable_resources()),
+                  update_restart(f, *task->mutable_restart()),
+                  update_placement(f, *task->mutable_placement())})
+    if (!st)
+      return st;
+  return ok_status();
+}
+
+bool update_is_empty(const service_update_flags& f) {
+  return f.replicas.empty() && f.image.empty() && f.args.empty()
+         && f.env_add.empty() && f.env_rm.empty() && f.label_add.empty()
+         && f.label_rm.empty() && f.constraint_add.empty()
+         && f.constraint_rm.empty() && f.placement_pref_add.empty()
+         && f.placement_pref_rm.empty() && f.replicas_max_per_node.empty()
+         && f.placement_strategy.empty() && f.limit_cpu.empty()
+         && f.limit_memory.empty() && f.reserve_cpu.empty()
+         && f.reserve_memory.empty() && f.restart_condition.empty()
+         && f.restart_delay.empty() && f.restart_max_attempts.empty()
+         && f.restart_window.empty() && f.stop_grace_period.empty()
+         && f.workdir.empty();
+}
+
+result<std::vector<std::string>> split_shell_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  // One pass over the text: bounded by its length.
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote != 0) {
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < text.size()
+               && (text[i + 1] == '"' || text[i + 1] == '\\'))
+        cur += text[++i];
+      else
+        cur += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == '\\' && i + 1 < text.size()) {
+      cur += text[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word)
+        words.push_back(std::move(cur));
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0)
+    return fail(errc::invalid_spec, "invalid command line string");
+  if (in_word)
+    words.push_back(std::move(cur));
+  return words;
+}
+
+} // namespace actorswarm::cli
