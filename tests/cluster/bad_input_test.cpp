@@ -2,7 +2,7 @@
 // clear line on stderr (plus docker's "See '... --help'." hint for usage
 // errors), state unchanged, daemon still serving.
 
-#include "support/cluster_fixture.hpp"
+#include "cluster/cluster_fixture.hpp"
 
 #include <signal.h>
 

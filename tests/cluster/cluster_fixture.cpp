@@ -1,4 +1,4 @@
-#include "support/cluster_fixture.hpp"
+#include "cluster/cluster_fixture.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // Cluster: crash safety of one daemon (kill -9 and restart on the same data
 // dir adopts the live task processes) and global services under drain.
 
-#include "support/cluster_fixture.hpp"
+#include "cluster/cluster_fixture.hpp"
 
 #include <signal.h>
 

@@ -1,7 +1,7 @@
 // Cluster: replicated `host` services on one real daemon: create, scale, rm,
 // a killed task replaced in its slot, restart conditions, logs.
 
-#include "support/cluster_fixture.hpp"
+#include "cluster/cluster_fixture.hpp"
 
 #include <signal.h>
 
