@@ -125,15 +125,26 @@ void convergence_tracker::check_failures(const std::vector<pb::Task>& tasks,
       if (lf == nullptr || t.meta().created_at_ns() > lf->meta().created_at_ns())
         lf = &t;
     }
-    bool stuck = t.status().state() <= pb::PENDING && !t.status().err().empty()
-                 && t.desired_state() <= pb::RUNNING;
+    // Stuck: pending with a reason, or ended while still desired running
+    // (the restart policy will not replace it: condition none, or out of
+    // attempts). Either way nothing changes without the user.
+    bool pending_err = t.status().state() <= pb::PENDING
+                       && !t.status().err().empty();
+    bool ended = t.status().state() > pb::RUNNING
+                 && t.status().state() != pb::COMPLETE;
+    bool stuck = (pending_err || ended) && t.desired_state() <= pb::RUNNING;
     if (!stuck) {
       pending_err_since_.erase(t.id());
       continue;
     }
     auto since = pending_err_since_.emplace(t.id(), now_ns).first->second;
-    if (now_ns - since >= pending_err_ns_ && failure_.empty())
-      failure_ = t.status().err();
+    // An ended task may still be replaced once its restart delay passed.
+    auto wait_ns = pending_err_ns_
+                   + (ended ? t.spec().restart().delay_ns() : int64_t{0});
+    if (now_ns - since >= wait_ns && failure_.empty())
+      failure_ = t.status().err().empty() ? "task " + lower(pb::TaskState_Name(
+                                              t.status().state()))
+                                          : t.status().err();
   }
   for (const auto& [key, n] : failed_per_key) {
     if (n < failures_max_ || !failure_.empty())

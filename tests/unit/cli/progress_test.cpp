@@ -161,3 +161,18 @@ TEST_CASE("service create fails when it cannot converge", "[unit]") {
   CHECK(d.slept_ns >= 3000 * ms);
   CHECK(d.slept_ns < 3300 * ms);
 }
+
+TEST_CASE("tracker gives up on a failed task its restart policy keeps",
+          "[unit]") {
+  // Restart condition none (or out of attempts): the failed task stays the
+  // slot's current task, desired running; after its restart delay plus the
+  // patience period nothing will change, so create must stop waiting.
+  convergence_tracker t{false, 1, 3000 * ms, 3};
+  auto dead = task("a", 1, pb::FAILED, 0, "task: exec \"/x\": not found");
+  dead.mutable_spec()->mutable_restart()->set_delay_ns(1000 * ms);
+  t.observe({dead}, 0);
+  t.observe({dead}, 3900 * ms);
+  CHECK(t.failure().empty());
+  t.observe({dead}, 4000 * ms);
+  CHECK(t.failure() == "task: exec \"/x\": not found");
+}
