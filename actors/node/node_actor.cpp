@@ -228,7 +228,7 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
   st.clk = clk;
   st.id = load_identity(dir->node_state(), st.cfg.hostname);
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    if (msg.reason) {
+    if (msg.reason && msg.reason != caf::exit_reason::user_shutdown) {
       logger("node")->critical("a component died: {}",
                                caf::to_string(msg.reason));
       if (self->state.cfg.on_fatal)
