@@ -128,7 +128,8 @@ process_executor::process_executor(process_executor_config cfg,
   : cfg_(std::move(cfg)),
     watcher_(watcher),
     logs_(cfg_.tasks_dir, cfg_.logs),
-    cgroups_(cfg_.cgroups) {
+    cgroups_(cfg_.cgroups),
+    gate_path_(find_gate_program(cfg_.gate_path)) {
   if (cfg_.base_env.empty())
     cfg_.base_env = daemon_env();
 }
@@ -172,6 +173,7 @@ result<started_process> process_executor::start(const pb::Task& t) {
   // Docker's default for an image without WORKDIR.
   req.workdir = c.dir().empty() ? "/" : c.dir();
   req.log_path = logs_.log_path(t.id());
+  req.gate_path = gate_path_;
   auto child = spawn_gated(req);
   if (!child)
     return child.error();

@@ -4,8 +4,9 @@
 // own process group, with its env and workdir, stdout and stderr appended to
 // its log file, limits through cgroups where the host has them.
 //
-// Crash safety: start() forks a child that sets itself up and then blocks on
-// a start gate; the agent records {pid, start time, pgid} durably and calls
+// Crash safety: start() spawns a child (the actorswarm-gate program, or a
+// fork of the daemon without it) that sets itself up and then blocks on a
+// start gate; the agent records {pid, start time, pgid} durably and calls
 // release(), only then does the child exec. If the daemon dies before the
 // release, the gate's write end closes and the child exits (127) without
 // exec, so no task runs that the daemon has no record of. Output goes to
@@ -35,6 +36,10 @@ struct process_executor_config {
   /// PATH, HOME, LANG, LC_ALL, TZ, USER from the daemon's environment (PATH
   /// with a default when unset).
   std::vector<std::string> base_env;
+  /// The `actorswarm-gate` program tasks are spawned through; empty: the
+  /// one next to this executable (/proc/self/exe). If it is not an
+  /// executable file, tasks are forked from the daemon instead (slower).
+  std::string gate_path;
 };
 
 /// The image name that selects this runtime.
@@ -89,6 +94,8 @@ private:
   cgroups cgroups_;
   /// The cgroup warning is returned once per executor, not once per task.
   std::atomic<bool> warned_{false};
+  /// The gate program found at construction; empty: fork().
+  std::string gate_path_;
 };
 
 } // namespace actorswarm::task

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -118,6 +120,88 @@ void close_all(std::initializer_list<int> fds) {
       close(fd);
 }
 
+// Moves `fd` to 5 or above (close-on-exec), so the spawn's dup2 onto fds
+// 0..4 never overwrites a source fd it still needs.
+bool raise_fd(int& fd) {
+  if (fd >= 5)
+    return true;
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, 5);
+  if (high < 0)
+    return false;
+  close(fd);
+  fd = high;
+  return true;
+}
+
+// posix_spawn of the gate program (argv: gate, workdir, program, task argv)
+// with the child's whole setup as attributes and file actions: own process
+// group, empty signal mask, every signal at its default, stdin /dev/null,
+// stdout and stderr the log, fd 3 the gate, fd 4 the error pipe, no other
+// fd. Returns the pid, or -1.
+pid_t spawn_gate(const spawn_request& req, const std::vector<char*>& argv,
+                 char* const* envp, int log_fd, int gate_fd, int err_fd) {
+  std::vector<char*> gate_argv{const_cast<char*>(req.gate_path.c_str()),
+                               const_cast<char*>(req.workdir.c_str()),
+                               const_cast<char*>(req.path.c_str())};
+  gate_argv.insert(gate_argv.end(), argv.begin(), argv.end());
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t fa;
+  if (posix_spawnattr_init(&attr) != 0)
+    return -1;
+  if (posix_spawn_file_actions_init(&fa) != 0) {
+    posix_spawnattr_destroy(&attr);
+    return -1;
+  }
+  sigset_t none;
+  sigset_t all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  int rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP
+                                             | POSIX_SPAWN_SETSIGMASK
+                                             | POSIX_SPAWN_SETSIGDEF);
+  rc |= posix_spawnattr_setpgroup(&attr, 0);
+  rc |= posix_spawnattr_setsigmask(&attr, &none);
+  rc |= posix_spawnattr_setsigdefault(&attr, &all);
+  rc |= posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  rc |= posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
+  rc |= posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
+  rc |= posix_spawn_file_actions_adddup2(&fa, gate_fd, 3);
+  rc |= posix_spawn_file_actions_adddup2(&fa, err_fd, 4);
+  rc |= posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+  pid_t pid = -1;
+  if (rc != 0
+      || posix_spawn(&pid, req.gate_path.c_str(), &fa, &attr, gate_argv.data(),
+                     envp)
+           != 0)
+    pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return pid;
+}
+
+// The fork() path: the child sets itself up (child_main). Returns the pid,
+// or -1 with `fork_errno` set.
+pid_t fork_gated(const spawn_request& req, char* const* argv,
+                 char* const* envp, int log_fd, int gate_fd, int err_fd,
+                 int& fork_errno) {
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    fork_errno = errno;
+    return -1;
+  }
+  child_args args{req.path.c_str(), argv,   envp,    req.workdir.c_str(),
+                  log_fd,           null_fd, gate_fd, err_fd};
+  pid_t pid = fork();
+  if (pid == 0)
+    child_main(args);
+  fork_errno = errno;
+  close(null_fd);
+  // Both sides set the group, so it exists before either one goes on.
+  if (pid > 0)
+    setpgid(pid, pid);
+  return pid;
+}
+
 } // namespace
 
 result<std::string> resolve_program(const std::string& program,
@@ -159,6 +243,22 @@ std::string describe(const spawn_error_record& rec, const std::string& path,
   }
 }
 
+std::string find_gate_program(const std::string& override_path) {
+  auto path = override_path;
+  if (path.empty()) {
+    char buf[PATH_MAX];
+    auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0)
+      return {};
+    std::string self(buf, static_cast<size_t>(n));
+    auto slash = self.rfind('/');
+    if (slash == std::string::npos)
+      return {};
+    path = self.substr(0, slash + 1) + "actorswarm-gate";
+  }
+  return is_executable_file(path) ? path : std::string{};
+}
+
 result<spawned> spawn_gated(const spawn_request& req) {
   auto argv = c_strings(req.argv);
   auto envp = c_strings(req.env);
@@ -167,32 +267,30 @@ result<spawned> spawn_gated(const spawn_request& req) {
   if (log_fd < 0)
     return fail(errc::internal, "task: open log " + req.log_path + ": "
                                   + std::strerror(errno));
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int gate[2] = {-1, -1};
   int err[2] = {-1, -1};
   // A socketpair for the gate: send(MSG_NOSIGNAL) to a dead child is EPIPE,
   // not SIGPIPE for the daemon.
-  if (null_fd < 0
-      || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0
       || pipe2(err, O_CLOEXEC) != 0) {
     int e = errno;
-    close_all({log_fd, null_fd, gate[0], gate[1], err[0], err[1]});
+    close_all({log_fd, gate[0], gate[1], err[0], err[1]});
     return fail(errc::internal, std::string("task: pipe: ") + std::strerror(e));
   }
-  child_args args{req.path.c_str(), argv.data(),    envp.data(), req.workdir.c_str(),
-                  log_fd,           null_fd,        gate[1],     err[1]};
-  pid_t pid = fork();
-  if (pid == 0)
-    child_main(args);
-  int fork_errno = errno;
-  close_all({log_fd, null_fd, gate[1], err[1]});
+  pid_t pid = -1;
+  if (!req.gate_path.empty() && raise_fd(log_fd) && raise_fd(gate[1])
+      && raise_fd(err[1]))
+    pid = spawn_gate(req, argv, envp.data(), log_fd, gate[1], err[1]);
+  int fork_errno = 0;
+  if (pid < 0) // no gate program, or it could not be spawned
+    pid = fork_gated(req, argv.data(), envp.data(), log_fd, gate[1], err[1],
+                     fork_errno);
+  close_all({log_fd, gate[1], err[1]});
   if (pid < 0) {
     close_all({gate[0], err[0]});
     return fail(errc::internal,
                 std::string("task: fork: ") + std::strerror(fork_errno));
   }
-  // Both sides set the group, so it exists before either one goes on.
-  setpgid(pid, pid);
   fcntl(err[0], F_SETFL, O_NONBLOCK);
   return spawned{pid, gate[0], err[0]};
 }

@@ -1,8 +1,12 @@
 #pragma once
 
-// The fork half of the process runtime: everything between fork() and
-// execve() runs in the child of a multi-threaded daemon, so it may only make
-// async-signal-safe calls. All strings and arrays are built before the fork.
+// The spawn half of the process runtime. The gated child is started with
+// posix_spawn of the small `actorswarm-gate` program (CLONE_VM|CLONE_VFORK in
+// glibc: no copy of the daemon's page tables), which waits at the gate and
+// then execs the task. Without a gate program it falls back to fork():
+// everything between fork() and execve() runs in the child of a
+// multi-threaded daemon, so it may only make async-signal-safe calls. All
+// strings and arrays are built before the spawn.
 
 #include <sys/types.h>
 
@@ -23,6 +27,8 @@ struct spawn_request {
   std::string workdir;
   /// The file stdout and stderr append to.
   std::string log_path;
+  /// The `actorswarm-gate` program; empty: fork() instead.
+  std::string gate_path;
 };
 
 /// A forked child blocked at its gate.
@@ -43,9 +49,14 @@ struct spawn_error_record {
   int32_t err = 0;
 };
 
-/// Forks the gated child (see process_executor.hpp). Fails if the log file
-/// cannot be opened or fork fails.
+/// Starts the gated child (see process_executor.hpp): posix_spawn of
+/// `req.gate_path`, or fork() when it is empty or cannot be spawned. Fails if
+/// the log file cannot be opened or fork fails.
 result<spawned> spawn_gated(const spawn_request& req);
+
+/// The gate program: `override_path` if set, else `actorswarm-gate` next to
+/// /proc/self/exe; empty if that is not an executable file.
+std::string find_gate_program(const std::string& override_path);
 
 /// Resolves `program` the way execvp does, on the PATH found in `env` (or
 /// the default PATH): a name with a '/' is returned as is. Fails with

@@ -1,0 +1,80 @@
+// actorswarm-gate: the start gate of a `process` task, spawned by the daemon
+// with posix_spawn (no fork of the big daemon; see process_spawn.cpp).
+//
+//   actorswarm-gate <workdir> <program> <argv0> [args...]
+//
+// The daemon has already set the process group, an empty signal mask,
+// default signal dispositions, stdin (/dev/null), stdout and stderr (the
+// task's log) and the environment (the task's). It passes:
+//   fd 3: the gate (one byte: exec; EOF: the daemon died, exit 127)
+//   fd 4: the exec-error pipe; a failing stage writes {stage, errno}
+//         (two int32, spawn_error_record in process_spawn.hpp).
+// Plain libc only: this runs once per task start.
+
+#include <cerrno>
+#include <cstdint>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace {
+
+constexpr int gate_fd = 3;
+constexpr int err_fd = 4;
+// Must match actorswarm::task::spawn_stage.
+constexpr int32_t stage_chdir = 2;
+constexpr int32_t stage_exec = 3;
+
+void report(int32_t stage, int err) {
+  int32_t rec[2] = {stage, static_cast<int32_t>(err)};
+  [[maybe_unused]] auto n = write(err_fd, rec, sizeof(rec));
+}
+
+// Blocks until the daemon releases (1 byte) or aborts (EOF). Bounded: EINTR
+// is the only reason to read again.
+bool wait_gate() {
+  char c = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto n = read(gate_fd, &c, 1);
+    if (n == 1)
+      return true;
+    if (n == 0 || errno != EINTR)
+      return false;
+  }
+  return false;
+}
+
+// posix_spawn's SETSIGDEF cannot name glibc's internal signals (32, 33),
+// which its child leaves ignored; an ignored signal survives exec. Sets every
+// signal to its default through the raw system call (an all-zero kernel
+// sigaction is SIG_DFL on every layout).
+void default_all_signals() {
+  for (long sig = 1; sig <= 64; ++sig) {
+    unsigned long zero[8] = {};
+    syscall(SYS_rt_sigaction, sig, zero, nullptr, 8ul);
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4)
+    _exit(127);
+  default_all_signals();
+  bool setup_ok = true;
+  if (chdir(argv[1]) != 0) {
+    report(stage_chdir, errno);
+    setup_ok = false;
+  }
+  // Wait at the gate even after a failed setup, so the daemon always holds
+  // the process before it can exit (the watcher never reaps it unseen).
+  if (!wait_gate() || !setup_ok)
+    _exit(127);
+  close(gate_fd);
+  fcntl(err_fd, F_SETFD, FD_CLOEXEC);
+  execve(argv[2], argv + 3, environ);
+  report(stage_exec, errno);
+  _exit(127);
+}
