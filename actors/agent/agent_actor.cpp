@@ -26,13 +26,24 @@ struct pending_record {
   caf::response_promise promise;
 };
 
+// The process watcher and the executor that uses it, kept together.
+struct task_runtime {
+  explicit task_runtime(const task::process_executor_config& cfg)
+    : exec(cfg, watcher) {
+    // nop
+  }
+  net::process_watcher watcher;
+  task::process_executor exec;
+};
+
 struct agent_state {
   agent_config cfg;
   caf::actor dispatcher;
   persistence::task_record_store* records = nullptr;
   node::clock* clk = nullptr;
-  std::unique_ptr<net::process_watcher> watcher;
-  std::unique_ptr<task::process_executor> exec;
+  // The watcher and executor live as long as the last task actor using them.
+  std::shared_ptr<task_runtime> runtime;
+  task::process_executor* exec = nullptr;
   std::unordered_map<std::string, std::string> recorded;  // task id -> value
   std::unordered_map<std::string, caf::actor> tasks;      // task id -> actor
   std::string session_id;
@@ -41,6 +52,13 @@ struct agent_state {
   std::vector<pending_record> record_writes;
   bool flush_scheduled = false;
   static inline const char* name = "agent";
+
+  ~agent_state() {
+    // Task actors end with the agent; their processes keep running (a
+    // restarted daemon adopts them).
+    for (auto& [id, a] : tasks)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
 };
 
 using agent_actor_t = caf::stateful_actor<agent_state>;
@@ -92,7 +110,9 @@ void spawn_task(agent_actor_t* self, const pb::Task& t) {
   if (auto i = st.recorded.find(t.id()); i != st.recorded.end())
     rec = task::decode_record(i->second);
   auto a = task::spawn_task_actor(self->system(),
-                                  caf::actor_cast<caf::actor>(self), *st.exec,
+                                  caf::actor_cast<caf::actor>(self),
+                                  std::shared_ptr<task::executor>(st.runtime,
+                                                                  st.exec),
                                   *st.clk, t, rec);
   st.tasks.emplace(t.id(), a);
 }
@@ -180,11 +200,11 @@ caf::behavior agent_behavior(agent_actor_t* self, caf::actor dispatcher,
   st.records = records;
   st.clk = clk;
   st.cfg = cfg;
-  st.watcher = std::make_unique<net::process_watcher>();
   task::process_executor_config ecfg;
   ecfg.tasks_dir = cfg.tasks_dir;
   ecfg.cgroups.root = cfg.cgroup_root;
-  st.exec = std::make_unique<task::process_executor>(ecfg, *st.watcher);
+  st.runtime = std::make_shared<task_runtime>(ecfg);
+  st.exec = &st.runtime->exec;
   for (auto& [id, value] : records->load_all())
     st.recorded.emplace(id, value);
   logger("agent")->info("agent started node_id={} recorded_tasks={}",

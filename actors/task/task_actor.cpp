@@ -29,7 +29,7 @@ namespace {
 
 struct task_state {
   caf::actor agent;
-  executor* exec = nullptr;
+  std::shared_ptr<executor> exec;  // shared: outlives the agent if need be
   node::clock* clk = nullptr;
   pb::Task task;
   pb::TaskState reported = pb::NEW;
@@ -168,11 +168,12 @@ void on_assign(task_actor_t* self, const pb::Task& t) {
 }
 
 caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
-                            executor* exec, node::clock* clk, pb::Task task,
+                            std::shared_ptr<executor> exec, node::clock* clk,
+                            pb::Task task,
                             std::optional<process_record> record) {
   auto& st = self->state;
   st.agent = std::move(agent);
-  st.exec = exec;
+  st.exec = std::move(exec);
   st.clk = clk;
   st.task = task;
   st.reported = task.status().state();
@@ -214,9 +215,10 @@ caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
 } // namespace
 
 caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
-                            executor& exec, node::clock& clk, pb::Task task,
+                            std::shared_ptr<executor> exec, node::clock& clk,
+                            pb::Task task,
                             std::optional<process_record> record) {
-  return sys.spawn(task_behavior, std::move(agent), &exec, &clk,
+  return sys.spawn(task_behavior, std::move(agent), std::move(exec), &clk,
                    std::move(task), record);
 }
 

@@ -13,6 +13,7 @@
 // Sends:    (status_atom, task_id, TaskStatus) and
 //           (report_atom, task_id, record) -> bool to the agent.
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -40,7 +41,8 @@ std::string encode_record(const process_record& x);
 std::optional<process_record> decode_record(const std::string& x);
 
 caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
-                            executor& exec, node::clock& clk, pb::Task task,
+                            std::shared_ptr<executor> exec, node::clock& clk,
+                            pb::Task task,
                             std::optional<process_record> record);
 
 } // namespace actorswarm::task
