@@ -57,6 +57,11 @@ void propose(control_actor_t* self, pb::StoreBatch batch,
           });
 }
 
+// Docker accepts `self` wherever a node is named.
+std::string self_ref(const control_state& st, const std::string& ref) {
+  return ref == "self" && !st.node_id.empty() ? st.node_id : ref;
+}
+
 reply_t service_create(control_actor_t* self, pb::ServiceSpec spec) {
   auto& st = self->state;
   if (auto ok = validate_service_spec(spec); !ok)
@@ -140,7 +145,7 @@ status apply_node_update(pb::Node& n, const pb::NodeUpdateRequest& req) {
 
 reply_t node_update(control_actor_t* self, const pb::NodeUpdateRequest& req) {
   auto& st = self->state;
-  auto found = find_node(st.view, req.ref());
+  auto found = find_node(st.view, self_ref(st, req.ref()));
   if (!found)
     return error_reply(found.error());
   auto n = **found;
@@ -195,7 +200,7 @@ std::optional<pb::ControlReply> read_request(control_actor_t* self,
     case R::kNodeInspect: {
       pb::ControlReply out;
       for (auto& ref : req.node_inspect().refs()) {
-        auto n = find_node(v, ref);
+        auto n = find_node(v, self_ref(self->state, ref));
         if (!n)
           return error_reply(n.error());
         *out.add_nodes() = **n;

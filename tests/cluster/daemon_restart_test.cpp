@@ -94,8 +94,8 @@ TEST_CASE("cluster: a global service runs one task on the node, none while "
   REQUIRE(drain.exit_code == 0);
   CHECK(f.wait_task_count(0) == 0);
   CHECK(f.wait_replicas("agent", "0/0"));
-  // active again: the task is back
-  auto active = f.cli({"node", "update", "--availability", "active", node});
+  // active again (named `self`, as docker accepts): the task is back
+  auto active = f.cli({"node", "update", "--availability", "active", "self"});
   INFO(active.out << active.err);
   REQUIRE(active.exit_code == 0);
   CHECK(f.wait_task_count(1) == 1);
