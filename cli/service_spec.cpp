@@ -9,24 +9,6 @@ namespace {
 constexpr int64_t default_restart_delay_ns = 5'000'000'000;
 constexpr int64_t default_stop_grace_ns = 10'000'000'000;
 
-failure bad_flag(const std::string& flag, const std::string& value,
-                 const std::string& message) {
-  return fail(errc::invalid_spec, flag_error(flag, value, message));
-}
-
-// Parses `value` of `flag` with `parse` into `out` unless it is empty.
-template <class T, class Parse>
-status parse_into(const std::string& flag, const std::string& value,
-                  Parse parse, T& out) {
-  if (value.empty())
-    return ok_status();
-  auto r = parse(value);
-  if (!r)
-    return bad_flag(flag, value, r.error().message);
-  out = static_cast<T>(*r);
-  return ok_status();
-}
-
 status apply_mode(const service_create_flags& f, pb::ServiceSpec& spec) {
   if (f.mode.empty() || f.mode == "replicated") {
     spec.set_mode(pb::ServiceSpec::REPLICATED);

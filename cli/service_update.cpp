@@ -9,24 +9,6 @@ namespace actorswarm::cli {
 
 namespace {
 
-failure bad_flag(const std::string& flag, const std::string& value,
-                 const std::string& message) {
-  return fail(errc::invalid_spec, flag_error(flag, value, message));
-}
-
-// Parses `value` of `flag` with `parse` into `out` unless it is empty.
-template <class T, class Parse>
-status parse_into(const std::string& flag, const std::string& value,
-                  Parse parse, T& out) {
-  if (value.empty())
-    return ok_status();
-  auto r = parse(value);
-  if (!r)
-    return bad_flag(flag, value, r.error().message);
-  out = static_cast<T>(*r);
-  return ok_status();
-}
-
 std::string env_key(const std::string& kv) {
   return kv.substr(0, kv.find('='));
 }

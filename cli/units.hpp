@@ -36,6 +36,26 @@ result<uint64_t> parse_uint(const std::string& text);
 std::string flag_error(const std::string& flag, const std::string& value,
                        const std::string& message);
 
+/// The invalid_spec failure for a bad flag value, worded by flag_error.
+inline failure bad_flag(const std::string& flag, const std::string& value,
+                        const std::string& message) {
+  return fail(errc::invalid_spec, flag_error(flag, value, message));
+}
+
+/// Parses `value` of `flag` with `parse` into `out`; an empty value leaves
+/// `out` alone (the flag was not given).
+template <class T, class Parse>
+status parse_into(const std::string& flag, const std::string& value,
+                  Parse parse, T& out) {
+  if (value.empty())
+    return ok_status();
+  auto r = parse(value);
+  if (!r)
+    return bad_flag(flag, value, r.error().message);
+  out = static_cast<T>(*r);
+  return ok_status();
+}
+
 /// go-units HumanDuration: "Less than a second", "1 second", "3 seconds",
 /// "About a minute", "5 minutes", "About an hour", "3 hours", "2 days", ...
 /// Negative durations read as "Less than a second".
