@@ -75,6 +75,11 @@ int run_daemon(const daemon_options& opts) {
   cfg.add_message_types<caf::id_block::actorswarm>();
   cfg.load<caf::io::middleman>();  // the cluster port (raft transport)
   cfg.set("scheduler.max-threads", 2);
+  // The sharing scheduler waits on a condition variable; work stealing polls
+  // with short sleeps, which cost ~100 ms of CPU per second on an idle daemon
+  // with 300 tasks (bench/idle_cpu.sh: 102 -> 6-8 ms/s; cluster_bench
+  // create/scale/restart stay within their targets).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   node::node_config ncfg;
