@@ -187,6 +187,17 @@ std::vector<std::string> file_snapshot_store::files() const {
   return paths;
 }
 
+void file_snapshot_store::clear() {
+  for (const auto& x : list())
+    if (::unlink(x.path.c_str()) != 0 && errno != ENOENT)
+      AS_FAIL_STOP("cannot delete snapshot " + x.path + ": "
+                   + errno_text(errno));
+  prune();
+  if (int derr = fsync_dir(dir_); derr != 0)
+    AS_FAIL_STOP("fsync of snapshot dir " + dir_ + " failed: "
+                 + errno_text(derr));
+}
+
 void file_snapshot_store::prune() const {
   auto xs = list();
   for (size_t i = keep_old_ + 1; i < xs.size(); ++i)

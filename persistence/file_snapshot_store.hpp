@@ -32,6 +32,8 @@ public:
   result<std::optional<pb::SnapshotMetadata>>
   load_latest_message(google::protobuf::MessageLite& state) const override;
 
+  void clear() override;
+
   /// Paths of the published snapshot files, newest first.
   std::vector<std::string> files() const;
 

@@ -90,6 +90,12 @@ public:
   /// go and last_index() becomes `index`. Fails with `log_compacted` (and
   /// changes nothing) if `index` <= snapshot().index.
   virtual status compact_prefix(uint64_t index, uint64_t term) = 0;
+
+  /// Drops every entry, the hard state and the compaction point, synced:
+  /// afterwards the store is like a new one (first_index() == 1,
+  /// last_index() == 0, all-zero hard state, snapshot() == {0, 0}). For a
+  /// node that leaves its swarm; the Raft peer must be gone.
+  virtual void clear() = 0;
 };
 
 } // namespace actorswarm::persistence

@@ -73,6 +73,12 @@ status memory_log_store::compact_prefix(uint64_t index, uint64_t term) {
   return ok_status();
 }
 
+void memory_log_store::clear() {
+  current_ = state{};
+  durable_ = state{};
+  pending_.clear();
+}
+
 void memory_log_store::crash() {
   current_ = durable_;
   pending_.clear();

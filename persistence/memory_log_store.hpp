@@ -32,6 +32,8 @@ public:
 
   status compact_prefix(uint64_t index, uint64_t term) override;
 
+  void clear() override;
+
   /// Simulates a process crash and restart: the store reverts to its
   /// durable state (unsynced writes lost). Cost: one copy of the log.
   void crash();

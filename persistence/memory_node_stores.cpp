@@ -17,6 +17,10 @@ memory_task_record_store::load_all() const {
   return {records_.begin(), records_.end()};
 }
 
+void memory_task_record_store::clear() {
+  records_.clear();
+}
+
 std::optional<std::string> memory_kv_store::get(const std::string& key) const {
   if (auto i = values_.find(key); i != values_.end())
     return i->second;

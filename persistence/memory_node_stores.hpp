@@ -20,6 +20,8 @@ public:
 
   std::vector<record> load_all() const override;
 
+  void clear() override;
+
 private:
   std::map<std::string, std::string> records_;
 };

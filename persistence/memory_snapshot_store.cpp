@@ -62,4 +62,8 @@ memory_snapshot_store::load_latest_message(
   return std::optional<pb::SnapshotMetadata>{};
 }
 
+void memory_snapshot_store::clear() {
+  snaps_.clear();
+}
+
 } // namespace actorswarm::persistence

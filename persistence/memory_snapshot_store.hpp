@@ -27,6 +27,8 @@ public:
   result<std::optional<pb::SnapshotMetadata>>
   load_latest_message(google::protobuf::MessageLite& state) const override;
 
+  void clear() override;
+
   /// Number of snapshots held (newest plus kept old ones).
   size_t size() const noexcept {
     return snaps_.size();

@@ -183,6 +183,20 @@ status rocksdb_log_store::compact_prefix(uint64_t index, uint64_t term) {
   return ok_status();
 }
 
+void rocksdb_log_store::clear() {
+  rocksdb::WriteBatch batch;
+  if (first_index() <= last_index_)
+    must_succeed(batch.DeleteRange(log_cf_, index_key(first_index()),
+                                   index_key(last_index_ + 1)),
+                 "raft log batch");
+  must_succeed(batch.Delete(state_cf_, hard_state_key), "raft log batch");
+  must_succeed(batch.Delete(state_cf_, snapshot_key), "raft log batch");
+  must_succeed(db_->Write(write_options(true), &batch), "raft log clear");
+  snap_ = snapshot_point{};
+  last_index_ = 0;
+  hard_state_ = pb::HardState{};
+}
+
 pb::Entry rocksdb_log_store::read_entry(uint64_t i) const {
   std::string buf;
   auto st = db_->Get(rocksdb::ReadOptions{}, log_cf_, index_key(i), &buf);

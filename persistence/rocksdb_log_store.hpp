@@ -39,6 +39,8 @@ public:
 
   status compact_prefix(uint64_t index, uint64_t term) override;
 
+  void clear() override;
+
 private:
   rocksdb_log_store(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf,
                     rocksdb::ColumnFamilyHandle* state_cf);

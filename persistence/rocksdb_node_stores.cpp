@@ -39,6 +39,13 @@ rocksdb_task_record_store::load_all() const {
   return xs;
 }
 
+void rocksdb_task_record_store::clear() {
+  std::vector<std::string> ids;
+  for (auto& x : load_all())
+    ids.push_back(std::move(x.first));
+  remove(ids);
+}
+
 rocksdb_kv_store::rocksdb_kv_store(rocksdb::DB* db,
                                    rocksdb::ColumnFamilyHandle* cf)
   : db_(db), cf_(cf) {

@@ -23,6 +23,8 @@ public:
 
   std::vector<record> load_all() const override;
 
+  void clear() override;
+
 private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;

@@ -53,6 +53,11 @@ public:
   /// then cleared). Data that does not parse as `state` counts as corrupt.
   virtual result<std::optional<pb::SnapshotMetadata>>
   load_latest_message(google::protobuf::MessageLite& state) const = 0;
+
+  /// Deletes every snapshot, durably: afterwards `load_latest` finds none,
+  /// as in a new store. For a node that leaves its swarm; the Raft peer must
+  /// be gone. A deletion that cannot be made durable is fail-stop.
+  virtual void clear() = 0;
 };
 
 } // namespace actorswarm::persistence

@@ -24,6 +24,9 @@ public:
 
   /// Every record, ordered by task id.
   virtual std::vector<record> load_all() const = 0;
+
+  /// Deletes every record, one synced write (a node leaving its swarm).
+  virtual void clear() = 0;
 };
 
 } // namespace actorswarm::persistence
