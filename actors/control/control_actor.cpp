@@ -340,6 +340,10 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
       auto& st = self->state;
       st.store = store;
       st.node_id = std::move(node_id);
+      if (!store) { // the node left its swarm
+        st.view = store::object_store{};
+        return;
+      }
       self->request(store, caf::infinite, subscribe_atom::value,
                     caf::actor_cast<caf::actor>(self))
         .await([=](const store_view_ptr& v) { self->state.view = *v; });

@@ -9,7 +9,8 @@
 //
 // Receives: (control_atom, ControlRequest) -> ControlReply (errors inside the
 //           reply: code + one-line message, never a caf::error)
-//           (manager_atom, actor store, std::string node_id)
+//           (manager_atom, actor store, std::string node_id); a null
+//           store: the node left its swarm (not a manager any more)
 //           (events_atom, change_set_ptr) from the store
 // Fails:    never on bad input; an unknown request kind is a bad_request.
 
