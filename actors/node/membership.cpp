@@ -233,7 +233,7 @@ failure not_in_swarm() {
               "swarm and try again.");
 }
 
-failure leave_refusal(const identity& id, bool force) {
+std::optional<failure> leave_refusal(const identity& id, bool force) {
   if (id.cluster_id.empty())
     return fail(errc::not_in_swarm, "This node is not part of a swarm");
   if (!force)
@@ -242,9 +242,7 @@ failure leave_refusal(const identity& id, bool force) {
                 "participating as a manager. Removing the last manager erases "
                 "all current state of the swarm. Use `--force` to ignore this "
                 "message.");
-  return fail(errc::refused,
-              "leaving the swarm is done by stopping the daemon and removing "
-              "its data dir in this build (stop it, then rm -rf the data dir)");
+  return std::nullopt;
 }
 
 failure node_change_refusal(const identity& id, const pb::ControlRequest& req) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "messages/control.pb.h"
@@ -64,8 +65,9 @@ pb::Info identity_info(const identity& id, const std::string& data_dir);
 /// Docker's "not a swarm manager" failure.
 failure not_in_swarm();
 
-/// Why `swarm leave` is refused on this node (or that it needs --force).
-failure leave_refusal(const identity& id, bool force);
+/// Why `swarm leave` is refused on this node (not in a swarm, or a manager
+/// without --force); none when the node may leave.
+std::optional<failure> leave_refusal(const identity& id, bool force);
 
 /// Why promote/demote/rm cannot run on a one-manager swarm yet.
 failure node_change_refusal(const identity& id, const pb::ControlRequest& req);

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
+#include <set>
 
 #include "caf/all.hpp"
 
@@ -13,6 +15,7 @@
 #include "actors/control/control_logic.hpp"
 #include "actors/dispatcher/dispatcher_actor.hpp"
 #include "actors/node/clock.hpp"
+#include "actors/node/leave.hpp"
 #include "actors/node/membership.hpp"
 #include "actors/orchestrator/orchestrator_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -38,6 +41,13 @@ struct node_state {
   identity id;
   caf::actor control, store, allocator, scheduler, orchestrator, dispatcher,
     agent, transport;
+  // `swarm leave --force` in progress: its reply, the components whose down
+  // message it awaits, the task processes it stops and its checks so far.
+  bool leaving = false;
+  caf::response_promise leave_rp;
+  std::set<caf::actor_addr> stopping;
+  std::vector<task::process_record> procs;
+  int64_t leave_checks = 0;
   static inline const char* name = "node";
 };
 
@@ -51,6 +61,8 @@ pb::ControlReply error_reply(const failure& f) {
   return out;
 }
 
+void open_transport(node_actor_t* self);
+
 // Opens the cluster port (once per process) and connects the raft peer to
 // the transport. Without CAF's middleman (an embedder that did not load it)
 // the manager stays alone in its Raft group.
@@ -59,6 +71,21 @@ void start_transport(node_actor_t* self) {
   auto& sys = self->system();
   if (!sys.has_middleman())
     return;
+  if (!st.transport)
+    open_transport(self);
+  auto transport = st.transport;
+  self->request(st.store, store_timeout, raft_atom::value)
+    .then([=](caf::actor& raft) {
+      self->send(transport, peers_atom::value, raft);
+      self->send(raft, peers_atom::value, transport);
+    });
+}
+
+// Spawns the transport and publishes it on the cluster port. It outlives a
+// `swarm leave` (the port stays open) and serves the next cluster.
+void open_transport(node_actor_t* self) {
+  auto& st = self->state;
+  auto& sys = self->system();
   auto epoch = uint64_t{0};
   while (epoch == 0) {
     auto bytes = net::random_bytes(sizeof(epoch));
@@ -77,12 +104,6 @@ void start_transport(node_actor_t* self) {
     logger("node")->error("cluster port not open: {}", bound.error().message);
   else
     logger("node")->info("cluster port open addr={}:{}", host, *bound);
-  auto transport = st.transport;
-  self->request(st.store, store_timeout, raft_atom::value)
-    .then([=](caf::actor& raft) {
-      self->send(transport, peers_atom::value, raft);
-      self->send(raft, peers_atom::value, transport);
-    });
 }
 
 // Starts the manager components and the agent, and hands the store to the
@@ -187,6 +208,89 @@ reply_t join_token(node_actor_t* self, const pb::JoinTokenRequest& req) {
   return caf::delegated<pb::ControlReply>{};
 }
 
+// Last step of a leave: the processes are gone (or got SIGKILL); wipe the
+// swarm state, forget the cluster and answer.
+void finish_leave(node_actor_t* self) {
+  auto& st = self->state;
+  wipe_swarm_state(*st.dir);
+  st.id = load_identity(st.dir->node_state(), st.cfg.hostname);
+  st.leaving = false;
+  st.procs.clear();
+  logger("node")->info("left the swarm node_id={}", st.id.node_id);
+  pb::ControlReply ok;
+  ok.set_text("Node left the swarm.");
+  st.leave_rp.deliver(ok);
+}
+
+// Every leave_check_interval_ms until the stopped task processes are gone;
+// SIGKILL for what outlives the stop grace period.
+void check_stopped(node_actor_t* self) {
+  auto& st = self->state;
+  st.procs = still_alive(st.procs);
+  if (!st.procs.empty()
+      && st.leave_checks * leave_check_interval_ms < leave_stop_grace_ms) {
+    ++st.leave_checks;
+    self->delayed_send(self,
+                       std::chrono::milliseconds(leave_check_interval_ms),
+                       kill_atom::value);
+    return;
+  }
+  if (!st.procs.empty()) {
+    logger("node")->warn("{} task processes outlived the stop grace period, "
+                         "sending SIGKILL", st.procs.size());
+    signal_groups(st.procs, SIGKILL);
+  }
+  finish_leave(self);
+}
+
+// The components are gone: nobody restarts a task any more. Stop them.
+void components_gone(node_actor_t* self) {
+  auto& st = self->state;
+  st.procs = live_task_processes(st.dir->task_records());
+  logger("node")->info("leaving the swarm: stopping {} task processes",
+                       st.procs.size());
+  signal_groups(st.procs, SIGTERM);
+  st.leave_checks = 0;
+  check_stopped(self);
+}
+
+// Unlinks and stops the manager components and the agent (and the raft
+// peer, which dies with the store); components_gone once all are down.
+void stop_components(node_actor_t* self, const caf::actor& raft) {
+  auto& st = self->state;
+  self->send(st.control, manager_atom::value, caf::actor{}, std::string{});
+  for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator, &st.scheduler,
+                  &st.allocator, &st.store}) {
+    auto a = std::exchange(*h, caf::actor{});
+    if (!a)
+      continue;
+    self->unlink_from(a);
+    self->monitor(a);
+    st.stopping.insert(a.address());
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  if (raft) {
+    self->monitor(raft);
+    st.stopping.insert(raft.address());
+  }
+  if (st.stopping.empty())
+    components_gone(self);
+}
+
+reply_t swarm_leave(node_actor_t* self, bool force) {
+  auto& st = self->state;
+  if (st.leaving)
+    return error_reply(fail(errc::refused, "this node is leaving the swarm"));
+  if (auto refusal = leave_refusal(st.id, force))
+    return error_reply(*refusal);
+  st.leaving = true;
+  st.leave_rp = self->make_response_promise();
+  self->request(st.store, store_timeout, raft_atom::value)
+    .then([=](caf::actor& raft) { stop_components(self, raft); },
+          [=](caf::error&) { stop_components(self, caf::actor{}); });
+  return caf::delegated<pb::ControlReply>{};
+}
+
 reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
   auto& st = self->state;
   using R = pb::ControlRequest;
@@ -211,7 +315,7 @@ reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
                                   "\"actorswarm swarm leave\" to leave this "
                                   "swarm and join another one."));
     case R::kSwarmLeave:
-      return error_reply(leave_refusal(st.id, req.swarm_leave().force()));
+      return swarm_leave(self, req.swarm_leave().force());
     case R::kNodeRole:
     case R::kNodeRemove:
       return error_reply(node_change_refusal(st.id, req));
@@ -227,7 +331,16 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
   st.cfg = std::move(cfg);
   st.clk = clk;
   st.id = load_identity(dir->node_state(), st.cfg.hostname);
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.stopping.erase(msg.source) > 0 && st.stopping.empty()
+        && st.leaving)
+      components_gone(self);
+  });
   self->set_exit_handler([=](const caf::exit_msg& msg) {
+    // A component stopped by a leave may have exited before the unlink.
+    if (self->state.leaving && msg.reason == caf::exit_reason::user_shutdown)
+      return;
     if (msg.reason && msg.reason != caf::exit_reason::user_shutdown) {
       logger("node")->critical("a component died: {}",
                                caf::to_string(msg.reason));
@@ -245,6 +358,10 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
       return handle(self, req);
     },
     [=](caf::actor& control) { self->state.control = std::move(control); },
+    [=](kill_atom) {
+      if (self->state.leaving && self->state.stopping.empty())
+        check_stopped(self);
+    },
     // Embedders (include/actorswarm/embed.hpp) watch the store through the
     // node: the store exists from start or swarm init on, so no race.
     [=](subscribe_atom, caf::actor& who) -> caf::result<store_view_ptr> {
