@@ -35,12 +35,7 @@ struct control_state {
 using control_actor_t = caf::stateful_actor<control_state>;
 using reply_t = caf::result<pb::ControlReply>;
 
-pb::ControlReply error_reply(const failure& f) {
-  pb::ControlReply out;
-  out.set_code(static_cast<uint32_t>(f.code));
-  out.set_error(f.message);
-  return out;
-}
+using control::error_reply;
 
 pb::ControlReply error_reply(errc code, std::string msg) {
   return error_reply(failure{code, std::move(msg)});

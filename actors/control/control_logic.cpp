@@ -105,6 +105,13 @@ std::string random_service_name(std::mt19937_64& gen) {
   return std::string{left[d(gen)]} + "_" + right[d(gen)];
 }
 
+pb::ControlReply error_reply(const failure& f) {
+  pb::ControlReply out;
+  out.set_code(static_cast<uint32_t>(f.code));
+  out.set_error(f.message);
+  return out;
+}
+
 pb::StoreBatch single_action(pb::StoreAction::Kind kind, int64_t now_ns) {
   pb::StoreBatch b;
   b.set_atomic(true);

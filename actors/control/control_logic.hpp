@@ -26,6 +26,9 @@ pb::Service make_service(const pb::ServiceSpec& spec, std::mt19937_64& gen);
 /// A docker-style random name ("adjective_scientist") for unnamed services.
 std::string random_service_name(std::mt19937_64& gen);
 
+/// The reply that reports `f` to the CLI (code + one-line message).
+pb::ControlReply error_reply(const failure& f);
+
 /// One atomic batch of one action.
 pb::StoreBatch single_action(pb::StoreAction::Kind kind, int64_t now_ns);
 

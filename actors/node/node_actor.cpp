@@ -54,12 +54,7 @@ struct node_state {
 using node_actor_t = caf::stateful_actor<node_state>;
 using reply_t = caf::result<pb::ControlReply>;
 
-pb::ControlReply error_reply(const failure& f) {
-  pb::ControlReply out;
-  out.set_code(static_cast<uint32_t>(f.code));
-  out.set_error(f.message);
-  return out;
-}
+using control::error_reply;
 
 void open_transport(node_actor_t* self);
 
