@@ -31,33 +31,13 @@ status apply_mode(const service_create_flags& f, pb::ServiceSpec& spec) {
 }
 
 status apply_restart(const service_create_flags& f, pb::RestartPolicy& rp) {
-  const auto& c = f.restart_condition;
-  if (c.empty() || c == "any")
-    rp.set_condition(pb::RestartPolicy::ANY);
-  else if (c == "on-failure")
-    rp.set_condition(pb::RestartPolicy::ON_FAILURE);
-  else if (c == "none")
-    rp.set_condition(pb::RestartPolicy::NONE);
-  else
-    return bad_flag("--restart-condition", c,
-                    "must be one of none, on-failure, any");
-  int64_t delay = default_restart_delay_ns;
-  int64_t window = 0;
-  uint64_t attempts = 0;
-  for (auto st : {parse_into("--restart-delay", f.restart_delay,
-                             parse_duration_ns, delay),
-                  parse_into("--restart-max-attempts", f.restart_max_attempts,
-                             parse_uint, attempts),
-                  parse_into("--restart-window", f.restart_window,
-                             parse_duration_ns, window)})
-    if (!st)
-      return st;
-  if (delay < 0 || window < 0)
-    return fail(errc::invalid_spec, "restart delay and window must not be negative");
-  rp.set_delay_ns(delay);
-  rp.set_max_attempts(attempts);
-  rp.set_window_ns(window);
-  return ok_status();
+  // Docker's defaults; the flags given override them.
+  rp.set_condition(pb::RestartPolicy::ANY);
+  rp.set_delay_ns(default_restart_delay_ns);
+  rp.set_max_attempts(0);
+  rp.set_window_ns(0);
+  return apply_restart_flags(f.restart_condition, f.restart_delay,
+                             f.restart_max_attempts, f.restart_window, rp);
 }
 
 status apply_placement(const service_create_flags& f, pb::Placement& pl) {
@@ -124,6 +104,38 @@ status apply_container(const service_create_flags& f, pb::ContainerSpec& c) {
 }
 
 } // namespace
+
+status apply_restart_flags(const std::string& condition,
+                           const std::string& delay,
+                           const std::string& max_attempts,
+                           const std::string& window, pb::RestartPolicy& rp) {
+  if (condition == "any")
+    rp.set_condition(pb::RestartPolicy::ANY);
+  else if (condition == "on-failure")
+    rp.set_condition(pb::RestartPolicy::ON_FAILURE);
+  else if (condition == "none")
+    rp.set_condition(pb::RestartPolicy::NONE);
+  else if (!condition.empty())
+    return bad_flag("--restart-condition", condition,
+                    "must be one of none, on-failure, any");
+  int64_t delay_ns = rp.delay_ns(), window_ns = rp.window_ns();
+  uint64_t attempts = rp.max_attempts();
+  for (auto st : {parse_into("--restart-delay", delay, parse_duration_ns,
+                             delay_ns),
+                  parse_into("--restart-max-attempts", max_attempts,
+                             parse_uint, attempts),
+                  parse_into("--restart-window", window, parse_duration_ns,
+                             window_ns)})
+    if (!st)
+      return st;
+  if (delay_ns < 0 || window_ns < 0)
+    return fail(errc::invalid_spec,
+                "restart delay and window must not be negative");
+  rp.set_delay_ns(delay_ns);
+  rp.set_max_attempts(attempts);
+  rp.set_window_ns(window_ns);
+  return ok_status();
+}
 
 std::pair<std::string, std::string> split_kv(const std::string& kv) {
   auto eq = kv.find('=');

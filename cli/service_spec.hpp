@@ -46,6 +46,15 @@ result<pb::ServiceSpec> build_service_spec(const service_create_flags& f);
 result<pb::Placement::Strategy> parse_strategy(const std::string& flag,
                                                const std::string& value);
 
+/// Applies the --restart-* flag values (empty = not given) to `rp`, which
+/// holds the starting point: docker's defaults on create, the current policy
+/// on update. On a bad value returns the flag error and leaves `rp` as it was
+/// except for an already applied condition.
+status apply_restart_flags(const std::string& condition,
+                           const std::string& delay,
+                           const std::string& max_attempts,
+                           const std::string& window, pb::RestartPolicy& rp);
+
 /// Splits "K=V" into K and V (V empty when there is no '=').
 std::pair<std::string, std::string> split_kv(const std::string& kv);
 

@@ -109,33 +109,8 @@ status update_resources(const service_update_flags& f,
 }
 
 status update_restart(const service_update_flags& f, pb::RestartPolicy& rp) {
-  const auto& c = f.restart_condition;
-  if (c == "any")
-    rp.set_condition(pb::RestartPolicy::ANY);
-  else if (c == "on-failure")
-    rp.set_condition(pb::RestartPolicy::ON_FAILURE);
-  else if (c == "none")
-    rp.set_condition(pb::RestartPolicy::NONE);
-  else if (!c.empty())
-    return bad_flag("--restart-condition", c,
-                    "must be one of none, on-failure, any");
-  int64_t delay = rp.delay_ns(), window = rp.window_ns();
-  uint64_t attempts = rp.max_attempts();
-  for (auto st : {parse_into("--restart-delay", f.restart_delay,
-                             parse_duration_ns, delay),
-                  parse_into("--restart-max-attempts", f.restart_max_attempts,
-                             parse_uint, attempts),
-                  parse_into("--restart-window", f.restart_window,
-                             parse_duration_ns, window)})
-    if (!st)
-      return st;
-  if (delay < 0 || window < 0)
-    return fail(errc::invalid_spec,
-                "restart delay and window must not be negative");
-  rp.set_delay_ns(delay);
-  rp.set_max_attempts(attempts);
-  rp.set_window_ns(window);
-  return ok_status();
+  return apply_restart_flags(f.restart_condition, f.restart_delay,
+                             f.restart_max_attempts, f.restart_window, rp);
 }
 
 status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
