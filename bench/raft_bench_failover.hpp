@@ -17,6 +17,16 @@
 
 namespace actorswarm::bench {
 
+/// The median of `xs` (mean of the two middle values for an even count, as
+/// etcd.sh computes it); 0 when empty.
+inline double median(std::vector<double> xs) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  size_t n = xs.size();
+  return n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
+}
+
 /// Times of one failover trial in ms; -1 when not reached within 30 s.
 struct failover_times {
   double leader_ms = -1, write_ms = -1;
@@ -106,7 +116,7 @@ inline bool bench_failover(cluster& c, int sig, int trials,
     sleep_ms(500);
   }
   for (auto& [what, xs] : {std::pair{"leader", lead}, std::pair{"write", write}}) {
-    figure(name + "_" + what + "_ms_median", percentile(xs, 50), "ms");
+    figure(name + "_" + what + "_ms_median", median(xs), "ms");
     figure(name + "_" + what + "_ms_max", percentile(xs, 100), "ms");
     figure(name + "_" + what + "_ms_min", percentile(xs, 0), "ms");
   }
