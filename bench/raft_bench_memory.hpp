@@ -130,6 +130,10 @@ inline bool bench_memory(const memory_options& o) {
   figure("mem_nodes", static_cast<double>(st.nodes().size()), "nodes");
   figure("mem_tasks", static_cast<double>(st.tasks().size()), "tasks");
   figure("mem_views", static_cast<double>(views.size()), "views");
+  if (!st.tasks().empty())  // protobuf's own count for one task object
+    figure("mem_task_object_b",
+           static_cast<double>(st.tasks().begin()->second->SpaceUsedLong()),
+           "B");
   long filled_kb = status_kb(::getpid(), "VmRSS");
   figure("mem_base_rss_kb", static_cast<double>(base_kb), "kB");
   figure("mem_store_rss_kb", static_cast<double>(filled_kb), "kB");
