@@ -20,6 +20,7 @@ const char* to_string(errc x) {
     case errc::refused: return "refused";
     case errc::timeout: return "timeout";
     case errc::internal: return "internal";
+    case errc::unavailable: return "unavailable";
   }
   return "unknown";
 }

@@ -40,6 +40,8 @@ enum class errc : uint8_t {
   timeout = 14,
   /// Something failed inside the daemon; see its log.
   internal = 15,
+  /// Another node could not be reached on its cluster address.
+  unavailable = 16,
 };
 
 /// Short stable name of an error code, e.g. "stale_version".

@@ -63,6 +63,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorswarm, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorswarm, (actorswarm::raft::raft_status_ptr))
   CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Envelope))
   CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ConfState))
+  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ConfChange))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm)
 
@@ -103,6 +104,11 @@ CAF_ADD_ATOM(actorswarm, actorswarm, peer_down_atom, "peerdown")
 CAF_ADD_ATOM(actorswarm, actorswarm, peers_atom, "peers")
 CAF_ADD_ATOM(actorswarm, actorswarm, raft_atom, "raft")
 CAF_ADD_ATOM(actorswarm, actorswarm, redial_atom, "redial")
+CAF_ADD_ATOM(actorswarm, actorswarm, rpc_atom, "rpc")
+CAF_ADD_ATOM(actorswarm, actorswarm, serve_atom, "serve")
+CAF_ADD_ATOM(actorswarm, actorswarm, conf_atom, "conf")
+CAF_ADD_ATOM(actorswarm, actorswarm, read_atom, "read")
+CAF_ADD_ATOM(actorswarm, actorswarm, join_atom, "join")
 
 namespace actorswarm {
 

@@ -32,11 +32,20 @@ status envelope_checker::accept(const pb::Envelope& x) {
     // layer's signed epochs will.
     st.epoch = x.sender_epoch();
     st.last_seq = x.seq();
+    st.seen = 1;
     return ok_status();
   }
-  if (x.seq() <= st.last_seq)
+  if (x.seq() > st.last_seq) {
+    auto shift = x.seq() - st.last_seq;
+    st.seen = shift >= window ? 0 : st.seen << shift;
+    st.seen |= 1;
+    st.last_seq = x.seq();
+    return ok_status();
+  }
+  auto age = st.last_seq - x.seq();
+  if (age >= window || (st.seen >> age & 1) != 0)
     return fail(errc::refused, "replayed or duplicated envelope");
-  st.last_seq = x.seq();
+  st.seen |= uint64_t{1} << age;
   return ok_status();
 }
 

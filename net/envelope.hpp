@@ -24,7 +24,8 @@ struct sender_identity {
   uint64_t epoch = 0;
 };
 
-/// Seals outgoing messages of one link; sequence numbers start at 1.
+/// Seals every outgoing message of one process (all links share one
+/// counter, so each receiver sees increasing numbers); starts at 1.
 class envelope_sealer {
 public:
   explicit envelope_sealer(sender_identity id) : id_(std::move(id)) {
@@ -45,7 +46,10 @@ using authenticator = std::function<bool(const pb::Envelope&)>;
 
 /// Receiving side: drops what is unauthenticated, malformed, or replayed
 /// within a sender's epoch. A new epoch of a sender (it restarted) starts
-/// its sequence numbers over.
+/// its sequence numbers over. Numbers may arrive a little out of order (a
+/// request and a one-way message racing on two connections): each number
+/// within `window` below the highest seen is accepted once (IPsec's
+/// anti-replay window, RFC 4303 §3.4.3); older ones are refused.
 class envelope_checker {
 public:
   explicit envelope_checker(authenticator auth = {});
@@ -54,9 +58,12 @@ public:
   status accept(const pb::Envelope& x);
 
 private:
+  static constexpr uint64_t window = 64;
+
   struct sender_state {
     uint64_t epoch = 0;
     uint64_t last_seq = 0;
+    uint64_t seen = 0;  // bit i: last_seq - i was accepted
   };
 
   authenticator auth_;

@@ -15,31 +15,28 @@ namespace actorswarm::net {
 
 namespace {
 
-
 struct link {
   std::string addr;
   caf::actor remote;
   bool dialing = false;
   uint64_t backoff_ms = 0;
   std::deque<pb::Envelope> queue;
-  std::unique_ptr<envelope_sealer> sealer;
 };
 
 struct transport_state {
   raft_transport_config cfg;
   caf::actor raft;
+  std::unique_ptr<envelope_sealer> sealer;
   envelope_checker checker;
-  std::map<uint64_t, link> links;  // by raft id
+  std::map<uint64_t, link> links;        // by raft id
+  std::map<int32_t, caf::actor> servers;  // by envelope kind
   static inline const char* name = "raft_transport";
 };
 
 using transport_t = caf::stateful_actor<transport_state>;
 
 link& link_of(transport_t* self, uint64_t id) {
-  auto& l = self->state.links[id];
-  if (!l.sealer)
-    l.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
-  return l;
+  return self->state.links[id];
 }
 
 void dial(transport_t* self, uint64_t id);
@@ -48,6 +45,8 @@ void on_connected(transport_t* self, uint64_t id, caf::actor remote) {
   auto& l = link_of(self, id);
   l.dialing = false;
   l.backoff_ms = 0;
+  if (l.remote == remote)
+    return;
   l.remote = std::move(remote);
   self->monitor(l.remote);
   for (auto& e : l.queue)
@@ -65,35 +64,64 @@ void retry_later(transport_t* self, uint64_t id) {
                      redial_atom::value, id);
 }
 
-void dial(transport_t* self, uint64_t id) {
-  auto& l = link_of(self, id);
-  if (l.remote || l.dialing || l.addr.empty())
+bool split_addr(const std::string& addr, std::string& host, uint16_t& port) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon + 1 == addr.size())
+    return false;
+  auto digits = addr.substr(colon + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos
+      || digits.size() > 5 || std::stoul(digits) > 65535)
+    return false;
+  host = addr.substr(0, colon);
+  port = static_cast<uint16_t>(std::stoul(digits));
+  return true;
+}
+
+// Opens (or reuses) CAF's connection to `addr` and hands the remote
+// transport to `on_ok`, or the reason to `on_err`.
+template <class OnOk, class OnErr>
+void connect(transport_t* self, const std::string& addr, OnOk on_ok,
+             OnErr on_err) {
+  std::string host;
+  uint16_t port = 0;
+  if (!split_addr(addr, host, port)) {
+    on_err(make_error(errc::invalid_spec, "invalid address \"" + addr
+                                            + "\": expected IP:PORT"));
     return;
-  auto colon = l.addr.rfind(':');
-  if (colon == std::string::npos)
-    return;
-  auto host = l.addr.substr(0, colon);
-  auto port = static_cast<uint16_t>(std::stoul(l.addr.substr(colon + 1)));
-  l.dialing = true;
+  }
   auto mm = self->system().middleman().actor_handle();
   self
     ->request(mm, std::chrono::milliseconds(self->state.cfg.dial_timeout_ms),
               caf::connect_atom::value, std::move(host), port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>&) {
+          const std::set<std::string>&) mutable {
         if (!ptr) {
-          retry_later(self, id);
+          on_err(make_error(errc::unavailable,
+                            "no actorswarm node listens on " + addr));
           return;
         }
-        on_connected(self, id, caf::actor_cast<caf::actor>(ptr));
+        on_ok(caf::actor_cast<caf::actor>(ptr));
       },
-      [=](caf::error&) { retry_later(self, id); });
+      [=](caf::error&) mutable {
+        on_err(make_error(errc::unavailable, "cannot connect to " + addr));
+      });
+}
+
+void dial(transport_t* self, uint64_t id) {
+  auto& l = link_of(self, id);
+  if (l.remote || l.dialing || l.addr.empty())
+    return;
+  l.dialing = true;
+  connect(
+    self, l.addr, [=](caf::actor remote) { on_connected(self, id, remote); },
+    [=](const caf::error&) { retry_later(self, id); });
 }
 
 void send_raft(transport_t* self, pb::RaftMessage& m) {
   auto& l = link_of(self, m.to());
-  auto env = l.sealer->seal(pb::Envelope::RAFT, m.SerializeAsString());
+  auto env = self->state.sealer->seal(pb::Envelope::RAFT,
+                                      m.SerializeAsString());
   if (l.remote) {
     self->send(l.remote, std::move(env));
     return;
@@ -104,25 +132,85 @@ void send_raft(transport_t* self, pb::RaftMessage& m) {
   dial(self, m.to());
 }
 
-void receive(transport_t* self, const pb::Envelope& env) {
-  auto& st = self->state;
-  if (auto ok = st.checker.accept(env); !ok) {
+bool accepted(transport_t* self, const pb::Envelope& env) {
+  if (auto ok = self->state.checker.accept(env); !ok) {
     logger("raft")->warn("dropped envelope from={} reason={}",
                          env.sender_node_id(), ok.error().message);
-    return;
+    return false;
   }
+  return true;
+}
+
+void receive(transport_t* self, const pb::Envelope& env) {
+  auto& st = self->state;
+  if (!accepted(self, env))
+    return;
   pb::RaftMessage m;
   if (env.kind() != pb::Envelope::RAFT || !m.ParseFromString(env.payload())
       || m.from() != env.sender_raft_id())
     return;
   // Routing hint only (DESIGN.md): answer over the sender's connection
   // until we have our own.
-  auto& l = link_of(self, m.from());
-  if (!l.remote)
+  if (!link_of(self, m.from()).remote)
     if (auto s = caf::actor_cast<caf::actor>(self->current_sender()); s)
       on_connected(self, m.from(), s);
   if (st.raft)
     self->send(st.raft, raft_msg_atom::value, std::move(m));
+}
+
+// A request from a remote transport: its server of that kind answers.
+caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
+  auto& st = self->state;
+  if (!accepted(self, env))
+    return make_error(errc::refused, "envelope refused");
+  auto kind = static_cast<int32_t>(env.kind());
+  auto i = st.servers.find(kind);
+  if (i == st.servers.end() || kind == pb::Envelope::RAFT
+      || kind == pb::Envelope::REPLY)
+    return make_error(errc::unavailable,
+                      "this node does not serve requests of kind "
+                        + pb::Envelope::Kind_Name(env.kind()));
+  auto rp = self->make_response_promise<pb::Envelope>();
+  self
+    ->request(i->second, std::chrono::milliseconds(st.cfg.rpc_timeout_ms),
+              rpc_atom::value, kind, env.payload())
+    .then(
+      [=](std::string& reply) mutable {
+        rp.deliver(self->state.sealer->seal(pb::Envelope::REPLY,
+                                            std::move(reply)));
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+// Sends one request envelope to `remote`; answers `rp` with the reply's
+// payload.
+void call(transport_t* self, caf::actor remote, int32_t kind,
+          std::string payload, caf::response_promise rp) {
+  auto env = self->state.sealer->seal(static_cast<pb::Envelope::Kind>(kind),
+                                      std::move(payload));
+  self
+    ->request(remote, std::chrono::milliseconds(self->state.cfg.rpc_timeout_ms),
+              rpc_atom::value, std::move(env))
+    .then(
+      [=](pb::Envelope& reply) mutable {
+        if (!accepted(self, reply) || reply.kind() != pb::Envelope::REPLY) {
+          rp.deliver(make_error(errc::refused, "malformed reply"));
+          return;
+        }
+        rp.deliver(std::move(*reply.mutable_payload()));
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+void call_addr(transport_t* self, const std::string& addr, int32_t kind,
+               std::string payload, caf::response_promise rp) {
+  connect(
+    self, addr,
+    [=](caf::actor remote) mutable {
+      call(self, std::move(remote), kind, payload, rp);
+    },
+    [=](caf::error err) mutable { rp.deliver(std::move(err)); });
 }
 
 void on_down(transport_t* self, const caf::down_msg& dm) {
@@ -139,10 +227,35 @@ void on_down(transport_t* self, const caf::down_msg& dm) {
 caf::behavior transport_behavior(transport_t* self,
                                  raft_transport_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  using reply_t = caf::result<std::string>;
   return {
     [=](raft_msg_atom, pb::RaftMessage& m) { send_raft(self, m); },
     [=](const pb::Envelope& env) { receive(self, env); },
+    [=](rpc_atom, const pb::Envelope& env) { return serve(self, env); },
+    [=](rpc_atom, uint64_t id, int32_t kind, std::string& payload) -> reply_t {
+      auto rp = self->make_response_promise();
+      auto& l = link_of(self, id);
+      if (l.remote)
+        call(self, l.remote, kind, std::move(payload), rp);
+      else if (!l.addr.empty())
+        call_addr(self, l.addr, kind, std::move(payload), rp);
+      else
+        rp.deliver(make_error(errc::unavailable,
+                              "no address for manager "
+                                + std::to_string(id)));
+      return caf::delegated<std::string>{};
+    },
+    [=](rpc_atom, std::string& addr, int32_t kind,
+        std::string& payload) -> reply_t {
+      auto rp = self->make_response_promise();
+      call_addr(self, addr, kind, std::move(payload), rp);
+      return caf::delegated<std::string>{};
+    },
+    [=](serve_atom, int32_t kind, caf::actor& server) {
+      self->state.servers[kind] = std::move(server);
+    },
     [=](peers_atom, const pb::ConfState& cs) {
       for (const auto& m : cs.voters())
         if (m.raft_id() != self->state.cfg.self.raft_id && !m.addr().empty())

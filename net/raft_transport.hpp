@@ -8,12 +8,25 @@
 // When a link's connection closes it tells the raft peer (peer_down_atom), so
 // a follower of a dead leader can grant a pre-vote at once.
 //
+// Besides Raft it carries requests between managers (write forwarding to
+// the leader, swarm join): one request envelope, one REPLY envelope, over
+// CAF's request/response with a timeout.
+//
 // Receives: (raft_msg_atom, RaftMessage) from the local raft peer: send;
 //           (Envelope) from remote transports: check, then forward;
+//           (rpc_atom, Envelope) -> Envelope from remote transports: check,
+//             pass the payload to the local server of its kind, seal the
+//             answer as REPLY;
+//           (rpc_atom, uint64_t raft_id | string addr, int32_t kind, string
+//             payload) -> string reply payload | error (unreachable,
+//             timeout), from local actors: a request to a member or address;
+//           (serve_atom, int32_t kind, actor): who answers requests of kind
+//             (it receives (rpc_atom, int32_t kind, string) -> string);
 //           (peers_atom, ConfState) from the local raft peer: addresses;
 //           (peers_atom, actor raft): the local raft peer.
-// Sends:    (Envelope) to remote transports; (raft_msg_atom, RaftMessage)
-//           and (peer_down_atom, uint64_t raft_id) to the local raft peer.
+// Sends:    (Envelope) and (rpc_atom, Envelope) to remote transports;
+//           (raft_msg_atom, RaftMessage) and (peer_down_atom, uint64_t
+//           raft_id) to the local raft peer.
 
 #include <cstdint>
 #include <string>
@@ -33,6 +46,8 @@ struct raft_transport_config {
   /// Messages queued per peer while it is unreachable; older ones drop
   /// (Raft retransmits).
   size_t queue_max = 1024;
+  /// How long a request may take, answer included.
+  uint64_t rpc_timeout_ms = 10000;
 };
 
 /// Spawns the transport. Publish it on the cluster port with

@@ -78,6 +78,7 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
   id.hostname = hostname.empty() ? local_hostname() : hostname;
   id.cluster_id = kv.get("cluster_id").value_or("");
   id.addr = kv.get("addr").value_or("");
+  id.joined = kv.get("origin").value_or("") == "join";
   // A random raft id (SwarmKit's), fixed for the life of the data dir.
   if (auto x = kv.get("raft_id")) {
     id.raft_id = std::stoull(*x);
@@ -92,7 +93,16 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
   return id;
 }
 
+pb::Member self_member(const identity& id) {
+  pb::Member me;
+  me.set_raft_id(id.raft_id);
+  me.set_node_id(id.node_id);
+  me.set_addr(id.addr);
+  return me;
+}
+
 void save_identity(persistence::kv_store& kv, const identity& id) {
+  kv.put("origin", id.joined ? "join" : "init");
   kv.put("addr", id.addr);
   kv.put("cluster_id", id.cluster_id);
 }
@@ -168,7 +178,7 @@ pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
   n.mutable_status()->set_state(pb::NodeStatus::UNKNOWN);
   n.mutable_status()->set_addr(id.addr);
   auto& ms = *n.mutable_manager_status();
-  ms.set_raft_id(1);
+  ms.set_raft_id(id.raft_id);
   ms.set_addr(id.addr);
   ms.set_leader(true);
   ms.set_reachability(pb::ManagerStatus::REACHABLE);
@@ -212,6 +222,60 @@ pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role) {
   else
     out.mutable_join_tokens()->set_worker(token);
   return out;
+}
+
+pb::JoinRequest join_request(const identity& id, const std::string& token,
+                             const std::string& addr) {
+  pb::JoinRequest out;
+  out.set_token(token);
+  out.set_node_id(id.node_id);
+  out.set_raft_id(id.raft_id);
+  out.set_addr(addr);
+  out.set_hostname(id.hostname);
+  return out;
+}
+
+status check_join_args(const pb::SwarmJoinRequest& req) {
+  if (auto t = ca::parse_token(req.token()); !t)
+    return t.error();
+  auto colon = req.remote_addr().rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return fail(errc::invalid_spec, "invalid remote address \""
+                                      + req.remote_addr()
+                                      + "\": expected HOST:PORT");
+  if (auto a = split_addr(req.remote_addr(), "remote address"); !a)
+    return a.error();
+  return ok_status();
+}
+
+pb::ConfChange add_member(const pb::JoinRequest& req) {
+  pb::ConfChange cc;
+  cc.set_type(pb::ConfChange::ADD_NODE);
+  auto& m = *cc.mutable_member();
+  m.set_raft_id(req.raft_id());
+  m.set_node_id(req.node_id());
+  m.set_addr(req.addr());
+  return cc;
+}
+
+pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, int64_t now_ns) {
+  pb::StoreBatch b;
+  b.set_atomic(true);
+  b.set_proposed_at_ns(now_ns);
+  auto* a = b.add_actions();
+  a->set_kind(pb::StoreAction::CREATE);
+  auto& n = *a->mutable_node();
+  n.set_id(req.node_id());
+  n.set_role(pb::NodeSpec::MANAGER);
+  n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
+  n.mutable_description()->set_hostname(req.hostname());
+  n.mutable_status()->set_state(pb::NodeStatus::UNKNOWN);
+  n.mutable_status()->set_addr(req.addr());
+  auto& ms = *n.mutable_manager_status();
+  ms.set_raft_id(req.raft_id());
+  ms.set_addr(req.addr());
+  ms.set_reachability(pb::ManagerStatus::REACHABLE);
+  return b;
 }
 
 pb::Info identity_info(const identity& id, const std::string& data_dir) {

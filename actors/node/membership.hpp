@@ -9,8 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "messages/cluster.pb.h"
 #include "messages/control.pb.h"
 #include "messages/objects.pb.h"
+#include "messages/raft.pb.h"
 #include "messages/result.hpp"
 #include "messages/store.pb.h"
 
@@ -27,7 +29,11 @@ struct identity {
   std::string cluster_id;  // empty: not in a swarm
   std::string addr;        // advertised cluster address host:port
   uint64_t raft_id = 0;    // this node's id in the Raft group; never 0
+  bool joined = false;     // joined a swarm (else initialized it)
 };
+
+/// This node as a Raft group member.
+pb::Member self_member(const identity& id);
 
 /// Loads the identity, creating and persisting a node id on first start.
 identity load_identity(persistence::kv_store& kv, const std::string& hostname);
@@ -58,6 +64,20 @@ pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
 
 /// `c` with a fresh secret in the token of `role`.
 pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role);
+
+/// The JoinRequest this node sends to a manager (`swarm join`).
+pb::JoinRequest join_request(const identity& id, const std::string& token,
+                             const std::string& addr);
+
+/// Checks what `swarm join` was given before anything is sent: a token of
+/// the right shape and a manager address host:port.
+status check_join_args(const pb::SwarmJoinRequest& req);
+
+/// The membership change that adds the joiner to the Raft group.
+pb::ConfChange add_member(const pb::JoinRequest& req);
+
+/// The batch that stores a joined manager's node object.
+pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, int64_t now_ns);
 
 /// Identity part of `info`.
 pb::Info identity_info(const identity& id, const std::string& data_dir);

@@ -17,6 +17,7 @@
 #include "actors/node/clock.hpp"
 #include "actors/node/leave.hpp"
 #include "actors/node/membership.hpp"
+#include "actors/node/node_actor_state.hpp"
 #include "actors/orchestrator/orchestrator_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
@@ -32,49 +33,50 @@ namespace actorswarm::node {
 
 namespace {
 
-constexpr auto store_timeout = std::chrono::seconds(30);
-
-struct node_state {
-  persistence::data_dir* dir = nullptr;
-  node_config cfg;
-  clock* clk = nullptr;
-  identity id;
-  caf::actor control, store, allocator, scheduler, orchestrator, dispatcher,
-    agent, transport;
-  // `swarm leave --force` in progress: its reply, the components whose down
-  // message it awaits, the task processes it stops and its checks so far.
-  bool leaving = false;
-  caf::response_promise leave_rp;
-  std::set<caf::actor_addr> stopping;
-  std::vector<task::process_record> procs;
-  int64_t leave_checks = 0;
-  static inline const char* name = "node";
-};
-
-using node_actor_t = caf::stateful_actor<node_state>;
-using reply_t = caf::result<pb::ControlReply>;
-
 using control::error_reply;
 
-void open_transport(node_actor_t* self);
 
-// Opens the cluster port (once per process) and connects the raft peer to
-// the transport. Without CAF's middleman (an embedder that did not load it)
-// the manager stays alone in its Raft group.
+
+// Opens the cluster port (once per process), connects the store's raft peer
+// to the transport and serves join requests. Without CAF's middleman (an
+// embedder that did not load it) the manager stays alone in its group.
 void start_transport(node_actor_t* self) {
   auto& st = self->state;
-  auto& sys = self->system();
-  if (!sys.has_middleman())
+  if (!self->system().has_middleman())
     return;
   if (!st.transport)
     open_transport(self);
-  auto transport = st.transport;
-  self->request(st.store, store_timeout, raft_atom::value)
-    .then([=](caf::actor& raft) {
-      self->send(transport, peers_atom::value, raft);
-      self->send(raft, peers_atom::value, transport);
-    });
+  self->send(st.store, peers_atom::value, st.transport);
 }
+
+// The leader runs the allocator, scheduler and orchestrator; a follower
+// runs none (SwarmKit's leadership-driven managers): they start when this
+// manager becomes leader and stop when it steps down.
+void on_leader(node_actor_t* self, const raft::raft_status_ptr& x) {
+  auto& st = self->state;
+  if (!st.store || st.leaving)
+    return;
+  auto& sys = self->system();
+  if (x->is_leader && !st.orchestrator) {
+    st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
+    st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
+    st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
+    for (auto& a : {st.allocator, st.scheduler, st.orchestrator})
+      self->link_to(a);
+    logger("node")->info("leading: allocator, scheduler and orchestrator "
+                         "started term={}", x->term);
+  } else if (!x->is_leader && st.orchestrator) {
+    for (auto* h : {&st.allocator, &st.scheduler, &st.orchestrator}) {
+      auto a = std::exchange(*h, caf::actor{});
+      self->unlink_from(a);
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+    logger("node")->info("following: allocator, scheduler and orchestrator "
+                         "stopped term={}", x->term);
+  }
+}
+
+} // namespace
 
 // Spawns the transport and publishes it on the cluster port. It outlives a
 // `swarm leave` (the port stays open) and serves the next cluster.
@@ -90,6 +92,9 @@ void open_transport(node_actor_t* self) {
   tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
   st.transport = net::spawn_raft_transport(sys, tcfg);
   self->link_to(st.transport);
+  self->send(st.transport, serve_atom::value,
+             static_cast<int32_t>(pb::Envelope::JOIN),
+             caf::actor_cast<caf::actor>(self));
   auto colon = st.cfg.listen_addr.rfind(':');
   auto host = st.cfg.listen_addr.substr(0, colon);
   auto port = static_cast<uint16_t>(
@@ -103,7 +108,8 @@ void open_transport(node_actor_t* self) {
 
 // Starts the manager components and the agent, and hands the store to the
 // control actor. Each component is linked: if one dies, the node dies, and
-// the daemon exits (fail-stop).
+// the daemon exits (fail-stop). Only a node that initialized its swarm
+// bootstraps a Raft group; a joined one waits for the leader's log.
 void start_components(node_actor_t* self) {
   auto& st = self->state;
   auto& sys = self->system();
@@ -112,28 +118,26 @@ void start_components(node_actor_t* self) {
   scfg.raft.core.id = st.id.raft_id;
   scfg.raft.tick_ms = st.cfg.tick_ms;
   scfg.raft.seed = st.id.raft_id;
-  pb::Member me;
-  me.set_raft_id(st.id.raft_id);
-  me.set_node_id(st.id.node_id);
-  me.set_addr(st.id.addr);
-  scfg.raft.bootstrap = {me};
+  scfg.raft.bootstrap.clear();
+  if (!st.id.joined)
+    scfg.raft.bootstrap.push_back(self_member(st.id));
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
   start_transport(self);
-  st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
-  st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
-  st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
   st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
   agent::agent_config acfg{st.id.node_id, st.id.hostname, st.id.addr,
                            st.cfg.tasks_dir, st.cfg.cgroup_root};
   st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
                                 acfg, *st.clk);
-  for (auto& a : {st.store, st.allocator, st.scheduler, st.orchestrator,
-                  st.dispatcher, st.agent})
+  for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
+  self->send(st.store, watch_atom::value, caf::actor_cast<caf::actor>(self));
   self->send(st.control, manager_atom::value, st.store, st.id.node_id);
-  logger("node")->info("manager components started node_id={} cluster_id={}",
-                       st.id.node_id, st.id.cluster_id);
+  logger("node")->info("manager components started node_id={} cluster_id={} "
+                       "raft_id={}", st.id.node_id, st.id.cluster_id,
+                       st.id.raft_id);
 }
+
+namespace {
 
 reply_t swarm_init(node_actor_t* self, const pb::SwarmInitRequest& req) {
   auto& st = self->state;
@@ -203,89 +207,6 @@ reply_t join_token(node_actor_t* self, const pb::JoinTokenRequest& req) {
   return caf::delegated<pb::ControlReply>{};
 }
 
-// Last step of a leave: the processes are gone (or got SIGKILL); wipe the
-// swarm state, forget the cluster and answer.
-void finish_leave(node_actor_t* self) {
-  auto& st = self->state;
-  wipe_swarm_state(*st.dir);
-  st.id = load_identity(st.dir->node_state(), st.cfg.hostname);
-  st.leaving = false;
-  st.procs.clear();
-  logger("node")->info("left the swarm node_id={}", st.id.node_id);
-  pb::ControlReply ok;
-  ok.set_text("Node left the swarm.");
-  st.leave_rp.deliver(ok);
-}
-
-// Every leave_check_interval_ms until the stopped task processes are gone;
-// SIGKILL for what outlives the stop grace period.
-void check_stopped(node_actor_t* self) {
-  auto& st = self->state;
-  st.procs = still_alive(st.procs);
-  if (!st.procs.empty()
-      && st.leave_checks * leave_check_interval_ms < leave_stop_grace_ms) {
-    ++st.leave_checks;
-    self->delayed_send(self,
-                       std::chrono::milliseconds(leave_check_interval_ms),
-                       kill_atom::value);
-    return;
-  }
-  if (!st.procs.empty()) {
-    logger("node")->warn("{} task processes outlived the stop grace period, "
-                         "sending SIGKILL", st.procs.size());
-    signal_groups(st.procs, SIGKILL);
-  }
-  finish_leave(self);
-}
-
-// The components are gone: nobody restarts a task any more. Stop them.
-void components_gone(node_actor_t* self) {
-  auto& st = self->state;
-  st.procs = live_task_processes(st.dir->task_records());
-  logger("node")->info("leaving the swarm: stopping {} task processes",
-                       st.procs.size());
-  signal_groups(st.procs, SIGTERM);
-  st.leave_checks = 0;
-  check_stopped(self);
-}
-
-// Unlinks and stops the manager components and the agent (and the raft
-// peer, which dies with the store); components_gone once all are down.
-void stop_components(node_actor_t* self, const caf::actor& raft) {
-  auto& st = self->state;
-  self->send(st.control, manager_atom::value, caf::actor{}, std::string{});
-  for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator, &st.scheduler,
-                  &st.allocator, &st.store}) {
-    auto a = std::exchange(*h, caf::actor{});
-    if (!a)
-      continue;
-    self->unlink_from(a);
-    self->monitor(a);
-    st.stopping.insert(a.address());
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-  if (raft) {
-    self->monitor(raft);
-    st.stopping.insert(raft.address());
-  }
-  if (st.stopping.empty())
-    components_gone(self);
-}
-
-reply_t swarm_leave(node_actor_t* self, bool force) {
-  auto& st = self->state;
-  if (st.leaving)
-    return error_reply(fail(errc::refused, "this node is leaving the swarm"));
-  if (auto refusal = leave_refusal(st.id, force))
-    return error_reply(*refusal);
-  st.leaving = true;
-  st.leave_rp = self->make_response_promise();
-  self->request(st.store, store_timeout, raft_atom::value)
-    .then([=](caf::actor& raft) { stop_components(self, raft); },
-          [=](caf::error&) { stop_components(self, caf::actor{}); });
-  return caf::delegated<pb::ControlReply>{};
-}
-
 reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
   auto& st = self->state;
   using R = pb::ControlRequest;
@@ -300,15 +221,7 @@ reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
     case R::kJoinToken:
       return join_token(self, req.join_token());
     case R::kSwarmJoin:
-      return error_reply(st.id.cluster_id.empty()
-                           ? fail(errc::refused,
-                                  "joining an existing swarm needs manager "
-                                  "replication, which this build does not "
-                                  "have yet (issue #3)")
-                           : fail(errc::already_in_swarm,
-                                  "This node is already part of a swarm. Use "
-                                  "\"actorswarm swarm leave\" to leave this "
-                                  "swarm and join another one."));
+      return swarm_join(self, req.swarm_join());
     case R::kSwarmLeave:
       return swarm_leave(self, req.swarm_leave().force());
     case R::kNodeRole:
@@ -353,6 +266,14 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
       return handle(self, req);
     },
     [=](caf::actor& control) { self->state.control = std::move(control); },
+    [=](leader_atom, const raft::raft_status_ptr& x) { on_leader(self, x); },
+    [=](rpc_atom, int32_t, const std::string& bytes) {
+      return serve_join(self, bytes);
+    },
+    [=](join_atom) {
+      if (auto f = std::exchange(self->state.join_retry, nullptr))
+        f();
+    },
     [=](kill_atom) {
       if (self->state.leaving && self->state.stopping.empty())
         check_stopped(self);

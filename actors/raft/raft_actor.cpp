@@ -1,6 +1,7 @@
 #include "actors/raft/raft_actor.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include "caf/all.hpp"
@@ -27,6 +28,9 @@ struct raft_state {
   caf::actor state_machine;
   caf::actor transport;
   std::vector<uint64_t> down;  // peers whose connection is down
+  // ReadIndex requests waiting for their read_state, by context.
+  std::map<std::string, caf::response_promise> reads;
+  uint64_t next_read = 0;
   bool flush_scheduled = false;
   bool snapshots = false;
   static inline const char* name = "raft";
@@ -123,11 +127,21 @@ void run_ready(raft_actor_t* self) {
   if (st.transport)
     for (auto& m : rd->messages)
       self->send(st.transport, raft_msg_atom::value, std::move(m));
+  for (auto& rs : rd->read_states)
+    if (auto i = st.reads.find(rs.context); i != st.reads.end()) {
+      i->second.deliver(rs.index);
+      st.reads.erase(i);
+    }
   if (rd->soft_state) {
     logger("raft")->info("role={} lead={} term={}",
                          static_cast<int>(rd->soft_state->state),
                          rd->soft_state->lead, st.core->term());
     self->send(st.state_machine, leader_atom::value, make_status(st));
+    // The core forgets pending reads when the leader changes.
+    for (auto& [ctx, rp] : st.reads)
+      rp.deliver(make_error(errc::not_leader, "leadership changed during "
+                                              "a read"));
+    st.reads.clear();
   }
   if (!rd->snapshot && rd->committed_entries.empty()) {
     finish_ready(self, rd, 0, {});
@@ -199,6 +213,24 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
         return make_error(index.error());
       schedule_flush(self);
       return {*index, self->state.core->term()};
+    },
+    [=](conf_atom, const pb::ConfChange& cc)
+      -> caf::result<uint64_t, uint64_t> {
+      auto index = self->state.core->propose_conf_change(cc);
+      if (!index)
+        return make_error(index.error());
+      schedule_flush(self);
+      return {*index, self->state.core->term()};
+    },
+    [=](read_atom) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto ctx = std::to_string(++st.next_read);
+      if (auto ok = st.core->read_index(ctx); !ok)
+        return make_error(ok.error());
+      auto rp = self->make_response_promise();
+      st.reads.emplace(ctx, rp);
+      schedule_flush(self);
+      return caf::delegated<uint64_t>{};
     },
     [=](tick_atom) {
       self->state.core->tick();

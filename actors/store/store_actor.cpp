@@ -1,5 +1,7 @@
 #include "actors/store/store_actor.hpp"
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,9 +33,15 @@ struct pending_proposal {
 struct store_state {
   object_store state;
   std::map<uint64_t, pending_proposal> pending;
+  // Answers due once this replica applied an index: proposals the leader
+  // applied for us (read your own writes here too) and linearizable reads.
+  std::multimap<uint64_t, std::function<void()>> at_applied;
   std::vector<caf::actor> subscribers;
+  std::vector<caf::actor> status_watchers;
   caf::actor raft;
+  caf::actor transport;
   raft::raft_status_ptr status;
+  std::chrono::milliseconds read_timeout{1000};
   // Proposals that arrived before a one-member group elected itself (right
   // after swarm init or a restart): sent as soon as it leads.
   std::vector<std::pair<pb::StoreBatch, caf::response_promise>> waiting;
@@ -99,6 +107,21 @@ void apply_entry(store_actor_t* self, const pb::Entry& e) {
     p.promise.deliver(e.index());
 }
 
+void run_at_applied(store_state& st) {
+  auto applied = st.state.applied_index();
+  while (!st.at_applied.empty() && st.at_applied.begin()->first <= applied) {
+    auto fn = std::move(st.at_applied.begin()->second);
+    st.at_applied.erase(st.at_applied.begin());
+    fn();
+  }
+}
+
+// Runs `fn` once this replica applied `index` (at once if it has).
+void when_applied(store_state& st, uint64_t index, std::function<void()> fn) {
+  st.at_applied.emplace(index, std::move(fn));
+  run_at_applied(st);
+}
+
 std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
   auto& st = self->state;
   if (xs.snapshot) {
@@ -114,6 +137,7 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
   }
   for (const auto& e : xs.entries)
     apply_entry(self, e);
+  run_at_applied(st);
   if (!xs.want_snapshot)
     return {};
   return st.state.snapshot().SerializeAsString();
@@ -126,8 +150,8 @@ bool about_to_lead(const store_state& st) {
          || (st.status->lead == 0 && st.status->members.voters_size() <= 1);
 }
 
-void forward(store_actor_t* self, const pb::StoreBatch& batch,
-             caf::response_promise rp) {
+void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
+                   caf::response_promise rp) {
   self
     ->request(self->state.raft, caf::infinite, propose_atom::value,
               batch.SerializeAsString())
@@ -138,14 +162,99 @@ void forward(store_actor_t* self, const pb::StoreBatch& batch,
       [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
+// A follower passes the proposal to the leader's store over the cluster
+// port and answers once it applied the entry itself, so whoever proposed
+// here reads its own write here.
+void propose_remote(store_actor_t* self, uint64_t lead,
+                    const pb::StoreBatch& batch, caf::response_promise rp) {
+  self
+    ->request(self->state.transport, caf::infinite, rpc_atom::value, lead,
+              static_cast<int32_t>(pb::Envelope::PROPOSE),
+              batch.SerializeAsString())
+    .then(
+      [=](const std::string& bytes) mutable {
+        pb::ProposeReply r;
+        if (!r.ParseFromString(bytes)) {
+          rp.deliver(make_error(errc::internal, "malformed propose reply"));
+        } else if (r.code() != 0) {
+          rp.deliver(make_error(static_cast<errc>(r.code()), r.error()));
+        } else {
+          auto index = r.index();
+          when_applied(self->state, index,
+                       [rp, index]() mutable { rp.deliver(index); });
+        }
+      },
+      [=](caf::error&) mutable { rp.deliver(make_error(lost_leadership())); });
+}
+
+// Where a proposal goes: the raft peer on the leader, the leader's store
+// from a follower, nowhere without a leader (docker's wording, at once).
+void route(store_actor_t* self, const pb::StoreBatch& batch,
+           caf::response_promise rp) {
+  auto& st = self->state;
+  if (about_to_lead(st))
+    st.waiting.emplace_back(batch, rp);
+  else if (st.status->is_leader)
+    propose_local(self, batch, rp);
+  else if (st.status->lead != 0 && st.transport)
+    propose_remote(self, st.status->lead, batch, rp);
+  else
+    rp.deliver(make_error(lost_leadership()));
+}
+
+// A proposal a follower forwarded: answered with a ProposeReply once the
+// entry applied here (or why not). Never forwarded again.
+caf::result<std::string> serve_propose(store_actor_t* self,
+                                       const std::string& bytes) {
+  auto reply = [](errc code, std::string msg, uint64_t index) {
+    pb::ProposeReply r;
+    r.set_code(static_cast<uint32_t>(code));
+    r.set_error(std::move(msg));
+    r.set_index(index);
+    return r.SerializeAsString();
+  };
+  pb::StoreBatch batch;
+  if (!batch.ParseFromString(bytes))
+    return reply(errc::bad_request, "malformed proposal", 0);
+  auto& st = self->state;
+  if (!st.status || !st.status->is_leader)
+    return reply(errc::not_leader, lost_leadership().message, 0);
+  auto rp = self->make_response_promise<std::string>();
+  self->request(caf::actor_cast<caf::actor>(self), caf::infinite,
+                propose_atom::value, std::move(batch))
+    .then([=](uint64_t index) mutable { rp.deliver(reply(errc::none, "",
+                                                         index)); },
+          [=](caf::error& err) mutable {
+            auto f = to_failure(err);
+            rp.deliver(reply(f.code, f.message, 0));
+          });
+  return rp;
+}
+
+// A linearizable read (Raft thesis §6.4): true once this replica applied
+// the leader's commit index as of now, false (serve it, but stale) when no
+// leader answered within the read timeout.
+caf::result<bool> linearizable_read(store_actor_t* self) {
+  auto rp = self->make_response_promise<bool>();
+  self->request(self->state.raft, self->state.read_timeout, read_atom::value)
+    .then(
+      [=](uint64_t index) mutable {
+        when_applied(self->state, index, [rp]() mutable { rp.deliver(true); });
+      },
+      [=](caf::error&) mutable { rp.deliver(false); });
+  return rp;
+}
+
 void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   auto& st = self->state;
   st.status = std::move(x);
+  for (auto& w : st.status_watchers)
+    self->send(w, leader_atom::value, st.status);
   if (!about_to_lead(st)) {
     auto waiting = std::move(st.waiting);
     st.waiting.clear();
     for (auto& [batch, rp] : waiting)
-      forward(self, batch, rp);
+      route(self, batch, rp);
   }
   if (st.status->is_leader)
     return;
@@ -162,6 +271,8 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
   auto latest = recover(self->state, snaps);
   cfg.raft.core.applied = self->state.state.applied_index();
   cfg.raft.snapshot_interval = cfg.snapshot_interval;
+  self->state.read_timeout = std::chrono::milliseconds(
+    std::max<uint64_t>(cfg.raft.core.election_tick * cfg.raft.tick_ms, 100));
   self->state.raft = raft::spawn_raft(self->system(),
                                       caf::actor_cast<caf::actor>(self), *log,
                                       snaps, std::move(latest), cfg.raft);
@@ -176,12 +287,36 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
   });
   return {
     [=](propose_atom, const pb::StoreBatch& batch) -> caf::result<uint64_t> {
-      auto rp = self->make_response_promise();
-      if (about_to_lead(self->state))
-        self->state.waiting.emplace_back(batch, rp);
-      else
-        forward(self, batch, rp);
+      route(self, batch, self->make_response_promise());
       return caf::delegated<uint64_t>{};
+    },
+    [=](conf_atom, const pb::ConfChange& cc) -> caf::result<uint64_t> {
+      auto rp = self->make_response_promise();
+      self->request(self->state.raft, caf::infinite, conf_atom::value, cc)
+        .then(
+          [=](uint64_t index, uint64_t term) mutable {
+            self->state.pending.emplace(index, pending_proposal{term, rp});
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return caf::delegated<uint64_t>{};
+    },
+    [=](rpc_atom, int32_t, const std::string& bytes) {
+      return serve_propose(self, bytes);
+    },
+    [=](read_atom) { return linearizable_read(self); },
+    [=](peers_atom, caf::actor& transport) {
+      auto& st = self->state;
+      st.transport = transport;
+      self->send(transport, peers_atom::value, st.raft);
+      self->send(st.raft, peers_atom::value, transport);
+      self->send(transport, serve_atom::value,
+                 static_cast<int32_t>(pb::Envelope::PROPOSE),
+                 caf::actor_cast<caf::actor>(self));
+    },
+    [=](watch_atom, const caf::actor& who) {
+      self->state.status_watchers.push_back(who);
+      if (self->state.status)
+        self->send(who, leader_atom::value, self->state.status);
     },
     [=](apply_atom, const raft::apply_batch_ptr& xs)
       -> caf::result<uint64_t, std::string> {

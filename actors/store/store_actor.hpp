@@ -12,13 +12,26 @@
 // committed entries after it. Snapshots and log compaction are the raft
 // peer's (every `snapshot_interval` entries). IO errors are fail-stop.
 //
+// On a follower a proposal goes to the leader's store over the cluster port
+// (the transport's PROPOSE request) and is answered once this replica
+// applied it too; without a known leader it fails at once.
+//
 // Receives: (propose_atom, StoreBatch) -> uint64_t index | error (not_leader
-//             when this manager is not the leader or lost leadership before
-//             the entry committed)
+//             when there is no leader, or the leader lost leadership
+//             before the entry committed)
+//           (conf_atom, ConfChange) -> uint64_t index, on the leader
+//           (read_atom) -> bool: true once this replica applied the
+//             leader's commit index (ReadIndex), false when no leader
+//             answered within an election timeout (serve it as stale)
 //           (subscribe_atom, actor) -> store_view_ptr, then events
+//           (watch_atom, actor): then (leader_atom, raft_status_ptr) now
+//             and on every leader or role change
 //           (view_atom) -> store_view_ptr
 //           (status_atom) -> raft_status_ptr (the raft peer's live view)
-//           (raft_atom) -> actor (the raft peer, for the transport)
+//           (raft_atom) -> actor (the raft peer)
+//           (peers_atom, actor transport): connects the raft peer and
+//             serves forwarded proposals ((rpc_atom, int32_t, string) ->
+//             string ProposeReply)
 // Sends:    (events_atom, change_set_ptr) to subscribers.
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "net/envelope.hpp"
 
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using namespace actorswarm;
@@ -38,6 +40,26 @@ TEST_CASE("envelope: the checker drops duplicates and replays within an "
   CHECK(c.accept(y).ok());
   CHECK_FALSE(c.accept(y).ok());
   CHECK_FALSE(c.accept(x).ok());
+}
+
+TEST_CASE("envelope: numbers out of order within the window are accepted "
+          "once; older ones are refused",
+          "[unit]") {
+  envelope_sealer s{who(1)};
+  envelope_checker c;
+  std::vector<pb::Envelope> xs;
+  for (int i = 0; i < 100; ++i)
+    xs.push_back(s.seal(pb::Envelope::RAFT, "x"));
+  REQUIRE(c.accept(xs[0]).ok());
+  REQUIRE(c.accept(xs[5]).ok());  // 2..5 raced ahead of 1..4
+  CHECK(c.accept(xs[2]).ok());
+  CHECK(c.accept(xs[1]).ok());
+  CHECK_FALSE(c.accept(xs[2]).ok());
+  CHECK_FALSE(c.accept(xs[5]).ok());
+  REQUIRE(c.accept(xs[90]).ok());
+  CHECK_FALSE(c.accept(xs[3]).ok());  // fell out of the 64-number window
+  CHECK(c.accept(xs[40]).ok());       // 91 - 41 = 50 < 64
+  CHECK_FALSE(c.accept(xs[40]).ok());
 }
 
 TEST_CASE("envelope: a restarted sender's new epoch starts over", "[unit]") {

@@ -1,0 +1,241 @@
+// `swarm join` on both sides (node_actor_state.hpp). The joining node sends
+// a JoinRequest to the manager it was given; any manager passes it to the
+// leader, which checks the token in constant time, adds the joiner to the
+// Raft group (one membership change at a time) and stores its node object.
+// The joiner then starts its manager components on an empty log: the
+// leader's snapshot and log entries bring it up to date.
+
+#include "actors/ca/join_token.hpp"
+#include "actors/control/control_logic.hpp"
+#include "actors/node/node_actor_state.hpp"
+#include "messages/caf_error.hpp"
+#include "messages/log.hpp"
+#include "persistence/data_dir.hpp"
+
+namespace actorswarm::node {
+
+namespace {
+
+using control::error_reply;
+
+/// A join waits for a round trip to the leader and two commits there.
+constexpr auto join_timeout = std::chrono::seconds(20);
+constexpr auto join_retry = std::chrono::milliseconds(100);
+constexpr int join_attempts = 100;
+
+std::string join_reply(const failure& f) {
+  pb::JoinReply r;
+  r.set_code(static_cast<uint32_t>(f.code));
+  r.set_error(f.message);
+  return r.SerializeAsString();
+}
+
+std::string join_ok(const std::string& cluster_id) {
+  pb::JoinReply r;
+  r.set_cluster_id(cluster_id);
+  r.set_manager(true);
+  return r.SerializeAsString();
+}
+
+failure no_leader() {
+  return fail(errc::not_leader,
+              "The swarm does not have a leader. It's possible that too few "
+              "managers are online. Make sure more than half of the managers "
+              "are online.");
+}
+
+// The joiner is in: remember the swarm and start like any manager.
+pb::ControlReply joined(node_actor_t* self, const pb::JoinReply& r,
+                        const std::string& addr) {
+  auto& st = self->state;
+  st.id.cluster_id = r.cluster_id();
+  st.id.addr = addr;
+  st.id.joined = true;
+  save_identity(st.dir->node_state(), st.id);
+  start_components(self);
+  logger("node")->info("joined swarm cluster_id={} as manager raft_id={}",
+                       st.id.cluster_id, st.id.raft_id);
+  pb::ControlReply out;
+  *out.mutable_info() = identity_info(st.id, st.dir->path());
+  out.mutable_info()->set_is_manager(r.manager());
+  return out;
+}
+
+// Leader side, once the token checked out: the node object first, then the
+// member. Both commit under the current membership; once the member is in,
+// commits need the joiner, which starts only after our answer. A retry of a
+// half-done join finds what is there and skips it.
+void admit(node_actor_t* self, const pb::JoinRequest& req,
+           const raft::raft_status_ptr& status, const store_view_ptr& view,
+           caf::response_promise rp) {
+  auto& st = self->state;
+  auto cluster_id = view->cluster()->id();
+  auto store = st.store;
+  bool is_member = false;
+  for (const auto& m : status->members.voters()) {
+    if (m.raft_id() == req.raft_id())
+      is_member = true;
+    else if (m.node_id() == req.node_id()) {
+      rp.deliver(join_reply(fail(
+        errc::refused, "node " + req.node_id()
+                         + " is still a manager of this swarm under another "
+                           "Raft id; remove it first (node demote / node rm)")));
+      return;
+    }
+  }
+  auto add_member_then_reply = [=]() mutable {
+    if (is_member) {
+      rp.deliver(join_ok(cluster_id));
+      return;
+    }
+    logger("node")->info("adding manager node_id={} raft_id={} addr={}",
+                         req.node_id(), req.raft_id(), req.addr());
+    self->request(store, store_timeout, conf_atom::value, add_member(req))
+      .then([=](uint64_t) mutable { rp.deliver(join_ok(cluster_id)); },
+            [=](caf::error& err) mutable {
+              rp.deliver(join_reply(to_failure(err)));
+            });
+  };
+  if (view->nodes().count(req.node_id()) > 0) {
+    add_member_then_reply();
+    return;
+  }
+  self
+    ->request(store, store_timeout, propose_atom::value,
+              joined_node_batch(req, st.clk->now_ns()))
+    .then([=](uint64_t) mutable { add_member_then_reply(); },
+          [=](caf::error& err) mutable {
+            rp.deliver(join_reply(to_failure(err)));
+          });
+}
+
+void serve_as_leader(node_actor_t* self, const pb::JoinRequest& req,
+                     const raft::raft_status_ptr& status,
+                     caf::response_promise rp) {
+  self->request(self->state.store, store_timeout, view_atom::value)
+    .then([=](const store_view_ptr& view) mutable {
+      auto c = view->cluster();
+      if (!c) {
+        rp.deliver(join_reply(not_in_swarm()));
+        return;
+      }
+      auto role = ca::check_token(*c, req.token());
+      if (!role) {
+        rp.deliver(join_reply(role.error()));
+        return;
+      }
+      if (*role != pb::NodeSpec::MANAGER) {
+        rp.deliver(join_reply(fail(
+          errc::refused, "joining as a worker is not supported yet: every "
+                         "node of this release is a manager; use the "
+                         "manager join token")));
+        return;
+      }
+      admit(self, req, status, view, rp);
+    });
+}
+
+// Sends the JoinRequest; while the swarm is between leaders (an election,
+// or the manager asked has not heard from the leader yet) retries every
+// join_retry, at most join_attempts times.
+void send_join(node_actor_t* self, caf::response_promise rp,
+               std::string remote, pb::JoinRequest jr, std::string addr,
+               int attempt) {
+  self
+    ->request(self->state.transport, join_timeout, rpc_atom::value, remote,
+              static_cast<int32_t>(pb::Envelope::JOIN), jr.SerializeAsString())
+    .then(
+      [=](const std::string& bytes) mutable {
+        pb::JoinReply r;
+        if (r.ParseFromString(bytes)
+            && r.code() == static_cast<uint32_t>(errc::not_leader)
+            && attempt + 1 < join_attempts) {
+          self->state.join_retry = [=]() mutable {
+            send_join(self, rp, remote, jr, addr, attempt + 1);
+          };
+          self->delayed_send(self, join_retry, join_atom::value);
+          return;
+        }
+        self->state.joining = false;
+        if (!r.ParseFromString(bytes))
+          rp.deliver(error_reply(fail(errc::internal, "malformed join reply")));
+        else if (r.code() != 0)
+          rp.deliver(error_reply(fail(static_cast<errc>(r.code()), r.error())));
+        else
+          rp.deliver(joined(self, r, addr));
+      },
+      [=](caf::error& err) mutable {
+        self->state.joining = false;
+        auto f = to_failure(err);
+        rp.deliver(error_reply(fail(
+          errc::unavailable, "could not join the swarm through " + remote
+                               + ": " + f.message)));
+      });
+}
+
+} // namespace
+
+reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req) {
+  auto& st = self->state;
+  if (!st.id.cluster_id.empty())
+    return error_reply(fail(errc::already_in_swarm,
+                            "This node is already part of a swarm. Use "
+                            "\"actorswarm swarm leave\" to leave this swarm "
+                            "and join another one."));
+  if (st.joining || st.leaving)
+    return error_reply(fail(errc::refused, "this node is already joining or "
+                                           "leaving a swarm"));
+  if (auto ok = check_join_args(req); !ok)
+    return error_reply(ok.error());
+  pb::SwarmInitRequest where;
+  where.set_advertise_addr(req.advertise_addr());
+  where.set_listen_addr(req.listen_addr());
+  auto addr = advertise_addr(where, st.cfg.listen_addr);
+  if (!addr)
+    return error_reply(addr.error());
+  if (!self->system().has_middleman())
+    return error_reply(fail(errc::refused, "this node has no cluster port "
+                                           "(CAF's middleman is not loaded)"));
+  if (!st.transport)
+    open_transport(self);
+  st.joining = true;
+  auto rp = self->make_response_promise();
+  send_join(self, rp, req.remote_addr(),
+            join_request(st.id, req.token(), *addr), *addr, 0);
+  return caf::delegated<pb::ControlReply>{};
+}
+
+caf::result<std::string> serve_join(node_actor_t* self,
+                                    const std::string& bytes) {
+  auto& st = self->state;
+  pb::JoinRequest req;
+  if (!req.ParseFromString(bytes) || req.node_id().empty()
+      || req.raft_id() == 0 || req.addr().empty())
+    return join_reply(fail(errc::bad_request, "malformed join request"));
+  if (!st.store || st.leaving)
+    return join_reply(not_in_swarm());
+  auto rp = self->make_response_promise<std::string>();
+  self->request(st.store, store_timeout, status_atom::value)
+    .then(
+      [=](const raft::raft_status_ptr& status) mutable {
+        if (status && status->is_leader) {
+          serve_as_leader(self, req, status, rp);
+        } else if (status && status->lead != 0) {
+          // A follower passes the request on, unchanged, to the leader.
+          self
+            ->request(self->state.transport, join_timeout, rpc_atom::value,
+                      status->lead, static_cast<int32_t>(pb::Envelope::JOIN),
+                      bytes)
+            .then([=](std::string& r) mutable { rp.deliver(std::move(r)); },
+                  [=](caf::error& err) mutable {
+                    rp.deliver(join_reply(to_failure(err)));
+                  });
+        } else {
+          rp.deliver(join_reply(no_leader()));
+        }
+      },
+      [=](caf::error& err) mutable { rp.deliver(join_reply(to_failure(err))); });
+  return rp;
+}
+
+} // namespace actorswarm::node

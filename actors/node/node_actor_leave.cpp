@@ -1,0 +1,109 @@
+// `swarm leave [--force]` (node_actor_state.hpp): stop the components,
+// wait for them, stop the task processes, wipe the swarm state.
+
+#include <csignal>
+
+#include "actors/node/leave.hpp"
+#include "actors/node/node_actor_state.hpp"
+#include "actors/control/control_logic.hpp"
+#include "messages/log.hpp"
+#include "persistence/data_dir.hpp"
+
+namespace actorswarm::node {
+
+using control::error_reply;
+
+namespace {
+
+// Last step of a leave: the processes are gone (or got SIGKILL); wipe the
+// swarm state, forget the cluster and answer.
+void finish_leave(node_actor_t* self) {
+  auto& st = self->state;
+  wipe_swarm_state(*st.dir);
+  st.id = load_identity(st.dir->node_state(), st.cfg.hostname);
+  st.leaving = false;
+  st.procs.clear();
+  logger("node")->info("left the swarm node_id={}", st.id.node_id);
+  pb::ControlReply ok;
+  ok.set_text("Node left the swarm.");
+  st.leave_rp.deliver(ok);
+}
+
+} // namespace
+
+// Every leave_check_interval_ms until the stopped task processes are gone;
+// SIGKILL for what outlives the stop grace period.
+void check_stopped(node_actor_t* self) {
+  auto& st = self->state;
+  st.procs = still_alive(st.procs);
+  if (!st.procs.empty()
+      && st.leave_checks * leave_check_interval_ms < leave_stop_grace_ms) {
+    ++st.leave_checks;
+    self->delayed_send(self,
+                       std::chrono::milliseconds(leave_check_interval_ms),
+                       kill_atom::value);
+    return;
+  }
+  if (!st.procs.empty()) {
+    logger("node")->warn("{} task processes outlived the stop grace period, "
+                         "sending SIGKILL", st.procs.size());
+    signal_groups(st.procs, SIGKILL);
+  }
+  finish_leave(self);
+}
+
+// The components are gone: nobody restarts a task any more. Stop them.
+
+void components_gone(node_actor_t* self) {
+  auto& st = self->state;
+  st.procs = live_task_processes(st.dir->task_records());
+  logger("node")->info("leaving the swarm: stopping {} task processes",
+                       st.procs.size());
+  signal_groups(st.procs, SIGTERM);
+  st.leave_checks = 0;
+  check_stopped(self);
+}
+
+namespace {
+
+// Unlinks and stops the manager components and the agent (and the raft
+// peer, which dies with the store); components_gone once all are down.
+void stop_components(node_actor_t* self, const caf::actor& raft) {
+  auto& st = self->state;
+  self->send(st.control, manager_atom::value, caf::actor{}, std::string{});
+  for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator, &st.scheduler,
+                  &st.allocator, &st.store}) {
+    auto a = std::exchange(*h, caf::actor{});
+    if (!a)
+      continue;
+    self->unlink_from(a);
+    self->monitor(a);
+    st.stopping.insert(a.address());
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  if (raft) {
+    self->monitor(raft);
+    st.stopping.insert(raft.address());
+  }
+  if (st.stopping.empty())
+    components_gone(self);
+}
+
+} // namespace
+
+reply_t swarm_leave(node_actor_t* self, bool force) {
+  auto& st = self->state;
+  if (st.leaving)
+    return error_reply(fail(errc::refused, "this node is leaving the swarm"));
+  if (auto refusal = leave_refusal(st.id, force))
+    return error_reply(*refusal);
+  st.leaving = true;
+  st.leave_rp = self->make_response_promise();
+  self->request(st.store, store_timeout, raft_atom::value)
+    .then([=](caf::actor& raft) { stop_components(self, raft); },
+          [=](caf::error&) { stop_components(self, caf::actor{}); });
+  return caf::delegated<pb::ControlReply>{};
+}
+
+
+} // namespace actorswarm::node

@@ -1,0 +1,81 @@
+#pragma once
+
+// The node actor's state and the handlers its parts share. The node actor
+// is split by concern: node_actor.cpp (start-up, components, init, tokens,
+// dispatch), node_actor_join.cpp (swarm join on both sides) and
+// node_actor_leave.cpp (swarm leave). Include only from those.
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/node/clock.hpp"
+#include "actors/node/membership.hpp"
+#include "actors/node/node_actor.hpp"
+#include "actors/task/task_actor.hpp"
+#include "messages/type_ids.hpp"
+
+namespace actorswarm::node {
+
+/// How long the node actor waits on its own store.
+constexpr auto store_timeout = std::chrono::seconds(30);
+
+struct node_state {
+  persistence::data_dir* dir = nullptr;
+  node_config cfg;
+  clock* clk = nullptr;
+  identity id;
+  caf::actor control, store, dispatcher, agent, transport;
+  // The leader's components: running only while this manager leads.
+  caf::actor allocator, scheduler, orchestrator;
+  // `swarm join` in progress (one at a time).
+  bool joining = false;
+  std::function<void()> join_retry;  // next attempt, on join_atom
+  // `swarm leave --force` in progress: its reply, the components whose down
+  // message it awaits, the task processes it stops and its checks so far.
+  bool leaving = false;
+  caf::response_promise leave_rp;
+  std::set<caf::actor_addr> stopping;
+  std::vector<task::process_record> procs;
+  int64_t leave_checks = 0;
+  static inline const char* name = "node";
+};
+
+using node_actor_t = caf::stateful_actor<node_state>;
+using reply_t = caf::result<pb::ControlReply>;
+
+// -- node_actor.cpp -----------------------------------------------------------
+
+/// Starts the store (and raft peer), transport, dispatcher and agent; the
+/// leader's components follow leadership (on_leader).
+void start_components(node_actor_t* self);
+
+/// Opens the cluster port once per process (the transport outlives leaves).
+void open_transport(node_actor_t* self);
+
+// -- node_actor_join.cpp ------------------------------------------------------
+
+/// `swarm join` on the joining node: asks the manager at the given address,
+/// then starts the manager components with an empty Raft log.
+reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req);
+
+/// A JoinRequest that arrived on the cluster port: the leader checks the
+/// token, adds the member and its node; a follower passes it to the leader.
+caf::result<std::string> serve_join(node_actor_t* self,
+                                    const std::string& bytes);
+
+// -- node_actor_leave.cpp -----------------------------------------------------
+
+/// `swarm leave [--force]`.
+reply_t swarm_leave(node_actor_t* self, bool force);
+
+/// A timer of the leave: are the stopped task processes gone yet?
+void check_stopped(node_actor_t* self);
+
+/// The components stopped by a leave are all down.
+void components_gone(node_actor_t* self);
+
+} // namespace actorswarm::node
