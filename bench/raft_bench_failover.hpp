@@ -5,12 +5,15 @@
 // close) or SIGSTOPs it (silent failure: nothing closes, only timeouts
 // tell), and times from the signal until
 //   (a) a survivor names a new leader (node ls MANAGER STATUS), and
-//   (b) a write (ServiceUpdate, 1 s reply bound) through a survivor, the
-//       two survivors taken in turn, succeeds again,
-// polling every 5 ms. Between trials the victim is restarted on its data dir
+//   (b) a write (ServiceUpdate, 2 s reply bound) through a survivor, the
+//       two survivors taken in turn, succeeds again;
+// a new attempt of each starts every 10 ms without waiting for the previous
+// one (a call stuck on the stopped leader would otherwise hide a success). Between trials the victim is restarted on its data dir
 // (or SIGCONTed) and the bench waits until every manager is Reachable again.
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/raft_bench_load.hpp"
@@ -32,32 +35,57 @@ struct failover_times {
   double leader_ms = -1, write_ms = -1;
 };
 
-/// Measures (a) and (b) after daemon `victim` failed at `t0`.
+/// Starts `attempt(j)` every 10 ms in its own thread (at most 16 in flight,
+/// so a call hanging on the failed leader does not hide a later success)
+/// until one succeeds; returns its completion time in ms since `t0`, or -1
+/// after `timeout_ms`.
+template <class Attempt>
+double first_success(steady::time_point t0, double timeout_ms,
+                     Attempt attempt) {
+  std::atomic<double> done{-1};
+  std::atomic<int> in_flight{0};
+  std::vector<std::thread> ts;
+  for (size_t j = 0; !stop_requested && ms_since(t0) < timeout_ms
+                     && done.load() < 0;
+       ++j) {
+    if (in_flight.load() < 16) {
+      ++in_flight;
+      ts.emplace_back([&, j] {
+        if (attempt(j)) {
+          double none = -1;
+          done.compare_exchange_strong(none, ms_since(t0));
+        }
+        --in_flight;
+      });
+    }
+    sleep_ms(10);
+  }
+  for (auto& t : ts)
+    t.join();
+  return done.load();
+}
+
+/// Measures (a) and (b) after daemon `victim` failed at `t0`; writes go to
+/// services rbprobe0..31 in turn (no two in-flight writes share one).
 inline failover_times time_failover(const cluster& c, size_t victim,
-                                    steady::time_point t0, long& seq) {
+                                    steady::time_point t0) {
   std::vector<size_t> surv;
   for (size_t i = 0; i < c.m.size(); ++i)
     if (i != victim && live(c, i))
       surv.push_back(i);
   failover_times out;
-  std::string last_error;
-  for (size_t j = 0; !stop_requested && ms_since(t0) < 30'000
-                     && (out.leader_ms < 0 || out.write_ms < 0);
-       ++j) {
-    auto s = surv[j % surv.size()];
-    if (out.leader_ms < 0) {
-      int l = leader_seen_by(c, s);
-      if (l >= 0 && static_cast<size_t>(l) != victim)
-        out.leader_ms = ms_since(t0);
-    }
-    if (out.write_ms < 0
-        && probe_write(c.m[s], "rbprobe", ++seq, 1'000, &last_error))
-      out.write_ms = ms_since(t0);
-    if (out.leader_ms < 0 || out.write_ms < 0)
-      sleep_ms(5);
-  }
-  if (out.write_ms < 0)
-    progress("no write within 30 s; last error: " + last_error);
+  std::thread lead([&] {
+    out.leader_ms = first_success(t0, 30'000, [&](size_t j) {
+      int l = leader_seen_by(c, surv[j % surv.size()]);
+      return l >= 0 && static_cast<size_t>(l) != victim;
+    });
+  });
+  out.write_ms = first_success(t0, 30'000, [&](size_t j) {
+    return probe_write(c.m[surv[j % surv.size()]],
+                       "rbprobe" + std::to_string(j % 32),
+                       static_cast<long>(j), 2'000);
+  });
+  lead.join();
   return out;
 }
 
@@ -82,17 +110,10 @@ inline bool recover(cluster& c, size_t i) {
 /// `<name>_leader_ms_*` and `<name>_write_ms_*` (median, max, min).
 inline bool bench_failover(cluster& c, int sig, int trials,
                            const std::string& name) {
-  {
-    pb::ControlRequest req;
-    *req.mutable_service_create()->mutable_spec() = bench_spec("rbprobe", 0);
-    pb::ControlReply rep;
-    int l = find_leader(c, 10'000);
-    if (l < 0 || (!call(c.m[static_cast<size_t>(l)], req, rep, 30'000)
-                  && rep.code() != static_cast<uint32_t>(actorswarm::errc::name_conflict)))
-      return false;
-  }
+  int first = find_leader(c, 10'000);
+  if (first < 0 || !create_services(c.m[static_cast<size_t>(first)], "rbprobe", 32))
+    return false;
   std::vector<double> lead, write;
-  long seq = 0;
   for (int t = 0; t < trials && !stop_requested; ++t) {
     int l = find_leader(c, 10'000);
     if (l < 0)
@@ -105,7 +126,7 @@ inline bool bench_failover(cluster& c, int sig, int trials,
       ::kill(c.m[v].pid, SIGSTOP);
       c.m[v].stopped = true;
     }
-    auto r = time_failover(c, v, t0, seq);
+    auto r = time_failover(c, v, t0);
     progress(name + " trial " + std::to_string(t + 1) + ": m" + std::to_string(v)
              + " leader " + std::to_string(r.leader_ms) + " ms, write "
              + std::to_string(r.write_ms) + " ms");
