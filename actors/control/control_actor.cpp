@@ -284,6 +284,50 @@ reply_t write_request(control_actor_t* self, const pb::ControlRequest& req) {
   }
 }
 
+bool is_read(const pb::ControlRequest& req) {
+  using R = pb::ControlRequest;
+  switch (req.request_case()) {
+    case R::kNodeList:
+    case R::kNodeInspect:
+    case R::kServiceList:
+    case R::kServiceInspect:
+    case R::kTaskList:
+    case R::kLogs:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A read is linearizable (ReadIndex: answered once this replica applied
+// what the leader had committed when the read arrived); without a leader it
+// answers from this manager's last known state, with a warning. Node lists
+// show the live Raft view of the managers.
+reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
+  auto rp = self->make_response_promise<pb::ControlReply>();
+  auto store = self->state.store;
+  auto answer = [=](bool fresh,
+                    const raft::raft_status_ptr& status) mutable {
+    auto r = read_request(self, req);
+    if (!r)
+      r = error_reply(errc::bad_request, "unknown control request");
+    if (status)
+      overlay_raft_status(*r, *status);
+    if (!fresh && r->code() == 0)
+      r->set_warning(stale_read_warning);
+    rp.deliver(std::move(*r));
+  };
+  self->request(store, store_timeout, read_atom::value)
+    .then(
+      [=](bool fresh) mutable {
+        self->request(store, store_timeout, status_atom::value)
+          .then([=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
+                [=](caf::error&) mutable { answer(fresh, nullptr); });
+      },
+      [=](caf::error&) mutable { answer(false, nullptr); });
+  return rp;
+}
+
 bool is_membership(const pb::ControlRequest& req) {
   using R = pb::ControlRequest;
   switch (req.request_case()) {
@@ -327,8 +371,8 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
       }
       if (!st.store)
         return error_reply(errc::not_in_swarm, not_manager_text);
-      if (auto r = read_request(self, req))
-        return std::move(*r);
+      if (is_read(req))
+        return linearizable_read(self, std::move(req));
       return write_request(self, req);
     },
     [=](manager_atom, caf::actor store, std::string& node_id) {

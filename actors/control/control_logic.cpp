@@ -145,6 +145,32 @@ pb::ControlReply list_nodes(const store::object_store& view) {
   return out;
 }
 
+const char* const stale_read_warning
+  = "this manager cannot reach a quorum of managers (the swarm has no "
+    "leader): showing its last known state, which may be stale";
+
+void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st) {
+  for (auto& n : *out.mutable_nodes()) {
+    if (!n.has_manager_status())
+      continue;
+    auto& ms = *n.mutable_manager_status();
+    auto id = ms.raft_id();
+    bool voter = false;
+    for (const auto& m : st.members.voters())
+      voter = voter || m.raft_id() == id;
+    if (!voter)
+      continue;
+    bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
+                     != st.reachable.end();
+    ms.set_leader(id == st.lead);
+    ms.set_reachability(reachable || id == st.lead
+                          ? pb::ManagerStatus::REACHABLE
+                          : pb::ManagerStatus::UNREACHABLE);
+    if (st.lead == 0 && id != st.raft_id)
+      ms.set_reachability(pb::ManagerStatus::UNREACHABLE);
+  }
+}
+
 pb::ControlReply list_services(const store::object_store& view) {
   pb::ControlReply out;
   std::vector<const pb::Service*> xs;

@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "actors/raft/apply_batch.hpp"
 #include "actors/store/object_store.hpp"
 #include "messages/control.pb.h"
 #include "messages/result.hpp"
@@ -36,6 +37,14 @@ pb::StoreBatch single_action(pb::StoreAction::Kind kind, int64_t now_ns);
 
 /// `node ls`: all nodes, ordered by hostname then id.
 pb::ControlReply list_nodes(const store::object_store& view);
+
+/// Overlays the live Raft view on the managers in `out.nodes`: Leader,
+/// Reachable or Unreachable (`node ls` MANAGER STATUS), whatever the stored
+/// node says.
+void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st);
+
+/// The warning a read carries when no leader confirmed it was current.
+extern const char* const stale_read_warning;
 
 /// `service ls`: services with running/desired counts, ordered by name.
 pb::ControlReply list_services(const store::object_store& view);

@@ -28,6 +28,8 @@ struct raft_state {
   caf::actor state_machine;
   caf::actor transport;
   std::vector<uint64_t> down;  // peers whose connection is down
+  std::map<uint64_t, uint64_t> heard;  // peer -> tick of its last message
+  uint64_t ticks = 0;
   // ReadIndex requests waiting for their read_state, by context.
   std::map<std::string, caf::response_promise> reads;
   uint64_t next_read = 0;
@@ -46,10 +48,17 @@ raft_status_ptr make_status(const raft_state& st) {
   out->lead = c.lead();
   out->is_leader = c.state() == role::leader;
   out->members = c.conf_state();
+  // The leader and its followers hear each other every heartbeat: that is
+  // what counts for them. Followers never talk to each other: a follower
+  // counts them reachable unless their connection went down.
+  auto window = 2 * st.cfg.core.election_tick;
   for (auto id : voter_ids(c.conf_state())) {
     bool is_down = std::find(st.down.begin(), st.down.end(), id)
                    != st.down.end();
-    if (id == c.id() || !is_down)
+    auto h = st.heard.find(id);
+    bool recent = h != st.heard.end() && st.ticks - h->second <= window;
+    bool talks = out->is_leader || id == c.lead();
+    if (id == c.id() || (talks ? recent && !is_down : !is_down))
       out->reachable.push_back(id);
   }
   return out;
@@ -233,6 +242,7 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       return caf::delegated<uint64_t>{};
     },
     [=](tick_atom) {
+      ++self->state.ticks;
       self->state.core->tick();
       self->delayed_send(self, tick, tick_atom::value);
       schedule_flush(self);
@@ -241,6 +251,7 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
     [=](raft_msg_atom, const pb::RaftMessage& m) {
       auto& down = self->state.down;
       down.erase(std::remove(down.begin(), down.end(), m.from()), down.end());
+      self->state.heard[m.from()] = self->state.ticks;
       self->state.core->step(m);
       schedule_flush(self);
     },
