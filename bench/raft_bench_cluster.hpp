@@ -16,6 +16,7 @@ namespace actorswarm::bench {
 /// One daemon this bench started.
 struct manager {
   std::string dir, data_dir, socket, log, addr;
+  std::string raft_id;  ///< decimal, from node ls once joined
   pid_t pid = -1;
   bool stopped = false;  ///< SIGSTOPped by the bench
 };
@@ -133,24 +134,54 @@ inline int index_of_addr(const cluster& c, const std::string& addr) {
   return -1;
 }
 
-/// The leader as daemon `from` sees it (NodeList MANAGER STATUS, else
-/// Info.leader_addr); -1 when it names none or does not answer in 1 s.
-inline int leader_seen_by(const cluster& c, size_t from) {
+/// The Raft id of the leader as daemon `m` last logged it (its raft log
+/// line `role=R lead=ID term=T`); 0 when none is known.
+inline std::string logged_lead(const manager& m) {
+  std::ifstream in(m.log);
+  std::string line, lead;
+  while (std::getline(in, line)) {
+    auto at = line.find("[raft] [info] role=");
+    auto l = line.find(" lead=", at == std::string::npos ? 0 : at);
+    if (at != std::string::npos && l != std::string::npos)
+      lead = line.substr(l + 6, line.find(' ', l + 6) - (l + 6));
+  }
+  return lead.empty() ? "0" : lead;
+}
+
+/// Fills raft_id -> daemon from `node ls` (stored manager_status.raft_id
+/// and addr); true when every daemon is known.
+inline bool learn_raft_ids(cluster& c, size_t from) {
   pb::ControlRequest req;
   req.mutable_node_list();
   pb::ControlReply rep;
-  if (call(c.m[from], req, rep, 1'000))
-    for (auto& n : rep.nodes())
-      if (n.manager_status().leader())
-        return index_of_addr(c, n.manager_status().addr());
-  pb::ControlRequest info;
-  info.mutable_info();
-  if (!call(c.m[from], info, rep, 1'000))
-    return -1;
-  if (!rep.info().leader_addr().empty())
-    return index_of_addr(c, rep.info().leader_addr());
-  // A one-manager swarm (before `swarm join` existed) leads itself.
-  return c.m.size() == 1 && rep.info().is_manager() ? 0 : -1;
+  if (!call(c.m[from], req, rep, 2'000))
+    return false;
+  size_t known = 0;
+  for (auto& n : rep.nodes())
+    for (auto& m : c.m)
+      if (n.manager_status().addr() == m.addr && n.manager_status().raft_id() != 0) {
+        m.raft_id = std::to_string(n.manager_status().raft_id());
+        ++known;
+      }
+  return known == c.m.size();
+}
+
+/// The leader as daemon `from` sees it: the Raft leader id of its latest
+/// raft log line, mapped to a daemon (`node ls` MANAGER STATUS is not the
+/// live Raft view yet: it keeps showing the stored Leader after a kill).
+/// One manager: itself once it answers. -1 when unknown.
+inline int leader_seen_by(const cluster& c, size_t from) {
+  if (c.m.size() == 1) {
+    pb::ControlRequest info;
+    info.mutable_info();
+    pb::ControlReply rep;
+    return call(c.m[from], info, rep, 1'000) && rep.info().is_manager() ? 0 : -1;
+  }
+  auto lead = logged_lead(c.m[from]);
+  for (size_t i = 0; i < c.m.size(); ++i)
+    if (!c.m[i].raft_id.empty() && c.m[i].raft_id == lead)
+      return static_cast<int>(i);
+  return -1;
 }
 
 /// The leader on which the live daemons that answer agree, polled every
@@ -259,7 +290,15 @@ inline bool start_cluster(cluster& c, size_t n) {
   for (size_t i = 1; i < n; ++i)
     if (!join_swarm(c, i, c.m[0].addr))
       return false;
-  return wait_all_reachable(c, 30'000);
+  if (!wait_all_reachable(c, 30'000))
+    return false;
+  auto t0 = steady::now();
+  while (n > 1 && !learn_raft_ids(c, 0)) {
+    if (ms_since(t0) > 10'000)
+      return false;
+    sleep_ms(20);
+  }
+  return true;
 }
 
 } // namespace actorswarm::bench
