@@ -158,8 +158,12 @@ void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st) {
     bool voter = false;
     for (const auto& m : st.members.voters())
       voter = voter || m.raft_id() == id;
-    if (!voter)
+    if (!voter) {
+      // Not in the Raft group (any more): a forced new cluster left it out.
+      ms.set_leader(false);
+      ms.set_reachability(pb::ManagerStatus::UNREACHABLE);
       continue;
+    }
     bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
                      != st.reachable.end();
     ms.set_leader(id == st.lead);

@@ -54,7 +54,7 @@ void start_transport(node_actor_t* self) {
 // manager becomes leader and stop when it steps down.
 void on_leader(node_actor_t* self, const raft::raft_status_ptr& x) {
   auto& st = self->state;
-  if (!st.store || st.leaving)
+  if (!st.store || st.leaving || st.on_stopped)
     return;
   auto& sys = self->system();
   if (x->is_leader && !st.orchestrator) {
@@ -137,10 +137,47 @@ void start_components(node_actor_t* self) {
                        st.id.raft_id);
 }
 
+void stop_components(node_actor_t* self, std::function<void()> then) {
+  auto& st = self->state;
+  st.on_stopped = std::move(then);
+  self->send(st.control, manager_atom::value, caf::actor{}, std::string{});
+  auto stop = [=](caf::actor a) {
+    auto& st = self->state;
+    self->unlink_from(a);
+    self->monitor(a);
+    st.stopping.insert(a.address());
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  };
+  auto rest = [=] {
+    auto& st = self->state;
+    for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator,
+                    &st.scheduler, &st.allocator, &st.store})
+      if (auto a = std::exchange(*h, caf::actor{}))
+        stop(a);
+    if (st.stopping.empty() && st.on_stopped)
+      std::exchange(st.on_stopped, nullptr)();
+  };
+  if (!st.store) {
+    rest();
+    return;
+  }
+  self->request(st.store, store_timeout, raft_atom::value)
+    .then(
+      [=](caf::actor& raft) {
+        // Only watched: it dies with the store.
+        self->monitor(raft);
+        self->state.stopping.insert(raft.address());
+        rest();
+      },
+      [=](caf::error&) { rest(); });
+}
+
 namespace {
 
 reply_t swarm_init(node_actor_t* self, const pb::SwarmInitRequest& req) {
   auto& st = self->state;
+  if (!st.id.cluster_id.empty() && req.force_new_cluster())
+    return force_new_cluster(self, req);
   if (!st.id.cluster_id.empty())
     return error_reply(fail(errc::already_in_swarm,
                             "This node is already part of a swarm. Use "
@@ -242,12 +279,13 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     if (st.stopping.erase(msg.source) > 0 && st.stopping.empty()
-        && st.leaving)
-      components_gone(self);
+        && st.on_stopped)
+      std::exchange(st.on_stopped, nullptr)();
   });
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     // A component stopped by a leave may have exited before the unlink.
-    if (self->state.leaving && msg.reason == caf::exit_reason::user_shutdown)
+    if ((self->state.leaving || self->state.on_stopped)
+        && msg.reason == caf::exit_reason::user_shutdown)
       return;
     if (msg.reason && msg.reason != caf::exit_reason::user_shutdown) {
       logger("node")->critical("a component died: {}",

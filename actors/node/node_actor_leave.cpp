@@ -64,33 +64,6 @@ void components_gone(node_actor_t* self) {
   check_stopped(self);
 }
 
-namespace {
-
-// Unlinks and stops the manager components and the agent (and the raft
-// peer, which dies with the store); components_gone once all are down.
-void stop_components(node_actor_t* self, const caf::actor& raft) {
-  auto& st = self->state;
-  self->send(st.control, manager_atom::value, caf::actor{}, std::string{});
-  for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator, &st.scheduler,
-                  &st.allocator, &st.store}) {
-    auto a = std::exchange(*h, caf::actor{});
-    if (!a)
-      continue;
-    self->unlink_from(a);
-    self->monitor(a);
-    st.stopping.insert(a.address());
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-  if (raft) {
-    self->monitor(raft);
-    st.stopping.insert(raft.address());
-  }
-  if (st.stopping.empty())
-    components_gone(self);
-}
-
-} // namespace
-
 reply_t swarm_leave(node_actor_t* self, bool force) {
   auto& st = self->state;
   if (st.leaving)
@@ -99,9 +72,7 @@ reply_t swarm_leave(node_actor_t* self, bool force) {
     return error_reply(*refusal);
   st.leaving = true;
   st.leave_rp = self->make_response_promise();
-  self->request(st.store, store_timeout, raft_atom::value)
-    .then([=](caf::actor& raft) { stop_components(self, raft); },
-          [=](caf::error&) { stop_components(self, caf::actor{}); });
+  stop_components(self, [self] { components_gone(self); });
   return caf::delegated<pb::ControlReply>{};
 }
 

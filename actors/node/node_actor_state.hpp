@@ -37,6 +37,9 @@ struct node_state {
   // `swarm leave --force` in progress: its reply, the components whose down
   // message it awaits, the task processes it stops and its checks so far.
   bool leaving = false;
+  // Components being stopped (leave, force-new-cluster) and what runs once
+  // every one of them is down.
+  std::function<void()> on_stopped;
   caf::response_promise leave_rp;
   std::set<caf::actor_addr> stopping;
   std::vector<task::process_record> procs;
@@ -53,6 +56,10 @@ using reply_t = caf::result<pb::ControlReply>;
 /// leader's components follow leadership (on_leader).
 void start_components(node_actor_t* self);
 
+/// Unlinks and stops every component (and the raft peer, which dies with
+/// the store); runs `then` once all are down.
+void stop_components(node_actor_t* self, std::function<void()> then);
+
 /// Opens the cluster port once per process (the transport outlives leaves).
 void open_transport(node_actor_t* self);
 
@@ -66,6 +73,12 @@ reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req);
 /// token, adds the member and its node; a follower passes it to the leader.
 caf::result<std::string> serve_join(node_actor_t* self,
                                     const std::string& bytes);
+
+// -- node_actor_recover.cpp ---------------------------------------------------
+
+/// `swarm init --force-new-cluster` on a manager of an existing swarm:
+/// rebuilds a one-manager Raft group from this manager's state.
+reply_t force_new_cluster(node_actor_t* self, const pb::SwarmInitRequest& req);
 
 // -- node_actor_leave.cpp -----------------------------------------------------
 
