@@ -171,7 +171,8 @@ bool bench_join(cluster& c, const options& o) {
     return false;
   figure("join_reply_ms", ms_since(t0), "ms");
   double catchup = -1, commit = -1;
-  while (!stop_requested && ms_since(t0) < 120'000 && (catchup < 0 || commit < 0)) {
+  while (!stop_requested && ms_since(t0) < 120'000
+         && (catchup < 0 || (target > 0 && commit < 0))) {
     if (catchup < 0 && listed_tasks(c.m[j]) >= o.join_tasks)
       catchup = ms_since(t0);
     if (commit < 0 && target > 0 && commit_index(c.m[j]) >= target)

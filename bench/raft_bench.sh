@@ -45,7 +45,7 @@ echo
 # Ratio table: actorswarm / etcd, with which direction is better.
 awk '
   FNR == NR { e[$1] = $2; next }
-  { a[$1] = $2 }
+  { a[$1] = $2; if ($1 ~ /^mem_.*_rss_kb$/) { k = $1; sub(/_kb$/, "_mb", k); a[k] = $2 / 1024 } }
   function row(label, an, en, better) {
     if (!(an in a) || !(en in e) || e[en] == 0) return
     printf "%-34s %12.2f %12.2f %8.2f   %s\n", label, a[an], e[en], a[an] / e[en], better
@@ -63,5 +63,16 @@ awk '
     row("kill -9: new leader ms, median", "as_n3_failover_leader_ms_median", "etcd_n3_failover_leader_ms_median", "lower")
     row("kill -9: write ok ms, median", "as_n3_failover_write_ms_median", "etcd_n3_failover_put_ms_median", "lower")
     row("kill -9: write ok ms, max", "as_n3_failover_write_ms_max", "etcd_n3_failover_put_ms_max", "lower")
+    print ""
+    printf "%-34s %12s %12s   %s\n", "issue #3 target", "actorswarm", "target", "met"
+    goal("kill -9: write ok ms, median", "as_n3_failover_write_ms_median", 300)
+    goal("SIGSTOP: write ok ms, median", "as_n3_stopfail_write_ms_median", 1500)
+    goal("join 100k tasks: caught up ms", "join_catchup_ms", 5000)
+    goal("10k nodes 1M tasks: RSS MB", "mem_store_rss_mb", 2048)
+    goal("... peak with a snapshot: MB", "mem_peak_rss_mb", 2048)
+  }
+  function goal(label, an, limit) {
+    if (!(an in a)) return
+    printf "%-34s %12.1f %12s   %s\n", label, a[an], "< " limit, (a[an] >= 0 && a[an] < limit) ? "yes" : "NO"
   }' "$work/etcd.txt" "$work/as.txt"
 exit "$rc"
