@@ -5,6 +5,7 @@
 // actor system and serves the control socket until SIGINT/SIGTERM. So a CLI
 // call never loads CAF, RocksDB or OpenSSL.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct daemon_options {
   std::string control_path = "/run/actorswarm.sock";  // without unix://
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   int tick_ms = 100;               // Raft tick length
+  /// Applied Raft entries between two store snapshots; 0: the node's default.
+  uint64_t snapshot_interval = 0;
 };
 
 /// File name of the daemon binary, looked up next to the client binary.

@@ -13,12 +13,16 @@ namespace actorswarm::cli {
 
 std::vector<std::string> daemon_argv(const std::string& program,
                                      const daemon_options& opts) {
-  return {program,
-          "--data-dir=" + opts.data_dir,
-          "--listen-addr=" + opts.listen_addr,
-          "--control-addr=unix://" + opts.control_path,
-          "--log-level=" + opts.log_level,
-          "--tick-ms=" + std::to_string(opts.tick_ms)};
+  std::vector<std::string> argv{program,
+                                "--data-dir=" + opts.data_dir,
+                                "--listen-addr=" + opts.listen_addr,
+                                "--control-addr=unix://" + opts.control_path,
+                                "--log-level=" + opts.log_level,
+                                "--tick-ms=" + std::to_string(opts.tick_ms)};
+  if (opts.snapshot_interval > 0)
+    argv.push_back("--snapshot-interval="
+                   + std::to_string(opts.snapshot_interval));
+  return argv;
 }
 
 std::string daemon_path(const std::string& self_exe) {

@@ -1,5 +1,6 @@
 // `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
-// [--control-addr unix://PATH] [--log-level L] [--tick-ms N]`: validates the
+// [--control-addr unix://PATH] [--log-level L] [--tick-ms N]
+// [--snapshot-interval N]`: validates the
 // flags into cli::daemon_options and hands over to context.run_daemon.
 
 #include <algorithm>
@@ -16,6 +17,7 @@ struct daemon_flags {
   daemon_options opts;
   std::string control_addr = std::string{"unix://"} + daemon_options{}.control_path;
   std::string tick_ms;
+  std::string snapshot_interval;
 };
 
 // IP:PORT (IPv4 dotted quad, or [v6]) with a port in 1..65535.
@@ -64,6 +66,14 @@ int run_daemon_cmd(session& s, const CLI::App* app, daemon_flags& f) {
                                             "must be an integer in 1..60000"));
     f.opts.tick_ms = static_cast<int>(*v);
   }
+  if (!f.snapshot_interval.empty()) {
+    auto v = parse_uint(f.snapshot_interval);
+    if (!v || *v == 0 || *v > 1'000'000'000)
+      return usage_error(s, app,
+                         flag_error("--snapshot-interval", f.snapshot_interval,
+                                    "must be an integer in 1..1000000000"));
+    f.opts.snapshot_interval = *v;
+  }
   if (f.opts.data_dir.empty())
     return usage_error(s, app, flag_error("--data-dir", "", "must not be empty"));
   if (!s.ctx().run_daemon)
@@ -82,6 +92,8 @@ void add_daemon_command(CLI::App& root, session& s) {
   d->add_option("--control-addr", f->control_addr, "Control socket (unix://PATH)");
   d->add_option("--log-level", f->opts.log_level, "Log level");
   d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
+  d->add_option("--snapshot-interval", f->snapshot_interval,
+                "Applied Raft entries between two snapshots");
 }
 
 } // namespace actorswarm::cli

@@ -85,6 +85,8 @@ int run_daemon(const daemon_options& opts) {
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);
+  if (opts.snapshot_interval > 0)
+    ncfg.snapshot_interval = opts.snapshot_interval;
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
   auto [node, control] = node::spawn_node(sys, **dir, ncfg,
                                           node::default_clock());
