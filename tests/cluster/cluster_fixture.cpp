@@ -276,7 +276,8 @@ pid_t cluster_fixture::spawn_daemon(const std::string& data_dir,
                                    "--control-addr",
                                    "unix://" + control_path,
                                    "--listen-addr",
-                                   "127.0.0.1:" + std::to_string(port_)};
+                                   cluster_addr()};
+  args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
   int log_fd = ::open(log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   auto pid = ::fork();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace actorswarm::test {
@@ -70,6 +71,23 @@ public:
 
   cluster_fixture(const cluster_fixture&) = delete;
   cluster_fixture& operator=(const cluster_fixture&) = delete;
+
+  /// The cluster port binds `host` (127.0.0.x) instead of 127.0.0.1; call
+  /// before start_daemon().
+  void set_listen_host(std::string host) {
+    listen_host_ = std::move(host);
+  }
+
+  /// Flags added to every daemon this fixture starts (e.g.
+  /// {"--snapshot-interval", "20"}); call before start_daemon().
+  void set_daemon_flags(std::vector<std::string> flags) {
+    daemon_flags_ = std::move(flags);
+  }
+
+  /// HOST:PORT of this daemon's cluster port (what `swarm join` takes).
+  std::string cluster_addr() const {
+    return listen_host_ + ":" + std::to_string(port_);
+  }
 
   /// Starts a daemon on `data_dir()` and waits (bounded) until its socket
   /// answers. Returns false (the daemon log says why) when it exited or did
@@ -148,6 +166,8 @@ private:
   void kill_leftover_tasks() const;
 
   std::string dir_;
+  std::string listen_host_ = "127.0.0.1";
+  std::vector<std::string> daemon_flags_;
   int port_ = 0;
   pid_t daemon_pid_ = 0;
 };

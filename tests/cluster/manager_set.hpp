@@ -1,0 +1,87 @@
+#pragma once
+
+// Several managers of one swarm for the cluster tests: one cluster_fixture
+// (own temp dir, control socket, cluster port) per daemon. Manager i listens
+// on 127.0.0.(1 + i % 3), so some links cross loopback addresses.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/cluster_fixture.hpp"
+
+namespace actorswarm::test {
+
+/// One row of `node ls` as seen by one manager.
+struct node_row {
+  std::string id;
+  std::string manager_status;  // Leader | Reachable | Unreachable | ""
+};
+
+/// `n` managers, not started yet. `daemon_flags` go to every daemon.
+class manager_set {
+public:
+  explicit manager_set(size_t n, std::vector<std::string> daemon_flags = {});
+
+  cluster_fixture& operator[](size_t i) {
+    return *managers_.at(i);
+  }
+
+  size_t size() const noexcept {
+    return managers_.size();
+  }
+
+  /// Starts every daemon, `swarm init` on manager 0, joins manager 1 through
+  /// manager 0 and every later one through manager 1 (a follower). Returns
+  /// "" or what failed (with the CLI's output).
+  std::string form();
+
+  /// `swarm join --token <manager token from `token_from`> <addr of via>` on
+  /// manager `i`.
+  cmd_result join(size_t i, size_t token_from, size_t via);
+
+  /// The manager join token printed by `swarm join-token -q manager` on
+  /// manager `i`, or "".
+  std::string manager_token(size_t i) const;
+
+  /// This daemon's node ID (`info`), or "".
+  std::string node_id(size_t i) const;
+
+  /// `node ls` on manager `i`; empty when the command failed.
+  std::vector<node_row> node_rows(size_t i) const;
+
+  /// Index of the manager whose node ID `node ls` on manager `i` marks as
+  /// Leader, or -1 (none, several, or not one of ours).
+  int leader_seen_by(size_t i) const;
+
+  /// Waits (bounded) until every live manager's `node ls` lists size()
+  /// managers with the same single Leader; returns its index or -1.
+  int wait_stable_leader(std::chrono::milliseconds timeout
+                         = std::chrono::seconds{10}) const;
+
+  /// Live task processes of every manager's data dir (daemons alive or
+  /// not: a killed daemon's tasks live on).
+  size_t total_tasks() const;
+
+  /// Waits (bounded) until total_tasks() is `n` and stays so for a short
+  /// settle time; returns the last count seen.
+  size_t wait_total_tasks(size_t n,
+                          std::chrono::milliseconds timeout
+                          = std::chrono::seconds{10}) const;
+
+  /// Waits (bounded) until `service ls` on manager `i` shows REPLICAS `want`
+  /// for `name`.
+  bool wait_replicas(size_t i, const std::string& name,
+                     const std::string& want,
+                     std::chrono::milliseconds timeout
+                     = std::chrono::seconds{10}) const;
+
+private:
+  std::vector<std::unique_ptr<cluster_fixture>> managers_;
+  mutable std::vector<std::string> node_ids_;
+};
+
+/// Text of a CLI result for INFO / failure messages.
+std::string describe(const cmd_result& r);
+
+} // namespace actorswarm::test
