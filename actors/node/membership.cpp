@@ -79,6 +79,16 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
   id.cluster_id = kv.get("cluster_id").value_or("");
   id.addr = kv.get("addr").value_or("");
   id.joined = kv.get("origin").value_or("") == "join";
+  id.worker = kv.get("role").value_or("") == "worker";
+  auto managers = kv.get("managers").value_or("");
+  for (size_t i = 0; i < managers.size();) {
+    auto j = managers.find(',', i);
+    if (j == std::string::npos)
+      j = managers.size();
+    if (j > i)
+      id.managers.push_back(managers.substr(i, j - i));
+    i = j + 1;
+  }
   // A random raft id (SwarmKit's), fixed for the life of the data dir.
   if (auto x = kv.get("raft_id")) {
     id.raft_id = std::stoull(*x);
@@ -103,6 +113,11 @@ pb::Member self_member(const identity& id) {
 
 void save_identity(persistence::kv_store& kv, const identity& id) {
   kv.put("origin", id.joined ? "join" : "init");
+  kv.put("role", id.worker ? "worker" : "manager");
+  std::string managers;
+  for (const auto& m : id.managers)
+    managers += (managers.empty() ? "" : ",") + m;
+  kv.put("managers", managers);
   kv.put("addr", id.addr);
   kv.put("cluster_id", id.cluster_id);
 }
@@ -258,7 +273,8 @@ pb::ConfChange add_member(const pb::JoinRequest& req) {
   return cc;
 }
 
-pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, int64_t now_ns) {
+pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
+                                 int64_t now_ns) {
   pb::StoreBatch b;
   b.set_atomic(true);
   b.set_proposed_at_ns(now_ns);
@@ -266,11 +282,14 @@ pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, int64_t now_ns) {
   a->set_kind(pb::StoreAction::CREATE);
   auto& n = *a->mutable_node();
   n.set_id(req.node_id());
-  n.set_role(pb::NodeSpec::MANAGER);
-  n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
+  auto role = manager ? pb::NodeSpec::MANAGER : pb::NodeSpec::WORKER;
+  n.set_role(role);
+  n.mutable_spec()->set_desired_role(role);
   n.mutable_description()->set_hostname(req.hostname());
   n.mutable_status()->set_state(pb::NodeStatus::UNKNOWN);
   n.mutable_status()->set_addr(req.addr());
+  if (!manager)
+    return b;
   auto& ms = *n.mutable_manager_status();
   ms.set_raft_id(req.raft_id());
   ms.set_addr(req.addr());
@@ -284,7 +303,7 @@ pb::Info identity_info(const identity& id, const std::string& data_dir) {
   out.set_node_addr(id.addr);
   out.set_in_swarm(!id.cluster_id.empty());
   out.set_cluster_id(id.cluster_id);
-  out.set_is_manager(!id.cluster_id.empty());
+  out.set_is_manager(!id.cluster_id.empty() && !id.worker);
   out.set_data_dir(data_dir);
   out.set_version("0.1.0");
   return out;
@@ -300,7 +319,7 @@ failure not_in_swarm() {
 std::optional<failure> leave_refusal(const identity& id, bool force) {
   if (id.cluster_id.empty())
     return fail(errc::not_in_swarm, "This node is not part of a swarm");
-  if (!force)
+  if (!force && !id.worker)
     return fail(errc::refused,
                 "You are attempting to leave the swarm on a node that is "
                 "participating as a manager. Removing the last manager erases "

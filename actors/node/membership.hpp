@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "messages/cluster.pb.h"
 #include "messages/control.pb.h"
@@ -30,6 +31,8 @@ struct identity {
   std::string addr;        // advertised cluster address host:port
   uint64_t raft_id = 0;    // this node's id in the Raft group; never 0
   bool joined = false;     // joined a swarm (else initialized it)
+  bool worker = false;     // runs tasks only: no store, no Raft peer
+  std::vector<std::string> managers;  // a worker's managers (host:port)
 };
 
 /// This node as a Raft group member.
@@ -76,8 +79,10 @@ status check_join_args(const pb::SwarmJoinRequest& req);
 /// The membership change that adds the joiner to the Raft group.
 pb::ConfChange add_member(const pb::JoinRequest& req);
 
-/// The batch that stores a joined manager's node object.
-pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, int64_t now_ns);
+/// The batch that stores a joined node's object (a manager with its
+/// manager status, or a worker).
+pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
+                                 int64_t now_ns);
 
 /// Identity part of `info`.
 pb::Info identity_info(const identity& id, const std::string& data_dir);

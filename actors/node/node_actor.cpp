@@ -13,7 +13,9 @@
 #include "actors/ca/join_token.hpp"
 #include "actors/control/control_actor.hpp"
 #include "actors/control/control_logic.hpp"
+#include "actors/dispatcher/agent_gate_actor.hpp"
 #include "actors/dispatcher/dispatcher_actor.hpp"
+#include "actors/dispatcher/dispatcher_link_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/leave.hpp"
 #include "actors/node/membership.hpp"
@@ -110,8 +112,50 @@ void open_transport(node_actor_t* self) {
 // control actor. Each component is linked: if one dies, the node dies, and
 // the daemon exits (fail-stop). Only a node that initialized its swarm
 // bootstraps a Raft group; a joined one waits for the leader's log.
+namespace {
+
+// Routes requests of `kinds` arriving on the cluster port to `server`.
+void serve(node_actor_t* self, std::initializer_list<pb::Envelope::Kind> kinds,
+           const caf::actor& server) {
+  for (auto k : kinds)
+    self->send(self->state.transport, serve_atom::value,
+               static_cast<int32_t>(k), server);
+}
+
+agent::agent_config agent_cfg(const node_state& st) {
+  return {st.id.node_id, st.id.hostname, st.id.addr, st.cfg.tasks_dir,
+          st.cfg.cgroup_root};
+}
+
+// A worker: no store; its agent talks to a manager's dispatcher.
+void start_worker(node_actor_t* self) {
+  auto& st = self->state;
+  auto& sys = self->system();
+  if (!sys.has_middleman()) {
+    logger("node")->error("a worker needs the cluster port (middleman)");
+    return;
+  }
+  if (!st.transport)
+    open_transport(self);
+  st.link = dispatcher::spawn_dispatcher_link(sys, st.transport,
+                                              st.id.managers);
+  serve(self, {pb::Envelope::ASSIGN}, st.link);
+  st.agent = agent::spawn_agent(sys, st.link, st.dir->task_records(),
+                                agent_cfg(st), *st.clk);
+  for (auto& a : {st.link, st.agent})
+    self->link_to(a);
+  logger("node")->info("worker components started node_id={} managers={}",
+                       st.id.node_id, st.id.managers.size());
+}
+
+} // namespace
+
 void start_components(node_actor_t* self) {
   auto& st = self->state;
+  if (st.id.worker) {
+    start_worker(self);
+    return;
+  }
   auto& sys = self->system();
   store::store_config scfg;
   scfg.snapshot_interval = st.cfg.snapshot_interval;
@@ -124,10 +168,16 @@ void start_components(node_actor_t* self) {
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
   start_transport(self);
   st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
-  agent::agent_config acfg{st.id.node_id, st.id.hostname, st.id.addr,
-                           st.cfg.tasks_dir, st.cfg.cgroup_root};
+  if (st.transport) {
+    st.gate = dispatcher::spawn_agent_gate(sys, st.dispatcher, st.transport,
+                                           st.store);
+    self->link_to(st.gate);
+    serve(self, {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT,
+                 pb::Envelope::STATUS},
+          st.gate);
+  }
   st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
-                                acfg, *st.clk);
+                                agent_cfg(st), *st.clk);
   for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
   self->send(st.store, watch_atom::value, caf::actor_cast<caf::actor>(self));
@@ -150,8 +200,9 @@ void stop_components(node_actor_t* self, std::function<void()> then) {
   };
   auto rest = [=] {
     auto& st = self->state;
-    for (auto* h : {&st.agent, &st.dispatcher, &st.orchestrator,
-                    &st.scheduler, &st.allocator, &st.store})
+    for (auto* h : {&st.agent, &st.link, &st.gate, &st.dispatcher,
+                    &st.orchestrator, &st.scheduler, &st.allocator,
+                    &st.store})
       if (auto a = std::exchange(*h, caf::actor{}))
         stop(a);
     if (st.stopping.empty() && st.on_stopped)

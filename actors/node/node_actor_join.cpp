@@ -30,10 +30,13 @@ std::string join_reply(const failure& f) {
   return r.SerializeAsString();
 }
 
-std::string join_ok(const std::string& cluster_id) {
+std::string join_ok(const std::string& cluster_id, bool manager,
+                    const pb::ConfState& members) {
   pb::JoinReply r;
   r.set_cluster_id(cluster_id);
-  r.set_manager(true);
+  r.set_manager(manager);
+  for (const auto& m : members.voters())
+    r.add_managers(m.addr());
   return r.SerializeAsString();
 }
 
@@ -51,10 +54,13 @@ pb::ControlReply joined(node_actor_t* self, const pb::JoinReply& r,
   st.id.cluster_id = r.cluster_id();
   st.id.addr = addr;
   st.id.joined = true;
+  st.id.worker = !r.manager();
+  st.id.managers.assign(r.managers().begin(), r.managers().end());
   save_identity(st.dir->node_state(), st.id);
   start_components(self);
-  logger("node")->info("joined swarm cluster_id={} as manager raft_id={}",
-                       st.id.cluster_id, st.id.raft_id);
+  logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
+                       st.id.cluster_id, r.manager() ? "manager" : "worker",
+                       st.id.raft_id);
   pb::ControlReply out;
   *out.mutable_info() = identity_info(st.id, st.dir->path());
   out.mutable_info()->set_is_manager(r.manager());
@@ -65,7 +71,7 @@ pb::ControlReply joined(node_actor_t* self, const pb::JoinReply& r,
 // member. Both commit under the current membership; once the member is in,
 // commits need the joiner, which starts only after our answer. A retry of a
 // half-done join finds what is there and skips it.
-void admit(node_actor_t* self, const pb::JoinRequest& req,
+void admit(node_actor_t* self, const pb::JoinRequest& req, bool manager,
            const raft::raft_status_ptr& status, const store_view_ptr& view,
            caf::response_promise rp) {
   auto& st = self->state;
@@ -83,15 +89,20 @@ void admit(node_actor_t* self, const pb::JoinRequest& req,
       return;
     }
   }
+  auto members = status->members;
   auto add_member_then_reply = [=]() mutable {
-    if (is_member) {
-      rp.deliver(join_ok(cluster_id));
+    if (is_member || !manager) {
+      rp.deliver(join_ok(cluster_id, manager, members));
       return;
     }
     logger("node")->info("adding manager node_id={} raft_id={} addr={}",
                          req.node_id(), req.raft_id(), req.addr());
     self->request(store, store_timeout, conf_atom::value, add_member(req))
-      .then([=](uint64_t) mutable { rp.deliver(join_ok(cluster_id)); },
+      .then([=](uint64_t) mutable {
+              auto after = members;
+              *after.add_voters() = add_member(req).member();
+              rp.deliver(join_ok(cluster_id, manager, after));
+            },
             [=](caf::error& err) mutable {
               rp.deliver(join_reply(to_failure(err)));
             });
@@ -102,7 +113,7 @@ void admit(node_actor_t* self, const pb::JoinRequest& req,
   }
   self
     ->request(store, store_timeout, propose_atom::value,
-              joined_node_batch(req, st.clk->now_ns()))
+              joined_node_batch(req, manager, st.clk->now_ns()))
     .then([=](uint64_t) mutable { add_member_then_reply(); },
           [=](caf::error& err) mutable {
             rp.deliver(join_reply(to_failure(err)));
@@ -124,14 +135,7 @@ void serve_as_leader(node_actor_t* self, const pb::JoinRequest& req,
         rp.deliver(join_reply(role.error()));
         return;
       }
-      if (*role != pb::NodeSpec::MANAGER) {
-        rp.deliver(join_reply(fail(
-          errc::refused, "joining as a worker is not supported yet: every "
-                         "node of this release is a manager; use the "
-                         "manager join token")));
-        return;
-      }
-      admit(self, req, status, view, rp);
+      admit(self, req, *role == pb::NodeSpec::MANAGER, status, view, rp);
     });
 }
 

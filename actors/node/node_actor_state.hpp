@@ -29,6 +29,8 @@ struct node_state {
   clock* clk = nullptr;
   identity id;
   caf::actor control, store, dispatcher, agent, transport;
+  // A manager's gate for remote agents; a worker's link to its managers.
+  caf::actor gate, link;
   // The leader's components: running only while this manager leads.
   caf::actor allocator, scheduler, orchestrator;
   // `swarm join` in progress (one at a time).
@@ -52,8 +54,10 @@ using reply_t = caf::result<pb::ControlReply>;
 
 // -- node_actor.cpp -----------------------------------------------------------
 
-/// Starts the store (and raft peer), transport, dispatcher and agent; the
-/// leader's components follow leadership (on_leader).
+/// On a manager: starts the store (and raft peer), transport, dispatcher,
+/// agent gate and agent; the leader's components follow leadership
+/// (on_leader). On a worker: the transport, the dispatcher link to its
+/// managers and the agent.
 void start_components(node_actor_t* self);
 
 /// Unlinks and stops every component (and the raft peer, which dies with

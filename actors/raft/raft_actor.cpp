@@ -109,8 +109,11 @@ void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
   auto conf_changed = std::any_of(
     rd->committed_entries.begin(), rd->committed_entries.end(),
     [](const pb::Entry& e) { return e.type() == pb::Entry::CONF_CHANGE; });
-  if (conf_changed && st.transport)
-    self->send(st.transport, peers_atom::value, st.core->conf_state());
+  if (conf_changed) {
+    if (st.transport)
+      self->send(st.transport, peers_atom::value, st.core->conf_state());
+    self->send(st.state_machine, leader_atom::value, make_status(st));
+  }
   maybe_campaign_alone(st);
   if (!state.empty()) {
     AS_ASSERT(applied == st.core->log().applied());

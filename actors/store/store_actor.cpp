@@ -326,7 +326,11 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
     [=](leader_atom, raft::raft_status_ptr& x) {
       on_status(self, std::move(x));
     },
-    [=](status_atom) -> raft::raft_status_ptr { return self->state.status; },
+    // Live, from the raft peer (reachability changes without a leader
+    // change).
+    [=](status_atom) {
+      return self->delegate(self->state.raft, status_atom::value);
+    },
     [=](raft_atom) -> caf::actor { return self->state.raft; },
     [=](subscribe_atom, const caf::actor& who) -> store_view_ptr {
       self->monitor(who);

@@ -1,0 +1,120 @@
+#include "actors/dispatcher/agent_gate_actor.hpp"
+
+#include <map>
+
+#include "caf/all.hpp"
+
+#include "messages/caf_error.hpp"
+#include "messages/log.hpp"
+#include "messages/type_ids.hpp"
+
+namespace actorswarm::dispatcher {
+
+namespace {
+
+constexpr auto assign_timeout = std::chrono::seconds(10);
+constexpr auto local_timeout = std::chrono::seconds(10);
+
+// Stands in for the agent of `addr` towards the dispatcher.
+caf::behavior proxy(caf::event_based_actor* self, caf::actor transport,
+                    std::string addr) {
+  return {
+    [=](assign_atom, const pb::Assignments& as) {
+      self
+        ->request(transport, assign_timeout, rpc_atom::value, addr,
+                  static_cast<int32_t>(pb::Envelope::ASSIGN),
+                  as.SerializeAsString())
+        .then([](const std::string&) {},
+              [=](caf::error& err) {
+                logger("dispatcher")->warn("worker {} unreachable: {}", addr,
+                                           to_failure(err).message);
+                self->quit();
+              });
+    },
+  };
+}
+
+struct gate_state {
+  caf::actor dispatcher, transport, store;
+  std::map<std::string, caf::actor> proxies;  // by node id
+  static inline const char* name = "agent_gate";
+};
+
+using gate_t = caf::stateful_actor<gate_state>;
+
+caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
+  pb::SessionRequest req;
+  if (!req.ParseFromString(bytes) || req.node_id().empty()
+      || req.addr().empty())
+    return make_error(errc::bad_request, "malformed session request");
+  auto& st = self->state;
+  auto& p = st.proxies[req.node_id()];
+  if (p)
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  p = self->spawn(proxy, st.transport, req.addr());
+  auto rp = self->make_response_promise<std::string>();
+  auto store = st.store;
+  self->request(st.dispatcher, local_timeout, session_atom::value, req, p)
+    .then(
+      [=](pb::SessionReply& r) mutable {
+        self->request(store, local_timeout, status_atom::value)
+          .then(
+            [=](const raft::raft_status_ptr& s) mutable {
+              if (s)
+                for (const auto& m : s->members.voters())
+                  r.add_managers(m.addr());
+              rp.deliver(r.SerializeAsString());
+            },
+            [=](caf::error&) mutable { rp.deliver(r.SerializeAsString()); });
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
+                            caf::actor transport, caf::actor store) {
+  self->state.dispatcher = std::move(dispatcher);
+  self->state.transport = std::move(transport);
+  self->state.store = std::move(store);
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    for (auto& [id, p] : self->state.proxies)
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
+  });
+  return {
+    [=](rpc_atom, int32_t kind,
+        const std::string& bytes) -> caf::result<std::string> {
+      auto& st = self->state;
+      switch (kind) {
+        case pb::Envelope::SESSION:
+          return open_session(self, bytes);
+        case pb::Envelope::HEARTBEAT: {
+          pb::Heartbeat hb;
+          if (!hb.ParseFromString(bytes))
+            return make_error(errc::bad_request, "malformed heartbeat");
+          self->send(st.dispatcher, heartbeat_atom::value, hb);
+          return std::string{};
+        }
+        case pb::Envelope::STATUS: {
+          pb::StatusBatch b;
+          if (!b.ParseFromString(bytes))
+            return make_error(errc::bad_request, "malformed status batch");
+          self->send(st.dispatcher, status_atom::value, b);
+          return std::string{};
+        }
+        default:
+          return make_error(errc::bad_request, "not an agent request");
+      }
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_agent_gate(caf::actor_system& sys, caf::actor dispatcher,
+                            caf::actor transport, caf::actor store) {
+  return sys.spawn(gate_behavior, std::move(dispatcher), std::move(transport),
+                   std::move(store));
+}
+
+} // namespace actorswarm::dispatcher

@@ -1,0 +1,30 @@
+#pragma once
+
+// The dispatcher link stands in for the dispatcher on a worker: the agent
+// talks to it as to a local dispatcher, and it carries the session,
+// heartbeats and status reports to a manager's agent gate over the cluster
+// port (agent_gate_actor.hpp); the manager's assignments come back as
+// ASSIGN requests that it hands to the agent. When the manager cannot be
+// reached it opens a new session with the next manager it knows (the list
+// comes with every session reply) and keeps presenting the agent's first
+// session id, so the agent and its tasks carry on unchanged.
+//
+// Receives: (session_atom, SessionRequest, actor agent) -> SessionReply
+//           (heartbeat_atom, Heartbeat), (status_atom, StatusBatch)
+//           (rpc_atom, int32_t ASSIGN, string Assignments) -> "" from the
+//             transport
+// Sends:    (rpc_atom, addr, SESSION|HEARTBEAT|STATUS, payload) to the
+//           transport; (assign_atom, Assignments) to the agent.
+
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+
+namespace actorswarm::dispatcher {
+
+/// Spawns the link; `managers` are cluster addresses host:port.
+caf::actor spawn_dispatcher_link(caf::actor_system& sys, caf::actor transport,
+                                 std::vector<std::string> managers);
+
+} // namespace actorswarm::dispatcher
