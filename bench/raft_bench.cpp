@@ -17,13 +17,15 @@
 //             constraint no node meets), then one more manager joins; time
 //             from `swarm join` until its `service ls` counts every task
 //             (join_catchup_ms) and until its raft commit index reaches the
-//             leader's (join_commit_ms).
+//             leader's (join_commit_ms). With the default snapshot interval
+//             (10,000 entries) the joiner replays the log; a small
+//             --snapshot-interval makes it install a snapshot first.
 //   memory    in process, no daemon: a store with --mem-nodes nodes and
 //             --mem-tasks tasks (bench/raft_bench_memory.hpp).
 // Usage: raft_bench [--binary PATH] [--parts LIST] [--managers N]
 //          [--duration S] [--clients 1,64] [--value-bytes B] [--trials N]
 //          [--stop-trials N] [--join-tasks N] [--mem-nodes N] [--mem-tasks N]
-//          [--mem-views N] [--tick-ms MS] [--follower]
+//          [--mem-views N] [--tick-ms MS] [--snapshot-interval N] [--follower]
 // Everything it starts it stops by PID; the temp dir is removed at the end
 // (RAFTBENCH_KEEP=1 keeps it).
 
@@ -52,6 +54,7 @@ struct options {
   long join_tasks = 100'000;
   memory_options mem;
   int tick_ms = 0;
+  long snapshot_interval = 0;
   bool follower = false;
 };
 
@@ -180,6 +183,9 @@ bool bench_join(cluster& c, const options& o) {
     sleep_ms(10);
   }
   figure("join_catchup_ms", catchup, "ms");
+  figure("join_snapshots_on_joiner",
+         static_cast<double>(dir_entries(c.m[j].data_dir + "/snapshots").size()),
+         "files");
   if (target > 0) {  // Info.raft_commit filled in by the daemon
     figure("join_commit_ms", commit, "ms");
     figure("join_leader_commit_index", static_cast<double>(target), "index");
@@ -239,6 +245,7 @@ bool parse(int argc, char** argv, options& o) {
     else if (a == "--mem-tasks") o.mem.tasks = std::stol(v);
     else if (a == "--mem-views") o.mem.views = std::stoi(v);
     else if (a == "--tick-ms") o.tick_ms = std::stoi(v);
+    else if (a == "--snapshot-interval") o.snapshot_interval = std::stol(v);
     else return false;
   }
   return o.managers >= 1;
@@ -261,6 +268,7 @@ int main(int argc, char** argv) {
     cluster c;
     c.binary = o.binary;
     c.tick_ms = o.tick_ms;
+    c.snapshot_interval = o.snapshot_interval;
     ok = run_cluster_parts(c, o);
     if (!ok)
       progress("FAILED (daemon logs under " + c.root

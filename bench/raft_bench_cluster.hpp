@@ -25,6 +25,7 @@ struct manager {
 struct cluster {
   std::string binary, root;
   int tick_ms = 0;  ///< 0: the daemon's default tick
+  long snapshot_interval = 0;  ///< 0: the daemon's default (10,000 entries)
   std::vector<manager> m;
   std::string token;  ///< manager join token
 };
@@ -65,6 +66,10 @@ inline bool start_daemon(cluster& c, size_t i) {
   if (c.tick_ms > 0) {
     argv.push_back("--tick-ms");
     argv.push_back(std::to_string(c.tick_ms));
+  }
+  if (c.snapshot_interval > 0) {
+    argv.push_back("--snapshot-interval");
+    argv.push_back(std::to_string(c.snapshot_interval));
   }
   m.pid = spawn(argv, m.log);
   m.stopped = false;
