@@ -165,6 +165,9 @@ bool bench_join(cluster& c, const options& o) {
   uint64_t target = commit_index(c.m[static_cast<size_t>(l)]);
   figure("join_tasks", static_cast<double>(listed_tasks(c.m[static_cast<size_t>(l)])),
          "tasks");
+  figure("join_leader_rss_kb",
+         static_cast<double>(status_kb(c.m[static_cast<size_t>(l)].pid, "VmRSS")),
+         "kB");
   size_t j = c.m.size();
   c.m.emplace_back();
   if (!start_daemon(c, j))
@@ -183,6 +186,8 @@ bool bench_join(cluster& c, const options& o) {
     sleep_ms(10);
   }
   figure("join_catchup_ms", catchup, "ms");
+  figure("join_joiner_rss_kb", static_cast<double>(status_kb(c.m[j].pid, "VmRSS")),
+         "kB");
   figure("join_snapshots_on_joiner",
          static_cast<double>(dir_entries(c.m[j].data_dir + "/snapshots").size()),
          "files");
