@@ -108,7 +108,7 @@ CAF_ADD_ATOM(actorswarm, actorswarm, rpc_atom, "rpc")
 CAF_ADD_ATOM(actorswarm, actorswarm, serve_atom, "serve")
 CAF_ADD_ATOM(actorswarm, actorswarm, conf_atom, "conf")
 CAF_ADD_ATOM(actorswarm, actorswarm, read_atom, "read")
-CAF_ADD_ATOM(actorswarm, actorswarm, join_atom, "join")
+CAF_ADD_ATOM(actorswarm, actorswarm, transfer_atom, "transfer")
 
 namespace actorswarm {
 

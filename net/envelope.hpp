@@ -35,6 +35,12 @@ public:
   /// Wraps `payload` of `kind` with the next sequence number.
   pb::Envelope seal(pb::Envelope::Kind kind, std::string payload);
 
+  /// This node got a new Raft id (demoted, then promoted again); the
+  /// numbering goes on.
+  void set_raft_id(uint64_t id) {
+    id_.raft_id = id;
+  }
+
 private:
   sender_identity id_;
   uint64_t next_seq_ = 1;

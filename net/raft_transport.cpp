@@ -179,7 +179,13 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
         rp.deliver(self->state.sealer->seal(pb::Envelope::REPLY,
                                             std::move(reply)));
       },
-      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      [=](caf::error& err) mutable {
+        logger("raft")->warn("request of kind {} from {} failed here: {}",
+                             pb::Envelope::Kind_Name(env.kind()),
+                             env.sender_node_id(),
+                             self->system().render(err));
+        rp.deliver(std::move(err));
+      });
   return rp;
 }
 
@@ -262,6 +268,10 @@ caf::behavior transport_behavior(transport_t* self,
           link_of(self, m.raft_id()).addr = m.addr();
     },
     [=](peers_atom, caf::actor& raft) { self->state.raft = std::move(raft); },
+    [=](raft_atom, uint64_t id) {
+      self->state.cfg.self.raft_id = id;
+      self->state.sealer->set_raft_id(id);
+    },
     [=](redial_atom, uint64_t id) { dial(self, id); },
   };
 }

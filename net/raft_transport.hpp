@@ -23,7 +23,8 @@
 //           (serve_atom, int32_t kind, actor): who answers requests of kind
 //             (it receives (rpc_atom, int32_t kind, string) -> string);
 //           (peers_atom, ConfState) from the local raft peer: addresses;
-//           (peers_atom, actor raft): the local raft peer.
+//           (peers_atom, actor raft): the local raft peer;
+//           (raft_atom, uint64_t raft_id): this node's Raft id changed.
 // Sends:    (Envelope) and (rpc_atom, Envelope) to remote transports;
 //           (raft_msg_atom, RaftMessage) and (peer_down_atom, uint64_t
 //           raft_id) to the local raft peer.

@@ -13,23 +13,40 @@ namespace actorswarm::dispatcher {
 namespace {
 
 constexpr auto assign_timeout = std::chrono::seconds(10);
+constexpr auto assign_retry = std::chrono::milliseconds(200);
+constexpr int assign_attempts = 3;
 constexpr auto local_timeout = std::chrono::seconds(10);
+
+// Passes one assignment message on; a few attempts, then the proxy stops
+// (the gate then refuses the worker's heartbeats, so it opens a new
+// session, which starts with the full set).
+void deliver(caf::event_based_actor* self, const caf::actor& transport,
+             const std::string& addr, const std::string& bytes, int attempt) {
+  self
+    ->request(transport, assign_timeout, rpc_atom::value, addr,
+              static_cast<int32_t>(pb::Envelope::ASSIGN), bytes)
+    .then([](const std::string&) {},
+          [=](caf::error& err) {
+            if (attempt + 1 < assign_attempts) {
+              self->delayed_send(self, assign_retry, wakeup_atom::value,
+                                 bytes, attempt + 1);
+              return;
+            }
+            logger("dispatcher")->warn("worker {} unreachable: {}", addr,
+                                       to_failure(err).message);
+            self->quit();
+          });
+}
 
 // Stands in for the agent of `addr` towards the dispatcher.
 caf::behavior proxy(caf::event_based_actor* self, caf::actor transport,
                     std::string addr) {
   return {
     [=](assign_atom, const pb::Assignments& as) {
-      self
-        ->request(transport, assign_timeout, rpc_atom::value, addr,
-                  static_cast<int32_t>(pb::Envelope::ASSIGN),
-                  as.SerializeAsString())
-        .then([](const std::string&) {},
-              [=](caf::error& err) {
-                logger("dispatcher")->warn("worker {} unreachable: {}", addr,
-                                           to_failure(err).message);
-                self->quit();
-              });
+      deliver(self, transport, addr, as.SerializeAsString(), 0);
+    },
+    [=](wakeup_atom, const std::string& bytes, int attempt) {
+      deliver(self, transport, addr, bytes, attempt);
     },
   };
 }
@@ -52,6 +69,7 @@ caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
   if (p)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   p = self->spawn(proxy, st.transport, req.addr());
+  self->monitor(p);
   auto rp = self->make_response_promise<std::string>();
   auto store = st.store;
   self->request(st.dispatcher, local_timeout, session_atom::value, req, p)
@@ -76,6 +94,14 @@ caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
   self->state.dispatcher = std::move(dispatcher);
   self->state.transport = std::move(transport);
   self->state.store = std::move(store);
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    auto& ps = self->state.proxies;
+    for (auto i = ps.begin(); i != ps.end(); ++i)
+      if (i->second.address() == dm.source) {
+        ps.erase(i);
+        break;
+      }
+  });
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     for (auto& [id, p] : self->state.proxies)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
@@ -92,6 +118,9 @@ caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
           pb::Heartbeat hb;
           if (!hb.ParseFromString(bytes))
             return make_error(errc::bad_request, "malformed heartbeat");
+          if (st.proxies.count(hb.node_id()) == 0)
+            return make_error(errc::not_found, "no session for this node "
+                                               "here: open a new one");
           self->send(st.dispatcher, heartbeat_atom::value, hb);
           return std::string{};
         }

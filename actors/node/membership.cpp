@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "actors/ca/join_token.hpp"
@@ -316,28 +317,90 @@ failure not_in_swarm() {
               "swarm and try again.");
 }
 
-std::optional<failure> leave_refusal(const identity& id, bool force) {
+failure no_leader() {
+  return fail(errc::not_leader,
+              "The swarm does not have a leader. It's possible that too few "
+              "managers are online. Make sure more than half of the managers "
+              "are online.");
+}
+
+std::optional<failure> leave_refusal(const identity& id, bool force,
+                                     size_t managers, size_t reachable) {
   if (id.cluster_id.empty())
     return fail(errc::not_in_swarm, "This node is not part of a swarm");
-  if (!force && !id.worker)
+  if (force || id.worker)
+    return std::nullopt;
+  std::string text = "You are attempting to leave the swarm on a node that "
+                     "is participating as a manager. ";
+  if (managers <= 1)
     return fail(errc::refused,
-                "You are attempting to leave the swarm on a node that is "
-                "participating as a manager. Removing the last manager erases "
-                "all current state of the swarm. Use `--force` to ignore this "
-                "message.");
+                text + "Removing the last manager erases all current state "
+                       "of the swarm. Use `--force` to ignore this message.");
+  auto left = reachable - 1;
+  if (left < (managers - 1) / 2 + 1)
+    return fail(errc::refused,
+                text + "Removing this node leaves " + std::to_string(left)
+                  + " managers out of " + std::to_string(managers)
+                  + ". Without a Raft quorum your swarm will be "
+                    "inaccessible. The only way to restore a swarm that has "
+                    "lost consensus is to reinitialize it with "
+                    "`--force-new-cluster`. Use `--force` to suppress this "
+                    "message.");
   return std::nullopt;
 }
 
-failure node_change_refusal(const identity& id, const pb::ControlRequest& req) {
-  if (id.cluster_id.empty())
-    return not_in_swarm();
-  if (req.has_node_role())
+std::optional<failure> removal_refusal(const raft::raft_status& st,
+                                       uint64_t target, const char* what) {
+  size_t voters = st.members.voters_size();
+  bool member = false;
+  for (const auto& m : st.members.voters())
+    member = member || m.raft_id() == target;
+  if (!member)
+    return std::nullopt;
+  if (voters <= 1)
+    return fail(errc::refused, std::string{"rpc error: attempting to "} + what
+                                 + " the last manager of the swarm");
+  auto reachable = st.reachable.size();
+  bool target_reachable = std::find(st.reachable.begin(), st.reachable.end(),
+                                    target)
+                          != st.reachable.end();
+  auto left = reachable - (target_reachable ? 1 : 0);
+  if (left < (voters - 1) / 2 + 1)
     return fail(errc::refused,
-                "changing manager roles needs manager replication (issue #3); "
-                "this swarm has one manager, which must stay a manager");
-  return fail(errc::refused,
-              "rejected: node is a manager: the only manager of a swarm "
-              "cannot be removed");
+                "rpc error: can't remove member from the raft: this would "
+                "result in a loss of quorum (" + std::to_string(left)
+                  + " of the " + std::to_string(voters - 1)
+                  + " managers left would be reachable)");
+  return std::nullopt;
+}
+
+std::optional<failure> remove_refusal(const pb::Node& n, bool force) {
+  if (n.role() == pb::NodeSpec::MANAGER || n.has_manager_status())
+    return fail(errc::refused,
+                "rejected: node " + n.id()
+                  + " is a cluster manager and is a member of the raft "
+                    "cluster. It must be demoted to worker before removal");
+  if (!force && n.status().state() != pb::NodeStatus::DOWN)
+    return fail(errc::refused, "rejected: node " + n.id()
+                                 + " is not down and can't be removed");
+  return std::nullopt;
+}
+
+pb::Node as_worker(pb::Node n) {
+  n.set_role(pb::NodeSpec::WORKER);
+  n.mutable_spec()->set_desired_role(pb::NodeSpec::WORKER);
+  n.clear_manager_status();
+  return n;
+}
+
+pb::Node as_manager(pb::Node n, uint64_t raft_id, const std::string& addr) {
+  n.set_role(pb::NodeSpec::MANAGER);
+  n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
+  auto& ms = *n.mutable_manager_status();
+  ms.set_raft_id(raft_id);
+  ms.set_addr(addr);
+  ms.set_reachability(pb::ManagerStatus::REACHABLE);
+  return n;
 }
 
 } // namespace actorswarm::node

@@ -16,6 +16,7 @@
 #include "messages/raft.pb.h"
 #include "messages/result.hpp"
 #include "messages/store.pb.h"
+#include "actors/raft/apply_batch.hpp"
 
 namespace actorswarm::persistence {
 class kv_store;
@@ -87,14 +88,34 @@ pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
 /// Identity part of `info`.
 pb::Info identity_info(const identity& id, const std::string& data_dir);
 
+/// Docker's text when the swarm has no leader (no quorum).
+failure no_leader();
+
 /// Docker's "not a swarm manager" failure.
 failure not_in_swarm();
 
 /// Why `swarm leave` is refused on this node (not in a swarm, or a manager
-/// without --force); none when the node may leave.
-std::optional<failure> leave_refusal(const identity& id, bool force);
+/// without --force whose leave would lose quorum: `managers` voters of
+/// which `reachable` are reachable, this one included); none when the
+/// node may leave.
+std::optional<failure> leave_refusal(const identity& id, bool force,
+                                     size_t managers = 1,
+                                     size_t reachable = 1);
 
-/// Why promote/demote/rm cannot run on a one-manager swarm yet.
-failure node_change_refusal(const identity& id, const pb::ControlRequest& req);
+/// Why removing voter `target` from the Raft group (demote, a manager's
+/// leave) is refused: the last manager, or the reachable managers left
+/// would not form a quorum (SwarmKit's CanRemoveMember); none if safe.
+std::optional<failure> removal_refusal(const raft::raft_status& st,
+                                       uint64_t target, const char* what);
+
+/// Why `node rm` of `n` is refused (docker's texts): a manager must be
+/// demoted first; a node that is not down needs --force.
+std::optional<failure> remove_refusal(const pb::Node& n, bool force);
+
+/// `n` as a worker: roles worker, no manager status.
+pb::Node as_worker(pb::Node n);
+
+/// `n` as a manager with Raft id `raft_id` at `addr`.
+pb::Node as_manager(pb::Node n, uint64_t raft_id, const std::string& addr);
 
 } // namespace actorswarm::node

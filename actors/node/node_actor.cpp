@@ -48,6 +48,7 @@ void start_transport(node_actor_t* self) {
     return;
   if (!st.transport)
     open_transport(self);
+  self->send(st.transport, raft_atom::value, st.id.raft_id);
   self->send(st.store, peers_atom::value, st.transport);
 }
 
@@ -94,9 +95,10 @@ void open_transport(node_actor_t* self) {
   tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
   st.transport = net::spawn_raft_transport(sys, tcfg);
   self->link_to(st.transport);
-  self->send(st.transport, serve_atom::value,
-             static_cast<int32_t>(pb::Envelope::JOIN),
-             caf::actor_cast<caf::actor>(self));
+  for (auto k : {pb::Envelope::JOIN, pb::Envelope::CONTROL,
+                 pb::Envelope::ROLE})
+    self->send(st.transport, serve_atom::value, static_cast<int32_t>(k),
+               caf::actor_cast<caf::actor>(self));
   auto colon = st.cfg.listen_addr.rfind(':');
   auto host = st.cfg.listen_addr.substr(0, colon);
   auto port = static_cast<uint16_t>(
@@ -185,6 +187,13 @@ void start_components(node_actor_t* self) {
   logger("node")->info("manager components started node_id={} cluster_id={} "
                        "raft_id={}", st.id.node_id, st.id.cluster_id,
                        st.id.raft_id);
+}
+
+void after(node_actor_t* self, std::chrono::milliseconds delay,
+           std::function<void()> fn) {
+  auto id = ++self->state.next_timer;
+  self->state.timers.emplace(id, std::move(fn));
+  self->delayed_send(self, delay, wakeup_atom::value, id);
 }
 
 void stop_components(node_actor_t* self, std::function<void()> then) {
@@ -314,7 +323,9 @@ reply_t handle(node_actor_t* self, const pb::ControlRequest& req) {
       return swarm_leave(self, req.swarm_leave().force());
     case R::kNodeRole:
     case R::kNodeRemove:
-      return error_reply(node_change_refusal(st.id, req));
+      if (st.id.cluster_id.empty() || st.id.worker)
+        return error_reply(not_in_swarm());
+      return node_change(self, req);
     default:
       return error_reply(fail(errc::bad_request, "unknown request"));
   }
@@ -356,12 +367,26 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
     },
     [=](caf::actor& control) { self->state.control = std::move(control); },
     [=](leader_atom, const raft::raft_status_ptr& x) { on_leader(self, x); },
-    [=](rpc_atom, int32_t, const std::string& bytes) {
-      return serve_join(self, bytes);
+    [=](rpc_atom, int32_t kind,
+        const std::string& bytes) -> caf::result<std::string> {
+      switch (kind) {
+        case pb::Envelope::JOIN:
+          return serve_join(self, bytes);
+        case pb::Envelope::CONTROL:
+          return serve_control(self, bytes);
+        case pb::Envelope::ROLE:
+          return serve_role(self, bytes);
+        default:
+          return make_error(errc::bad_request, "not a node request");
+      }
     },
-    [=](join_atom) {
-      if (auto f = std::exchange(self->state.join_retry, nullptr))
+    [=](wakeup_atom, uint64_t id) {
+      auto& timers = self->state.timers;
+      if (auto i = timers.find(id); i != timers.end()) {
+        auto f = std::move(i->second);
+        timers.erase(i);
         f();
+      }
     },
     [=](kill_atom) {
       if (self->state.leaving && self->state.stopping.empty())

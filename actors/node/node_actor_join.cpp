@@ -22,6 +22,8 @@ using control::error_reply;
 constexpr auto join_timeout = std::chrono::seconds(20);
 constexpr auto join_retry = std::chrono::milliseconds(100);
 constexpr int join_attempts = 100;
+constexpr auto catch_up_poll = std::chrono::milliseconds(20);
+constexpr int catch_up_polls = 100;
 
 std::string join_reply(const failure& f) {
   pb::JoinReply r;
@@ -40,16 +42,40 @@ std::string join_ok(const std::string& cluster_id, bool manager,
   return r.SerializeAsString();
 }
 
-failure no_leader() {
-  return fail(errc::not_leader,
-              "The swarm does not have a leader. It's possible that too few "
-              "managers are online. Make sure more than half of the managers "
-              "are online.");
+// The joiner is in: remember the swarm and start like any manager.
+// A new manager answers `swarm join` once it caught up: a linearizable
+// read succeeded (it heard from the leader and applied what was committed
+// when it asked). Bounded: at most catch_up_polls tries.
+void when_caught_up(node_actor_t* self, pb::ControlReply out, done_fn done,
+                    int n) {
+  auto& st = self->state;
+  if (!st.store) {
+    done(std::move(out));
+    return;
+  }
+  auto retry = [=] {
+    if (n >= catch_up_polls) {
+      auto late = out;
+      late.set_warning("this manager has not caught up with the leader yet");
+      done(late);
+      return;
+    }
+    after(self, catch_up_poll,
+          [=] { when_caught_up(self, out, done, n + 1); });
+  };
+  self->request(st.store, store_timeout, read_atom::value)
+    .then(
+      [=](bool fresh) {
+        if (fresh)
+          done(out);
+        else
+          retry();
+      },
+      [=](caf::error&) { retry(); });
 }
 
-// The joiner is in: remember the swarm and start like any manager.
-pb::ControlReply joined(node_actor_t* self, const pb::JoinReply& r,
-                        const std::string& addr) {
+void joined(node_actor_t* self, const pb::JoinReply& r,
+            const std::string& addr, done_fn done) {
   auto& st = self->state;
   st.id.cluster_id = r.cluster_id();
   st.id.addr = addr;
@@ -64,7 +90,7 @@ pb::ControlReply joined(node_actor_t* self, const pb::JoinReply& r,
   pb::ControlReply out;
   *out.mutable_info() = identity_info(st.id, st.dir->path());
   out.mutable_info()->set_is_manager(r.manager());
-  return out;
+  when_caught_up(self, std::move(out), std::move(done), 0);
 }
 
 // Leader side, once the token checked out: the node object first, then the
@@ -107,13 +133,18 @@ void admit(node_actor_t* self, const pb::JoinRequest& req, bool manager,
               rp.deliver(join_reply(to_failure(err)));
             });
   };
-  if (view->nodes().count(req.node_id()) > 0) {
-    add_member_then_reply();
-    return;
+  auto batch = joined_node_batch(req, manager, st.clk->now_ns());
+  if (auto n = view->nodes().find(req.node_id()); n != view->nodes().end()) {
+    // A worker promoted: the node object becomes a manager's.
+    if (!manager || n->second->has_manager_status()) {
+      add_member_then_reply();
+      return;
+    }
+    batch = control::single_action(pb::StoreAction::UPDATE, st.clk->now_ns());
+    *batch.mutable_actions(0)->mutable_node()
+      = as_manager(*n->second, req.raft_id(), req.addr());
   }
-  self
-    ->request(store, store_timeout, propose_atom::value,
-              joined_node_batch(req, manager, st.clk->now_ns()))
+  self->request(store, store_timeout, propose_atom::value, batch)
     .then([=](uint64_t) mutable { add_member_then_reply(); },
           [=](caf::error& err) mutable {
             rp.deliver(join_reply(to_failure(err)));
@@ -139,12 +170,10 @@ void serve_as_leader(node_actor_t* self, const pb::JoinRequest& req,
     });
 }
 
-// Sends the JoinRequest; while the swarm is between leaders (an election,
-// or the manager asked has not heard from the leader yet) retries every
-// join_retry, at most join_attempts times.
-void send_join(node_actor_t* self, caf::response_promise rp,
-               std::string remote, pb::JoinRequest jr, std::string addr,
-               int attempt) {
+} // namespace
+
+void send_join(node_actor_t* self, done_fn done, std::string remote,
+               pb::JoinRequest jr, std::string addr, int attempt) {
   self
     ->request(self->state.transport, join_timeout, rpc_atom::value, remote,
               static_cast<int32_t>(pb::Envelope::JOIN), jr.SerializeAsString())
@@ -154,30 +183,27 @@ void send_join(node_actor_t* self, caf::response_promise rp,
         if (r.ParseFromString(bytes)
             && r.code() == static_cast<uint32_t>(errc::not_leader)
             && attempt + 1 < join_attempts) {
-          self->state.join_retry = [=]() mutable {
-            send_join(self, rp, remote, jr, addr, attempt + 1);
-          };
-          self->delayed_send(self, join_retry, join_atom::value);
+          after(self, join_retry, [=] {
+            send_join(self, done, remote, jr, addr, attempt + 1);
+          });
           return;
         }
         self->state.joining = false;
         if (!r.ParseFromString(bytes))
-          rp.deliver(error_reply(fail(errc::internal, "malformed join reply")));
+          done(error_reply(fail(errc::internal, "malformed join reply")));
         else if (r.code() != 0)
-          rp.deliver(error_reply(fail(static_cast<errc>(r.code()), r.error())));
+          done(error_reply(fail(static_cast<errc>(r.code()), r.error())));
         else
-          rp.deliver(joined(self, r, addr));
+          joined(self, r, addr, done);
       },
       [=](caf::error& err) mutable {
         self->state.joining = false;
         auto f = to_failure(err);
-        rp.deliver(error_reply(fail(
+        done(error_reply(fail(
           errc::unavailable, "could not join the swarm through " + remote
                                + ": " + f.message)));
       });
 }
-
-} // namespace
 
 reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req) {
   auto& st = self->state;
@@ -204,8 +230,9 @@ reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req) {
     open_transport(self);
   st.joining = true;
   auto rp = self->make_response_promise();
-  send_join(self, rp, req.remote_addr(),
-            join_request(st.id, req.token(), *addr), *addr, 0);
+  send_join(self, [rp](pb::ControlReply r) mutable { rp.deliver(r); },
+            req.remote_addr(), join_request(st.id, req.token(), *addr), *addr,
+            0);
   return caf::delegated<pb::ControlReply>{};
 }
 

@@ -6,6 +6,7 @@
 #include "actors/node/leave.hpp"
 #include "actors/node/node_actor_state.hpp"
 #include "actors/control/control_logic.hpp"
+#include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -66,15 +67,50 @@ void components_gone(node_actor_t* self) {
 
 reply_t swarm_leave(node_actor_t* self, bool force) {
   auto& st = self->state;
-  if (st.leaving)
-    return error_reply(fail(errc::refused, "this node is leaving the swarm"));
-  if (auto refusal = leave_refusal(st.id, force))
+  if (st.leaving || st.joining || st.on_stopped)
+    return error_reply(fail(errc::refused, "this node is busy joining, "
+                                           "leaving or restarting"));
+  if (auto refusal = leave_refusal(st.id, true))
     return error_reply(*refusal);
-  st.leaving = true;
-  st.leave_rp = self->make_response_promise();
-  stop_components(self, [self] { components_gone(self); });
+  auto rp = self->make_response_promise();
+  auto go = [=]() mutable {
+    auto& st = self->state;
+    st.leaving = true;
+    st.leave_rp = rp;
+    stop_components(self, [self] { components_gone(self); });
+  };
+  if (st.id.worker || !st.store) {
+    go();
+    return caf::delegated<pb::ControlReply>{};
+  }
+  // A manager: refused when it would lose quorum (unless forced); else it
+  // first leaves the Raft group through the leader (a forced leave goes on
+  // when that fails).
+  self->request(st.store, store_timeout, status_atom::value)
+    .then(
+      [=](const raft::raft_status_ptr& s) mutable {
+        auto managers = static_cast<size_t>(s->members.voters_size());
+        if (auto refusal = leave_refusal(self->state.id, force, managers,
+                                         s->reachable.size())) {
+          rp.deliver(error_reply(*refusal));
+          return;
+        }
+        if (managers <= 1) {
+          go();
+          return;
+        }
+        leave_raft_group(self, [=](pb::ControlReply r) mutable {
+          if (r.code() != 0 && !force) {
+            rp.deliver(r);
+            return;
+          }
+          go();
+        });
+      },
+      [=](caf::error& err) mutable {
+        rp.deliver(error_reply(to_failure(err)));
+      });
   return caf::delegated<pb::ControlReply>{};
 }
-
 
 } // namespace actorswarm::node

@@ -6,6 +6,7 @@
 // node_actor_leave.cpp (swarm leave). Include only from those.
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,7 +36,9 @@ struct node_state {
   caf::actor allocator, scheduler, orchestrator;
   // `swarm join` in progress (one at a time).
   bool joining = false;
-  std::function<void()> join_retry;  // next attempt, on join_atom
+  // Functions due later (after()), by id, run on (wakeup_atom, id).
+  std::map<uint64_t, std::function<void()>> timers;
+  uint64_t next_timer = 0;
   // `swarm leave --force` in progress: its reply, the components whose down
   // message it awaits, the task processes it stops and its checks so far.
   bool leaving = false;
@@ -60,6 +63,13 @@ using reply_t = caf::result<pb::ControlReply>;
 /// managers and the agent.
 void start_components(node_actor_t* self);
 
+/// Runs `fn` in this actor after `delay`.
+void after(node_actor_t* self, std::chrono::milliseconds delay,
+           std::function<void()> fn);
+
+/// What a membership change answers with, when it is done.
+using done_fn = std::function<void(pb::ControlReply)>;
+
 /// Unlinks and stops every component (and the raft peer, which dies with
 /// the store); runs `then` once all are down.
 void stop_components(node_actor_t* self, std::function<void()> then);
@@ -73,10 +83,34 @@ void open_transport(node_actor_t* self);
 /// then starts the manager components with an empty Raft log.
 reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req);
 
+/// Asks the manager at `remote` to admit this node (retrying while the
+/// swarm has no leader); on success remembers the swarm and starts the
+/// components of the role the token granted. `done` gets the CLI's reply.
+void send_join(node_actor_t* self, done_fn done, std::string remote,
+               pb::JoinRequest jr, std::string addr, int attempt);
+
 /// A JoinRequest that arrived on the cluster port: the leader checks the
 /// token, adds the member and its node; a follower passes it to the leader.
 caf::result<std::string> serve_join(node_actor_t* self,
                                     const std::string& bytes);
+
+// -- node_actor_roles.cpp -----------------------------------------------------
+
+/// `node promote|demote|rm` on any manager: run on the leader (forwarded
+/// there over the cluster port when this manager follows).
+reply_t node_change(node_actor_t* self, const pb::ControlRequest& req);
+
+/// A membership request another manager forwarded to us (CONTROL).
+caf::result<std::string> serve_control(node_actor_t* self,
+                                       const std::string& bytes);
+
+/// The leader told this node its role changed (ROLE).
+caf::result<std::string> serve_role(node_actor_t* self,
+                                    const std::string& bytes);
+
+/// Removes this manager from the Raft group through the leader (a
+/// manager's `swarm leave`); `done` gets an error reply or success.
+void leave_raft_group(node_actor_t* self, done_fn done);
 
 // -- node_actor_recover.cpp ---------------------------------------------------
 

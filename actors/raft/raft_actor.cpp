@@ -244,6 +244,12 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       schedule_flush(self);
       return caf::delegated<uint64_t>{};
     },
+    [=](transfer_atom, uint64_t to) -> caf::result<bool> {
+      if (auto ok = self->state.core->transfer_leadership(to); !ok)
+        return make_error(ok.error());
+      schedule_flush(self);
+      return true;
+    },
     [=](tick_atom) {
       ++self->state.ticks;
       self->state.core->tick();

@@ -267,6 +267,67 @@ void object_store::restore(const pb::StoreSnapshot& snap) {
   applied_index_ = snap.applied_index();
 }
 
+namespace {
+
+template <class T, class Set>
+void diff_table(const std::unordered_map<std::string, object_ptr<T>>& before,
+                const std::unordered_map<std::string, object_ptr<T>>& after,
+                std::vector<change>& out, Set set) {
+  for (const auto& [id, x] : after) {
+    auto i = before.find(id);
+    if (i == before.end()) {
+      out.emplace_back();
+      out.back().kind = pb::StoreAction::CREATE;
+      set(out.back(), nullptr, x);
+    } else if (i->second->meta().version() != x->meta().version()) {
+      out.emplace_back();
+      out.back().kind = pb::StoreAction::UPDATE;
+      set(out.back(), i->second, x);
+    }
+  }
+  for (const auto& [id, x] : before)
+    if (after.count(id) == 0) {
+      out.emplace_back();
+      out.back().kind = pb::StoreAction::REMOVE;
+      set(out.back(), x, nullptr);
+    }
+}
+
+} // namespace
+
+change_set diff(const object_store& before, const object_store& after) {
+  change_set out;
+  out.index = after.applied_index();
+  using pb_node = object_ptr<pb::Node>;
+  using pb_service = object_ptr<pb::Service>;
+  using pb_task = object_ptr<pb::Task>;
+  diff_table(before.nodes(), after.nodes(), out.changes,
+             [](change& c, pb_node b, pb_node a) {
+               c.node_before = std::move(b);
+               c.node_after = std::move(a);
+             });
+  diff_table(before.services(), after.services(), out.changes,
+             [](change& c, pb_service b, pb_service a) {
+               c.service_before = std::move(b);
+               c.service_after = std::move(a);
+             });
+  diff_table(before.tasks(), after.tasks(), out.changes,
+             [](change& c, pb_task b, pb_task a) {
+               c.task_before = std::move(b);
+               c.task_after = std::move(a);
+             });
+  auto bc = before.cluster();
+  auto ac = after.cluster();
+  if (ac && (!bc || bc->meta().version() != ac->meta().version())) {
+    out.changes.emplace_back();
+    out.changes.back().kind = bc ? pb::StoreAction::UPDATE
+                                 : pb::StoreAction::CREATE;
+    out.changes.back().cluster_before = bc;
+    out.changes.back().cluster_after = ac;
+  }
+  return out;
+}
+
 pb::StoreSnapshot object_store::snapshot() const {
   pb::StoreSnapshot out;
   for (auto& [id, x] : nodes_)

@@ -49,6 +49,13 @@ struct apply_outcome {
   change_set_ptr changes;
 };
 
+class object_store;
+
+/// The changes that turn `before` into `after` (a follower that installed
+/// the leader's snapshot tells its watchers what moved): creates, updates
+/// (meta.version differs) and removes, stamped with after's applied index.
+change_set diff(const object_store& before, const object_store& after);
+
 /// The state: maps from id to shared immutable objects, plus indexes.
 class object_store {
 public:

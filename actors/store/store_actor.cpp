@@ -129,9 +129,10 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
     if (!data.ParseFromString(xs.snapshot->data()))
       AS_FAIL_STOP("the leader's snapshot does not parse");
     data.set_applied_index(xs.snapshot->metadata().index());
+    auto before = st.state;
     st.state.restore(data);
-    // TODO(raftactor): watchers learn of a restore only by later events;
-    // followers run no watchers yet (#3).
+    // Watchers learn what the snapshot changed as ordinary events.
+    publish(self, std::make_shared<const change_set>(diff(before, st.state)));
     logger("store")->info("restored leader snapshot index={}",
                           st.state.applied_index());
   }
@@ -332,6 +333,9 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
       return self->delegate(self->state.raft, status_atom::value);
     },
     [=](raft_atom) -> caf::actor { return self->state.raft; },
+    [=](transfer_atom, uint64_t to) {
+      return self->delegate(self->state.raft, transfer_atom::value, to);
+    },
     [=](subscribe_atom, const caf::actor& who) -> store_view_ptr {
       self->monitor(who);
       self->state.subscribers.push_back(who);

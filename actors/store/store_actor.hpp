@@ -29,6 +29,8 @@
 //           (view_atom) -> store_view_ptr
 //           (status_atom) -> raft_status_ptr (the raft peer's live view)
 //           (raft_atom) -> actor (the raft peer)
+//           (transfer_atom, uint64_t raft_id) -> bool: hands leadership to
+//             that voter (delegated to the raft peer)
 //           (peers_atom, actor transport): connects the raft peer and
 //             serves forwarded proposals ((rpc_atom, int32_t, string) ->
 //             string ProposeReply)

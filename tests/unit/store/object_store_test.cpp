@@ -172,3 +172,38 @@ TEST_CASE("store: status-only updates ignore versions but not direction",
   back.set_status_only(true);
   CHECK(st.apply(batch({back}), 4).errors.size() == 1);
 }
+
+TEST_CASE("store: diff turns a view into a restored snapshot's state",
+          "[unit]") {
+  // A follower's watcher saw s1 and s2; the leader's snapshot (installed
+  // instead of the log) has s1 updated, s2 removed and s3 created.
+  object_store before;
+  REQUIRE(before.apply(batch({create_service("s1", "web"),
+                              create_service("s2", "db")}),
+                       1)
+            .errors.empty());
+  object_store leader = before;
+  auto s1 = *leader.services().at("s1");
+  s1.mutable_spec()->set_replicas(5);
+  pb::StoreAction up;
+  up.set_kind(pb::StoreAction::UPDATE);
+  *up.mutable_service() = s1;
+  pb::StoreAction rm;
+  rm.set_kind(pb::StoreAction::REMOVE);
+  rm.mutable_service()->set_id("s2");
+  REQUIRE(leader.apply(batch({up, rm, create_service("s3", "cache")}), 9)
+            .errors.empty());
+  object_store after;
+  after.restore(leader.snapshot());
+  auto cs = store::diff(before, after);
+  CHECK(cs.index == 9);
+  CHECK(cs.changes.size() == 3);
+  auto view = before;
+  view.apply_changes(cs);
+  CHECK(view.applied_index() == 9);
+  REQUIRE(view.services().size() == 2);
+  CHECK(view.services().at("s1")->spec().replicas() == 5);
+  CHECK(view.service_by_name("cache") != nullptr);
+  CHECK(view.service_by_name("db") == nullptr);
+  CHECK(store::diff(after, after).changes.empty());
+}
