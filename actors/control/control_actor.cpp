@@ -357,12 +357,26 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
         self->request(st.node, store_timeout, control_atom::value, req)
           .then(
             [=](pb::ControlReply& r) mutable {
-              if (r.has_info() && st.store) {
-                auto counts = info_from(st.view);
-                counts.MergeFrom(r.info());
-                *r.mutable_info() = counts;
+              if (!r.has_info() || !st.store) {
+                rp.deliver(std::move(r));
+                return;
               }
-              rp.deliver(std::move(r));
+              auto counts = info_from(st.view);
+              counts.MergeFrom(r.info());
+              *r.mutable_info() = counts;
+              // The Raft part of `info` from the live view.
+              self->request(st.store, store_timeout, status_atom::value)
+                .then(
+                  [=](const raft::raft_status_ptr& s) mutable {
+                    auto& i = *r.mutable_info();
+                    i.set_raft_term(s->term);
+                    i.set_raft_commit(self->state.view.applied_index());
+                    for (const auto& m : s->members.voters())
+                      if (m.raft_id() == s->lead)
+                        i.set_leader_addr(m.addr());
+                    rp.deliver(std::move(r));
+                  },
+                  [=](caf::error&) mutable { rp.deliver(std::move(r)); });
             },
             [=](caf::error& err) mutable {
               rp.deliver(error_reply(to_failure(err)));

@@ -135,10 +135,27 @@ void run_ready(raft_actor_t* self) {
   if (!st.core->has_ready())
     return;
   auto rd = std::make_shared<ready>(st.core->ready());
+  // A leader may send its appends before its own log write is durable
+  // (thesis §10.2.1, etcd does the same): followers write in parallel, and
+  // nothing commits without the leader's own write, which this turn
+  // finishes before the acks can be stepped. Votes and anything after a
+  // term or vote change go out only after the write.
+  auto durable = st.log->hard_state();
+  bool early = st.core->state() == role::leader
+               && (!rd->hard_state
+                   || (rd->hard_state->term() == durable.term()
+                       && rd->hard_state->vote() == durable.vote()));
+  auto send_all = [&] {
+    if (st.transport)
+      for (auto& m : rd->messages)
+        self->send(st.transport, raft_msg_atom::value, std::move(m));
+    rd->messages.clear();
+  };
+  if (early)
+    send_all();
   st.log->persist(*rd);
-  if (st.transport)
-    for (auto& m : rd->messages)
-      self->send(st.transport, raft_msg_atom::value, std::move(m));
+  if (!early)
+    send_all();
   for (auto& rs : rd->read_states)
     if (auto i = st.reads.find(rs.context); i != st.reads.end()) {
       i->second.deliver(rs.index);

@@ -24,7 +24,7 @@ struct raft_config {
   uint64_t max_size_per_msg_bytes = 1024 * 1024;
   /// Maximum number of AppendEntries in flight to one follower in the
   /// replicate state (pipelining window).
-  uint64_t max_inflight_msgs = 256;
+  uint64_t max_inflight_msgs = 16;
   /// Run a pre-vote round before bumping the term (Raft thesis §9.6).
   bool pre_vote = true;
   /// The leader steps down when it did not hear from a quorum within an
