@@ -267,6 +267,17 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       schedule_flush(self);
       return true;
     },
+    [=](tick_atom, uint64_t election, uint64_t heartbeat) {
+      auto& c = *self->state.core;
+      if (c.config().election_tick == election
+          && c.config().heartbeat_tick == heartbeat)
+        return;
+      if (auto ok = c.set_timing(election, heartbeat); !ok)
+        logger("raft")->warn("timing not changed: {}", ok.error().message);
+      else
+        logger("raft")->info("timing election_tick={} heartbeat_tick={}",
+                             election, heartbeat);
+    },
     [=](tick_atom) {
       ++self->state.ticks;
       self->state.core->tick();

@@ -122,6 +122,18 @@ void raft_core::become_leader() {
   append_entry(pb::Entry{});
 }
 
+status raft_core::set_timing(uint64_t election_tick,
+                             uint64_t heartbeat_tick) {
+  auto cfg = cfg_;
+  cfg.election_tick = election_tick;
+  cfg.heartbeat_tick = heartbeat_tick;
+  if (auto ok = cfg.validate(); !ok)
+    return ok;
+  cfg_ = cfg;
+  reset_randomized_election_timeout();
+  return ok_status();
+}
+
 void raft_core::reset_randomized_election_timeout() {
   randomized_election_timeout_ = cfg_.election_tick
                                  + rng_() % cfg_.election_tick;

@@ -84,6 +84,10 @@ public:
   /// Starts an election now (tests; etcd's Campaign).
   void campaign_now();
 
+  /// New timing in ticks (`swarm update --election-tick --heartbeat-tick`),
+  /// in force from the next timeout on. Refused like raft_config::validate.
+  status set_timing(uint64_t election_tick, uint64_t heartbeat_tick);
+
   // -- outputs ---------------------------------------------------------------
 
   /// Whether ready() has anything to hand out.
@@ -143,6 +147,10 @@ public:
   pb::HardState hard_state() const;
 
   /// Randomised election timeout in force, in ticks.
+  const raft_config& config() const {
+    return cfg_;
+  }
+
   uint64_t randomized_election_timeout() const {
     return randomized_election_timeout_;
   }

@@ -122,6 +122,17 @@ void when_applied(store_state& st, uint64_t index, std::function<void()> fn) {
   run_at_applied(st);
 }
 
+// The cluster spec's Raft timing (swarm init|update --election-tick
+// --heartbeat-tick) goes to the raft peer; it ignores what it has.
+void send_timing(store_actor_t* self) {
+  auto c = self->state.state.cluster();
+  if (!c || c->spec().election_tick() == 0 || c->spec().heartbeat_tick() == 0)
+    return;
+  self->send(self->state.raft, tick_atom::value,
+             uint64_t{c->spec().election_tick()},
+             uint64_t{c->spec().heartbeat_tick()});
+}
+
 std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
   auto& st = self->state;
   if (xs.snapshot) {
@@ -139,6 +150,7 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
   for (const auto& e : xs.entries)
     apply_entry(self, e);
   run_at_applied(st);
+  send_timing(self);
   if (!xs.want_snapshot)
     return {};
   return st.state.snapshot().SerializeAsString();
@@ -278,6 +290,7 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
                                       caf::actor_cast<caf::actor>(self), *log,
                                       snaps, std::move(latest), cfg.raft);
   self->link_to(self->state.raft);
+  send_timing(self);
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),

@@ -304,3 +304,27 @@ TEST_CASE("raft: pipelining respects the inflight window", "[unit]") {
   CHECK(apps_to_2 == 2);
   CHECK(c[1].core->progress_of(2)->inflight.full());
 }
+
+TEST_CASE("raft: new timing (swarm update --election-tick) applies from the "
+          "next timeout and is refused when invalid",
+          "[unit]") {
+  test_cluster c{3};
+  c.elect(1);
+  c.stabilize();
+  auto& f = *c[2].core;
+  CHECK(f.set_timing(1, 1).error().code == errc::invalid_spec);
+  CHECK(f.set_timing(10, 0).error().code == errc::invalid_spec);
+  CHECK(f.config().election_tick == 10);
+  REQUIRE(f.set_timing(40, 4).ok());
+  CHECK(f.config().election_tick == 40);
+  CHECK(f.randomized_election_timeout() >= 40);
+  CHECK(f.randomized_election_timeout() < 80);
+  // Cut off from the leader, it waits out the new, longer timeout.
+  c.isolate(2);
+  for (int i = 0; i < 39; ++i)
+    f.tick();
+  CHECK(f.state() == role::follower);
+  for (int i = 0; i < 40; ++i)
+    f.tick();
+  CHECK(f.state() != role::follower);
+}
