@@ -36,6 +36,10 @@ struct store_state {
   // Answers due once this replica applied an index: proposals the leader
   // applied for us (read your own writes here too) and linearizable reads.
   std::multimap<uint64_t, std::function<void()>> at_applied;
+  // Proposals forwarded to a leader and not answered yet: (leader, reply)
+  // by request number. Failed at once when that leader is no longer ours.
+  std::map<uint64_t, std::pair<uint64_t, caf::response_promise>> forwarded;
+  uint64_t next_forward = 0;
   std::vector<caf::actor> subscribers;
   std::vector<caf::actor> status_watchers;
   caf::actor raft;
@@ -180,12 +184,21 @@ void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
 // here reads its own write here.
 void propose_remote(store_actor_t* self, uint64_t lead,
                     const pb::StoreBatch& batch, caf::response_promise rp) {
+  auto id = ++self->state.next_forward;
+  self->state.forwarded.emplace(id, std::make_pair(lead, rp));
+  // The answer counts only while the request is still ours (not failed
+  // because the leader changed).
+  auto take = [self, id]() -> bool {
+    return self->state.forwarded.erase(id) > 0;
+  };
   self
     ->request(self->state.transport, caf::infinite, rpc_atom::value, lead,
               static_cast<int32_t>(pb::Envelope::PROPOSE),
               batch.SerializeAsString())
     .then(
       [=](const std::string& bytes) mutable {
+        if (!take())
+          return;
         pb::ProposeReply r;
         if (!r.ParseFromString(bytes)) {
           rp.deliver(make_error(errc::internal, "malformed propose reply"));
@@ -197,7 +210,10 @@ void propose_remote(store_actor_t* self, uint64_t lead,
                        [rp, index]() mutable { rp.deliver(index); });
         }
       },
-      [=](caf::error&) mutable { rp.deliver(make_error(lost_leadership())); });
+      [=](caf::error&) mutable {
+        if (take())
+          rp.deliver(make_error(lost_leadership()));
+      });
 }
 
 // Where a proposal goes: the raft peer on the leader, the leader's store
@@ -263,6 +279,15 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   st.status = std::move(x);
   for (auto& w : st.status_watchers)
     self->send(w, leader_atom::value, st.status);
+  // Forwarded to a leader we no longer follow: its answer may never come.
+  for (auto i = st.forwarded.begin(); i != st.forwarded.end();) {
+    if (i->second.first == st.status->lead) {
+      ++i;
+      continue;
+    }
+    i->second.second.deliver(make_error(lost_leadership()));
+    i = st.forwarded.erase(i);
+  }
   if (!about_to_lead(st)) {
     auto waiting = std::move(st.waiting);
     st.waiting.clear();
