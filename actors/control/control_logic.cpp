@@ -164,15 +164,36 @@ void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st) {
       ms.set_reachability(pb::ManagerStatus::UNREACHABLE);
       continue;
     }
-    bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
-                     != st.reachable.end();
     ms.set_leader(id == st.lead);
-    ms.set_reachability(reachable || id == st.lead
-                          ? pb::ManagerStatus::REACHABLE
-                          : pb::ManagerStatus::UNREACHABLE);
-    if (st.lead == 0 && id != st.raft_id)
+    if (st.is_leader) {
+      // The leader hears every manager: its live view.
+      bool reachable = std::find(st.reachable.begin(), st.reachable.end(),
+                                 id)
+                       != st.reachable.end();
+      ms.set_reachability(reachable ? pb::ManagerStatus::REACHABLE
+                                    : pb::ManagerStatus::UNREACHABLE);
+    } else if (id == st.raft_id || (st.lead != 0 && id == st.lead)) {
+      ms.set_reachability(pb::ManagerStatus::REACHABLE);
+    } else if (st.lead == 0) {
+      // No leader: nobody this manager can vouch for.
       ms.set_reachability(pb::ManagerStatus::UNREACHABLE);
+    }
+    // Else a follower's view of another follower: the leader's, as stored.
   }
+}
+
+size_t reachable_managers(const store::object_store& view,
+                          const raft::raft_status& st) {
+  if (st.is_leader)
+    return st.reachable.size();
+  pb::ControlReply r = list_nodes(view);
+  overlay_raft_status(r, st);
+  size_t n = 0;
+  for (const auto& node : r.nodes())
+    n += node.has_manager_status()
+         && node.manager_status().reachability()
+              == pb::ManagerStatus::REACHABLE;
+  return n;
 }
 
 pb::ControlReply list_services(const store::object_store& view) {

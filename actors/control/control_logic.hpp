@@ -43,6 +43,11 @@ pb::ControlReply list_nodes(const store::object_store& view);
 /// node says.
 void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st);
 
+/// How many managers are reachable as this manager sees it: the leader's
+/// live view on the leader, the leader's stored view on a follower.
+size_t reachable_managers(const store::object_store& view,
+                          const raft::raft_status& st);
+
 /// The warning a read carries when no leader confirmed it was current.
 extern const char* const stale_read_warning;
 

@@ -386,6 +386,35 @@ std::optional<failure> remove_refusal(const pb::Node& n, bool force) {
   return std::nullopt;
 }
 
+std::vector<pb::Node> manager_status_updates(
+  const std::vector<std::shared_ptr<const pb::Node>>& nodes,
+  const raft::raft_status& st) {
+  std::vector<pb::Node> out;
+  for (const auto& n : nodes) {
+    if (!n->has_manager_status())
+      continue;
+    auto id = n->manager_status().raft_id();
+    bool voter = false;
+    for (const auto& m : st.members.voters())
+      voter = voter || m.raft_id() == id;
+    if (!voter)
+      continue;
+    bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
+                     != st.reachable.end();
+    auto reach = reachable ? pb::ManagerStatus::REACHABLE
+                           : pb::ManagerStatus::UNREACHABLE;
+    bool leader = id == st.lead;
+    if (n->manager_status().reachability() == reach
+        && n->manager_status().leader() == leader)
+      continue;
+    auto x = *n;
+    x.mutable_manager_status()->set_reachability(reach);
+    x.mutable_manager_status()->set_leader(leader);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 pb::Node as_worker(pb::Node n) {
   n.set_role(pb::NodeSpec::WORKER);
   n.mutable_spec()->set_desired_role(pb::NodeSpec::WORKER);

@@ -112,6 +112,13 @@ std::optional<failure> removal_refusal(const raft::raft_status& st,
 /// demoted first; a node that is not down needs --force.
 std::optional<failure> remove_refusal(const pb::Node& n, bool force);
 
+/// The managers whose stored MANAGER STATUS (leader, reachability)
+/// differs from the leader's live Raft view `st`, as updated copies. The
+/// leader stores them, so every manager shows the leader's view.
+std::vector<pb::Node> manager_status_updates(
+  const std::vector<std::shared_ptr<const pb::Node>>& nodes,
+  const raft::raft_status& st);
+
 /// `n` as a worker: roles worker, no manager status.
 pb::Node as_worker(pb::Node n);
 

@@ -52,6 +52,56 @@ void start_transport(node_actor_t* self) {
   self->send(st.store, peers_atom::value, st.transport);
 }
 
+constexpr auto status_publish_interval = std::chrono::milliseconds(500);
+
+// While this manager leads: every status_publish_interval it stores the
+// managers' leader flag and reachability where they changed (SwarmKit's
+// leader does the same), so every manager shows the leader's view.
+void publish_manager_status(node_actor_t* self) {
+  auto& st = self->state;
+  if (!st.store || !st.orchestrator || st.leaving || st.on_stopped) {
+    st.publishing_status = false;
+    return;
+  }
+  auto store = st.store;
+  auto again = [self] {
+    after(self, status_publish_interval,
+          [self] { publish_manager_status(self); });
+  };
+  self->request(store, store_timeout, status_atom::value)
+    .then(
+      [=](const raft::raft_status_ptr& s) {
+        if (!s || !s->is_leader) {
+          self->state.publishing_status = false;
+          return;
+        }
+        self->request(store, store_timeout, view_atom::value)
+          .then(
+            [=](const store_view_ptr& v) {
+              std::vector<std::shared_ptr<const pb::Node>> nodes;
+              for (const auto& [id, n] : v->nodes())
+                nodes.push_back(n);
+              auto xs = manager_status_updates(nodes, *s);
+              if (xs.empty()) {
+                again();
+                return;
+              }
+              pb::StoreBatch b;
+              b.set_proposed_at_ns(self->state.clk->now_ns());
+              for (auto& n : xs) {
+                auto* a = b.add_actions();
+                a->set_kind(pb::StoreAction::UPDATE);
+                *a->mutable_node() = std::move(n);
+              }
+              self->request(store, store_timeout, propose_atom::value, b)
+                .then([=](uint64_t) { again(); },
+                      [=](caf::error&) { again(); });
+            },
+            [=](caf::error&) { again(); });
+      },
+      [=](caf::error&) { again(); });
+}
+
 // The leader runs the allocator, scheduler and orchestrator; a follower
 // runs none (SwarmKit's leadership-driven managers): they start when this
 // manager becomes leader and stop when it steps down.
@@ -68,6 +118,10 @@ void on_leader(node_actor_t* self, const raft::raft_status_ptr& x) {
       self->link_to(a);
     logger("node")->info("leading: allocator, scheduler and orchestrator "
                          "started term={}", x->term);
+    if (!st.publishing_status) {
+      st.publishing_status = true;
+      publish_manager_status(self);
+    }
   } else if (!x->is_leader && st.orchestrator) {
     for (auto* h : {&st.allocator, &st.scheduler, &st.orchestrator}) {
       auto a = std::exchange(*h, caf::actor{});

@@ -89,23 +89,31 @@ reply_t swarm_leave(node_actor_t* self, bool force) {
   self->request(st.store, store_timeout, status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) mutable {
-        auto managers = static_cast<size_t>(s->members.voters_size());
-        if (auto refusal = leave_refusal(self->state.id, force, managers,
-                                         s->reachable.size())) {
-          rp.deliver(error_reply(*refusal));
-          return;
-        }
-        if (managers <= 1) {
-          go();
-          return;
-        }
-        leave_raft_group(self, [=](pb::ControlReply r) mutable {
-          if (r.code() != 0 && !force) {
-            rp.deliver(r);
-            return;
-          }
-          go();
-        });
+        self->request(self->state.store, store_timeout, view_atom::value)
+          .then(
+            [=](const store_view_ptr& v) mutable {
+              auto managers = static_cast<size_t>(s->members.voters_size());
+              auto reachable = control::reachable_managers(*v, *s);
+              if (auto refusal = leave_refusal(self->state.id, force,
+                                               managers, reachable)) {
+                rp.deliver(error_reply(*refusal));
+                return;
+              }
+              if (managers <= 1) {
+                go();
+                return;
+              }
+              leave_raft_group(self, [=](pb::ControlReply r) mutable {
+                if (r.code() != 0 && !force) {
+                  rp.deliver(r);
+                  return;
+                }
+                go();
+              });
+            },
+            [=](caf::error& err) mutable {
+              rp.deliver(error_reply(to_failure(err)));
+            });
       },
       [=](caf::error& err) mutable {
         rp.deliver(error_reply(to_failure(err)));

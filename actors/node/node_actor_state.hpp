@@ -34,6 +34,8 @@ struct node_state {
   caf::actor gate, link;
   // The leader's components: running only while this manager leads.
   caf::actor allocator, scheduler, orchestrator;
+  // The leader's loop that stores the managers' status is running.
+  bool publishing_status = false;
   // `swarm join` in progress (one at a time).
   bool joining = false;
   // Functions due later (after()), by id, run on (wakeup_atom, id).
