@@ -203,11 +203,12 @@ cmd_result run_process(const std::vector<std::string>& args,
   return r;
 }
 
-int free_port() {
+int free_port(const std::string& host) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
   int port = 0;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0

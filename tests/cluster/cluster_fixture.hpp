@@ -48,8 +48,8 @@ cmd_result run_process(const std::vector<std::string>& args,
                        = std::chrono::seconds{30},
                        const std::vector<std::string>& extra_env = {});
 
-/// A loopback TCP port that was free a moment ago.
-int free_port();
+/// A TCP port of loopback address `host` that was free a moment ago.
+int free_port(const std::string& host = "127.0.0.1");
 
 /// True while `pid` exists and is not a zombie.
 bool process_alive(pid_t pid);
@@ -72,10 +72,11 @@ public:
   cluster_fixture(const cluster_fixture&) = delete;
   cluster_fixture& operator=(const cluster_fixture&) = delete;
 
-  /// The cluster port binds `host` (127.0.0.x) instead of 127.0.0.1; call
-  /// before start_daemon().
+  /// The cluster port binds `host` (127.0.0.x) instead of 127.0.0.1, on a
+  /// port picked anew on that host; call before start_daemon().
   void set_listen_host(std::string host) {
     listen_host_ = std::move(host);
+    port_ = free_port(listen_host_);
   }
 
   /// Flags added to every daemon this fixture starts (e.g.

@@ -1,5 +1,8 @@
 #include "cluster/manager_set.hpp"
 
+#include <signal.h>
+
+#include <set>
 #include <thread>
 
 namespace actorswarm::test {
@@ -19,13 +22,45 @@ std::string describe(const cmd_result& r) {
          + "\nstderr: " + r.err;
 }
 
-manager_set::manager_set(size_t n, std::vector<std::string> daemon_flags) {
-  for (size_t i = 0; i < n; ++i) {
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+size_t live_other(const manager_set& m, size_t not_this) {
+  for (auto i : m.managers())
+    if (i != not_this && m[i].daemon_pid() > 0)
+      return i;
+  return not_this;
+}
+
+cmd_result scale_eventually(manager_set& m, size_t i, const std::string& name,
+                            int n, std::chrono::milliseconds timeout) {
+  cmd_result r;
+  eventually(
+    [&] {
+      r = m[i].cli({"service", "scale", "-d", name + "=" + std::to_string(n)});
+      return r.exit_code == 0;
+    },
+    timeout, std::chrono::milliseconds{20});
+  return r;
+}
+
+cmd_result create_service(manager_set& m, size_t i, const std::string& name,
+                          int replicas) {
+  return m[i].cli({"service", "create", "-d", "--name", name, "--replicas",
+                   std::to_string(replicas), "--restart-delay", "0s", "host",
+                   "sleep", "3600"});
+}
+
+manager_set::manager_set(size_t n, std::vector<std::string> daemon_flags,
+                         size_t workers) {
+  for (size_t i = 0; i < n + workers; ++i) {
     managers_.push_back(std::make_unique<cluster_fixture>());
     managers_.back()->set_listen_host("127.0.0." + std::to_string(1 + i % 3));
     managers_.back()->set_daemon_flags(daemon_flags);
+    manager_.push_back(i < n);
   }
-  node_ids_.resize(n);
+  node_ids_.resize(n + workers);
 }
 
 std::string manager_set::form() {
@@ -34,17 +69,21 @@ std::string manager_set::form() {
       return "daemon " + std::to_string(i) + " did not start:\n"
              + managers_[i]->daemon_log();
   auto init = managers_[0]->cli({"swarm", "init"});
+  if (init.exit_code != 0 && moved_port(0))
+    init = managers_[0]->cli({"swarm", "init"});
   if (init.exit_code != 0)
     return "swarm init: " + describe(init);
-  for (size_t i = 1; i < size(); ++i) {
+  auto n_managers = managers().size();
+  for (size_t i = 1; i < n_managers; ++i) {
     auto via = i == 1 ? size_t{0} : size_t{1};
     auto r = join(i, via, via);
+    if (r.exit_code != 0 && moved_port(i))
+      r = join(i, via, via);
     if (r.exit_code != 0
         || r.out != "This node joined a swarm as a manager.\n")
       return "join of " + std::to_string(i) + ": " + describe(r);
-    // `swarm join` returns before the new manager heard from the leader:
-    // for about one heartbeat it answers reads from an empty store with the
-    // stale warning, and join-token with "not a swarm manager".
+    // `swarm join` answers once the new manager caught up (9a16df5); this
+    // checks it serves reads without the stale warning at once.
     auto serves = [&] {
       auto ls = managers_[i]->cli({"node", "ls", "-q"});
       return ls.exit_code == 0 && ls.err.empty()
@@ -54,7 +93,72 @@ std::string manager_set::form() {
                     std::chrono::milliseconds{20}))
       return "manager " + std::to_string(i) + " does not serve after join";
   }
+  for (size_t i = n_managers; i < size(); ++i)
+    if (auto why = join_worker(i, 0); !why.empty())
+      return why;
+  for (size_t i = 0; i < size(); ++i)
+    if (node_id(i).empty())
+      return "no node ID for daemon " + std::to_string(i);
   return "";
+}
+
+std::string manager_set::join_worker(size_t i, size_t via) {
+  auto token = managers_.at(0)->cli({"swarm", "join-token", "-q", "worker"});
+  auto join = [&] {
+    return managers_.at(i)->cli({"swarm", "join", "--token",
+                                 trim(token.out),
+                                 managers_.at(via)->cluster_addr()});
+  };
+  auto r = join();
+  if (r.exit_code != 0 && moved_port(i))
+    r = join();
+  if (r.exit_code != 0 || r.out != "This node joined a swarm as a worker.\n")
+    return "worker join of " + std::to_string(i) + ": " + describe(r);
+  auto id = node_id(i);
+  auto listed = [&] {
+    for (const auto& row : node_rows(via))
+      if (row.id == id)
+        return true;
+    return false;
+  };
+  if (id.empty() || !eventually(listed, std::chrono::seconds{5},
+                                std::chrono::milliseconds{50}))
+    return "worker " + std::to_string(i) + " (" + id + ") is not listed";
+  return "";
+}
+
+bool manager_set::moved_port(size_t i) {
+  auto& d = *managers_.at(i);
+  auto addr = d.cluster_addr();
+  if (!contains(d.daemon_log(), "cannot listen on " + addr))
+    return false;
+  // Someone took the port since free_port(): start over on another one.
+  if (!d.stop_daemon(SIGTERM))
+    return false;
+  d.set_listen_host(addr.substr(0, addr.find(':')));
+  return d.start_daemon();
+}
+
+std::vector<size_t> manager_set::managers() const {
+  std::vector<size_t> xs;
+  for (size_t i = 0; i < size(); ++i)
+    if (manager_[i])
+      xs.push_back(i);
+  return xs;
+}
+
+int manager_set::agent_manager(size_t i) const {
+  static const std::string key = "session open with manager ";
+  auto log = managers_.at(i)->daemon_log();
+  auto at = log.rfind(key);
+  if (at == std::string::npos)
+    return -1;
+  auto addr = trim(log.substr(at + key.size(), log.find('\n', at) - at
+                                                 - key.size()));
+  for (size_t k = 0; k < size(); ++k)
+    if (managers_[k]->cluster_addr() == addr)
+      return static_cast<int>(k);
+  return -1;
 }
 
 std::string manager_set::manager_token(size_t i) const {
@@ -109,17 +213,21 @@ int manager_set::leader_seen_by(size_t i) const {
 
 int manager_set::wait_stable_leader(std::chrono::milliseconds timeout) const {
   int leader = -1;
+  std::set<std::string> want;
+  for (auto i : managers())
+    want.insert(node_id(i));
   auto agreed = [&] {
     leader = -1;
-    for (size_t i = 0; i < size(); ++i) {
+    for (auto i : managers()) {
       if (managers_[i]->daemon_pid() <= 0)
         continue;
-      auto rows = node_rows(i);
-      size_t managers = 0;
-      for (const auto& r : rows)
-        managers += r.manager_status.empty() ? 0 : 1;
+      std::set<std::string> seen_managers;
+      for (const auto& r : node_rows(i))
+        if (!r.manager_status.empty())
+          seen_managers.insert(r.id);
       auto seen = leader_seen_by(i);
-      if (managers != size() || seen < 0 || (leader >= 0 && seen != leader))
+      if (seen_managers != want || seen < 0
+          || (leader >= 0 && seen != leader))
         return false;
       leader = seen;
     }

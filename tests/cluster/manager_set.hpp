@@ -1,9 +1,12 @@
 #pragma once
 
-// Several managers of one swarm for the cluster tests: one cluster_fixture
-// (own temp dir, control socket, cluster port) per daemon. Manager i listens
-// on 127.0.0.(1 + i % 3), so some links cross loopback addresses.
+// Several managers (and workers) of one swarm for the cluster tests: one
+// cluster_fixture (own temp dir, control socket, cluster port) per daemon.
+// Daemon i listens on 127.0.0.(1 + i % 3), so some links cross loopback
+// addresses. The set remembers which daemons should be managers (tests say
+// so after promote, demote and leave) for wait_stable_leader().
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,12 +21,18 @@ struct node_row {
   std::string manager_status;  // Leader | Reachable | Unreachable | ""
 };
 
-/// `n` managers, not started yet. `daemon_flags` go to every daemon.
+/// `n` managers then `workers` workers (indices n..n+workers-1), not started
+/// yet. `daemon_flags` go to every daemon.
 class manager_set {
 public:
-  explicit manager_set(size_t n, std::vector<std::string> daemon_flags = {});
+  explicit manager_set(size_t n, std::vector<std::string> daemon_flags = {},
+                       size_t workers = 0);
 
   cluster_fixture& operator[](size_t i) {
+    return *managers_.at(i);
+  }
+
+  const cluster_fixture& operator[](size_t i) const {
     return *managers_.at(i);
   }
 
@@ -32,9 +41,27 @@ public:
   }
 
   /// Starts every daemon, `swarm init` on manager 0, joins manager 1 through
-  /// manager 0 and every later one through manager 1 (a follower). Returns
-  /// "" or what failed (with the CLI's output).
+  /// manager 0 and every later one through manager 1 (a follower), then
+  /// every worker through manager 0 with the worker token. Returns "" or
+  /// what failed (with the CLI's output).
   std::string form();
+
+  /// `swarm join` with the worker token of manager 0 on daemon `i`, through
+  /// manager `via`; "" or what failed. Waits until `via` lists the node.
+  std::string join_worker(size_t i, size_t via);
+
+  /// Daemon `i` is (true) or is no longer (false) expected to be a manager.
+  void set_manager(size_t i, bool manager) {
+    manager_.at(i) = manager;
+  }
+
+  /// Indices of the daemons expected to be managers.
+  std::vector<size_t> managers() const;
+
+  /// Index of the manager whose cluster address the last "session open with
+  /// manager" line of daemon `i`'s log names (its agent's dispatcher
+  /// link), or -1.
+  int agent_manager(size_t i) const;
 
   /// `swarm join --token <manager token from `token_from`> <addr of via>` on
   /// manager `i`.
@@ -54,8 +81,9 @@ public:
   /// Leader, or -1 (none, several, or not one of ours).
   int leader_seen_by(size_t i) const;
 
-  /// Waits (bounded) until every live manager's `node ls` lists size()
-  /// managers with the same single Leader; returns its index or -1.
+  /// Waits (bounded) until every live expected manager's `node ls` marks
+  /// exactly the expected managers with a MANAGER STATUS and the same single
+  /// Leader; returns its index or -1.
   int wait_stable_leader(std::chrono::milliseconds timeout
                          = std::chrono::seconds{10}) const;
 
@@ -77,11 +105,33 @@ public:
                      = std::chrono::seconds{10}) const;
 
 private:
+  // After a failed init or join: if daemon `i` could not listen on its
+  // cluster port, restarts it on a new port; true if it did.
+  bool moved_port(size_t i);
+
   std::vector<std::unique_ptr<cluster_fixture>> managers_;
+  std::vector<bool> manager_;
   mutable std::vector<std::string> node_ids_;
 };
 
 /// Text of a CLI result for INFO / failure messages.
 std::string describe(const cmd_result& r);
+
+/// True when `part` occurs in `text`.
+bool contains(const std::string& text, const std::string& part);
+
+/// Some expected manager of `m` other than `not_this` whose daemon runs, or
+/// `not_this`.
+size_t live_other(const manager_set& m, size_t not_this);
+
+/// `service scale -d name=n` on daemon `i`, retried (bounded) until it
+/// succeeds; the result of the last try.
+cmd_result scale_eventually(manager_set& m, size_t i, const std::string& name,
+                            int n, std::chrono::milliseconds timeout);
+
+/// `service create -d --name name --replicas n --restart-delay 0s host
+/// sleep 3600` on daemon `i`.
+cmd_result create_service(manager_set& m, size_t i, const std::string& name,
+                          int replicas);
 
 } // namespace actorswarm::test
