@@ -1,5 +1,6 @@
 #include "actors/dispatcher/dispatcher_actor.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -71,9 +72,21 @@ pb::StoreAction ready_action(pb::Node node, const pb::SessionRequest& req) {
   return node_status_action(node, pb::NodeStatus::READY, "");
 }
 
-// Registers sessions that were opened before their node was stored.
-void register_late_nodes(dispatcher_actor_t* self) {
+// Sends a session its full set of assignments.
+void send_full(dispatcher_actor_t* self, const std::string& node_id,
+               const session& s) {
+  auto as = full_assignments(self->state.view, node_id);
+  as.set_session_id(s.session_id);
+  self->send(s.agent, assign_atom::value, std::move(as));
+}
+
+// Registers sessions that were opened before their node was stored, and
+// gives them their first (full) assignments only now: a manager that just
+// joined or was promoted has not caught up yet, and an empty set would
+// make its agent stop the tasks it runs. Returns the nodes served.
+std::vector<std::string> register_late_nodes(dispatcher_actor_t* self) {
   std::vector<pb::StoreAction> xs;
+  std::vector<std::string> served;
   for (auto& [node_id, s] : self->state.sessions) {
     if (!s.unregistered)
       continue;
@@ -82,17 +95,21 @@ void register_late_nodes(dispatcher_actor_t* self) {
       continue;
     xs.push_back(ready_action(*n->second, *s.unregistered));
     s.unregistered.reset();
+    send_full(self, node_id, s);
+    served.push_back(node_id);
   }
   propose(self, std::move(xs));
+  return served;
 }
 
 void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
   auto& st = self->state;
   st.view.apply_changes(cs);
-  register_late_nodes(self);
+  auto served = register_late_nodes(self);
   for (auto& [node_id, as] : changed_assignments(cs)) {
     auto s = st.sessions.find(node_id);
-    if (s == st.sessions.end())
+    if (s == st.sessions.end() || s->second.unregistered
+        || std::find(served.begin(), served.end(), node_id) != served.end())
       continue;
     as.set_session_id(s->second.session_id);
     self->send(s->second.agent, assign_atom::value, std::move(as));
@@ -113,14 +130,12 @@ pb::SessionReply open_session(dispatcher_actor_t* self,
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
     propose(self, {ready_action(*n->second, req)});
+    send_full(self, req.node_id(), s);
   } else {
     logger("dispatcher")->info("session before its node is stored node_id={}",
                                req.node_id());
     s.unregistered = req;
   }
-  auto as = full_assignments(st.view, req.node_id());
-  as.set_session_id(s.session_id);
-  self->send(agent, assign_atom::value, std::move(as));
   pb::SessionReply out;
   out.set_session_id(s.session_id);
   out.set_heartbeat_period_ns(st.cfg.heartbeat_period_ms * 1'000'000);

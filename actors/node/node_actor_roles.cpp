@@ -23,6 +23,7 @@ using here_fn = std::function<void(const raft::raft_status_ptr&,
 constexpr auto role_timeout = std::chrono::seconds(20);
 constexpr auto transfer_poll = std::chrono::milliseconds(100);
 constexpr int transfer_polls = 50;
+constexpr auto settle_after_transfer = std::chrono::milliseconds(300);
 
 pb::ControlReply ok_reply() {
   return pb::ControlReply{};
@@ -108,7 +109,10 @@ void forward_after_transfer(node_actor_t* self, const pb::ControlRequest& req,
     .then(
       [=](const raft::raft_status_ptr& now) {
         if (now->lead != 0 && now->lead != me)
-          forward_to(self, now->lead, req, done);
+          // The new leader hears from every manager within a heartbeat or
+          // two; until then it would count them unreachable.
+          after(self, settle_after_transfer,
+                [=] { forward_to(self, now->lead, req, done); });
         else if (n >= transfer_polls)
           done(error_reply(fail(errc::timeout, "leadership transfer did not "
                                                "complete; try again")));

@@ -40,6 +40,9 @@ public:
   result<std::vector<pb::Entry>>
   entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override;
   result<pb::Snapshot> snapshot() const override;
+  uint64_t latest_snapshot_index() const override {
+    return latest_.index();
+  }
 
   // -- writes ----------------------------------------------------------------
 

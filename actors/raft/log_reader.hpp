@@ -49,6 +49,12 @@ public:
   virtual result<std::vector<pb::Entry>>
   entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
 
+  /// Index of the latest snapshot: a follower that needs entries up to it
+  /// may get the snapshot instead. Defaults to the compaction point.
+  virtual uint64_t latest_snapshot_index() const {
+    return first_index() - 1;
+  }
+
   /// The latest snapshot, to send to a follower that fell behind; fails with
   /// log_unavailable while none can be produced.
   virtual result<pb::Snapshot> snapshot() const = 0;

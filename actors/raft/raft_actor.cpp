@@ -126,6 +126,16 @@ void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
   schedule_flush(self);
 }
 
+bool adds_member(const std::vector<pb::Entry>& xs) {
+  for (const auto& e : xs) {
+    pb::ConfChange cc;
+    if (e.type() == pb::Entry::CONF_CHANGE && cc.ParseFromString(e.data())
+        && cc.type() == pb::ConfChange::ADD_NODE)
+      return true;
+  }
+  return false;
+}
+
 // One turn of etcd's Ready loop: persist (synced) -> send -> apply ->
 // advance. The apply is awaited, so no input reaches the core between
 // ready() and advance().
@@ -147,8 +157,12 @@ void run_ready(raft_actor_t* self) {
                        && rd->hard_state->vote() == durable.vote()));
   auto send_all = [&] {
     if (st.transport)
-      for (auto& m : rd->messages)
+      for (auto& m : rd->messages) {
+        if (m.type() == pb::RaftMessage::SNAP)
+          logger("raft")->info("sending snapshot index={} to={}",
+                               m.snapshot().metadata().index(), m.to());
         self->send(st.transport, raft_msg_atom::value, std::move(m));
+      }
     rd->messages.clear();
   };
   if (early)
@@ -185,9 +199,13 @@ void run_ready(raft_actor_t* self) {
   batch->entries = std::move(rd->committed_entries);
   rd->committed_entries = advance_view(batch->entries);
   auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
+  // Every snapshot_interval entries, and when a member joins (it then gets
+  // this snapshot instead of the whole log).
   batch->want_snapshot = st.snapshots
-                         && last >= st.log->snapshot_index()
-                                      + st.cfg.snapshot_interval;
+                         && (last >= st.log->snapshot_index()
+                                       + st.cfg.snapshot_interval
+                             || (adds_member(batch->entries)
+                                 && last > st.log->snapshot_index()));
   self
     ->request(st.state_machine, caf::infinite, apply_atom::value,
               apply_batch_ptr{std::move(batch)})

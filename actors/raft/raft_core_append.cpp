@@ -99,6 +99,11 @@ bool raft_core::maybe_send_append(uint64_t to, bool send_if_empty) {
   auto& pr = prs_.at(to);
   if (pr.is_paused())
     return false;
+  // A follower with nothing of ours yet (a new member) that needs entries
+  // a snapshot covers gets the snapshot: one restore instead of replaying
+  // the log behind it.
+  if (pr.match == 0 && pr.next <= log_.latest_snapshot_index())
+    return send_snapshot(to, pr);
   auto prev_term = log_.term(pr.next - 1);
   auto ents = log_.entries(pr.next, cfg_.max_size_per_msg_bytes);
   if (!prev_term || !ents)

@@ -19,6 +19,11 @@ public:
   explicit raft_log(const log_reader& storage);
 
   uint64_t first_index() const;
+
+  /// The storage's latest snapshot index (log_reader).
+  uint64_t latest_snapshot_index() const {
+    return storage_.latest_snapshot_index();
+  }
   uint64_t last_index() const;
   uint64_t last_term() const;
 

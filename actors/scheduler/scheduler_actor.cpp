@@ -82,6 +82,25 @@ pb::StoreAction assign(const pb::Task& t, const decision& d, int64_t now_ns) {
 
 // Places every pending task in one pass and proposes one batch: never one
 // store write per task.
+/// A pending task's stored explanation is rewritten at most this often:
+/// every node that joins, leaves or changes state changes the explanation
+/// of every pending task (counts, reasons), and 100k pending tasks would
+/// mean 100k writes per node event (one 30 MB log entry per join).
+constexpr int64_t explanation_refresh_ns = 10'000'000'000;
+
+// Whether two explanations give the same reason. Node counts in them do
+// not count: the stored count may lag until the reason itself changes.
+bool same_reason(const std::string& x, const std::string& y) {
+  auto strip = [](const std::string& s) {
+    std::string out;
+    for (char c : s)
+      if (c < '0' || c > '9')
+        out += c;
+    return out;
+  };
+  return x == y || strip(x) == strip(y);
+}
+
 void run(scheduler_actor_t* self) {
   auto& st = self->state;
   if (st.in_flight || st.pending.empty() || !st.retry)
@@ -98,8 +117,11 @@ void run(scheduler_actor_t* self) {
   for (size_t i = 0; i < decisions.size(); ++i) {
     auto& t = *xs[i];
     auto& d = decisions[i];
-    if (d.node_id.empty() && t.status().err() == d.explanation)
-      continue;  // still unschedulable for the same reason: nothing to write
+    if (d.node_id.empty()
+        && (same_reason(t.status().err(), d.explanation)
+            || (!t.status().err().empty()
+                && now - t.meta().updated_at_ns() < explanation_refresh_ns)))
+      continue;  // still unschedulable, explained recently: nothing to write
     *batch.add_actions() = assign(t, d, now);
   }
   if (batch.actions_size() == 0)
