@@ -106,9 +106,16 @@ void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
                   uint64_t applied, std::string state) {
   auto& st = self->state;
   st.core->advance(*rd);
-  auto conf_changed = std::any_of(
-    rd->committed_entries.begin(), rd->committed_entries.end(),
-    [](const pb::Entry& e) { return e.type() == pb::Entry::CONF_CHANGE; });
+  // Membership comes with conf entries or, for a follower that installed
+  // the leader's snapshot, with the snapshot: the transport needs the
+  // members' addresses either way (else a new leader cannot reach them).
+  auto conf_changed = rd->snapshot.has_value()
+                      || std::any_of(rd->committed_entries.begin(),
+                                     rd->committed_entries.end(),
+                                     [](const pb::Entry& e) {
+                                       return e.type()
+                                              == pb::Entry::CONF_CHANGE;
+                                     });
   if (conf_changed) {
     if (st.transport)
       self->send(st.transport, peers_atom::value, st.core->conf_state());

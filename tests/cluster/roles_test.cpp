@@ -242,7 +242,8 @@ void roles_under_load(bool self_demotion) {
     CHECK(contains(r.err, "This node is not a swarm manager."));
   }
   // check: no task process stopped on the demoted nodes (the promoted
-  // worker's: see the [.pending] case below), no task added or lost
+  // worker's is checked by "a promoted worker keeps its task processes"),
+  // no task added or lost
   for (auto i : demoted) {
     INFO("daemon " << i << " (leader " << leader << ", follower " << follower
                    << ") lost task processes" << gone_of(kept[i]));
@@ -262,34 +263,15 @@ TEST_CASE("cluster: under a stream of writes a follower is demoted and the "
   roles_under_load(false);
 }
 
-// [.pending]: fails on 0a5b9ed in about half the runs: the leader demoting
-// itself transfers leadership (to the promoted worker) and the new leader
-// refuses the demotion with "rpc error: can't remove member from the raft:
-// this would result in a loss of quorum (1 of the 2 managers left would be
-// reachable)": it does not reach the writer (a follower it never talked to)
-// until the writer's election timeout ("role=3 lead=<new> term=3" at
-// 16.719 on the new leader, "role=1 lead=0 term=2" at 17.846 on the
-// writer). Meanwhile (and for seconds after, the cause not found) writes
-// through the writer fail with "The swarm does not have a leader" (139 to
-// 383 of 400 in the failing runs, 0 or 1 otherwise). Same race as the
-// [.pending] leader-leave case in manager_leave_test.cpp.
 TEST_CASE("cluster: under a stream of writes a follower is demoted, the "
           "worker promoted and the leader demotes itself; writes succeed or "
           "fail clearly, tasks keep running",
-          "[cluster][.pending]") {
+          "[cluster]") {
   roles_under_load(true);
 }
 
-// [.pending]: fails on 0a5b9ed: a promoted worker restarts its task
-// processes (same task IDs, new PIDs). start_components starts the agent
-// with the manager components; the agent opens its session with the local
-// dispatcher while the new manager's store is still empty ("agent started
-// ... recorded_tasks=2", "[dispatcher] session before its node is stored"
-// before its first "[raft] role=0 lead=..."), gets a full assignment set
-// without its tasks and reaps them (agent_actor.cpp reap_unassigned); once
-// the store caught up the tasks are assigned again and start anew.
 TEST_CASE("cluster: a promoted worker keeps its task processes",
-          "[cluster][.pending]") {
+          "[cluster]") {
   manager_set m{1, {}, 1};
   auto why = m.form();
   INFO(why);
