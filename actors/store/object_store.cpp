@@ -205,11 +205,14 @@ apply_outcome object_store::apply(const pb::StoreBatch& batch,
 }
 
 void object_store::commit(const change& c) {
+  // Erase, then insert: the key views the id of the object it maps to.
   auto put = [](auto& tbl, const auto& before, const auto& after) {
-    if (after)
-      tbl[after->id()] = after;
-    else if (before)
+    if (before)
       tbl.erase(before->id());
+    if (after) {
+      tbl.erase(after->id());
+      tbl.emplace(after->id(), after);
+    }
   };
   put(nodes_, c.node_before, c.node_after);
   put(clusters_, c.cluster_before, c.cluster_after);
@@ -229,9 +232,11 @@ void object_store::commit(const change& c) {
           tasks_by_service_.erase(i);
       }
     }
-    if (c.task_after)
-      tasks_by_service_[c.task_after->service_id()][c.task_after->id()]
-        = c.task_after;
+    if (c.task_after) {
+      auto& xs = tasks_by_service_[c.task_after->service_id()];
+      xs.erase(c.task_after->id());
+      xs.emplace(c.task_after->id(), c.task_after);
+    }
     put(tasks_, c.task_before, c.task_after);
   }
 }
@@ -270,9 +275,9 @@ void object_store::restore(const pb::StoreSnapshot& snap) {
 namespace {
 
 template <class T, class Set>
-void diff_table(const std::unordered_map<std::string, object_ptr<T>>& before,
-                const std::unordered_map<std::string, object_ptr<T>>& after,
-                std::vector<change>& out, Set set) {
+void diff_table(const object_store::table<T>& before,
+                const object_store::table<T>& after, std::vector<change>& out,
+                Set set) {
   for (const auto& [id, x] : after) {
     auto i = before.find(id);
     if (i == before.end()) {

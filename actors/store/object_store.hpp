@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -62,7 +63,10 @@ public:
   // -- member types ----------------------------------------------------------
 
   template <class T>
-  using table = std::unordered_map<std::string, object_ptr<T>>;
+  /// Keys view the object's own id (the entry holds the object, so the id
+  /// lives as long as the key): 48 bytes less per object and view than a
+  /// copied 25-character id (a million tasks in four views).
+  using table = std::unordered_map<std::string_view, object_ptr<T>>;
 
   // -- writes ----------------------------------------------------------------
 
@@ -117,7 +121,8 @@ private:
   table<pb::Task> tasks_;
   table<pb::Cluster> clusters_;
   std::unordered_map<std::string, std::string> service_names_;  // name -> id
-  std::unordered_map<std::string, std::map<std::string, object_ptr<pb::Task>>>
+  std::unordered_map<std::string,
+                     std::map<std::string_view, object_ptr<pb::Task>>>
     tasks_by_service_;
   uint64_t applied_index_ = 0;
 };

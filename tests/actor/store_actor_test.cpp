@@ -26,11 +26,11 @@ caf::behavior recorder(caf::event_based_actor* self, caf::actor store,
 std::map<std::string, std::string> contents(const store::object_store& x) {
   std::map<std::string, std::string> out;
   for (auto& [id, n] : x.nodes())
-    out["node/" + id] = n->SerializeAsString();
+    out["node/" + std::string{id}] = n->SerializeAsString();
   for (auto& [id, s] : x.services())
-    out["service/" + id] = s->SerializeAsString();
+    out["service/" + std::string{id}] = s->SerializeAsString();
   for (auto& [id, t] : x.tasks())
-    out["task/" + id] = t->SerializeAsString();
+    out["task/" + std::string{id}] = t->SerializeAsString();
   return out;
 }
 
