@@ -1,5 +1,9 @@
 #include "actors/store/object_store.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "messages/assert.hpp"
 
 namespace actorswarm::store {
@@ -248,28 +252,55 @@ void object_store::apply_changes(const change_set& xs) {
 }
 
 void object_store::restore(const pb::StoreSnapshot& snap) {
+  restore(pb::StoreSnapshot{snap});
+}
+
+void object_store::restore(pb::StoreSnapshot&& snap) {
   *this = object_store{};
-  for (auto& x : snap.nodes()) {
-    change c;
-    c.node_after = std::make_shared<pb::Node>(x);
-    commit(c);
-  }
-  for (auto& x : snap.services()) {
-    change c;
-    c.service_after = std::make_shared<pb::Service>(x);
-    commit(c);
-  }
-  for (auto& x : snap.tasks()) {
-    change c;
-    c.task_after = std::make_shared<pb::Task>(x);
-    commit(c);
-  }
-  for (auto& x : snap.clusters()) {
-    change c;
-    c.cluster_after = std::make_shared<pb::Cluster>(x);
-    commit(c);
-  }
+  auto take = [this](auto& xs, auto set) {
+    for (auto& x : xs) {
+      change c;
+      set(c, std::make_shared<std::decay_t<decltype(x)>>(std::move(x)));
+      commit(c);
+    }
+  };
+  take(*snap.mutable_nodes(), [](change& c, auto p) { c.node_after = p; });
+  take(*snap.mutable_services(),
+       [](change& c, auto p) { c.service_after = p; });
+  take(*snap.mutable_tasks(), [](change& c, auto p) { c.task_after = p; });
+  take(*snap.mutable_clusters(),
+       [](change& c, auto p) { c.cluster_after = p; });
   applied_index_ = snap.applied_index();
+}
+
+std::string object_store::serialize_snapshot() const {
+  // The bytes of snapshot().SerializeAsString() without first copying
+  // every object into a StoreSnapshot (a second copy of the state).
+  using wfl = google::protobuf::internal::WireFormatLite;
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream sos{&out};
+    google::protobuf::io::CodedOutputStream cos{&sos};
+    auto put = [&cos](int field, const google::protobuf::MessageLite& m) {
+      cos.WriteTag(wfl::MakeTag(field, wfl::WIRETYPE_LENGTH_DELIMITED));
+      cos.WriteVarint32(static_cast<uint32_t>(m.ByteSizeLong()));
+      m.SerializeWithCachedSizes(&cos);
+    };
+    for (auto& [id, x] : nodes_)
+      put(pb::StoreSnapshot::kNodesFieldNumber, *x);
+    for (auto& [id, x] : services_)
+      put(pb::StoreSnapshot::kServicesFieldNumber, *x);
+    for (auto& [id, x] : tasks_)
+      put(pb::StoreSnapshot::kTasksFieldNumber, *x);
+    for (auto& [id, x] : clusters_)
+      put(pb::StoreSnapshot::kClustersFieldNumber, *x);
+    if (applied_index_ != 0) {
+      cos.WriteTag(wfl::MakeTag(pb::StoreSnapshot::kAppliedIndexFieldNumber,
+                                wfl::WIRETYPE_VARINT));
+      cos.WriteVarint64(applied_index_);
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -81,6 +81,12 @@ public:
   /// Replaces the whole state (snapshot restore).
   void restore(const pb::StoreSnapshot& snap);
 
+  /// Same, taking the objects out of `snap` instead of copying them.
+  void restore(pb::StoreSnapshot&& snap);
+
+  /// snapshot().SerializeAsString() without the intermediate copy.
+  std::string serialize_snapshot() const;
+
   /// Serializes the whole state.
   pb::StoreSnapshot snapshot() const;
 

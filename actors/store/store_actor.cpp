@@ -71,7 +71,7 @@ recover(store_state& st, persistence::snapshot_store* snaps) {
     AS_FAIL_STOP("cannot read snapshot: " + meta.error().message);
   if (!*meta)
     return std::nullopt;
-  st.state.restore(data);
+  st.state.restore(std::move(data));
   AS_ASSERT(st.state.applied_index() == (*meta)->index());
   logger("store")->info("recovered snapshot applied_index={} nodes={} "
                         "services={} tasks={}",
@@ -145,7 +145,7 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
       AS_FAIL_STOP("the leader's snapshot does not parse");
     data.set_applied_index(xs.snapshot->metadata().index());
     auto before = st.state;
-    st.state.restore(data);
+    st.state.restore(std::move(data));
     // Watchers learn what the snapshot changed as ordinary events.
     publish(self, std::make_shared<const change_set>(diff(before, st.state)));
     logger("store")->info("restored leader snapshot index={}",
@@ -157,7 +157,7 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
   send_timing(self);
   if (!xs.want_snapshot)
     return {};
-  return st.state.snapshot().SerializeAsString();
+  return st.state.serialize_snapshot();
 }
 
 // Whether this manager will lead without anyone else: alone in its group

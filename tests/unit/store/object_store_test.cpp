@@ -207,3 +207,30 @@ TEST_CASE("store: diff turns a view into a restored snapshot's state",
   CHECK(view.service_by_name("db") == nullptr);
   CHECK(store::diff(after, after).changes.empty());
 }
+
+TEST_CASE("store: serialize_snapshot writes what snapshot() serializes, and "
+          "a moved restore equals a copied one",
+          "[unit]") {
+  object_store st;
+  REQUIRE(st.apply(batch({create_service("s1", "web"),
+                          create_service("s2", "db")}),
+                   4)
+            .errors.empty());
+  pb::Task t;
+  t.set_id("t1");
+  t.set_service_id("s1");
+  REQUIRE(st.apply(batch({task_action(pb::StoreAction::CREATE, t)}), 5)
+            .errors.empty());
+  pb::StoreSnapshot direct;
+  REQUIRE(direct.ParseFromString(st.serialize_snapshot()));
+  CHECK(direct.applied_index() == 5);
+  CHECK(direct.services_size() == 2);
+  CHECK(direct.tasks_size() == 1);
+  object_store copied, moved;
+  copied.restore(st.snapshot());
+  moved.restore(std::move(direct));
+  CHECK(moved.applied_index() == copied.applied_index());
+  CHECK(moved.tasks_of("s1").size() == 1);
+  CHECK(moved.service_by_name("db") != nullptr);
+  CHECK(store::diff(copied, moved).changes.empty());
+}
