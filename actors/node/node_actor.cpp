@@ -19,7 +19,7 @@
 #include "actors/node/clock.hpp"
 #include "actors/node/leave.hpp"
 #include "actors/node/membership.hpp"
-#include "actors/node/node_actor_state.hpp"
+#include "actors/node/node_state_actor.hpp"
 #include "actors/orchestrator/orchestrator_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"

@@ -1,4 +1,4 @@
-// `swarm join` on both sides (node_actor_state.hpp). The joining node sends
+// `swarm join` on both sides (node_state_actor.hpp). The joining node sends
 // a JoinRequest to the manager it was given; any manager passes it to the
 // leader, which checks the token in constant time, adds the joiner to the
 // Raft group (one membership change at a time) and stores its node object.
@@ -7,7 +7,7 @@
 
 #include "actors/ca/join_token.hpp"
 #include "actors/control/control_logic.hpp"
-#include "actors/node/node_actor_state.hpp"
+#include "actors/node/node_state_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"

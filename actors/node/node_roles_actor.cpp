@@ -1,5 +1,5 @@
 // `node promote|demote|rm` and a manager's removal at `swarm leave`
-// (node_actor_state.hpp). Membership changes run on the leader: a follower
+// (node_state_actor.hpp). Membership changes run on the leader: a follower
 // forwards the request (CONTROL). The leader changes the Raft group and the
 // node object, then tells the node (ROLE): a promoted worker joins the
 // Raft group with the manager token and starts the manager components; a
@@ -7,7 +7,7 @@
 // worker of the remaining managers. Its tasks keep running throughout.
 
 #include "actors/control/control_logic.hpp"
-#include "actors/node/node_actor_state.hpp"
+#include "actors/node/node_state_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"

@@ -1,4 +1,4 @@
-// `swarm init --force-new-cluster` (node_actor_state.hpp): a manager that
+// `swarm init --force-new-cluster` (node_state_actor.hpp): a manager that
 // survived the loss of its quorum becomes the only manager of its swarm,
 // keeping every node, service and task it knows. The components stop (the
 // task processes keep running), the Raft state is rewritten as a one-member
@@ -7,7 +7,7 @@
 // daemon restart.
 
 #include "actors/control/control_logic.hpp"
-#include "actors/node/node_actor_state.hpp"
+#include "actors/node/node_state_actor.hpp"
 #include "actors/raft/force_new_cluster.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"

@@ -1,10 +1,10 @@
-// `swarm leave [--force]` (node_actor_state.hpp): stop the components,
+// `swarm leave [--force]` (node_state_actor.hpp): stop the components,
 // wait for them, stop the task processes, wipe the swarm state.
 
 #include <csignal>
 
 #include "actors/node/leave.hpp"
-#include "actors/node/node_actor_state.hpp"
+#include "actors/node/node_state_actor.hpp"
 #include "actors/control/control_logic.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"

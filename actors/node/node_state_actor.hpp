@@ -1,9 +1,11 @@
 #pragma once
 
 // The node actor's state and the handlers its parts share. The node actor
-// is split by concern: node_actor.cpp (start-up, components, init, tokens,
-// dispatch), node_actor_join.cpp (swarm join on both sides) and
-// node_actor_leave.cpp (swarm leave). Include only from those.
+// is split by concern: node_actor.cpp (start-up, components, leadership,
+// init, tokens, dispatch), node_join_actor.cpp (swarm join on both sides),
+// node_roles_actor.cpp (promote, demote, rm), node_recover_actor.cpp
+// (--force-new-cluster) and node_leave_actor.cpp (swarm leave). Include
+// only from those.
 
 #include <functional>
 #include <map>
@@ -79,7 +81,7 @@ void stop_components(node_actor_t* self, std::function<void()> then);
 /// Opens the cluster port once per process (the transport outlives leaves).
 void open_transport(node_actor_t* self);
 
-// -- node_actor_join.cpp ------------------------------------------------------
+// -- node_join_actor.cpp ------------------------------------------------------
 
 /// `swarm join` on the joining node: asks the manager at the given address,
 /// then starts the manager components with an empty Raft log.
@@ -96,7 +98,7 @@ void send_join(node_actor_t* self, done_fn done, std::string remote,
 caf::result<std::string> serve_join(node_actor_t* self,
                                     const std::string& bytes);
 
-// -- node_actor_roles.cpp -----------------------------------------------------
+// -- node_roles_actor.cpp -----------------------------------------------------
 
 /// `node promote|demote|rm` on any manager: run on the leader (forwarded
 /// there over the cluster port when this manager follows).
@@ -114,13 +116,13 @@ caf::result<std::string> serve_role(node_actor_t* self,
 /// manager's `swarm leave`); `done` gets an error reply or success.
 void leave_raft_group(node_actor_t* self, done_fn done);
 
-// -- node_actor_recover.cpp ---------------------------------------------------
+// -- node_recover_actor.cpp ---------------------------------------------------
 
 /// `swarm init --force-new-cluster` on a manager of an existing swarm:
 /// rebuilds a one-manager Raft group from this manager's state.
 reply_t force_new_cluster(node_actor_t* self, const pb::SwarmInitRequest& req);
 
-// -- node_actor_leave.cpp -----------------------------------------------------
+// -- node_leave_actor.cpp -----------------------------------------------------
 
 /// `swarm leave [--force]`.
 reply_t swarm_leave(node_actor_t* self, bool force);
