@@ -388,7 +388,8 @@ std::optional<failure> remove_refusal(const pb::Node& n, bool force) {
 
 std::vector<pb::Node> manager_status_updates(
   const std::vector<std::shared_ptr<const pb::Node>>& nodes,
-  const raft::raft_status& st) {
+  const raft::raft_status& st, unreachable_map& since, int64_t now_ns,
+  int64_t down_after_ns) {
   std::vector<pb::Node> out;
   for (const auto& n : nodes) {
     if (!n->has_manager_status())
@@ -401,16 +402,38 @@ std::vector<pb::Node> manager_status_updates(
       continue;
     bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
                      != st.reachable.end();
+    if (reachable)
+      since.erase(id);
+    else
+      since.emplace(id, now_ns);  // keeps the first time
     auto reach = reachable ? pb::ManagerStatus::REACHABLE
                            : pb::ManagerStatus::UNREACHABLE;
     bool leader = id == st.lead;
+    auto state = n->status().state();
+    bool down = !reachable && now_ns - since[id] >= down_after_ns;
+    bool our_down = state == pb::NodeStatus::DOWN
+                    && n->status().message() == heartbeat_failure;
+    auto want = down ? pb::NodeStatus::DOWN
+                     : (reachable && our_down ? pb::NodeStatus::READY : state);
     if (n->manager_status().reachability() == reach
-        && n->manager_status().leader() == leader)
+        && n->manager_status().leader() == leader && want == state)
       continue;
     auto x = *n;
     x.mutable_manager_status()->set_reachability(reach);
     x.mutable_manager_status()->set_leader(leader);
+    if (want != state) {
+      x.mutable_status()->set_state(want);
+      x.mutable_status()->set_message(want == pb::NodeStatus::DOWN
+                                        ? heartbeat_failure
+                                        : "");
+    }
     out.push_back(std::move(x));
+  }
+  for (auto i = since.begin(); i != since.end();) {
+    bool voter = false;
+    for (const auto& m : st.members.voters())
+      voter = voter || m.raft_id() == i->first;
+    i = voter ? std::next(i) : since.erase(i);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // and the refusals for operations a one-manager swarm cannot do safely.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,12 +113,23 @@ std::optional<failure> removal_refusal(const raft::raft_status& st,
 /// demoted first; a node that is not down needs --force.
 std::optional<failure> remove_refusal(const pb::Node& n, bool force);
 
-/// The managers whose stored MANAGER STATUS (leader, reachability)
-/// differs from the leader's live Raft view `st`, as updated copies. The
-/// leader stores them, so every manager shows the leader's view.
+/// Since when (ns) each manager, by Raft id, has been unreachable; the
+/// leader's bookkeeping for manager_status_updates.
+using unreachable_map = std::map<uint64_t, int64_t>;
+
+/// The managers whose stored MANAGER STATUS (leader, reachability) differs
+/// from the leader's live Raft view `st`, as updated copies; the leader
+/// stores them, so every manager shows its view. A manager unreachable for
+/// `down_after_ns` (its Raft links are its heartbeat: its agent talks to
+/// its own dispatcher) is marked Down ("heartbeat failure", so its tasks
+/// run elsewhere) and Ready again once it is reachable. `since` is updated.
 std::vector<pb::Node> manager_status_updates(
   const std::vector<std::shared_ptr<const pb::Node>>& nodes,
-  const raft::raft_status& st);
+  const raft::raft_status& st, unreachable_map& since, int64_t now_ns,
+  int64_t down_after_ns);
+
+/// Docker's node status message for a node whose heartbeats stopped.
+constexpr const char* heartbeat_failure = "heartbeat failure";
 
 /// `n` as a worker: roles worker, no manager status.
 pb::Node as_worker(pb::Node n);

@@ -81,7 +81,13 @@ void publish_manager_status(node_actor_t* self) {
               std::vector<std::shared_ptr<const pb::Node>> nodes;
               for (const auto& [id, n] : v->nodes())
                 nodes.push_back(n);
-              auto xs = manager_status_updates(nodes, *s);
+              auto& st = self->state;
+              auto c = v->cluster();
+              auto period = c ? c->spec().dispatcher_heartbeat_ns() : 0;
+              auto down_after = 3 * (period > 0 ? period : 5'000'000'000);
+              auto xs = manager_status_updates(nodes, *s,
+                                               st.unreachable_since,
+                                               st.clk->now_ns(), down_after);
               if (xs.empty()) {
                 again();
                 return;

@@ -38,6 +38,7 @@ struct node_state {
   caf::actor allocator, scheduler, orchestrator;
   // The leader's loop that stores the managers' status is running.
   bool publishing_status = false;
+  unreachable_map unreachable_since;
   // `swarm join` in progress (one at a time).
   bool joining = false;
   // Functions due later (after()), by id, run on (wakeup_atom, id).

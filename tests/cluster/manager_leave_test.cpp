@@ -146,19 +146,9 @@ TEST_CASE("cluster: a follower whose leave would lose the quorum is refused "
   refused_then_forced(false);
 }
 
-// [.pending] until heartbeat-driven node failure handling (the next issue):
-// a node that left is never marked Down, so
-// its tasks are never rescheduled (`node ls` shows it Ready, `service ps`
-// its task Running, new tasks are Assigned to it, 20 s after the leave).
-// Every manager's agent talks to its own manager's dispatcher, and only a
-// dispatcher holding a node's session marks it DOWN on missed heartbeats
-// (dispatcher_actor.cpp check_heartbeats): the remaining managers never held
-// the leaver's session ("session opened node_id=<leaver>" appears only in
-// the leaver's own log). Docker marks the node Down after the heartbeat
-// period and reschedules its tasks.
 TEST_CASE("cluster: the tasks of a manager that left run again on the "
           "others without node rm",
-          "[cluster][.pending]") {
+          "[cluster]") {
   manager_set m{3};
   auto why = m.form();
   INFO(why);
