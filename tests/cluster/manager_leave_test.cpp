@@ -30,11 +30,7 @@ namespace {
 // Three managers; the leader or a follower leaves without --force.
 void safe_leave(bool leader_leaves) {
   manager_set m{3};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = size_t(m.wait_stable_leader());
-  REQUIRE(int(leader) >= 0);
+  auto leader = form_and_lead(m);
   REQUIRE(create_service(m, leader, "web", 3).exit_code == 0);
   REQUIRE(m.wait_total_tasks(3) == 3);
   auto leaver = leader_leaves ? leader : live_other(m, leader);
@@ -88,11 +84,7 @@ namespace {
 // other follower) tries to leave: refused with docker's text, then forced.
 void refused_then_forced(bool leader_leaves) {
   manager_set m{3};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = size_t(m.wait_stable_leader());
-  REQUIRE(int(leader) >= 0);
+  auto leader = form_and_lead(m);
   auto dead = live_other(m, leader);
   REQUIRE(m[dead].stop_daemon(SIGKILL));
   auto other = live_other(m, leader);  // the other follower
@@ -150,11 +142,7 @@ TEST_CASE("cluster: the tasks of a manager that left run again on the "
           "others without node rm",
           "[cluster]") {
   manager_set m{3};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = size_t(m.wait_stable_leader());
-  REQUIRE(int(leader) >= 0);
+  auto leader = form_and_lead(m);
   REQUIRE(create_service(m, leader, "web", 3).exit_code == 0);
   REQUIRE(m.wait_total_tasks(3) == 3);
   auto leaver = live_other(m, leader);

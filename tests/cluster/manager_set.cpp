@@ -1,5 +1,7 @@
 #include "cluster/manager_set.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <signal.h>
 
 #include <set>
@@ -263,6 +265,15 @@ bool manager_set::wait_replicas(size_t i, const std::string& name,
                                 const std::string& want,
                                 std::chrono::milliseconds timeout) const {
   return managers_.at(i)->wait_replicas(name, want, timeout);
+}
+
+size_t form_and_lead(manager_set& m) {
+  auto why = m.form();
+  INFO(why);
+  REQUIRE(why.empty());
+  auto leader = m.wait_stable_leader();
+  REQUIRE(leader >= 0);
+  return size_t(leader);
 }
 
 } // namespace actorswarm::test

@@ -134,4 +134,8 @@ cmd_result scale_eventually(manager_set& m, size_t i, const std::string& name,
 cmd_result create_service(manager_set& m, size_t i, const std::string& name,
                           int replicas);
 
+/// Forms `m` and returns the leader every manager agrees on; fails the
+/// test case (REQUIRE) when either does not happen.
+size_t form_and_lead(manager_set& m);
+
 } // namespace actorswarm::test

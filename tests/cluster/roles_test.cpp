@@ -114,11 +114,7 @@ TEST_CASE("cluster: a dead manager is demoted and removed; the other two "
           "keep a leader and take writes",
           "[cluster]") {
   manager_set m{3};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = size_t(m.wait_stable_leader());
-  REQUIRE(int(leader) >= 0);
+  auto leader = form_and_lead(m);
   auto gone = live_other(m, leader);
   auto gone_id = m.node_id(gone);
   REQUIRE(!gone_id.empty());
@@ -179,11 +175,7 @@ namespace {
 // and, if `self_demotion`, the leader demotes itself.
 void roles_under_load(bool self_demotion) {
   manager_set m{3, {}, 1};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = size_t(m.wait_stable_leader());
-  REQUIRE(int(leader) >= 0);
+  auto leader = form_and_lead(m);
   auto follower = live_other(m, leader);  // demoted first
   size_t writer = 3 - leader - follower;  // takes the writes throughout
   const size_t worker = 3;                // promoted
