@@ -77,11 +77,7 @@ TEST_CASE("cluster: a follower that misses more writes than the snapshot "
           "interval catches up from the leader's snapshot",
           "[cluster]") {
   manager_set m{3, {"--snapshot-interval", "20"}};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = m.wait_stable_leader();
-  REQUIRE(leader >= 0);
+  auto leader = int(form_and_lead(m));
   auto follower = m.size() - 1 == size_t(leader) ? size_t{1} : m.size() - 1;
   // start: a follower stops; 40 services (40+ entries) are created meanwhile
   REQUIRE(m[follower].stop_daemon(SIGTERM));
@@ -232,11 +228,7 @@ TEST_CASE("cluster: without quorum a manager answers reads with a stale "
           "keeping services and tasks",
           "[cluster]") {
   manager_set m{3};
-  auto why = m.form();
-  INFO(why);
-  REQUIRE(why.empty());
-  auto leader = m.wait_stable_leader();
-  REQUIRE(leader >= 0);
+  auto leader = int(form_and_lead(m));
   REQUIRE(create_service(m, size_t(leader), "web", 3).exit_code == 0);
   REQUIRE(m.wait_total_tasks(3) == 3);
   // start: two of three managers die hard
