@@ -24,6 +24,12 @@ struct session {
   /// starts the agent before the init batch that stores the node commits);
   /// the node is marked ready with it once the node appears.
   std::optional<pb::SessionRequest> unregistered;
+  /// The session has not had its full set of assignments yet: it gets it
+  /// once this replica is current (a linearizable read succeeded), since
+  /// a full set computed from a replica still catching up (a restart
+  /// replaying its log, a manager that just joined) would make the agent
+  /// stop tasks that are in fact assigned to it.
+  bool awaiting_full = true;
 };
 
 struct dispatcher_state {
@@ -72,21 +78,37 @@ pb::StoreAction ready_action(pb::Node node, const pb::SessionRequest& req) {
   return node_status_action(node, pb::NodeStatus::READY, "");
 }
 
-// Sends a session its full set of assignments.
-void send_full(dispatcher_actor_t* self, const std::string& node_id,
-               const session& s) {
-  auto as = full_assignments(self->state.view, node_id);
-  as.set_session_id(s.session_id);
-  self->send(s.agent, assign_atom::value, std::move(as));
+constexpr auto current_retry = std::chrono::milliseconds(200);
+
+// Sends the session of `node_id` its full set of assignments once this
+// replica is current and the node is in the view; retries while there is
+// no leader. Stale answers (a newer session) are dropped.
+void send_full_when_current(dispatcher_actor_t* self,
+                            const std::string& node_id,
+                            const std::string& session_id) {
+  self->request(self->state.store, caf::infinite, read_atom::value)
+    .then([=](bool fresh) {
+      auto& st = self->state;
+      auto s = st.sessions.find(node_id);
+      if (s == st.sessions.end() || s->second.session_id != session_id
+          || !s->second.awaiting_full || s->second.unregistered)
+        return;  // gone, replaced, served, or served once its node shows
+      if (!fresh) {
+        self->delayed_send(self, current_retry, wakeup_atom::value, node_id,
+                           session_id);
+        return;
+      }
+      s->second.awaiting_full = false;
+      auto as = full_assignments(st.view, node_id);
+      as.set_session_id(session_id);
+      self->send(s->second.agent, assign_atom::value, std::move(as));
+    });
 }
 
-// Registers sessions that were opened before their node was stored, and
-// gives them their first (full) assignments only now: a manager that just
-// joined or was promoted has not caught up yet, and an empty set would
-// make its agent stop the tasks it runs. Returns the nodes served.
-std::vector<std::string> register_late_nodes(dispatcher_actor_t* self) {
+// Registers sessions that were opened before their node was stored, then
+// serves their full assignments (send_full_when_current).
+void register_late_nodes(dispatcher_actor_t* self) {
   std::vector<pb::StoreAction> xs;
-  std::vector<std::string> served;
   for (auto& [node_id, s] : self->state.sessions) {
     if (!s.unregistered)
       continue;
@@ -95,21 +117,20 @@ std::vector<std::string> register_late_nodes(dispatcher_actor_t* self) {
       continue;
     xs.push_back(ready_action(*n->second, *s.unregistered));
     s.unregistered.reset();
-    send_full(self, node_id, s);
-    served.push_back(node_id);
+    send_full_when_current(self, node_id, s.session_id);
   }
   propose(self, std::move(xs));
-  return served;
 }
 
 void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
   auto& st = self->state;
   st.view.apply_changes(cs);
-  auto served = register_late_nodes(self);
+  register_late_nodes(self);
   for (auto& [node_id, as] : changed_assignments(cs)) {
     auto s = st.sessions.find(node_id);
-    if (s == st.sessions.end() || s->second.unregistered
-        || std::find(served.begin(), served.end(), node_id) != served.end())
+    // Until its full set went out, a session gets no increments: the full
+    // set, computed later, includes them.
+    if (s == st.sessions.end() || s->second.awaiting_full)
       continue;
     as.set_session_id(s->second.session_id);
     self->send(s->second.agent, assign_atom::value, std::move(as));
@@ -127,10 +148,11 @@ pb::SessionReply open_session(dispatcher_actor_t* self,
   s.down = false;
   self->monitor(agent);
   s.unregistered.reset();
+  s.awaiting_full = true;
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
     propose(self, {ready_action(*n->second, req)});
-    send_full(self, req.node_id(), s);
+    send_full_when_current(self, req.node_id(), s.session_id);
   } else {
     logger("dispatcher")->info("session before its node is stored node_id={}",
                                req.node_id());
@@ -207,6 +229,10 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
     },
     [=](flush_atom) { flush_reports(self); },
     [=](hb_check_atom) { check_heartbeats(self); },
+    [=](wakeup_atom, const std::string& node_id,
+        const std::string& session_id) {
+      send_full_when_current(self, node_id, session_id);
+    },
   };
 }
 

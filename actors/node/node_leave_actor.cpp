@@ -30,33 +30,6 @@ void finish_leave(node_actor_t* self) {
   st.leave_rp.deliver(ok);
 }
 
-constexpr auto mark_left_timeout = std::chrono::seconds(5);
-
-// Stores this node as Down before it goes, so the swarm runs its tasks
-// elsewhere at once (a manager's agent had a session only with itself);
-// best effort: `then` runs either way.
-void mark_left(node_actor_t* self, std::function<void()> then) {
-  auto store = self->state.store;
-  auto node_id = self->state.id.node_id;
-  self->request(store, mark_left_timeout, view_atom::value)
-    .then(
-      [=](const store_view_ptr& v) {
-        auto n = v->nodes().find(node_id);
-        if (n == v->nodes().end()) {
-          then();
-          return;
-        }
-        auto b = control::single_action(pb::StoreAction::UPDATE,
-                                        self->state.clk->now_ns());
-        auto& x = *b.mutable_actions(0)->mutable_node() = *n->second;
-        x.mutable_status()->set_state(pb::NodeStatus::DOWN);
-        x.mutable_status()->set_message("node left the swarm");
-        self->request(store, mark_left_timeout, propose_atom::value, b)
-          .then([=](uint64_t) { then(); }, [=](caf::error&) { then(); });
-      },
-      [=](caf::error&) { then(); });
-}
-
 } // namespace
 
 // Every leave_check_interval_ms until the stopped task processes are gone;
@@ -135,7 +108,7 @@ reply_t swarm_leave(node_actor_t* self, bool force) {
                   rp.deliver(r);
                   return;
                 }
-                mark_left(self, go);
+                go();
               });
             },
             [=](caf::error& err) mutable {

@@ -163,9 +163,13 @@ void demote(node_actor_t* self, const pb::ControlRequest& req,
     if (m.raft_id() != target)
       rc.add_managers(m.addr());
   auto addr = node.status().addr();
+  auto demoted = as_worker(node);
+  if (req.node_role().leaving()) {
+    demoted.mutable_status()->set_state(pb::NodeStatus::DOWN);
+    demoted.mutable_status()->set_message("node left the swarm");
+  }
   auto finish = [=] {
-    propose_then(self, node_batch(self, pb::StoreAction::UPDATE,
-                                  as_worker(node)),
+    propose_then(self, node_batch(self, pb::StoreAction::UPDATE, demoted),
                  done, [=] {
                    // Best effort: a node that is down learns it at restart
                    // from no one; it stays out of the group regardless.
@@ -318,6 +322,7 @@ void leave_raft_group(node_actor_t* self, done_fn done) {
   pb::ControlRequest req;
   req.mutable_node_role()->add_refs(self->state.id.node_id);
   req.mutable_node_role()->set_role(pb::NodeSpec::WORKER);
+  req.mutable_node_role()->set_leaving(true);
   change(self, req, std::move(done));
 }
 
