@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace actorswarm;
 using namespace actorswarm::task;
@@ -20,6 +21,24 @@ pid_t fork_exit(int code) {
   if (pid == 0)
     _exit(code);
   return pid;
+}
+
+// A child that exits with `code` only once the returned fd is closed, so a
+// test can hold() it before it can possibly exit (the reaper runs from the
+// watcher's construction on).
+std::pair<pid_t, int> fork_gated_exit(int code) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[1]);
+    char c;
+    while (::read(fds[0], &c, 1) > 0) {
+    }
+    _exit(code);
+  }
+  ::close(fds[0]);
+  return {pid, fds[1]};
 }
 
 // Starts `count` gated `/bin/true` tasks, releases them all, waits for every
@@ -99,9 +118,10 @@ TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
 
 TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
   // Unwatched children exit first; the held one still gets its code.
-  pid_t held = fork_exit(9);
   net::process_watcher watcher{5};
+  auto [held, gate] = fork_gated_exit(9);
   watcher.hold(held);
+  ::close(gate);
   for (int i = 0; i < 5; ++i)
     REQUIRE(fork_exit(0) > 0);
   exit_waiter w;
