@@ -1,4 +1,5 @@
 #include "actors/control/control_logic.hpp"
+#include "actors/raft/conf_change.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -155,10 +156,7 @@ void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st) {
       continue;
     auto& ms = *n.mutable_manager_status();
     auto id = ms.raft_id();
-    bool voter = false;
-    for (const auto& m : st.members.voters())
-      voter = voter || m.raft_id() == id;
-    if (!voter) {
+    if (!raft::is_voter(st.members, id)) {
       // Not in the Raft group (any more): a forced new cluster left it out.
       ms.set_leader(false);
       ms.set_reachability(pb::ManagerStatus::UNREACHABLE);
@@ -167,10 +165,7 @@ void overlay_raft_status(pb::ControlReply& out, const raft::raft_status& st) {
     ms.set_leader(id == st.lead);
     if (st.is_leader) {
       // The leader hears every manager: its live view.
-      bool reachable = std::find(st.reachable.begin(), st.reachable.end(),
-                                 id)
-                       != st.reachable.end();
-      ms.set_reachability(reachable ? pb::ManagerStatus::REACHABLE
+      ms.set_reachability(st.reaches(id) ? pb::ManagerStatus::REACHABLE
                                     : pb::ManagerStatus::UNREACHABLE);
     } else if (id == st.raft_id || (st.lead != 0 && id == st.lead)) {
       ms.set_reachability(pb::ManagerStatus::REACHABLE);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "actors/ca/join_token.hpp"
+#include "actors/raft/conf_change.hpp"
 #include "messages/ids.hpp"
 #include "net/cert_authority.hpp"
 #include "persistence/kv_store.hpp"
@@ -64,6 +65,11 @@ result<std::pair<std::string, std::string>> split_addr(const std::string& x,
 
 std::string new_secret_token(const std::string& digest) {
   return ca::make_token(digest, net::random_bytes(16));
+}
+
+// Whether `reachable` of `voters` managers fall short of a quorum.
+bool loses_quorum(size_t voters, size_t reachable) {
+  return reachable < voters / 2 + 1;
 }
 
 } // namespace
@@ -337,7 +343,7 @@ std::optional<failure> leave_refusal(const identity& id, bool force,
                 text + "Removing the last manager erases all current state "
                        "of the swarm. Use `--force` to ignore this message.");
   auto left = reachable - 1;
-  if (left < (managers - 1) / 2 + 1)
+  if (loses_quorum(managers - 1, left))
     return fail(errc::refused,
                 text + "Removing this node leaves " + std::to_string(left)
                   + " managers out of " + std::to_string(managers)
@@ -352,20 +358,13 @@ std::optional<failure> leave_refusal(const identity& id, bool force,
 std::optional<failure> removal_refusal(const raft::raft_status& st,
                                        uint64_t target, const char* what) {
   size_t voters = st.members.voters_size();
-  bool member = false;
-  for (const auto& m : st.members.voters())
-    member = member || m.raft_id() == target;
-  if (!member)
+  if (!raft::is_voter(st.members, target))
     return std::nullopt;
   if (voters <= 1)
     return fail(errc::refused, std::string{"rpc error: attempting to "} + what
                                  + " the last manager of the swarm");
-  auto reachable = st.reachable.size();
-  bool target_reachable = std::find(st.reachable.begin(), st.reachable.end(),
-                                    target)
-                          != st.reachable.end();
-  auto left = reachable - (target_reachable ? 1 : 0);
-  if (left < (voters - 1) / 2 + 1)
+  auto left = st.reachable.size() - (st.reaches(target) ? 1 : 0);
+  if (loses_quorum(voters - 1, left))
     return fail(errc::refused,
                 "rpc error: can't remove member from the raft: this would "
                 "result in a loss of quorum (" + std::to_string(left)
@@ -395,13 +394,9 @@ std::vector<pb::Node> manager_status_updates(
     if (!n->has_manager_status())
       continue;
     auto id = n->manager_status().raft_id();
-    bool voter = false;
-    for (const auto& m : st.members.voters())
-      voter = voter || m.raft_id() == id;
-    if (!voter)
+    if (!raft::is_voter(st.members, id))
       continue;
-    bool reachable = std::find(st.reachable.begin(), st.reachable.end(), id)
-                     != st.reachable.end();
+    bool reachable = st.reaches(id);
     if (reachable)
       since.erase(id);
     else
@@ -429,12 +424,8 @@ std::vector<pb::Node> manager_status_updates(
     }
     out.push_back(std::move(x));
   }
-  for (auto i = since.begin(); i != since.end();) {
-    bool voter = false;
-    for (const auto& m : st.members.voters())
-      voter = voter || m.raft_id() == i->first;
-    i = voter ? std::next(i) : since.erase(i);
-  }
+  for (auto i = since.begin(); i != since.end();)
+    i = raft::is_voter(st.members, i->first) ? std::next(i) : since.erase(i);
   return out;
 }
 

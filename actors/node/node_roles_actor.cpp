@@ -8,6 +8,7 @@
 
 #include "actors/control/control_logic.hpp"
 #include "actors/node/node_state_actor.hpp"
+#include "actors/raft/conf_change.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"
@@ -29,12 +30,14 @@ pb::ControlReply ok_reply() {
   return pb::ControlReply{};
 }
 
-void forward_to(node_actor_t* self, uint64_t lead,
-                const pb::ControlRequest& req, done_fn done) {
+// Sends a request of `kind` to `to` (a Raft id or an address) over the
+// cluster port; `done` gets the ControlReply it answers with, or why none.
+template <class Dest>
+void call_node(node_actor_t* self, Dest to, pb::Envelope::Kind kind,
+               std::string payload, std::string who, done_fn done) {
   self
-    ->request(self->state.transport, role_timeout, rpc_atom::value, lead,
-              static_cast<int32_t>(pb::Envelope::CONTROL),
-              req.SerializeAsString())
+    ->request(self->state.transport, role_timeout, rpc_atom::value, to,
+              static_cast<int32_t>(kind), std::move(payload))
     .then(
       [=](const std::string& bytes) {
         pb::ControlReply r;
@@ -44,9 +47,15 @@ void forward_to(node_actor_t* self, uint64_t lead,
       },
       [=](caf::error& err) {
         done(error_reply(fail(errc::unavailable,
-                              "the leader could not be reached: "
+                              who + " could not be reached: "
                                 + to_failure(err).message)));
       });
+}
+
+void forward_to(node_actor_t* self, uint64_t lead,
+                const pb::ControlRequest& req, done_fn done) {
+  call_node(self, lead, pb::Envelope::CONTROL, req.SerializeAsString(),
+            "the leader", std::move(done));
 }
 
 // Runs `here` on the leader with its live status and view; a follower
@@ -85,20 +94,8 @@ pb::StoreBatch node_batch(node_actor_t* self, pb::StoreAction::Kind kind,
 // Tells the node at `addr` its new role; `done` gets its answer.
 void tell_role(node_actor_t* self, const std::string& addr,
                const pb::RoleChange& rc, done_fn done) {
-  self
-    ->request(self->state.transport, role_timeout, rpc_atom::value, addr,
-              static_cast<int32_t>(pb::Envelope::ROLE), rc.SerializeAsString())
-    .then(
-      [=](const std::string& bytes) {
-        pb::ControlReply r;
-        r.ParseFromString(bytes);
-        done(std::move(r));
-      },
-      [=](caf::error& err) {
-        done(error_reply(fail(errc::unavailable,
-                              "node at " + addr + " could not be reached: "
-                                + to_failure(err).message)));
-      });
+  call_node(self, addr, pb::Envelope::ROLE, rc.SerializeAsString(),
+            "node at " + addr, std::move(done));
 }
 
 // Polls until leadership moved away from `me`, then forwards `req` to the
@@ -180,10 +177,7 @@ void demote(node_actor_t* self, const pb::ControlRequest& req,
   pb::ConfChange cc;
   cc.set_type(pb::ConfChange::REMOVE_NODE);
   cc.mutable_member()->set_raft_id(target);
-  bool voter = false;
-  for (const auto& m : s->members.voters())
-    voter = voter || m.raft_id() == target;
-  if (!voter)
+  if (!raft::is_voter(s->members, target))
     return finish();
   logger("node")->info("removing manager raft_id={} node_id={}", target,
                        node.id());

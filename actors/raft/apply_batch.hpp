@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,12 @@ struct raft_status {
   pb::ConfState members;
   /// Raft ids of voters whose connection is up (always includes self).
   std::vector<uint64_t> reachable;
+
+  /// Whether voter `id` is in `reachable`.
+  bool reaches(uint64_t id) const {
+    return std::find(reachable.begin(), reachable.end(), id)
+           != reachable.end();
+  }
 };
 
 using raft_status_ptr = std::shared_ptr<const raft_status>;

@@ -167,16 +167,21 @@ bool about_to_lead(const store_state& st) {
          || (st.status->lead == 0 && st.status->members.voters_size() <= 1);
 }
 
-void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
-                   caf::response_promise rp) {
-  self
-    ->request(self->state.raft, caf::infinite, propose_atom::value,
-              batch.SerializeAsString())
+// Hands `xs` (a proposal or a conf change) to the raft peer; `rp` is
+// answered once the entry it gets is applied here.
+template <class... Ts>
+void append(store_actor_t* self, caf::response_promise rp, Ts&&... xs) {
+  self->request(self->state.raft, caf::infinite, std::forward<Ts>(xs)...)
     .then(
       [=](uint64_t index, uint64_t term) mutable {
         self->state.pending.emplace(index, pending_proposal{term, rp});
       },
       [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
+                   caf::response_promise rp) {
+  append(self, std::move(rp), propose_atom::value, batch.SerializeAsString());
 }
 
 // A follower passes the proposal to the leader's store over the cluster
@@ -330,13 +335,7 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
       return caf::delegated<uint64_t>{};
     },
     [=](conf_atom, const pb::ConfChange& cc) -> caf::result<uint64_t> {
-      auto rp = self->make_response_promise();
-      self->request(self->state.raft, caf::infinite, conf_atom::value, cc)
-        .then(
-          [=](uint64_t index, uint64_t term) mutable {
-            self->state.pending.emplace(index, pending_proposal{term, rp});
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      append(self, self->make_response_promise(), conf_atom::value, cc);
       return caf::delegated<uint64_t>{};
     },
     [=](rpc_atom, int32_t, const std::string& bytes) {
