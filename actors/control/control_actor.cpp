@@ -317,9 +317,17 @@ reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
       r->set_warning(stale_read_warning);
     rp.deliver(std::move(*r));
   };
+  // Only node lists show Raft state: other reads skip asking for it.
+  using R = pb::ControlRequest;
+  bool nodes = req.request_case() == R::kNodeList
+               || req.request_case() == R::kNodeInspect;
   self->request(store, store_timeout, read_atom::value)
     .then(
       [=](bool fresh) mutable {
+        if (!nodes) {
+          answer(fresh, nullptr);
+          return;
+        }
         self->request(store, store_timeout, status_atom::value)
           .then([=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
                 [=](caf::error&) mutable { answer(fresh, nullptr); });

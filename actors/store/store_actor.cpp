@@ -46,6 +46,7 @@ struct store_state {
   caf::actor transport;
   raft::raft_status_ptr status;
   std::chrono::milliseconds read_timeout{1000};
+  std::pair<uint64_t, uint64_t> timing_sent{0, 0};  // election, heartbeat
   // Proposals that arrived before a one-member group elected itself (right
   // after swarm init or a restart): sent as soon as it leads.
   std::vector<std::pair<pb::StoreBatch, caf::response_promise>> waiting;
@@ -129,12 +130,16 @@ void when_applied(store_state& st, uint64_t index, std::function<void()> fn) {
 // The cluster spec's Raft timing (swarm init|update --election-tick
 // --heartbeat-tick) goes to the raft peer; it ignores what it has.
 void send_timing(store_actor_t* self) {
-  auto c = self->state.state.cluster();
+  auto& st = self->state;
+  auto c = st.state.cluster();
   if (!c || c->spec().election_tick() == 0 || c->spec().heartbeat_tick() == 0)
     return;
-  self->send(self->state.raft, tick_atom::value,
-             uint64_t{c->spec().election_tick()},
-             uint64_t{c->spec().heartbeat_tick()});
+  auto timing = std::make_pair(uint64_t{c->spec().election_tick()},
+                               uint64_t{c->spec().heartbeat_tick()});
+  if (timing == st.timing_sent)
+    return;  // on every apply: only a change is worth a message
+  st.timing_sent = timing;
+  self->send(st.raft, tick_atom::value, timing.first, timing.second);
 }
 
 std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
