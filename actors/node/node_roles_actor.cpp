@@ -256,7 +256,19 @@ void become_worker(node_actor_t* self, std::vector<std::string> managers) {
 
 } // namespace
 
-reply_t node_change(node_actor_t* self, const pb::ControlRequest& req) {
+reply_t node_change(node_actor_t* self, const pb::ControlRequest& in) {
+  // Docker's `self` names this node; resolved here, before the request may
+  // go to the leader, where it would name another node.
+  auto req = in;
+  auto resolve = [self](auto& refs) {
+    for (auto& r : refs)
+      if (r == "self")
+        r = self->state.id.node_id;
+  };
+  if (req.has_node_role())
+    resolve(*req.mutable_node_role()->mutable_refs());
+  if (req.has_node_remove())
+    resolve(*req.mutable_node_remove()->mutable_refs());
   auto rp = self->make_response_promise();
   change(self, req, [rp](pb::ControlReply r) mutable { rp.deliver(r); });
   return caf::delegated<pb::ControlReply>{};

@@ -102,6 +102,12 @@ TEST_CASE("cluster: malformed service and node commands are refused and "
                  "nosuchnode");
   expect_refused(f, {"service", "create", "-d", "--name", "ng", "nginx"},
                  "nginx");
+  // `self` names this node in membership commands too.
+  expect_refused(f, {"node", "demote", "self"},
+                 "attempting to demote the last manager of the swarm");
+  expect_refused(f, {"node", "rm", "self"},
+                 "It must be demoted to worker before removal");
+  expect_refused(f, {"node", "promote", "nosuchnode"}, "nosuchnode");
   // Still serving, still the same processes.
   CHECK(f.wait_task_count(2) == 2);
   CHECK(f.replicas_of("web") == "2/2");
