@@ -1,0 +1,87 @@
+#include "actors/control/cluster_rules.hpp"
+
+#include "actors/control/task_rules.hpp"
+
+namespace actorswarm::control {
+
+namespace {
+
+const char* not_manager_text
+  = "This node is not a swarm manager. Use \"actorswarm swarm init\" or "
+    "\"actorswarm swarm join\" to connect this node to swarm and try again.";
+
+void apply_swarm_update(pb::ClusterSpec& spec,
+                        const pb::SwarmUpdateRequest& req) {
+  if (req.set_scheduler_strategy())
+    spec.set_scheduler_strategy(req.scheduler_strategy());
+  if (req.set_task_history_limit())
+    spec.set_task_history_limit(req.task_history_limit());
+  if (req.set_election_tick())
+    spec.set_election_tick(req.election_tick());
+  if (req.set_heartbeat_tick())
+    spec.set_heartbeat_tick(req.heartbeat_tick());
+}
+
+} // namespace
+
+result<write_decision> update_swarm(const store::object_store& view,
+                                    const pb::SwarmUpdateRequest& req,
+                                    int64_t now_ns) {
+  auto c = view.cluster();
+  if (!c)
+    return fail(errc::not_in_swarm, not_manager_text);
+  auto x = *c;
+  auto& spec = *x.mutable_spec();
+  apply_swarm_update(spec, req);
+  if (spec.heartbeat_tick() == 0
+      || spec.election_tick() <= spec.heartbeat_tick())
+    return fail(errc::invalid_spec,
+                "election tick must be greater than heartbeat tick, "
+                "and heartbeat tick must be at least 1");
+  write_decision out;
+  out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
+  *out.batch.mutable_actions(0)->mutable_cluster() = x;
+  return out;
+}
+
+pb::Info info_from(const store::object_store& view) {
+  pb::Info out;
+  for (auto& [id, n] : view.nodes())
+    if (n->role() == pb::NodeSpec::MANAGER)
+      out.set_managers(out.managers() + 1);
+  out.set_nodes(view.nodes().size());
+  out.set_services(view.services().size());
+  out.set_tasks(view.tasks().size());
+  uint64_t running = 0;
+  for (auto& [id, t] : view.tasks())
+    running += counts_running(*t) ? 1 : 0;
+  out.set_running_tasks(running);
+  if (auto c = view.cluster()) {
+    out.set_cluster_id(c->id());
+    *out.mutable_cluster_spec() = c->spec();
+  }
+  return out;
+}
+
+void add_counts(pb::Info& info, const store::object_store& view) {
+  auto counts = info_from(view);
+  counts.MergeFrom(info);
+  info = std::move(counts);
+}
+
+void add_raft_info(pb::Info& info, const raft::raft_status& st,
+                   uint64_t applied_index) {
+  info.set_raft_term(st.term);
+  info.set_raft_commit(applied_index);
+  for (const auto& m : st.members.voters())
+    if (m.raft_id() == st.lead)
+      info.set_leader_addr(m.addr());
+}
+
+pb::Cluster public_cluster(const pb::Cluster& c) {
+  auto out = c;
+  out.clear_root_ca_key_pem();
+  return out;
+}
+
+} // namespace actorswarm::control

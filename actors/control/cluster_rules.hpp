@@ -1,0 +1,42 @@
+#pragma once
+
+// Docker's rules for the swarm (the cluster object), without CAF (SwarmKit:
+// manager/controlapi/cluster.go): `swarm update` and the counts `info`
+// shows. Init, join, leave and join tokens are membership: the node actor
+// owns them (actors/node/membership).
+
+#include <cstdint>
+
+#include "actors/control/decision.hpp"
+#include "actors/raft/apply_batch.hpp"
+#include "actors/store/object_store.hpp"
+#include "messages/control.pb.h"
+#include "messages/result.hpp"
+
+namespace actorswarm::control {
+
+/// `swarm update`: the cluster with the fields the request sets (scheduler
+/// strategy, task history limit, election and heartbeat ticks), as an
+/// UPDATE batch; the reply is empty. Refused: no cluster in `view` (this
+/// node is not a manager: not_in_swarm), or ticks where the election tick is
+/// not greater than a heartbeat tick of at least 1 (invalid_spec).
+result<write_decision> update_swarm(const store::object_store& view,
+                                    const pb::SwarmUpdateRequest& req,
+                                    int64_t now_ns);
+
+/// `info`: counts from the view (node identity filled by the caller).
+pb::Info info_from(const store::object_store& view);
+
+/// `info` as the node actor answered it (identity), with the counts of
+/// `view` under it: the node actor's fields win.
+void add_counts(pb::Info& info, const store::object_store& view);
+
+/// The Raft part of `info`: term and leader address from the raft peer's
+/// live view, commit index from `applied_index` (this replica's).
+void add_raft_info(pb::Info& info, const raft::raft_status& st,
+                   uint64_t applied_index);
+
+/// The cluster object without its CA key, safe to hand to the CLI.
+pb::Cluster public_cluster(const pb::Cluster& c);
+
+} // namespace actorswarm::control

@@ -1,0 +1,253 @@
+#include "actors/control/service_rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "actors/control/task_rules.hpp"
+#include "actors/scheduler/constraint.hpp"
+#include "messages/ids.hpp"
+
+namespace actorswarm::control {
+
+namespace {
+
+constexpr int64_t memory_limit_min_bytes = 6 * 1024 * 1024;
+constexpr size_t name_size_max = 63;
+
+bool valid_name(const std::string& x) {
+  if (x.empty() || x.size() > name_size_max
+      || !std::isalnum(static_cast<unsigned char>(x[0])))
+    return false;
+  return std::all_of(x.begin(), x.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'
+           || c == '.';
+  });
+}
+
+status invalid(std::string msg) {
+  return fail(errc::invalid_spec, std::move(msg));
+}
+
+status validate_resources(const pb::ResourceRequirements& r) {
+  auto neg = [](const pb::Resources& x) {
+    return x.nano_cpus() < 0 || x.memory_bytes() < 0;
+  };
+  if (neg(r.limits()) || neg(r.reservations()))
+    return invalid("resources must not be negative");
+  if (r.limits().memory_bytes() > 0
+      && r.limits().memory_bytes() < memory_limit_min_bytes)
+    return invalid("minimum memory limit allowed is 6MB");
+  return ok_status();
+}
+
+status validate_restart(const pb::RestartPolicy& r) {
+  if (r.delay_ns() < 0)
+    return invalid("restart-delay cannot be negative");
+  if (r.window_ns() < 0)
+    return invalid("restart-window cannot be negative");
+  return ok_status();
+}
+
+status validate_placement(const pb::Placement& pl) {
+  std::vector<std::string> cs(pl.constraints().begin(), pl.constraints().end());
+  if (auto r = scheduler::parse_constraints(cs); !r)
+    return r.error();
+  for (auto& pref : pl.spread_preferences())
+    if (pref.rfind("node.labels.", 0) != 0
+        && pref.rfind("engine.labels.", 0) != 0)
+      return invalid("invalid placement preference \"spread=" + pref
+                     + "\": the descriptor must start with node.labels. or "
+                       "engine.labels.");
+  return ok_status();
+}
+
+// The image and command of a `host` task.
+status validate_container(const pb::ContainerSpec& c) {
+  if (c.image().empty())
+    return invalid("service create requires an image (use \"host\")");
+  if (c.image() != "host")
+    return fail(errc::unsupported_image,
+                "image \"" + c.image()
+                  + "\" cannot run: this node has no container runtime yet; "
+                    "use the image \"host\" to run a host process");
+  if (c.command().empty())
+    return invalid("the host image needs a command to run, e.g. "
+                   "\"host sleep 3600\"");
+  return ok_status();
+}
+
+// An edited copy of the service `ref` names, validated, one spec version
+// on, as an UPDATE batch.
+template <class Edit>
+result<write_decision> edit_service(const store::object_store& view,
+                                    const std::string& ref, int64_t now_ns,
+                                    Edit edit) {
+  auto found = find_service(view, ref);
+  if (!found)
+    return found.error();
+  auto svc = **found;
+  if (auto ok = edit(svc); !ok)
+    return ok.error();
+  if (auto ok = validate_service_spec(*svc.mutable_spec()); !ok)
+    return ok.error();
+  svc.set_spec_version(svc.spec_version() + 1);
+  write_decision out;
+  out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
+  *out.batch.mutable_actions(0)->mutable_service() = svc;
+  out.ok.add_ids(svc.id());
+  out.ok.set_text(svc.spec().name());
+  return out;
+}
+
+} // namespace
+
+status validate_service_spec(pb::ServiceSpec& spec) {
+  auto& c = *spec.mutable_task()->mutable_container();
+  if (auto r = validate_container(c); !r)
+    return r;
+  if (!spec.name().empty() && !valid_name(spec.name()))
+    return invalid("invalid name \"" + spec.name()
+                   + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, up to "
+                     "63 characters");
+  if (spec.mode() == pb::ServiceSpec::GLOBAL && spec.replicas() != 0)
+    return invalid("replicas can only be used with replicated mode");
+  if (c.stop_grace_period_ns() < 0)
+    return invalid("stop-grace-period cannot be negative");
+  for (auto& kv : c.env())
+    if (kv.empty() || kv.front() == '=')
+      return invalid("invalid environment variable \"" + kv + "\"");
+  if (auto r = validate_resources(spec.task().resources()); !r)
+    return r;
+  if (auto r = validate_restart(spec.task().restart()); !r)
+    return r;
+  return validate_placement(spec.task().placement());
+}
+
+pb::Service make_service(const pb::ServiceSpec& spec, std::mt19937_64& gen) {
+  pb::Service s;
+  s.set_id(new_id(gen));
+  *s.mutable_spec() = spec;
+  if (s.spec().name().empty())
+    s.mutable_spec()->set_name(random_service_name(gen));
+  s.set_spec_version(1);
+  return s;
+}
+
+std::string random_service_name(std::mt19937_64& gen) {
+  static const char* left[] = {"brave", "calm", "eager", "gentle", "happy",
+                               "keen", "lucid", "nifty", "quirky", "sharp"};
+  static const char* right[] = {"babbage", "curie", "darwin", "euler",
+                                "hopper", "lamport", "liskov", "noether",
+                                "ritchie", "turing"};
+  std::uniform_int_distribution<int> d(0, 9);
+  return std::string{left[d(gen)]} + "_" + right[d(gen)];
+}
+
+result<write_decision> create_service(const store::object_store& view,
+                                      pb::ServiceSpec spec,
+                                      std::mt19937_64& gen, int64_t now_ns) {
+  if (auto ok = validate_service_spec(spec); !ok)
+    return ok.error();
+  auto svc = make_service(spec, gen);
+  if (view.service_by_name(svc.spec().name()))
+    return fail(errc::name_conflict,
+                "rpc error: code = AlreadyExists desc = name conflicts "
+                "with an existing object: service "
+                  + svc.spec().name() + " already exists");
+  write_decision out;
+  out.batch = single_action(pb::StoreAction::CREATE, now_ns);
+  *out.batch.mutable_actions(0)->mutable_service() = svc;
+  out.ok.set_text(svc.id());
+  out.ok.add_ids(svc.id());
+  return out;
+}
+
+result<write_decision> update_service(const store::object_store& view,
+                                      const pb::ServiceUpdateRequest& req,
+                                      int64_t now_ns) {
+  return edit_service(view, req.ref(), now_ns, [&req](pb::Service& s) {
+    // The store refuses the write as out of sequence if the service changed
+    // since the CLI read it (0: the CLI named no version).
+    if (req.version() != 0)
+      s.mutable_meta()->set_version(req.version());
+    *s.mutable_previous_spec() = s.spec();
+    *s.mutable_spec() = req.spec();
+    return ok_status();
+  });
+}
+
+result<write_decision> scale_service(const store::object_store& view,
+                                     const pb::ServiceScaleRequest& req,
+                                     int64_t now_ns) {
+  return edit_service(view, req.ref(), now_ns, [&req](pb::Service& s) {
+    if (s.spec().mode() != pb::ServiceSpec::REPLICATED)
+      return invalid("scale can only be used with replicated mode");
+    s.mutable_spec()->set_replicas(req.replicas());
+    return ok_status();
+  });
+}
+
+result<write_decision> remove_services(const store::object_store& view,
+                                       const pb::ServiceRemoveRequest& req,
+                                       int64_t now_ns) {
+  write_decision out;
+  out.batch.set_atomic(true);
+  out.batch.set_proposed_at_ns(now_ns);
+  for (auto& ref : req.refs()) {
+    auto found = find_service(view, ref);
+    if (!found)
+      return found.error();
+    auto* a = out.batch.add_actions();
+    a->set_kind(pb::StoreAction::REMOVE);
+    a->mutable_service()->set_id((*found)->id());
+    out.ok.add_ids(ref);
+  }
+  return out;
+}
+
+result<store::object_ptr<pb::Service>>
+find_service(const store::object_store& view, const std::string& ref) {
+  return store::resolve(view.services(), ref, "service",
+                        [](const pb::Service& s) { return s.spec().name(); });
+}
+
+pb::ControlReply list_services(const store::object_store& view) {
+  pb::ControlReply out;
+  std::vector<const pb::Service*> xs;
+  for (auto& [id, s] : view.services())
+    xs.push_back(s.get());
+  std::sort(xs.begin(), xs.end(), [](auto a, auto b) {
+    return a->spec().name() < b->spec().name();
+  });
+  for (auto* s : xs) {
+    auto* e = out.add_services();
+    *e->mutable_service() = *s;
+    uint64_t running = 0, desired = 0;
+    for (auto& t : view.tasks_of(s->id())) {
+      if (t->desired_state() <= pb::RUNNING)
+        ++desired;
+      if (counts_running(*t))
+        ++running;
+    }
+    if (s->spec().mode() == pb::ServiceSpec::REPLICATED)
+      desired = s->spec().replicas();
+    e->set_running(running);
+    e->set_desired(desired);
+  }
+  return out;
+}
+
+result<pb::ControlReply> inspect_services(const store::object_store& view,
+                                          const pb::ServiceInspectRequest& req) {
+  pb::ControlReply out;
+  for (auto& ref : req.refs()) {
+    auto s = find_service(view, ref);
+    if (!s)
+      return s.error();
+    *out.add_services()->mutable_service() = **s;
+  }
+  return out;
+}
+
+} // namespace actorswarm::control
