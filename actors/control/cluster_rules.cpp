@@ -1,14 +1,11 @@
 #include "actors/control/cluster_rules.hpp"
 
 #include "actors/control/task_rules.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::control {
 
 namespace {
-
-const char* not_manager_text
-  = "This node is not a swarm manager. Use \"actorswarm swarm init\" or "
-    "\"actorswarm swarm join\" to connect this node to swarm and try again.";
 
 void apply_swarm_update(pb::ClusterSpec& spec,
                         const pb::SwarmUpdateRequest& req) {
@@ -29,7 +26,7 @@ result<write_decision> update_swarm(const store::object_store& view,
                                     int64_t now_ns) {
   auto c = view.cluster();
   if (!c)
-    return fail(errc::not_in_swarm, not_manager_text);
+    return fail(errc::not_in_swarm, docker_text::not_swarm_manager());
   auto x = *c;
   auto& spec = *x.mutable_spec();
   apply_swarm_update(spec, req);

@@ -1,14 +1,12 @@
 #include "actors/control/control_logic.hpp"
 
+#include "messages/docker_text.hpp"
+
 namespace actorswarm::control {
 
 namespace {
 
 using R = pb::ControlRequest;
-
-const char* not_manager_text
-  = "This node is not a swarm manager. Use \"actorswarm swarm init\" or "
-    "\"actorswarm swarm join\" to connect this node to swarm and try again.";
 
 failure unknown_request() {
   return fail(errc::bad_request, "unknown control request");
@@ -25,7 +23,7 @@ const char* const stale_read_warning
     "leader): showing its last known state, which may be stale";
 
 pb::ControlReply not_manager_reply() {
-  return error_reply(fail(errc::not_in_swarm, not_manager_text));
+  return error_reply(fail(errc::not_in_swarm, docker_text::not_swarm_manager()));
 }
 
 bool is_membership(const pb::ControlRequest& req) {

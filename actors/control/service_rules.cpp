@@ -6,6 +6,7 @@
 
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
+#include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 
 namespace actorswarm::control {
@@ -150,11 +151,11 @@ result<write_decision> create_service(const store::object_store& view,
   if (auto ok = validate_service_spec(spec); !ok)
     return ok.error();
   auto svc = make_service(spec, gen);
-  if (view.service_by_name(svc.spec().name()))
+  // The store's rule, asked early on the view so a create bound to fail is
+  // answered at once, in the words of Docker's controlapi.
+  if (auto conflict = view.service_name_conflict(svc))
     return fail(errc::name_conflict,
-                "rpc error: code = AlreadyExists desc = name conflicts "
-                "with an existing object: service "
-                  + svc.spec().name() + " already exists");
+                docker_text::rpc_error("AlreadyExists", conflict->message));
   write_decision out;
   out.batch = single_action(pb::StoreAction::CREATE, now_ns);
   *out.batch.mutable_actions(0)->mutable_service() = svc;

@@ -10,6 +10,7 @@
 
 #include "actors/ca/join_token.hpp"
 #include "actors/raft/conf_change.hpp"
+#include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 #include "net/cert_authority.hpp"
 #include "persistence/kv_store.hpp"
@@ -317,23 +318,17 @@ pb::Info identity_info(const identity& id, const std::string& data_dir) {
 }
 
 failure not_in_swarm() {
-  return fail(errc::not_in_swarm,
-              "This node is not a swarm manager. Use \"actorswarm swarm "
-              "init\" or \"actorswarm swarm join\" to connect this node to "
-              "swarm and try again.");
+  return fail(errc::not_in_swarm, docker_text::not_swarm_manager());
 }
 
 failure no_leader() {
-  return fail(errc::not_leader,
-              "The swarm does not have a leader. It's possible that too few "
-              "managers are online. Make sure more than half of the managers "
-              "are online.");
+  return fail(errc::not_leader, docker_text::no_leader());
 }
 
 std::optional<failure> leave_refusal(const identity& id, bool force,
                                      size_t managers, size_t reachable) {
   if (id.cluster_id.empty())
-    return fail(errc::not_in_swarm, "This node is not part of a swarm");
+    return fail(errc::not_in_swarm, docker_text::not_in_swarm());
   if (force || id.worker)
     return std::nullopt;
   std::string text = "You are attempting to leave the swarm on a node that "

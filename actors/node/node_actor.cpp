@@ -24,6 +24,7 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/caf_error.hpp"
+#include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
@@ -299,10 +300,8 @@ reply_t swarm_init(node_actor_t* self, const pb::SwarmInitRequest& req) {
   if (!st.id.cluster_id.empty() && req.force_new_cluster())
     return force_new_cluster(self, req);
   if (!st.id.cluster_id.empty())
-    return error_reply(fail(errc::already_in_swarm,
-                            "This node is already part of a swarm. Use "
-                            "\"actorswarm swarm leave\" to leave this swarm "
-                            "and join another one."));
+    return error_reply(
+      fail(errc::already_in_swarm, docker_text::already_in_swarm()));
   auto addr = advertise_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());

@@ -9,6 +9,7 @@
 #include "actors/control/control_logic.hpp"
 #include "actors/node/node_state_actor.hpp"
 #include "messages/caf_error.hpp"
+#include "messages/docker_text.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -208,10 +209,8 @@ void send_join(node_actor_t* self, done_fn done, std::string remote,
 reply_t swarm_join(node_actor_t* self, const pb::SwarmJoinRequest& req) {
   auto& st = self->state;
   if (!st.id.cluster_id.empty())
-    return error_reply(fail(errc::already_in_swarm,
-                            "This node is already part of a swarm. Use "
-                            "\"actorswarm swarm leave\" to leave this swarm "
-                            "and join another one."));
+    return error_reply(
+      fail(errc::already_in_swarm, docker_text::already_in_swarm()));
   if (st.joining || st.leaving)
     return error_reply(fail(errc::refused, "this node is already joining or "
                                            "leaving a swarm"));

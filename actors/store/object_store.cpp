@@ -5,6 +5,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include "messages/assert.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::store {
 
@@ -48,7 +49,7 @@ result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
     case pb::StoreAction::UPDATE: {
       if (!before)
         return fail(errc::not_found,
-                    std::string{"No such "} + what + ": " + obj.id());
+                    docker_text::no_such(what, obj.id()));
       if (before->meta().version() != obj.meta().version())
         return stale(what, obj.id(), obj.meta().version(),
                      before->meta().version());
@@ -60,7 +61,7 @@ result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
     case pb::StoreAction::REMOVE: {
       if (!before)
         return fail(errc::not_found,
-                    std::string{"No such "} + what + ": " + obj.id());
+                    docker_text::no_such(what, obj.id()));
       if (obj.meta().version() != 0
           && before->meta().version() != obj.meta().version())
         return stale(what, obj.id(), obj.meta().version(),
@@ -117,11 +118,8 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
       if (x.kind() != pb::StoreAction::REMOVE) {
         if (svc.spec().name().empty())
           return fail(errc::invalid_spec, "service without name");
-        auto i = service_names_.find(svc.spec().name());
-        if (i != service_names_.end() && i->second != svc.id())
-          return fail(errc::name_conflict,
-                      "name conflicts with an existing object: service "
-                        + svc.spec().name() + " already exists");
+        if (auto conflict = service_name_conflict(svc))
+          return *conflict;
       }
       auto r = check_one(x.kind(), svc, out.service_before, "service", index,
                          now_ns);
@@ -395,6 +393,15 @@ object_ptr<pb::Service>
 object_store::service_by_name(const std::string& name) const {
   auto i = service_names_.find(name);
   return i == service_names_.end() ? nullptr : find(services_, i->second);
+}
+
+std::optional<failure>
+object_store::service_name_conflict(const pb::Service& svc) const {
+  auto i = service_names_.find(svc.spec().name());
+  if (i == service_names_.end() || i->second == svc.id())
+    return std::nullopt;
+  return fail(errc::name_conflict,
+              docker_text::name_conflict("service", svc.spec().name()));
 }
 
 } // namespace actorswarm::store

@@ -11,11 +11,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "messages/docker_text.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 #include "messages/store.pb.h"
@@ -113,6 +115,11 @@ public:
   /// Looks up a service by name.
   object_ptr<pb::Service> service_by_name(const std::string& name) const;
 
+  /// The name rule (SwarmKit's store): a service name belongs to one
+  /// service. The name_conflict failure when a service other than `svc`
+  /// (by id) holds `svc`'s name; none when the name is free or its own.
+  std::optional<failure> service_name_conflict(const pb::Service& svc) const;
+
   uint64_t applied_index() const noexcept {
     return applied_index_;
   }
@@ -158,10 +165,8 @@ result<object_ptr<T>> resolve(const object_store::table<T>& xs,
   if (prefix_hits == 1)
     return by_prefix;
   if (prefix_hits > 1)
-    return fail(errc::ambiguous, std::string{kind} + " " + ref
-                                   + " is ambiguous (" + std::to_string(prefix_hits)
-                                   + " matches found)");
-  return fail(errc::not_found, std::string{"No such "} + kind + ": " + ref);
+    return fail(errc::ambiguous, docker_text::ambiguous(kind, ref, prefix_hits));
+  return fail(errc::not_found, docker_text::no_such(kind, ref));
 }
 
 } // namespace actorswarm::store

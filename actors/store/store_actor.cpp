@@ -14,6 +14,7 @@
 #include "actors/raft/apply_batch.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
+#include "messages/docker_text.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/log_store.hpp"
 #include "persistence/snapshot_store.hpp"
@@ -56,10 +57,7 @@ struct store_state {
 using store_actor_t = caf::stateful_actor<store_state>;
 
 failure lost_leadership() {
-  return fail(errc::not_leader, "The swarm does not have a leader. It's "
-                                "possible that too few managers are online. "
-                                "Make sure more than half of the managers are "
-                                "online.");
+  return fail(errc::not_leader, docker_text::no_leader());
 }
 
 std::optional<pb::SnapshotMetadata>

@@ -7,6 +7,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/output/views.hpp"
 #include "cli/service_spec.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
@@ -49,9 +50,7 @@ bool resolve_self(session& s, std::vector<std::string>& refs) {
     return false;
   const auto& id = reply->info().node_id();
   if (id.empty()) {
-    s.fail("Error response from daemon: This node is not a swarm manager. "
-           "Use \"actorswarm swarm init\" or \"actorswarm swarm join\" to "
-           "connect this node to swarm and try again.");
+    s.fail(docker_text::from_daemon(docker_text::not_swarm_manager()));
     return false;
   }
   std::replace(refs.begin(), refs.end(), std::string{"self"}, id);

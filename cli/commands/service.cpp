@@ -7,6 +7,7 @@
 #include "cli/output/views.hpp"
 #include "cli/service_spec.hpp"
 #include "cli/units.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
@@ -31,7 +32,7 @@ std::optional<std::string> bad_ls_filter(const std::vector<std::string>& fs) {
       return flag_error("--filter", f,
                         "bad format of filter (expected name=value)");
     if (key != "id" && key != "name" && key != "mode" && key != "label")
-      return "Error response from daemon: invalid filter '" + key + "'";
+      return docker_text::from_daemon(docker_text::invalid_filter(key));
   }
   return std::nullopt;
 }
@@ -88,7 +89,7 @@ int service_ps(session& s, const CLI::App* app, const list_opts& o) {
     auto value = eq == std::string::npos ? "" : f.substr(eq + 1);
     pb::TaskState st;
     if (key != "desired-state")
-      return s.fail("Error response from daemon: invalid filter '" + key + "'");
+      return s.fail(docker_text::from_daemon(docker_text::invalid_filter(key)));
     if (value == "running")
       st = pb::RUNNING;
     else if (value == "shutdown")
@@ -96,8 +97,8 @@ int service_ps(session& s, const CLI::App* app, const list_opts& o) {
     else if (value == "accepted")
       st = pb::ACCEPTED;
     else
-      return s.fail("Error response from daemon: invalid filter 'desired-state="
-                    + value + "'");
+      return s.fail(docker_text::from_daemon(
+        docker_text::invalid_filter("desired-state=" + value)));
     tl->add_desired_states(st);
   }
   auto reply = s.call(req);

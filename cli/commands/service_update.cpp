@@ -7,6 +7,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/service_update.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
@@ -86,7 +87,7 @@ int update(session& s, const CLI::App* app, const update_opts& o) {
   u->set_version(svc.meta().version());
   *u->mutable_spec() = svc.spec();
   if (auto st = apply_service_update(o.f, *u->mutable_spec()); !st)
-    return s.fail("Error response from daemon: " + st.error().message);
+    return s.fail(docker_text::from_daemon(st.error().message));
   if (!s.call(req))
     return 1;
   s.out() << o.refs[0] << '\n';

@@ -1,5 +1,7 @@
 #include "cli/commands/session.hpp"
 
+#include "messages/docker_text.hpp"
+
 namespace actorswarm::cli {
 
 int session::fail(const std::string& line) {
@@ -20,7 +22,7 @@ bool session::reply_ok(const pb::ControlReply& reply) {
   if (!reply.warning().empty())
     err() << "WARNING: " << reply.warning() << '\n';
   if (reply.code() != 0) {
-    fail("Error response from daemon: " + reply.error());
+    fail(docker_text::from_daemon(reply.error()));
     return false;
   }
   return true;

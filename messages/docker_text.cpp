@@ -1,0 +1,53 @@
+#include "messages/docker_text.hpp"
+
+namespace actorswarm::docker_text {
+
+std::string not_swarm_manager() {
+  return "This node is not a swarm manager. Use \"actorswarm swarm init\" or "
+         "\"actorswarm swarm join\" to connect this node to swarm and try "
+         "again.";
+}
+
+std::string no_leader() {
+  return "The swarm does not have a leader. It's possible that too few "
+         "managers are online. Make sure more than half of the managers are "
+         "online.";
+}
+
+std::string already_in_swarm() {
+  return "This node is already part of a swarm. Use \"actorswarm swarm "
+         "leave\" to leave this swarm and join another one.";
+}
+
+std::string not_in_swarm() {
+  return "This node is not part of a swarm";
+}
+
+std::string name_conflict(const std::string& kind, const std::string& name) {
+  return "name conflicts with an existing object: " + kind + " " + name
+         + " already exists";
+}
+
+std::string rpc_error(const std::string& code, const std::string& desc) {
+  return "rpc error: code = " + code + " desc = " + desc;
+}
+
+std::string no_such(const std::string& kind, const std::string& ref) {
+  return "No such " + kind + ": " + ref;
+}
+
+std::string ambiguous(const std::string& kind, const std::string& ref,
+                      size_t matches) {
+  return kind + " " + ref + " is ambiguous (" + std::to_string(matches)
+         + " matches found)";
+}
+
+std::string from_daemon(const std::string& message) {
+  return "Error response from daemon: " + message;
+}
+
+std::string invalid_filter(const std::string& filter) {
+  return "invalid filter '" + filter + "'";
+}
+
+} // namespace actorswarm::docker_text

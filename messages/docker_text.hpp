@@ -1,0 +1,69 @@
+#pragma once
+
+// Docker's texts, one home: the words a Swarm user already knows, which the
+// daemon puts in replies and the CLI prints. Each text is written here once
+// and called from actors/ and cli/, so the daemon's and the CLI's copies
+// cannot drift apart. Docker's "docker" reads "actorswarm" here. No CAF, no
+// IO: the lean CLI links this too. Tests keep their own literal copies: they
+// check the bytes, not that this file agrees with itself.
+//
+// The name-conflict rule has one home too, the store: a service name
+// belongs to one service (`store::object_store::service_name_conflict`,
+// checked when a batch applies, so of two racing creates one wins).
+// `control::create_service` asks the same rule on its read view before it
+// proposes, to answer at once in Docker's controlapi words
+// (`rpc_error("AlreadyExists", name_conflict(...))`); a rename onto a taken
+// name is refused by the store alone (without the rpc prefix). Node names
+// (hostnames) may repeat, as in Docker: no rule.
+
+#include <cstddef>
+#include <string>
+
+namespace actorswarm::docker_text {
+
+/// Any manager request (node, service, swarm update) on a node that is in
+/// no swarm: `docker node ls` there prints it after `Error response from
+/// daemon: `.
+std::string not_swarm_manager();
+
+/// A write (or forwarded request) while the swarm has no Raft leader; Docker
+/// prints it as `rpc error: code = Unknown desc = The swarm does not have a
+/// leader. ...` (`docker node ls` on a manager that lost quorum).
+std::string no_leader();
+
+/// `swarm init` or `swarm join` on a node already in a swarm (moby's
+/// daemon/cluster/errors.go `errSwarmExists`).
+std::string already_in_swarm();
+
+/// `swarm leave` on a node that is in no swarm (moby's daemon/cluster/
+/// errors.go `errNoSwarm`).
+std::string not_in_swarm();
+
+/// SwarmKit's store refusal of a taken name (`ErrNameConflict`: "name
+/// conflicts with an existing object"), with the kind and name its
+/// controlapi adds: `name conflicts with an existing object: service web
+/// already exists` (`docker service create --name web` twice).
+std::string name_conflict(const std::string& kind, const std::string& name);
+
+/// How Docker prints a SwarmKit gRPC error: `rpc error: code = <code> desc =
+/// <desc>` (e.g. code `AlreadyExists` for a name conflict).
+std::string rpc_error(const std::string& code, const std::string& desc);
+
+/// A reference that matches no object: `No such service: nope` (the docker
+/// CLI's wording for a missing object, `docker inspect`'s `No such object`).
+std::string no_such(const std::string& kind, const std::string& ref);
+
+/// An id prefix that matches several objects: `service ab is ambiguous (2
+/// matches found)` (moby's daemon/cluster/helpers.go `getService`).
+std::string ambiguous(const std::string& kind, const std::string& ref,
+                      size_t matches);
+
+/// The CLI's line for an error the daemon returned: `Error response from
+/// daemon: <message>` (the docker CLI's prefix for every API error).
+std::string from_daemon(const std::string& message);
+
+/// An unknown `--filter` key or value: `invalid filter 'x'` (moby's
+/// api/types/filters `invalidFilter`, as `docker service ls --filter x=1`).
+std::string invalid_filter(const std::string& filter);
+
+} // namespace actorswarm::docker_text
