@@ -8,15 +8,6 @@ namespace {
 
 constexpr const char* prefix = "SWMTKN-1-";
 
-bool equal_ct(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 bool is_base36(const std::string& x) {
   for (char c : x)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
@@ -25,6 +16,15 @@ bool is_base36(const std::string& x) {
 }
 
 } // namespace
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size())
+    return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
 
 std::string make_token(const std::string& ca_digest, const std::string& secret) {
   return std::string{prefix} + base36_encode(ca_digest, 50) + "-"
@@ -53,8 +53,8 @@ result<pb::NodeSpec::Role> check_token(const pb::Cluster& cluster,
   auto parts = parse_token(token);
   if (!parts)
     return parts.error();
-  bool worker = equal_ct(token, cluster.join_tokens().worker());
-  bool manager = equal_ct(token, cluster.join_tokens().manager());
+  bool worker = constant_time_equal(token, cluster.join_tokens().worker());
+  bool manager = constant_time_equal(token, cluster.join_tokens().manager());
   if (manager)
     return pb::NodeSpec::MANAGER;
   if (worker)

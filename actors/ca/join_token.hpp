@@ -23,8 +23,16 @@ struct token_parts {
 /// Splits and shape-checks a token; a malformed one is `invalid_token`.
 result<token_parts> parse_token(const std::string& token);
 
-/// Which role `token` grants in `cluster`, or `invalid_token`. Compares in
-/// constant time.
+/// Whether `a` and `b` are equal, comparing every byte whatever the first
+/// difference (no early exit), so the time taken tells nothing of where a
+/// guessed token goes wrong. Strings of different lengths are unequal at
+/// once: every well-formed token has the same length.
+bool constant_time_equal(const std::string& a, const std::string& b);
+
+/// Which role `token` grants in `cluster`, or `invalid_token`: a malformed
+/// token (parse_token's refusal), or one that matches neither of the
+/// cluster's current tokens (rotated since, or another swarm's). Compares
+/// with both tokens in constant time.
 result<pb::NodeSpec::Role> check_token(const pb::Cluster& cluster,
                                        const std::string& token);
 
