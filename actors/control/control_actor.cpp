@@ -26,12 +26,12 @@ struct control_state {
   static inline const char* name = "control";
 };
 
-using control_actor_t = caf::stateful_actor<control_state>;
+using control_actor_t = control_actor_type::stateful_pointer<control_state>;
 using reply_t = caf::result<pb::ControlReply>;
 
 // Proposes the write the rules decided; answers with its `ok` reply once the
 // store accepted it, or with the store's refusal.
-reply_t propose(control_actor_t* self, write_decision d) {
+reply_t propose(control_actor_t self, write_decision d) {
   auto rp = self->make_response_promise<pb::ControlReply>();
   self->request(self->state.store, store_timeout, propose_atom::value,
                 std::move(d.batch))
@@ -42,7 +42,7 @@ reply_t propose(control_actor_t* self, write_decision d) {
   return rp;
 }
 
-reply_t write(control_actor_t* self, const pb::ControlRequest& req) {
+reply_t write(control_actor_t self, const pb::ControlRequest& req) {
   auto& st = self->state;
   auto d = decide_write(st.view, req, st.node_id, st.gen, st.clk->now_ns());
   if (!d)
@@ -54,7 +54,7 @@ reply_t write(control_actor_t* self, const pb::ControlRequest& req) {
 // what the leader had committed when the read arrived); without a leader it
 // answers from this manager's last known state, with a warning. Only node
 // lists show the live Raft view, so only they ask for it.
-reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
+reply_t linearizable_read(control_actor_t self, pb::ControlRequest req) {
   auto rp = self->make_response_promise<pb::ControlReply>();
   auto store = self->state.store;
   auto answer = [=](bool fresh, const raft::raft_status_ptr& status) mutable {
@@ -71,8 +71,9 @@ reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
           return;
         }
         self->request(store, store_timeout, status_atom::value)
-          .then([=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
-                [=](caf::error&) mutable { answer(fresh, nullptr); });
+          .then(
+            [=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
+            [=](caf::error&) mutable { answer(fresh, nullptr); });
       },
       [=](caf::error&) mutable { answer(false, nullptr); });
   return rp;
@@ -80,7 +81,7 @@ reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
 
 // `info` as the node actor answered it, plus the view's counts and the
 // raft peer's live view, delivered to `rp`.
-void complete_info(control_actor_t* self, pb::ControlReply r,
+void complete_info(control_actor_t self, pb::ControlReply r,
                    caf::response_promise rp) {
   auto& st = self->state;
   add_counts(*r.mutable_info(), st.view);
@@ -94,7 +95,7 @@ void complete_info(control_actor_t* self, pb::ControlReply r,
 }
 
 // Membership requests go to the node actor, which owns identity.
-reply_t membership(control_actor_t* self, const pb::ControlRequest& req) {
+reply_t membership(control_actor_t self, const pb::ControlRequest& req) {
   auto rp = self->make_response_promise<pb::ControlReply>();
   self->request(self->state.node, store_timeout, control_atom::value, req)
     .then(
@@ -111,7 +112,7 @@ reply_t membership(control_actor_t* self, const pb::ControlRequest& req) {
 }
 
 // The node became a manager (a store) or left its swarm (no store).
-void set_manager(control_actor_t* self, caf::actor store,
+void set_manager(control_actor_t self, caf::actor store,
                  std::string node_id) {
   auto& st = self->state;
   st.store = store;
@@ -125,8 +126,9 @@ void set_manager(control_actor_t* self, caf::actor store,
     .await([=](const store_view_ptr& v) { self->state.view = *v; });
 }
 
-caf::behavior control_behavior(control_actor_t* self, caf::actor node,
-                               node::clock* clk) {
+control_actor_type::behavior_type control_actor(control_actor_t self,
+                                                caf::actor node,
+                                                node::clock* clk) {
   self->state.node = std::move(node);
   self->state.clk = clk;
   return {
@@ -150,9 +152,9 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
 
 } // namespace
 
-caf::actor spawn_control(caf::actor_system& sys, caf::actor node,
-                         node::clock& clk) {
-  return sys.spawn(control_behavior, std::move(node), &clk);
+control_actor_type spawn_control(caf::actor_system& sys, caf::actor node,
+                                 node::clock& clk) {
+  return sys.spawn(control_actor, std::move(node), &clk);
 }
 
 } // namespace actorswarm::control

@@ -1,20 +1,23 @@
 #pragma once
 
-// The control actor serves the CLI (DESIGN.md, Control channel). It keeps a
-// read view of the store (subscribed, so reads never wait on the store actor)
-// and turns write requests into proposals. Swarm membership requests (init,
-// join, leave, join-token) go to the node actor, which owns identity and
-// starts the manager components; once they run, the node actor hands the
-// store to this actor with (manager_atom, store, node_id).
+// The control actor serves the CLI (DESIGN.md, Control channel); its
+// protocol is control_actor_type (control_interface.hpp). It keeps a read
+// view of the store (subscribed, so reads never wait on the store actor),
+// answers reads from it once they are linearizable, and proposes what the
+// rules of control_logic.hpp decide for writes. Swarm membership requests
+// (info, init, join, leave, join-token, promote, demote, node rm) go to the
+// node actor, which owns identity and starts the manager components; once
+// they run, the node actor hands the store to this actor (manager_atom).
 //
-// Receives: (control_atom, ControlRequest) -> ControlReply (errors inside the
-//           reply: code + one-line message, never a caf::error)
-//           (manager_atom, actor store, std::string node_id); a null
-//           store: the node left its swarm (not a manager any more)
-//           (events_atom, change_set_ptr) from the store
+// Sends:    (control_atom, ControlRequest) -> ControlReply to the node actor;
+//           (propose_atom, StoreBatch) -> index, (read_atom) -> bool,
+//           (status_atom) -> raft_status_ptr and (subscribe_atom, self) to
+//           the store.
 // Fails:    never on bad input; an unknown request kind is a bad_request.
 
 #include "caf/fwd.hpp"
+
+#include "actors/control/control_interface.hpp"
 
 namespace actorswarm::node {
 class clock;
@@ -22,8 +25,9 @@ class clock;
 
 namespace actorswarm::control {
 
-/// Spawns the control actor; `node` handles membership requests.
-caf::actor spawn_control(caf::actor_system& sys, caf::actor node,
-                         node::clock& clk);
+/// Spawns the control actor; `node` handles membership requests, `clk` is
+/// the wall clock proposals are stamped with.
+control_actor_type spawn_control(caf::actor_system& sys, caf::actor node,
+                                 node::clock& clk);
 
 } // namespace actorswarm::control

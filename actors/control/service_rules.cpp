@@ -239,8 +239,9 @@ pb::ControlReply list_services(const store::object_store& view) {
   return out;
 }
 
-result<pb::ControlReply> inspect_services(const store::object_store& view,
-                                          const pb::ServiceInspectRequest& req) {
+result<pb::ControlReply>
+inspect_services(const store::object_store& view,
+                 const pb::ServiceInspectRequest& req) {
   pb::ControlReply out;
   for (auto& ref : req.refs()) {
     auto s = find_service(view, ref);

@@ -470,7 +470,9 @@ spawn_node(caf::actor_system& sys, persistence::data_dir& dir,
   if (cfg.tasks_dir.empty())
     cfg.tasks_dir = dir.path() + "/tasks";
   auto node = sys.spawn(node_behavior, &dir, std::move(cfg), &clk);
-  auto control = control::spawn_control(sys, node, clk);
+  // TODO(i7-merge): the node actor still holds the control actor untyped.
+  auto control = caf::actor_cast<caf::actor>(
+    control::spawn_control(sys, node, clk));
   caf::anon_send(node, control);
   caf::anon_send(node, start_atom::value);
   return {node, control};

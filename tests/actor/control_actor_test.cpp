@@ -7,15 +7,25 @@ using namespace actorswarm::test;
 
 namespace {
 
-// Stands in for the node actor: membership requests get an empty reply.
+// Stands in for the node actor: `info` gets the node's identity, other
+// membership requests a reply that says who answered.
 caf::behavior fake_node() {
   return {
-    [](control_atom, const pb::ControlRequest&) { return pb::ControlReply{}; },
+    [](control_atom, const pb::ControlRequest& req) {
+      pb::ControlReply r;
+      if (req.has_info()) {
+        r.mutable_info()->set_node_id("n1");
+        r.mutable_info()->set_in_swarm(true);
+      } else {
+        r.set_text("node actor");
+      }
+      return r;
+    },
   };
 }
 
 struct control_fixture : store_fixture {
-  caf::actor control;
+  control::control_actor_type control;
 
   control_fixture() {
     spawn_store();
@@ -132,4 +142,41 @@ TEST_CASE_METHOD(control_fixture,
   CHECK_THAT(r.error(), Catch::Contains("host"));
   CHECK(log.last_index() == last);
   CHECK(view()->services().empty());
+}
+
+TEST_CASE_METHOD(control_fixture,
+                 "control: membership requests go to the node actor; info "
+                 "gets the view's counts under the node's identity",
+                 "[actor]") {
+  pb::ControlRequest leave;
+  leave.mutable_swarm_leave();
+  // Before the node is a manager too: the node actor owns membership.
+  CHECK(call(leave).text() == "node actor");
+  make_manager();
+  REQUIRE(call(create("web")).code() == 0);
+  REQUIRE(call(create("api")).code() == 0);
+  pb::ControlRequest info;
+  info.mutable_info();
+  auto r = call(info);
+  CHECK(r.code() == 0);
+  CHECK(r.info().node_id() == "n1");
+  CHECK(r.info().in_swarm());
+  CHECK(r.info().services() == 2);
+  CHECK(call(leave).text() == "node actor");
+}
+
+TEST_CASE_METHOD(control_fixture,
+                 "control: once the node left its swarm, requests answer "
+                 "\"not a swarm manager\" again",
+                 "[actor]") {
+  make_manager();
+  REQUIRE(call(create("web")).code() == 0);
+  pb::ControlRequest ls;
+  ls.mutable_service_list();
+  REQUIRE(call(ls).services_size() == 1);
+  caf::anon_send(control, manager_atom::value, caf::actor{}, std::string{});
+  drain();
+  auto r = call(ls);
+  CHECK(r.code() == static_cast<uint32_t>(errc::not_in_swarm));
+  CHECK(r.services_size() == 0);
 }

@@ -80,7 +80,9 @@ TEST_CASE("control rules: `self` names this node when it is known",
 
 TEST_CASE("control rules: node ls orders by hostname, then id", "[unit]") {
   view_builder b;
-  b.add(named("n3", "alpha")).add(named("n1", "beta")).add(named("n2", "alpha"));
+  b.add(named("n3", "alpha"));
+  b.add(named("n1", "beta"));
+  b.add(named("n2", "alpha"));
   auto r = list_nodes(b.view());
   REQUIRE(r.nodes_size() == 3);
   CHECK(r.nodes(0).id() == "n2");
