@@ -8,6 +8,7 @@
 
 #include "actors/control/control_logic.hpp"
 #include "actors/node/clock.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"

@@ -4,6 +4,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/store/store_interface.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"

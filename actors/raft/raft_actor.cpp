@@ -10,6 +10,7 @@
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/durable_log.hpp"
 #include "actors/raft/raft_core.hpp"
+#include "actors/raft/raft_types.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"

@@ -12,6 +12,7 @@
 #include "caf/all.hpp"
 
 #include "actors/raft/apply_batch.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_ids.hpp"

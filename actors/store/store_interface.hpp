@@ -8,6 +8,8 @@
 
 #include "caf/all.hpp"
 
+#include "actors/raft/raft_types.hpp"
+#include "actors/store/store_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "actors/raft/apply_batch.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "persistence/memory_log_store.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "support/actor_fixture.hpp"

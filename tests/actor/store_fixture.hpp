@@ -8,6 +8,7 @@
 
 #include "actor/builders.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "support/actor_fixture.hpp"
 
