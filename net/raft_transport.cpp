@@ -17,7 +17,7 @@ namespace {
 
 struct link {
   std::string addr;
-  caf::actor remote;
+  cluster_peer_actor_type remote;
   bool dialing = false;
   uint64_t backoff_ms = 0;
   std::deque<pb::Envelope> queue;
@@ -25,15 +25,24 @@ struct link {
 
 struct transport_state {
   raft_transport_config cfg;
-  caf::actor raft;
+  cluster_raft_actor_type raft;
   std::unique_ptr<envelope_sealer> sealer;
   envelope_checker checker;
   std::map<uint64_t, link> links;        // by raft id
-  std::map<int32_t, caf::actor> servers;  // by envelope kind
+  std::map<int32_t, cluster_server_actor_type> servers;  // by envelope kind
   static inline const char* name = "raft_transport";
 };
 
-using transport_t = caf::stateful_actor<transport_state>;
+using transport_t = cluster_transport_actor_type::stateful_base<transport_state>;
+
+// The one place where CAF forces dynamic handles on us: the middleman hands
+// out remote actors (connect_atom's answer, current_sender() of a message
+// that came over BASP) as untyped pointers. They are other nodes'
+// transports; from here on they are typed. A remote actor that is not a
+// transport fails its requests with an unexpected-message error.
+cluster_peer_actor_type to_peer(caf::strong_actor_ptr remote) {
+  return caf::actor_cast<cluster_peer_actor_type>(std::move(remote));
+}
 
 link& link_of(transport_t* self, uint64_t id) {
   return self->state.links[id];
@@ -41,7 +50,8 @@ link& link_of(transport_t* self, uint64_t id) {
 
 void dial(transport_t* self, uint64_t id);
 
-void on_connected(transport_t* self, uint64_t id, caf::actor remote) {
+void on_connected(transport_t* self, uint64_t id,
+                  cluster_peer_actor_type remote) {
   auto& l = link_of(self, id);
   l.dialing = false;
   l.backoff_ms = 0;
@@ -101,7 +111,7 @@ void connect(transport_t* self, const std::string& addr, OnOk on_ok,
                             "no actorswarm node listens on " + addr));
           return;
         }
-        on_ok(caf::actor_cast<caf::actor>(ptr));
+        on_ok(to_peer(std::move(ptr)));
       },
       [=](caf::error&) mutable {
         on_err(make_error(errc::unavailable, "cannot connect to " + addr));
@@ -114,7 +124,8 @@ void dial(transport_t* self, uint64_t id) {
     return;
   l.dialing = true;
   connect(
-    self, l.addr, [=](caf::actor remote) { on_connected(self, id, remote); },
+    self, l.addr,
+    [=](cluster_peer_actor_type remote) { on_connected(self, id, remote); },
     [=](const caf::error&) { retry_later(self, id); });
 }
 
@@ -152,7 +163,7 @@ void receive(transport_t* self, const pb::Envelope& env) {
   // Routing hint only (DESIGN.md): answer over the sender's connection
   // until we have our own.
   if (!link_of(self, m.from()).remote)
-    if (auto s = caf::actor_cast<caf::actor>(self->current_sender()); s)
+    if (auto s = to_peer(self->current_sender()); s)
       on_connected(self, m.from(), s);
   if (st.raft)
     self->send(st.raft, raft_msg_atom::value, std::move(m));
@@ -191,8 +202,8 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
 
 // Sends one request envelope to `remote`; answers `rp` with the reply's
 // payload.
-void call(transport_t* self, caf::actor remote, int32_t kind,
-          std::string payload, caf::response_promise rp) {
+void call(transport_t* self, cluster_peer_actor_type remote, int32_t kind,
+          std::string payload, caf::typed_response_promise<std::string> rp) {
   auto env = self->state.sealer->seal(static_cast<pb::Envelope::Kind>(kind),
                                       std::move(payload));
   self
@@ -210,10 +221,11 @@ void call(transport_t* self, caf::actor remote, int32_t kind,
 }
 
 void call_addr(transport_t* self, const std::string& addr, int32_t kind,
-               std::string payload, caf::response_promise rp) {
+               std::string payload,
+               caf::typed_response_promise<std::string> rp) {
   connect(
     self, addr,
-    [=](caf::actor remote) mutable {
+    [=](cluster_peer_actor_type remote) mutable {
       call(self, std::move(remote), kind, payload, rp);
     },
     [=](caf::error err) mutable { rp.deliver(std::move(err)); });
@@ -230,8 +242,8 @@ void on_down(transport_t* self, const caf::down_msg& dm) {
   }
 }
 
-caf::behavior transport_behavior(transport_t* self,
-                                 raft_transport_config cfg) {
+cluster_transport_actor_type::behavior_type
+transport_behavior(transport_t* self, raft_transport_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
@@ -241,7 +253,7 @@ caf::behavior transport_behavior(transport_t* self,
     [=](const pb::Envelope& env) { receive(self, env); },
     [=](rpc_atom, const pb::Envelope& env) { return serve(self, env); },
     [=](rpc_atom, uint64_t id, int32_t kind, std::string& payload) -> reply_t {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<std::string>();
       auto& l = link_of(self, id);
       if (l.remote)
         call(self, l.remote, kind, std::move(payload), rp);
@@ -251,15 +263,15 @@ caf::behavior transport_behavior(transport_t* self,
         rp.deliver(make_error(errc::unavailable,
                               "no address for manager "
                                 + std::to_string(id)));
-      return caf::delegated<std::string>{};
+      return rp;
     },
     [=](rpc_atom, std::string& addr, int32_t kind,
         std::string& payload) -> reply_t {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<std::string>();
       call_addr(self, addr, kind, std::move(payload), rp);
-      return caf::delegated<std::string>{};
+      return rp;
     },
-    [=](serve_atom, int32_t kind, caf::actor& server) {
+    [=](serve_atom, int32_t kind, cluster_server_actor_type& server) {
       self->state.servers[kind] = std::move(server);
     },
     [=](peers_atom, const pb::ConfState& cs) {
@@ -267,7 +279,9 @@ caf::behavior transport_behavior(transport_t* self,
         if (m.raft_id() != self->state.cfg.self.raft_id && !m.addr().empty())
           link_of(self, m.raft_id()).addr = m.addr();
     },
-    [=](peers_atom, caf::actor& raft) { self->state.raft = std::move(raft); },
+    [=](peers_atom, cluster_raft_actor_type& raft) {
+      self->state.raft = std::move(raft);
+    },
     [=](raft_atom, uint64_t id) {
       self->state.cfg.self.raft_id = id;
       self->state.sealer->set_raft_id(id);
@@ -278,13 +292,13 @@ caf::behavior transport_behavior(transport_t* self,
 
 } // namespace
 
-caf::actor spawn_raft_transport(caf::actor_system& sys,
-                                raft_transport_config cfg) {
+cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
+                                                  raft_transport_config cfg) {
   return sys.spawn(transport_behavior, std::move(cfg));
 }
 
 result<uint16_t> publish_transport(caf::actor_system& sys,
-                                   const caf::actor& transport,
+                                   const cluster_transport_actor_type& transport,
                                    const std::string& host, uint16_t port) {
   auto x = sys.middleman().publish(transport, port, host.c_str(), true);
   if (!x)

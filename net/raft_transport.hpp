@@ -12,28 +12,25 @@
 // the leader, swarm join): one request envelope, one REPLY envelope, over
 // CAF's request/response with a timeout.
 //
-// Receives: (raft_msg_atom, RaftMessage) from the local raft peer: send;
-//           (Envelope) from remote transports: check, then forward;
-//           (rpc_atom, Envelope) -> Envelope from remote transports: check,
-//             pass the payload to the local server of its kind, seal the
-//             answer as REPLY;
-//           (rpc_atom, uint64_t raft_id | string addr, int32_t kind, string
-//             payload) -> string reply payload | error (unreachable,
-//             timeout), from local actors: a request to a member or address;
-//           (serve_atom, int32_t kind, actor): who answers requests of kind
-//             (it receives (rpc_atom, int32_t kind, string) -> string);
-//           (peers_atom, ConfState) from the local raft peer: addresses;
-//           (peers_atom, actor raft): the local raft peer;
-//           (raft_atom, uint64_t raft_id): this node's Raft id changed.
-// Sends:    (Envelope) and (rpc_atom, Envelope) to remote transports;
-//           (raft_msg_atom, RaftMessage) and (peer_down_atom, uint64_t
-//           raft_id) to the local raft peer.
+// Receives: cluster_transport_actor_type (net/cluster_transport_interface.hpp):
+//             RaftMessages and member addresses from the local raft peer;
+//             envelopes and request envelopes from remote transports
+//             (checked, then passed to the raft peer or to the local
+//             server of their kind, whose answer goes back sealed as
+//             REPLY); requests to a member or an address from local actors;
+//             who serves which kind; the local raft peer; this node's Raft
+//             id.
+// Sends:    envelopes and request envelopes to remote transports
+//             (cluster_peer_actor_type); RaftMessages and peer-down notices
+//             to the local raft peer (cluster_raft_actor_type); requests to
+//             local servers (cluster_server_actor_type).
 
 #include <cstdint>
 #include <string>
 
 #include "caf/fwd.hpp"
 
+#include "net/cluster_transport_interface.hpp"
 #include "net/envelope.hpp"
 
 namespace actorswarm::net {
@@ -53,14 +50,14 @@ struct raft_transport_config {
 
 /// Spawns the transport. Publish it on the cluster port with
 /// publish_transport().
-caf::actor spawn_raft_transport(caf::actor_system& sys,
-                                raft_transport_config cfg);
+cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
+                                                  raft_transport_config cfg);
 
 /// Opens the cluster port `host:port` (127.0.0.1 in tests) for `transport`;
 /// returns the bound port or the reason it could not bind. Blocking: call
 /// from the daemon's start-up, not from an actor's handler.
 result<uint16_t> publish_transport(caf::actor_system& sys,
-                                   const caf::actor& transport,
+                                   const cluster_transport_actor_type& transport,
                                    const std::string& host, uint16_t port);
 
 } // namespace actorswarm::net

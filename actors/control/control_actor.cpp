@@ -407,7 +407,8 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
         return;
       }
       self->request(store, caf::infinite, subscribe_atom::value,
-                    caf::actor_cast<caf::actor>(self))
+                    // TODO(i7-merge): the control actor's typed handle.
+                    caf::actor_cast<store::subscriber_actor_type>(self))
         .await([=](const store_view_ptr& v) { self->state.view = *v; });
     },
     [=](events_atom, const store::change_set_ptr& cs) {

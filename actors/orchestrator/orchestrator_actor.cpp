@@ -17,7 +17,7 @@ namespace {
 
 struct orchestrator_state {
   store::object_store view;
-  caf::actor store;
+  store::store_actor_type store;
   node::clock* clk = nullptr;
   dirty_set dirty;
   restart_tracker restarts;
@@ -27,7 +27,7 @@ struct orchestrator_state {
   static inline const char* name = "orchestrator";
 };
 
-using orchestrator_actor_t = caf::stateful_actor<orchestrator_state>;
+using orchestrator_actor_t = orchestrator_actor_type::stateful_base<orchestrator_state>;
 
 pb::StoreAction as_action(const store::change& c) {
   pb::StoreAction a;
@@ -116,8 +116,9 @@ void reconcile(orchestrator_actor_t* self) {
       });
 }
 
-caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
-                                    caf::actor store, node::clock* clk) {
+orchestrator_actor_type::behavior_type
+orchestrator_behavior(orchestrator_actor_t* self, store::store_actor_type store,
+                      node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -157,9 +158,10 @@ caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
 
 } // namespace
 
-caf::actor spawn_orchestrator(caf::actor_system& sys, caf::actor store,
-                              node::clock& clk) {
-  return sys.spawn(orchestrator_behavior, std::move(store), &clk);
+orchestrator_actor_type spawn_orchestrator(caf::actor_system& sys,
+                                           const store::store_actor_type& store,
+                                           node::clock& clk) {
+  return sys.spawn(orchestrator_behavior, store, &clk);
 }
 
 } // namespace actorswarm::orchestrator

@@ -9,6 +9,7 @@
 #include "actors/raft/apply_batch.hpp"
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/durable_log.hpp"
+#include "actors/raft/raft_interface.hpp"
 #include "actors/raft/raft_core.hpp"
 #include "actors/raft/raft_types.hpp"
 #include "messages/assert.hpp"
@@ -26,20 +27,20 @@ struct raft_state {
   raft_actor_config cfg;
   std::unique_ptr<durable_log> log;
   std::unique_ptr<raft_core> core;
-  caf::actor state_machine;
-  caf::actor transport;
+  raft_state_machine_actor_type state_machine;
+  raft_network_actor_type transport;
   std::vector<uint64_t> down;  // peers whose connection is down
   std::map<uint64_t, uint64_t> heard;  // peer -> tick of its last message
   uint64_t ticks = 0;
   // ReadIndex requests waiting for their read_state, by context.
-  std::map<std::string, caf::response_promise> reads;
+  std::map<std::string, caf::typed_response_promise<uint64_t>> reads;
   uint64_t next_read = 0;
   bool flush_scheduled = false;
   bool snapshots = false;
   static inline const char* name = "raft";
 };
 
-using raft_actor_t = caf::stateful_actor<raft_state>;
+using raft_actor_t = raft_actor_type::stateful_base<raft_state>;
 
 raft_status_ptr make_status(const raft_state& st) {
   auto out = std::make_shared<raft_status>();
@@ -247,11 +248,11 @@ void start_core(raft_actor_t* self, persistence::log_store* log,
   maybe_campaign_alone(st);
 }
 
-caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
-                            persistence::log_store* log,
-                            persistence::snapshot_store* snaps,
-                            std::optional<pb::SnapshotMetadata> latest,
-                            raft_actor_config cfg) {
+raft_actor_type::behavior_type
+raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
+              persistence::log_store* log, persistence::snapshot_store* snaps,
+              std::optional<pb::SnapshotMetadata> latest,
+              raft_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.state_machine = std::move(state_machine);
@@ -282,10 +283,10 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       auto ctx = std::to_string(++st.next_read);
       if (auto ok = st.core->read_index(ctx); !ok)
         return make_error(ok.error());
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<uint64_t>();
       st.reads.emplace(ctx, rp);
       schedule_flush(self);
-      return caf::delegated<uint64_t>{};
+      return rp;
     },
     [=](transfer_atom, uint64_t to) -> caf::result<bool> {
       if (auto ok = self->state.core->transfer_leadership(to); !ok)
@@ -325,7 +326,7 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       self->state.core->peer_down(id);
       schedule_flush(self);
     },
-    [=](peers_atom, caf::actor& transport) {
+    [=](peers_atom, raft_network_actor_type& transport) {
       auto& st = self->state;
       st.transport = std::move(transport);
       self->send(st.transport, peers_atom::value, st.core->conf_state());
@@ -336,14 +337,14 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
 
 } // namespace
 
-caf::actor spawn_raft(caf::actor_system& sys, const caf::actor& state_machine,
-                      persistence::log_store& log,
-                      persistence::snapshot_store* snaps,
-                      std::optional<pb::SnapshotMetadata> latest,
-                      raft_actor_config cfg) {
-  auto self = sys.spawn(raft_behavior, state_machine, &log, snaps,
-                        std::move(latest), std::move(cfg));
-  return self;
+raft_actor_type spawn_raft(caf::actor_system& sys,
+                           const raft_state_machine_actor_type& state_machine,
+                           persistence::log_store& log,
+                           persistence::snapshot_store* snaps,
+                           std::optional<pb::SnapshotMetadata> latest,
+                           raft_actor_config cfg) {
+  return sys.spawn(raft_behavior, state_machine, &log, snaps,
+                   std::move(latest), std::move(cfg));
 }
 
 } // namespace actorswarm::raft

@@ -40,7 +40,7 @@ struct raft_store_fixture : actor_fixture {
   counting_store log;
   persistence::memory_snapshot_store snaps;
 
-  caf::actor spawn(uint64_t snapshot_interval = 10000) {
+  store::store_actor_type spawn(uint64_t snapshot_interval = 10000) {
     store::store_config cfg;
     cfg.snapshot_interval = snapshot_interval;
     auto s = track(store::spawn_store(sys, log, &snaps, cfg));
@@ -48,7 +48,7 @@ struct raft_store_fixture : actor_fixture {
     return s;
   }
 
-  uint64_t propose(const caf::actor& s, const std::string& id) {
+  uint64_t propose(const store::store_actor_type& s, const std::string& id) {
     return ask_ok<uint64_t>(s, propose_atom::value, create_service(id));
   }
 };

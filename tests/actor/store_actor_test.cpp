@@ -12,10 +12,11 @@ using namespace actorswarm::test;
 namespace {
 
 // Subscribes itself to `store` and records every change set it receives.
-caf::behavior recorder(caf::event_based_actor* self, caf::actor store,
-                       change_log log) {
+store::subscriber_actor_type::behavior_type
+recorder(store::subscriber_actor_type::pointer self,
+         store::store_actor_type store, change_log log) {
   self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
+                store::subscriber_actor_type{self})
     .then([](const store_view_ptr&) {});
   return {
     [=](events_atom, const store::change_set_ptr& cs) { log->push_back(cs); },
@@ -36,7 +37,7 @@ std::map<std::string, std::string> contents(const store::object_store& x) {
 
 using propose_handle
   = decltype(std::declval<caf::scoped_actor&>()->request(
-    std::declval<caf::actor>(), caf::infinite, propose_atom::value,
+    std::declval<store::store_actor_type>(), caf::infinite, propose_atom::value,
     pb::StoreBatch{}));
 
 struct fixture : store_fixture {
