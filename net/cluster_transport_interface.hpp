@@ -4,7 +4,7 @@
 // between nodes travels through it in an Envelope. Local actors use it to
 // send RaftMessages, to call a request of some kind on another node, and
 // to serve requests of a kind; remote transports reach it over CAF's
-// middleman.
+// middleman. Its own atoms start with `cluster_`.
 
 #include <cstdint>
 #include <string>
@@ -17,6 +17,10 @@
 #include "messages/cluster.pb.h"
 #include "messages/type_ids.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, cluster_call_atom, "clcall")
+CAF_ADD_ATOM(actorswarm, actorswarm, cluster_request_atom, "clrequest")
+CAF_ADD_ATOM(actorswarm, actorswarm, cluster_raft_atom, "clraft")
+CAF_ADD_ATOM(actorswarm, actorswarm, cluster_raft_id_atom, "clraftid")
 
 namespace actorswarm::net {
 
@@ -43,25 +47,25 @@ using cluster_peer_actor_type = caf::typed_actor<
   /// A one-way envelope (RAFT).
   caf::reacts_to<pb::Envelope>,
   /// A request envelope; the answer is a REPLY envelope.
-  caf::replies_to<rpc_atom, pb::Envelope>::with<pb::Envelope>>;
+  caf::replies_to<cluster_request_atom, pb::Envelope>::with<pb::Envelope>>;
 
 /// The cluster transport (net/raft_transport.hpp).
 using cluster_transport_actor_type = caf::typed_actor<
   /// Calls a request of `kind` on the manager with Raft id `raft_id`;
   /// answers with the reply's payload, or an error (unreachable, timeout,
   /// no address for that member).
-  caf::replies_to<rpc_atom, uint64_t, int32_t,
+  caf::replies_to<cluster_call_atom, uint64_t, int32_t,
                   std::string>::with<std::string>,
   /// Calls a request of `kind` on the node at `addr` (IP:PORT).
-  caf::replies_to<rpc_atom, std::string, int32_t,
+  caf::replies_to<cluster_call_atom, std::string, int32_t,
                   std::string>::with<std::string>,
   /// From now on requests of `kind` arriving here go to `server`.
   caf::reacts_to<serve_atom, int32_t, cluster_server_actor_type>,
   /// From now on RaftMessages arriving here go to `raft`. From the store.
-  caf::reacts_to<peers_atom, cluster_raft_actor_type>,
+  caf::reacts_to<cluster_raft_atom, cluster_raft_actor_type>,
   /// This node's Raft id changed (promoted again after a demotion). From
   /// the node.
-  caf::reacts_to<raft_atom, uint64_t>,
+  caf::reacts_to<cluster_raft_id_atom, uint64_t>,
   /// Internal: dial peer `raft_id` again after a backoff.
   caf::reacts_to<redial_atom, uint64_t>>
   // From the local raft peer: send RaftMessages, learn member addresses.

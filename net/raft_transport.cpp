@@ -33,7 +33,8 @@ struct transport_state {
   static inline const char* name = "raft_transport";
 };
 
-using transport_t = cluster_transport_actor_type::stateful_base<transport_state>;
+using transport_t
+  = cluster_transport_actor_type::stateful_base<transport_state>;
 
 // The one place where CAF forces dynamic handles on us: the middleman hands
 // out remote actors (connect_atom's answer, current_sender() of a message
@@ -208,7 +209,7 @@ void call(transport_t* self, cluster_peer_actor_type remote, int32_t kind,
                                       std::move(payload));
   self
     ->request(remote, std::chrono::milliseconds(self->state.cfg.rpc_timeout_ms),
-              rpc_atom::value, std::move(env))
+              cluster_request_atom::value, std::move(env))
     .then(
       [=](pb::Envelope& reply) mutable {
         if (!accepted(self, reply) || reply.kind() != pb::Envelope::REPLY) {
@@ -249,10 +250,13 @@ transport_behavior(transport_t* self, raft_transport_config cfg) {
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   using reply_t = caf::result<std::string>;
   return {
-    [=](raft_msg_atom, pb::RaftMessage& m) { send_raft(self, m); },
+    [=](raft_send_atom, pb::RaftMessage& m) { send_raft(self, m); },
     [=](const pb::Envelope& env) { receive(self, env); },
-    [=](rpc_atom, const pb::Envelope& env) { return serve(self, env); },
-    [=](rpc_atom, uint64_t id, int32_t kind, std::string& payload) -> reply_t {
+    [=](cluster_request_atom, const pb::Envelope& env) {
+      return serve(self, env);
+    },
+    [=](cluster_call_atom, uint64_t id, int32_t kind,
+        std::string& payload) -> reply_t {
       auto rp = self->make_response_promise<std::string>();
       auto& l = link_of(self, id);
       if (l.remote)
@@ -265,7 +269,7 @@ transport_behavior(transport_t* self, raft_transport_config cfg) {
                                 + std::to_string(id)));
       return rp;
     },
-    [=](rpc_atom, std::string& addr, int32_t kind,
+    [=](cluster_call_atom, std::string& addr, int32_t kind,
         std::string& payload) -> reply_t {
       auto rp = self->make_response_promise<std::string>();
       call_addr(self, addr, kind, std::move(payload), rp);
@@ -274,15 +278,15 @@ transport_behavior(transport_t* self, raft_transport_config cfg) {
     [=](serve_atom, int32_t kind, cluster_server_actor_type& server) {
       self->state.servers[kind] = std::move(server);
     },
-    [=](peers_atom, const pb::ConfState& cs) {
+    [=](raft_members_atom, const pb::ConfState& cs) {
       for (const auto& m : cs.voters())
         if (m.raft_id() != self->state.cfg.self.raft_id && !m.addr().empty())
           link_of(self, m.raft_id()).addr = m.addr();
     },
-    [=](peers_atom, cluster_raft_actor_type& raft) {
+    [=](cluster_raft_atom, cluster_raft_actor_type& raft) {
       self->state.raft = std::move(raft);
     },
-    [=](raft_atom, uint64_t id) {
+    [=](cluster_raft_id_atom, uint64_t id) {
       self->state.cfg.self.raft_id = id;
       self->state.sealer->set_raft_id(id);
     },
@@ -297,9 +301,10 @@ cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
   return sys.spawn(transport_behavior, std::move(cfg));
 }
 
-result<uint16_t> publish_transport(caf::actor_system& sys,
-                                   const cluster_transport_actor_type& transport,
-                                   const std::string& host, uint16_t port) {
+result<uint16_t>
+publish_transport(caf::actor_system& sys,
+                  const cluster_transport_actor_type& transport,
+                  const std::string& host, uint16_t port) {
   auto x = sys.middleman().publish(transport, port, host.c_str(), true);
   if (!x)
     return fail(errc::refused, "cannot listen on " + host + ":"

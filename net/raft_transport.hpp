@@ -56,8 +56,9 @@ cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
 /// Opens the cluster port `host:port` (127.0.0.1 in tests) for `transport`;
 /// returns the bound port or the reason it could not bind. Blocking: call
 /// from the daemon's start-up, not from an actor's handler.
-result<uint16_t> publish_transport(caf::actor_system& sys,
-                                   const cluster_transport_actor_type& transport,
-                                   const std::string& host, uint16_t port);
+result<uint16_t>
+publish_transport(caf::actor_system& sys,
+                  const cluster_transport_actor_type& transport,
+                  const std::string& host, uint16_t port);
 
 } // namespace actorswarm::net

@@ -329,7 +329,7 @@ reply_t linearizable_read(control_actor_t* self, pb::ControlRequest req) {
           answer(fresh, nullptr);
           return;
         }
-        self->request(store, store_timeout, status_atom::value)
+        self->request(store, store_timeout, raft_status_atom::value)
           .then([=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
                 [=](caf::error&) mutable { answer(fresh, nullptr); });
       },
@@ -374,7 +374,7 @@ caf::behavior control_behavior(control_actor_t* self, caf::actor node,
               counts.MergeFrom(r.info());
               *r.mutable_info() = counts;
               // The Raft part of `info` from the live view.
-              self->request(st.store, store_timeout, status_atom::value)
+              self->request(st.store, store_timeout, raft_status_atom::value)
                 .then(
                   [=](const raft::raft_status_ptr& s) mutable {
                     auto& i = *r.mutable_info();

@@ -48,9 +48,9 @@ void start_transport(node_actor_t* self) {
     return;
   if (!st.transport)
     open_transport(self);
-  self->send(st.transport, raft_atom::value, st.id.raft_id);
+  self->send(st.transport, cluster_raft_id_atom::value, st.id.raft_id);
   // TODO(i7-merge): the node holds the store and transport untyped.
-  self->send(st.store, peers_atom::value,
+  self->send(st.store, store_connect_atom::value,
              caf::actor_cast<net::cluster_transport_actor_type>(st.transport));
 }
 
@@ -70,7 +70,7 @@ void publish_manager_status(node_actor_t* self) {
     after(self, status_publish_interval,
           [self] { publish_manager_status(self); });
   };
-  self->request(store, store_timeout, status_atom::value)
+  self->request(store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) {
         if (!s || !s->is_leader) {

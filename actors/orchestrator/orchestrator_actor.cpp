@@ -27,7 +27,8 @@ struct orchestrator_state {
   static inline const char* name = "orchestrator";
 };
 
-using orchestrator_actor_t = orchestrator_actor_type::stateful_base<orchestrator_state>;
+using orchestrator_actor_t
+  = orchestrator_actor_type::stateful_base<orchestrator_state>;
 
 pb::StoreAction as_action(const store::change& c) {
   pb::StoreAction a;
@@ -61,7 +62,7 @@ void arm_timer(orchestrator_actor_t* self) {
   st.timer_at_ns = next;
   auto delay = std::max<int64_t>(0, *next - st.clk->now_ns());
   self->delayed_send(self, std::chrono::nanoseconds(delay),
-                     wakeup_atom::value);
+                     orchestrator_wakeup_atom::value);
 }
 
 // Reconciles every dirty service and proposes one batch; one proposal in
@@ -146,7 +147,7 @@ orchestrator_behavior(orchestrator_actor_t* self, store::store_actor_type store,
         st.dirty.observe(as_action(c));
       reconcile(self);
     },
-    [=](wakeup_atom) {
+    [=](orchestrator_wakeup_atom) {
       auto& st = self->state;
       st.timer_at_ns.reset();
       st.dirty.fire_due(st.clk->now_ns());

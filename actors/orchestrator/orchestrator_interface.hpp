@@ -1,13 +1,15 @@
 #pragma once
 
-// The orchestrator actor's protocol (actors/orchestrator/orchestrator_actor.hpp):
-// a store subscriber plus its own restart-delay timer.
+// The orchestrator actor's protocol (orchestrator_actor.hpp): a store
+// subscriber plus its own restart-delay timer.
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
 #include "actors/store/store_interface.hpp"
 #include "messages/type_ids.hpp"
+
+CAF_ADD_ATOM(actorswarm, actorswarm, orchestrator_wakeup_atom, "orchwakeup")
 
 namespace actorswarm::orchestrator {
 
@@ -17,6 +19,6 @@ using orchestrator_actor_type = caf::typed_actor<
   caf::reacts_to<events_atom, store::change_set_ptr>,
   /// Internal: the earliest restart delay or reap time fell due; reconcile
   /// the services whose timers are due.
-  caf::reacts_to<wakeup_atom>>;
+  caf::reacts_to<orchestrator_wakeup_atom>>;
 
 } // namespace actorswarm::orchestrator

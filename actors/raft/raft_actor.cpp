@@ -71,7 +71,7 @@ void schedule_flush(raft_actor_t* self) {
   if (st.flush_scheduled || !st.core->has_ready())
     return;
   st.flush_scheduled = true;
-  self->send(self, flush_atom::value);
+  self->send(self, raft_ready_atom::value);
 }
 
 // What advance() needs of the committed entries: the conf changes and the
@@ -120,7 +120,7 @@ void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
                                      });
   if (conf_changed) {
     if (st.transport)
-      self->send(st.transport, peers_atom::value, st.core->conf_state());
+      self->send(st.transport, raft_members_atom::value, st.core->conf_state());
     self->send(st.state_machine, leader_atom::value, make_status(st));
   }
   maybe_campaign_alone(st);
@@ -170,7 +170,7 @@ void run_ready(raft_actor_t* self) {
         if (m.type() == pb::RaftMessage::SNAP)
           logger("raft")->info("sending snapshot index={} to={}",
                                m.snapshot().metadata().index(), m.to());
-        self->send(st.transport, raft_msg_atom::value, std::move(m));
+        self->send(st.transport, raft_send_atom::value, std::move(m));
       }
     rd->messages.clear();
   };
@@ -258,11 +258,11 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
   st.state_machine = std::move(state_machine);
   start_core(self, log, snaps, std::move(latest));
   auto tick = std::chrono::milliseconds(st.cfg.tick_ms);
-  self->delayed_send(self, tick, tick_atom::value);
+  self->delayed_send(self, tick, raft_tick_atom::value);
   self->send(st.state_machine, leader_atom::value, make_status(st));
   schedule_flush(self);
   return {
-    [=](propose_atom, std::string& data)
+    [=](raft_propose_atom, std::string& data)
       -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose(std::move(data));
       if (!index)
@@ -270,7 +270,7 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
       schedule_flush(self);
       return {*index, self->state.core->term()};
     },
-    [=](conf_atom, const pb::ConfChange& cc)
+    [=](raft_conf_atom, const pb::ConfChange& cc)
       -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose_conf_change(cc);
       if (!index)
@@ -278,7 +278,7 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
       schedule_flush(self);
       return {*index, self->state.core->term()};
     },
-    [=](read_atom) -> caf::result<uint64_t> {
+    [=](raft_read_atom) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto ctx = std::to_string(++st.next_read);
       if (auto ok = st.core->read_index(ctx); !ok)
@@ -294,7 +294,7 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
       schedule_flush(self);
       return true;
     },
-    [=](tick_atom, uint64_t election, uint64_t heartbeat) {
+    [=](raft_timing_atom, uint64_t election, uint64_t heartbeat) {
       auto& c = *self->state.core;
       if (c.config().election_tick == election
           && c.config().heartbeat_tick == heartbeat)
@@ -305,13 +305,13 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
         logger("raft")->info("timing election_tick={} heartbeat_tick={}",
                              election, heartbeat);
     },
-    [=](tick_atom) {
+    [=](raft_tick_atom) {
       ++self->state.ticks;
       self->state.core->tick();
-      self->delayed_send(self, tick, tick_atom::value);
+      self->delayed_send(self, tick, raft_tick_atom::value);
       schedule_flush(self);
     },
-    [=](flush_atom) { run_ready(self); },
+    [=](raft_ready_atom) { run_ready(self); },
     [=](raft_msg_atom, const pb::RaftMessage& m) {
       auto& down = self->state.down;
       down.erase(std::remove(down.begin(), down.end(), m.from()), down.end());
@@ -326,12 +326,14 @@ raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
       self->state.core->peer_down(id);
       schedule_flush(self);
     },
-    [=](peers_atom, raft_network_actor_type& transport) {
+    [=](raft_connect_atom, raft_network_actor_type& transport) {
       auto& st = self->state;
       st.transport = std::move(transport);
-      self->send(st.transport, peers_atom::value, st.core->conf_state());
+      self->send(st.transport, raft_members_atom::value, st.core->conf_state());
     },
-    [=](status_atom) -> raft_status_ptr { return make_status(self->state); },
+    [=](raft_status_atom) -> raft_status_ptr {
+      return make_status(self->state);
+    },
   };
 }
 

@@ -143,7 +143,7 @@ void send_timing(store_actor_t* self) {
   if (timing == st.timing_sent)
     return;  // on every apply: only a change is worth a message
   st.timing_sent = timing;
-  self->send(st.raft, tick_atom::value, timing.first, timing.second);
+  self->send(st.raft, raft_timing_atom::value, timing.first, timing.second);
 }
 
 std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
@@ -190,7 +190,8 @@ void append(store_actor_t* self, index_promise rp, Ts&&... xs) {
 
 void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
                    index_promise rp) {
-  append(self, std::move(rp), propose_atom::value, batch.SerializeAsString());
+  append(self, std::move(rp), raft_propose_atom::value,
+         batch.SerializeAsString());
 }
 
 // A follower passes the proposal to the leader's store over the cluster
@@ -206,7 +207,8 @@ void propose_remote(store_actor_t* self, uint64_t lead,
     return self->state.forwarded.erase(id) > 0;
   };
   self
-    ->request(self->state.transport, caf::infinite, rpc_atom::value, lead,
+    ->request(self->state.transport, caf::infinite, cluster_call_atom::value,
+              lead,
               static_cast<int32_t>(pb::Envelope::PROPOSE),
               batch.SerializeAsString())
     .then(
@@ -279,7 +281,8 @@ caf::result<std::string> serve_propose(store_actor_t* self,
 // leader answered within the read timeout.
 caf::result<bool> linearizable_read(store_actor_t* self) {
   auto rp = self->make_response_promise<bool>();
-  self->request(self->state.raft, self->state.read_timeout, read_atom::value)
+  self->request(self->state.raft, self->state.read_timeout,
+                raft_read_atom::value)
     .then(
       [=](uint64_t index) mutable {
         when_applied(self->state, index, [rp]() mutable { rp.deliver(true); });
@@ -346,19 +349,20 @@ store_behavior(store_actor_t* self, persistence::log_store* log,
     },
     [=](conf_atom, const pb::ConfChange& cc) -> caf::result<uint64_t> {
       auto rp = self->make_response_promise<uint64_t>();
-      append(self, rp, conf_atom::value, cc);
+      append(self, rp, raft_conf_atom::value, cc);
       return rp;
     },
     [=](rpc_atom, int32_t, const std::string& bytes) {
       return serve_propose(self, bytes);
     },
     [=](read_atom) { return linearizable_read(self); },
-    [=](peers_atom, const net::cluster_transport_actor_type& transport) {
+    [=](store_connect_atom,
+        const net::cluster_transport_actor_type& transport) {
       auto& st = self->state;
       st.transport = transport;
-      self->send(transport, peers_atom::value,
+      self->send(transport, cluster_raft_atom::value,
                  net::cluster_raft_actor_type{st.raft});
-      self->send(st.raft, peers_atom::value,
+      self->send(st.raft, raft_connect_atom::value,
                  raft::raft_network_actor_type{transport});
       self->send(transport, serve_atom::value,
                  static_cast<int32_t>(pb::Envelope::PROPOSE),
@@ -379,8 +383,8 @@ store_behavior(store_actor_t* self, persistence::log_store* log,
     },
     // Live, from the raft peer (reachability changes without a leader
     // change).
-    [=](status_atom) {
-      return self->delegate(self->state.raft, status_atom::value);
+    [=](raft_status_atom) {
+      return self->delegate(self->state.raft, raft_status_atom::value);
     },
     [=](raft_atom) -> raft::raft_actor_type { return self->state.raft; },
     [=](transfer_atom, uint64_t to) {

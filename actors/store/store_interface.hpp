@@ -19,6 +19,7 @@
 #include "messages/type_ids.hpp"
 #include "net/cluster_transport_interface.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, store_connect_atom, "stconnect")
 
 namespace actorswarm::store {
 
@@ -58,14 +59,14 @@ using store_actor_type = caf::typed_actor<
   /// The current state (a copy; no events follow).
   caf::replies_to<view_atom>::with<store_view_ptr>,
   /// The raft peer's live view (delegated to the raft peer).
-  caf::replies_to<status_atom>::with<raft::raft_status_ptr>,
+  caf::replies_to<raft_status_atom>::with<raft::raft_status_ptr>,
   /// The raft peer (it dies with the store; the node watches it on leave).
   caf::replies_to<raft_atom>::with<raft::raft_actor_type>,
   /// Hands leadership to voter `raft_id` (delegated to the raft peer).
   caf::replies_to<transfer_atom, uint64_t>::with<bool>,
   /// Connects the raft peer to the cluster transport and serves PROPOSE
   /// requests that followers forward. From the node.
-  caf::reacts_to<peers_atom, net::cluster_transport_actor_type>>
+  caf::reacts_to<store_connect_atom, net::cluster_transport_actor_type>>
   // From the raft peer: apply committed entries, leader changes.
   ::extend_with<raft::raft_state_machine_actor_type>
   // From the transport: proposals forwarded by followers (PROPOSE).

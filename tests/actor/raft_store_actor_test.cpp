@@ -60,7 +60,7 @@ TEST_CASE_METHOD(raft_store_fixture,
                  "proposals through the synced raft log",
                  "[actor]") {
   auto s = spawn();
-  auto st = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   REQUIRE(st);
   CHECK(st->is_leader);
   CHECK(st->lead == 1);
@@ -137,7 +137,7 @@ TEST_CASE_METHOD(raft_store_fixture,
   // The new term's no-op moves the applied index past the old last entry.
   CHECK(after.applied_index() == last + 1);
   CHECK(after.services_size() == before.services_size());
-  auto st = ask_ok<raft::raft_status_ptr>(s2, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s2, raft_status_atom::value);
   CHECK(st->is_leader);
   CHECK(propose(s2, "next") == last + 2);
 }
@@ -146,9 +146,9 @@ TEST_CASE_METHOD(raft_store_fixture,
                  "raft: the raft peer ticks only when time moves",
                  "[actor]") {
   auto s = spawn();
-  auto st = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   advance(std::chrono::milliseconds(1000));
-  auto st2 = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st2 = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   CHECK(st2->term == st->term);
   CHECK(st2->is_leader);
 }
