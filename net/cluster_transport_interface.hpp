@@ -1,6 +1,6 @@
 #pragma once
 
-// The cluster transport's protocol (net/raft_transport.hpp): every message
+// The cluster transport's protocol (net/cluster_transport.hpp): every message
 // between nodes travels through it in an Envelope. Local actors use it to
 // send RaftMessages, to call a request of some kind on another node, and
 // to serve requests of a kind; remote transports reach it over CAF's
@@ -42,14 +42,14 @@ using cluster_raft_actor_type = caf::typed_actor<
 
 /// A transport on another node, as this one sees it: a remote actor of
 /// CAF's middleman, converted from its dynamic handle in one place
-/// (net/raft_transport.cpp, to_peer()).
+/// (net/cluster_transport.cpp, to_peer()).
 using cluster_peer_actor_type = caf::typed_actor<
   /// A one-way envelope (RAFT).
   caf::reacts_to<pb::Envelope>,
   /// A request envelope; the answer is a REPLY envelope.
   caf::replies_to<cluster_request_atom, pb::Envelope>::with<pb::Envelope>>;
 
-/// The cluster transport (net/raft_transport.hpp).
+/// The cluster transport (net/cluster_transport.hpp).
 using cluster_transport_actor_type = caf::typed_actor<
   /// Calls a request of `kind` on the manager with Raft id `raft_id`;
   /// answers with the reply's payload, or an error (unreachable, timeout,

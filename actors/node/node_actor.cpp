@@ -28,7 +28,7 @@
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/cert_authority.hpp"
-#include "net/raft_transport.hpp"
+#include "net/cluster_transport.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -158,9 +158,9 @@ void open_transport(node_actor_t* self) {
     auto bytes = net::random_bytes(sizeof(epoch));
     std::memcpy(&epoch, bytes.data(), sizeof(epoch));
   }
-  net::raft_transport_config tcfg;
+  net::cluster_transport_config tcfg;
   tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
-  auto transport = net::spawn_raft_transport(sys, tcfg);
+  auto transport = net::spawn_cluster_transport(sys, tcfg);
   st.transport = caf::actor_cast<caf::actor>(transport);  // TODO(i7-merge)
   self->link_to(st.transport);
   for (auto k : {pb::Envelope::JOIN, pb::Envelope::CONTROL,

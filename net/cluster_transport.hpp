@@ -1,16 +1,21 @@
 #pragma once
 
-// The raft transport actor: carries RaftMessages between managers over CAF's
+// The cluster transport actor: carries all traffic between nodes over CAF's
 // middleman (BASP) on the cluster port, every message in an Envelope
-// (net/envelope.hpp). One link per peer: it dials the peer's address from
-// the membership (or answers over the connection the peer opened), queues
-// what it cannot send yet (bounded), and redials with exponential backoff.
-// When a link's connection closes it tells the raft peer (peer_down_atom), so
-// a follower of a dead leader can grant a pre-vote at once.
+// (net/envelope.hpp): RaftMessages between managers (RAFT), and requests
+// (PROPOSE: write forwarding to the leader; JOIN; CONTROL and ROLE:
+// membership changes; SESSION, HEARTBEAT, STATUS and ASSIGN: agents and
+// dispatchers), each one request envelope and one REPLY envelope over CAF's
+// request/response with a timeout. One link per peer: it dials the peer's
+// address from the membership (or answers over the connection the peer
+// opened), queues what it cannot send yet (bounded), and redials with
+// exponential backoff. When a link's connection closes it tells the raft
+// peer (peer_down_atom), so a follower of a dead leader can grant a
+// pre-vote at once.
 //
-// Besides Raft it carries requests between managers (write forwarding to
-// the leader, swarm join): one request envelope, one REPLY envelope, over
-// CAF's request/response with a timeout.
+// It is the one place where CAF hands out dynamically typed handles (the
+// middleman's remote actors): it converts them to cluster_peer_actor_type
+// in to_peer(); every other handle it holds or gives out is typed.
 //
 // Receives: cluster_transport_actor_type (net/cluster_transport_interface.hpp):
 //             RaftMessages and member addresses from the local raft peer;
@@ -36,7 +41,7 @@
 namespace actorswarm::net {
 
 /// Tunables of the transport (backoff in ms, queue bound).
-struct raft_transport_config {
+struct cluster_transport_config {
   sender_identity self;
   uint64_t dial_timeout_ms = 2000;
   uint64_t backoff_min_ms = 50;
@@ -50,8 +55,8 @@ struct raft_transport_config {
 
 /// Spawns the transport. Publish it on the cluster port with
 /// publish_transport().
-cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
-                                                  raft_transport_config cfg);
+cluster_transport_actor_type
+spawn_cluster_transport(caf::actor_system& sys, cluster_transport_config cfg);
 
 /// Opens the cluster port `host:port` (127.0.0.1 in tests) for `transport`;
 /// returns the bound port or the reason it could not bind. Blocking: call

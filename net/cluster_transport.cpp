@@ -1,4 +1,4 @@
-#include "net/raft_transport.hpp"
+#include "net/cluster_transport.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -24,13 +24,13 @@ struct link {
 };
 
 struct transport_state {
-  raft_transport_config cfg;
+  cluster_transport_config cfg;
   cluster_raft_actor_type raft;
   std::unique_ptr<envelope_sealer> sealer;
   envelope_checker checker;
   std::map<uint64_t, link> links;        // by raft id
   std::map<int32_t, cluster_server_actor_type> servers;  // by envelope kind
-  static inline const char* name = "raft_transport";
+  static inline const char* name = "cluster_transport";
 };
 
 using transport_t
@@ -146,7 +146,7 @@ void send_raft(transport_t* self, pb::RaftMessage& m) {
 
 bool accepted(transport_t* self, const pb::Envelope& env) {
   if (auto ok = self->state.checker.accept(env); !ok) {
-    logger("raft")->warn("dropped envelope from={} reason={}",
+    logger("cluster")->warn("dropped envelope from={} reason={}",
                          env.sender_node_id(), ok.error().message);
     return false;
   }
@@ -192,7 +192,7 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
                                             std::move(reply)));
       },
       [=](caf::error& err) mutable {
-        logger("raft")->warn("request of kind {} from {} failed here: {}",
+        logger("cluster")->warn("request of kind {} from {} failed here: {}",
                              pb::Envelope::Kind_Name(env.kind()),
                              env.sender_node_id(),
                              self->system().render(err));
@@ -244,7 +244,7 @@ void on_down(transport_t* self, const caf::down_msg& dm) {
 }
 
 cluster_transport_actor_type::behavior_type
-transport_behavior(transport_t* self, raft_transport_config cfg) {
+transport_behavior(transport_t* self, cluster_transport_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
@@ -296,8 +296,8 @@ transport_behavior(transport_t* self, raft_transport_config cfg) {
 
 } // namespace
 
-cluster_transport_actor_type spawn_raft_transport(caf::actor_system& sys,
-                                                  raft_transport_config cfg) {
+cluster_transport_actor_type
+spawn_cluster_transport(caf::actor_system& sys, cluster_transport_config cfg) {
   return sys.spawn(transport_behavior, std::move(cfg));
 }
 
