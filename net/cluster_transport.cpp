@@ -244,7 +244,7 @@ void on_down(transport_t* self, const caf::down_msg& dm) {
 }
 
 cluster_transport_actor_type::behavior_type
-transport_behavior(transport_t* self, cluster_transport_config cfg) {
+cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
@@ -298,7 +298,7 @@ transport_behavior(transport_t* self, cluster_transport_config cfg) {
 
 cluster_transport_actor_type
 spawn_cluster_transport(caf::actor_system& sys, cluster_transport_config cfg) {
-  return sys.spawn(transport_behavior, std::move(cfg));
+  return sys.spawn(cluster_transport_actor, std::move(cfg));
 }
 
 result<uint16_t>

@@ -52,8 +52,8 @@ void run(allocator_actor_t* self) {
 }
 
 allocator_actor_type::behavior_type
-allocator_behavior(allocator_actor_t* self, store::store_actor_type store,
-                   node::clock* clk) {
+allocator_actor(allocator_actor_t* self, store::store_actor_type store,
+                node::clock* clk) {
   self->state.store = store;
   self->state.clk = clk;
   store::subscribe(self, store, [=](const store_view_ptr& v) {
@@ -76,7 +76,7 @@ allocator_behavior(allocator_actor_t* self, store::store_actor_type store,
 allocator_actor_type spawn_allocator(caf::actor_system& sys,
                                      const store::store_actor_type& store,
                                      node::clock& clk) {
-  return sys.spawn(allocator_behavior, store, &clk);
+  return sys.spawn(allocator_actor, store, &clk);
 }
 
 } // namespace actorswarm::allocator

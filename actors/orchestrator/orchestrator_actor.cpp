@@ -118,8 +118,8 @@ void reconcile(orchestrator_actor_t* self) {
 }
 
 orchestrator_actor_type::behavior_type
-orchestrator_behavior(orchestrator_actor_t* self, store::store_actor_type store,
-                      node::clock* clk) {
+orchestrator_actor(orchestrator_actor_t* self, store::store_actor_type store,
+                   node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -162,7 +162,7 @@ orchestrator_behavior(orchestrator_actor_t* self, store::store_actor_type store,
 orchestrator_actor_type spawn_orchestrator(caf::actor_system& sys,
                                            const store::store_actor_type& store,
                                            node::clock& clk) {
-  return sys.spawn(orchestrator_behavior, store, &clk);
+  return sys.spawn(orchestrator_actor, store, &clk);
 }
 
 } // namespace actorswarm::orchestrator

@@ -249,10 +249,10 @@ void start_core(raft_actor_t* self, persistence::log_store* log,
 }
 
 raft_actor_type::behavior_type
-raft_behavior(raft_actor_t* self, raft_state_machine_actor_type state_machine,
-              persistence::log_store* log, persistence::snapshot_store* snaps,
-              std::optional<pb::SnapshotMetadata> latest,
-              raft_actor_config cfg) {
+raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
+           persistence::log_store* log, persistence::snapshot_store* snaps,
+           std::optional<pb::SnapshotMetadata> latest,
+           raft_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.state_machine = std::move(state_machine);
@@ -345,7 +345,7 @@ raft_actor_type spawn_raft(caf::actor_system& sys,
                            persistence::snapshot_store* snaps,
                            std::optional<pb::SnapshotMetadata> latest,
                            raft_actor_config cfg) {
-  return sys.spawn(raft_behavior, state_machine, &log, snaps,
+  return sys.spawn(raft_actor, state_machine, &log, snaps,
                    std::move(latest), std::move(cfg));
 }
 

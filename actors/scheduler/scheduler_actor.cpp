@@ -134,8 +134,8 @@ void run(scheduler_actor_t* self) {
 }
 
 scheduler_actor_type::behavior_type
-scheduler_behavior(scheduler_actor_t* self, store::store_actor_type store,
-                   node::clock* clk) {
+scheduler_actor(scheduler_actor_t* self, store::store_actor_type store,
+                node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -170,7 +170,7 @@ scheduler_behavior(scheduler_actor_t* self, store::store_actor_type store,
 scheduler_actor_type spawn_scheduler(caf::actor_system& sys,
                                      const store::store_actor_type& store,
                                      node::clock& clk) {
-  return sys.spawn(scheduler_behavior, store, &clk);
+  return sys.spawn(scheduler_actor, store, &clk);
 }
 
 } // namespace actorswarm::scheduler

@@ -321,8 +321,8 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
 }
 
 store_actor_type::behavior_type
-store_behavior(store_actor_t* self, persistence::log_store* log,
-               persistence::snapshot_store* snaps, store_config cfg) {
+store_actor(store_actor_t* self, persistence::log_store* log,
+            persistence::snapshot_store* snaps, store_config cfg) {
   auto latest = recover(self->state, snaps);
   cfg.raft.core.applied = self->state.state.applied_index();
   cfg.raft.snapshot_interval = cfg.snapshot_interval;
@@ -416,7 +416,7 @@ store_actor_type spawn_store(caf::actor_system& sys,
                              persistence::log_store& log,
                              persistence::snapshot_store* snaps,
                              store_config cfg) {
-  return sys.spawn(store_behavior, &log, snaps, std::move(cfg));
+  return sys.spawn(store_actor, &log, snaps, std::move(cfg));
 }
 
 } // namespace actorswarm::store
