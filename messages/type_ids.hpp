@@ -1,22 +1,19 @@
 #pragma once
 
-// Every type that travels in a CAF message, registered once (STYLE.md R7).
-// The daemon and embedders call
-//   cfg.add_message_types<caf::id_block::actorswarm>();
-// Protobuf messages serialize through messages/caf_protobuf.hpp; in-process
-// shared pointers (store change sets, state views) never leave the process
-// and are marked unsafe-for-the-wire.
+// The messages block: every protobuf message (and plain wire type) that
+// travels in a CAF message (STYLE.md R7). It includes nothing of actors/:
+// each component declares its own in-process types in its own block beside
+// its interface (messages/type_id_blocks.hpp lists the blocks' first ids),
+// and one function registers them all:
+//   actorswarm::register_types(cfg);   // actors/register_types.hpp
+// Protobuf messages serialize through messages/caf_protobuf.hpp.
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/atom.hpp"
 #include "caf/type_id.hpp"
 
-#include "actors/raft/apply_batch.hpp"
-#include "actors/store/object_store.hpp"
 #include "messages/caf_protobuf.hpp"
 #include "messages/cluster.pb.h"
 #include "messages/control.pb.h"
@@ -24,56 +21,37 @@
 #include "messages/objects.pb.h"
 #include "messages/raft.pb.h"
 #include "messages/store.pb.h"
+#include "messages/type_id_blocks.hpp"
 
-namespace actorswarm {
+CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_messages,
+                        ::actorswarm::type_id_blocks::messages)
 
-/// Read-only state handed to a new watcher; later changes arrive as events.
-using store_view_ptr = std::shared_ptr<const store::object_store>;
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StoreBatch))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlRequest))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlReply))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionRequest))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionReply))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Heartbeat))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Assignments))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StatusBatch))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::RaftMessage))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Task))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::TaskStatus))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ServiceSpec))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Envelope))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfState))
+  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfChange))
 
-/// How a task process ended, as the process watcher saw it.
-struct exit_event {
-  std::string task_id;
-  int pid = 0;
-  bool known = false;  // false: adopted process, exit status unknown
-  int exit_code = 0;
-  int signal = 0;
-};
+CAF_END_TYPE_ID_BLOCK(actorswarm_messages)
 
-} // namespace actorswarm
+static_assert(::actorswarm::type_id_blocks::fits(
+                caf::id_block::actorswarm_messages::end,
+                ::actorswarm::type_id_blocks::raft),
+              "the messages block runs into the raft block");
 
-CAF_BEGIN_TYPE_ID_BLOCK(actorswarm, caf::first_custom_type_id)
-
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::StoreBatch))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ControlRequest))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ControlReply))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::SessionRequest))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::SessionReply))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Heartbeat))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Assignments))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::StatusBatch))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::RaftMessage))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Task))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::TaskStatus))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ServiceSpec))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::store::change_set_ptr))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::store_view_ptr))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::exit_event))
-  CAF_ADD_TYPE_ID(actorswarm, (std::vector<std::string>))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::raft::apply_batch_ptr))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::raft::raft_status_ptr))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::Envelope))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ConfState))
-  CAF_ADD_TYPE_ID(actorswarm, (actorswarm::pb::ConfChange))
-
-CAF_END_TYPE_ID_BLOCK(actorswarm)
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store::change_set_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store_view_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::exit_event)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::apply_batch_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::raft_status_ptr)
-
-// Atoms: at most 10 characters of text each.
+// Atoms: at most 10 characters of text each. An atom means one thing to
+// every receiver; a component's own atoms live in its interface header.
 CAF_ADD_ATOM(actorswarm, actorswarm, propose_atom, "propose")
 CAF_ADD_ATOM(actorswarm, actorswarm, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(actorswarm, actorswarm, events_atom, "events")
@@ -109,14 +87,3 @@ CAF_ADD_ATOM(actorswarm, actorswarm, serve_atom, "serve")
 CAF_ADD_ATOM(actorswarm, actorswarm, conf_atom, "conf")
 CAF_ADD_ATOM(actorswarm, actorswarm, read_atom, "read")
 CAF_ADD_ATOM(actorswarm, actorswarm, transfer_atom, "transfer")
-
-namespace actorswarm {
-
-/// Inspects an exit_event (never serialized; for to_string in tests).
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, exit_event& x) {
-  return f(caf::meta::type_name("exit_event"), x.task_id, x.pid, x.known,
-           x.exit_code, x.signal);
-}
-
-} // namespace actorswarm

@@ -10,14 +10,14 @@ namespace actorswarm::allocator {
 namespace {
 
 struct allocator_state {
-  caf::actor store;
+  store::store_actor_type store;
   node::clock* clk = nullptr;
   std::map<std::string, pb::Task> fresh;  // NEW tasks, by id
   bool in_flight = false;
   static inline const char* name = "allocator";
 };
 
-using allocator_actor_t = caf::stateful_actor<allocator_state>;
+using allocator_actor_t = allocator_actor_type::stateful_base<allocator_state>;
 
 void note(allocator_state& st, const store::object_ptr<pb::Task>& t,
           const store::object_ptr<pb::Task>& before) {
@@ -51,8 +51,9 @@ void run(allocator_actor_t* self) {
   });
 }
 
-caf::behavior allocator_behavior(allocator_actor_t* self, caf::actor store,
-                                 node::clock* clk) {
+allocator_actor_type::behavior_type
+allocator_actor(allocator_actor_t* self, store::store_actor_type store,
+                node::clock* clk) {
   self->state.store = store;
   self->state.clk = clk;
   store::subscribe(self, store, [=](const store_view_ptr& v) {
@@ -72,9 +73,10 @@ caf::behavior allocator_behavior(allocator_actor_t* self, caf::actor store,
 
 } // namespace
 
-caf::actor spawn_allocator(caf::actor_system& sys, caf::actor store,
-                           node::clock& clk) {
-  return sys.spawn(allocator_behavior, std::move(store), &clk);
+allocator_actor_type spawn_allocator(caf::actor_system& sys,
+                                     const store::store_actor_type& store,
+                                     node::clock& clk) {
+  return sys.spawn(allocator_actor, store, &clk);
 }
 
 } // namespace actorswarm::allocator

@@ -7,13 +7,16 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/allocator/allocator_interface.hpp"
+
 namespace actorswarm::node {
 class clock;
 } // namespace actorswarm::node
 
 namespace actorswarm::allocator {
 
-caf::actor spawn_allocator(caf::actor_system& sys, caf::actor store,
-                           node::clock& clk);
+allocator_actor_type spawn_allocator(caf::actor_system& sys,
+                                     const store::store_actor_type& store,
+                                     node::clock& clk);
 
 } // namespace actorswarm::allocator

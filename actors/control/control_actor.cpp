@@ -6,6 +6,7 @@
 
 #include "actors/control/control_logic.hpp"
 #include "actors/node/clock.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
@@ -70,7 +71,7 @@ reply_t linearizable_read(control_actor_t self, pb::ControlRequest req) {
           answer(fresh, nullptr);
           return;
         }
-        self->request(store, store_timeout, status_atom::value)
+        self->request(store, store_timeout, raft_status_atom::value)
           .then(
             [=](const raft::raft_status_ptr& s) mutable { answer(fresh, s); },
             [=](caf::error&) mutable { answer(fresh, nullptr); });
@@ -85,7 +86,7 @@ void complete_info(control_actor_t self, pb::ControlReply r,
                    caf::response_promise rp) {
   auto& st = self->state;
   add_counts(*r.mutable_info(), st.view);
-  self->request(st.store, store_timeout, status_atom::value)
+  self->request(st.store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) mutable {
         add_raft_info(*r.mutable_info(), *s, self->state.view.applied_index());
@@ -122,7 +123,8 @@ void set_manager(control_actor_t self, caf::actor store,
     return;
   }
   self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
+                // TODO(i7-merge): the control actor's typed handle.
+                caf::actor_cast<store::subscriber_actor_type>(self))
     .await([=](const store_view_ptr& v) { self->state.view = *v; });
 }
 

@@ -4,6 +4,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/store/store_interface.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
@@ -23,7 +24,7 @@ constexpr auto local_timeout = std::chrono::seconds(10);
 void deliver(caf::event_based_actor* self, const caf::actor& transport,
              const std::string& addr, const std::string& bytes, int attempt) {
   self
-    ->request(transport, assign_timeout, rpc_atom::value, addr,
+    ->request(transport, assign_timeout, cluster_call_atom::value, addr,
               static_cast<int32_t>(pb::Envelope::ASSIGN), bytes)
     .then([](const std::string&) {},
           [=](caf::error& err) {
@@ -75,7 +76,7 @@ caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
   self->request(st.dispatcher, local_timeout, session_atom::value, req, p)
     .then(
       [=](pb::SessionReply& r) mutable {
-        self->request(store, local_timeout, status_atom::value)
+        self->request(store, local_timeout, raft_status_atom::value)
           .then(
             [=](const raft::raft_status_ptr& s) mutable {
               if (s)

@@ -12,14 +12,14 @@
 //           managers' addresses), HEARTBEAT (Heartbeat -> ""), STATUS
 //           (StatusBatch -> "").
 // Sends:    the dispatcher's messages (session_atom, heartbeat_atom,
-//           status_atom); (rpc_atom, addr, ASSIGN, Assignments) to the
-//           transport.
+//           status_atom); (cluster_call_atom, addr, ASSIGN, Assignments) to
+//           the transport.
 
 #include "caf/fwd.hpp"
 
 namespace actorswarm::dispatcher {
 
-/// Spawns the gate for `dispatcher`; `store` answers status_atom (the
+/// Spawns the gate for `dispatcher`; `store` answers raft_status_atom (the
 /// managers' addresses); `transport` carries assignments to workers.
 caf::actor spawn_agent_gate(caf::actor_system& sys, caf::actor dispatcher,
                             caf::actor transport, caf::actor store);

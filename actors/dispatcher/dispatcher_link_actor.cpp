@@ -7,6 +7,7 @@
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
+#include "net/cluster_transport_interface.hpp"
 
 namespace actorswarm::dispatcher {
 
@@ -49,7 +50,8 @@ void call(link_t* self, pb::Envelope::Kind kind, std::string payload,
     return;
   auto session = st.session;
   self
-    ->request(st.transport, call_timeout, rpc_atom::value, manager(self),
+    ->request(st.transport, call_timeout, cluster_call_atom::value,
+              manager(self),
               static_cast<int32_t>(kind), std::move(payload))
     .then(
       [=](const std::string& reply) {

@@ -13,8 +13,8 @@
 //           (heartbeat_atom, Heartbeat), (status_atom, StatusBatch)
 //           (rpc_atom, int32_t ASSIGN, string Assignments) -> "" from the
 //             transport
-// Sends:    (rpc_atom, addr, SESSION|HEARTBEAT|STATUS, payload) to the
-//           transport; (assign_atom, Assignments) to the agent.
+// Sends:    (cluster_call_atom, addr, SESSION|HEARTBEAT|STATUS, payload)
+//             to the transport; (assign_atom, Assignments) to the agent.
 
 #include <string>
 #include <vector>

@@ -29,7 +29,7 @@
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/cert_authority.hpp"
-#include "net/raft_transport.hpp"
+#include "net/cluster_transport.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -49,8 +49,10 @@ void start_transport(node_actor_t* self) {
     return;
   if (!st.transport)
     open_transport(self);
-  self->send(st.transport, raft_atom::value, st.id.raft_id);
-  self->send(st.store, peers_atom::value, st.transport);
+  self->send(st.transport, cluster_raft_id_atom::value, st.id.raft_id);
+  // TODO(i7-merge): the node holds the store and transport untyped.
+  self->send(st.store, store_connect_atom::value,
+             caf::actor_cast<net::cluster_transport_actor_type>(st.transport));
 }
 
 constexpr auto status_publish_interval = std::chrono::milliseconds(500);
@@ -69,7 +71,7 @@ void publish_manager_status(node_actor_t* self) {
     after(self, status_publish_interval,
           [self] { publish_manager_status(self); });
   };
-  self->request(store, store_timeout, status_atom::value)
+  self->request(store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) {
         if (!s || !s->is_leader) {
@@ -118,9 +120,14 @@ void on_leader(node_actor_t* self, const raft::raft_status_ptr& x) {
     return;
   auto& sys = self->system();
   if (x->is_leader && !st.orchestrator) {
-    st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
-    st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
-    st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
+    // TODO(i7-merge): the node holds these handles untyped.
+    auto store = caf::actor_cast<store::store_actor_type>(st.store);
+    st.allocator = caf::actor_cast<caf::actor>(
+      allocator::spawn_allocator(sys, store, *st.clk));
+    st.scheduler = caf::actor_cast<caf::actor>(
+      scheduler::spawn_scheduler(sys, store, *st.clk));
+    st.orchestrator = caf::actor_cast<caf::actor>(
+      orchestrator::spawn_orchestrator(sys, store, *st.clk));
     for (auto& a : {st.allocator, st.scheduler, st.orchestrator})
       self->link_to(a);
     logger("node")->info("leading: allocator, scheduler and orchestrator "
@@ -152,19 +159,21 @@ void open_transport(node_actor_t* self) {
     auto bytes = net::random_bytes(sizeof(epoch));
     std::memcpy(&epoch, bytes.data(), sizeof(epoch));
   }
-  net::raft_transport_config tcfg;
+  net::cluster_transport_config tcfg;
   tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
-  st.transport = net::spawn_raft_transport(sys, tcfg);
+  auto transport = net::spawn_cluster_transport(sys, tcfg);
+  st.transport = caf::actor_cast<caf::actor>(transport);  // TODO(i7-merge)
   self->link_to(st.transport);
   for (auto k : {pb::Envelope::JOIN, pb::Envelope::CONTROL,
                  pb::Envelope::ROLE})
     self->send(st.transport, serve_atom::value, static_cast<int32_t>(k),
-               caf::actor_cast<caf::actor>(self));
+               // TODO(i7-merge): the node's typed handle.
+               caf::actor_cast<net::cluster_server_actor_type>(self));
   auto colon = st.cfg.listen_addr.rfind(':');
   auto host = st.cfg.listen_addr.substr(0, colon);
   auto port = static_cast<uint16_t>(
     std::stoul(st.cfg.listen_addr.substr(colon + 1)));
-  auto bound = net::publish_transport(sys, st.transport, host, port);
+  auto bound = net::publish_transport(sys, transport, host, port);
   if (!bound)
     logger("node")->error("cluster port not open: {}", bound.error().message);
   else
@@ -182,7 +191,9 @@ void serve(node_actor_t* self, std::initializer_list<pb::Envelope::Kind> kinds,
            const caf::actor& server) {
   for (auto k : kinds)
     self->send(self->state.transport, serve_atom::value,
-               static_cast<int32_t>(k), server);
+               static_cast<int32_t>(k),
+               // TODO(i7-merge): the servers' typed handles.
+               caf::actor_cast<net::cluster_server_actor_type>(server));
 }
 
 agent::agent_config agent_cfg(const node_state& st) {
@@ -228,7 +239,8 @@ void start_components(node_actor_t* self) {
   scfg.raft.bootstrap.clear();
   if (!st.id.joined)
     scfg.raft.bootstrap.push_back(self_member(st.id));
-  st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
+  st.store = caf::actor_cast<caf::actor>(  // TODO(i7-merge)
+    store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg));
   start_transport(self);
   st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
   if (st.transport) {
@@ -243,7 +255,9 @@ void start_components(node_actor_t* self) {
                                 agent_cfg(st), *st.clk);
   for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
-  self->send(st.store, watch_atom::value, caf::actor_cast<caf::actor>(self));
+  self->send(st.store, watch_atom::value,
+             // TODO(i7-merge): the node's typed handle.
+             caf::actor_cast<store::leader_watcher_actor_type>(self));
   self->send(st.control, manager_atom::value, st.store, st.id.node_id);
   logger("node")->info("manager components started node_id={} cluster_id={} "
                        "raft_id={}", st.id.node_id, st.id.cluster_id,
@@ -284,7 +298,7 @@ void stop_components(node_actor_t* self, std::function<void()> then) {
   }
   self->request(st.store, store_timeout, raft_atom::value)
     .then(
-      [=](caf::actor& raft) {
+      [=](raft::raft_actor_type& raft) {
         // Only watched: it dies with the store.
         self->monitor(raft);
         self->state.stopping.insert(raft.address());
@@ -456,7 +470,9 @@ caf::behavior node_behavior(node_actor_t* self, persistence::data_dir* dir,
     [=](subscribe_atom, caf::actor& who) -> caf::result<store_view_ptr> {
       if (!self->state.store)
         return make_error(not_in_swarm());
-      self->delegate(self->state.store, subscribe_atom::value, std::move(who));
+      // TODO(i7-merge): embedders' watchers are untyped.
+      self->delegate(self->state.store, subscribe_atom::value,
+                     caf::actor_cast<store::subscriber_actor_type>(who));
       return caf::delegated<store_view_ptr>{};
     },
   };

@@ -176,7 +176,8 @@ void serve_as_leader(node_actor_t* self, const pb::JoinRequest& req,
 void send_join(node_actor_t* self, done_fn done, std::string remote,
                pb::JoinRequest jr, std::string addr, int attempt) {
   self
-    ->request(self->state.transport, join_timeout, rpc_atom::value, remote,
+    ->request(self->state.transport, join_timeout, cluster_call_atom::value,
+              remote,
               static_cast<int32_t>(pb::Envelope::JOIN), jr.SerializeAsString())
     .then(
       [=](const std::string& bytes) mutable {
@@ -245,7 +246,7 @@ caf::result<std::string> serve_join(node_actor_t* self,
   if (!st.store || st.leaving)
     return join_reply(not_in_swarm());
   auto rp = self->make_response_promise<std::string>();
-  self->request(st.store, store_timeout, status_atom::value)
+  self->request(st.store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& status) mutable {
         if (status && status->is_leader) {
@@ -253,7 +254,8 @@ caf::result<std::string> serve_join(node_actor_t* self,
         } else if (status && status->lead != 0) {
           // A follower passes the request on, unchanged, to the leader.
           self
-            ->request(self->state.transport, join_timeout, rpc_atom::value,
+            ->request(self->state.transport, join_timeout,
+                      cluster_call_atom::value,
                       status->lead, static_cast<int32_t>(pb::Envelope::JOIN),
                       bytes)
             .then([=](std::string& r) mutable { rp.deliver(std::move(r)); },

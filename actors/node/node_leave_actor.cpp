@@ -86,7 +86,7 @@ reply_t swarm_leave(node_actor_t* self, bool force) {
   // A manager: refused when it would lose quorum (unless forced); else it
   // first leaves the Raft group through the leader (a forced leave goes on
   // when that fails).
-  self->request(st.store, store_timeout, status_atom::value)
+  self->request(st.store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) mutable {
         self->request(self->state.store, store_timeout, view_atom::value)

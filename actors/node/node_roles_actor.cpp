@@ -36,7 +36,8 @@ template <class Dest>
 void call_node(node_actor_t* self, Dest to, pb::Envelope::Kind kind,
                std::string payload, std::string who, done_fn done) {
   self
-    ->request(self->state.transport, role_timeout, rpc_atom::value, to,
+    ->request(self->state.transport, role_timeout, cluster_call_atom::value,
+              to,
               static_cast<int32_t>(kind), std::move(payload))
     .then(
       [=](const std::string& bytes) {
@@ -63,7 +64,7 @@ void forward_to(node_actor_t* self, uint64_t lead,
 void at_leader(node_actor_t* self, const pb::ControlRequest& req, done_fn done,
                here_fn here) {
   auto fail_with = [=](caf::error& err) { done(error_reply(to_failure(err))); };
-  self->request(self->state.store, store_timeout, status_atom::value)
+  self->request(self->state.store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& s) {
         if (s && s->is_leader)
@@ -102,7 +103,7 @@ void tell_role(node_actor_t* self, const std::string& addr,
 // new leader; at most transfer_polls times.
 void forward_after_transfer(node_actor_t* self, const pb::ControlRequest& req,
                             uint64_t me, done_fn done, int n) {
-  self->request(self->state.store, store_timeout, status_atom::value)
+  self->request(self->state.store, store_timeout, raft_status_atom::value)
     .then(
       [=](const raft::raft_status_ptr& now) {
         if (now->lead != 0 && now->lead != me)

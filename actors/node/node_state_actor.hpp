@@ -18,6 +18,7 @@
 #include "actors/node/clock.hpp"
 #include "actors/node/membership.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "actors/task/task_actor.hpp"
 #include "messages/type_ids.hpp"
 

@@ -17,7 +17,7 @@ namespace {
 
 struct orchestrator_state {
   store::object_store view;
-  caf::actor store;
+  store::store_actor_type store;
   node::clock* clk = nullptr;
   dirty_set dirty;
   restart_tracker restarts;
@@ -27,7 +27,8 @@ struct orchestrator_state {
   static inline const char* name = "orchestrator";
 };
 
-using orchestrator_actor_t = caf::stateful_actor<orchestrator_state>;
+using orchestrator_actor_t
+  = orchestrator_actor_type::stateful_base<orchestrator_state>;
 
 pb::StoreAction as_action(const store::change& c) {
   pb::StoreAction a;
@@ -61,7 +62,7 @@ void arm_timer(orchestrator_actor_t* self) {
   st.timer_at_ns = next;
   auto delay = std::max<int64_t>(0, *next - st.clk->now_ns());
   self->delayed_send(self, std::chrono::nanoseconds(delay),
-                     wakeup_atom::value);
+                     orchestrator_wakeup_atom::value);
 }
 
 // Reconciles every dirty service and proposes one batch; one proposal in
@@ -116,8 +117,9 @@ void reconcile(orchestrator_actor_t* self) {
       });
 }
 
-caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
-                                    caf::actor store, node::clock* clk) {
+orchestrator_actor_type::behavior_type
+orchestrator_actor(orchestrator_actor_t* self, store::store_actor_type store,
+                   node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -145,7 +147,7 @@ caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
         st.dirty.observe(as_action(c));
       reconcile(self);
     },
-    [=](wakeup_atom) {
+    [=](orchestrator_wakeup_atom) {
       auto& st = self->state;
       st.timer_at_ns.reset();
       st.dirty.fire_due(st.clk->now_ns());
@@ -157,9 +159,10 @@ caf::behavior orchestrator_behavior(orchestrator_actor_t* self,
 
 } // namespace
 
-caf::actor spawn_orchestrator(caf::actor_system& sys, caf::actor store,
-                              node::clock& clk) {
-  return sys.spawn(orchestrator_behavior, std::move(store), &clk);
+orchestrator_actor_type spawn_orchestrator(caf::actor_system& sys,
+                                           const store::store_actor_type& store,
+                                           node::clock& clk) {
+  return sys.spawn(orchestrator_actor, store, &clk);
 }
 
 } // namespace actorswarm::orchestrator

@@ -8,13 +8,16 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/orchestrator/orchestrator_interface.hpp"
+
 namespace actorswarm::node {
 class clock;
 } // namespace actorswarm::node
 
 namespace actorswarm::orchestrator {
 
-caf::actor spawn_orchestrator(caf::actor_system& sys, caf::actor store,
-                              node::clock& clk);
+orchestrator_actor_type spawn_orchestrator(caf::actor_system& sys,
+                                           const store::store_actor_type& store,
+                                           node::clock& clk);
 
 } // namespace actorswarm::orchestrator

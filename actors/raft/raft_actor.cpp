@@ -9,7 +9,9 @@
 #include "actors/raft/apply_batch.hpp"
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/durable_log.hpp"
+#include "actors/raft/raft_interface.hpp"
 #include "actors/raft/raft_core.hpp"
+#include "actors/raft/raft_types.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
@@ -25,20 +27,20 @@ struct raft_state {
   raft_actor_config cfg;
   std::unique_ptr<durable_log> log;
   std::unique_ptr<raft_core> core;
-  caf::actor state_machine;
-  caf::actor transport;
+  raft_state_machine_actor_type state_machine;
+  raft_network_actor_type transport;
   std::vector<uint64_t> down;  // peers whose connection is down
   std::map<uint64_t, uint64_t> heard;  // peer -> tick of its last message
   uint64_t ticks = 0;
   // ReadIndex requests waiting for their read_state, by context.
-  std::map<std::string, caf::response_promise> reads;
+  std::map<std::string, caf::typed_response_promise<uint64_t>> reads;
   uint64_t next_read = 0;
   bool flush_scheduled = false;
   bool snapshots = false;
   static inline const char* name = "raft";
 };
 
-using raft_actor_t = caf::stateful_actor<raft_state>;
+using raft_actor_t = raft_actor_type::stateful_base<raft_state>;
 
 raft_status_ptr make_status(const raft_state& st) {
   auto out = std::make_shared<raft_status>();
@@ -69,7 +71,7 @@ void schedule_flush(raft_actor_t* self) {
   if (st.flush_scheduled || !st.core->has_ready())
     return;
   st.flush_scheduled = true;
-  self->send(self, flush_atom::value);
+  self->send(self, raft_ready_atom::value);
 }
 
 // What advance() needs of the committed entries: the conf changes and the
@@ -118,7 +120,7 @@ void finish_ready(raft_actor_t* self, const std::shared_ptr<ready>& rd,
                                      });
   if (conf_changed) {
     if (st.transport)
-      self->send(st.transport, peers_atom::value, st.core->conf_state());
+      self->send(st.transport, raft_members_atom::value, st.core->conf_state());
     self->send(st.state_machine, leader_atom::value, make_status(st));
   }
   maybe_campaign_alone(st);
@@ -168,7 +170,7 @@ void run_ready(raft_actor_t* self) {
         if (m.type() == pb::RaftMessage::SNAP)
           logger("raft")->info("sending snapshot index={} to={}",
                                m.snapshot().metadata().index(), m.to());
-        self->send(st.transport, raft_msg_atom::value, std::move(m));
+        self->send(st.transport, raft_send_atom::value, std::move(m));
       }
     rd->messages.clear();
   };
@@ -246,21 +248,21 @@ void start_core(raft_actor_t* self, persistence::log_store* log,
   maybe_campaign_alone(st);
 }
 
-caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
-                            persistence::log_store* log,
-                            persistence::snapshot_store* snaps,
-                            std::optional<pb::SnapshotMetadata> latest,
-                            raft_actor_config cfg) {
+raft_actor_type::behavior_type
+raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
+           persistence::log_store* log, persistence::snapshot_store* snaps,
+           std::optional<pb::SnapshotMetadata> latest,
+           raft_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.state_machine = std::move(state_machine);
   start_core(self, log, snaps, std::move(latest));
   auto tick = std::chrono::milliseconds(st.cfg.tick_ms);
-  self->delayed_send(self, tick, tick_atom::value);
+  self->delayed_send(self, tick, raft_tick_atom::value);
   self->send(st.state_machine, leader_atom::value, make_status(st));
   schedule_flush(self);
   return {
-    [=](propose_atom, std::string& data)
+    [=](raft_propose_atom, std::string& data)
       -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose(std::move(data));
       if (!index)
@@ -268,7 +270,7 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       schedule_flush(self);
       return {*index, self->state.core->term()};
     },
-    [=](conf_atom, const pb::ConfChange& cc)
+    [=](raft_conf_atom, const pb::ConfChange& cc)
       -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose_conf_change(cc);
       if (!index)
@@ -276,15 +278,15 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       schedule_flush(self);
       return {*index, self->state.core->term()};
     },
-    [=](read_atom) -> caf::result<uint64_t> {
+    [=](raft_read_atom) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto ctx = std::to_string(++st.next_read);
       if (auto ok = st.core->read_index(ctx); !ok)
         return make_error(ok.error());
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<uint64_t>();
       st.reads.emplace(ctx, rp);
       schedule_flush(self);
-      return caf::delegated<uint64_t>{};
+      return rp;
     },
     [=](transfer_atom, uint64_t to) -> caf::result<bool> {
       if (auto ok = self->state.core->transfer_leadership(to); !ok)
@@ -292,7 +294,7 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       schedule_flush(self);
       return true;
     },
-    [=](tick_atom, uint64_t election, uint64_t heartbeat) {
+    [=](raft_timing_atom, uint64_t election, uint64_t heartbeat) {
       auto& c = *self->state.core;
       if (c.config().election_tick == election
           && c.config().heartbeat_tick == heartbeat)
@@ -303,13 +305,13 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
         logger("raft")->info("timing election_tick={} heartbeat_tick={}",
                              election, heartbeat);
     },
-    [=](tick_atom) {
+    [=](raft_tick_atom) {
       ++self->state.ticks;
       self->state.core->tick();
-      self->delayed_send(self, tick, tick_atom::value);
+      self->delayed_send(self, tick, raft_tick_atom::value);
       schedule_flush(self);
     },
-    [=](flush_atom) { run_ready(self); },
+    [=](raft_ready_atom) { run_ready(self); },
     [=](raft_msg_atom, const pb::RaftMessage& m) {
       auto& down = self->state.down;
       down.erase(std::remove(down.begin(), down.end(), m.from()), down.end());
@@ -324,25 +326,27 @@ caf::behavior raft_behavior(raft_actor_t* self, caf::actor state_machine,
       self->state.core->peer_down(id);
       schedule_flush(self);
     },
-    [=](peers_atom, caf::actor& transport) {
+    [=](raft_connect_atom, raft_network_actor_type& transport) {
       auto& st = self->state;
       st.transport = std::move(transport);
-      self->send(st.transport, peers_atom::value, st.core->conf_state());
+      self->send(st.transport, raft_members_atom::value, st.core->conf_state());
     },
-    [=](status_atom) -> raft_status_ptr { return make_status(self->state); },
+    [=](raft_status_atom) -> raft_status_ptr {
+      return make_status(self->state);
+    },
   };
 }
 
 } // namespace
 
-caf::actor spawn_raft(caf::actor_system& sys, const caf::actor& state_machine,
-                      persistence::log_store& log,
-                      persistence::snapshot_store* snaps,
-                      std::optional<pb::SnapshotMetadata> latest,
-                      raft_actor_config cfg) {
-  auto self = sys.spawn(raft_behavior, state_machine, &log, snaps,
-                        std::move(latest), std::move(cfg));
-  return self;
+raft_actor_type spawn_raft(caf::actor_system& sys,
+                           const raft_state_machine_actor_type& state_machine,
+                           persistence::log_store& log,
+                           persistence::snapshot_store* snaps,
+                           std::optional<pb::SnapshotMetadata> latest,
+                           raft_actor_config cfg) {
+  return sys.spawn(raft_actor, state_machine, &log, snaps,
+                   std::move(latest), std::move(cfg));
 }
 
 } // namespace actorswarm::raft

@@ -8,16 +8,14 @@
 // `snapshot_interval` applied entries it asks the state machine for its
 // serialized state, publishes a snapshot and compacts the log.
 //
-// Receives: (propose_atom, string data) -> (uint64_t index, uint64_t term)
-//             | error (not_leader, refused), from the state machine;
-//           (raft_msg_atom, RaftMessage) from the transport;
-//           (peer_down_atom, uint64_t raft_id) from the transport;
-//           (peers_atom, actor transport): where to send RaftMessages;
-//           (status_atom) -> raft_status_ptr.
-// Sends:    (apply_atom, apply_batch_ptr) -> (uint64_t applied, string
-//             state) to the state machine; (leader_atom, raft_status_ptr)
-//             to it whenever leader or role changes; (raft_msg_atom,
-//             RaftMessage) to the transport.
+// Receives: raft_actor_type (actors/raft/raft_interface.hpp): proposals,
+//             conf changes, ReadIndex reads and leadership transfers from
+//             the state machine; RaftMessages and peer-down notices from
+//             the transport; its own ticks and Ready turns.
+// Sends:    to the state machine (raft_state_machine_actor_type) the
+//             committed entries to apply, awaited, and leader changes; to
+//             the network (raft_network_actor_type) RaftMessages and the
+//             members' addresses.
 // Fails:    IO errors are fail-stop inside the stores; if the state machine
 //           dies the raft peer dies with it (linked).
 
@@ -28,6 +26,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/raft/raft_config.hpp"
+#include "actors/raft/raft_interface.hpp"
 #include "messages/raft.pb.h"
 
 namespace actorswarm::persistence {
@@ -55,10 +54,11 @@ struct raft_actor_config {
 /// Spawns the raft peer, linked to `state_machine`. `log` and `snaps` must
 /// outlive the actor; `snaps` may be null (no snapshots). `latest` is the
 /// metadata of the snapshot the state machine restored, if any.
-caf::actor spawn_raft(caf::actor_system& sys, const caf::actor& state_machine,
-                      persistence::log_store& log,
-                      persistence::snapshot_store* snaps,
-                      std::optional<pb::SnapshotMetadata> latest,
-                      raft_actor_config cfg);
+raft_actor_type spawn_raft(caf::actor_system& sys,
+                           const raft_state_machine_actor_type& state_machine,
+                           persistence::log_store& log,
+                           persistence::snapshot_store* snaps,
+                           std::optional<pb::SnapshotMetadata> latest,
+                           raft_actor_config cfg);
 
 } // namespace actorswarm::raft

@@ -14,7 +14,7 @@ namespace {
 
 struct scheduler_state {
   std::unique_ptr<class scheduler> sched;
-  caf::actor store;
+  store::store_actor_type store;
   node::clock* clk = nullptr;
   std::map<std::string, pb::Task> pending;  // unplaced tasks, by id
   pb::Placement::Strategy strategy = pb::Placement::SPREAD;
@@ -23,7 +23,7 @@ struct scheduler_state {
   static inline const char* name = "scheduler";
 };
 
-using scheduler_actor_t = caf::stateful_actor<scheduler_state>;
+using scheduler_actor_t = scheduler_actor_type::stateful_base<scheduler_state>;
 
 bool wants_placement(const pb::Task& t) {
   return t.status().state() == pb::PENDING
@@ -133,8 +133,9 @@ void run(scheduler_actor_t* self) {
   });
 }
 
-caf::behavior scheduler_behavior(scheduler_actor_t* self, caf::actor store,
-                                 node::clock* clk) {
+scheduler_actor_type::behavior_type
+scheduler_actor(scheduler_actor_t* self, store::store_actor_type store,
+                node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -166,9 +167,10 @@ caf::behavior scheduler_behavior(scheduler_actor_t* self, caf::actor store,
 
 } // namespace
 
-caf::actor spawn_scheduler(caf::actor_system& sys, caf::actor store,
-                           node::clock& clk) {
-  return sys.spawn(scheduler_behavior, std::move(store), &clk);
+scheduler_actor_type spawn_scheduler(caf::actor_system& sys,
+                                     const store::store_actor_type& store,
+                                     node::clock& clk) {
+  return sys.spawn(scheduler_actor, store, &clk);
 }
 
 } // namespace actorswarm::scheduler

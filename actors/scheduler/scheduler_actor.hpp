@@ -9,13 +9,16 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/scheduler/scheduler_interface.hpp"
+
 namespace actorswarm::node {
 class clock;
 } // namespace actorswarm::node
 
 namespace actorswarm::scheduler {
 
-caf::actor spawn_scheduler(caf::actor_system& sys, caf::actor store,
-                           node::clock& clk);
+scheduler_actor_type spawn_scheduler(caf::actor_system& sys,
+                                     const store::store_actor_type& store,
+                                     node::clock& clk);
 
 } // namespace actorswarm::scheduler

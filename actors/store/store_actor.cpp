@@ -12,6 +12,7 @@
 #include "caf/all.hpp"
 
 #include "actors/raft/apply_batch.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/docker_text.hpp"
@@ -23,12 +24,15 @@ namespace actorswarm::store {
 
 namespace {
 
+// Answers a proposal with its log index (or why not).
+using index_promise = caf::typed_response_promise<uint64_t>;
+
 // A proposal the raft peer accepted at (index, term); answered when that
 // index is applied. Another term at that index means a new leader replaced
 // the entry: the proposal is lost.
 struct pending_proposal {
   uint64_t term = 0;
-  caf::response_promise promise;
+  index_promise promise;
 };
 
 struct store_state {
@@ -39,22 +43,22 @@ struct store_state {
   std::multimap<uint64_t, std::function<void()>> at_applied;
   // Proposals forwarded to a leader and not answered yet: (leader, reply)
   // by request number. Failed at once when that leader is no longer ours.
-  std::map<uint64_t, std::pair<uint64_t, caf::response_promise>> forwarded;
+  std::map<uint64_t, std::pair<uint64_t, index_promise>> forwarded;
   uint64_t next_forward = 0;
-  std::vector<caf::actor> subscribers;
-  std::vector<caf::actor> status_watchers;
-  caf::actor raft;
-  caf::actor transport;
+  std::vector<subscriber_actor_type> subscribers;
+  std::vector<leader_watcher_actor_type> status_watchers;
+  raft::raft_actor_type raft;
+  net::cluster_transport_actor_type transport;
   raft::raft_status_ptr status;
   std::chrono::milliseconds read_timeout{1000};
   std::pair<uint64_t, uint64_t> timing_sent{0, 0};  // election, heartbeat
   // Proposals that arrived before a one-member group elected itself (right
   // after swarm init or a restart): sent as soon as it leads.
-  std::vector<std::pair<pb::StoreBatch, caf::response_promise>> waiting;
+  std::vector<std::pair<pb::StoreBatch, index_promise>> waiting;
   static inline const char* name = "store";
 };
 
-using store_actor_t = caf::stateful_actor<store_state>;
+using store_actor_t = store_actor_type::stateful_base<store_state>;
 
 failure lost_leadership() {
   return fail(errc::not_leader, docker_text::no_leader());
@@ -137,7 +141,7 @@ void send_timing(store_actor_t* self) {
   if (timing == st.timing_sent)
     return;  // on every apply: only a change is worth a message
   st.timing_sent = timing;
-  self->send(st.raft, tick_atom::value, timing.first, timing.second);
+  self->send(st.raft, raft_timing_atom::value, timing.first, timing.second);
 }
 
 std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
@@ -173,7 +177,7 @@ bool about_to_lead(const store_state& st) {
 // Hands `xs` (a proposal or a conf change) to the raft peer; `rp` is
 // answered once the entry it gets is applied here.
 template <class... Ts>
-void append(store_actor_t* self, caf::response_promise rp, Ts&&... xs) {
+void append(store_actor_t* self, index_promise rp, Ts&&... xs) {
   self->request(self->state.raft, caf::infinite, std::forward<Ts>(xs)...)
     .then(
       [=](uint64_t index, uint64_t term) mutable {
@@ -183,15 +187,16 @@ void append(store_actor_t* self, caf::response_promise rp, Ts&&... xs) {
 }
 
 void propose_local(store_actor_t* self, const pb::StoreBatch& batch,
-                   caf::response_promise rp) {
-  append(self, std::move(rp), propose_atom::value, batch.SerializeAsString());
+                   index_promise rp) {
+  append(self, std::move(rp), raft_propose_atom::value,
+         batch.SerializeAsString());
 }
 
 // A follower passes the proposal to the leader's store over the cluster
 // port and answers once it applied the entry itself, so whoever proposed
 // here reads its own write here.
 void propose_remote(store_actor_t* self, uint64_t lead,
-                    const pb::StoreBatch& batch, caf::response_promise rp) {
+                    const pb::StoreBatch& batch, index_promise rp) {
   auto id = ++self->state.next_forward;
   self->state.forwarded.emplace(id, std::make_pair(lead, rp));
   // The answer counts only while the request is still ours (not failed
@@ -200,7 +205,8 @@ void propose_remote(store_actor_t* self, uint64_t lead,
     return self->state.forwarded.erase(id) > 0;
   };
   self
-    ->request(self->state.transport, caf::infinite, rpc_atom::value, lead,
+    ->request(self->state.transport, caf::infinite, cluster_call_atom::value,
+              lead,
               static_cast<int32_t>(pb::Envelope::PROPOSE),
               batch.SerializeAsString())
     .then(
@@ -227,7 +233,7 @@ void propose_remote(store_actor_t* self, uint64_t lead,
 // Where a proposal goes: the raft peer on the leader, the leader's store
 // from a follower, nowhere without a leader (docker's wording, at once).
 void route(store_actor_t* self, const pb::StoreBatch& batch,
-           caf::response_promise rp) {
+           index_promise rp) {
   auto& st = self->state;
   if (about_to_lead(st))
     st.waiting.emplace_back(batch, rp);
@@ -257,8 +263,8 @@ caf::result<std::string> serve_propose(store_actor_t* self,
   if (!st.status || !st.status->is_leader)
     return reply(errc::not_leader, lost_leadership().message, 0);
   auto rp = self->make_response_promise<std::string>();
-  self->request(caf::actor_cast<caf::actor>(self), caf::infinite,
-                propose_atom::value, std::move(batch))
+  self->request(store_actor_type{self}, caf::infinite, propose_atom::value,
+                std::move(batch))
     .then([=](uint64_t index) mutable { rp.deliver(reply(errc::none, "",
                                                          index)); },
           [=](caf::error& err) mutable {
@@ -273,7 +279,8 @@ caf::result<std::string> serve_propose(store_actor_t* self,
 // leader answered within the read timeout.
 caf::result<bool> linearizable_read(store_actor_t* self) {
   auto rp = self->make_response_promise<bool>();
-  self->request(self->state.raft, self->state.read_timeout, read_atom::value)
+  self->request(self->state.raft, self->state.read_timeout,
+                raft_read_atom::value)
     .then(
       [=](uint64_t index) mutable {
         when_applied(self->state, index, [rp]() mutable { rp.deliver(true); });
@@ -311,50 +318,55 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   st.pending.clear();
 }
 
-caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
-                             persistence::snapshot_store* snaps,
-                             store_config cfg) {
+store_actor_type::behavior_type
+store_actor(store_actor_t* self, persistence::log_store* log,
+            persistence::snapshot_store* snaps, store_config cfg) {
   auto latest = recover(self->state, snaps);
   cfg.raft.core.applied = self->state.state.applied_index();
   cfg.raft.snapshot_interval = cfg.snapshot_interval;
   self->state.read_timeout = std::chrono::milliseconds(
     std::max<uint64_t>(cfg.raft.core.election_tick * cfg.raft.tick_ms, 100));
-  self->state.raft = raft::spawn_raft(self->system(),
-                                      caf::actor_cast<caf::actor>(self), *log,
-                                      snaps, std::move(latest), cfg.raft);
+  self->state.raft = raft::spawn_raft(
+    self->system(), raft::raft_state_machine_actor_type{self}, *log, snaps,
+    std::move(latest), cfg.raft);
   self->link_to(self->state.raft);
   send_timing(self);
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
-                              [&](const caf::actor& a) {
+                              [&](const subscriber_actor_type& a) {
                                 return a.address() == dm.source;
                               }),
                subs.end());
   });
   return {
     [=](propose_atom, const pb::StoreBatch& batch) -> caf::result<uint64_t> {
-      route(self, batch, self->make_response_promise());
-      return caf::delegated<uint64_t>{};
+      auto rp = self->make_response_promise<uint64_t>();
+      route(self, batch, rp);
+      return rp;
     },
     [=](conf_atom, const pb::ConfChange& cc) -> caf::result<uint64_t> {
-      append(self, self->make_response_promise(), conf_atom::value, cc);
-      return caf::delegated<uint64_t>{};
+      auto rp = self->make_response_promise<uint64_t>();
+      append(self, rp, raft_conf_atom::value, cc);
+      return rp;
     },
     [=](rpc_atom, int32_t, const std::string& bytes) {
       return serve_propose(self, bytes);
     },
     [=](read_atom) { return linearizable_read(self); },
-    [=](peers_atom, caf::actor& transport) {
+    [=](store_connect_atom,
+        const net::cluster_transport_actor_type& transport) {
       auto& st = self->state;
       st.transport = transport;
-      self->send(transport, peers_atom::value, st.raft);
-      self->send(st.raft, peers_atom::value, transport);
+      self->send(transport, cluster_raft_atom::value,
+                 net::cluster_raft_actor_type{st.raft});
+      self->send(st.raft, raft_connect_atom::value,
+                 raft::raft_network_actor_type{transport});
       self->send(transport, serve_atom::value,
                  static_cast<int32_t>(pb::Envelope::PROPOSE),
-                 caf::actor_cast<caf::actor>(self));
+                 net::cluster_server_actor_type{self});
     },
-    [=](watch_atom, const caf::actor& who) {
+    [=](watch_atom, const leader_watcher_actor_type& who) {
       self->state.status_watchers.push_back(who);
       if (self->state.status)
         self->send(who, leader_atom::value, self->state.status);
@@ -369,14 +381,14 @@ caf::behavior store_behavior(store_actor_t* self, persistence::log_store* log,
     },
     // Live, from the raft peer (reachability changes without a leader
     // change).
-    [=](status_atom) {
-      return self->delegate(self->state.raft, status_atom::value);
+    [=](raft_status_atom) {
+      return self->delegate(self->state.raft, raft_status_atom::value);
     },
-    [=](raft_atom) -> caf::actor { return self->state.raft; },
+    [=](raft_atom) -> raft::raft_actor_type { return self->state.raft; },
     [=](transfer_atom, uint64_t to) {
       return self->delegate(self->state.raft, transfer_atom::value, to);
     },
-    [=](subscribe_atom, const caf::actor& who) -> store_view_ptr {
+    [=](subscribe_atom, const subscriber_actor_type& who) -> store_view_ptr {
       self->monitor(who);
       self->state.subscribers.push_back(who);
       return std::make_shared<const object_store>(self->state.state);
@@ -398,9 +410,11 @@ raft::raft_actor_config store_config::default_raft() {
   return out;
 }
 
-caf::actor spawn_store(caf::actor_system& sys, persistence::log_store& log,
-                       persistence::snapshot_store* snaps, store_config cfg) {
-  return sys.spawn(store_behavior, &log, snaps, std::move(cfg));
+store_actor_type spawn_store(caf::actor_system& sys,
+                             persistence::log_store& log,
+                             persistence::snapshot_store* snaps,
+                             store_config cfg) {
+  return sys.spawn(store_actor, &log, snaps, std::move(cfg));
 }
 
 } // namespace actorswarm::store

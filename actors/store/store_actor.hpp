@@ -16,31 +16,21 @@
 // (the transport's PROPOSE request) and is answered once this replica
 // applied it too; without a known leader it fails at once.
 //
-// Receives: (propose_atom, StoreBatch) -> uint64_t index | error (not_leader
-//             when there is no leader, or the leader lost leadership
-//             before the entry committed)
-//           (conf_atom, ConfChange) -> uint64_t index, on the leader
-//           (read_atom) -> bool: true once this replica applied the
-//             leader's commit index (ReadIndex), false when no leader
-//             answered within an election timeout (serve it as stale)
-//           (subscribe_atom, actor) -> store_view_ptr, then events
-//           (watch_atom, actor): then (leader_atom, raft_status_ptr) now
-//             and on every leader or role change
-//           (view_atom) -> store_view_ptr
-//           (status_atom) -> raft_status_ptr (the raft peer's live view)
-//           (raft_atom) -> actor (the raft peer)
-//           (transfer_atom, uint64_t raft_id) -> bool: hands leadership to
-//             that voter (delegated to the raft peer)
-//           (peers_atom, actor transport): connects the raft peer and
-//             serves forwarded proposals ((rpc_atom, int32_t, string) ->
-//             string ProposeReply)
-// Sends:    (events_atom, change_set_ptr) to subscribers.
+// Receives: store_actor_type (actors/store/store_interface.hpp): proposals,
+//             conf changes and linearizable reads; subscriptions (a view,
+//             then change sets) and leader watches; from the raft peer the
+//             committed entries to apply and leader changes; from the
+//             transport proposals that followers forward (PROPOSE).
+// Sends:    (events_atom, change_set_ptr) to subscribers
+//             (subscriber_actor_type); (leader_atom, raft_status_ptr) to
+//             leader watchers; proposals, reads and timing to its raft peer.
 
 #include <cstdint>
 
 #include "caf/fwd.hpp"
 
 #include "actors/raft/raft_actor.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::persistence {
 class log_store;
@@ -66,7 +56,9 @@ struct store_config {
 /// Spawns the store actor (and its raft peer) over `log` and `snaps` (owned
 /// by the caller and outliving the actors). `snaps` may be null (no
 /// snapshots, tests).
-caf::actor spawn_store(caf::actor_system& sys, persistence::log_store& log,
-                       persistence::snapshot_store* snaps, store_config cfg);
+store_actor_type spawn_store(caf::actor_system& sys,
+                             persistence::log_store& log,
+                             persistence::snapshot_store* snaps,
+                             store_config cfg);
 
 } // namespace actorswarm::store

@@ -7,6 +7,7 @@
 #include "actors/node/clock.hpp"
 #include "actors/task/executor.hpp"
 #include "actors/task/task_state_machine.hpp"
+#include "actors/task/task_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 

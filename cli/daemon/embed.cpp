@@ -12,6 +12,7 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "cli/daemon/task_events.hpp"
 #include "cli/service_spec.hpp"
 #include "messages/assert.hpp"
@@ -73,19 +74,6 @@ std::string to_string(const task_event& x) {
   if (!x.error.empty())
     out += " \"" + x.error + "\"";
   return out;
-}
-
-void register_types(caf::actor_system_config& cfg) {
-  cfg.add_message_types<caf::id_block::actorswarm>();
-  cfg.add_message_types<caf::id_block::actorswarm_embed>();
-  cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
-                                           const caf::message& ctx) {
-    std::string out = "actorswarm: ";
-    out += to_string(static_cast<errc>(code));
-    if (ctx.match_elements<std::string>())
-      out += ": " + ctx.get_as<std::string>(0);
-    return out;
-  });
 }
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

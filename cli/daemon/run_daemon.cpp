@@ -11,6 +11,7 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/register_types.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
 #include "cli/daemon/control_server.hpp"
@@ -72,8 +73,8 @@ int run_daemon(const daemon_options& opts) {
     return 1;
   }
   caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::actorswarm>();
-  cfg.load<caf::io::middleman>();  // the cluster port (raft transport)
+  register_types(cfg);
+  cfg.load<caf::io::middleman>();  // the cluster port (cluster transport)
   cfg.set("scheduler.max-threads", 2);
   // The sharing scheduler waits on a condition variable; work stealing polls
   // with short sleeps, which cost ~100 ms of CPU per second on an idle daemon

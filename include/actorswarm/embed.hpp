@@ -34,6 +34,7 @@
 #include "caf/none.hpp"
 #include "caf/type_id.hpp"
 
+#include "messages/type_id_blocks.hpp"
 #include "messages/type_ids.hpp"
 
 namespace actorswarm {
@@ -92,16 +93,22 @@ typename Inspector::result_type inspect(Inspector& f, task_event& x) {
 
 } // namespace actorswarm
 
-CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_embed, caf::id_block::actorswarm::end)
+CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_embed, ::actorswarm::type_id_blocks::embed)
 
   CAF_ADD_TYPE_ID(actorswarm_embed, (actorswarm::task_event))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_embed)
 
+static_assert(::actorswarm::type_id_blocks::fits(
+                caf::id_block::actorswarm_embed::end,
+                ::actorswarm::type_id_blocks::limit),
+              "the embed block runs past the last type id");
+
 namespace actorswarm {
 
 /// Adds every actorswarm message type and the actorswarm error category to
-/// `cfg`. Call once, before constructing the actor system.
+/// `cfg`. Call once, before constructing the actor system. (The daemon and
+/// the tests call the same function: actors/register_types.hpp.)
 void register_types(caf::actor_system_config& cfg);
 
 /// Opens `opts.data_dir` and spawns a node in `sys`: a node that is already

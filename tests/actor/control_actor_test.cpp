@@ -36,7 +36,9 @@ struct control_fixture : store_fixture {
 
   // What the node actor does once the manager components run.
   void make_manager() {
-    caf::anon_send(control, manager_atom::value, store, std::string{"n1"});
+    // TODO(i7-merge): the control actor takes the store untyped.
+    caf::anon_send(control, manager_atom::value,
+                   caf::actor_cast<caf::actor>(store), std::string{"n1"});
     drain();
   }
 

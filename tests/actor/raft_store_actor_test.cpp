@@ -2,6 +2,7 @@
 
 #include "actors/raft/apply_batch.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "persistence/memory_log_store.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "support/actor_fixture.hpp"
@@ -39,7 +40,7 @@ struct raft_store_fixture : actor_fixture {
   counting_store log;
   persistence::memory_snapshot_store snaps;
 
-  caf::actor spawn(uint64_t snapshot_interval = 10000) {
+  store::store_actor_type spawn(uint64_t snapshot_interval = 10000) {
     store::store_config cfg;
     cfg.snapshot_interval = snapshot_interval;
     auto s = track(store::spawn_store(sys, log, &snaps, cfg));
@@ -47,7 +48,7 @@ struct raft_store_fixture : actor_fixture {
     return s;
   }
 
-  uint64_t propose(const caf::actor& s, const std::string& id) {
+  uint64_t propose(const store::store_actor_type& s, const std::string& id) {
     return ask_ok<uint64_t>(s, propose_atom::value, create_service(id));
   }
 };
@@ -59,7 +60,7 @@ TEST_CASE_METHOD(raft_store_fixture,
                  "proposals through the synced raft log",
                  "[actor]") {
   auto s = spawn();
-  auto st = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   REQUIRE(st);
   CHECK(st->is_leader);
   CHECK(st->lead == 1);
@@ -136,7 +137,7 @@ TEST_CASE_METHOD(raft_store_fixture,
   // The new term's no-op moves the applied index past the old last entry.
   CHECK(after.applied_index() == last + 1);
   CHECK(after.services_size() == before.services_size());
-  auto st = ask_ok<raft::raft_status_ptr>(s2, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s2, raft_status_atom::value);
   CHECK(st->is_leader);
   CHECK(propose(s2, "next") == last + 2);
 }
@@ -145,9 +146,9 @@ TEST_CASE_METHOD(raft_store_fixture,
                  "raft: the raft peer ticks only when time moves",
                  "[actor]") {
   auto s = spawn();
-  auto st = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   advance(std::chrono::milliseconds(1000));
-  auto st2 = ask_ok<raft::raft_status_ptr>(s, status_atom::value);
+  auto st2 = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   CHECK(st2->term == st->term);
   CHECK(st2->is_leader);
 }

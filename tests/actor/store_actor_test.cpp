@@ -12,13 +12,46 @@ using namespace actorswarm::test;
 namespace {
 
 // Subscribes itself to `store` and records every change set it receives.
-caf::behavior recorder(caf::event_based_actor* self, caf::actor store,
-                       change_log log) {
+store::subscriber_actor_type::behavior_type
+recorder(store::subscriber_actor_type::pointer self,
+         store::store_actor_type store, change_log log) {
   self->request(store, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
+                store::subscriber_actor_type{self})
     .then([](const store_view_ptr&) {});
   return {
     [=](events_atom, const store::change_set_ptr& cs) { log->push_back(cs); },
+  };
+}
+
+// A watcher that still holds the store as a dynamically typed handle (as
+// the dispatcher does until it is typed): it subscribes through the
+// caf::actor overload of store::subscribe, which casts its own handle to the
+// subscriber type the store takes.
+caf::behavior untyped_recorder(caf::event_based_actor* self, caf::actor store,
+                               change_log log, std::shared_ptr<bool> viewed) {
+  store::subscribe(self, store,
+                   [=](const store_view_ptr& v) { *viewed = v != nullptr; });
+  return {
+    [=](events_atom, const store::change_set_ptr& cs) { log->push_back(cs); },
+  };
+}
+
+using status_log = std::shared_ptr<std::vector<raft::raft_status_ptr>>;
+
+// A leader watcher with the typed handle the store takes.
+store::leader_watcher_actor_type::behavior_type
+leader_recorder(store::leader_watcher_actor_type::pointer, status_log log) {
+  return {
+    [=](leader_atom, const raft::raft_status_ptr& s) { log->push_back(s); },
+  };
+}
+
+// A leader watcher that is dynamically typed (as the node is): registered
+// through a cast of its handle.
+caf::behavior untyped_leader_recorder(caf::event_based_actor*,
+                                      status_log log) {
+  return {
+    [=](leader_atom, const raft::raft_status_ptr& s) { log->push_back(s); },
   };
 }
 
@@ -36,7 +69,7 @@ std::map<std::string, std::string> contents(const store::object_store& x) {
 
 using propose_handle
   = decltype(std::declval<caf::scoped_actor&>()->request(
-    std::declval<caf::actor>(), caf::infinite, propose_atom::value,
+    std::declval<store::store_actor_type>(), caf::infinite, propose_atom::value,
     pb::StoreBatch{}));
 
 struct fixture : store_fixture {
@@ -186,4 +219,82 @@ TEST_CASE_METHOD(fixture,
   // Compacted, yet every entry after the snapshot is still in the log.
   CHECK(log.first_index() > 1);
   CHECK(log.first_index() <= snap_index + 1);
+}
+
+TEST_CASE_METHOD(fixture,
+                 "store: a dynamically typed watcher subscribed through "
+                 "store::subscribe gets the view, then every change set",
+                 "[actor]") {
+  spawn_store();
+  auto seen = std::make_shared<std::vector<store::change_set_ptr>>();
+  auto viewed = std::make_shared<bool>(false);
+  // TODO(i7-merge): drop with the caf::actor overload of subscribe().
+  track(sys.spawn(untyped_recorder, caf::actor_cast<caf::actor>(store), seen,
+                  viewed));
+  drain();
+  CHECK(*viewed);
+  auto idx = propose(batch_of(pb::StoreAction::CREATE, service(1)));
+  REQUIRE(seen->size() == 1);
+  CHECK(seen->front()->index == idx);
+}
+
+TEST_CASE_METHOD(fixture,
+                 "store: leader watchers, typed or cast, get the raft status "
+                 "at once and on every leader change",
+                 "[actor]") {
+  spawn_store();
+  auto typed = std::make_shared<std::vector<raft::raft_status_ptr>>();
+  auto untyped = std::make_shared<std::vector<raft::raft_status_ptr>>();
+  auto w1 = track(sys.spawn(leader_recorder, typed));
+  auto w2 = track(sys.spawn(untyped_leader_recorder, untyped));
+  self->send(store, watch_atom::value, w1);
+  // TODO(i7-merge): the node registers itself this way until it is typed.
+  self->send(store, watch_atom::value,
+             caf::actor_cast<store::leader_watcher_actor_type>(w2));
+  drain();
+  for (auto& log : {typed, untyped}) {
+    REQUIRE(log->size() == 1);
+    REQUIRE(log->front());
+    CHECK(log->front()->is_leader);
+    CHECK(log->front()->lead == 1);
+  }
+}
+
+TEST_CASE_METHOD(fixture,
+                 "store: the raft peer's handle reaches a dynamically typed "
+                 "requester typed, and answers its status",
+                 "[actor]") {
+  spawn_store();
+  // The node asks this way before it stops its components.
+  auto raft = ask_ok<raft::raft_actor_type>(caf::actor_cast<caf::actor>(store),
+                                            raft_atom::value);
+  REQUIRE(raft);
+  auto direct = ask_ok<raft::raft_status_ptr>(raft, raft_status_atom::value);
+  auto via_store = ask_ok<raft::raft_status_ptr>(store,
+                                                 raft_status_atom::value);
+  CHECK(direct->is_leader);
+  CHECK(direct->term == via_store->term);
+  CHECK(direct->lead == via_store->lead);
+}
+
+TEST_CASE_METHOD(fixture,
+                 "store: a proposal forwarded over the cluster port (PROPOSE) "
+                 "is answered with a ProposeReply once applied",
+                 "[actor]") {
+  spawn_store();
+  // What the transport holds for requests of kind PROPOSE.
+  net::cluster_server_actor_type server{store};
+  auto kind = static_cast<int32_t>(pb::Envelope::PROPOSE);
+  auto batch = batch_of(pb::StoreAction::CREATE, service(1));
+  auto bytes = ask_ok<std::string>(server, rpc_atom::value, kind,
+                                   batch.SerializeAsString());
+  pb::ProposeReply r;
+  REQUIRE(r.ParseFromString(bytes));
+  CHECK(r.code() == 0);
+  CHECK(r.index() > 0);
+  CHECK(view()->services().count("s1") == 1);
+  bytes = ask_ok<std::string>(server, rpc_atom::value, kind,
+                              std::string{"\xff not a batch"});
+  REQUIRE(r.ParseFromString(bytes));
+  CHECK(r.code() == static_cast<uint32_t>(errc::bad_request));
 }

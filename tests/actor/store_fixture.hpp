@@ -8,6 +8,7 @@
 
 #include "actor/builders.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/store/store_interface.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "support/actor_fixture.hpp"
 
@@ -23,11 +24,11 @@ public:
 
   counting_log_store log;
   persistence::memory_snapshot_store snaps;
-  caf::actor store;
+  store::store_actor_type store;
 
   /// Spawns the store over `log` and `snaps` and lets it settle; the store
   /// becomes `store`.
-  caf::actor spawn_store(store::store_config cfg = {}) {
+  store::store_actor_type spawn_store(store::store_config cfg = {}) {
     store = track(store::spawn_store(sys, log, &snaps, cfg));
     drain();
     for (auto t = settle_step; t <= settle_time; t += settle_step)

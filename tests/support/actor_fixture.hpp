@@ -26,6 +26,7 @@
 #include "caf/all.hpp"
 
 #include "actors/node/clock.hpp"
+#include "actors/register_types.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_ids.hpp"
 
@@ -43,7 +44,7 @@ namespace actorswarm::test {
 /// daemon registers them.
 struct actor_test_config : caf::actor_system_config {
   actor_test_config() {
-    add_message_types<caf::id_block::actorswarm>();
+    register_types(*this);
   }
 };
 

@@ -1,4 +1,4 @@
-#include "net/raft_transport.hpp"
+#include "net/cluster_transport.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -17,23 +17,33 @@ namespace {
 
 struct link {
   std::string addr;
-  caf::actor remote;
+  cluster_peer_actor_type remote;
   bool dialing = false;
   uint64_t backoff_ms = 0;
   std::deque<pb::Envelope> queue;
 };
 
 struct transport_state {
-  raft_transport_config cfg;
-  caf::actor raft;
+  cluster_transport_config cfg;
+  cluster_raft_actor_type raft;
   std::unique_ptr<envelope_sealer> sealer;
   envelope_checker checker;
   std::map<uint64_t, link> links;        // by raft id
-  std::map<int32_t, caf::actor> servers;  // by envelope kind
-  static inline const char* name = "raft_transport";
+  std::map<int32_t, cluster_server_actor_type> servers;  // by envelope kind
+  static inline const char* name = "cluster_transport";
 };
 
-using transport_t = caf::stateful_actor<transport_state>;
+using transport_t
+  = cluster_transport_actor_type::stateful_base<transport_state>;
+
+// The one place where CAF forces dynamic handles on us: the middleman hands
+// out remote actors (connect_atom's answer, current_sender() of a message
+// that came over BASP) as untyped pointers. They are other nodes'
+// transports; from here on they are typed. A remote actor that is not a
+// transport fails its requests with an unexpected-message error.
+cluster_peer_actor_type to_peer(caf::strong_actor_ptr remote) {
+  return caf::actor_cast<cluster_peer_actor_type>(std::move(remote));
+}
 
 link& link_of(transport_t* self, uint64_t id) {
   return self->state.links[id];
@@ -41,7 +51,8 @@ link& link_of(transport_t* self, uint64_t id) {
 
 void dial(transport_t* self, uint64_t id);
 
-void on_connected(transport_t* self, uint64_t id, caf::actor remote) {
+void on_connected(transport_t* self, uint64_t id,
+                  cluster_peer_actor_type remote) {
   auto& l = link_of(self, id);
   l.dialing = false;
   l.backoff_ms = 0;
@@ -101,7 +112,7 @@ void connect(transport_t* self, const std::string& addr, OnOk on_ok,
                             "no actorswarm node listens on " + addr));
           return;
         }
-        on_ok(caf::actor_cast<caf::actor>(ptr));
+        on_ok(to_peer(std::move(ptr)));
       },
       [=](caf::error&) mutable {
         on_err(make_error(errc::unavailable, "cannot connect to " + addr));
@@ -114,7 +125,8 @@ void dial(transport_t* self, uint64_t id) {
     return;
   l.dialing = true;
   connect(
-    self, l.addr, [=](caf::actor remote) { on_connected(self, id, remote); },
+    self, l.addr,
+    [=](cluster_peer_actor_type remote) { on_connected(self, id, remote); },
     [=](const caf::error&) { retry_later(self, id); });
 }
 
@@ -134,7 +146,7 @@ void send_raft(transport_t* self, pb::RaftMessage& m) {
 
 bool accepted(transport_t* self, const pb::Envelope& env) {
   if (auto ok = self->state.checker.accept(env); !ok) {
-    logger("raft")->warn("dropped envelope from={} reason={}",
+    logger("cluster")->warn("dropped envelope from={} reason={}",
                          env.sender_node_id(), ok.error().message);
     return false;
   }
@@ -152,7 +164,7 @@ void receive(transport_t* self, const pb::Envelope& env) {
   // Routing hint only (DESIGN.md): answer over the sender's connection
   // until we have our own.
   if (!link_of(self, m.from()).remote)
-    if (auto s = caf::actor_cast<caf::actor>(self->current_sender()); s)
+    if (auto s = to_peer(self->current_sender()); s)
       on_connected(self, m.from(), s);
   if (st.raft)
     self->send(st.raft, raft_msg_atom::value, std::move(m));
@@ -180,7 +192,7 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
                                             std::move(reply)));
       },
       [=](caf::error& err) mutable {
-        logger("raft")->warn("request of kind {} from {} failed here: {}",
+        logger("cluster")->warn("request of kind {} from {} failed here: {}",
                              pb::Envelope::Kind_Name(env.kind()),
                              env.sender_node_id(),
                              self->system().render(err));
@@ -191,13 +203,13 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
 
 // Sends one request envelope to `remote`; answers `rp` with the reply's
 // payload.
-void call(transport_t* self, caf::actor remote, int32_t kind,
-          std::string payload, caf::response_promise rp) {
+void call(transport_t* self, cluster_peer_actor_type remote, int32_t kind,
+          std::string payload, caf::typed_response_promise<std::string> rp) {
   auto env = self->state.sealer->seal(static_cast<pb::Envelope::Kind>(kind),
                                       std::move(payload));
   self
     ->request(remote, std::chrono::milliseconds(self->state.cfg.rpc_timeout_ms),
-              rpc_atom::value, std::move(env))
+              cluster_request_atom::value, std::move(env))
     .then(
       [=](pb::Envelope& reply) mutable {
         if (!accepted(self, reply) || reply.kind() != pb::Envelope::REPLY) {
@@ -210,10 +222,11 @@ void call(transport_t* self, caf::actor remote, int32_t kind,
 }
 
 void call_addr(transport_t* self, const std::string& addr, int32_t kind,
-               std::string payload, caf::response_promise rp) {
+               std::string payload,
+               caf::typed_response_promise<std::string> rp) {
   connect(
     self, addr,
-    [=](caf::actor remote) mutable {
+    [=](cluster_peer_actor_type remote) mutable {
       call(self, std::move(remote), kind, payload, rp);
     },
     [=](caf::error err) mutable { rp.deliver(std::move(err)); });
@@ -230,18 +243,21 @@ void on_down(transport_t* self, const caf::down_msg& dm) {
   }
 }
 
-caf::behavior transport_behavior(transport_t* self,
-                                 raft_transport_config cfg) {
+cluster_transport_actor_type::behavior_type
+cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.sealer = std::make_unique<envelope_sealer>(self->state.cfg.self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   using reply_t = caf::result<std::string>;
   return {
-    [=](raft_msg_atom, pb::RaftMessage& m) { send_raft(self, m); },
+    [=](raft_send_atom, pb::RaftMessage& m) { send_raft(self, m); },
     [=](const pb::Envelope& env) { receive(self, env); },
-    [=](rpc_atom, const pb::Envelope& env) { return serve(self, env); },
-    [=](rpc_atom, uint64_t id, int32_t kind, std::string& payload) -> reply_t {
-      auto rp = self->make_response_promise();
+    [=](cluster_request_atom, const pb::Envelope& env) {
+      return serve(self, env);
+    },
+    [=](cluster_call_atom, uint64_t id, int32_t kind,
+        std::string& payload) -> reply_t {
+      auto rp = self->make_response_promise<std::string>();
       auto& l = link_of(self, id);
       if (l.remote)
         call(self, l.remote, kind, std::move(payload), rp);
@@ -251,24 +267,26 @@ caf::behavior transport_behavior(transport_t* self,
         rp.deliver(make_error(errc::unavailable,
                               "no address for manager "
                                 + std::to_string(id)));
-      return caf::delegated<std::string>{};
+      return rp;
     },
-    [=](rpc_atom, std::string& addr, int32_t kind,
+    [=](cluster_call_atom, std::string& addr, int32_t kind,
         std::string& payload) -> reply_t {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<std::string>();
       call_addr(self, addr, kind, std::move(payload), rp);
-      return caf::delegated<std::string>{};
+      return rp;
     },
-    [=](serve_atom, int32_t kind, caf::actor& server) {
+    [=](serve_atom, int32_t kind, cluster_server_actor_type& server) {
       self->state.servers[kind] = std::move(server);
     },
-    [=](peers_atom, const pb::ConfState& cs) {
+    [=](raft_members_atom, const pb::ConfState& cs) {
       for (const auto& m : cs.voters())
         if (m.raft_id() != self->state.cfg.self.raft_id && !m.addr().empty())
           link_of(self, m.raft_id()).addr = m.addr();
     },
-    [=](peers_atom, caf::actor& raft) { self->state.raft = std::move(raft); },
-    [=](raft_atom, uint64_t id) {
+    [=](cluster_raft_atom, cluster_raft_actor_type& raft) {
+      self->state.raft = std::move(raft);
+    },
+    [=](cluster_raft_id_atom, uint64_t id) {
       self->state.cfg.self.raft_id = id;
       self->state.sealer->set_raft_id(id);
     },
@@ -278,14 +296,15 @@ caf::behavior transport_behavior(transport_t* self,
 
 } // namespace
 
-caf::actor spawn_raft_transport(caf::actor_system& sys,
-                                raft_transport_config cfg) {
-  return sys.spawn(transport_behavior, std::move(cfg));
+cluster_transport_actor_type
+spawn_cluster_transport(caf::actor_system& sys, cluster_transport_config cfg) {
+  return sys.spawn(cluster_transport_actor, std::move(cfg));
 }
 
-result<uint16_t> publish_transport(caf::actor_system& sys,
-                                   const caf::actor& transport,
-                                   const std::string& host, uint16_t port) {
+result<uint16_t>
+publish_transport(caf::actor_system& sys,
+                  const cluster_transport_actor_type& transport,
+                  const std::string& host, uint16_t port) {
   auto x = sys.middleman().publish(transport, port, host.c_str(), true);
   if (!x)
     return fail(errc::refused, "cannot listen on " + host + ":"
