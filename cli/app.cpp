@@ -94,7 +94,13 @@ int parse_and_run(CLI::App& app, session& s, int argc,
 } // namespace
 
 int run(int argc, const char* const* argv, context& ctx) {
+  return run(argc, argv, ctx, command_plan{argc, argv});
+}
+
+int run(int argc, const char* const* argv, context& ctx,
+        const command_plan& plan) {
   session s{ctx};
+  s.plan = plan;
   CLI::App app{"A self-sufficient runtime for clusters of host processes",
                "actorswarm"};
   app.add_option("-H,--host", s.host_flag,

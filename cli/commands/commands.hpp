@@ -22,12 +22,22 @@ std::string command_path(const CLI::App* app);
 /// Prints `message` then `See '<path> --help'.` on stderr; returns 1.
 int usage_error(session& s, const CLI::App* app, const std::string& message);
 
-/// Adds leaf command `name` to `parent`. After parsing, rejects unknown flags
-/// and, when `max_args` >= 0, extra positionals beyond what the command's own
-/// positionals took; then sets s.exit_code = handler(leaf app).
-CLI::App* add_leaf(CLI::App& parent, const std::string& name,
-                   const std::string& description, session& s,
-                   std::function<int(const CLI::App*)> handler);
+/// Adds noun command `name` (swarm, node, service) to `root`. Returns it when
+/// s.plan builds it, for its leaves to be added; else it is only named
+/// (command_plan.hpp) and nullptr is returned. Without a verb it prints its
+/// help.
+CLI::App* add_noun(CLI::App& root, const std::string& name,
+                   const std::string& description, session& s);
+
+/// Adds leaf command `names` ("ls,list": its name, then aliases) to `parent`.
+/// When s.plan builds it, `flags(leaf)` adds its options and positionals, and
+/// after parsing, unknown flags and stray arguments are refused; then
+/// s.exit_code = handler(leaf). Otherwise the leaf is only named
+/// (command_plan.hpp).
+void add_leaf(CLI::App& parent, const std::string& names,
+              const std::string& description, session& s,
+              std::function<int(const CLI::App*)> handler,
+              const std::function<void(CLI::App*)>& flags = {});
 
 /// Adds an option that takes exactly one value per occurrence and may repeat
 /// (`--env A=1 --env B=2`), so it never swallows IMAGE or COMMAND.

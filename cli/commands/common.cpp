@@ -13,12 +13,39 @@ std::string unknown_flag(const std::string& arg) {
   return "unknown shorthand flag: '" + arg.substr(1, 1) + "' in " + arg;
 }
 
+// A subcommand with its name, aliases and description only.
+CLI::App* add_named(CLI::App& parent, const std::string& names,
+                    const std::string& description) {
+  auto xs = command_names(names);
+  auto* sub = parent.add_subcommand(xs.at(0), description);
+  for (size_t i = 1; i < xs.size(); ++i)
+    sub->alias(xs[i]);
+  return sub;
+}
+
 } // namespace
 
-CLI::App* add_leaf(CLI::App& parent, const std::string& name,
-                   const std::string& description, session& s,
-                   std::function<int(const CLI::App*)> handler) {
-  auto* sub = parent.add_subcommand(name, description);
+CLI::App* add_noun(CLI::App& root, const std::string& name,
+                   const std::string& description, session& s) {
+  auto* noun = add_named(root, name, description);
+  if (!s.plan.builds(name))
+    return nullptr;
+  noun->callback([noun, &s] {
+    if (noun->get_subcommands().empty())
+      s.out() << noun->help();
+  });
+  return noun;
+}
+
+void add_leaf(CLI::App& parent, const std::string& names,
+              const std::string& description, session& s,
+              std::function<int(const CLI::App*)> handler,
+              const std::function<void(CLI::App*)>& flags) {
+  auto* sub = add_named(parent, names, description);
+  if (!s.plan.builds(names))
+    return;
+  if (flags)
+    flags(sub);
   sub->allow_extras();
   sub->callback([sub, &s, handler] {
     auto extras = sub->remaining();
@@ -34,7 +61,6 @@ CLI::App* add_leaf(CLI::App& parent, const std::string& name,
     }
     s.exit_code = handler(sub);
   });
-  return sub;
 }
 
 CLI::Option* add_repeated(CLI::App* app, const std::string& names,

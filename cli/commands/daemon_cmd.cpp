@@ -85,15 +85,21 @@ int run_daemon_cmd(session& s, const CLI::App* app, daemon_flags& f) {
 
 void add_daemon_command(CLI::App& root, session& s) {
   auto f = std::make_shared<daemon_flags>();
-  auto* d = add_leaf(root, "daemon", "Run the actorswarm daemon", s,
-                     [&s, f](const CLI::App* a) { return run_daemon_cmd(s, a, *f); });
-  d->add_option("--data-dir", f->opts.data_dir, "Root directory of persistent state");
-  d->add_option("--listen-addr", f->opts.listen_addr, "Cluster listen address (IP:PORT)");
-  d->add_option("--control-addr", f->control_addr, "Control socket (unix://PATH)");
-  d->add_option("--log-level", f->opts.log_level, "Log level");
-  d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
-  d->add_option("--snapshot-interval", f->snapshot_interval,
-                "Applied Raft entries between two snapshots");
+  add_leaf(
+    root, "daemon", "Run the actorswarm daemon", s,
+    [&s, f](const CLI::App* a) { return run_daemon_cmd(s, a, *f); },
+    [f](CLI::App* d) {
+      d->add_option("--data-dir", f->opts.data_dir,
+                    "Root directory of persistent state");
+      d->add_option("--listen-addr", f->opts.listen_addr,
+                    "Cluster listen address (IP:PORT)");
+      d->add_option("--control-addr", f->control_addr,
+                    "Control socket (unix://PATH)");
+      d->add_option("--log-level", f->opts.log_level, "Log level");
+      d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
+      d->add_option("--snapshot-interval", f->snapshot_interval,
+                    "Applied Raft entries between two snapshots");
+    });
 }
 
 } // namespace actorswarm::cli

@@ -170,54 +170,65 @@ int node_rm(session& s, const CLI::App* app, const node_opts& o) {
 } // namespace
 
 void add_node_commands(CLI::App& root, session& s) {
-  auto* node = root.add_subcommand("node", "Manage Swarm nodes");
-  node->callback([node, &s] {
-    if (node->get_subcommands().empty())
-      s.out() << node->help();
-  });
+  auto* node = add_noun(root, "node", "Manage Swarm nodes", s);
+  if (node == nullptr)
+    return;
   auto o = std::make_shared<node_opts>();
-  auto* ls = add_leaf(*node, "ls", "List nodes in the swarm", s,
-                      [&s, o](const CLI::App*) { return node_ls(s, *o); });
-  ls->alias("list");
-  ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
-  auto* insp = add_leaf(*node, "inspect", "Display detailed information on nodes",
-                        s, [&s, o](const CLI::App* a) {
-                          return node_inspect(s, a, *o);
-                        });
-  insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
-  insp->add_option("-f,--format", o->format, "Format output (json)");
-  insp->add_option("NODE", o->refs, "Nodes (self: this node)");
-  auto* ps = add_leaf(*node, "ps",
-                      "List tasks running on one or more nodes, defaults to "
-                      "current node",
-                      s, [&s, o](const CLI::App*) { return node_ps(s, *o); });
-  ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-  ps->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
-  ps->add_option("NODE", o->refs, "Nodes (default: self)");
-  auto* up = add_leaf(*node, "update", "Update a node", s,
-                      [&s, o](const CLI::App* a) { return node_update(s, a, *o); });
-  up->add_option("--availability", o->availability,
-                 "Availability of the node (active|pause|drain)");
-  add_repeated(up, "--label-add", o->label_add, "Add or update a node label (key=value)");
-  add_repeated(up, "--label-rm", o->label_rm, "Remove a node label if exists");
-  up->add_option("NODE", o->refs, "Node");
-  auto* pro = add_leaf(*node, "promote", "Promote one or more nodes to manager", s,
-                       [&s, o](const CLI::App* a) {
-                         return node_role(s, a, *o, true);
-                       });
-  pro->add_option("NODE", o->refs, "Nodes");
-  auto* de = add_leaf(*node, "demote", "Demote one or more nodes from manager", s,
-                      [&s, o](const CLI::App* a) {
-                        return node_role(s, a, *o, false);
-                      });
-  de->add_option("NODE", o->refs, "Nodes");
-  auto* rm = add_leaf(*node, "rm", "Remove one or more nodes from the swarm", s,
-                      [&s, o](const CLI::App* a) { return node_rm(s, a, *o); });
-  rm->alias("remove");
-  rm->add_flag("-f,--force", o->force, "Force remove a node from the swarm");
-  rm->add_option("NODE", o->refs, "Nodes");
+  add_leaf(
+    *node, "ls,list", "List nodes in the swarm", s,
+    [&s, o](const CLI::App*) { return node_ls(s, *o); },
+    [o](CLI::App* ls) {
+      ls->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+    });
+  add_leaf(
+    *node, "inspect", "Display detailed information on nodes", s,
+    [&s, o](const CLI::App* a) { return node_inspect(s, a, *o); },
+    [o](CLI::App* insp) {
+      insp->add_flag("--pretty", o->pretty,
+                     "Print the information in a human friendly format");
+      insp->add_option("-f,--format", o->format, "Format output (json)");
+      insp->add_option("NODE", o->refs, "Nodes (self: this node)");
+    });
+  add_leaf(
+    *node, "ps",
+    "List tasks running on one or more nodes, defaults to current node", s,
+    [&s, o](const CLI::App*) { return node_ps(s, *o); },
+    [o](CLI::App* ps) {
+      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+      ps->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      ps->add_option("NODE", o->refs, "Nodes (default: self)");
+    });
+  add_leaf(
+    *node, "update", "Update a node", s,
+    [&s, o](const CLI::App* a) { return node_update(s, a, *o); },
+    [o](CLI::App* up) {
+      up->add_option("--availability", o->availability,
+                     "Availability of the node (active|pause|drain)");
+      add_repeated(up, "--label-add", o->label_add,
+                   "Add or update a node label (key=value)");
+      add_repeated(up, "--label-rm", o->label_rm,
+                   "Remove a node label if exists");
+      up->add_option("NODE", o->refs, "Node");
+    });
+  add_leaf(
+    *node, "promote", "Promote one or more nodes to manager", s,
+    [&s, o](const CLI::App* a) { return node_role(s, a, *o, true); },
+    [o](CLI::App* pro) { pro->add_option("NODE", o->refs, "Nodes"); });
+  add_leaf(
+    *node, "demote", "Demote one or more nodes from manager", s,
+    [&s, o](const CLI::App* a) { return node_role(s, a, *o, false); },
+    [o](CLI::App* de) { de->add_option("NODE", o->refs, "Nodes"); });
+  add_leaf(
+    *node, "rm,remove", "Remove one or more nodes from the swarm", s,
+    [&s, o](const CLI::App* a) { return node_rm(s, a, *o); },
+    [o](CLI::App* rm) {
+      rm->add_flag("-f,--force", o->force, "Force remove a node from the swarm");
+      rm->add_option("NODE", o->refs, "Nodes");
+    });
 }
 
 } // namespace actorswarm::cli

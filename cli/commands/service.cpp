@@ -173,63 +173,77 @@ int service_rm(session& s, const CLI::App* app, const list_opts& o) {
 } // namespace
 
 void add_service_commands(CLI::App& root, session& s) {
-  auto* svc = root.add_subcommand("service", "Manage services");
-  svc->callback([svc, &s] {
-    if (svc->get_subcommands().empty())
-      s.out() << svc->help();
-  });
+  auto* svc = add_noun(root, "service", "Manage services", s);
+  if (svc == nullptr)
+    return;
   add_service_create(*svc, s);
   add_service_update(*svc, s);
   auto o = std::make_shared<list_opts>();
-  auto* ls = add_leaf(*svc, "ls", "List services", s,
-                      [&s, o](const CLI::App*) { return service_ls(s, *o); });
-  ls->alias("list");
-  ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
-  add_repeated(ls, "-f,--filter", o->filters,
-               "Filter output (id=, name=, mode=, label=)");
-  auto* ps = add_leaf(*svc, "ps", "List the tasks of one or more services", s,
-                      [&s, o](const CLI::App* a) { return service_ps(s, a, *o); });
-  ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-  add_repeated(ps, "-f,--filter", o->filters, "Filter output (desired-state=...)");
-  ps->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
-  ps->add_option("SERVICE", o->refs, "Services");
-  auto* insp = add_leaf(*svc, "inspect", "Display detailed information on services",
-                        s, [&s, o](const CLI::App* a) {
-                          return service_inspect(s, a, *o);
-                        });
-  insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
-  insp->add_option("-f,--format", o->format, "Format output (json)");
-  insp->add_option("SERVICE", o->refs, "Services");
-  auto* scale = add_leaf(*svc, "scale", "Scale one or multiple replicated services",
-                         s, [&s, o](const CLI::App* a) {
-                           return service_scale(s, a, *o);
-                         });
-  scale->add_flag("-d,--detach", o->detach, "Exit immediately");
-  scale->add_option("SERVICE=REPLICAS", o->refs, "Services and replica counts");
-  auto* rm = add_leaf(*svc, "rm", "Remove one or more services", s,
-                      [&s, o](const CLI::App* a) { return service_rm(s, a, *o); });
-  rm->alias("remove");
-  rm->add_option("SERVICE", o->refs, "Services");
+  add_leaf(
+    *svc, "ls,list", "List services", s,
+    [&s, o](const CLI::App*) { return service_ls(s, *o); },
+    [o](CLI::App* ls) {
+      ls->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+      add_repeated(ls, "-f,--filter", o->filters,
+                   "Filter output (id=, name=, mode=, label=)");
+    });
+  add_leaf(
+    *svc, "ps", "List the tasks of one or more services", s,
+    [&s, o](const CLI::App* a) { return service_ps(s, a, *o); },
+    [o](CLI::App* ps) {
+      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+      add_repeated(ps, "-f,--filter", o->filters,
+                   "Filter output (desired-state=...)");
+      ps->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      ps->add_option("SERVICE", o->refs, "Services");
+    });
+  add_leaf(
+    *svc, "inspect", "Display detailed information on services", s,
+    [&s, o](const CLI::App* a) { return service_inspect(s, a, *o); },
+    [o](CLI::App* insp) {
+      insp->add_flag("--pretty", o->pretty,
+                     "Print the information in a human friendly format");
+      insp->add_option("-f,--format", o->format, "Format output (json)");
+      insp->add_option("SERVICE", o->refs, "Services");
+    });
+  add_leaf(
+    *svc, "scale", "Scale one or multiple replicated services", s,
+    [&s, o](const CLI::App* a) { return service_scale(s, a, *o); },
+    [o](CLI::App* scale) {
+      scale->add_flag("-d,--detach", o->detach, "Exit immediately");
+      scale->add_option("SERVICE=REPLICAS", o->refs,
+                        "Services and replica counts");
+    });
+  add_leaf(
+    *svc, "rm,remove", "Remove one or more services", s,
+    [&s, o](const CLI::App* a) { return service_rm(s, a, *o); },
+    [o](CLI::App* rm) { rm->add_option("SERVICE", o->refs, "Services"); });
   auto tail = std::make_shared<std::string>("all");
   auto flags = std::make_shared<std::pair<bool, bool>>(false, false);
-  auto* logs = add_leaf(*svc, "logs", "Fetch the logs of a service or task", s,
-                        [&s, o, tail, flags](const CLI::App* a) {
-                          int64_t n = -1;
-                          if (*tail != "all") {
-                            auto v = parse_uint(*tail);
-                            if (!v)
-                              return usage_error(s, a, flag_error("--tail", *tail, v.error().message));
-                            n = static_cast<int64_t>(*v);
-                          }
-                          return service_logs(s, a, o->refs, n, flags->first,
-                                              flags->second);
-                        });
-  logs->add_flag("-f,--follow", flags->first, "Follow log output");
-  logs->add_flag("-t,--timestamps", flags->second, "Show timestamps");
-  logs->add_option("-n,--tail", *tail, "Number of lines to show from the end");
-  logs->add_option("SERVICE|TASK", o->refs, "Service or task");
+  add_leaf(
+    *svc, "logs", "Fetch the logs of a service or task", s,
+    [&s, o, tail, flags](const CLI::App* a) {
+      int64_t n = -1;
+      if (*tail != "all") {
+        auto v = parse_uint(*tail);
+        if (!v)
+          return usage_error(s, a,
+                             flag_error("--tail", *tail, v.error().message));
+        n = static_cast<int64_t>(*v);
+      }
+      return service_logs(s, a, o->refs, n, flags->first, flags->second);
+    },
+    [o, tail, flags](CLI::App* logs) {
+      logs->add_flag("-f,--follow", flags->first, "Follow log output");
+      logs->add_flag("-t,--timestamps", flags->second, "Show timestamps");
+      logs->add_option("-n,--tail", *tail,
+                       "Number of lines to show from the end");
+      logs->add_option("SERVICE|TASK", o->refs, "Service or task");
+    });
 }
 
 } // namespace actorswarm::cli

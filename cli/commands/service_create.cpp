@@ -86,9 +86,10 @@ int create(session& s, const CLI::App* app, const create_opts& o) {
 
 void add_service_create(CLI::App& service, session& s) {
   auto o = std::make_shared<create_opts>();
-  auto* app = add_leaf(service, "create", "Create a new service", s,
-                       [&s, o](const CLI::App* a) { return create(s, a, *o); });
-  add_create_flags(app, *o);
+  add_leaf(
+    service, "create", "Create a new service", s,
+    [&s, o](const CLI::App* a) { return create(s, a, *o); },
+    [o](CLI::App* app) { add_create_flags(app, *o); });
 }
 
 } // namespace actorswarm::cli

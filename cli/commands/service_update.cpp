@@ -101,9 +101,10 @@ int update(session& s, const CLI::App* app, const update_opts& o) {
 
 void add_service_update(CLI::App& service, session& s) {
   auto o = std::make_shared<update_opts>();
-  auto* app = add_leaf(service, "update", "Update a service", s,
-                       [&s, o](const CLI::App* a) { return update(s, a, *o); });
-  add_update_flags(app, *o);
+  add_leaf(
+    service, "update", "Update a service", s,
+    [&s, o](const CLI::App* a) { return update(s, a, *o); },
+    [o](CLI::App* app) { add_update_flags(app, *o); });
 }
 
 } // namespace actorswarm::cli

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/app.hpp"
+#include "cli/commands/command_plan.hpp"
 
 namespace actorswarm::cli {
 
@@ -26,6 +27,9 @@ public:
 
   /// Exit code of the invocation so far.
   int exit_code = 0;
+
+  /// Which commands this invocation builds.
+  command_plan plan;
 
   std::ostream& out() {
     return *ctx_.out;

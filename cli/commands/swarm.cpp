@@ -160,43 +160,61 @@ int swarm_leave(session& s, const swarm_opts& o) {
 } // namespace
 
 void add_swarm_commands(CLI::App& root, session& s) {
-  auto* sw = root.add_subcommand("swarm", "Manage Swarm");
-  sw->callback([sw, &s] {
-    if (sw->get_subcommands().empty())
-      s.out() << sw->help();
-  });
-  auto o = std::make_shared<swarm_opts>();
-  auto* init = add_leaf(*sw, "init", "Initialize a swarm", s,
-                        [&s, o](const CLI::App* a) { return swarm_init(s, a, *o); });
-  init->add_option("--advertise-addr", o->advertise_addr, "Advertised address");
-  init->add_option("--listen-addr", o->listen_addr, "Listen address (host:port)");
-  init->add_option("--scheduler-strategy", o->strategy,
-                   "Scheduling strategy (spread|binpack|random)");
-  init->add_flag("--force-new-cluster", o->force,
-                 "Force create a new cluster from current state");
-  auto* join = add_leaf(*sw, "join", "Join a swarm as a node and/or manager", s,
-                        [&s, o](const CLI::App* a) { return swarm_join(s, a, *o); });
-  join->add_option("--token", o->token, "Token for entry into the swarm");
-  join->add_option("--advertise-addr", o->advertise_addr, "Advertised address");
-  join->add_option("--listen-addr", o->listen_addr, "Listen address (host:port)");
-  join->add_option("HOST:PORT", o->args, "A manager's address");
-  auto* jt = add_leaf(*sw, "join-token", "Manage join tokens", s,
-                      [&s, o](const CLI::App* a) { return join_token(s, a, *o); });
-  jt->add_flag("-q,--quiet", o->quiet, "Only display token");
-  jt->add_flag("--rotate", o->rotate, "Rotate join token");
-  jt->add_option("(worker|manager)", o->args, "Role");
-  auto* up = add_leaf(*sw, "update", "Update the swarm", s,
-                      [&s, o](const CLI::App* a) { return swarm_update(s, a, *o); });
-  up->add_option("--scheduler-strategy", o->strategy,
-                 "Scheduling strategy (spread|binpack|random)");
-  up->add_option("--task-history-limit", o->task_history_limit,
-                 "Task history retention limit");
-  up->add_option("--election-tick", o->election_tick, "Raft election timeout in ticks");
-  up->add_option("--heartbeat-tick", o->heartbeat_tick, "Raft heartbeat interval in ticks");
-  auto* leave = add_leaf(*sw, "leave", "Leave the swarm", s,
-                         [&s, o](const CLI::App*) { return swarm_leave(s, *o); });
-  leave->add_flag("-f,--force", o->force,
-                  "Force this node to leave the swarm, ignoring warnings");
+  if (auto* sw = add_noun(root, "swarm", "Manage Swarm", s)) {
+    auto o = std::make_shared<swarm_opts>();
+    add_leaf(
+      *sw, "init", "Initialize a swarm", s,
+      [&s, o](const CLI::App* a) { return swarm_init(s, a, *o); },
+      [o](CLI::App* init) {
+        init->add_option("--advertise-addr", o->advertise_addr,
+                         "Advertised address");
+        init->add_option("--listen-addr", o->listen_addr,
+                         "Listen address (host:port)");
+        init->add_option("--scheduler-strategy", o->strategy,
+                         "Scheduling strategy (spread|binpack|random)");
+        init->add_flag("--force-new-cluster", o->force,
+                       "Force create a new cluster from current state");
+      });
+    add_leaf(
+      *sw, "join", "Join a swarm as a node and/or manager", s,
+      [&s, o](const CLI::App* a) { return swarm_join(s, a, *o); },
+      [o](CLI::App* join) {
+        join->add_option("--token", o->token, "Token for entry into the swarm");
+        join->add_option("--advertise-addr", o->advertise_addr,
+                         "Advertised address");
+        join->add_option("--listen-addr", o->listen_addr,
+                         "Listen address (host:port)");
+        join->add_option("HOST:PORT", o->args, "A manager's address");
+      });
+    add_leaf(
+      *sw, "join-token", "Manage join tokens", s,
+      [&s, o](const CLI::App* a) { return join_token(s, a, *o); },
+      [o](CLI::App* jt) {
+        jt->add_flag("-q,--quiet", o->quiet, "Only display token");
+        jt->add_flag("--rotate", o->rotate, "Rotate join token");
+        jt->add_option("(worker|manager)", o->args, "Role");
+      });
+    add_leaf(
+      *sw, "update", "Update the swarm", s,
+      [&s, o](const CLI::App* a) { return swarm_update(s, a, *o); },
+      [o](CLI::App* up) {
+        up->add_option("--scheduler-strategy", o->strategy,
+                       "Scheduling strategy (spread|binpack|random)");
+        up->add_option("--task-history-limit", o->task_history_limit,
+                       "Task history retention limit");
+        up->add_option("--election-tick", o->election_tick,
+                       "Raft election timeout in ticks");
+        up->add_option("--heartbeat-tick", o->heartbeat_tick,
+                       "Raft heartbeat interval in ticks");
+      });
+    add_leaf(
+      *sw, "leave", "Leave the swarm", s,
+      [&s, o](const CLI::App*) { return swarm_leave(s, *o); },
+      [o](CLI::App* leave) {
+        leave->add_flag("-f,--force", o->force,
+                        "Force this node to leave the swarm, ignoring warnings");
+      });
+  }
   add_leaf(root, "info", "Display system-wide information", s,
            [&s](const CLI::App*) { return info_command(s); });
 }
