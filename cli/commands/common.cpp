@@ -26,40 +26,40 @@ CLI::App* add_named(CLI::App& parent, const std::string& names,
 } // namespace
 
 CLI::App* add_noun(CLI::App& root, const std::string& name,
-                   const std::string& description, session& s) {
+                   const std::string& description, invocation& inv) {
   auto* noun = add_named(root, name, description);
-  if (!s.plan.builds(name))
+  if (!inv.plan.builds(name))
     return nullptr;
-  noun->callback([noun, &s] {
+  noun->callback([noun, &inv] {
     if (noun->get_subcommands().empty())
-      s.out() << noun->help();
+      inv.out() << noun->help();
   });
   return noun;
 }
 
 void add_leaf(CLI::App& parent, const std::string& names,
-              const std::string& description, session& s,
+              const std::string& description, invocation& inv,
               std::function<int(const CLI::App*)> handler,
               const std::function<void(CLI::App*)>& flags) {
   auto* sub = add_named(parent, names, description);
-  if (!s.plan.builds(names))
+  if (!inv.plan.builds(names))
     return;
   if (flags)
     flags(sub);
   sub->allow_extras();
-  sub->callback([sub, &s, handler] {
+  sub->callback([sub, &inv, handler] {
     auto extras = sub->remaining();
     for (const auto& x : extras)
       if (x.size() > 1 && x[0] == '-') {
-        usage_error(s, sub, unknown_flag(x));
+        usage_error(inv, sub, unknown_flag(x));
         return;
       }
     if (!extras.empty()) {
-      usage_error(s, sub, "\"" + command_path(sub)
+      usage_error(inv, sub, "\"" + command_path(sub)
                             + "\" got an unexpected argument: " + extras[0]);
       return;
     }
-    s.exit_code = handler(sub);
+    inv.exit_code = handler(sub);
   });
 }
 
@@ -71,24 +71,25 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-int require_args(session& s, const CLI::App* app, size_t given, size_t min) {
+int require_args(invocation& inv, const CLI::App* app, size_t given,
+                 size_t min) {
   if (given >= min)
     return 0;
-  return usage_error(s, app,
+  return usage_error(inv, app,
                      "\"" + command_path(app) + "\" requires at least "
                        + std::to_string(min) + " argument"
                        + (min == 1 ? "." : "s."));
 }
 
 int for_each_ref(
-  session& s, const std::vector<std::string>& refs,
+  invocation& inv, const std::vector<std::string>& refs,
   const std::function<void(pb::ControlRequest&, const std::string&)>& fill,
   const std::function<void(const std::string&)>& done) {
   int rc = 0;
   for (const auto& ref : refs) {
     pb::ControlRequest req;
     fill(req, ref);
-    if (s.call(req))
+    if (inv.call(req))
       done(ref);
     else
       rc = 1;

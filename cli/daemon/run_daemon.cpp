@@ -13,7 +13,7 @@
 #include "actors/node/node_actor.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
-#include "cli/daemon/control_server.hpp"
+#include "net/control_server.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/data_dir.hpp"

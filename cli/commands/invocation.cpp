@@ -1,14 +1,14 @@
-#include "cli/commands/session.hpp"
+#include "cli/commands/invocation.hpp"
 
 namespace actorswarm::cli {
 
-int session::fail(const std::string& line) {
+int invocation::fail(const std::string& line) {
   err() << line << '\n';
   exit_code = 1;
   return 1;
 }
 
-std::string session::host() const {
+std::string invocation::host() const {
   if (!host_flag.empty())
     return host_flag;
   if (!ctx_.host_env.empty())
@@ -16,7 +16,7 @@ std::string session::host() const {
   return default_host;
 }
 
-bool session::reply_ok(const pb::ControlReply& reply) {
+bool invocation::reply_ok(const pb::ControlReply& reply) {
   if (!reply.warning().empty())
     err() << "WARNING: " << reply.warning() << '\n';
   if (reply.code() != 0) {
@@ -26,7 +26,7 @@ bool session::reply_ok(const pb::ControlReply& reply) {
   return true;
 }
 
-bool session::stream(
+bool invocation::stream(
   const pb::ControlRequest& req,
   const std::function<bool(const pb::ControlReply&)>& on_reply) {
   auto addr = host();
@@ -62,7 +62,8 @@ bool session::stream(
   }
 }
 
-std::optional<pb::ControlReply> session::call(const pb::ControlRequest& req) {
+std::optional<pb::ControlReply>
+invocation::call(const pb::ControlRequest& req) {
   std::optional<pb::ControlReply> last;
   auto ok = stream(req, [&](const pb::ControlReply& reply) {
     if (last)
