@@ -58,8 +58,7 @@ std::string command_path(const CLI::App* app) {
 
 int usage_error(invocation& inv, const CLI::App* app,
                 const std::string& message) {
-  inv.err() << message << '\n'
-          << "See '" << command_path(app) << " --help'.\n";
+  inv.err() << message << '\n' << "See '" << command_path(app) << " --help'.\n";
   inv.exit_code = 1;
   return 1;
 }

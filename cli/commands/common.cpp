@@ -55,8 +55,9 @@ void add_leaf(CLI::App& parent, const std::string& names,
         return;
       }
     if (!extras.empty()) {
-      usage_error(inv, sub, "\"" + command_path(sub)
-                            + "\" got an unexpected argument: " + extras[0]);
+      usage_error(inv, sub,
+                  "\"" + command_path(sub)
+                    + "\" got an unexpected argument: " + extras[0]);
       return;
     }
     inv.exit_code = handler(sub);

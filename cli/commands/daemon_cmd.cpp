@@ -49,21 +49,25 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
   static const char* levels[] = {"trace", "debug", "info", "warn",
                                  "error", "critical", "off"};
   if (!valid_listen_addr(f.opts.listen_addr))
-    return usage_error(inv, app, flag_error("--listen-addr", f.opts.listen_addr,
-                                          "expected IP:PORT"));
+    return usage_error(inv, app,
+                       flag_error("--listen-addr", f.opts.listen_addr,
+                                  "expected IP:PORT"));
   if (!net::parse_unix_addr(f.control_addr, f.opts.control_path))
-    return usage_error(inv, app, flag_error("--control-addr", f.control_addr,
-                                          "must start with unix://"));
+    return usage_error(inv, app,
+                       flag_error("--control-addr", f.control_addr,
+                                  "must start with unix://"));
   if (std::find(std::begin(levels), std::end(levels), f.opts.log_level)
       == std::end(levels))
-    return usage_error(inv, app, flag_error("--log-level", f.opts.log_level,
-                                          "must be one of trace, debug, info, "
-                                          "warn, error, critical, off"));
+    return usage_error(inv, app,
+                       flag_error("--log-level", f.opts.log_level,
+                                  "must be one of trace, debug, info, "
+                                  "warn, error, critical, off"));
   if (!f.tick_ms.empty()) {
     auto v = parse_uint(f.tick_ms);
     if (!v || *v == 0 || *v > 60'000)
-      return usage_error(inv, app, flag_error("--tick-ms", f.tick_ms,
-                                            "must be an integer in 1..60000"));
+      return usage_error(inv, app,
+                         flag_error("--tick-ms", f.tick_ms,
+                                    "must be an integer in 1..60000"));
     f.opts.tick_ms = static_cast<int>(*v);
   }
   if (!f.snapshot_interval.empty()) {

@@ -67,7 +67,7 @@ invocation::call(const pb::ControlRequest& req) {
   std::optional<pb::ControlReply> last;
   auto ok = stream(req, [&](const pb::ControlReply& reply) {
     if (last)
-      last->MergeFrom(reply);  // several frames: concatenate their rows
+      last->MergeFrom(reply); // several frames: concatenate their rows
     else
       last = reply;
     return true;

@@ -50,8 +50,8 @@ bool resolve_self(invocation& inv, std::vector<std::string>& refs) {
   const auto& id = reply->info().node_id();
   if (id.empty()) {
     inv.fail("Error response from daemon: This node is not a swarm manager. "
-           "Use \"actorswarm swarm init\" or \"actorswarm swarm join\" to "
-           "connect this node to swarm and try again.");
+             "Use \"actorswarm swarm init\" or \"actorswarm swarm join\" to "
+             "connect this node to swarm and try again.");
     return false;
   }
   std::replace(refs.begin(), refs.end(), std::string{"self"}, id);
@@ -102,8 +102,9 @@ int node_ps(invocation& inv, const node_opts& o) {
 
 int node_update(invocation& inv, const CLI::App* app, const node_opts& o) {
   if (o.refs.size() != 1)
-    return usage_error(inv, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   pb::ControlRequest req;
   auto* u = req.mutable_node_update();
   u->set_ref(o.refs[0]);
@@ -116,9 +117,10 @@ int node_update(invocation& inv, const CLI::App* app, const node_opts& o) {
     else if (o.availability == "drain")
       a = pb::NodeSpec::DRAIN;
     else
-      return usage_error(inv, app, "invalid argument \"" + o.availability
-                                   + "\" for \"--availability\" flag: must be "
-                                     "one of active, pause, drain");
+      return usage_error(inv, app,
+                         "invalid argument \"" + o.availability
+                           + "\" for \"--availability\" flag: must be "
+                             "one of active, pause, drain");
     u->set_set_availability(true);
     u->set_availability(a);
   }
@@ -226,7 +228,8 @@ void add_node_commands(CLI::App& root, invocation& inv) {
     *node, "rm,remove", "Remove one or more nodes from the swarm", inv,
     [&inv, o](const CLI::App* a) { return node_rm(inv, a, *o); },
     [o](CLI::App* rm) {
-      rm->add_flag("-f,--force", o->force, "Force remove a node from the swarm");
+      rm->add_flag("-f,--force", o->force,
+                   "Force remove a node from the swarm");
       rm->add_option("NODE", o->refs, "Nodes");
     });
 }

@@ -34,11 +34,12 @@ std::string log_line_text(const pb::LogLine& l, bool timestamps) {
 }
 
 int service_logs(invocation& inv, const CLI::App* app,
-                      const std::vector<std::string>& refs, int64_t tail,
-                      bool follow, bool timestamps) {
+                 const std::vector<std::string>& refs, int64_t tail,
+                 bool follow, bool timestamps) {
   if (refs.size() != 1)
-    return usage_error(inv, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   pb::ControlRequest req;
   auto* lr = req.mutable_logs();
   lr->set_ref(refs[0]);

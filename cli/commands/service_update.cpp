@@ -63,15 +63,17 @@ void add_update_flags(CLI::App* c, update_opts& o) {
 
 int update(invocation& inv, const CLI::App* app, const update_opts& o) {
   if (o.refs.size() != 1)
-    return usage_error(inv, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   // Bad values are found before anything is sent: apply to a scratch spec.
   pb::ServiceSpec scratch;
   if (auto st = apply_service_update(o.f, scratch); !st)
     return usage_error(inv, app, st.error().message);
   if (update_is_empty(o.f) && !o.f.force)
-    return usage_error(inv, app, "nothing to update: give at least one flag "
-                               "that changes the service, or --force");
+    return usage_error(inv, app,
+                       "nothing to update: give at least one flag "
+                       "that changes the service, or --force");
   pb::ControlRequest read;
   read.mutable_service_inspect()->add_refs(o.refs[0]);
   auto found = inv.call(read);

@@ -57,18 +57,20 @@ int swarm_init(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   auto token = reply->cluster().join_tokens().worker();
   if (token.empty())
     token = reply->text();
-  inv.out() << "Swarm initialized: current node (" << info.node_id()
-          << ") is now a manager.\n\n"
-          << join_block("worker", token, info.node_addr())
-          << "To add a manager to this swarm, run 'actorswarm swarm join-token "
-             "manager' and follow the instructions.\n\n";
+  inv.out()
+    << "Swarm initialized: current node (" << info.node_id()
+    << ") is now a manager.\n\n"
+    << join_block("worker", token, info.node_addr())
+    << "To add a manager to this swarm, run 'actorswarm swarm join-token "
+       "manager' and follow the instructions.\n\n";
   return 0;
 }
 
 int swarm_join(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   if (o.args.size() != 1)
-    return usage_error(inv, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   if (o.token.empty())
     return usage_error(inv, app, "flag needs an argument: --token");
   pb::ControlRequest req;
@@ -81,15 +83,16 @@ int swarm_join(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   if (!reply)
     return 1;
   inv.out() << "This node joined a swarm as a "
-          << (reply->info().is_manager() ? "manager" : "worker") << ".\n";
+            << (reply->info().is_manager() ? "manager" : "worker") << ".\n";
   return 0;
 }
 
 int join_token(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   if (o.args.size() != 1 || (o.args[0] != "worker" && o.args[0] != "manager"))
-    return usage_error(inv, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument "
-                                   "(worker or manager).");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument "
+                           "(worker or manager).");
   bool manager = o.args[0] == "manager";
   pb::ControlRequest req;
   req.mutable_join_token()->set_role(manager ? pb::NodeSpec::MANAGER
@@ -212,8 +215,9 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
       *sw, "leave", "Leave the swarm", inv,
       [&inv, o](const CLI::App*) { return swarm_leave(inv, *o); },
       [o](CLI::App* leave) {
-        leave->add_flag("-f,--force", o->force,
-                        "Force this node to leave the swarm, ignoring warnings");
+        leave->add_flag(
+          "-f,--force", o->force,
+          "Force this node to leave the swarm, ignoring warnings");
       });
   }
   add_leaf(root, "info", "Display system-wide information", inv,

@@ -38,11 +38,11 @@ int wait_converged(invocation& inv, const std::string& service_ref, bool global,
     }
     if (!tracker.failure().empty())
       return inv.fail("service " + service_ref
-                    + " cannot converge: " + tracker.failure());
+                      + " cannot converge: " + tracker.failure());
     inv.ctx().sleep_ns(poll_interval_ns);
   }
   return inv.fail("service " + service_ref
-                + " did not converge within 10 minutes");
+                  + " did not converge within 10 minutes");
 }
 
 } // namespace actorswarm::cli

@@ -13,9 +13,9 @@
 #include "actors/node/node_actor.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
-#include "net/control_server.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
+#include "net/control_server.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::cli {

@@ -32,8 +32,8 @@ outcome run_with(const std::vector<std::string>& args, bool build_all) {
   auto argc = static_cast<int>(argv.size());
   auto ctx = d.make_context();
   auto plan = build_all ? command_plan{} : command_plan{argc, argv.data()};
-  outcome o{cli::run(argc, argv.data(), ctx, plan), d.out.str(), d.err.str(),
-            {}};
+  outcome o{
+    cli::run(argc, argv.data(), ctx, plan), d.out.str(), d.err.str(), {}};
   for (const auto& r : d.requests)
     o.requests.push_back(r.SerializeAsString());
   return o;

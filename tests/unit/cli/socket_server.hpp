@@ -35,7 +35,8 @@ struct socket_server {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
-    REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+    REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa))
+            == 0);
     REQUIRE(::listen(listen_fd, 1) == 0);
     thread = std::thread([this, replies] {
       int fd = ::accept(listen_fd, nullptr, nullptr);
@@ -60,6 +61,5 @@ struct socket_server {
     ::rmdir(path.substr(0, path.rfind('/')).c_str());
   }
 };
-
 
 } // namespace actorswarm::cli::test
