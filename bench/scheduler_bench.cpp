@@ -7,10 +7,10 @@
 //
 // The CMake target links all of actorswarm_core. To build it from the
 // scheduler alone (e.g. while other components are mid-change), after
-// `ninja as_scheduler as_messages` in a build dir B:
+// `ninja as_scheduler as_proto` in a build dir B:
 //   g++ -std=c++17 -O2 -I. -Iinclude -isystem B -c bench/scheduler_bench.cpp
 //   g++ scheduler_bench.o B/CMakeFiles/as_scheduler.dir/actors/scheduler/*.o
-//     B/CMakeFiles/as_messages.dir/messages/{ids.cpp,*.pb.cc}.o -lprotobuf
+//     B/CMakeFiles/as_proto.dir/messages/{ids.cpp,*.pb.cc}.o -lprotobuf
 
 #include <chrono>
 #include <ctime>

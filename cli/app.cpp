@@ -56,19 +56,19 @@ std::string command_path(const CLI::App* app) {
   return path;
 }
 
-int usage_error(session& s, const CLI::App* app, const std::string& message) {
-  s.err() << message << '\n'
-          << "See '" << command_path(app) << " --help'.\n";
-  s.exit_code = 1;
+int usage_error(invocation& inv, const CLI::App* app,
+                const std::string& message) {
+  inv.err() << message << '\n' << "See '" << command_path(app) << " --help'.\n";
+  inv.exit_code = 1;
   return 1;
 }
 
 namespace {
 
-// Parses `argv` against `app`, whose commands record their exit code in `s`.
-int parse_and_run(CLI::App& app, session& s, int argc,
+// Parses `argv` against `app`, whose commands record their exit code in `inv`.
+int parse_and_run(CLI::App& app, invocation& inv, int argc,
                   const char* const* argv) {
-  auto& ctx = s.ctx();
+  auto& ctx = inv.ctx();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -82,41 +82,47 @@ int parse_and_run(CLI::App& app, session& s, int argc,
     return 0;
   } catch (const CLI::ParseError& e) {
     auto* at = deepest(&app);
-    return usage_error(s, at, docker_message(e, at));
+    return usage_error(inv, at, docker_message(e, at));
   }
   if (app.get_subcommands().empty()) {
     *ctx.out << app.help();
     return 0;
   }
-  return s.exit_code;
+  return inv.exit_code;
 }
 
 } // namespace
 
 int run(int argc, const char* const* argv, context& ctx) {
-  session s{ctx};
+  return run(argc, argv, ctx, command_plan{argc, argv});
+}
+
+int run(int argc, const char* const* argv, context& ctx,
+        const command_plan& plan) {
+  invocation inv{ctx};
+  inv.plan = plan;
   CLI::App app{"A self-sufficient runtime for clusters of host processes",
                "actorswarm"};
-  app.add_option("-H,--host", s.host_flag,
+  app.add_option("-H,--host", inv.host_flag,
                  "Daemon socket to connect to (unix://PATH)");
   app.set_version_flag("-v,--version", "actorswarm version 0.1.0");
   app.require_subcommand(0, 1);
-  add_daemon_command(app, s);
-  add_swarm_commands(app, s);
-  add_node_commands(app, s);
-  add_service_commands(app, s);
-  return parse_and_run(app, s, argc, argv);
+  add_daemon_command(app, inv);
+  add_swarm_commands(app, inv);
+  add_node_commands(app, inv);
+  add_service_commands(app, inv);
+  return parse_and_run(app, inv, argc, argv);
 }
 
 int run_daemon_binary(int argc, const char* const* argv, context& ctx) {
   // The same parser as `actorswarm daemon ...`, so both validate alike.
   std::vector<const char*> args{argv, argv + argc};
   args.insert(args.begin() + (argc > 0 ? 1 : 0), "daemon");
-  session s{ctx};
+  invocation inv{ctx};
   CLI::App app{"Runs the actorswarm daemon", "actorswarm"};
   app.require_subcommand(1, 1);
-  add_daemon_command(app, s);
-  return parse_and_run(app, s, static_cast<int>(args.size()), args.data());
+  add_daemon_command(app, inv);
+  return parse_and_run(app, inv, static_cast<int>(args.size()), args.data());
 }
 
 context system_context() {

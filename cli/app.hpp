@@ -16,6 +16,8 @@
 
 namespace actorswarm::cli {
 
+class command_plan;
+
 /// Sends one request to the daemon at `socket_path`; net::control_call's
 /// contract (each reply frame to the handler, `timeout_ms` < 0 waits forever).
 using transport_fn = std::function<net::call_outcome(
@@ -40,7 +42,13 @@ inline constexpr const char* default_host = "unix:///run/actorswarm.sock";
 
 /// Runs one invocation (`argv[0]` is the program name); returns the exit
 /// code: 0 on success, 1 on any error (after one clear line on stderr).
+/// Builds only the commands that argv names (command_plan.hpp).
 int run(int argc, const char* const* argv, context& ctx);
+
+/// Like run, building the commands `plan` says (tests compare a plan for
+/// argv with one that builds everything).
+int run(int argc, const char* const* argv, context& ctx,
+        const command_plan& plan);
 
 /// The `actorswarm-daemon` binary's entry: parses `argv` as the flags of
 /// `actorswarm daemon` and calls `ctx.run_daemon`; returns the exit code.

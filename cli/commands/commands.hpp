@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/commands/session.hpp"
+#include "cli/commands/invocation.hpp"
 #include "cli/output/views.hpp"
 
 namespace actorswarm::cli {
@@ -20,14 +20,25 @@ namespace actorswarm::cli {
 std::string command_path(const CLI::App* app);
 
 /// Prints `message` then `See '<path> --help'.` on stderr; returns 1.
-int usage_error(session& s, const CLI::App* app, const std::string& message);
+int usage_error(invocation& inv, const CLI::App* app,
+                const std::string& message);
 
-/// Adds leaf command `name` to `parent`. After parsing, rejects unknown flags
-/// and, when `max_args` >= 0, extra positionals beyond what the command's own
-/// positionals took; then sets s.exit_code = handler(leaf app).
-CLI::App* add_leaf(CLI::App& parent, const std::string& name,
-                   const std::string& description, session& s,
-                   std::function<int(const CLI::App*)> handler);
+/// Adds noun command `name` (swarm, node, service) to `root`. Returns it when
+/// inv.plan builds it, for its leaves to be added; else it is only named
+/// (command_plan.hpp) and nullptr is returned. Without a verb it prints its
+/// help.
+CLI::App* add_noun(CLI::App& root, const std::string& name,
+                   const std::string& description, invocation& inv);
+
+/// Adds leaf command `names` ("ls,list": its name, then aliases) to `parent`.
+/// When inv.plan builds it, `flags(leaf)` adds its options and positionals, and
+/// after parsing, unknown flags and stray arguments are refused; then
+/// inv.exit_code = handler(leaf). Otherwise the leaf is only named
+/// (command_plan.hpp).
+void add_leaf(CLI::App& parent, const std::string& names,
+              const std::string& description, invocation& inv,
+              std::function<int(const CLI::App*)> handler,
+              const std::function<void(CLI::App*)>& flags = {});
 
 /// Adds an option that takes exactly one value per occurrence and may repeat
 /// (`--env A=1 --env B=2`), so it never swallows IMAGE or COMMAND.
@@ -37,51 +48,52 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
 
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
-int require_args(session& s, const CLI::App* app, size_t given, size_t min);
+int require_args(invocation& inv, const CLI::App* app, size_t given,
+                 size_t min);
 
 /// Docker's per-item loop (`rm`, `promote`): one request per ref, built by
 /// `fill`; prints each failure and keeps going; `done(ref)` prints success.
 /// Returns 0 when every ref succeeded, else 1.
 int for_each_ref(
-  session& s, const std::vector<std::string>& refs,
+  invocation& inv, const std::vector<std::string>& refs,
   const std::function<void(pb::ControlRequest&, const std::string&)>& fill,
   const std::function<void(const std::string&)>& done);
 
 /// Prints `inspect` output: `pretty(x)` for each object with --pretty, else
 /// the JSON array or the --format template.
 template <class T, class Pretty>
-void print_inspect(session& s, const std::vector<const T*>& xs, bool pretty,
-                   const std::string& format, Pretty pretty_fn) {
+void print_inspect(invocation& inv, const std::vector<const T*>& xs,
+                   bool pretty, const std::string& format, Pretty pretty_fn) {
   if (pretty) {
     for (const auto* x : xs)
-      s.out() << pretty_fn(*x);
+      inv.out() << pretty_fn(*x);
     return;
   }
   std::vector<const google::protobuf::Message*> msgs(xs.begin(), xs.end());
-  s.out() << output::inspect_json(msgs, format);
+  inv.out() << output::inspect_json(msgs, format);
 }
 
 /// Polls TaskList about every 100 ms and shows docker's progress until the
 /// service converges; returns 0, or 1 after printing why it cannot converge.
-int wait_converged(session& s, const std::string& service_ref, bool global,
+int wait_converged(invocation& inv, const std::string& service_ref, bool global,
                    uint64_t replicas, bool quiet);
 
 /// `service logs`: streams LogsRequest replies, one line per LogLine.
-int service_logs(session& s, const CLI::App* app,
+int service_logs(invocation& inv, const CLI::App* app,
                  const std::vector<std::string>& refs, int64_t tail,
                  bool follow, bool timestamps);
 
 /// One log line as docker prints it: `[RFC3339Nano ]web.1.<task12>@node | text`.
 std::string log_line_text(const pb::LogLine& l, bool timestamps);
 
-void add_daemon_command(CLI::App& root, session& s);
-void add_swarm_commands(CLI::App& root, session& s);
-void add_node_commands(CLI::App& root, session& s);
-void add_service_commands(CLI::App& root, session& s);
-void add_service_create(CLI::App& service, session& s);
-void add_service_update(CLI::App& service, session& s);
+void add_daemon_command(CLI::App& root, invocation& inv);
+void add_swarm_commands(CLI::App& root, invocation& inv);
+void add_node_commands(CLI::App& root, invocation& inv);
+void add_service_commands(CLI::App& root, invocation& inv);
+void add_service_create(CLI::App& service, invocation& inv);
+void add_service_update(CLI::App& service, invocation& inv);
 
 /// `actorswarm info`.
-int info_command(session& s);
+int info_command(invocation& inv);
 
 } // namespace actorswarm::cli

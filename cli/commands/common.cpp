@@ -13,28 +13,55 @@ std::string unknown_flag(const std::string& arg) {
   return "unknown shorthand flag: '" + arg.substr(1, 1) + "' in " + arg;
 }
 
+// A subcommand with its name, aliases and description only.
+CLI::App* add_named(CLI::App& parent, const std::string& names,
+                    const std::string& description) {
+  auto xs = command_names(names);
+  auto* sub = parent.add_subcommand(xs.at(0), description);
+  for (size_t i = 1; i < xs.size(); ++i)
+    sub->alias(xs[i]);
+  return sub;
+}
+
 } // namespace
 
-CLI::App* add_leaf(CLI::App& parent, const std::string& name,
-                   const std::string& description, session& s,
-                   std::function<int(const CLI::App*)> handler) {
-  auto* sub = parent.add_subcommand(name, description);
+CLI::App* add_noun(CLI::App& root, const std::string& name,
+                   const std::string& description, invocation& inv) {
+  auto* noun = add_named(root, name, description);
+  if (!inv.plan.builds(name))
+    return nullptr;
+  noun->callback([noun, &inv] {
+    if (noun->get_subcommands().empty())
+      inv.out() << noun->help();
+  });
+  return noun;
+}
+
+void add_leaf(CLI::App& parent, const std::string& names,
+              const std::string& description, invocation& inv,
+              std::function<int(const CLI::App*)> handler,
+              const std::function<void(CLI::App*)>& flags) {
+  auto* sub = add_named(parent, names, description);
+  if (!inv.plan.builds(names))
+    return;
+  if (flags)
+    flags(sub);
   sub->allow_extras();
-  sub->callback([sub, &s, handler] {
+  sub->callback([sub, &inv, handler] {
     auto extras = sub->remaining();
     for (const auto& x : extras)
       if (x.size() > 1 && x[0] == '-') {
-        usage_error(s, sub, unknown_flag(x));
+        usage_error(inv, sub, unknown_flag(x));
         return;
       }
     if (!extras.empty()) {
-      usage_error(s, sub, "\"" + command_path(sub)
-                            + "\" got an unexpected argument: " + extras[0]);
+      usage_error(inv, sub,
+                  "\"" + command_path(sub)
+                    + "\" got an unexpected argument: " + extras[0]);
       return;
     }
-    s.exit_code = handler(sub);
+    inv.exit_code = handler(sub);
   });
-  return sub;
 }
 
 CLI::Option* add_repeated(CLI::App* app, const std::string& names,
@@ -45,24 +72,25 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-int require_args(session& s, const CLI::App* app, size_t given, size_t min) {
+int require_args(invocation& inv, const CLI::App* app, size_t given,
+                 size_t min) {
   if (given >= min)
     return 0;
-  return usage_error(s, app,
+  return usage_error(inv, app,
                      "\"" + command_path(app) + "\" requires at least "
                        + std::to_string(min) + " argument"
                        + (min == 1 ? "." : "s."));
 }
 
 int for_each_ref(
-  session& s, const std::vector<std::string>& refs,
+  invocation& inv, const std::vector<std::string>& refs,
   const std::function<void(pb::ControlRequest&, const std::string&)>& fill,
   const std::function<void(const std::string&)>& done) {
   int rc = 0;
   for (const auto& ref : refs) {
     pb::ControlRequest req;
     fill(req, ref);
-    if (s.call(req))
+    if (inv.call(req))
       done(ref);
     else
       rc = 1;

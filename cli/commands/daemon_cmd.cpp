@@ -45,55 +45,66 @@ bool valid_listen_addr(const std::string& addr) {
   return parts == 4;
 }
 
-int run_daemon_cmd(session& s, const CLI::App* app, daemon_flags& f) {
+int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
   static const char* levels[] = {"trace", "debug", "info", "warn",
                                  "error", "critical", "off"};
   if (!valid_listen_addr(f.opts.listen_addr))
-    return usage_error(s, app, flag_error("--listen-addr", f.opts.listen_addr,
-                                          "expected IP:PORT"));
+    return usage_error(inv, app,
+                       flag_error("--listen-addr", f.opts.listen_addr,
+                                  "expected IP:PORT"));
   if (!net::parse_unix_addr(f.control_addr, f.opts.control_path))
-    return usage_error(s, app, flag_error("--control-addr", f.control_addr,
-                                          "must start with unix://"));
+    return usage_error(inv, app,
+                       flag_error("--control-addr", f.control_addr,
+                                  "must start with unix://"));
   if (std::find(std::begin(levels), std::end(levels), f.opts.log_level)
       == std::end(levels))
-    return usage_error(s, app, flag_error("--log-level", f.opts.log_level,
-                                          "must be one of trace, debug, info, "
-                                          "warn, error, critical, off"));
+    return usage_error(inv, app,
+                       flag_error("--log-level", f.opts.log_level,
+                                  "must be one of trace, debug, info, "
+                                  "warn, error, critical, off"));
   if (!f.tick_ms.empty()) {
     auto v = parse_uint(f.tick_ms);
     if (!v || *v == 0 || *v > 60'000)
-      return usage_error(s, app, flag_error("--tick-ms", f.tick_ms,
-                                            "must be an integer in 1..60000"));
+      return usage_error(inv, app,
+                         flag_error("--tick-ms", f.tick_ms,
+                                    "must be an integer in 1..60000"));
     f.opts.tick_ms = static_cast<int>(*v);
   }
   if (!f.snapshot_interval.empty()) {
     auto v = parse_uint(f.snapshot_interval);
     if (!v || *v == 0 || *v > 1'000'000'000)
-      return usage_error(s, app,
+      return usage_error(inv, app,
                          flag_error("--snapshot-interval", f.snapshot_interval,
                                     "must be an integer in 1..1000000000"));
     f.opts.snapshot_interval = *v;
   }
   if (f.opts.data_dir.empty())
-    return usage_error(s, app, flag_error("--data-dir", "", "must not be empty"));
-  if (!s.ctx().run_daemon)
-    return s.fail("this build has no daemon");
-  return s.ctx().run_daemon(f.opts);
+    return usage_error(inv, app,
+                       flag_error("--data-dir", "", "must not be empty"));
+  if (!inv.ctx().run_daemon)
+    return inv.fail("this build has no daemon");
+  return inv.ctx().run_daemon(f.opts);
 }
 
 } // namespace
 
-void add_daemon_command(CLI::App& root, session& s) {
+void add_daemon_command(CLI::App& root, invocation& inv) {
   auto f = std::make_shared<daemon_flags>();
-  auto* d = add_leaf(root, "daemon", "Run the actorswarm daemon", s,
-                     [&s, f](const CLI::App* a) { return run_daemon_cmd(s, a, *f); });
-  d->add_option("--data-dir", f->opts.data_dir, "Root directory of persistent state");
-  d->add_option("--listen-addr", f->opts.listen_addr, "Cluster listen address (IP:PORT)");
-  d->add_option("--control-addr", f->control_addr, "Control socket (unix://PATH)");
-  d->add_option("--log-level", f->opts.log_level, "Log level");
-  d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
-  d->add_option("--snapshot-interval", f->snapshot_interval,
-                "Applied Raft entries between two snapshots");
+  add_leaf(
+    root, "daemon", "Run the actorswarm daemon", inv,
+    [&inv, f](const CLI::App* a) { return run_daemon_cmd(inv, a, *f); },
+    [f](CLI::App* d) {
+      d->add_option("--data-dir", f->opts.data_dir,
+                    "Root directory of persistent state");
+      d->add_option("--listen-addr", f->opts.listen_addr,
+                    "Cluster listen address (IP:PORT)");
+      d->add_option("--control-addr", f->control_addr,
+                    "Control socket (unix://PATH)");
+      d->add_option("--log-level", f->opts.log_level, "Log level");
+      d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
+      d->add_option("--snapshot-interval", f->snapshot_interval,
+                    "Applied Raft entries between two snapshots");
+    });
 }
 
 } // namespace actorswarm::cli

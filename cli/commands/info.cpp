@@ -5,14 +5,14 @@
 
 namespace actorswarm::cli {
 
-int info_command(session& s) {
+int info_command(invocation& inv) {
   pb::ControlRequest req;
   req.mutable_info();
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   const auto& i = reply->info();
-  auto& out = s.out();
+  auto& out = inv.out();
   out << "Server Version: " << i.version() << "\n"
       << "Data Dir: " << i.data_dir() << "\n"
       << "Swarm: " << (i.in_swarm() ? "active" : "inactive") << "\n";

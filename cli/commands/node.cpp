@@ -25,84 +25,85 @@ struct node_opts {
   std::vector<std::string> refs;
 };
 
-int node_ls(session& s, const node_opts& o) {
+int node_ls(invocation& inv, const node_opts& o) {
   pb::ControlRequest req;
   req.mutable_node_list();
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   std::vector<pb::Node> nodes(reply->nodes().begin(), reply->nodes().end());
   // The daemon marks this node by setting info.node_id in the reply.
   auto l = output::node_listing(nodes, reply->info().node_id());
-  s.out() << output::render_listing(l, o.format, o.quiet);
+  inv.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
 }
 
 // Docker's node.Reference: `self` names the node the daemon runs on, asked
 // with one InfoRequest (only when `self` is used). False after an error.
-bool resolve_self(session& s, std::vector<std::string>& refs) {
+bool resolve_self(invocation& inv, std::vector<std::string>& refs) {
   if (std::find(refs.begin(), refs.end(), "self") == refs.end())
     return true;
   pb::ControlRequest req;
   req.mutable_info();
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return false;
   const auto& id = reply->info().node_id();
   if (id.empty()) {
-    s.fail(docker_text::from_daemon(docker_text::not_swarm_manager()));
+    inv.fail(docker_text::from_daemon(docker_text::not_swarm_manager()));
     return false;
   }
   std::replace(refs.begin(), refs.end(), std::string{"self"}, id);
   return true;
 }
 
-int node_inspect(session& s, const CLI::App* app, const node_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int node_inspect(invocation& inv, const CLI::App* app, const node_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   auto refs = o.refs;
-  if (!resolve_self(s, refs))
+  if (!resolve_self(inv, refs))
     return 1;
   pb::ControlRequest req;
   for (const auto& r : refs)
     req.mutable_node_inspect()->add_refs(r);
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   std::vector<const pb::Node*> xs;
   for (const auto& n : reply->nodes())
     xs.push_back(&n);
-  print_inspect(s, xs, o.pretty, o.format, output::node_pretty);
+  print_inspect(inv, xs, o.pretty, o.format, output::node_pretty);
   return 0;
 }
 
 // `node ps [NODE...]`: the tasks on each node (default: self), as
 // `service ps` shows them.
-int node_ps(session& s, const node_opts& o) {
+int node_ps(invocation& inv, const node_opts& o) {
   auto refs = o.refs.empty() ? std::vector<std::string>{"self"} : o.refs;
-  if (!resolve_self(s, refs))
+  if (!resolve_self(inv, refs))
     return 1;
   std::vector<pb::Task> tasks;
   std::map<std::string, std::string> names;
   for (const auto& ref : refs) {
     pb::ControlRequest req;
     req.mutable_task_list()->set_node_ref(ref);
-    auto reply = s.call(req);
+    auto reply = inv.call(req);
     if (!reply)
       return 1;
     tasks.insert(tasks.end(), reply->tasks().begin(), reply->tasks().end());
     names.insert(reply->node_names().begin(), reply->node_names().end());
   }
   auto l = output::task_listing(std::move(tasks), names,
-                                s.ctx().wall_now_ns(), o.no_trunc);
-  s.out() << output::render_listing(l, o.format, o.quiet);
+                                inv.ctx().wall_now_ns(), o.no_trunc);
+  inv.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
 }
 
-int node_update(session& s, const CLI::App* app, const node_opts& o) {
+int node_update(invocation& inv, const CLI::App* app, const node_opts& o) {
   if (o.refs.size() != 1)
-    return usage_error(s, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   pb::ControlRequest req;
   auto* u = req.mutable_node_update();
   u->set_ref(o.refs[0]);
@@ -115,108 +116,121 @@ int node_update(session& s, const CLI::App* app, const node_opts& o) {
     else if (o.availability == "drain")
       a = pb::NodeSpec::DRAIN;
     else
-      return usage_error(s, app, "invalid argument \"" + o.availability
-                                   + "\" for \"--availability\" flag: must be "
-                                     "one of active, pause, drain");
+      return usage_error(inv, app,
+                         "invalid argument \"" + o.availability
+                           + "\" for \"--availability\" flag: must be "
+                             "one of active, pause, drain");
     u->set_set_availability(true);
     u->set_availability(a);
   }
   for (const auto& l : o.label_add) {
     auto [k, v] = split_kv(l);
     if (k.empty())
-      return usage_error(s, app, "invalid label '" + l + "'");
+      return usage_error(inv, app, "invalid label '" + l + "'");
     (*u->mutable_label_add())[k] = v;
   }
   for (const auto& k : o.label_rm)
     u->add_label_rm(k);
-  if (!s.call(req))
+  if (!inv.call(req))
     return 1;
-  s.out() << o.refs[0] << '\n';
+  inv.out() << o.refs[0] << '\n';
   return 0;
 }
 
-int node_role(session& s, const CLI::App* app, const node_opts& o,
+int node_role(invocation& inv, const CLI::App* app, const node_opts& o,
               bool promote) {
-  if (require_args(s, app, o.refs.size(), 1))
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   auto role = promote ? pb::NodeSpec::MANAGER : pb::NodeSpec::WORKER;
   return for_each_ref(
-    s, o.refs,
+    inv, o.refs,
     [role](pb::ControlRequest& req, const std::string& ref) {
       req.mutable_node_role()->add_refs(ref);
       req.mutable_node_role()->set_role(role);
     },
-    [&s, promote](const std::string& ref) {
+    [&inv, promote](const std::string& ref) {
       if (promote)
-        s.out() << "Node " << ref << " promoted to a manager in the swarm.\n";
+        inv.out() << "Node " << ref << " promoted to a manager in the swarm.\n";
       else
-        s.out() << "Manager " << ref << " demoted in the swarm.\n";
+        inv.out() << "Manager " << ref << " demoted in the swarm.\n";
     });
 }
 
-int node_rm(session& s, const CLI::App* app, const node_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int node_rm(invocation& inv, const CLI::App* app, const node_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   return for_each_ref(
-    s, o.refs,
+    inv, o.refs,
     [&o](pb::ControlRequest& req, const std::string& ref) {
       req.mutable_node_remove()->add_refs(ref);
       req.mutable_node_remove()->set_force(o.force);
     },
-    [&s](const std::string& ref) { s.out() << ref << '\n'; });
+    [&inv](const std::string& ref) { inv.out() << ref << '\n'; });
 }
 
 } // namespace
 
-void add_node_commands(CLI::App& root, session& s) {
-  auto* node = root.add_subcommand("node", "Manage Swarm nodes");
-  node->callback([node, &s] {
-    if (node->get_subcommands().empty())
-      s.out() << node->help();
-  });
+void add_node_commands(CLI::App& root, invocation& inv) {
+  auto* node = add_noun(root, "node", "Manage Swarm nodes", inv);
+  if (node == nullptr)
+    return;
   auto o = std::make_shared<node_opts>();
-  auto* ls = add_leaf(*node, "ls", "List nodes in the swarm", s,
-                      [&s, o](const CLI::App*) { return node_ls(s, *o); });
-  ls->alias("list");
-  ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
-  auto* insp = add_leaf(*node, "inspect", "Display detailed information on nodes",
-                        s, [&s, o](const CLI::App* a) {
-                          return node_inspect(s, a, *o);
-                        });
-  insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
-  insp->add_option("-f,--format", o->format, "Format output (json)");
-  insp->add_option("NODE", o->refs, "Nodes (self: this node)");
-  auto* ps = add_leaf(*node, "ps",
-                      "List tasks running on one or more nodes, defaults to "
-                      "current node",
-                      s, [&s, o](const CLI::App*) { return node_ps(s, *o); });
-  ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-  ps->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
-  ps->add_option("NODE", o->refs, "Nodes (default: self)");
-  auto* up = add_leaf(*node, "update", "Update a node", s,
-                      [&s, o](const CLI::App* a) { return node_update(s, a, *o); });
-  up->add_option("--availability", o->availability,
-                 "Availability of the node (active|pause|drain)");
-  add_repeated(up, "--label-add", o->label_add, "Add or update a node label (key=value)");
-  add_repeated(up, "--label-rm", o->label_rm, "Remove a node label if exists");
-  up->add_option("NODE", o->refs, "Node");
-  auto* pro = add_leaf(*node, "promote", "Promote one or more nodes to manager", s,
-                       [&s, o](const CLI::App* a) {
-                         return node_role(s, a, *o, true);
-                       });
-  pro->add_option("NODE", o->refs, "Nodes");
-  auto* de = add_leaf(*node, "demote", "Demote one or more nodes from manager", s,
-                      [&s, o](const CLI::App* a) {
-                        return node_role(s, a, *o, false);
-                      });
-  de->add_option("NODE", o->refs, "Nodes");
-  auto* rm = add_leaf(*node, "rm", "Remove one or more nodes from the swarm", s,
-                      [&s, o](const CLI::App* a) { return node_rm(s, a, *o); });
-  rm->alias("remove");
-  rm->add_flag("-f,--force", o->force, "Force remove a node from the swarm");
-  rm->add_option("NODE", o->refs, "Nodes");
+  add_leaf(
+    *node, "ls,list", "List nodes in the swarm", inv,
+    [&inv, o](const CLI::App*) { return node_ls(inv, *o); },
+    [o](CLI::App* ls) {
+      ls->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+    });
+  add_leaf(
+    *node, "inspect", "Display detailed information on nodes", inv,
+    [&inv, o](const CLI::App* a) { return node_inspect(inv, a, *o); },
+    [o](CLI::App* insp) {
+      insp->add_flag("--pretty", o->pretty,
+                     "Print the information in a human friendly format");
+      insp->add_option("-f,--format", o->format, "Format output (json)");
+      insp->add_option("NODE", o->refs, "Nodes (self: this node)");
+    });
+  add_leaf(
+    *node, "ps",
+    "List tasks running on one or more nodes, defaults to current node", inv,
+    [&inv, o](const CLI::App*) { return node_ps(inv, *o); },
+    [o](CLI::App* ps) {
+      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+      ps->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      ps->add_option("NODE", o->refs, "Nodes (default: self)");
+    });
+  add_leaf(
+    *node, "update", "Update a node", inv,
+    [&inv, o](const CLI::App* a) { return node_update(inv, a, *o); },
+    [o](CLI::App* up) {
+      up->add_option("--availability", o->availability,
+                     "Availability of the node (active|pause|drain)");
+      add_repeated(up, "--label-add", o->label_add,
+                   "Add or update a node label (key=value)");
+      add_repeated(up, "--label-rm", o->label_rm,
+                   "Remove a node label if exists");
+      up->add_option("NODE", o->refs, "Node");
+    });
+  add_leaf(
+    *node, "promote", "Promote one or more nodes to manager", inv,
+    [&inv, o](const CLI::App* a) { return node_role(inv, a, *o, true); },
+    [o](CLI::App* pro) { pro->add_option("NODE", o->refs, "Nodes"); });
+  add_leaf(
+    *node, "demote", "Demote one or more nodes from manager", inv,
+    [&inv, o](const CLI::App* a) { return node_role(inv, a, *o, false); },
+    [o](CLI::App* de) { de->add_option("NODE", o->refs, "Nodes"); });
+  add_leaf(
+    *node, "rm,remove", "Remove one or more nodes from the swarm", inv,
+    [&inv, o](const CLI::App* a) { return node_rm(inv, a, *o); },
+    [o](CLI::App* rm) {
+      rm->add_flag("-f,--force", o->force,
+                   "Force remove a node from the swarm");
+      rm->add_option("NODE", o->refs, "Nodes");
+    });
 }
 
 } // namespace actorswarm::cli

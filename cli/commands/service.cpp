@@ -59,12 +59,12 @@ bool ls_filter_match(const std::vector<std::string>& fs, const pb::Service& x) {
   return true;
 }
 
-int service_ls(session& s, const list_opts& o) {
+int service_ls(invocation& inv, const list_opts& o) {
   if (auto bad = bad_ls_filter(o.filters))
-    return s.fail(*bad);
+    return inv.fail(*bad);
   pb::ControlRequest req;
   req.mutable_service_list();
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   std::vector<pb::ServiceEntry> xs;
@@ -72,12 +72,12 @@ int service_ls(session& s, const list_opts& o) {
     if (ls_filter_match(o.filters, e.service()))
       xs.push_back(e);
   auto l = output::service_listing(xs);
-  s.out() << output::render_listing(l, o.format, o.quiet);
+  inv.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
 }
 
-int service_ps(session& s, const CLI::App* app, const list_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int service_ps(invocation& inv, const CLI::App* app, const list_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   pb::ControlRequest req;
   auto* tl = req.mutable_task_list();
@@ -89,7 +89,7 @@ int service_ps(session& s, const CLI::App* app, const list_opts& o) {
     auto value = eq == std::string::npos ? "" : f.substr(eq + 1);
     pb::TaskState st;
     if (key != "desired-state")
-      return s.fail(docker_text::from_daemon(docker_text::invalid_filter(key)));
+      return inv.fail(docker_text::from_daemon(docker_text::invalid_filter(key)));
     if (value == "running")
       st = pb::RUNNING;
     else if (value == "shutdown")
@@ -97,40 +97,40 @@ int service_ps(session& s, const CLI::App* app, const list_opts& o) {
     else if (value == "accepted")
       st = pb::ACCEPTED;
     else
-      return s.fail(docker_text::from_daemon(
+      return inv.fail(docker_text::from_daemon(
         docker_text::invalid_filter("desired-state=" + value)));
     tl->add_desired_states(st);
   }
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   std::vector<pb::Task> tasks(reply->tasks().begin(), reply->tasks().end());
   std::map<std::string, std::string> names(reply->node_names().begin(),
                                            reply->node_names().end());
   auto l = output::task_listing(std::move(tasks), names,
-                                s.ctx().wall_now_ns(), o.no_trunc);
-  s.out() << output::render_listing(l, o.format, o.quiet);
+                                inv.ctx().wall_now_ns(), o.no_trunc);
+  inv.out() << output::render_listing(l, o.format, o.quiet);
   return 0;
 }
 
-int service_inspect(session& s, const CLI::App* app, const list_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   pb::ControlRequest req;
   for (const auto& r : o.refs)
     req.mutable_service_inspect()->add_refs(r);
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   std::vector<const pb::Service*> xs;
   for (const auto& e : reply->services())
     xs.push_back(&e.service());
-  print_inspect(s, xs, o.pretty, o.format, output::service_pretty);
+  print_inspect(inv, xs, o.pretty, o.format, output::service_pretty);
   return 0;
 }
 
-int service_scale(session& s, const CLI::App* app, const list_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int service_scale(invocation& inv, const CLI::App* app, const list_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   std::vector<std::pair<std::string, uint64_t>> targets;
   for (const auto& arg : o.refs) {
@@ -138,7 +138,7 @@ int service_scale(session& s, const CLI::App* app, const list_opts& o) {
     auto n = eq == std::string::npos ? result<uint64_t>{failure{}}
                                      : parse_uint(arg.substr(eq + 1));
     if (eq == std::string::npos || eq == 0 || !n)
-      return usage_error(s, app, "invalid scale specifier '" + arg + "'.");
+      return usage_error(inv, app, "invalid scale specifier '" + arg + "'.");
     targets.emplace_back(arg.substr(0, eq), *n);
   }
   int rc = 0;
@@ -147,90 +147,104 @@ int service_scale(session& s, const CLI::App* app, const list_opts& o) {
     pb::ControlRequest req;
     req.mutable_service_scale()->set_ref(ref);
     req.mutable_service_scale()->set_replicas(n);
-    if (!s.call(req)) {
+    if (!inv.call(req)) {
       rc = 1;
       continue;
     }
-    s.out() << ref << " scaled to " << n << '\n';
+    inv.out() << ref << " scaled to " << n << '\n';
     scaled.emplace_back(ref, n);
   }
   for (const auto& [ref, n] : scaled)
-    if (!o.detach && wait_converged(s, ref, false, n, false) != 0)
+    if (!o.detach && wait_converged(inv, ref, false, n, false) != 0)
       rc = 1;
   return rc;
 }
 
-int service_rm(session& s, const CLI::App* app, const list_opts& o) {
-  if (require_args(s, app, o.refs.size(), 1))
+int service_rm(invocation& inv, const CLI::App* app, const list_opts& o) {
+  if (require_args(inv, app, o.refs.size(), 1))
     return 1;
   return for_each_ref(
-    s, o.refs,
+    inv, o.refs,
     [](pb::ControlRequest& req, const std::string& ref) {
       req.mutable_service_remove()->add_refs(ref);
     },
-    [&s](const std::string& ref) { s.out() << ref << '\n'; });
+    [&inv](const std::string& ref) { inv.out() << ref << '\n'; });
 }
 
 } // namespace
 
-void add_service_commands(CLI::App& root, session& s) {
-  auto* svc = root.add_subcommand("service", "Manage services");
-  svc->callback([svc, &s] {
-    if (svc->get_subcommands().empty())
-      s.out() << svc->help();
-  });
-  add_service_create(*svc, s);
-  add_service_update(*svc, s);
+void add_service_commands(CLI::App& root, invocation& inv) {
+  auto* svc = add_noun(root, "service", "Manage services", inv);
+  if (svc == nullptr)
+    return;
+  add_service_create(*svc, inv);
+  add_service_update(*svc, inv);
   auto o = std::make_shared<list_opts>();
-  auto* ls = add_leaf(*svc, "ls", "List services", s,
-                      [&s, o](const CLI::App*) { return service_ls(s, *o); });
-  ls->alias("list");
-  ls->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
-  add_repeated(ls, "-f,--filter", o->filters,
-               "Filter output (id=, name=, mode=, label=)");
-  auto* ps = add_leaf(*svc, "ps", "List the tasks of one or more services", s,
-                      [&s, o](const CLI::App* a) { return service_ps(s, a, *o); });
-  ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-  add_repeated(ps, "-f,--filter", o->filters, "Filter output (desired-state=...)");
-  ps->add_option("--format", o->format, "Format output (table|json|TEMPLATE)");
-  ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
-  ps->add_option("SERVICE", o->refs, "Services");
-  auto* insp = add_leaf(*svc, "inspect", "Display detailed information on services",
-                        s, [&s, o](const CLI::App* a) {
-                          return service_inspect(s, a, *o);
-                        });
-  insp->add_flag("--pretty", o->pretty, "Print the information in a human friendly format");
-  insp->add_option("-f,--format", o->format, "Format output (json)");
-  insp->add_option("SERVICE", o->refs, "Services");
-  auto* scale = add_leaf(*svc, "scale", "Scale one or multiple replicated services",
-                         s, [&s, o](const CLI::App* a) {
-                           return service_scale(s, a, *o);
-                         });
-  scale->add_flag("-d,--detach", o->detach, "Exit immediately");
-  scale->add_option("SERVICE=REPLICAS", o->refs, "Services and replica counts");
-  auto* rm = add_leaf(*svc, "rm", "Remove one or more services", s,
-                      [&s, o](const CLI::App* a) { return service_rm(s, a, *o); });
-  rm->alias("remove");
-  rm->add_option("SERVICE", o->refs, "Services");
+  add_leaf(
+    *svc, "ls,list", "List services", inv,
+    [&inv, o](const CLI::App*) { return service_ls(inv, *o); },
+    [o](CLI::App* ls) {
+      ls->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ls->add_flag("-q,--quiet", o->quiet, "Only display IDs");
+      add_repeated(ls, "-f,--filter", o->filters,
+                   "Filter output (id=, name=, mode=, label=)");
+    });
+  add_leaf(
+    *svc, "ps", "List the tasks of one or more services", inv,
+    [&inv, o](const CLI::App* a) { return service_ps(inv, a, *o); },
+    [o](CLI::App* ps) {
+      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+      add_repeated(ps, "-f,--filter", o->filters,
+                   "Filter output (desired-state=...)");
+      ps->add_option("--format", o->format,
+                     "Format output (table|json|TEMPLATE)");
+      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      ps->add_option("SERVICE", o->refs, "Services");
+    });
+  add_leaf(
+    *svc, "inspect", "Display detailed information on services", inv,
+    [&inv, o](const CLI::App* a) { return service_inspect(inv, a, *o); },
+    [o](CLI::App* insp) {
+      insp->add_flag("--pretty", o->pretty,
+                     "Print the information in a human friendly format");
+      insp->add_option("-f,--format", o->format, "Format output (json)");
+      insp->add_option("SERVICE", o->refs, "Services");
+    });
+  add_leaf(
+    *svc, "scale", "Scale one or multiple replicated services", inv,
+    [&inv, o](const CLI::App* a) { return service_scale(inv, a, *o); },
+    [o](CLI::App* scale) {
+      scale->add_flag("-d,--detach", o->detach, "Exit immediately");
+      scale->add_option("SERVICE=REPLICAS", o->refs,
+                        "Services and replica counts");
+    });
+  add_leaf(
+    *svc, "rm,remove", "Remove one or more services", inv,
+    [&inv, o](const CLI::App* a) { return service_rm(inv, a, *o); },
+    [o](CLI::App* rm) { rm->add_option("SERVICE", o->refs, "Services"); });
   auto tail = std::make_shared<std::string>("all");
   auto flags = std::make_shared<std::pair<bool, bool>>(false, false);
-  auto* logs = add_leaf(*svc, "logs", "Fetch the logs of a service or task", s,
-                        [&s, o, tail, flags](const CLI::App* a) {
-                          int64_t n = -1;
-                          if (*tail != "all") {
-                            auto v = parse_uint(*tail);
-                            if (!v)
-                              return usage_error(s, a, flag_error("--tail", *tail, v.error().message));
-                            n = static_cast<int64_t>(*v);
-                          }
-                          return service_logs(s, a, o->refs, n, flags->first,
-                                              flags->second);
-                        });
-  logs->add_flag("-f,--follow", flags->first, "Follow log output");
-  logs->add_flag("-t,--timestamps", flags->second, "Show timestamps");
-  logs->add_option("-n,--tail", *tail, "Number of lines to show from the end");
-  logs->add_option("SERVICE|TASK", o->refs, "Service or task");
+  add_leaf(
+    *svc, "logs", "Fetch the logs of a service or task", inv,
+    [&inv, o, tail, flags](const CLI::App* a) {
+      int64_t n = -1;
+      if (*tail != "all") {
+        auto v = parse_uint(*tail);
+        if (!v)
+          return usage_error(inv, a,
+                             flag_error("--tail", *tail, v.error().message));
+        n = static_cast<int64_t>(*v);
+      }
+      return service_logs(inv, a, o->refs, n, flags->first, flags->second);
+    },
+    [o, tail, flags](CLI::App* logs) {
+      logs->add_flag("-f,--follow", flags->first, "Follow log output");
+      logs->add_flag("-t,--timestamps", flags->second, "Show timestamps");
+      logs->add_option("-n,--tail", *tail,
+                       "Number of lines to show from the end");
+      logs->add_option("SERVICE|TASK", o->refs, "Service or task");
+    });
 }
 
 } // namespace actorswarm::cli

@@ -63,32 +63,33 @@ std::string created_id(const pb::ControlReply& reply) {
   return reply.text();
 }
 
-int create(session& s, const CLI::App* app, const create_opts& o) {
+int create(invocation& inv, const CLI::App* app, const create_opts& o) {
   if (o.f.image.empty())
-    return require_args(s, app, 0, 1);
+    return require_args(inv, app, 0, 1);
   auto spec = build_service_spec(o.f);
   if (!spec)
-    return usage_error(s, app, spec.error().message);
+    return usage_error(inv, app, spec.error().message);
   pb::ControlRequest req;
   *req.mutable_service_create()->mutable_spec() = *spec;
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   auto id = created_id(*reply);
-  s.out() << id << '\n';
+  inv.out() << id << '\n';
   if (o.detach)
     return 0;
   bool global = spec->mode() == pb::ServiceSpec::GLOBAL;
-  return wait_converged(s, id, global, spec->replicas(), o.quiet);
+  return wait_converged(inv, id, global, spec->replicas(), o.quiet);
 }
 
 } // namespace
 
-void add_service_create(CLI::App& service, session& s) {
+void add_service_create(CLI::App& service, invocation& inv) {
   auto o = std::make_shared<create_opts>();
-  auto* app = add_leaf(service, "create", "Create a new service", s,
-                       [&s, o](const CLI::App* a) { return create(s, a, *o); });
-  add_create_flags(app, *o);
+  add_leaf(
+    service, "create", "Create a new service", inv,
+    [&inv, o](const CLI::App* a) { return create(inv, a, *o); },
+    [o](CLI::App* app) { add_create_flags(app, *o); });
 }
 
 } // namespace actorswarm::cli

@@ -33,22 +33,23 @@ std::string log_line_text(const pb::LogLine& l, bool timestamps) {
   return out;
 }
 
-int service_logs(session& s, const CLI::App* app,
-                      const std::vector<std::string>& refs, int64_t tail,
-                      bool follow, bool timestamps) {
+int service_logs(invocation& inv, const CLI::App* app,
+                 const std::vector<std::string>& refs, int64_t tail,
+                 bool follow, bool timestamps) {
   if (refs.size() != 1)
-    return usage_error(s, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   pb::ControlRequest req;
   auto* lr = req.mutable_logs();
   lr->set_ref(refs[0]);
   lr->set_follow(follow);
   lr->set_tail(tail);
   lr->set_timestamps(timestamps);
-  bool ok = s.stream(req, [&](const pb::ControlReply& reply) {
+  bool ok = inv.stream(req, [&](const pb::ControlReply& reply) {
     for (const auto& l : reply.log_lines())
-      s.out() << log_line_text(l, timestamps) << '\n';
-    s.out() << std::flush;
+      inv.out() << log_line_text(l, timestamps) << '\n';
+    inv.out() << std::flush;
     return true;
   });
   return ok ? 0 : 1;

@@ -62,24 +62,26 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("SERVICE", o.refs, "Service");
 }
 
-int update(session& s, const CLI::App* app, const update_opts& o) {
+int update(invocation& inv, const CLI::App* app, const update_opts& o) {
   if (o.refs.size() != 1)
-    return usage_error(s, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   // Bad values are found before anything is sent: apply to a scratch spec.
   pb::ServiceSpec scratch;
   if (auto st = apply_service_update(o.f, scratch); !st)
-    return usage_error(s, app, st.error().message);
+    return usage_error(inv, app, st.error().message);
   if (update_is_empty(o.f) && !o.f.force)
-    return usage_error(s, app, "nothing to update: give at least one flag "
-                               "that changes the service, or --force");
+    return usage_error(inv, app,
+                       "nothing to update: give at least one flag "
+                       "that changes the service, or --force");
   pb::ControlRequest read;
   read.mutable_service_inspect()->add_refs(o.refs[0]);
-  auto found = s.call(read);
+  auto found = inv.call(read);
   if (!found)
     return 1;
   if (found->services().empty())
-    return s.fail("Error: no such service: " + o.refs[0]);
+    return inv.fail("Error: no such service: " + o.refs[0]);
   const auto& svc = found->services(0).service();
   pb::ControlRequest req;
   auto* u = req.mutable_service_update();
@@ -87,24 +89,25 @@ int update(session& s, const CLI::App* app, const update_opts& o) {
   u->set_version(svc.meta().version());
   *u->mutable_spec() = svc.spec();
   if (auto st = apply_service_update(o.f, *u->mutable_spec()); !st)
-    return s.fail(docker_text::from_daemon(st.error().message));
-  if (!s.call(req))
+    return inv.fail(docker_text::from_daemon(st.error().message));
+  if (!inv.call(req))
     return 1;
-  s.out() << o.refs[0] << '\n';
+  inv.out() << o.refs[0] << '\n';
   if (o.detach)
     return 0;
   const auto& spec = u->spec();
-  return wait_converged(s, svc.id(), spec.mode() == pb::ServiceSpec::GLOBAL,
+  return wait_converged(inv, svc.id(), spec.mode() == pb::ServiceSpec::GLOBAL,
                         spec.replicas(), o.quiet);
 }
 
 } // namespace
 
-void add_service_update(CLI::App& service, session& s) {
+void add_service_update(CLI::App& service, invocation& inv) {
   auto o = std::make_shared<update_opts>();
-  auto* app = add_leaf(service, "update", "Update a service", s,
-                       [&s, o](const CLI::App* a) { return update(s, a, *o); });
-  add_update_flags(app, *o);
+  add_leaf(
+    service, "update", "Update a service", inv,
+    [&inv, o](const CLI::App* a) { return update(inv, a, *o); },
+    [o](CLI::App* app) { add_update_flags(app, *o); });
 }
 
 } // namespace actorswarm::cli

@@ -38,7 +38,7 @@ std::string join_block(const std::string& role, const std::string& token,
          + token + " " + addr + "\n\n";
 }
 
-int swarm_init(session& s, const CLI::App* app, const swarm_opts& o) {
+int swarm_init(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   pb::ControlRequest req;
   auto* init = req.mutable_swarm_init();
   init->set_advertise_addr(o.advertise_addr);
@@ -47,55 +47,58 @@ int swarm_init(session& s, const CLI::App* app, const swarm_opts& o) {
   if (!o.strategy.empty()) {
     auto st = parse_strategy("--scheduler-strategy", o.strategy);
     if (!st)
-      return usage_error(s, app, st.error().message);
+      return usage_error(inv, app, st.error().message);
     init->set_scheduler_strategy(*st);
   }
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   const auto& info = reply->info();
   auto token = reply->cluster().join_tokens().worker();
   if (token.empty())
     token = reply->text();
-  s.out() << "Swarm initialized: current node (" << info.node_id()
-          << ") is now a manager.\n\n"
-          << join_block("worker", token, info.node_addr())
-          << "To add a manager to this swarm, run 'actorswarm swarm join-token "
-             "manager' and follow the instructions.\n\n";
+  inv.out()
+    << "Swarm initialized: current node (" << info.node_id()
+    << ") is now a manager.\n\n"
+    << join_block("worker", token, info.node_addr())
+    << "To add a manager to this swarm, run 'actorswarm swarm join-token "
+       "manager' and follow the instructions.\n\n";
   return 0;
 }
 
-int swarm_join(session& s, const CLI::App* app, const swarm_opts& o) {
+int swarm_join(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   if (o.args.size() != 1)
-    return usage_error(s, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument.");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument.");
   if (o.token.empty())
-    return usage_error(s, app, "flag needs an argument: --token");
+    return usage_error(inv, app, "flag needs an argument: --token");
   pb::ControlRequest req;
   auto* j = req.mutable_swarm_join();
   j->set_token(o.token);
   j->set_remote_addr(o.args[0]);
   j->set_advertise_addr(o.advertise_addr);
   j->set_listen_addr(o.listen_addr);
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
-  s.out() << "This node joined a swarm as a "
-          << (reply->info().is_manager() ? "manager" : "worker") << ".\n";
+  inv.out() << "This node joined a swarm as a "
+            << (reply->info().is_manager() ? "manager" : "worker") << ".\n";
   return 0;
 }
 
-int join_token(session& s, const CLI::App* app, const swarm_opts& o) {
+int join_token(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   if (o.args.size() != 1 || (o.args[0] != "worker" && o.args[0] != "manager"))
-    return usage_error(s, app, "\"" + command_path(app)
-                                 + "\" requires exactly 1 argument "
-                                   "(worker or manager).");
+    return usage_error(inv, app,
+                       "\"" + command_path(app)
+                         + "\" requires exactly 1 argument "
+                           "(worker or manager).");
   bool manager = o.args[0] == "manager";
   pb::ControlRequest req;
   req.mutable_join_token()->set_role(manager ? pb::NodeSpec::MANAGER
                                              : pb::NodeSpec::WORKER);
   req.mutable_join_token()->set_rotate(o.rotate);
-  auto reply = s.call(req);
+  auto reply = inv.call(req);
   if (!reply)
     return 1;
   auto token = reply->text();
@@ -103,22 +106,22 @@ int join_token(session& s, const CLI::App* app, const swarm_opts& o) {
     token = manager ? reply->cluster().join_tokens().manager()
                     : reply->cluster().join_tokens().worker();
   if (o.quiet) {
-    s.out() << token << '\n';
+    inv.out() << token << '\n';
     return 0;
   }
   if (o.rotate)
-    s.out() << "Successfully rotated " << o.args[0] << " join token.\n\n";
-  s.out() << join_block(o.args[0], token, reply->info().node_addr());
+    inv.out() << "Successfully rotated " << o.args[0] << " join token.\n\n";
+  inv.out() << join_block(o.args[0], token, reply->info().node_addr());
   return 0;
 }
 
-int swarm_update(session& s, const CLI::App* app, const swarm_opts& o) {
+int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   pb::ControlRequest req;
   auto* u = req.mutable_swarm_update();
   if (!o.strategy.empty()) {
     auto st = parse_strategy("--scheduler-strategy", o.strategy);
     if (!st)
-      return usage_error(s, app, st.error().message);
+      return usage_error(inv, app, st.error().message);
     u->set_set_scheduler_strategy(true);
     u->set_scheduler_strategy(*st);
   }
@@ -139,66 +142,86 @@ int swarm_update(session& s, const CLI::App* app, const swarm_opts& o) {
       continue;
     auto v = parse_uint(n.value);
     if (!v)
-      return usage_error(s, app, flag_error(n.flag, n.value, v.error().message));
+      return usage_error(inv, app,
+                         flag_error(n.flag, n.value, v.error().message));
     n.set(*v);
   }
-  if (!s.call(req))
+  if (!inv.call(req))
     return 1;
-  s.out() << "Swarm updated.\n";
+  inv.out() << "Swarm updated.\n";
   return 0;
 }
 
-int swarm_leave(session& s, const swarm_opts& o) {
+int swarm_leave(invocation& inv, const swarm_opts& o) {
   pb::ControlRequest req;
   req.mutable_swarm_leave()->set_force(o.force);
-  if (!s.call(req))
+  if (!inv.call(req))
     return 1;
-  s.out() << "Node left the swarm.\n";
+  inv.out() << "Node left the swarm.\n";
   return 0;
 }
 
 } // namespace
 
-void add_swarm_commands(CLI::App& root, session& s) {
-  auto* sw = root.add_subcommand("swarm", "Manage Swarm");
-  sw->callback([sw, &s] {
-    if (sw->get_subcommands().empty())
-      s.out() << sw->help();
-  });
-  auto o = std::make_shared<swarm_opts>();
-  auto* init = add_leaf(*sw, "init", "Initialize a swarm", s,
-                        [&s, o](const CLI::App* a) { return swarm_init(s, a, *o); });
-  init->add_option("--advertise-addr", o->advertise_addr, "Advertised address");
-  init->add_option("--listen-addr", o->listen_addr, "Listen address (host:port)");
-  init->add_option("--scheduler-strategy", o->strategy,
-                   "Scheduling strategy (spread|binpack|random)");
-  init->add_flag("--force-new-cluster", o->force,
-                 "Force create a new cluster from current state");
-  auto* join = add_leaf(*sw, "join", "Join a swarm as a node and/or manager", s,
-                        [&s, o](const CLI::App* a) { return swarm_join(s, a, *o); });
-  join->add_option("--token", o->token, "Token for entry into the swarm");
-  join->add_option("--advertise-addr", o->advertise_addr, "Advertised address");
-  join->add_option("--listen-addr", o->listen_addr, "Listen address (host:port)");
-  join->add_option("HOST:PORT", o->args, "A manager's address");
-  auto* jt = add_leaf(*sw, "join-token", "Manage join tokens", s,
-                      [&s, o](const CLI::App* a) { return join_token(s, a, *o); });
-  jt->add_flag("-q,--quiet", o->quiet, "Only display token");
-  jt->add_flag("--rotate", o->rotate, "Rotate join token");
-  jt->add_option("(worker|manager)", o->args, "Role");
-  auto* up = add_leaf(*sw, "update", "Update the swarm", s,
-                      [&s, o](const CLI::App* a) { return swarm_update(s, a, *o); });
-  up->add_option("--scheduler-strategy", o->strategy,
-                 "Scheduling strategy (spread|binpack|random)");
-  up->add_option("--task-history-limit", o->task_history_limit,
-                 "Task history retention limit");
-  up->add_option("--election-tick", o->election_tick, "Raft election timeout in ticks");
-  up->add_option("--heartbeat-tick", o->heartbeat_tick, "Raft heartbeat interval in ticks");
-  auto* leave = add_leaf(*sw, "leave", "Leave the swarm", s,
-                         [&s, o](const CLI::App*) { return swarm_leave(s, *o); });
-  leave->add_flag("-f,--force", o->force,
-                  "Force this node to leave the swarm, ignoring warnings");
-  add_leaf(root, "info", "Display system-wide information", s,
-           [&s](const CLI::App*) { return info_command(s); });
+void add_swarm_commands(CLI::App& root, invocation& inv) {
+  if (auto* sw = add_noun(root, "swarm", "Manage Swarm", inv)) {
+    auto o = std::make_shared<swarm_opts>();
+    add_leaf(
+      *sw, "init", "Initialize a swarm", inv,
+      [&inv, o](const CLI::App* a) { return swarm_init(inv, a, *o); },
+      [o](CLI::App* init) {
+        init->add_option("--advertise-addr", o->advertise_addr,
+                         "Advertised address");
+        init->add_option("--listen-addr", o->listen_addr,
+                         "Listen address (host:port)");
+        init->add_option("--scheduler-strategy", o->strategy,
+                         "Scheduling strategy (spread|binpack|random)");
+        init->add_flag("--force-new-cluster", o->force,
+                       "Force create a new cluster from current state");
+      });
+    add_leaf(
+      *sw, "join", "Join a swarm as a node and/or manager", inv,
+      [&inv, o](const CLI::App* a) { return swarm_join(inv, a, *o); },
+      [o](CLI::App* join) {
+        join->add_option("--token", o->token, "Token for entry into the swarm");
+        join->add_option("--advertise-addr", o->advertise_addr,
+                         "Advertised address");
+        join->add_option("--listen-addr", o->listen_addr,
+                         "Listen address (host:port)");
+        join->add_option("HOST:PORT", o->args, "A manager's address");
+      });
+    add_leaf(
+      *sw, "join-token", "Manage join tokens", inv,
+      [&inv, o](const CLI::App* a) { return join_token(inv, a, *o); },
+      [o](CLI::App* jt) {
+        jt->add_flag("-q,--quiet", o->quiet, "Only display token");
+        jt->add_flag("--rotate", o->rotate, "Rotate join token");
+        jt->add_option("(worker|manager)", o->args, "Role");
+      });
+    add_leaf(
+      *sw, "update", "Update the swarm", inv,
+      [&inv, o](const CLI::App* a) { return swarm_update(inv, a, *o); },
+      [o](CLI::App* up) {
+        up->add_option("--scheduler-strategy", o->strategy,
+                       "Scheduling strategy (spread|binpack|random)");
+        up->add_option("--task-history-limit", o->task_history_limit,
+                       "Task history retention limit");
+        up->add_option("--election-tick", o->election_tick,
+                       "Raft election timeout in ticks");
+        up->add_option("--heartbeat-tick", o->heartbeat_tick,
+                       "Raft heartbeat interval in ticks");
+      });
+    add_leaf(
+      *sw, "leave", "Leave the swarm", inv,
+      [&inv, o](const CLI::App*) { return swarm_leave(inv, *o); },
+      [o](CLI::App* leave) {
+        leave->add_flag(
+          "-f,--force", o->force,
+          "Force this node to leave the swarm, ignoring warnings");
+      });
+  }
+  add_leaf(root, "info", "Display system-wide information", inv,
+           [&inv](const CLI::App*) { return info_command(inv); });
 }
 
 } // namespace actorswarm::cli

@@ -16,33 +16,33 @@ constexpr int polls_max = 6000;
 
 } // namespace
 
-int wait_converged(session& s, const std::string& service_ref, bool global,
+int wait_converged(invocation& inv, const std::string& service_ref, bool global,
                    uint64_t replicas, bool quiet) {
   output::convergence_tracker tracker{global, replicas, pending_err_ns,
                                       failures_max};
-  output::progress_printer printer{s.ctx().out_is_tty};
+  output::progress_printer printer{inv.ctx().out_is_tty};
   pb::ControlRequest req;
   req.mutable_task_list()->add_service_refs(service_ref);
   for (int i = 0; i < polls_max; ++i) {
-    auto reply = s.call(req);
+    auto reply = inv.call(req);
     if (!reply)
       return 1;
     std::vector<pb::Task> tasks(reply->tasks().begin(), reply->tasks().end());
-    tracker.observe(tasks, s.ctx().mono_now_ns());
+    tracker.observe(tasks, inv.ctx().mono_now_ns());
     if (!quiet)
-      s.out() << printer.frame(tracker) << std::flush;
+      inv.out() << printer.frame(tracker) << std::flush;
     if (tracker.converged()) {
       if (!quiet)
-        s.out() << "verify: Service converged\n";
+        inv.out() << "verify: Service converged\n";
       return 0;
     }
     if (!tracker.failure().empty())
-      return s.fail("service " + service_ref
-                    + " cannot converge: " + tracker.failure());
-    s.ctx().sleep_ns(poll_interval_ns);
+      return inv.fail("service " + service_ref
+                      + " cannot converge: " + tracker.failure());
+    inv.ctx().sleep_ns(poll_interval_ns);
   }
-  return s.fail("service " + service_ref
-                + " did not converge within 10 minutes");
+  return inv.fail("service " + service_ref
+                  + " did not converge within 10 minutes");
 }
 
 } // namespace actorswarm::cli

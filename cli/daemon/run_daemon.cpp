@@ -14,9 +14,9 @@
 #include "actors/register_types.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
-#include "cli/daemon/control_server.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
+#include "net/control_server.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::cli {

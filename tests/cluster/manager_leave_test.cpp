@@ -53,8 +53,8 @@ void safe_leave(bool leader_leaves) {
   INFO(describe(r));
   CHECK(r.exit_code == 0);
   // check: once its node is removed, its task and the new ones run on the
-  // other two (without `node rm` they wait for a node that never comes
-  // back: see the [.pending] case below)
+  // other two (they also do without `node rm`, once the leaver is marked
+  // Down: see "the tasks of a manager that left run again ..." below)
   r = m[other].cli({"node", "rm", "--force", m.node_id(leaver)});
   INFO(describe(r));
   CHECK(r.exit_code == 0);

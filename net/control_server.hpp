@@ -6,7 +6,10 @@
 // each ControlRequest goes to the control actor as a message and its
 // ControlReply is written back. `service logs` is served here: the control
 // actor resolves the tasks and this side reads their log files, following
-// them while the client stays connected.
+// them while the client stays connected. Not an actor: one accept thread and
+// one thread per connection, each asking the control actor through a
+// scoped_actor. The daemon (cli/daemon/run_daemon.cpp) owns it; it builds
+// with the daemon component, since it reads task logs (actors/task/).
 
 #include <atomic>
 #include <memory>

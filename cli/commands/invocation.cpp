@@ -1,16 +1,16 @@
-#include "cli/commands/session.hpp"
+#include "cli/commands/invocation.hpp"
 
 #include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
-int session::fail(const std::string& line) {
+int invocation::fail(const std::string& line) {
   err() << line << '\n';
   exit_code = 1;
   return 1;
 }
 
-std::string session::host() const {
+std::string invocation::host() const {
   if (!host_flag.empty())
     return host_flag;
   if (!ctx_.host_env.empty())
@@ -18,7 +18,7 @@ std::string session::host() const {
   return default_host;
 }
 
-bool session::reply_ok(const pb::ControlReply& reply) {
+bool invocation::reply_ok(const pb::ControlReply& reply) {
   if (!reply.warning().empty())
     err() << "WARNING: " << reply.warning() << '\n';
   if (reply.code() != 0) {
@@ -28,7 +28,7 @@ bool session::reply_ok(const pb::ControlReply& reply) {
   return true;
 }
 
-bool session::stream(
+bool invocation::stream(
   const pb::ControlRequest& req,
   const std::function<bool(const pb::ControlReply&)>& on_reply) {
   auto addr = host();
@@ -64,11 +64,12 @@ bool session::stream(
   }
 }
 
-std::optional<pb::ControlReply> session::call(const pb::ControlRequest& req) {
+std::optional<pb::ControlReply>
+invocation::call(const pb::ControlRequest& req) {
   std::optional<pb::ControlReply> last;
   auto ok = stream(req, [&](const pb::ControlReply& reply) {
     if (last)
-      last->MergeFrom(reply);  // several frames: concatenate their rows
+      last->MergeFrom(reply); // several frames: concatenate their rows
     else
       last = reply;
     return true;

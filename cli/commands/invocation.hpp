@@ -1,23 +1,26 @@
 #pragma once
 
-// One CLI invocation's link to the daemon: resolves the host, sends requests,
-// prints connection errors, daemon errors and warnings the way docker does,
-// and records the exit code. Used by the command files in cli/commands/.
+// One run of the CLI (`actorswarm service ls`, ...) as the command files in
+// cli/commands/ see it: its streams and outside world (context), the commands
+// it builds (command_plan), its calls to the daemon (resolves the host, sends
+// requests, prints connection errors, daemon errors and warnings the way
+// docker does) and its exit code. Not the agent's session with a dispatcher.
 
 #include <optional>
 #include <ostream>
 #include <string>
 
 #include "cli/app.hpp"
+#include "cli/commands/command_plan.hpp"
 
 namespace actorswarm::cli {
 
 /// Per-frame wait for ordinary requests; swarm init and join may take a while.
 constexpr int request_timeout_ms = 120'000;
 
-class session {
+class invocation {
 public:
-  explicit session(context& ctx) : ctx_(ctx) {
+  explicit invocation(context& ctx) : ctx_(ctx) {
     // nop
   }
 
@@ -26,6 +29,9 @@ public:
 
   /// Exit code of the invocation so far.
   int exit_code = 0;
+
+  /// Which commands this invocation builds.
+  command_plan plan;
 
   std::ostream& out() {
     return *ctx_.out;

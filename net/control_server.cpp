@@ -1,4 +1,4 @@
-#include "cli/daemon/control_server.hpp"
+#include "net/control_server.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
