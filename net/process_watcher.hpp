@@ -8,6 +8,13 @@
 // also reaps exited children nobody watches or holds, so a child whose gate
 // never opened leaves no zombie. Callbacks run on the watcher thread: keep
 // them short (the task actor glue turns them into messages).
+//
+// Reaping is process-wide (waitid(P_ALL) takes any child of any thread), so
+// what may be reaped is decided process-wide too: a child that any watcher
+// of this process holds or watches is never taken by another watcher's
+// reaper (two agents in one embedding process, or an agent restarted while
+// the old one's watcher still runs), and no reaper runs while a spawn_guard
+// lives, so a child cannot be reaped between its fork and its hold().
 
 #include <sys/types.h>
 
@@ -55,6 +62,20 @@ public:
 
   using callback = std::function<void(exit_info)>;
 
+  /// While one lives, no watcher of this process reaps an unwatched child:
+  /// construct it before fork()/posix_spawn(), hold() the child, then let it
+  /// go. Without it a child that dies at once (killed, or a failed exec of
+  /// the gate program) could be reaped before hold(), and its later watch()
+  /// would report an unknown end, or watch another process if the pid was
+  /// reused meanwhile.
+  class spawn_guard {
+  public:
+    spawn_guard();
+    ~spawn_guard();
+    spawn_guard(const spawn_guard&) = delete;
+    spawn_guard& operator=(const spawn_guard&) = delete;
+  };
+
   // -- constructors, destructors ----------------------------------------------
 
   /// Starts the watcher thread. `poll_timeout_ms` bounds each epoll wait, so
@@ -64,7 +85,8 @@ public:
   /// waits for them itself must hold() them or pass false here).
   explicit process_watcher(int poll_timeout_ms = 100, bool reap_unwatched = true);
 
-  /// Stops and joins the thread; pending callbacks do not run.
+  /// Stops and joins the thread; pending callbacks do not run, and the pids
+  /// it held or watched may be reaped by other watchers from then on.
   ~process_watcher();
 
   process_watcher(const process_watcher&) = delete;
@@ -72,9 +94,9 @@ public:
 
   // -- watching ---------------------------------------------------------------
 
-  /// Marks child `pid` as ours before it is watched, so the reaper never
-  /// takes its exit status (call right after fork). watch() or unwatch()
-  /// ends the hold.
+  /// Marks child `pid` as ours before it is watched, so no reaper of this
+  /// process takes its exit status (call right after fork, inside a
+  /// spawn_guard). watch() or unwatch() ends the hold.
   void hold(pid_t pid);
 
   /// Calls `cb` exactly once, on the watcher thread, when `pid` ends (unless

@@ -43,6 +43,18 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
   env.push_back(kv);
 }
 
+// Spawns the gated child and holds it before any reaper of this process may
+// run: even a child that dies at once (killed at its gate) is reaped by its
+// watch, never unseen.
+result<spawned> spawn_held(const spawn_request& req,
+                           net::process_watcher& watcher) {
+  net::process_watcher::spawn_guard no_reaping;
+  auto child = spawn_gated(req);
+  if (child)
+    watcher.hold(child->pid);
+  return child;
+}
+
 } // namespace
 
 // -- started_process ----------------------------------------------------------
@@ -174,11 +186,9 @@ result<started_process> process_executor::start(const pb::Task& t) {
   req.workdir = c.dir().empty() ? "/" : c.dir();
   req.log_path = logs_.log_path(t.id());
   req.gate_path = gate_path_;
-  auto child = spawn_gated(req);
+  auto child = spawn_held(req, watcher_);
   if (!child)
     return child.error();
-  // Hold it before anything else: the watcher must never reap it unseen.
-  watcher_.hold(child->pid);
   process_handle h{child->pid, read_start_time(child->pid), child->pid};
   started_process proc{h, child->gate_fd, child->err_fd};
   proc.exec_path = std::move(req.path);
