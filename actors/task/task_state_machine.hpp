@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/task/process_exit.hpp"
 #include "messages/objects.pb.h"
 
 namespace actorswarm::task {
@@ -60,17 +61,15 @@ struct observation {
     done,
     /// Nothing new yet: the process still runs, or a shutdown is under way.
     pending,
-    /// The process exited; see exit_code / exit_known.
+    /// The process exited; see exit.
     exited,
     /// The action failed; see err and temporary.
     error,
   };
   kind what = kind::done;
-  /// kind::exited: exit code; a process killed by signal N reports 128+N.
-  int32_t exit_code = 0;
-  /// kind::exited: false if the process was adopted after a daemon restart,
-  /// so its exit status cannot be known (counted as a failure).
-  bool exit_known = true;
+  /// kind::exited: how the process ended (an unknown end, e.g. of a process
+  /// adopted after a daemon restart, counts as a failure).
+  process_exit exit;
   /// kind::error: the one-line reason, e.g. `task: exec "foo": ...`. With
   /// kind::exited, a non-empty err (exec failed after release) wins over the
   /// generic exit message.
@@ -88,13 +87,9 @@ struct step_result {
   bool changed = false;
 };
 
-/// The error text of an exit: "task: non-zero exit (N)", or the adoption text
-/// when the status is unknown.
-std::string exit_error(int32_t exit_code, bool exit_known);
-
-/// Text recorded for a process adopted after a daemon restart whose exit
-/// status cannot be waited for.
-extern const char* const exit_unknown_text;
+/// The error text of a failed exit: "task: non-zero exit (N)", or
+/// exit_unknown_text when the status is unknown.
+std::string exit_error(const process_exit& x);
 
 /// One SwarmKit `Do()` step. `desired` is the manager's desired state,
 /// `current` the task's status, `obs` what the executor reported for

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/task/process_executor.hpp"
-#include "net/process_watcher.hpp"
+#include "actors/task/process_watcher.hpp"
 #include "task_test_support.hpp"
 
 #include <atomic>
@@ -50,7 +50,7 @@ std::pair<pid_t, int> fork_gated_exit(int code) {
 // exit and removes them; checks fds and watches return to their start values.
 void start_many(size_t count) {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor_config cfg;
   cfg.tasks_dir = dir.path;
   cfg.use_cgroups = false;
@@ -67,7 +67,7 @@ void start_many(size_t count) {
     REQUIRE(exec.prepare(t).ok());
     auto proc = exec.start(t);
     REQUIRE(proc.ok());
-    REQUIRE(exec.wait(proc->handle, true, [&](net::exit_info x) {
+    REQUIRE(exec.wait(proc->handle, true, [&](process_exit x) {
       std::lock_guard<std::mutex> guard{mtx};
       ++exited;
       failed += x.exit_code != 0 ? 1 : 0;
@@ -97,7 +97,7 @@ void start_many(size_t count) {
 TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
   exit_waiter a;
   exit_waiter b;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   // Gated: neither child can end before the test has watched it twice (a
   // child that exited at once could be reaped by the first watch before the
   // second one, which would then see a gone pid and report a second time).
@@ -117,7 +117,7 @@ TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
   CHECK(a.info->signal == 0);
   CHECK(b.info->signal == SIGKILL);
   CHECK(b.info->exit_code == 137);
-  CHECK(net::to_string(*b.info) == "killed by signal 9");
+  CHECK(to_string(*b.info) == "killed by signal 9");
   // Each reported once, and both were reaped by the watcher: no zombie.
   CHECK(watcher.watched() == 0);
   CHECK(a.calls == 1);
@@ -128,7 +128,7 @@ TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
 
 TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
   // Unwatched children exit first; the held one still gets its code.
-  net::process_watcher watcher{5};
+  process_watcher watcher{5};
   auto [held, gate] = fork_gated_exit(9);
   watcher.hold(held);
   ::close(gate);
@@ -147,11 +147,11 @@ TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
 
 TEST_CASE("a child that dies before its hold() still reports its code",
           "[unit]") {
-  net::process_watcher watcher{1};
+  process_watcher watcher{1};
   pid_t pid = 0;
   {
     // As the executor spawns: no reaper runs until the child is held.
-    net::process_watcher::spawn_guard no_reaping;
+    process_watcher::spawn_guard no_reaping;
     pid = fork_exit(5);
     REQUIRE(pid > 0);
     siginfo_t si{};
@@ -181,8 +181,8 @@ TEST_CASE("two watchers in one process never reap each other's children",
   // Two agents in one process (an embedder's nodes) each have a watcher;
   // waitid(P_ALL) is process-wide, yet one's reaper leaves the other's
   // held and watched children alone.
-  net::process_watcher mine{1};
-  net::process_watcher other{1};
+  process_watcher mine{1};
+  process_watcher other{1};
   auto [held, gate] = fork_gated_exit(9);
   mine.hold(held);
   ::close(gate);
@@ -207,16 +207,16 @@ TEST_CASE("two watchers in one process never reap each other's children",
 TEST_CASE("unwatch cancels the callback; a gone pid reports at once",
           "[unit]") {
   // No reaper: the test reaps the unwatched child itself.
-  net::process_watcher watcher{20, false};
+  process_watcher watcher{20, false};
   std::atomic<int> calls{0};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::pause();
     _exit(0);
   }
-  auto start_time = net::read_start_time(pid);
+  auto start_time = read_start_time(pid);
   REQUIRE(start_time > 0);
-  REQUIRE(watcher.watch(pid, true, [&](net::exit_info) { ++calls; }));
+  REQUIRE(watcher.watch(pid, true, [&](process_exit) { ++calls; }));
   watcher.unwatch(pid);
   CHECK(watcher.watched() == 0);
   REQUIRE(::kill(pid, SIGKILL) == 0);

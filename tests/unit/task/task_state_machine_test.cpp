@@ -25,8 +25,8 @@ observation obs_of(kind k) {
 
 observation exit_of(int32_t code, bool known = true) {
   auto o = obs_of(kind::exited);
-  o.exit_code = code;
-  o.exit_known = known;
+  o.exit.exit_code = code;
+  o.exit.known = known;
   return o;
 }
 

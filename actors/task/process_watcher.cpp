@@ -1,4 +1,4 @@
-#include "net/process_watcher.hpp"
+#include "actors/task/process_watcher.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -23,7 +23,7 @@
 #  define SYS_pidfd_open 434
 #endif
 
-namespace actorswarm::net {
+namespace actorswarm::task {
 
 namespace {
 
@@ -32,8 +32,8 @@ constexpr int reap_per_turn_max = 256;
 /// Upper bound of epoll events handled per wait.
 constexpr int events_per_wait_max = 64;
 
-exit_info from_siginfo(const siginfo_t& si) {
-  exit_info x;
+process_exit from_siginfo(const siginfo_t& si) {
+  process_exit x;
   if (si.si_code == CLD_EXITED) {
     x.exit_code = si.si_status;
   } else {
@@ -103,14 +103,6 @@ process_watcher::spawn_guard::~spawn_guard() {
   auto& c = claims();
   std::lock_guard<std::mutex> guard{c.mtx};
   --c.spawning;
-}
-
-std::string to_string(const exit_info& x) {
-  if (!x.known)
-    return "exit status unknown (adopted after daemon restart)";
-  if (x.signal != 0)
-    return "killed by signal " + std::to_string(x.signal);
-  return "exit code " + std::to_string(x.exit_code);
 }
 
 uint64_t read_start_time(pid_t pid) {
@@ -284,7 +276,9 @@ void process_watcher::on_ready(pid_t pid) {
   auto i = entries_.find(pid);
   if (i == entries_.end())
     return; // unwatched meanwhile
-  exit_info info;
+  // Unknown unless a child's status is reaped here: a process that is not
+  // our child shows only its end, a child reaped elsewhere (ECHILD) none.
+  auto info = process_exit::unknown();
   if (i->second.is_child) {
     siginfo_t si{};
     if (waitid(static_cast<idtype_t>(P_PIDFD), i->second.pidfd, &si,
@@ -293,11 +287,7 @@ void process_watcher::on_ready(pid_t pid) {
       if (si.si_pid == 0)
         return; // not exited yet: spurious wake-up
       info = from_siginfo(si);
-    } else {
-      info.known = false; // reaped elsewhere (ECHILD)
     }
-  } else {
-    info.known = false; // not our child: only its end is visible
   }
   auto cb = std::move(i->second.cb);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, i->second.pidfd, nullptr);
@@ -317,8 +307,7 @@ void process_watcher::fire_unwatchable() {
   for (int i = 0; i < reap_per_turn_max && !gone_.empty() && !stop_; ++i) {
     auto [pid, e] = std::move(gone_.back());
     gone_.pop_back();
-    exit_info info;
-    info.known = false;
+    auto info = process_exit::unknown();
     running_cb_ = pid;
     guard.unlock();
     e.cb(info);
@@ -360,4 +349,4 @@ void process_watcher::reap_unwatched() {
   }
 }
 
-} // namespace actorswarm::net
+} // namespace actorswarm::task

@@ -4,7 +4,7 @@
 // background thread, epoll over pidfds, so 1,000 tasks cost 1,000 fds and
 // one thread. A watched child is reaped with waitid() and reports its exit
 // code or signal; a process adopted after a daemon restart is no longer our
-// child, so only its end is seen (exit_info::known == false). The watcher
+// child, so only its end is seen (process_exit::known == false). The watcher
 // also reaps exited children nobody watches or holds, so a child whose gate
 // never opened leaves no zombie. Callbacks run on the watcher thread: keep
 // them short (the task actor glue turns them into messages).
@@ -28,22 +28,9 @@
 #include <unordered_set>
 #include <vector>
 
-namespace actorswarm::net {
+#include "actors/task/process_exit.hpp"
 
-/// How a watched process ended.
-struct exit_info {
-  /// False: the process was not our child (adopted after a daemon restart),
-  /// or its status was reaped elsewhere; code and signal are then unknown.
-  bool known = true;
-  /// Exit code; for a process killed by a signal 128 + signal, as shells
-  /// and Docker report it.
-  int exit_code = 0;
-  /// The signal that killed the process, 0 if it exited normally.
-  int signal = 0;
-};
-
-/// One line for logs: "exit code 3", "killed by signal 9", or the unknown text.
-std::string to_string(const exit_info& x);
+namespace actorswarm::task {
 
 /// Opens a pidfd for `pid` (pidfd_open(2)); -1 with errno on failure. The fd
 /// is close-on-exec. Exposed for callers that want to signal through a pidfd.
@@ -60,7 +47,7 @@ class process_watcher {
 public:
   // -- member types -----------------------------------------------------------
 
-  using callback = std::function<void(exit_info)>;
+  using callback = std::function<void(process_exit)>;
 
   /// While one lives, no watcher of this process reaps an unwatched child:
   /// construct it before fork()/posix_spawn(), hold() the child, then let it
@@ -152,4 +139,4 @@ private:
   std::thread thread_;
 };
 
-} // namespace actorswarm::net
+} // namespace actorswarm::task
