@@ -1,10 +1,10 @@
 #pragma once
 
 // One task actor per task assigned to this node. It drives the executor one
-// step at a time (prepare, start behind the start gate, watch, stop) and
-// reports each status change to its agent. It never reads a clock except
-// through node::clock, and its only timer (the stop grace period) is a
-// delayed message.
+// step at a time (prepare, start behind the start gate, watch, stop) as the
+// task state machine (task_state_machine.hpp) asks, and reports each status
+// change to its agent. It never reads a clock except through node::clock,
+// and its only timer (the stop grace period) is a delayed message.
 //
 // Receives: (assign_atom, Task)  -- a newer version of its task
 //           (exited_atom, exit_event) -- from the process watcher

@@ -149,6 +149,10 @@ bool is_terminal(pb::TaskState x) {
   return x >= pb::COMPLETE;
 }
 
+bool may_have_process(pb::TaskState x) {
+  return x == pb::STARTING || x == pb::RUNNING;
+}
+
 const char* state_name(pb::TaskState x) {
   switch (x) {
     case pb::NEW: return "new";
@@ -225,6 +229,17 @@ step_result step(pb::TaskState desired, const pb::TaskStatus& current,
     return unchanged(current);
   auto next = after_pause(state);
   return move(current, next, pause_message(next), "", now_ns);
+}
+
+step_result adopted(const pb::TaskStatus& current, int32_t pid,
+                    int64_t now_ns) {
+  if (!can_transition(current.state(), pb::RUNNING))
+    return unchanged(current);
+  auto r = move(current, pb::RUNNING, "adopted after daemon restart", "",
+                now_ns);
+  r.status.set_pid(pid);
+  r.status.set_started_at_ns(now_ns);
+  return r;
 }
 
 } // namespace actorswarm::task

@@ -34,6 +34,10 @@ bool may_set(writer who, pb::TaskState x);
 /// process runs and none will for this task.
 bool is_terminal(pb::TaskState x);
 
+/// True for STARTING and RUNNING: the states in which the task's process may
+/// exist (it is started, and recorded, on the way from STARTING to RUNNING).
+bool may_have_process(pb::TaskState x);
+
 /// Short lower-case name, as `docker service ps` prints it ("running").
 const char* state_name(pb::TaskState x);
 
@@ -97,5 +101,12 @@ std::string exit_error(const process_exit& x);
 /// changed status. Never moves backwards (asserted).
 step_result step(pb::TaskState desired, const pb::TaskStatus& current,
                  const observation& obs, int64_t now_ns);
+
+/// A process recorded by an earlier daemon still runs (its pid and start time
+/// match): from any state before RUNNING the task is RUNNING again ("adopted
+/// after daemon restart", `pid`, started at `now_ns`); from RUNNING on it is
+/// unchanged.
+step_result adopted(const pb::TaskStatus& current, int32_t pid,
+                    int64_t now_ns);
 
 } // namespace actorswarm::task

@@ -243,6 +243,14 @@ std::vector<line> started_lines() {
   };
 }
 
+// A status after the exit of the started process: it keeps the pid and start
+// time of RUNNING (task_state_machine: step records pid, start time and exit
+// code).
+line ended(pb::TaskState state, std::string message, std::string err,
+           int32_t exit_code) {
+  return {state, std::move(message), std::move(err), exit_code, fake_pid, true};
+}
+
 std::vector<line> operator+(std::vector<line> xs, const line& x) {
   xs.push_back(x);
   return xs;
@@ -260,7 +268,7 @@ TEST_CASE_METHOD(task_fixture,
         == std::vector<std::string>{"prepare", "start", "release", "wait"});
   exit_with(exited(0));
   CHECK(lines()
-        == started_lines() + line{pb::COMPLETE, "finished", "", 0, 0, false});
+        == started_lines() + ended(pb::COMPLETE, "finished", "", 0));
   // The record is forgotten and the cgroup removed (the logs stay).
   CHECK(seen->records == std::vector<std::string>{record_value, ""});
   CHECK(exec->calls.back() == "remove");
@@ -275,15 +283,13 @@ TEST_CASE_METHOD(task_fixture,
     exit_with(exited(3));
     CHECK(lines()
           == started_lines()
-               + line{pb::FAILED, "failed", "task: non-zero exit (3)", 3, 0,
-                      false});
+               + ended(pb::FAILED, "failed", "task: non-zero exit (3)", 3));
   }
   SECTION("signal") {
     exit_with(exited(137, 9));
     CHECK(lines()
           == started_lines()
-               + line{pb::FAILED, "failed", "task: non-zero exit (137)", 137,
-                      0, false});
+               + ended(pb::FAILED, "failed", "task: non-zero exit (137)", 137));
   }
   SECTION("exec failed after the release") {
     exec->exec_outcome = task::exec_state::failed;
@@ -291,8 +297,8 @@ TEST_CASE_METHOD(task_fixture,
     exit_with(exited(127));
     CHECK(lines()
           == started_lines()
-               + line{pb::FAILED, "failed",
-                      "task: exec \"/x\": Permission denied", 127, 0, false});
+               + ended(pb::FAILED, "failed",
+                       "task: exec \"/x\": Permission denied", 127));
   }
 }
 
@@ -316,7 +322,7 @@ TEST_CASE_METHOD(task_fixture, "task actor: a failed start fails the task",
         == std::vector<line>{
           {pb::PREPARING, "preparing", "", 0, 0, false},
           {pb::READY, "prepared", "", 0, 0, false},
-          {pb::FAILED, "starting", "task: exec \"x\": not found", 0, 0,
+          {pb::FAILED, "failed", "task: exec \"x\": not found", 0, 0,
            false}});
   CHECK(exec->calls == std::vector<std::string>{"prepare", "start"});
   CHECK(seen->records.empty());
@@ -342,16 +348,18 @@ TEST_CASE_METHOD(task_fixture,
   t.mutable_status()->set_state(pb::RUNNING);
   assign(t);
   CHECK(exec->calls.back() == "shutdown");
+  int32_t code = 0;
   SECTION("it ends on SIGTERM") {
-    exit_with(exited(143, 15));
+    code = 143;
+    exit_with(exited(code, 15));
   }
   SECTION("it ignores SIGTERM") {
     advance(10s);
     CHECK(exec->calls.back() == "terminate");
-    exit_with(exited(137, 9));
+    code = 137;
+    exit_with(exited(code, 9));
   }
-  CHECK(lines()
-        == started_lines() + line{pb::SHUTDOWN, "shutdown", "", 0, 0, false});
+  CHECK(lines() == started_lines() + ended(pb::SHUTDOWN, "shutdown", "", code));
   // Another assignment does not stop it twice.
   assign(t);
   CHECK(std::count(exec->calls.begin(), exec->calls.end(), "shutdown") == 1);
@@ -373,8 +381,7 @@ TEST_CASE_METHOD(task_fixture,
         == std::vector<std::string>{"prepare", "start", "shutdown", "release",
                                     "wait"});
   exit_with(exited(143, 15));
-  CHECK(lines()
-        == started_lines() + line{pb::SHUTDOWN, "shutdown", "", 0, 0, false});
+  CHECK(lines() == started_lines() + ended(pb::SHUTDOWN, "shutdown", "", 143));
   CHECK(std::count(exec->calls.begin(), exec->calls.end(), "shutdown") == 1);
 }
 
@@ -390,8 +397,7 @@ TEST_CASE_METHOD(task_fixture,
     CHECK(task_alive());
     exit_with(exited(143, 15));
     CHECK(lines()
-          == started_lines()
-               + line{pb::SHUTDOWN, "shutdown", "", 0, 0, false});
+          == started_lines() + ended(pb::SHUTDOWN, "shutdown", "", 143));
     CHECK_FALSE(task_alive());
   }
   SECTION("ended") {
@@ -410,8 +416,9 @@ TEST_CASE_METHOD(task_fixture,
   task::process_record rec{fake_pid, fake_start_ticks, fake_pid};
   auto adopted = line{pb::RUNNING, "adopted after daemon restart", "", 0,
                       fake_pid, true};
-  auto unknown = line{pb::FAILED, "failed", task::exit_unknown_text, 0, 0,
-                      false};
+  // An unknown end keeps the adoption's pid and start; its code is -1.
+  auto unknown = line{pb::FAILED, "failed", task::exit_unknown_text, -1,
+                      fake_pid, true};
   SECTION("alive: it runs on, its end is unknown") {
     spawn(make_task(pb::STARTING, pb::RUNNING), rec);
     CHECK(lines() == std::vector<line>{adopted});
@@ -428,15 +435,17 @@ TEST_CASE_METHOD(task_fixture,
     spawn(make_task(pb::RUNNING, pb::RUNNING), rec);
     CHECK(lines().empty());
     exit_with(task::process_exit::unknown());
-    CHECK(lines() == std::vector<line>{unknown});
+    CHECK(lines()
+          == std::vector<line>{{pb::FAILED, "failed", task::exit_unknown_text,
+                                -1, 0, false}});
   }
   SECTION("to be stopped: it is stopped") {
     spawn(make_task(pb::STARTING, pb::SHUTDOWN), rec);
     CHECK(exec->calls == std::vector<std::string>{"adopt", "shutdown"});
     exit_with(task::process_exit::unknown());
     CHECK(lines()
-          == std::vector<line>{adopted,
-                               {pb::SHUTDOWN, "shutdown", "", 0, 0, false}});
+          == std::vector<line>{adopted, {pb::SHUTDOWN, "shutdown", "", -1,
+                                         fake_pid, true}});
   }
 }
 
@@ -452,4 +461,30 @@ TEST_CASE_METHOD(task_fixture,
            "task process lost: it was never recorded as started", 0, 0,
            false}});
   CHECK(exec->calls.empty());
+}
+
+TEST_CASE_METHOD(task_fixture,
+                 "task actor: a task the manager orphaned still stops its "
+                 "process, and reports nothing the store is past",
+                 "[actor]") {
+  auto t = make_task(pb::ASSIGNED, pb::RUNNING);
+  spawn(t);
+  t.set_desired_state(pb::SHUTDOWN);
+  t.mutable_status()->set_state(pb::ORPHANED);
+  assign(t);
+  CHECK(exec->calls.back() == "shutdown");
+  exit_with(exited(143, 15));
+  CHECK(lines() == started_lines());
+}
+
+TEST_CASE_METHOD(task_fixture,
+                 "task actor: a task READY before a restart is prepared "
+                 "again, then started",
+                 "[actor]") {
+  spawn(make_task(pb::READY, pb::RUNNING));
+  CHECK(exec->calls
+        == std::vector<std::string>{"prepare", "start", "release", "wait"});
+  CHECK(lines()
+        == std::vector<line>{{pb::STARTING, "starting", "", 0, 0, false},
+                             {pb::RUNNING, "started", "", 0, fake_pid, true}});
 }
