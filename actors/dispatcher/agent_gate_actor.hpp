@@ -7,21 +7,22 @@
 // ASSIGN request to the worker's address). If the worker cannot be reached
 // the proxy stops, and the dispatcher treats the agent as gone.
 //
-// Receives: (rpc_atom, int32_t kind, string payload) -> string, from the
-//           transport: SESSION (SessionRequest -> SessionReply with the
-//           managers' addresses), HEARTBEAT (Heartbeat -> ""), STATUS
-//           (StatusBatch -> "").
-// Sends:    the dispatcher's messages (session_atom, heartbeat_atom,
-//           status_atom); (rpc_atom, addr, ASSIGN, Assignments) to the
-//           transport.
+// Protocol: agent_gate_interface.hpp. Sends the session protocol to the
+// dispatcher, (status_atom) -> raft status to the store (the managers'
+// addresses for a session reply), and (rpc_atom, addr, ASSIGN, Assignments)
+// to the transport.
 
 #include "caf/fwd.hpp"
+
+#include "actors/dispatcher/agent_gate_interface.hpp"
 
 namespace actorswarm::dispatcher {
 
 /// Spawns the gate for `dispatcher`; `store` answers status_atom (the
 /// managers' addresses); `transport` carries assignments to workers.
-caf::actor spawn_agent_gate(caf::actor_system& sys, caf::actor dispatcher,
-                            caf::actor transport, caf::actor store);
+agent_gate_actor_type spawn_agent_gate(caf::actor_system& sys,
+                                       session_host_actor_type dispatcher,
+                                       caf::actor transport,
+                                       caf::actor store);
 
 } // namespace actorswarm::dispatcher

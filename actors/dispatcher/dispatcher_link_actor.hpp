@@ -9,22 +9,22 @@
 // comes with every session reply) and keeps presenting the agent's first
 // session id, so the agent and its tasks carry on unchanged.
 //
-// Receives: (session_atom, SessionRequest, actor agent) -> SessionReply
-//           (heartbeat_atom, Heartbeat), (status_atom, StatusBatch)
-//           (rpc_atom, int32_t ASSIGN, string Assignments) -> "" from the
-//             transport
-// Sends:    (rpc_atom, addr, SESSION|HEARTBEAT|STATUS, payload) to the
-//           transport; (assign_atom, Assignments) to the agent.
+// Protocol: dispatcher_link_interface.hpp. Sends (rpc_atom, addr,
+// SESSION|HEARTBEAT|STATUS, payload) to the transport and (assign_atom,
+// Assignments) to the agent.
 
 #include <string>
 #include <vector>
 
 #include "caf/fwd.hpp"
 
+#include "actors/dispatcher/dispatcher_link_interface.hpp"
+
 namespace actorswarm::dispatcher {
 
 /// Spawns the link; `managers` are cluster addresses host:port.
-caf::actor spawn_dispatcher_link(caf::actor_system& sys, caf::actor transport,
-                                 std::vector<std::string> managers);
+dispatcher_link_actor_type spawn_dispatcher_link(
+  caf::actor_system& sys, caf::actor transport,
+  std::vector<std::string> managers);
 
 } // namespace actorswarm::dispatcher

@@ -199,11 +199,13 @@ void start_worker(node_actor_t* self) {
   }
   if (!st.transport)
     open_transport(self);
-  st.link = dispatcher::spawn_dispatcher_link(sys, st.transport,
-                                              st.id.managers);
+  auto link = dispatcher::spawn_dispatcher_link(sys, st.transport,
+                                                st.id.managers);
+  // TODO(i7-merge): keep the typed handles (dispatcher link, agent).
+  st.link = caf::actor_cast<caf::actor>(link);
   serve(self, {pb::Envelope::ASSIGN}, st.link);
-  st.agent = agent::spawn_agent(sys, st.link, st.dir->task_records(),
-                                agent_cfg(st), *st.clk);
+  st.agent = caf::actor_cast<caf::actor>(agent::spawn_agent(
+    sys, link, st.dir->task_records(), agent_cfg(st), *st.clk));
   for (auto& a : {st.link, st.agent})
     self->link_to(a);
   logger("node")->info("worker components started node_id={} managers={}",
@@ -229,17 +231,19 @@ void start_components(node_actor_t* self) {
     scfg.raft.bootstrap.push_back(self_member(st.id));
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
   start_transport(self);
-  st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
+  auto disp = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
+  // TODO(i7-merge): keep the typed handles (dispatcher, agent gate, agent).
+  st.dispatcher = caf::actor_cast<caf::actor>(disp);
   if (st.transport) {
-    st.gate = dispatcher::spawn_agent_gate(sys, st.dispatcher, st.transport,
-                                           st.store);
+    st.gate = caf::actor_cast<caf::actor>(dispatcher::spawn_agent_gate(
+      sys, disp, st.transport, st.store));
     self->link_to(st.gate);
     serve(self, {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT,
                  pb::Envelope::STATUS},
           st.gate);
   }
-  st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
-                                agent_cfg(st), *st.clk);
+  st.agent = caf::actor_cast<caf::actor>(agent::spawn_agent(
+    sys, disp, st.dir->task_records(), agent_cfg(st), *st.clk));
   for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
   self->send(st.store, watch_atom::value, caf::actor_cast<caf::actor>(self));

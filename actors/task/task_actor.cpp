@@ -34,7 +34,7 @@ const char* const lost_text
   = "task process lost: it was never recorded as started";
 
 struct task_state {
-  caf::actor agent;
+  owner_actor_type agent;
   std::shared_ptr<executor> exec;  // shared: outlives the agent if need be
   node::clock* clk = nullptr;
   /// The latest assignment: spec, desired state, the store's status.
@@ -59,7 +59,7 @@ struct task_state {
   static inline const char* name = "task";
 };
 
-using task_actor_t = caf::stateful_actor<task_state>;
+using task_ptr = task_actor_type::stateful_pointer<task_state>;
 
 // The exit fact travels in an exit_event, the registered message type.
 // TODO(i7-merge): send task::process_exit itself once the task type-id block
@@ -91,15 +91,15 @@ pb::TaskState desired_state(const task_state& st) {
 }
 
 // Reports `s` unless the store is already past it.
-void send_status(task_actor_t* self, const pb::TaskStatus& s) {
+void send_status(task_ptr self, const pb::TaskStatus& s) {
   auto& st = self->state;
   if (can_transition(st.task.status().state(), s.state()))
-    self->send(st.agent, status_atom::value, st.task.id(), s);
+    self->send(st.agent, task_status_atom::value, st.task.id(), s);
 }
 
 // Reports the status the machine entered on its own, if not reported yet:
 // the executor call made in it succeeded, or the turn ends in it.
-void announce(task_actor_t* self) {
+void announce(task_ptr self) {
   if (auto s = std::exchange(self->state.unreported, std::nullopt))
     send_status(self, *s);
 }
@@ -110,7 +110,7 @@ void announce(task_actor_t* self) {
 // PREPARING), or whose call failed, is never reported: the next one says
 // all. Any other step follows an executor call or a process event and is
 // reported at once. Returns whether the status changed.
-bool enter(task_actor_t* self, step_result r, bool on_its_own) {
+bool enter(task_ptr self, step_result r, bool on_its_own) {
   auto& st = self->state;
   if (!r.changed)
     return false;
@@ -124,7 +124,7 @@ bool enter(task_actor_t* self, step_result r, bool on_its_own) {
 }
 
 // One step of the machine with what the executor reported.
-bool apply(task_actor_t* self, const observation& obs, bool on_its_own) {
+bool apply(task_ptr self, const observation& obs, bool on_its_own) {
   auto& st = self->state;
   return enter(self,
                step(desired_state(st), st.status, obs, st.clk->now_ns()),
@@ -135,9 +135,9 @@ process_handle handle_of(const process_record& x) {
   return {x.pid, x.start_time_ticks, x.pgid};
 }
 
-void watch(task_actor_t* self, bool is_child) {
+void watch(task_ptr self, bool is_child) {
   auto& st = self->state;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<task_actor_type>(self);
   auto h = handle_of(*st.proc);
   auto id = st.task.id();
   auto pid = st.proc->pid;
@@ -151,7 +151,7 @@ void watch(task_actor_t* self, bool is_child) {
 }
 
 // executor::prepare as an observation.
-observation prepare(task_actor_t* self) {
+observation prepare(task_ptr self) {
   auto& st = self->state;
   auto w = st.exec->prepare(st.task);
   if (!w)
@@ -162,10 +162,10 @@ observation prepare(task_actor_t* self) {
   return {};
 }
 
-void advance(task_actor_t* self);
+void advance(task_ptr self);
 
 // The record is durable: the gate opens, the process runs.
-void on_recorded(task_actor_t* self) {
+void on_recorded(task_ptr self) {
   auto& st = self->state;
   st.start_pending = false;
   st.exec->release(*st.gated);
@@ -182,7 +182,7 @@ void on_recorded(task_actor_t* self) {
 
 // The start action: spawn behind the start gate, record, then release
 // (on_recorded). A restarted daemon's actor prepares first.
-void start(task_actor_t* self) {
+void start(task_ptr self) {
   auto& st = self->state;
   if (!st.prepared) {
     if (auto obs = prepare(self); obs.what == observation::kind::error) {
@@ -202,13 +202,13 @@ void start(task_actor_t* self) {
   st.start_pending = true;
   st.start_desired = desired_state(st);
   // The start gate: exec only after the agent recorded the process durably.
-  self->request(st.agent, caf::infinite, report_atom::value, st.task.id(),
-                encode_record(*st.proc))
+  self->request(st.agent, caf::infinite, task_record_atom::value,
+                st.task.id(), encode_record(*st.proc))
     .then([=](bool) { on_recorded(self); });
 }
 
 // SIGTERM now, SIGKILL when the stop grace period runs out.
-void begin_stop(task_actor_t* self) {
+void begin_stop(task_ptr self) {
   auto& st = self->state;
   if (st.stopping || !st.proc)
     return;
@@ -216,13 +216,13 @@ void begin_stop(task_actor_t* self) {
   st.exec->shutdown(handle_of(*st.proc));
   auto grace_ns = st.task.spec().container().stop_grace_period_ns();
   self->delayed_send(self, std::chrono::nanoseconds(grace_ns),
-                     kill_atom::value);
+                     task_kill_atom::value);
 }
 
 // SwarmKit's Do() loop: makes the executor call the task state machine asks
 // for and steps, until the machine waits for the record of a start, the
 // process's exit or a later desired state.
-void advance(task_actor_t* self) {
+void advance(task_ptr self) {
   auto& st = self->state;
   if (st.start_pending) {
     // The gated process may not exec, or is stopped at once; the machine
@@ -253,12 +253,12 @@ void advance(task_actor_t* self) {
     announce(self);
 }
 
-void on_exit(task_actor_t* self, const process_exit& x) {
+void on_exit(task_ptr self, const process_exit& x) {
   auto& st = self->state;
   st.exec->remove(st.task.id(), false);
   // Forget the record (an empty value removes it); nothing waits on it.
-  self->request(st.agent, caf::infinite, report_atom::value, st.task.id(),
-                std::string{})
+  self->request(st.agent, caf::infinite, task_record_atom::value,
+                st.task.id(), std::string{})
     .then([](bool) {});
   st.proc.reset();
   observation obs;
@@ -275,16 +275,16 @@ void on_exit(task_actor_t* self, const process_exit& x) {
     self->quit();
 }
 
-void on_assign(task_actor_t* self, const pb::Task& t) {
+void on_assign(task_ptr self, const pb::Task& t) {
   auto& st = self->state;
   st.task = t;
   advance(self);
 }
 
-caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
-                            std::shared_ptr<executor> exec, node::clock* clk,
-                            pb::Task task,
-                            std::optional<process_record> record) {
+task_actor_type::behavior_type
+task_actor(task_ptr self, owner_actor_type agent,
+           std::shared_ptr<executor> exec, node::clock* clk, pb::Task task,
+           std::optional<process_record> record) {
   auto& st = self->state;
   st.agent = std::move(agent);
   st.exec = std::move(exec);
@@ -302,14 +302,14 @@ caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
   }
   advance(self);
   return {
-    [=](assign_atom, const pb::Task& t) { on_assign(self, t); },
+    [=](task_update_atom, const pb::Task& t) { on_assign(self, t); },
     [=](exited_atom, const exit_event& x) { on_exit(self, from_event(x)); },
-    [=](kill_atom) {
+    [=](task_kill_atom) {
       auto& st = self->state;
       if (st.proc)
         st.exec->terminate(handle_of(*st.proc));
     },
-    [=](leave_atom) {
+    [=](unassign_atom) {
       // The task is no longer assigned: stop what runs, then go.
       auto& st = self->state;
       st.leaving = true;
@@ -323,11 +323,11 @@ caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
 
 } // namespace
 
-caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
-                            std::shared_ptr<executor> exec, node::clock& clk,
-                            pb::Task task,
-                            std::optional<process_record> record) {
-  return sys.spawn(task_behavior, std::move(agent), std::move(exec), &clk,
+task_actor_type spawn_task_actor(caf::actor_system& sys, owner_actor_type agent,
+                                 std::shared_ptr<executor> exec,
+                                 node::clock& clk, pb::Task task,
+                                 std::optional<process_record> record) {
+  return sys.spawn(task_actor, std::move(agent), std::move(exec), &clk,
                    std::move(task), record);
 }
 

@@ -122,24 +122,30 @@ struct agent_seen {
   std::vector<std::string> records;
   /// While true, record writes wait for the test's release_records().
   bool hold_records = false;
-  std::vector<caf::response_promise> held;
+  std::vector<caf::typed_response_promise<bool>> held;
 };
 
 using agent_seen_ptr = std::shared_ptr<agent_seen>;
 
-caf::behavior fake_agent(caf::event_based_actor* self, agent_seen_ptr seen) {
+// The task actor's owner, plus a cue: (flush_atom) releases the held
+// record writes.
+using fake_agent_type = task::owner_actor_type::extend<
+  caf::reacts_to<flush_atom>>;
+
+fake_agent_type::behavior_type fake_agent(fake_agent_type::pointer self,
+                                          agent_seen_ptr seen) {
   return {
-    [=](status_atom, const std::string&, const pb::TaskStatus& s) {
+    [=](task_status_atom, const std::string&, const pb::TaskStatus& s) {
       seen->statuses.push_back(s);
     },
-    [=](report_atom, const std::string&,
+    [=](task_record_atom, const std::string&,
         const std::string& value) -> caf::result<bool> {
       seen->records.push_back(value);
       if (!seen->hold_records)
         return true;
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<bool>();
       seen->held.push_back(rp);
-      return caf::delegated<bool>{};
+      return rp;
     },
     [=](flush_atom) {
       seen->hold_records = false;
@@ -187,8 +193,8 @@ std::ostream& operator<<(std::ostream& out, const line& x) {
 struct task_fixture : actor_fixture {
   std::shared_ptr<fake_executor> exec = std::make_shared<fake_executor>();
   agent_seen_ptr seen = std::make_shared<agent_seen>();
-  caf::actor agent = track(sys.spawn(fake_agent, seen));
-  caf::actor task;
+  fake_agent_type agent = track(sys.spawn(fake_agent, seen));
+  task::task_actor_type task;
 
   void spawn(const pb::Task& t,
              std::optional<task::process_record> record = std::nullopt) {
@@ -197,7 +203,7 @@ struct task_fixture : actor_fixture {
   }
 
   void assign(const pb::Task& t) {
-    caf::anon_send(task, assign_atom::value, t);
+    caf::anon_send(task, task_update_atom::value, t);
     drain();
   }
 
@@ -391,7 +397,7 @@ TEST_CASE_METHOD(task_fixture,
                  "[actor]") {
   SECTION("running") {
     spawn(make_task(pb::ASSIGNED, pb::RUNNING));
-    caf::anon_send(task, leave_atom::value);
+    caf::anon_send(task, unassign_atom::value);
     drain();
     CHECK(exec->calls.back() == "shutdown");
     CHECK(task_alive());
@@ -403,7 +409,7 @@ TEST_CASE_METHOD(task_fixture,
   SECTION("ended") {
     spawn(make_task(pb::ASSIGNED, pb::RUNNING));
     exit_with(exited(0));
-    caf::anon_send(task, leave_atom::value);
+    caf::anon_send(task, unassign_atom::value);
     drain();
     CHECK_FALSE(task_alive());
     CHECK(seen->statuses.size() == 5);
