@@ -7,7 +7,7 @@
 // processes a previous daemon left running (pid + start time).
 //
 // Protocol: agent_interface.hpp. It calls its session host (the dispatcher,
-// or the dispatcher link on a worker) and its task actors.
+// or the dispatcher proxy on a worker) and its task actors.
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // The agent's protocol (agent_actor.hpp): its session host (the dispatcher,
-// or the dispatcher link on a worker) sends it assignments; its task actors
+// or the dispatcher proxy on a worker) sends it assignments; its task actors
 // report statuses and ask for process records.
 
 #include "actors/dispatcher/dispatcher_interface.hpp"

@@ -2,10 +2,10 @@
 
 // The dispatcher's protocol (dispatcher_actor.hpp): agents open a session,
 // send heartbeats and status batches; the dispatcher sends each session its
-// assignments. A remote agent talks to it through the agent gate
-// (agent_gate_interface.hpp), whose agent proxies stand in for the agents;
-// on a worker, the agent talks to the dispatcher link
-// (dispatcher_link_interface.hpp), which serves the same session protocol.
+// assignments. A remote agent talks to it through the agent server
+// (agent_server_interface.hpp), whose agent proxies stand in for the
+// agents; on a worker, the agent talks to the dispatcher proxy
+// (dispatcher_proxy_interface.hpp), which serves the same session protocol.
 
 #include <string>
 
@@ -26,11 +26,11 @@ namespace actorswarm::dispatcher {
 using assignee_actor_type = caf::typed_actor<
   /// The node's assignments in one session (`session_id`): the full set
   /// (`full`) when the session starts, then the changes of each commit.
-  /// From the dispatcher (or the dispatcher link); no reply.
+  /// From the dispatcher (or the dispatcher proxy); no reply.
   caf::reacts_to<assign_atom, pb::Assignments>>;
 
 /// What hosts an agent's session: the dispatcher on a manager, the
-/// dispatcher link on a worker. Agents and the agent gate use it.
+/// dispatcher proxy on a worker. Agents and the agent server use it.
 using session_host_actor_type = caf::typed_actor<
   /// Opens a session for the agent of `req.node_id()`, whose assignments go
   /// to the handle; a newer session of the same node replaces the older.

@@ -1,4 +1,4 @@
-#include "actors/dispatcher/dispatcher_link_actor.hpp"
+#include "actors/dispatcher/dispatcher_proxy_actor.hpp"
 
 #include <deque>
 
@@ -16,7 +16,7 @@ constexpr auto call_timeout = std::chrono::seconds(5);
 constexpr auto retry_delay = std::chrono::milliseconds(200);
 constexpr size_t pending_status_max = 256;
 
-struct link_state {
+struct proxy_state {
   caf::actor transport;
   assignee_actor_type agent;
   std::vector<std::string> managers;
@@ -30,20 +30,21 @@ struct link_state {
   // Assignments that overtook their session's reply (the dispatcher sends
   // the full set before it answers).
   std::vector<pb::Assignments> early;
-  static inline const char* name = "dispatcher_link";
+  static inline const char* name = "dispatcher_proxy";
 };
 
-using link_ptr = dispatcher_link_actor_type::stateful_pointer<link_state>;
+using proxy_ptr
+  = dispatcher_proxy_actor_type::stateful_pointer<proxy_state>;
 
-void reconnect(link_ptr self, const std::string& failed_session);
+void reconnect(proxy_ptr self, const std::string& failed_session);
 
-const std::string& manager(link_ptr self) {
+const std::string& manager(proxy_ptr self) {
   return self->state.managers[self->state.current];
 }
 
 // Sends `payload` of `kind` to the current manager; on failure moves on to
 // the next manager and opens a new session there.
-void call(link_ptr self, pb::Envelope::Kind kind, std::string payload,
+void call(proxy_ptr self, pb::Envelope::Kind kind, std::string payload,
           std::function<void(const std::string&)> on_ok = {}) {
   auto& st = self->state;
   if (st.managers.empty())
@@ -64,7 +65,7 @@ void call(link_ptr self, pb::Envelope::Kind kind, std::string payload,
       });
 }
 
-void flush_unsent(link_ptr self) {
+void flush_unsent(proxy_ptr self) {
   auto& st = self->state;
   while (!st.unsent.empty() && !st.session.empty()) {
     auto b = std::move(st.unsent.front());
@@ -74,7 +75,7 @@ void flush_unsent(link_ptr self) {
   }
 }
 
-void open_session(link_ptr self, caf::response_promise rp) {
+void open_session(proxy_ptr self, caf::response_promise rp) {
   auto& st = self->state;
   st.connecting = true;
   call(self, pb::Envelope::SESSION, st.request.SerializeAsString(),
@@ -112,7 +113,7 @@ void open_session(link_ptr self, caf::response_promise rp) {
 
 // A call of session `failed_session` failed: the first failure of a session
 // moves on to the next manager (later ones of the same session are stale).
-void reconnect(link_ptr self, const std::string& failed_session) {
+void reconnect(proxy_ptr self, const std::string& failed_session) {
   auto& st = self->state;
   if (failed_session != st.session || st.managers.empty())
     return;
@@ -121,8 +122,8 @@ void reconnect(link_ptr self, const std::string& failed_session) {
   self->delayed_send(self, retry_delay, manager_retry_atom::value);
 }
 
-dispatcher_link_actor_type::behavior_type
-dispatcher_link_actor(link_ptr self, caf::actor transport,
+dispatcher_proxy_actor_type::behavior_type
+dispatcher_proxy_actor(proxy_ptr self, caf::actor transport,
                       std::vector<std::string> managers) {
   auto& st = self->state;
   st.transport = std::move(transport);
@@ -181,10 +182,10 @@ dispatcher_link_actor(link_ptr self, caf::actor transport,
 
 } // namespace
 
-dispatcher_link_actor_type spawn_dispatcher_link(
+dispatcher_proxy_actor_type spawn_dispatcher_proxy(
   caf::actor_system& sys, caf::actor transport,
   std::vector<std::string> managers) {
-  return sys.spawn(dispatcher_link_actor, std::move(transport),
+  return sys.spawn(dispatcher_proxy_actor, std::move(transport),
                    std::move(managers));
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The agent gate's protocol (agent_gate_actor.hpp): on a manager, remote
+// The agent server's protocol (agent_server_actor.hpp): on a manager, remote
 // agents' requests arrive from the cluster transport and go on to the
 // dispatcher; one agent proxy per remote node stands in for its agent and
 // passes the dispatcher's assignments on to the worker.
@@ -14,8 +14,8 @@ CAF_ADD_ATOM(actorswarm, actorswarm, assign_retry_atom, "asgnretry")
 
 namespace actorswarm::dispatcher {
 
-/// The agent gate.
-using agent_gate_actor_type = caf::typed_actor<
+/// The agent server.
+using agent_server_actor_type = caf::typed_actor<
   /// A remote agent's request (int32_t pb::Envelope kind, serialized
   /// payload), from the cluster transport: SESSION (SessionRequest; replies
   /// a SessionReply with the managers' addresses), HEARTBEAT (Heartbeat) and

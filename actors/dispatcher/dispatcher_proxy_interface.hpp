@@ -1,8 +1,8 @@
 #pragma once
 
-// The dispatcher link's protocol (dispatcher_link_actor.hpp): on a worker it
-// hosts the agent's session as a local dispatcher would and carries it to a
-// manager's agent gate over the cluster transport.
+// The dispatcher proxy's protocol (dispatcher_proxy_actor.hpp): on a worker
+// it hosts the agent's session as a local dispatcher would and carries it to
+// a manager's agent server over the cluster transport.
 
 #include <cstdint>
 #include <string>
@@ -13,8 +13,8 @@ CAF_ADD_ATOM(actorswarm, actorswarm, manager_retry_atom, "mgrretry")
 
 namespace actorswarm::dispatcher {
 
-/// The dispatcher link: the agent's session host on a worker.
-using dispatcher_link_actor_type = session_host_actor_type::extend<
+/// The dispatcher proxy: the agent's session host on a worker.
+using dispatcher_proxy_actor_type = session_host_actor_type::extend<
   /// A manager's request (int32_t pb::Envelope kind, serialized payload),
   /// from the cluster transport: ASSIGN (Assignments of the session held)
   /// replies ""; anything else is refused with an error.

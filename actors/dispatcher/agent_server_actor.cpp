@@ -1,4 +1,4 @@
-#include "actors/dispatcher/agent_gate_actor.hpp"
+#include "actors/dispatcher/agent_server_actor.hpp"
 
 #include <map>
 
@@ -18,7 +18,7 @@ constexpr int assign_attempts = 3;
 constexpr auto local_timeout = std::chrono::seconds(10);
 
 // Passes one assignment message on; a few attempts, then the proxy stops
-// (the gate then refuses the worker's heartbeats, so it opens a new
+// (the server then refuses the worker's heartbeats, so it opens a new
 // session, which starts with the full set).
 void deliver(agent_proxy_actor_type::pointer self,
              const caf::actor& transport, const std::string& addr,
@@ -54,16 +54,16 @@ agent_proxy_actor(agent_proxy_actor_type::pointer self, caf::actor transport,
   };
 }
 
-struct gate_state {
+struct server_state {
   session_host_actor_type dispatcher;
   caf::actor transport, store;
   std::map<std::string, agent_proxy_actor_type> proxies;  // by node id
-  static inline const char* name = "agent_gate";
+  static inline const char* name = "agent_server";
 };
 
-using gate_ptr = agent_gate_actor_type::stateful_pointer<gate_state>;
+using server_ptr = agent_server_actor_type::stateful_pointer<server_state>;
 
-caf::result<std::string> open_session(gate_ptr self,
+caf::result<std::string> open_session(server_ptr self,
                                       const std::string& bytes) {
   pb::SessionRequest req;
   if (!req.ParseFromString(bytes) || req.node_id().empty()
@@ -96,8 +96,8 @@ caf::result<std::string> open_session(gate_ptr self,
   return rp;
 }
 
-agent_gate_actor_type::behavior_type
-agent_gate_actor(gate_ptr self, session_host_actor_type dispatcher,
+agent_server_actor_type::behavior_type
+agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
                  caf::actor transport, caf::actor store) {
   self->state.dispatcher = std::move(dispatcher);
   self->state.transport = std::move(transport);
@@ -148,11 +148,11 @@ agent_gate_actor(gate_ptr self, session_host_actor_type dispatcher,
 
 } // namespace
 
-agent_gate_actor_type spawn_agent_gate(caf::actor_system& sys,
-                                       session_host_actor_type dispatcher,
-                                       caf::actor transport,
-                                       caf::actor store) {
-  return sys.spawn(agent_gate_actor, std::move(dispatcher),
+agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
+                                           session_host_actor_type dispatcher,
+                                           caf::actor transport,
+                                           caf::actor store) {
+  return sys.spawn(agent_server_actor, std::move(dispatcher),
                    std::move(transport), std::move(store));
 }
 
