@@ -225,9 +225,9 @@ void begin_stop(task_ptr self) {
 void advance(task_ptr self) {
   auto& st = self->state;
   if (st.start_pending) {
-    // The gated process may not exec, or is stopped at once; the machine
-    // goes on when the record is written.
-    if (desired_state(st) > pb::RUNNING)
+    // The machine goes on when the record is written; a process it would
+    // stop once running (its gate is still closed) is stopped at once.
+    if (next_action(desired_state(st), pb::RUNNING) == action::shutdown)
       begin_stop(self);
     return;
   }
