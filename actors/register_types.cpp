@@ -6,6 +6,7 @@
 #include "caf/message.hpp"
 
 #include "actorswarm/embed.hpp"
+#include "actors/dispatcher/dispatcher_interface.hpp"
 #include "actors/raft/raft_types.hpp"
 #include "actors/store/store_types.hpp"
 #include "actors/task/task_types.hpp"
@@ -26,11 +27,13 @@ static_assert(blocks::actorswarm_messages::begin == first::messages);
 static_assert(blocks::actorswarm_raft::begin == first::raft);
 static_assert(blocks::actorswarm_store::begin == first::store);
 static_assert(blocks::actorswarm_task::begin == first::task);
+static_assert(blocks::actorswarm_dispatcher::begin == first::dispatcher);
 static_assert(blocks::actorswarm_embed::begin == first::embed);
 static_assert(first::fits(blocks::actorswarm_messages::end, first::raft));
 static_assert(first::fits(blocks::actorswarm_raft::end, first::store));
 static_assert(first::fits(blocks::actorswarm_store::end, first::task));
 static_assert(first::fits(blocks::actorswarm_task::end, first::dispatcher));
+static_assert(first::fits(blocks::actorswarm_dispatcher::end, first::node));
 static_assert(first::fits(blocks::actorswarm_embed::end, first::limit));
 
 } // namespace
@@ -40,6 +43,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<blocks::actorswarm_raft>();
   cfg.add_message_types<blocks::actorswarm_store>();
   cfg.add_message_types<blocks::actorswarm_task>();
+  cfg.add_message_types<blocks::actorswarm_dispatcher>();
   cfg.add_message_types<blocks::actorswarm_embed>();
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
                                            const caf::message& ctx) {

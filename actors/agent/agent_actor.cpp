@@ -8,10 +8,10 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/task/process_executor.hpp"
+#include "actors/task/process_watcher.hpp"
 #include "actors/task/task_actor.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
-#include "net/process_watcher.hpp"
 #include "persistence/task_record_store.hpp"
 
 namespace actorswarm::agent {
@@ -23,7 +23,7 @@ constexpr auto log_maintenance_period = std::chrono::seconds(1);
 struct pending_record {
   std::string task_id;
   std::string value;  // empty: remove
-  caf::response_promise promise;
+  caf::typed_response_promise<bool> promise;
 };
 
 // The process watcher and the executor that uses it, kept together.
@@ -32,20 +32,21 @@ struct task_runtime {
     : exec(cfg, watcher) {
     // nop
   }
-  net::process_watcher watcher;
+  task::process_watcher watcher;
   task::process_executor exec;
 };
 
 struct agent_state {
   agent_config cfg;
-  caf::actor dispatcher;
+  dispatcher::session_host_actor_type dispatcher;
   persistence::task_record_store* records = nullptr;
   node::clock* clk = nullptr;
   // The watcher and executor live as long as the last task actor using them.
   std::shared_ptr<task_runtime> runtime;
   task::process_executor* exec = nullptr;
   std::unordered_map<std::string, std::string> recorded;  // task id -> value
-  std::unordered_map<std::string, caf::actor> tasks;      // task id -> actor
+  // task id -> actor
+  std::unordered_map<std::string, task::task_actor_type> tasks;
   std::string session_id;
   int64_t heartbeat_period_ns = 0;
   std::vector<pb::TaskStatusUpdate> statuses;
@@ -61,9 +62,9 @@ struct agent_state {
   }
 };
 
-using agent_actor_t = caf::stateful_actor<agent_state>;
+using agent_ptr = agent_actor_type::stateful_pointer<agent_state>;
 
-void schedule_flush(agent_actor_t* self) {
+void schedule_flush(agent_ptr self) {
   if (!self->state.flush_scheduled) {
     self->state.flush_scheduled = true;
     self->send(self, flush_atom::value);
@@ -71,7 +72,7 @@ void schedule_flush(agent_actor_t* self) {
 }
 
 // Group commit for task records and one status batch per flush.
-void flush(agent_actor_t* self) {
+void flush(agent_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   std::vector<persistence::task_record_store::record> puts;
@@ -100,17 +101,17 @@ void flush(agent_actor_t* self) {
     for (auto& u : st.statuses)
       *b.add_updates() = std::move(u);
     st.statuses.clear();
-    self->send(st.dispatcher, status_atom::value, std::move(b));
+    self->send(st.dispatcher, status_batch_atom::value, std::move(b));
   }
 }
 
-void spawn_task(agent_actor_t* self, const pb::Task& t) {
+void spawn_task(agent_ptr self, const pb::Task& t) {
   auto& st = self->state;
   std::optional<task::process_record> rec;
   if (auto i = st.recorded.find(t.id()); i != st.recorded.end())
     rec = task::decode_record(i->second);
   auto a = task::spawn_task_actor(self->system(),
-                                  caf::actor_cast<caf::actor>(self),
+                                  caf::actor_cast<agent_actor_type>(self),
                                   std::shared_ptr<task::executor>(st.runtime,
                                                                   st.exec),
                                   *st.clk, t, rec);
@@ -119,7 +120,7 @@ void spawn_task(agent_actor_t* self, const pb::Task& t) {
 
 // Processes recorded by an earlier daemon whose tasks are no longer assigned
 // here: stop them (only if pid and start time still match) and forget them.
-void reap_unassigned(agent_actor_t* self) {
+void reap_unassigned(agent_ptr self) {
   auto& st = self->state;
   std::vector<std::string> gone;
   for (auto& [id, value] : st.recorded) {
@@ -136,7 +137,7 @@ void reap_unassigned(agent_actor_t* self) {
     schedule_flush(self);
 }
 
-void on_assignments(agent_actor_t* self, const pb::Assignments& as) {
+void on_assignments(agent_ptr self, const pb::Assignments& as) {
   auto& st = self->state;
   if (as.session_id() != st.session_id && !st.session_id.empty())
     return;
@@ -145,11 +146,11 @@ void on_assignments(agent_actor_t* self, const pb::Assignments& as) {
     if (i == st.tasks.end())
       spawn_task(self, t);
     else
-      self->send(i->second, assign_atom::value, t);
+      self->send(i->second, task_update_atom::value, t);
   }
   for (auto& id : as.remove()) {
     if (auto i = st.tasks.find(id); i != st.tasks.end()) {
-      self->send(i->second, leave_atom::value);
+      self->send(i->second, unassign_atom::value);
       st.tasks.erase(i);
     }
   }
@@ -159,7 +160,7 @@ void on_assignments(agent_actor_t* self, const pb::Assignments& as) {
       wanted[t.id()] = true;
     for (auto i = st.tasks.begin(); i != st.tasks.end();) {
       if (wanted.count(i->first) == 0) {
-        self->send(i->second, leave_atom::value);
+        self->send(i->second, unassign_atom::value);
         i = st.tasks.erase(i);
       } else {
         ++i;
@@ -169,7 +170,7 @@ void on_assignments(agent_actor_t* self, const pb::Assignments& as) {
   }
 }
 
-void open_session(agent_actor_t* self) {
+void open_session(agent_ptr self) {
   auto& st = self->state;
   pb::SessionRequest req;
   req.set_node_id(st.cfg.node_id);
@@ -183,18 +184,19 @@ void open_session(agent_actor_t* self) {
     static_cast<int64_t>(sysconf(_SC_NPROCESSORS_ONLN)) * 1'000'000'000);
   d.mutable_resources()->set_memory_bytes(
     static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE));
-  self->request(st.dispatcher, caf::infinite, session_atom::value, req,
-                caf::actor_cast<caf::actor>(self))
+  dispatcher::assignee_actor_type me = caf::actor_cast<agent_actor_type>(self);
+  self->request(st.dispatcher, caf::infinite, session_atom::value, req, me)
     .await([=](const pb::SessionReply& r) {
       self->state.session_id = r.session_id();
       self->state.heartbeat_period_ns = r.heartbeat_period_ns();
-      self->send(self, heartbeat_atom::value);
+      self->send(self, heartbeat_due_atom::value);
     });
 }
 
-caf::behavior agent_behavior(agent_actor_t* self, caf::actor dispatcher,
-                             persistence::task_record_store* records,
-                             agent_config cfg, node::clock* clk) {
+agent_actor_type::behavior_type
+agent_actor(agent_ptr self, dispatcher::session_host_actor_type dispatcher,
+            persistence::task_record_store* records, agent_config cfg,
+            node::clock* clk) {
   auto& st = self->state;
   st.dispatcher = std::move(dispatcher);
   st.records = records;
@@ -210,25 +212,26 @@ caf::behavior agent_behavior(agent_actor_t* self, caf::actor dispatcher,
   logger("agent")->info("agent started node_id={} recorded_tasks={}",
                         cfg.node_id, st.recorded.size());
   open_session(self);
-  self->delayed_send(self, log_maintenance_period, tick_atom::value);
+  self->delayed_send(self, log_maintenance_period, log_maintain_atom::value);
   return {
     [=](assign_atom, const pb::Assignments& as) { on_assignments(self, as); },
-    [=](status_atom, const std::string& task_id, const pb::TaskStatus& s) {
+    [=](task_status_atom, const std::string& task_id,
+        const pb::TaskStatus& s) {
       pb::TaskStatusUpdate u;
       u.set_task_id(task_id);
       *u.mutable_status() = s;
       self->state.statuses.push_back(std::move(u));
       schedule_flush(self);
     },
-    [=](report_atom, const std::string& task_id, std::string& value)
-      -> caf::result<bool> {
-      auto rp = self->make_response_promise();
+    [=](task_record_atom, const std::string& task_id,
+        std::string& value) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
       self->state.record_writes.push_back({task_id, std::move(value), rp});
       schedule_flush(self);
-      return caf::delegated<bool>{};
+      return rp;
     },
     [=](flush_atom) { flush(self); },
-    [=](heartbeat_atom) {
+    [=](heartbeat_due_atom) {
       auto& st = self->state;
       pb::Heartbeat hb;
       hb.set_node_id(st.cfg.node_id);
@@ -236,24 +239,26 @@ caf::behavior agent_behavior(agent_actor_t* self, caf::actor dispatcher,
       self->send(st.dispatcher, heartbeat_atom::value, hb);
       self->delayed_send(self,
                          std::chrono::nanoseconds(st.heartbeat_period_ns / 2),
-                         heartbeat_atom::value);
+                         heartbeat_due_atom::value);
     },
-    [=](tick_atom) {
+    [=](log_maintain_atom) {
       auto& st = self->state;
       auto now = st.clk->now_ns();
       for (auto& [id, a] : st.tasks)
         st.exec->logs().maintain(id, now);
-      self->delayed_send(self, log_maintenance_period, tick_atom::value);
+      self->delayed_send(self, log_maintenance_period,
+                         log_maintain_atom::value);
     },
   };
 }
 
 } // namespace
 
-caf::actor spawn_agent(caf::actor_system& sys, caf::actor dispatcher,
-                       persistence::task_record_store& records,
-                       agent_config cfg, node::clock& clk) {
-  return sys.spawn(agent_behavior, std::move(dispatcher), &records,
+agent_actor_type spawn_agent(caf::actor_system& sys,
+                             dispatcher::session_host_actor_type dispatcher,
+                             persistence::task_record_store& records,
+                             agent_config cfg, node::clock& clk) {
+  return sys.spawn(agent_actor, std::move(dispatcher), &records,
                    std::move(cfg), &clk);
 }
 

@@ -5,10 +5,15 @@
 // every process it starts in the task record store (synced, batched) before
 // the process may exec, batches status reports back, and on start adopts the
 // processes a previous daemon left running (pid + start time).
+//
+// Protocol: agent_interface.hpp. It calls its session host (the dispatcher,
+// or the dispatcher proxy on a worker) and its task actors.
 
 #include <string>
 
 #include "caf/fwd.hpp"
+
+#include "actors/agent/agent_interface.hpp"
 
 namespace actorswarm::persistence {
 class task_record_store;
@@ -28,8 +33,10 @@ struct agent_config {
   std::string cgroup_root;  // cgroup subtree name for task limits
 };
 
-caf::actor spawn_agent(caf::actor_system& sys, caf::actor dispatcher,
-                       persistence::task_record_store& records,
-                       agent_config cfg, node::clock& clk);
+/// Spawns the agent; it opens its session with `dispatcher` at once.
+agent_actor_type spawn_agent(caf::actor_system& sys,
+                             dispatcher::session_host_actor_type dispatcher,
+                             persistence::task_record_store& records,
+                             agent_config cfg, node::clock& clk);
 
 } // namespace actorswarm::agent

@@ -1,10 +1,12 @@
 #include "actors/dispatcher/assignments.hpp"
 
+#include "actors/task/task_state_machine.hpp"
+
 namespace actorswarm::dispatcher {
 
 bool is_assigned(const pb::Task& t) {
   return !t.node_id().empty() && t.status().state() >= pb::ASSIGNED
-         && t.status().state() <= pb::RUNNING;
+         && !task::is_terminal(t.status().state());
 }
 
 pb::Assignments full_assignments(const store::object_store& view,
@@ -25,7 +27,7 @@ changed_assignments(const store::change_set& cs) {
       auto& t = *c.task_after;
       if (is_assigned(t))
         *out[t.node_id()].add_update() = t;
-      else if (t.status().state() > pb::RUNNING)
+      else if (task::is_terminal(t.status().state()))
         out[t.node_id()].add_remove(t.id());
     } else if (!c.task_after && c.task_before
                && !c.task_before->node_id().empty()) {
@@ -43,7 +45,8 @@ status_actions(const store::object_store& view,
     auto i = view.tasks().find(x.task_id());
     if (i == view.tasks().end())
       continue;
-    if (x.status().state() <= i->second->status().state())
+    if (!task::can_transition(i->second->status().state(),
+                              x.status().state()))
       continue;  // SwarmKit: tasks never move backwards; drop old reports
     pb::StoreAction a;
     a.set_kind(pb::StoreAction::UPDATE);

@@ -25,7 +25,8 @@ std::unordered_map<std::string, pb::Assignments>
 changed_assignments(const store::change_set& cs);
 
 /// Turns reported statuses into status-only store actions, dropping
-/// reports that do not move a known task forward.
+/// reports that do not move a known task forward (task::can_transition: a
+/// state that is not a TaskState is dropped too).
 std::vector<pb::StoreAction>
 status_actions(const store::object_store& view,
                const std::vector<pb::TaskStatusUpdate>& xs);

@@ -16,7 +16,7 @@ namespace actorswarm::dispatcher {
 namespace {
 
 struct session {
-  caf::actor agent;
+  assignee_actor_type agent;
   std::string session_id;
   uint32_t misses = 0;
   bool down = false;
@@ -43,9 +43,10 @@ struct dispatcher_state {
   static inline const char* name = "dispatcher";
 };
 
-using dispatcher_actor_t = caf::stateful_actor<dispatcher_state>;
+using dispatcher_ptr
+  = dispatcher_actor_type::stateful_pointer<dispatcher_state>;
 
-void propose(dispatcher_actor_t* self, std::vector<pb::StoreAction> xs) {
+void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs) {
   if (xs.empty())
     return;
   pb::StoreBatch b;
@@ -63,7 +64,7 @@ void propose(dispatcher_actor_t* self, std::vector<pb::StoreAction> xs) {
           });
 }
 
-void flush_reports(dispatcher_actor_t* self) {
+void flush_reports(dispatcher_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   auto xs = status_actions(st.view, st.reports);
@@ -83,7 +84,7 @@ constexpr auto current_retry = std::chrono::milliseconds(200);
 // Sends the session of `node_id` its full set of assignments once this
 // replica is current and the node is in the view; retries while there is
 // no leader. Stale answers (a newer session) are dropped.
-void send_full_when_current(dispatcher_actor_t* self,
+void send_full_when_current(dispatcher_ptr self,
                             const std::string& node_id,
                             const std::string& session_id) {
   self->request(self->state.store, caf::infinite, read_atom::value)
@@ -94,8 +95,8 @@ void send_full_when_current(dispatcher_actor_t* self,
           || !s->second.awaiting_full || s->second.unregistered)
         return;  // gone, replaced, served, or served once its node shows
       if (!fresh) {
-        self->delayed_send(self, current_retry, wakeup_atom::value, node_id,
-                           session_id);
+        self->delayed_send(self, current_retry, full_set_retry_atom::value,
+                           node_id, session_id);
         return;
       }
       s->second.awaiting_full = false;
@@ -107,7 +108,7 @@ void send_full_when_current(dispatcher_actor_t* self,
 
 // Registers sessions that were opened before their node was stored, then
 // serves their full assignments (send_full_when_current).
-void register_late_nodes(dispatcher_actor_t* self) {
+void register_late_nodes(dispatcher_ptr self) {
   std::vector<pb::StoreAction> xs;
   for (auto& [node_id, s] : self->state.sessions) {
     if (!s.unregistered)
@@ -122,7 +123,7 @@ void register_late_nodes(dispatcher_actor_t* self) {
   propose(self, std::move(xs));
 }
 
-void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
+void on_events(dispatcher_ptr self, const store::change_set& cs) {
   auto& st = self->state;
   st.view.apply_changes(cs);
   register_late_nodes(self);
@@ -137,9 +138,9 @@ void on_events(dispatcher_actor_t* self, const store::change_set& cs) {
   }
 }
 
-pb::SessionReply open_session(dispatcher_actor_t* self,
+pb::SessionReply open_session(dispatcher_ptr self,
                               const pb::SessionRequest& req,
-                              const caf::actor& agent) {
+                              const assignee_actor_type& agent) {
   auto& st = self->state;
   auto& s = st.sessions[req.node_id()];
   s.agent = agent;
@@ -167,7 +168,7 @@ pb::SessionReply open_session(dispatcher_actor_t* self,
 
 // Marks nodes whose heartbeats stopped as DOWN (time is a message: this runs
 // on a delayed hb_check to self).
-void check_heartbeats(dispatcher_actor_t* self) {
+void check_heartbeats(dispatcher_ptr self) {
   auto& st = self->state;
   std::vector<pb::StoreAction> xs;
   for (auto& [node_id, s] : st.sessions) {
@@ -185,8 +186,9 @@ void check_heartbeats(dispatcher_actor_t* self) {
                      hb_check_atom::value);
 }
 
-caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
-                                  node::clock* clk, dispatcher_config cfg) {
+dispatcher_actor_type::behavior_type
+dispatcher_actor(dispatcher_ptr self, caf::actor store, node::clock* clk,
+                 dispatcher_config cfg) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -203,7 +205,9 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
   return {
     [=](events_atom, const store::change_set_ptr& cs) { on_events(self, *cs); },
     [=](session_atom, const pb::SessionRequest& req,
-        const caf::actor& agent) { return open_session(self, req, agent); },
+        const assignee_actor_type& agent) {
+      return open_session(self, req, agent);
+    },
     [=](heartbeat_atom, const pb::Heartbeat& hb) {
       auto i = self->state.sessions.find(hb.node_id());
       if (i == self->state.sessions.end()
@@ -218,7 +222,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
                   {node_status_action(*n->second, pb::NodeStatus::READY, "")});
       }
     },
-    [=](status_atom, const pb::StatusBatch& b) {
+    [=](status_batch_atom, const pb::StatusBatch& b) {
       auto& st = self->state;
       for (auto& u : b.updates())
         st.reports.push_back(u);
@@ -229,7 +233,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
     },
     [=](flush_atom) { flush_reports(self); },
     [=](hb_check_atom) { check_heartbeats(self); },
-    [=](wakeup_atom, const std::string& node_id,
+    [=](full_set_retry_atom, const std::string& node_id,
         const std::string& session_id) {
       send_full_when_current(self, node_id, session_id);
     },
@@ -238,9 +242,10 @@ caf::behavior dispatcher_behavior(dispatcher_actor_t* self, caf::actor store,
 
 } // namespace
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, caf::actor store,
-                            node::clock& clk, dispatcher_config cfg) {
-  return sys.spawn(dispatcher_behavior, std::move(store), &clk, cfg);
+dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
+                                       caf::actor store, node::clock& clk,
+                                       dispatcher_config cfg) {
+  return sys.spawn(dispatcher_actor, std::move(store), &clk, cfg);
 }
 
 } // namespace actorswarm::dispatcher

@@ -6,14 +6,14 @@
 // batched status reports and proposes them as one store batch (only forward
 // moves), and marks a node DOWN when its heartbeats stop.
 //
-// Receives: (session_atom, SessionRequest, actor agent) -> SessionReply
-//           (heartbeat_atom, Heartbeat)
-//           (status_atom, StatusBatch)
-// Sends:    (assign_atom, Assignments) to agents.
+// Protocol: dispatcher_interface.hpp. Sends (assign_atom, Assignments) to
+// each session's assignee; proposes status and node updates to the store.
 
 #include <cstdint>
 
 #include "caf/fwd.hpp"
+
+#include "actors/dispatcher/dispatcher_interface.hpp"
 
 namespace actorswarm::node {
 class clock;
@@ -26,7 +26,10 @@ struct dispatcher_config {
   uint32_t heartbeat_misses_max = 3;  // then the node is DOWN
 };
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, caf::actor store,
-                            node::clock& clk, dispatcher_config cfg = {});
+/// Spawns the dispatcher over `store` (the store actor: subscribe, propose,
+/// read).
+dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
+                                       caf::actor store, node::clock& clk,
+                                       dispatcher_config cfg = {});
 
 } // namespace actorswarm::dispatcher

@@ -13,9 +13,9 @@
 #include "actors/ca/join_token.hpp"
 #include "actors/control/control_actor.hpp"
 #include "actors/control/control_logic.hpp"
-#include "actors/dispatcher/agent_gate_actor.hpp"
+#include "actors/dispatcher/agent_server_actor.hpp"
 #include "actors/dispatcher/dispatcher_actor.hpp"
-#include "actors/dispatcher/dispatcher_link_actor.hpp"
+#include "actors/dispatcher/dispatcher_proxy_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/leave.hpp"
 #include "actors/node/membership.hpp"
@@ -211,11 +211,14 @@ void start_worker(node_actor_t* self) {
   }
   if (!st.transport)
     open_transport(self);
-  st.link = dispatcher::spawn_dispatcher_link(sys, st.transport,
-                                              st.id.managers);
+  auto proxy = dispatcher::spawn_dispatcher_proxy(sys, st.transport,
+                                                  st.id.managers);
+  // TODO(i7-merge): keep the typed handles (dispatcher proxy, agent); name
+  // the fields for them (st.link: dispatcher proxy, st.gate: agent server).
+  st.link = caf::actor_cast<caf::actor>(proxy);
   serve(self, {pb::Envelope::ASSIGN}, st.link);
-  st.agent = agent::spawn_agent(sys, st.link, st.dir->task_records(),
-                                agent_cfg(st), *st.clk);
+  st.agent = caf::actor_cast<caf::actor>(agent::spawn_agent(
+    sys, proxy, st.dir->task_records(), agent_cfg(st), *st.clk));
   for (auto& a : {st.link, st.agent})
     self->link_to(a);
   logger("node")->info("worker components started node_id={} managers={}",
@@ -242,17 +245,19 @@ void start_components(node_actor_t* self) {
   st.store = caf::actor_cast<caf::actor>(  // TODO(i7-merge)
     store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg));
   start_transport(self);
-  st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
+  auto disp = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
+  // TODO(i7-merge): keep the typed handles (dispatcher, agent server, agent).
+  st.dispatcher = caf::actor_cast<caf::actor>(disp);
   if (st.transport) {
-    st.gate = dispatcher::spawn_agent_gate(sys, st.dispatcher, st.transport,
-                                           st.store);
+    st.gate = caf::actor_cast<caf::actor>(dispatcher::spawn_agent_server(
+      sys, disp, st.transport, st.store));
     self->link_to(st.gate);
     serve(self, {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT,
                  pb::Envelope::STATUS},
           st.gate);
   }
-  st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
-                                agent_cfg(st), *st.clk);
+  st.agent = caf::actor_cast<caf::actor>(agent::spawn_agent(
+    sys, disp, st.dir->task_records(), agent_cfg(st), *st.clk));
   for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
   self->send(st.store, watch_atom::value,

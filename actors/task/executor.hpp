@@ -17,7 +17,7 @@
 #include "actors/task/task_logs.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
-#include "net/process_watcher.hpp"
+#include "actors/task/process_exit.hpp"
 
 namespace actorswarm::task {
 
@@ -123,13 +123,13 @@ public:
   /// false for a process adopted after a restart: the exit status is then
   /// unknown. Returns false if the process could not be watched.
   virtual bool wait(const process_handle& proc, bool is_child,
-                    std::function<void(net::exit_info)> cb) = 0;
+                    std::function<void(process_exit)> cb) = 0;
 
   /// Adopts a process recorded before a daemon restart: true and watching
   /// (exit unknown) if it still lives with the recorded start time, false if
   /// it is gone or the pid was reused (the caller replaces the task).
   virtual bool adopt(const process_handle& proc,
-                     std::function<void(net::exit_info)> cb) = 0;
+                     std::function<void(process_exit)> cb) = 0;
 
   /// SIGTERM to the task's process group (the caller then starts the stop
   /// grace period timer and calls terminate() when it fires).

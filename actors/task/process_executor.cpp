@@ -43,6 +43,18 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
   env.push_back(kv);
 }
 
+// Spawns the gated child and holds it before any reaper of this process may
+// run: even a child that dies at once (killed at its gate) is reaped by its
+// watch, never unseen.
+result<spawned> spawn_held(const spawn_request& req,
+                           process_watcher& watcher) {
+  process_watcher::spawn_guard no_reaping;
+  auto child = spawn_gated(req);
+  if (child)
+    watcher.hold(child->pid);
+  return child;
+}
+
 } // namespace
 
 // -- started_process ----------------------------------------------------------
@@ -101,13 +113,9 @@ void started_process::close_err() {
 
 // -- free functions -----------------------------------------------------------
 
-uint64_t read_start_time(pid_t pid) {
-  return net::read_start_time(pid);
-}
-
 bool alive_with_start_time(pid_t pid, uint64_t start_time_ticks) {
   return pid > 0 && start_time_ticks != 0
-         && net::read_start_time(pid) == start_time_ticks;
+         && read_start_time(pid) == start_time_ticks;
 }
 
 status signal_group(pid_t pgid, int sig) {
@@ -124,7 +132,7 @@ status signal_group(pid_t pgid, int sig) {
 // -- process_executor ---------------------------------------------------------
 
 process_executor::process_executor(process_executor_config cfg,
-                                   net::process_watcher& watcher)
+                                   process_watcher& watcher)
   : cfg_(std::move(cfg)),
     watcher_(watcher),
     logs_(cfg_.tasks_dir, cfg_.logs),
@@ -174,11 +182,9 @@ result<started_process> process_executor::start(const pb::Task& t) {
   req.workdir = c.dir().empty() ? "/" : c.dir();
   req.log_path = logs_.log_path(t.id());
   req.gate_path = gate_path_;
-  auto child = spawn_gated(req);
+  auto child = spawn_held(req, watcher_);
   if (!child)
     return child.error();
-  // Hold it before anything else: the watcher must never reap it unseen.
-  watcher_.hold(child->pid);
   process_handle h{child->pid, read_start_time(child->pid), child->pid};
   started_process proc{h, child->gate_fd, child->err_fd};
   proc.exec_path = std::move(req.path);
@@ -230,12 +236,12 @@ exec_state process_executor::exec_result(started_process& proc,
 }
 
 bool process_executor::wait(const process_handle& proc, bool is_child,
-                            std::function<void(net::exit_info)> cb) {
+                            std::function<void(process_exit)> cb) {
   return watcher_.watch(proc.pid, is_child, std::move(cb));
 }
 
 bool process_executor::adopt(const process_handle& proc,
-                             std::function<void(net::exit_info)> cb) {
+                             std::function<void(process_exit)> cb) {
   if (!alive_with_start_time(proc.pid, proc.start_time_ticks))
     return false;
   // The watcher checks the start time again once its pidfd is open.

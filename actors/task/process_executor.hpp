@@ -19,6 +19,7 @@
 
 #include "actors/task/cgroups.hpp"
 #include "actors/task/executor.hpp"
+#include "actors/task/process_watcher.hpp"
 
 namespace actorswarm::task {
 
@@ -45,10 +46,6 @@ struct process_executor_config {
 /// The image name that selects this runtime.
 constexpr const char* host_image = "host";
 
-/// Start time of `pid` in clock ticks since boot (/proc/<pid>/stat field
-/// 22); 0 if it does not exist or is a zombie.
-uint64_t read_start_time(pid_t pid);
-
 /// True if `pid` lives (not a zombie) and started at `start_time_ticks`: the
 /// adoption test after a restart (a reused pid has another start time).
 bool alive_with_start_time(pid_t pid, uint64_t start_time_ticks);
@@ -61,16 +58,16 @@ status signal_group(pid_t pgid, int sig);
 class process_executor : public executor {
 public:
   /// `watcher` reports exits; it must outlive the executor.
-  process_executor(process_executor_config cfg, net::process_watcher& watcher);
+  process_executor(process_executor_config cfg, process_watcher& watcher);
 
   result<std::string> prepare(const pb::Task& task) override;
   result<started_process> start(const pb::Task& task) override;
   status release(started_process& proc) override;
   exec_state exec_result(started_process& proc, std::string& reason) override;
   bool wait(const process_handle& proc, bool is_child,
-            std::function<void(net::exit_info)> cb) override;
+            std::function<void(process_exit)> cb) override;
   bool adopt(const process_handle& proc,
-             std::function<void(net::exit_info)> cb) override;
+             std::function<void(process_exit)> cb) override;
   status shutdown(const process_handle& proc) override;
   status terminate(const process_handle& proc) override;
   status remove(const std::string& task_id, bool remove_logs) override;
@@ -89,7 +86,7 @@ public:
 
 private:
   process_executor_config cfg_;
-  net::process_watcher& watcher_;
+  process_watcher& watcher_;
   task_logs logs_;
   cgroups cgroups_;
   /// The cgroup warning is returned once per executor, not once per task.

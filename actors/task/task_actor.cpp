@@ -28,198 +28,289 @@ std::optional<process_record> decode_record(const std::string& x) {
 
 namespace {
 
+/// Upper bound of machine steps in one turn: a task passes 14 states at most.
+constexpr int steps_per_turn_max = 16;
+
+const char* const lost_text
+  = "task process lost: it was never recorded as started";
+
 struct task_state {
-  caf::actor agent;
+  owner_actor_type agent;
   std::shared_ptr<executor> exec;  // shared: outlives the agent if need be
   node::clock* clk = nullptr;
+  /// The latest assignment: spec, desired state, the store's status.
   pb::Task task;
-  pb::TaskState reported = pb::NEW;
+  /// The status as the task state machine moved it, from the store's at
+  /// spawn. The agent's own view: a later state the manager sets (ORPHANED)
+  /// only silences reports (send_status), the process is still stopped.
+  pb::TaskStatus status;
+  /// A status the machine entered on its own (a pause step), not reported
+  /// yet: see enter().
+  std::optional<pb::TaskStatus> unreported;
   std::optional<process_record> proc;
   std::optional<started_process> gated;
-  bool starting = false;
+  /// The start action is under way: spawned, its record being written.
+  bool start_pending = false;
+  /// The desired state the start action was chosen for.
+  pb::TaskState start_desired = pb::RUNNING;
+  /// prepare() ran in this actor's life (a restarted daemon prepares again).
+  bool prepared = false;
   bool stopping = false;
   bool leaving = false;
   static inline const char* name = "task";
 };
 
-using task_actor_t = caf::stateful_actor<task_state>;
+using task_ptr = task_actor_type::stateful_pointer<task_state>;
 
-void report(task_actor_t* self, pb::TaskState s, std::string msg,
-            std::string err = {}, int32_t exit_code = 0) {
-  auto& st = self->state;
-  if (s <= st.reported || s <= st.task.status().state())
-    return;
-  st.reported = s;
-  pb::TaskStatus status;
-  status.set_state(s);
-  status.set_timestamp_ns(st.clk->now_ns());
-  status.set_message(std::move(msg));
-  status.set_err(std::move(err));
-  status.set_exit_code(exit_code);
-  if (st.proc)
-    status.set_pid(st.proc->pid);
-  if (s == pb::RUNNING)
-    status.set_started_at_ns(status.timestamp_ns());
-  else if (st.task.status().started_at_ns() != 0)
-    status.set_started_at_ns(st.task.status().started_at_ns());
-  self->send(st.agent, status_atom::value, st.task.id(), status);
+observation error_of(std::string err) {
+  observation obs;
+  obs.what = observation::kind::error;
+  obs.err = std::move(err);
+  return obs;
 }
 
-void watch(task_actor_t* self, bool is_child) {
+// The desired state the machine follows: a task no longer assigned here is
+// stopped, whatever the manager wants.
+pb::TaskState desired_state(const task_state& st) {
+  auto x = st.task.desired_state();
+  return st.leaving && x < pb::SHUTDOWN ? pb::SHUTDOWN : x;
+}
+
+// Reports `s` unless the store is already past it.
+void send_status(task_ptr self, const pb::TaskStatus& s) {
   auto& st = self->state;
-  auto me = caf::actor_cast<caf::actor>(self);
-  process_handle h{st.proc->pid, st.proc->start_time_ticks, st.proc->pgid};
-  auto id = st.task.id();
-  auto pid = st.proc->pid;
-  auto cb = [me, id, pid](net::exit_info x) {
-    caf::anon_send(me, exited_atom::value,
-                   exit_event{id, pid, x.known, x.exit_code, x.signal});
+  if (can_transition(st.task.status().state(), s.state()))
+    self->send(st.agent, task_status_atom::value, st.task.id(), s);
+}
+
+// Reports the status the machine entered on its own, if not reported yet:
+// the executor call made in it succeeded, or the turn ends in it.
+void announce(task_ptr self) {
+  if (auto s = std::exchange(self->state.unreported, std::nullopt))
+    send_status(self, *s);
+}
+
+// Moves to `r`'s status. `on_its_own`: a pause step, reported only once the
+// executor call made in the new state succeeds or the turn ends in it; a
+// state left by the next step of the same turn (ACCEPTED on the way to
+// PREPARING), or whose call failed, is never reported: the next one says
+// all. Any other step follows an executor call or a process event and is
+// reported at once. Returns whether the status changed.
+bool enter(task_ptr self, step_result r, bool on_its_own) {
+  auto& st = self->state;
+  if (!r.changed)
+    return false;
+  st.status = std::move(r.status);
+  st.unreported.reset();
+  if (on_its_own)
+    st.unreported = st.status;
+  else
+    send_status(self, st.status);
+  return true;
+}
+
+// One step of the machine with what the executor reported.
+bool apply(task_ptr self, const observation& obs, bool on_its_own) {
+  auto& st = self->state;
+  return enter(self,
+               step(desired_state(st), st.status, obs, st.clk->now_ns()),
+               on_its_own);
+}
+
+process_handle handle_of(const process_record& x) {
+  return {x.pid, x.start_time_ticks, x.pgid};
+}
+
+void watch(task_ptr self, bool is_child) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<task_actor_type>(self);
+  auto h = handle_of(*st.proc);
+  auto cb = [me](process_exit x) {
+    caf::anon_send(me, exited_atom::value, x);
   };
   bool ok = is_child ? st.exec->wait(h, true, cb) : st.exec->adopt(h, cb);
   if (!ok)
-    caf::anon_send(me, exited_atom::value, exit_event{id, pid, false, 0, 0});
+    caf::anon_send(me, exited_atom::value, process_exit::unknown());
 }
 
-void start(task_actor_t* self) {
+// executor::prepare as an observation.
+observation prepare(task_ptr self) {
   auto& st = self->state;
-  st.starting = true;
-  if (auto w = st.exec->prepare(st.task); !w) {
-    report(self, pb::REJECTED, "rejected", w.error().message);
-    return;
-  } else if (!w->empty()) {
+  auto w = st.exec->prepare(st.task);
+  if (!w)
+    return error_of(w.error().message);
+  if (!w->empty())
     logger("task")->warn("{}", *w);
+  st.prepared = true;
+  return {};
+}
+
+void advance(task_ptr self);
+
+// The record is durable: the gate opens, the process runs.
+void on_recorded(task_ptr self) {
+  auto& st = self->state;
+  st.start_pending = false;
+  st.exec->release(*st.gated);
+  watch(self, true);
+  observation obs;
+  obs.pid = st.proc->pid;
+  obs.started_at_ns = st.clk->now_ns();
+  // The outcome answers the start as it was chosen; a stop asked for
+  // meanwhile is the next step (the process runs by now).
+  enter(self, step(st.start_desired, st.status, obs, obs.started_at_ns),
+        false);
+  advance(self);
+}
+
+// The start action: spawn behind the start gate, record, then release
+// (on_recorded). A restarted daemon's actor prepares first.
+void start(task_ptr self) {
+  auto& st = self->state;
+  if (!st.prepared) {
+    if (auto obs = prepare(self); obs.what == observation::kind::error) {
+      apply(self, obs, false);
+      return;
+    }
   }
-  report(self, pb::PREPARING, "preparing");
-  report(self, pb::READY, "prepared");
   auto p = st.exec->start(st.task);
   if (!p) {
-    report(self, pb::FAILED, "starting", p.error().message);
+    apply(self, error_of(p.error().message), false);
     return;
   }
-  report(self, pb::STARTING, "starting");
-  st.proc = process_record{p->handle.pid,
-                           static_cast<uint64_t>(p->handle.start_time_ticks),
+  announce(self);
+  st.proc = process_record{p->handle.pid, p->handle.start_time_ticks,
                            p->handle.pgid};
   st.gated.emplace(std::move(*p));
+  st.start_pending = true;
+  st.start_desired = desired_state(st);
   // The start gate: exec only after the agent recorded the process durably.
-  self->request(st.agent, caf::infinite, report_atom::value, st.task.id(),
-                encode_record(*st.proc))
-    .then([=](bool) {
-      auto& st = self->state;
-      st.exec->release(*st.gated);
-      watch(self, true);
-      report(self, pb::RUNNING, "started");
-      if (st.task.desired_state() > pb::RUNNING && !st.stopping)
-        self->send(self, stop_atom::value);
-    });
+  self->request(st.agent, caf::infinite, task_record_atom::value,
+                st.task.id(), encode_record(*st.proc))
+    .then([=](bool) { on_recorded(self); });
 }
 
-void begin_stop(task_actor_t* self) {
+// SIGTERM now, SIGKILL when the stop grace period runs out.
+void begin_stop(task_ptr self) {
   auto& st = self->state;
-  if (st.stopping)
+  if (st.stopping || !st.proc)
     return;
   st.stopping = true;
-  if (!st.proc) {
-    report(self, pb::SHUTDOWN, "shutdown");
-    return;
-  }
-  process_handle h{st.proc->pid, st.proc->start_time_ticks, st.proc->pgid};
-  st.exec->shutdown(h);
+  st.exec->shutdown(handle_of(*st.proc));
   auto grace_ns = st.task.spec().container().stop_grace_period_ns();
   self->delayed_send(self, std::chrono::nanoseconds(grace_ns),
-                     kill_atom::value);
+                     task_kill_atom::value);
 }
 
-void on_exit(task_actor_t* self, const exit_event& x) {
+// SwarmKit's Do() loop: makes the executor call the task state machine asks
+// for and steps, until the machine waits for the record of a start, the
+// process's exit or a later desired state.
+void advance(task_ptr self) {
+  auto& st = self->state;
+  if (st.start_pending) {
+    // The machine goes on when the record is written; a process it would
+    // stop once running (its gate is still closed) is stopped at once.
+    if (next_action(desired_state(st), pb::RUNNING) == action::shutdown)
+      begin_stop(self);
+    return;
+  }
+  for (int i = 0; i < steps_per_turn_max && !st.start_pending; ++i) {
+    auto act = next_action(desired_state(st), st.status.state());
+    if (act == action::wait)
+      break; // the process watcher reports the exit
+    if (act == action::shutdown) {
+      begin_stop(self); // the exit completes it
+      break;
+    }
+    if (act == action::start) {
+      start(self);
+      continue;
+    }
+    auto obs = act == action::prepare ? prepare(self) : observation{};
+    if (act == action::prepare && obs.what == observation::kind::done)
+      announce(self);
+    if (!apply(self, obs, act == action::none))
+      break;
+  }
+  if (!st.start_pending)
+    announce(self);
+}
+
+void on_exit(task_ptr self, const process_exit& x) {
   auto& st = self->state;
   st.exec->remove(st.task.id(), false);
   // Forget the record (an empty value removes it); nothing waits on it.
-  self->request(st.agent, caf::infinite, report_atom::value, st.task.id(),
-                std::string{})
+  self->request(st.agent, caf::infinite, task_record_atom::value,
+                st.task.id(), std::string{})
     .then([](bool) {});
   st.proc.reset();
-  if (st.stopping || st.task.desired_state() > pb::RUNNING) {
-    report(self, pb::SHUTDOWN, "shutdown");
-  } else if (x.known && x.exit_code == 0 && x.signal == 0) {
-    report(self, pb::COMPLETE, "finished");
-  } else {
-    auto code = x.signal != 0 ? 128 + x.signal : x.exit_code;
-    std::string reason;
-    if (st.gated
-        && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
-      report(self, pb::FAILED, "failed", reason, code);
-    else
-      report(self, pb::FAILED, "failed", exit_error(code, x.known), code);
-  }
+  observation obs;
+  obs.what = observation::kind::exited;
+  obs.exit = x;
+  // An exec that failed after the release explains the exit.
+  std::string reason;
+  if (st.gated
+      && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
+    obs.err = reason;
   st.gated.reset();
+  apply(self, obs, false);
   if (st.leaving)
     self->quit();
 }
 
-void on_assign(task_actor_t* self, const pb::Task& t) {
+void on_assign(task_ptr self, const pb::Task& t) {
   auto& st = self->state;
   st.task = t;
-  if (t.desired_state() > pb::RUNNING) {
-    if (!st.starting || st.proc)
-      begin_stop(self);
-    return;
-  }
-  if (!st.starting && t.status().state() < pb::STARTING)
-    start(self);
+  advance(self);
 }
 
-caf::behavior task_behavior(task_actor_t* self, caf::actor agent,
-                            std::shared_ptr<executor> exec, node::clock* clk,
-                            pb::Task task,
-                            std::optional<process_record> record) {
+task_actor_type::behavior_type
+task_actor(task_ptr self, owner_actor_type agent,
+           std::shared_ptr<executor> exec, node::clock* clk, pb::Task task,
+           std::optional<process_record> record) {
   auto& st = self->state;
   st.agent = std::move(agent);
   st.exec = std::move(exec);
   st.clk = clk;
   st.task = task;
-  st.reported = task.status().state();
+  st.status = task.status();
   self->set_default_handler(caf::drop);
   if (record) {
     // A previous daemon started this process: adopt it if it still lives.
     st.proc = record;
-    st.starting = true;
     watch(self, false);
-    report(self, pb::RUNNING, "adopted after daemon restart");
-  } else if (task.status().state() >= pb::STARTING) {
-    st.starting = true;
-    report(self, pb::FAILED, "failed",
-           "task process lost: it was never recorded as started");
+    enter(self, adopted(st.status, record->pid, clk->now_ns()), false);
+  } else if (may_have_process(st.status.state())) {
+    apply(self, error_of(lost_text), false);
   }
-  on_assign(self, task);
+  advance(self);
   return {
-    [=](assign_atom, const pb::Task& t) { on_assign(self, t); },
-    [=](exited_atom, const exit_event& x) { on_exit(self, x); },
-    [=](kill_atom) {
+    [=](task_update_atom, const pb::Task& t) { on_assign(self, t); },
+    [=](exited_atom, const process_exit& x) { on_exit(self, x); },
+    [=](task_kill_atom) {
       auto& st = self->state;
       if (st.proc)
-        st.exec->terminate(
-          {st.proc->pid, st.proc->start_time_ticks, st.proc->pgid});
+        st.exec->terminate(handle_of(*st.proc));
     },
-    [=](stop_atom) { begin_stop(self); },
-    [=](leave_atom) {
+    [=](unassign_atom) {
       // The task is no longer assigned: stop what runs, then go.
       auto& st = self->state;
       st.leaving = true;
       if (!st.proc)
         self->quit();
       else
-        begin_stop(self);
+        advance(self);
     },
   };
 }
 
 } // namespace
 
-caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
-                            std::shared_ptr<executor> exec, node::clock& clk,
-                            pb::Task task,
-                            std::optional<process_record> record) {
-  return sys.spawn(task_behavior, std::move(agent), std::move(exec), &clk,
+task_actor_type spawn_task_actor(caf::actor_system& sys, owner_actor_type agent,
+                                 std::shared_ptr<executor> exec,
+                                 node::clock& clk, pb::Task task,
+                                 std::optional<process_record> record) {
+  return sys.spawn(task_actor, std::move(agent), std::move(exec), &clk,
                    std::move(task), record);
 }
 

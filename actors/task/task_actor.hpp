@@ -1,17 +1,13 @@
 #pragma once
 
 // One task actor per task assigned to this node. It drives the executor one
-// step at a time (prepare, start behind the start gate, watch, stop) and
-// reports each status change to its agent. It never reads a clock except
-// through node::clock, and its only timer (the stop grace period) is a
-// delayed message.
+// step at a time (prepare, start behind the start gate, watch, stop) as the
+// task state machine (task_state_machine.hpp) asks, and reports each status
+// change to its agent. It never reads a clock except through node::clock,
+// and its only timer (the stop grace period) is a delayed message.
 //
-// Receives: (assign_atom, Task)  -- a newer version of its task
-//           (exited_atom, exit_event) -- from the process watcher
-//           (kill_atom)          -- the stop grace period ran out
-//           (leave_atom)         -- unassigned: stop what runs, then quit
-// Sends:    (status_atom, task_id, TaskStatus) and
-//           (report_atom, task_id, record) -> bool to the agent.
+// Protocol: task_interface.hpp (task_actor_type; it calls its agent as
+// owner_actor_type).
 
 #include <memory>
 #include <optional>
@@ -19,6 +15,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/task/task_interface.hpp"
 #include "messages/objects.pb.h"
 
 namespace actorswarm::node {
@@ -40,9 +37,11 @@ struct process_record {
 std::string encode_record(const process_record& x);
 std::optional<process_record> decode_record(const std::string& x);
 
-caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
-                            std::shared_ptr<executor> exec, node::clock& clk,
-                            pb::Task task,
-                            std::optional<process_record> record);
+/// Spawns the actor of `task` for `agent`. `record`: the process a previous
+/// daemon recorded for it, adopted if it still lives.
+task_actor_type spawn_task_actor(caf::actor_system& sys, owner_actor_type agent,
+                                 std::shared_ptr<executor> exec,
+                                 node::clock& clk, pb::Task task,
+                                 std::optional<process_record> record);
 
 } // namespace actorswarm::task

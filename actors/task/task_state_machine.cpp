@@ -79,15 +79,14 @@ step_result fatal(const pb::TaskStatus& current, const observation& obs,
 
 step_result exited(const pb::TaskStatus& current, const observation& obs,
                    int64_t now_ns) {
-  if (obs.exit_known && obs.exit_code == 0 && obs.err.empty()) {
+  if (obs.exit.succeeded() && obs.err.empty()) {
     auto r = move(current, pb::COMPLETE, "finished", "", now_ns);
     r.status.set_exit_code(0);
     return r;
   }
-  auto err = obs.err.empty() ? exit_error(obs.exit_code, obs.exit_known)
-                             : obs.err;
+  auto err = obs.err.empty() ? exit_error(obs.exit) : obs.err;
   auto r = move(current, pb::FAILED, "failed", std::move(err), now_ns);
-  r.status.set_exit_code(obs.exit_known ? obs.exit_code : -1);
+  r.status.set_exit_code(obs.exit.known ? obs.exit.exit_code : -1);
   return r;
 }
 
@@ -102,7 +101,7 @@ step_result shutdown_step(const pb::TaskStatus& current, action act,
       return fatal(current, obs, now_ns);
     case observation::kind::exited: {
       auto r = move(current, pb::SHUTDOWN, "shutdown", "", now_ns);
-      r.status.set_exit_code(obs.exit_known ? obs.exit_code : -1);
+      r.status.set_exit_code(obs.exit.known ? obs.exit.exit_code : -1);
       return r;
     }
     default:
@@ -131,9 +130,6 @@ step_result started(const pb::TaskStatus& current, const observation& obs,
 
 } // namespace
 
-const char* const exit_unknown_text
-  = "exit status unknown (adopted after daemon restart)";
-
 bool is_valid_state(pb::TaskState x) {
   return pb::TaskState_IsValid(static_cast<int>(x));
 }
@@ -151,6 +147,10 @@ bool may_set(writer who, pb::TaskState x) {
 
 bool is_terminal(pb::TaskState x) {
   return x >= pb::COMPLETE;
+}
+
+bool may_have_process(pb::TaskState x) {
+  return x == pb::STARTING || x == pb::RUNNING;
 }
 
 const char* state_name(pb::TaskState x) {
@@ -173,10 +173,10 @@ const char* state_name(pb::TaskState x) {
   }
 }
 
-std::string exit_error(int32_t exit_code, bool exit_known) {
-  if (!exit_known)
+std::string exit_error(const process_exit& x) {
+  if (!x.known)
     return exit_unknown_text;
-  return "task: non-zero exit (" + std::to_string(exit_code) + ")";
+  return "task: non-zero exit (" + std::to_string(x.exit_code) + ")";
 }
 
 action next_action(pb::TaskState desired, pb::TaskState current) {
@@ -229,6 +229,17 @@ step_result step(pb::TaskState desired, const pb::TaskStatus& current,
     return unchanged(current);
   auto next = after_pause(state);
   return move(current, next, pause_message(next), "", now_ns);
+}
+
+step_result adopted(const pb::TaskStatus& current, int32_t pid,
+                    int64_t now_ns) {
+  if (!can_transition(current.state(), pb::RUNNING))
+    return unchanged(current);
+  auto r = move(current, pb::RUNNING, "adopted after daemon restart", "",
+                now_ns);
+  r.status.set_pid(pid);
+  r.status.set_started_at_ns(now_ns);
+  return r;
 }
 
 } // namespace actorswarm::task

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/task/process_exit.hpp"
 #include "messages/objects.pb.h"
 
 namespace actorswarm::task {
@@ -32,6 +33,10 @@ bool may_set(writer who, pb::TaskState x);
 /// True for COMPLETE, SHUTDOWN, FAILED, REJECTED, REMOVE and ORPHANED: no
 /// process runs and none will for this task.
 bool is_terminal(pb::TaskState x);
+
+/// True for STARTING and RUNNING: the states in which the task's process may
+/// exist (it is started, and recorded, on the way from STARTING to RUNNING).
+bool may_have_process(pb::TaskState x);
 
 /// Short lower-case name, as `docker service ps` prints it ("running").
 const char* state_name(pb::TaskState x);
@@ -60,17 +65,15 @@ struct observation {
     done,
     /// Nothing new yet: the process still runs, or a shutdown is under way.
     pending,
-    /// The process exited; see exit_code / exit_known.
+    /// The process exited; see exit.
     exited,
     /// The action failed; see err and temporary.
     error,
   };
   kind what = kind::done;
-  /// kind::exited: exit code; a process killed by signal N reports 128+N.
-  int32_t exit_code = 0;
-  /// kind::exited: false if the process was adopted after a daemon restart,
-  /// so its exit status cannot be known (counted as a failure).
-  bool exit_known = true;
+  /// kind::exited: how the process ended (an unknown end, e.g. of a process
+  /// adopted after a daemon restart, counts as a failure).
+  process_exit exit;
   /// kind::error: the one-line reason, e.g. `task: exec "foo": ...`. With
   /// kind::exited, a non-empty err (exec failed after release) wins over the
   /// generic exit message.
@@ -88,13 +91,9 @@ struct step_result {
   bool changed = false;
 };
 
-/// The error text of an exit: "task: non-zero exit (N)", or the adoption text
-/// when the status is unknown.
-std::string exit_error(int32_t exit_code, bool exit_known);
-
-/// Text recorded for a process adopted after a daemon restart whose exit
-/// status cannot be waited for.
-extern const char* const exit_unknown_text;
+/// The error text of a failed exit: "task: non-zero exit (N)", or
+/// exit_unknown_text when the status is unknown.
+std::string exit_error(const process_exit& x);
 
 /// One SwarmKit `Do()` step. `desired` is the manager's desired state,
 /// `current` the task's status, `obs` what the executor reported for
@@ -102,5 +101,12 @@ extern const char* const exit_unknown_text;
 /// changed status. Never moves backwards (asserted).
 step_result step(pb::TaskState desired, const pb::TaskStatus& current,
                  const observation& obs, int64_t now_ns);
+
+/// A process recorded by an earlier daemon still runs (its pid and start time
+/// match): from any state before RUNNING the task is RUNNING again ("adopted
+/// after daemon restart", `pid`, started at `now_ns`); from RUNNING on it is
+/// unchanged.
+step_result adopted(const pb::TaskStatus& current, int32_t pid,
+                    int64_t now_ns);
 
 } // namespace actorswarm::task

@@ -23,14 +23,15 @@ using agent_seen_ptr = std::shared_ptr<agent_seen>;
 // Stands in for the agent: opens a session for `node_id` on start, records
 // what the dispatcher sends, and on the test's cue sends one heartbeat or
 // one status batch in the session.
-caf::behavior fake_agent(caf::event_based_actor* self, caf::actor dispatcher,
+caf::behavior fake_agent(caf::event_based_actor* self,
+                         dispatcher::dispatcher_actor_type dispatcher,
                          std::string node_id, agent_seen_ptr seen) {
   pb::SessionRequest req;
   req.set_node_id(node_id);
   req.mutable_description()->set_hostname("host-" + node_id);
   req.set_addr("127.0.0.1:42377");
   self->request(dispatcher, caf::infinite, session_atom::value, req,
-                caf::actor_cast<caf::actor>(self))
+                caf::actor_cast<dispatcher::assignee_actor_type>(self))
     .then([=](const pb::SessionReply& r) { seen->session = r; });
   auto session_id = [=] {
     return seen->session ? seen->session->session_id() : std::string{};
@@ -48,7 +49,7 @@ caf::behavior fake_agent(caf::event_based_actor* self, caf::actor dispatcher,
     [=](status_atom, pb::StatusBatch& b) {
       b.set_node_id(node_id);
       b.set_session_id(session_id());
-      self->send(dispatcher, status_atom::value, std::move(b));
+      self->send(dispatcher, status_batch_atom::value, std::move(b));
     },
   };
 }
@@ -61,7 +62,7 @@ pb::TaskStatusUpdate update(const std::string& task_id, pb::TaskState s) {
 }
 
 struct dispatcher_fixture : store_fixture {
-  caf::actor dispatcher;
+  dispatcher::dispatcher_actor_type dispatcher;
   caf::actor agent;
   agent_seen_ptr seen = std::make_shared<agent_seen>();
   pb::Service svc = make_service("svc1", make_spec("web", 3));

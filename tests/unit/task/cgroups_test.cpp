@@ -20,7 +20,7 @@ TEST_CASE("cpu quota over a 100 ms period", "[unit]") {
 
 TEST_CASE("no cgroup mount: tasks run, with one warning", "[unit]") {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor_config cfg;
   cfg.tasks_dir = dir.path + "/tasks";
   cfg.cgroups.mount = dir.path + "/no-cgroups";
@@ -40,7 +40,7 @@ TEST_CASE("no cgroup mount: tasks run, with one warning", "[unit]") {
 TEST_CASE("limits are written to the task's cgroup and the process joins it",
           "[unit]") {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor_config cfg;
   cfg.tasks_dir = dir.path + "/tasks";
   cfg.cgroups.root = "actorswarm-test-" + std::to_string(::getpid());

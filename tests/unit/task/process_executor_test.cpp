@@ -18,7 +18,7 @@ namespace {
 
 struct fixture {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor exec{config(dir.path), watcher};
 
   static process_executor_config config(const std::string& dir) {
@@ -243,6 +243,6 @@ TEST_CASE("an adopted process is watched through its pidfd and ends with an "
   REQUIRE(info);
   CHECK_FALSE(info->known);
   CHECK(w.calls == 1);
-  CHECK(net::to_string(*info)
+  CHECK(to_string(*info)
         == "exit status unknown (adopted after daemon restart)");
 }

@@ -48,7 +48,7 @@ exec_state await_exec(process_executor& exec, started_process& proc) {
 TEST_CASE("tasks start through actorswarm-gate next to the executable and "
           "keep their pid, start time and group", "[unit]") {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor exec{gate_config(dir.path, ""), watcher};
   exit_waiter w;
   auto t = make_task("g1", {"/bin/sleep", "100"});
@@ -73,7 +73,7 @@ TEST_CASE("a task gets an empty signal mask, default signals and only fds "
           "0-2, whichever way it is spawned", "[unit]") {
   temp_dir dir;
   auto gate = GENERATE(std::string(""), std::string("/nonexistent/gate"));
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor exec{gate_config(dir.path, gate), watcher};
   // The daemon blocks and ignores signals; none of that reaches a task.
   sigset_t usr1;
@@ -116,7 +116,7 @@ TEST_CASE("a task gets an empty signal mask, default signals and only fds "
 TEST_CASE("without the gate program tasks are forked, with the same exec "
           "errors", "[unit]") {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor exec{gate_config(dir.path, dir.path + "/no-gate"), watcher};
   exit_waiter w;
   auto t = make_task("f1", {"/nonexistent/foo"});

@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include "actors/task/process_executor.hpp"
-#include "net/process_watcher.hpp"
+#include "actors/task/process_watcher.hpp"
 #include "task_test_support.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,14 +26,17 @@ pid_t fork_exit(int code) {
 }
 
 // A child that exits with `code` only once the returned fd is closed, so a
-// test can hold() it before it can possibly exit (the reaper runs from the
-// watcher's construction on).
+// test decides when it ends: it can hold() or watch() it before it can
+// possibly exit (the reaper runs from the watcher's construction on). The
+// child keeps no other fd, so it never holds another gated child's gate open.
 std::pair<pid_t, int> fork_gated_exit(int code) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
   if (pid == 0) {
-    ::close(fds[1]);
+    for (int fd = 3; fd < 1024; ++fd)
+      if (fd != fds[0])
+        ::close(fd);
     char c;
     while (::read(fds[0], &c, 1) > 0) {
     }
@@ -45,7 +50,7 @@ std::pair<pid_t, int> fork_gated_exit(int code) {
 // exit and removes them; checks fds and watches return to their start values.
 void start_many(size_t count) {
   temp_dir dir;
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
   process_executor_config cfg;
   cfg.tasks_dir = dir.path;
   cfg.use_cgroups = false;
@@ -62,7 +67,7 @@ void start_many(size_t count) {
     REQUIRE(exec.prepare(t).ok());
     auto proc = exec.start(t);
     REQUIRE(proc.ok());
-    REQUIRE(exec.wait(proc->handle, true, [&](net::exit_info x) {
+    REQUIRE(exec.wait(proc->handle, true, [&](process_exit x) {
       std::lock_guard<std::mutex> guard{mtx};
       ++exited;
       failed += x.exit_code != 0 ? 1 : 0;
@@ -92,33 +97,38 @@ void start_many(size_t count) {
 TEST_CASE("the watcher reports a child's exit code and signal", "[unit]") {
   exit_waiter a;
   exit_waiter b;
-  // Forked before the watcher exists, so its reaper cannot take them first
-  // (the executor's children cannot exit before the caller holds them).
-  pid_t pa = fork_exit(7);
-  pid_t pb = ::fork();
-  if (pb == 0) {
-    ::pause();
-    _exit(0);
-  }
-  net::process_watcher watcher{20};
+  process_watcher watcher{20};
+  // Gated: neither child can end before the test has watched it twice (a
+  // child that exited at once could be reaped by the first watch before the
+  // second one, which would then see a gone pid and report a second time).
+  auto [pa, gate_a] = fork_gated_exit(7);
+  auto [pb, gate_b] = fork_gated_exit(0);
   REQUIRE(watcher.watch(pa, true, a.callback()));
   REQUIRE(watcher.watch(pb, true, b.callback()));
   CHECK_FALSE(watcher.watch(pa, true, a.callback())); // already watched
+  CHECK_FALSE(watcher.watch(pb, true, b.callback()));
+  ::close(gate_a);
   REQUIRE(::kill(pb, SIGKILL) == 0);
   REQUIRE(a.wait());
   REQUIRE(b.wait());
+  ::close(gate_b);
+  CHECK(a.info->known);
   CHECK(a.info->exit_code == 7);
+  CHECK(a.info->signal == 0);
   CHECK(b.info->signal == SIGKILL);
   CHECK(b.info->exit_code == 137);
-  CHECK(net::to_string(*b.info) == "killed by signal 9");
-  // Both were reaped by the watcher: no zombie is left.
+  CHECK(to_string(*b.info) == "killed by signal 9");
+  // Each reported once, and both were reaped by the watcher: no zombie.
+  CHECK(watcher.watched() == 0);
+  CHECK(a.calls == 1);
+  CHECK(b.calls == 1);
   CHECK(::waitpid(pa, nullptr, WNOHANG) == -1);
   CHECK(::waitpid(pb, nullptr, WNOHANG) == -1);
 }
 
 TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
   // Unwatched children exit first; the held one still gets its code.
-  net::process_watcher watcher{5};
+  process_watcher watcher{5};
   auto [held, gate] = fork_gated_exit(9);
   watcher.hold(held);
   ::close(gate);
@@ -135,25 +145,87 @@ TEST_CASE("the reaper never steals a watched child's status", "[unit]") {
   CHECK(w.info->exit_code == 9);
 }
 
+TEST_CASE("a child that dies before its hold() still reports its code",
+          "[unit]") {
+  process_watcher watcher{1};
+  pid_t pid = 0;
+  {
+    // As the executor spawns: no reaper runs until the child is held.
+    process_watcher::spawn_guard no_reaping;
+    pid = fork_exit(5);
+    REQUIRE(pid > 0);
+    siginfo_t si{};
+    REQUIRE(::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOWAIT)
+            == 0);
+    // Evidence that the watcher thread went round its loop (reaper
+    // included) while `pid` was an unheld zombie: it reports one watched
+    // child's exit, then another's; each turn ends with the reaper.
+    for (int code : {1, 2}) {
+      auto [turn, gate] = fork_gated_exit(code);
+      exit_waiter w;
+      REQUIRE(watcher.watch(turn, true, w.callback()));
+      ::close(gate);
+      REQUIRE(w.wait());
+    }
+    watcher.hold(pid);
+  }
+  exit_waiter w;
+  REQUIRE(watcher.watch(pid, true, w.callback()));
+  REQUIRE(w.wait());
+  CHECK(w.info->known);
+  CHECK(w.info->exit_code == 5);
+}
+
+TEST_CASE("two watchers in one process never reap each other's children",
+          "[unit]") {
+  // Two agents in one process (an embedder's nodes) each have a watcher;
+  // waitid(P_ALL) is process-wide, yet one's reaper leaves the other's
+  // held and watched children alone.
+  process_watcher mine{1};
+  process_watcher other{1};
+  auto [held, gate] = fork_gated_exit(9);
+  mine.hold(held);
+  ::close(gate);
+  siginfo_t si{};
+  REQUIRE(::waitid(P_PID, static_cast<id_t>(held), &si, WEXITED | WNOWAIT)
+          == 0);
+  // Evidence that the reapers had their turns while `held` was a zombie: a
+  // child forked after that, held by nobody, is reaped.
+  pid_t stray = fork_exit(0);
+  REQUIRE(stray > 0);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (::kill(stray, 0) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CHECK(::waitpid(stray, nullptr, WNOHANG) == -1);
+  exit_waiter w;
+  REQUIRE(mine.watch(held, true, w.callback()));
+  REQUIRE(w.wait());
+  CHECK(w.info->known);
+  CHECK(w.info->exit_code == 9);
+}
+
 TEST_CASE("unwatch cancels the callback; a gone pid reports at once",
           "[unit]") {
   // No reaper: the test reaps the unwatched child itself.
-  net::process_watcher watcher{20, false};
+  process_watcher watcher{20, false};
   std::atomic<int> calls{0};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::pause();
     _exit(0);
   }
-  REQUIRE(watcher.watch(pid, true, [&](net::exit_info) { ++calls; }));
+  auto start_time = read_start_time(pid);
+  REQUIRE(start_time > 0);
+  REQUIRE(watcher.watch(pid, true, [&](process_exit) { ++calls; }));
   watcher.unwatch(pid);
   CHECK(watcher.watched() == 0);
   REQUIRE(::kill(pid, SIGKILL) == 0);
   REQUIRE(::waitpid(pid, nullptr, 0) == pid);
   CHECK(calls == 0);
-  // Now the pid is gone: watching it reports an unknown end.
+  // Now the pid is gone: watching it reports an unknown end. With its start
+  // time, even if another process got the pid meanwhile.
   exit_waiter w;
-  REQUIRE(watcher.watch(pid, false, w.callback()));
+  REQUIRE(watcher.watch(pid, false, w.callback(), start_time));
   REQUIRE(w.wait());
   CHECK_FALSE(w.info->known);
 }

@@ -25,8 +25,8 @@ observation obs_of(kind k) {
 
 observation exit_of(int32_t code, bool known = true) {
   auto o = obs_of(kind::exited);
-  o.exit_code = code;
-  o.exit_known = known;
+  o.exit.exit_code = code;
+  o.exit.known = known;
   return o;
 }
 
@@ -187,4 +187,48 @@ TEST_CASE("driving Do() to completion never moves backwards", "[unit]") {
     st = r.status;
   }
   CHECK(st.state() == pb::COMPLETE);
+}
+
+TEST_CASE("a process may exist only from STARTING to RUNNING", "[unit]") {
+  for (auto s : all_states) {
+    INFO(state_name(s));
+    CHECK(may_have_process(s) == (s == pb::STARTING || s == pb::RUNNING));
+  }
+}
+
+TEST_CASE("an adopted process makes the task RUNNING, never backwards",
+          "[unit]") {
+  for (auto s : all_states) {
+    INFO(state_name(s));
+    auto r = adopted(status_in(s), 1234, 42);
+    if (s < pb::RUNNING) {
+      REQUIRE(r.changed);
+      CHECK(r.status.state() == pb::RUNNING);
+      CHECK(r.status.message() == "adopted after daemon restart");
+      CHECK(r.status.err().empty());
+      CHECK(r.status.pid() == 1234);
+      CHECK(r.status.started_at_ns() == 42);
+      CHECK(r.status.timestamp_ns() == 42);
+    } else {
+      CHECK_FALSE(r.changed);
+      CHECK(r.status.state() == s);
+      CHECK(r.status.timestamp_ns() == 1);
+    }
+  }
+}
+
+TEST_CASE("a known exit with code 0 succeeds; unknown ends and signals fail",
+          "[unit]") {
+  task::process_exit ok;
+  CHECK(ok.succeeded());
+  CHECK(to_string(ok) == "exit code 0");
+  task::process_exit killed;
+  killed.exit_code = 137;
+  killed.signal = 9;
+  CHECK_FALSE(killed.succeeded());
+  CHECK(to_string(killed) == "killed by signal 9");
+  CHECK_FALSE(task::process_exit::unknown().succeeded());
+  CHECK(to_string(task::process_exit::unknown()) == exit_unknown_text);
+  CHECK(exit_error(killed) == "task: non-zero exit (137)");
+  CHECK(exit_error(task::process_exit::unknown()) == exit_unknown_text);
 }

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "messages/objects.pb.h"
-#include "net/process_watcher.hpp"
+#include "actors/task/process_watcher.hpp"
 
 namespace actorswarm::task::test {
 
@@ -34,15 +34,15 @@ struct temp_dir {
   }
 };
 
-/// Collects one exit_info from the watcher thread.
+/// Collects one process_exit from the watcher thread.
 struct exit_waiter {
   std::mutex mtx;
   std::condition_variable cv;
-  std::optional<net::exit_info> info;
+  std::optional<process_exit> info;
   int calls = 0;
 
-  std::function<void(net::exit_info)> callback() {
-    return [this](net::exit_info x) {
+  std::function<void(process_exit)> callback() {
+    return [this](process_exit x) {
       std::lock_guard<std::mutex> guard{mtx};
       info = x;
       ++calls;
@@ -51,7 +51,7 @@ struct exit_waiter {
   }
 
   /// Waits at most `timeout` for the exit.
-  std::optional<net::exit_info>
+  std::optional<process_exit>
   wait(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock<std::mutex> guard{mtx};
     cv.wait_for(guard, timeout, [this] { return info.has_value(); });

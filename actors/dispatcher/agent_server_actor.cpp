@@ -1,4 +1,4 @@
-#include "actors/dispatcher/agent_gate_actor.hpp"
+#include "actors/dispatcher/agent_server_actor.hpp"
 
 #include <map>
 
@@ -19,18 +19,20 @@ constexpr int assign_attempts = 3;
 constexpr auto local_timeout = std::chrono::seconds(10);
 
 // Passes one assignment message on; a few attempts, then the proxy stops
-// (the gate then refuses the worker's heartbeats, so it opens a new
+// (the server then refuses the worker's heartbeats, so it opens a new
 // session, which starts with the full set).
-void deliver(caf::event_based_actor* self, const caf::actor& transport,
-             const std::string& addr, const std::string& bytes, int attempt) {
+void deliver(agent_proxy_actor_type::pointer self,
+             const caf::actor& transport, const std::string& addr,
+             const std::string& bytes, int32_t attempt) {
   self
     ->request(transport, assign_timeout, cluster_call_atom::value, addr,
               static_cast<int32_t>(pb::Envelope::ASSIGN), bytes)
     .then([](const std::string&) {},
           [=](caf::error& err) {
             if (attempt + 1 < assign_attempts) {
-              self->delayed_send(self, assign_retry, wakeup_atom::value,
-                                 bytes, attempt + 1);
+              self->delayed_send(self, assign_retry,
+                                 assign_retry_atom::value, bytes,
+                                 attempt + 1);
               return;
             }
             logger("dispatcher")->warn("worker {} unreachable: {}", addr,
@@ -40,27 +42,30 @@ void deliver(caf::event_based_actor* self, const caf::actor& transport,
 }
 
 // Stands in for the agent of `addr` towards the dispatcher.
-caf::behavior proxy(caf::event_based_actor* self, caf::actor transport,
-                    std::string addr) {
+agent_proxy_actor_type::behavior_type
+agent_proxy_actor(agent_proxy_actor_type::pointer self, caf::actor transport,
+                  std::string addr) {
   return {
     [=](assign_atom, const pb::Assignments& as) {
       deliver(self, transport, addr, as.SerializeAsString(), 0);
     },
-    [=](wakeup_atom, const std::string& bytes, int attempt) {
+    [=](assign_retry_atom, const std::string& bytes, int32_t attempt) {
       deliver(self, transport, addr, bytes, attempt);
     },
   };
 }
 
-struct gate_state {
-  caf::actor dispatcher, transport, store;
-  std::map<std::string, caf::actor> proxies;  // by node id
-  static inline const char* name = "agent_gate";
+struct server_state {
+  session_host_actor_type dispatcher;
+  caf::actor transport, store;
+  std::map<std::string, agent_proxy_actor_type> proxies;  // by node id
+  static inline const char* name = "agent_server";
 };
 
-using gate_t = caf::stateful_actor<gate_state>;
+using server_ptr = agent_server_actor_type::stateful_pointer<server_state>;
 
-caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
+caf::result<std::string> open_session(server_ptr self,
+                                      const std::string& bytes) {
   pb::SessionRequest req;
   if (!req.ParseFromString(bytes) || req.node_id().empty()
       || req.addr().empty())
@@ -69,11 +74,13 @@ caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
   auto& p = st.proxies[req.node_id()];
   if (p)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-  p = self->spawn(proxy, st.transport, req.addr());
+  p = self->spawn(agent_proxy_actor, st.transport, req.addr());
   self->monitor(p);
   auto rp = self->make_response_promise<std::string>();
   auto store = st.store;
-  self->request(st.dispatcher, local_timeout, session_atom::value, req, p)
+  assignee_actor_type assignee = p;
+  self->request(st.dispatcher, local_timeout, session_atom::value, req,
+                assignee)
     .then(
       [=](pb::SessionReply& r) mutable {
         self->request(store, local_timeout, raft_status_atom::value)
@@ -90,8 +97,9 @@ caf::result<std::string> open_session(gate_t* self, const std::string& bytes) {
   return rp;
 }
 
-caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
-                            caf::actor transport, caf::actor store) {
+agent_server_actor_type::behavior_type
+agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
+                 caf::actor transport, caf::actor store) {
   self->state.dispatcher = std::move(dispatcher);
   self->state.transport = std::move(transport);
   self->state.store = std::move(store);
@@ -129,7 +137,7 @@ caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
           pb::StatusBatch b;
           if (!b.ParseFromString(bytes))
             return make_error(errc::bad_request, "malformed status batch");
-          self->send(st.dispatcher, status_atom::value, b);
+          self->send(st.dispatcher, status_batch_atom::value, b);
           return std::string{};
         }
         default:
@@ -141,10 +149,12 @@ caf::behavior gate_behavior(gate_t* self, caf::actor dispatcher,
 
 } // namespace
 
-caf::actor spawn_agent_gate(caf::actor_system& sys, caf::actor dispatcher,
-                            caf::actor transport, caf::actor store) {
-  return sys.spawn(gate_behavior, std::move(dispatcher), std::move(transport),
-                   std::move(store));
+agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
+                                           session_host_actor_type dispatcher,
+                                           caf::actor transport,
+                                           caf::actor store) {
+  return sys.spawn(agent_server_actor, std::move(dispatcher),
+                   std::move(transport), std::move(store));
 }
 
 } // namespace actorswarm::dispatcher

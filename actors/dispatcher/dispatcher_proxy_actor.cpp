@@ -1,4 +1,4 @@
-#include "actors/dispatcher/dispatcher_link_actor.hpp"
+#include "actors/dispatcher/dispatcher_proxy_actor.hpp"
 
 #include <deque>
 
@@ -17,8 +17,9 @@ constexpr auto call_timeout = std::chrono::seconds(5);
 constexpr auto retry_delay = std::chrono::milliseconds(200);
 constexpr size_t pending_status_max = 256;
 
-struct link_state {
-  caf::actor transport, agent;
+struct proxy_state {
+  caf::actor transport;
+  assignee_actor_type agent;
   std::vector<std::string> managers;
   size_t current = 0;               // index into managers
   pb::SessionRequest request;       // the agent's, replayed on failover
@@ -30,20 +31,21 @@ struct link_state {
   // Assignments that overtook their session's reply (the dispatcher sends
   // the full set before it answers).
   std::vector<pb::Assignments> early;
-  static inline const char* name = "dispatcher_link";
+  static inline const char* name = "dispatcher_proxy";
 };
 
-using link_t = caf::stateful_actor<link_state>;
+using proxy_ptr
+  = dispatcher_proxy_actor_type::stateful_pointer<proxy_state>;
 
-void reconnect(link_t* self, const std::string& failed_session);
+void reconnect(proxy_ptr self, const std::string& failed_session);
 
-const std::string& manager(link_t* self) {
+const std::string& manager(proxy_ptr self) {
   return self->state.managers[self->state.current];
 }
 
 // Sends `payload` of `kind` to the current manager; on failure moves on to
 // the next manager and opens a new session there.
-void call(link_t* self, pb::Envelope::Kind kind, std::string payload,
+void call(proxy_ptr self, pb::Envelope::Kind kind, std::string payload,
           std::function<void(const std::string&)> on_ok = {}) {
   auto& st = self->state;
   if (st.managers.empty())
@@ -65,7 +67,7 @@ void call(link_t* self, pb::Envelope::Kind kind, std::string payload,
       });
 }
 
-void flush_unsent(link_t* self) {
+void flush_unsent(proxy_ptr self) {
   auto& st = self->state;
   while (!st.unsent.empty() && !st.session.empty()) {
     auto b = std::move(st.unsent.front());
@@ -75,7 +77,7 @@ void flush_unsent(link_t* self) {
   }
 }
 
-void open_session(link_t* self, caf::response_promise rp) {
+void open_session(proxy_ptr self, caf::response_promise rp) {
   auto& st = self->state;
   st.connecting = true;
   call(self, pb::Envelope::SESSION, st.request.SerializeAsString(),
@@ -113,23 +115,24 @@ void open_session(link_t* self, caf::response_promise rp) {
 
 // A call of session `failed_session` failed: the first failure of a session
 // moves on to the next manager (later ones of the same session are stale).
-void reconnect(link_t* self, const std::string& failed_session) {
+void reconnect(proxy_ptr self, const std::string& failed_session) {
   auto& st = self->state;
   if (failed_session != st.session || st.managers.empty())
     return;
   st.session.clear();
   st.current = (st.current + 1) % st.managers.size();
-  self->delayed_send(self, retry_delay, wakeup_atom::value);
+  self->delayed_send(self, retry_delay, manager_retry_atom::value);
 }
 
-caf::behavior link_behavior(link_t* self, caf::actor transport,
-                            std::vector<std::string> managers) {
+dispatcher_proxy_actor_type::behavior_type
+dispatcher_proxy_actor(proxy_ptr self, caf::actor transport,
+                      std::vector<std::string> managers) {
   auto& st = self->state;
   st.transport = std::move(transport);
   st.managers = std::move(managers);
   return {
     [=](session_atom, const pb::SessionRequest& req,
-        const caf::actor& agent) -> caf::result<pb::SessionReply> {
+        const assignee_actor_type& agent) -> caf::result<pb::SessionReply> {
       auto& st = self->state;
       st.agent = agent;
       st.request = req;
@@ -139,7 +142,7 @@ caf::behavior link_behavior(link_t* self, caf::actor transport,
       open_session(self, rp);
       return rp;
     },
-    [=](wakeup_atom) {
+    [=](manager_retry_atom) {
       auto& st = self->state;
       if (st.session.empty() && st.agent)
         open_session(self, st.first);
@@ -151,7 +154,7 @@ caf::behavior link_behavior(link_t* self, caf::actor transport,
       hb.set_session_id(st.session);
       call(self, pb::Envelope::HEARTBEAT, hb.SerializeAsString());
     },
-    [=](status_atom, pb::StatusBatch b) {
+    [=](status_batch_atom, pb::StatusBatch b) {
       auto& st = self->state;
       st.unsent.push_back(std::move(b));
       while (st.unsent.size() > pending_status_max)
@@ -181,9 +184,11 @@ caf::behavior link_behavior(link_t* self, caf::actor transport,
 
 } // namespace
 
-caf::actor spawn_dispatcher_link(caf::actor_system& sys, caf::actor transport,
-                                 std::vector<std::string> managers) {
-  return sys.spawn(link_behavior, std::move(transport), std::move(managers));
+dispatcher_proxy_actor_type spawn_dispatcher_proxy(
+  caf::actor_system& sys, caf::actor transport,
+  std::vector<std::string> managers) {
+  return sys.spawn(dispatcher_proxy_actor, std::move(transport),
+                   std::move(managers));
 }
 
 } // namespace actorswarm::dispatcher

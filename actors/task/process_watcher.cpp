@@ -1,4 +1,4 @@
-#include "net/process_watcher.hpp"
+#include "actors/task/process_watcher.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -23,7 +23,7 @@
 #  define SYS_pidfd_open 434
 #endif
 
-namespace actorswarm::net {
+namespace actorswarm::task {
 
 namespace {
 
@@ -32,8 +32,8 @@ constexpr int reap_per_turn_max = 256;
 /// Upper bound of epoll events handled per wait.
 constexpr int events_per_wait_max = 64;
 
-exit_info from_siginfo(const siginfo_t& si) {
-  exit_info x;
+process_exit from_siginfo(const siginfo_t& si) {
+  process_exit x;
   if (si.si_code == CLD_EXITED) {
     x.exit_code = si.si_status;
   } else {
@@ -63,14 +63,46 @@ std::vector<pid_t> list_children() {
   return out;
 }
 
+// The children some watcher of this process holds or watches (with the
+// number of holders), and the spawns under way: reaping is process-wide, so
+// every watcher's reaper consults this one registry.
+struct child_claims {
+  std::mutex mtx;
+  std::unordered_map<pid_t, int> claimed;
+  int spawning = 0;
+};
+
+// Never destroyed: a watcher in static storage may outlive function statics.
+child_claims& claims() {
+  static auto* x = new child_claims;
+  return *x;
+}
+
+void claim(pid_t pid) {
+  auto& c = claims();
+  std::lock_guard<std::mutex> guard{c.mtx};
+  ++c.claimed[pid];
+}
+
+void release(pid_t pid) {
+  auto& c = claims();
+  std::lock_guard<std::mutex> guard{c.mtx};
+  if (auto i = c.claimed.find(pid); i != c.claimed.end() && --i->second <= 0)
+    c.claimed.erase(i);
+}
+
 } // namespace
 
-std::string to_string(const exit_info& x) {
-  if (!x.known)
-    return "exit status unknown (adopted after daemon restart)";
-  if (x.signal != 0)
-    return "killed by signal " + std::to_string(x.signal);
-  return "exit code " + std::to_string(x.exit_code);
+process_watcher::spawn_guard::spawn_guard() {
+  auto& c = claims();
+  std::lock_guard<std::mutex> guard{c.mtx};
+  ++c.spawning;
+}
+
+process_watcher::spawn_guard::~spawn_guard() {
+  auto& c = claims();
+  std::lock_guard<std::mutex> guard{c.mtx};
+  --c.spawning;
 }
 
 uint64_t read_start_time(pid_t pid) {
@@ -125,15 +157,20 @@ process_watcher::~process_watcher() {
   }
   wake();
   thread_.join();
-  for (auto& kvp : entries_)
+  for (auto& kvp : entries_) {
     close(kvp.second.pidfd);
+    release(kvp.first);
+  }
+  for (auto pid : held_)
+    release(pid);
   close(wake_fd_);
   close(epoll_fd_);
 }
 
 void process_watcher::hold(pid_t pid) {
   std::lock_guard<std::mutex> guard{mtx_};
-  held_.insert(pid);
+  if (pid > 0 && entries_.count(pid) == 0 && held_.insert(pid).second)
+    claim(pid);
 }
 
 bool process_watcher::watch(pid_t pid, bool is_child, callback cb,
@@ -155,7 +192,8 @@ bool process_watcher::watch(pid_t pid, bool is_child, callback cb,
     if (errno != ESRCH)
       return false;
     // Already gone (and reaped): report on the watcher thread.
-    held_.erase(pid);
+    if (held_.erase(pid) > 0)
+      release(pid);
     gone_.emplace_back(pid, std::move(e));
     wake();
     return true;
@@ -167,18 +205,22 @@ bool process_watcher::watch(pid_t pid, bool is_child, callback cb,
     close(e.pidfd);
     return false;
   }
-  held_.erase(pid);
+  // A held child's claim passes to the watch.
+  if (held_.erase(pid) == 0)
+    claim(pid);
   entries_.emplace(pid, std::move(e));
   return true;
 }
 
 void process_watcher::unwatch(pid_t pid) {
   std::unique_lock<std::mutex> guard{mtx_};
-  held_.erase(pid);
+  if (held_.erase(pid) > 0)
+    release(pid);
   if (auto i = entries_.find(pid); i != entries_.end()) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, i->second.pidfd, nullptr);
     close(i->second.pidfd);
     entries_.erase(i);
+    release(pid);
   }
   for (auto i = gone_.begin(); i != gone_.end(); ++i) {
     if (i->first == pid) {
@@ -234,7 +276,9 @@ void process_watcher::on_ready(pid_t pid) {
   auto i = entries_.find(pid);
   if (i == entries_.end())
     return; // unwatched meanwhile
-  exit_info info;
+  // Unknown unless a child's status is reaped here: a process that is not
+  // our child shows only its end, a child reaped elsewhere (ECHILD) none.
+  auto info = process_exit::unknown();
   if (i->second.is_child) {
     siginfo_t si{};
     if (waitid(static_cast<idtype_t>(P_PIDFD), i->second.pidfd, &si,
@@ -243,16 +287,13 @@ void process_watcher::on_ready(pid_t pid) {
       if (si.si_pid == 0)
         return; // not exited yet: spurious wake-up
       info = from_siginfo(si);
-    } else {
-      info.known = false; // reaped elsewhere (ECHILD)
     }
-  } else {
-    info.known = false; // not our child: only its end is visible
   }
   auto cb = std::move(i->second.cb);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, i->second.pidfd, nullptr);
   close(i->second.pidfd);
   entries_.erase(i);
+  release(pid);
   running_cb_ = pid;
   guard.unlock();
   cb(info);
@@ -266,8 +307,7 @@ void process_watcher::fire_unwatchable() {
   for (int i = 0; i < reap_per_turn_max && !gone_.empty() && !stop_; ++i) {
     auto [pid, e] = std::move(gone_.back());
     gone_.pop_back();
-    exit_info info;
-    info.known = false;
+    auto info = process_exit::unknown();
     running_cb_ = pid;
     guard.unlock();
     e.cb(info);
@@ -279,7 +319,10 @@ void process_watcher::fire_unwatchable() {
 
 void process_watcher::reap_unwatched() {
   // Cheap common case first: peek at one zombie without reaping it.
-  std::lock_guard<std::mutex> guard{mtx_};
+  auto& c = claims();
+  std::lock_guard<std::mutex> guard{c.mtx};
+  if (c.spawning > 0)
+    return; // a child may not be held yet; reap on a later turn
   bool scan = false;
   for (int i = 0; i < reap_per_turn_max; ++i) {
     siginfo_t si{};
@@ -287,7 +330,7 @@ void process_watcher::reap_unwatched() {
         || si.si_pid == 0)
       return; // no child has exited
     auto pid = si.si_pid;
-    if (entries_.count(pid) > 0 || held_.count(pid) > 0) {
+    if (c.claimed.count(pid) > 0) {
       // A watched or held zombie sits first; look past it below.
       scan = true;
       break;
@@ -299,11 +342,11 @@ void process_watcher::reap_unwatched() {
   auto children = list_children();
   for (size_t i = 0; i < children.size() && i < 4096; ++i) {
     auto pid = children[i];
-    if (entries_.count(pid) > 0 || held_.count(pid) > 0)
+    if (c.claimed.count(pid) > 0)
       continue;
     siginfo_t si{};
     waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG);
   }
 }
 
-} // namespace actorswarm::net
+} // namespace actorswarm::task

@@ -4,10 +4,17 @@
 // background thread, epoll over pidfds, so 1,000 tasks cost 1,000 fds and
 // one thread. A watched child is reaped with waitid() and reports its exit
 // code or signal; a process adopted after a daemon restart is no longer our
-// child, so only its end is seen (exit_info::known == false). The watcher
+// child, so only its end is seen (process_exit::known == false). The watcher
 // also reaps exited children nobody watches or holds, so a child whose gate
 // never opened leaves no zombie. Callbacks run on the watcher thread: keep
 // them short (the task actor glue turns them into messages).
+//
+// Reaping is process-wide (waitid(P_ALL) takes any child of any thread), so
+// what may be reaped is decided process-wide too: a child that any watcher
+// of this process holds or watches is never taken by another watcher's
+// reaper (two agents in one embedding process, or an agent restarted while
+// the old one's watcher still runs), and no reaper runs while a spawn_guard
+// lives, so a child cannot be reaped between its fork and its hold().
 
 #include <sys/types.h>
 
@@ -21,22 +28,9 @@
 #include <unordered_set>
 #include <vector>
 
-namespace actorswarm::net {
+#include "actors/task/process_exit.hpp"
 
-/// How a watched process ended.
-struct exit_info {
-  /// False: the process was not our child (adopted after a daemon restart),
-  /// or its status was reaped elsewhere; code and signal are then unknown.
-  bool known = true;
-  /// Exit code; for a process killed by a signal 128 + signal, as shells
-  /// and Docker report it.
-  int exit_code = 0;
-  /// The signal that killed the process, 0 if it exited normally.
-  int signal = 0;
-};
-
-/// One line for logs: "exit code 3", "killed by signal 9", or the unknown text.
-std::string to_string(const exit_info& x);
+namespace actorswarm::task {
 
 /// Opens a pidfd for `pid` (pidfd_open(2)); -1 with errno on failure. The fd
 /// is close-on-exec. Exposed for callers that want to signal through a pidfd.
@@ -53,7 +47,21 @@ class process_watcher {
 public:
   // -- member types -----------------------------------------------------------
 
-  using callback = std::function<void(exit_info)>;
+  using callback = std::function<void(process_exit)>;
+
+  /// While one lives, no watcher of this process reaps an unwatched child:
+  /// construct it before fork()/posix_spawn(), hold() the child, then let it
+  /// go. Without it a child that dies at once (killed, or a failed exec of
+  /// the gate program) could be reaped before hold(), and its later watch()
+  /// would report an unknown end, or watch another process if the pid was
+  /// reused meanwhile.
+  class spawn_guard {
+  public:
+    spawn_guard();
+    ~spawn_guard();
+    spawn_guard(const spawn_guard&) = delete;
+    spawn_guard& operator=(const spawn_guard&) = delete;
+  };
 
   // -- constructors, destructors ----------------------------------------------
 
@@ -64,7 +72,8 @@ public:
   /// waits for them itself must hold() them or pass false here).
   explicit process_watcher(int poll_timeout_ms = 100, bool reap_unwatched = true);
 
-  /// Stops and joins the thread; pending callbacks do not run.
+  /// Stops and joins the thread; pending callbacks do not run, and the pids
+  /// it held or watched may be reaped by other watchers from then on.
   ~process_watcher();
 
   process_watcher(const process_watcher&) = delete;
@@ -72,9 +81,9 @@ public:
 
   // -- watching ---------------------------------------------------------------
 
-  /// Marks child `pid` as ours before it is watched, so the reaper never
-  /// takes its exit status (call right after fork). watch() or unwatch()
-  /// ends the hold.
+  /// Marks child `pid` as ours before it is watched, so no reaper of this
+  /// process takes its exit status (call right after fork, inside a
+  /// spawn_guard). watch() or unwatch() ends the hold.
   void hold(pid_t pid);
 
   /// Calls `cb` exactly once, on the watcher thread, when `pid` ends (unless
@@ -130,4 +139,4 @@ private:
   std::thread thread_;
 };
 
-} // namespace actorswarm::net
+} // namespace actorswarm::task

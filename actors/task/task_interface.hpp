@@ -1,0 +1,48 @@
+#pragma once
+
+// The task actor's protocol (task_actor.hpp): its agent hands it newer
+// versions of its task or unassigns it; the process watcher reports its
+// process's exit; it reports statuses and asks for its process record.
+
+#include <string>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "actors/task/task_types.hpp"
+#include "messages/type_ids.hpp"
+
+CAF_ADD_ATOM(actorswarm, actorswarm, task_update_atom, "taskupdate")
+CAF_ADD_ATOM(actorswarm, actorswarm, unassign_atom, "unassign")
+CAF_ADD_ATOM(actorswarm, actorswarm, task_kill_atom, "taskkill")
+CAF_ADD_ATOM(actorswarm, actorswarm, task_status_atom, "taskstatus")
+CAF_ADD_ATOM(actorswarm, actorswarm, task_record_atom, "taskrecord")
+
+namespace actorswarm::task {
+
+/// What a task actor needs of the agent that spawned it.
+using owner_actor_type = caf::typed_actor<
+  /// (task id, status): a new status of the task, to be batched to the
+  /// dispatcher. No reply.
+  caf::reacts_to<task_status_atom, std::string, pb::TaskStatus>,
+  /// (task id, encoded process record; "" removes it): writes the record
+  /// durably (synced); replies true once it is. The start gate opens only
+  /// after that reply.
+  caf::replies_to<task_record_atom, std::string,
+                  std::string>::with<bool>>;
+
+/// One task actor per task assigned to this node.
+using task_actor_type = caf::typed_actor<
+  /// A newer version of its task (desired state, spec), from the agent. No
+  /// reply.
+  caf::reacts_to<task_update_atom, pb::Task>,
+  /// Its process ended, from the process watcher's thread (or at once when
+  /// the process could not be watched). No reply.
+  caf::reacts_to<exited_atom, process_exit>,
+  /// internal: the stop grace period ran out; SIGKILL to the process group.
+  caf::reacts_to<task_kill_atom>,
+  /// The task is no longer assigned here (from the agent): stop what runs,
+  /// then quit. No reply.
+  caf::reacts_to<unassign_atom>>;
+
+} // namespace actorswarm::task
