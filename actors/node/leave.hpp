@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/task/task_actor.hpp"
+#include "actors/task/process_record.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;

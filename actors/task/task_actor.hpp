@@ -19,6 +19,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/task/process_record.hpp"
 #include "messages/objects.pb.h"
 
 namespace actorswarm::node {
@@ -28,17 +29,6 @@ class clock;
 namespace actorswarm::task {
 
 class executor;
-
-/// A process this node started for a task, as recorded durably.
-struct process_record {
-  int pid = 0;
-  uint64_t start_time_ticks = 0;
-  int pgid = 0;
-};
-
-/// Encodes/decodes a record for the task record store.
-std::string encode_record(const process_record& x);
-std::optional<process_record> decode_record(const std::string& x);
 
 caf::actor spawn_task_actor(caf::actor_system& sys, caf::actor agent,
                             std::shared_ptr<executor> exec, node::clock& clk,
