@@ -257,6 +257,16 @@ pb::JoinRequest join_request(const identity& id, const std::string& token,
   return out;
 }
 
+identity joined_identity(identity id, const pb::JoinReply& r,
+                         const std::string& addr) {
+  id.cluster_id = r.cluster_id();
+  id.addr = addr;
+  id.joined = true;
+  id.worker = !r.manager();
+  id.managers.assign(r.managers().begin(), r.managers().end());
+  return id;
+}
+
 status check_join_args(const pb::SwarmJoinRequest& req) {
   if (auto t = ca::parse_token(req.token()); !t)
     return t.error();
@@ -427,6 +437,22 @@ std::vector<pb::Node> manager_status_updates(
   for (auto i = since.begin(); i != since.end();)
     i = raft::is_voter(st.members, i->first) ? std::next(i) : since.erase(i);
   return out;
+}
+
+int64_t manager_down_after_ns(const pb::Cluster* c) {
+  auto period = c ? c->spec().dispatcher_heartbeat_ns() : 0;
+  return 3 * (period > 0 ? period : default_heartbeat_ns);
+}
+
+pb::StoreBatch node_updates(std::vector<pb::Node> nodes, int64_t now_ns) {
+  pb::StoreBatch b;
+  b.set_proposed_at_ns(now_ns);
+  for (auto& n : nodes) {
+    auto* a = b.add_actions();
+    a->set_kind(pb::StoreAction::UPDATE);
+    *a->mutable_node() = std::move(n);
+  }
+  return b;
 }
 
 pb::Node as_worker(pb::Node n) {

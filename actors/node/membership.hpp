@@ -70,6 +70,11 @@ pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
 /// `c` with a fresh secret in the token of `role`.
 pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role);
 
+/// `id` after a manager admitted it with `r`: in r's swarm at `addr`,
+/// joined (not initialized), a manager or a worker of r's managers.
+identity joined_identity(identity id, const pb::JoinReply& r,
+                         const std::string& addr);
+
 /// The JoinRequest this node sends to a manager (`swarm join`).
 pb::JoinRequest join_request(const identity& id, const std::string& token,
                              const std::string& addr);
@@ -127,6 +132,14 @@ std::vector<pb::Node> manager_status_updates(
   const std::vector<std::shared_ptr<const pb::Node>>& nodes,
   const raft::raft_status& st, unreachable_map& since, int64_t now_ns,
   int64_t down_after_ns);
+
+/// How long a manager stays unreachable before the leader marks it Down:
+/// three dispatcher heartbeat periods of `c` (5 s each without a cluster
+/// or a period).
+int64_t manager_down_after_ns(const pb::Cluster* c);
+
+/// The batch that stores `nodes` (manager_status_updates' result).
+pb::StoreBatch node_updates(std::vector<pb::Node> nodes, int64_t now_ns);
 
 /// Docker's node status message for a node whose heartbeats stopped.
 constexpr const char* heartbeat_failure = "heartbeat failure";

@@ -101,7 +101,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                                        node::default_clock());
   // The node actor keeps the data dir open too, should the handle go first.
   n->attach_functor([owned] {});
-  return node_handle{std::move(n), std::move(control), std::move(owned)};
+  return node_handle{caf::actor_cast<caf::actor>(n), std::move(control),
+                     std::move(owned)};
 }
 
 bool stop_node(caf::actor_system& sys, const node_handle& node,
