@@ -4,6 +4,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/control/control_logic.hpp"
 #include "actors/node/membership_steps.hpp"
 #include "messages/caf_error.hpp"
 
@@ -11,72 +12,33 @@ namespace actorswarm::node {
 
 namespace {
 
+using control::error_reply;
+
 /// How long a read waits on the store.
 constexpr auto store_timeout = std::chrono::seconds(30);
 
 struct join_state {
+  join_config cfg;
+  caf::typed_response_promise<pb::ControlReply> rp;
+  // TODO(i7-merge): typed handles.
   caf::actor transport;
-  std::string remote;
-  pb::JoinRequest request;
   int attempt = 0;
-  caf::typed_response_promise<pb::JoinReply> joined;
+  // Once the membership actor recorded the join: the reply and the store.
+  pb::ControlReply joined;
   caf::actor store;
   int polls = 0;
-  caf::typed_response_promise<bool> caught_up;
   static inline const char* name = "join";
 };
 
 using join_self = join_actor_type::stateful_pointer<join_state>;
 
-// Answers the join and, when it failed, ends: nothing follows.
-void answer(join_self self, const pb::JoinReply& r) {
-  self->state.joined.deliver(r);
-  if (r.code() != 0)
-    self->quit();
-}
-
-pb::JoinReply failed(errc code, const std::string& message) {
-  pb::JoinReply r;
-  r.set_code(static_cast<uint32_t>(code));
-  r.set_error(message);
-  return r;
-}
-
-void on_reply(join_self self, const std::string& bytes) {
-  auto& st = self->state;
-  pb::JoinReply r;
-  if (!r.ParseFromString(bytes)) {
-    answer(self, failed(errc::internal, "malformed join reply"));
-    return;
-  }
-  if (retry_join(r.code(), st.attempt)) {
-    ++st.attempt;
-    self->delayed_send(self, std::chrono::milliseconds(join_retry_ms),
-                       join_retry_atom_v);
-    return;
-  }
-  answer(self, r);
-}
-
-void send_join(join_self self) {
-  auto& st = self->state;
-  self
-    ->request(st.transport, std::chrono::milliseconds(join_timeout_ms),
-              rpc_atom::value, st.remote,
-              static_cast<int32_t>(pb::Envelope::JOIN),
-              st.request.SerializeAsString())
-    .then([=](const std::string& bytes) { on_reply(self, bytes); },
-          [=](caf::error& err) {
-            answer(self, failed(errc::unavailable,
-                                "could not join the swarm through "
-                                  + self->state.remote + ": "
-                                  + to_failure(err).message));
-          });
-}
-
-void caught_up(join_self self, bool fresh) {
-  self->state.caught_up.deliver(fresh);
+void answer(join_self self, pb::ControlReply r) {
+  self->state.rp.deliver(std::move(r));
   self->quit();
+}
+
+void refuse(join_self self, const failure& f) {
+  answer(self, error_reply(f));
 }
 
 // A linearizable read succeeded: this replica heard from the leader and
@@ -86,10 +48,11 @@ void read(join_self self) {
     auto& st = self->state;
     switch (after_read(fresh, st.polls)) {
       case catch_up_step::done:
-        caught_up(self, true);
+        answer(self, st.joined);
         break;
       case catch_up_step::give_up:
-        caught_up(self, false);
+        st.joined.set_warning(catch_up_warning);
+        answer(self, st.joined);
         break;
       case catch_up_step::poll_again:
         ++st.polls;
@@ -102,40 +65,80 @@ void read(join_self self) {
     .then([=](bool fresh) { next(fresh); }, [=](caf::error&) { next(false); });
 }
 
-join_actor_type::behavior_type join_actor(join_self self, caf::actor transport,
-                                          std::string remote,
-                                          pb::JoinRequest jr) {
+// Admitted: the membership actor records the swarm and starts the
+// components; a new manager then catches up.
+void adopt(join_self self, const pb::JoinReply& r) {
+  self
+    ->request(self->state.cfg.membership, caf::infinite, join_adopt_atom_v, r,
+              self->state.cfg.addr)
+    .then(
+      [=](pb::ControlReply& joined, caf::actor& store) {
+        auto& st = self->state;
+        st.joined = std::move(joined);
+        st.store = std::move(store);
+        if (!st.store)
+          answer(self, st.joined);
+        else
+          read(self);
+      },
+      [=](caf::error& err) { refuse(self, to_failure(err)); });
+}
+
+void on_reply(join_self self, const std::string& bytes) {
   auto& st = self->state;
-  st.transport = std::move(transport);
-  st.remote = std::move(remote);
-  st.request = std::move(jr);
+  pb::JoinReply r;
+  if (!r.ParseFromString(bytes))
+    refuse(self, fail(errc::internal, "malformed join reply"));
+  else if (retry_join(r.code(), st.attempt)) {
+    ++st.attempt;
+    self->delayed_send(self, std::chrono::milliseconds(join_retry_ms),
+                       join_retry_atom_v);
+  } else if (r.code() != 0)
+    refuse(self, fail(static_cast<errc>(r.code()), r.error()));
+  else
+    adopt(self, r);
+}
+
+void send_join(join_self self) {
+  auto& st = self->state;
+  self
+    ->request(st.transport, std::chrono::milliseconds(join_timeout_ms),
+              rpc_atom::value, st.cfg.remote,
+              static_cast<int32_t>(pb::Envelope::JOIN),
+              st.cfg.request.SerializeAsString())
+    .then([=](const std::string& bytes) { on_reply(self, bytes); },
+          [=](caf::error& err) {
+            refuse(self, fail(errc::unavailable,
+                              "could not join the swarm through "
+                                + self->state.cfg.remote + ": "
+                                + to_failure(err).message));
+          });
+}
+
+join_actor_type::behavior_type join_actor(join_self self, join_config cfg) {
+  self->state.cfg = std::move(cfg);
   return {
     [=](node_join_atom) {
-      self->state.joined = self->make_response_promise<pb::JoinReply>();
-      send_join(self);
-      return self->state.joined;
+      auto& st = self->state;
+      st.rp = self->make_response_promise<pb::ControlReply>();
+      self->request(st.cfg.node, caf::infinite, transport_open_atom_v)
+        .then(
+          [=](caf::actor& transport) {
+            self->state.transport = std::move(transport);
+            send_join(self);
+          },
+          [=](caf::error& err) { refuse(self, to_failure(err)); });
+      return st.rp;
     },
     [=](join_retry_atom) { send_join(self); },
-    [=](catch_up_atom, caf::actor& store) {
-      auto& st = self->state;
-      st.caught_up = self->make_response_promise<bool>();
-      st.store = std::move(store);
-      if (!st.store)
-        caught_up(self, true);
-      else
-        read(self);
-      return st.caught_up;
-    },
     [=](catch_up_poll_atom) { read(self); },
   };
 }
 
 } // namespace
 
-join_actor_type spawn_join(caf::local_actor* parent, caf::actor transport,
-                           std::string remote, pb::JoinRequest jr) {
-  return parent->spawn<caf::linked>(join_actor, std::move(transport),
-                                    std::move(remote), std::move(jr));
+join_actor_type spawn_join(caf::local_actor* parent, join_config cfg) {
+  return parent->spawn<caf::linked>(join_actor, std::move(cfg));
 }
 
 } // namespace actorswarm::node

@@ -51,6 +51,11 @@ identity demote_to_worker(persistence::data_dir& dir, identity id,
   return id;
 }
 
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname) {
+  wipe_swarm_state(dir);
+  return load_identity(dir.node_state(), hostname);
+}
+
 void wipe_swarm_state(persistence::data_dir& dir) {
   dir.log().clear();
   dir.snapshots().clear();

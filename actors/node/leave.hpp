@@ -56,6 +56,10 @@ stop_check next_stop_check(size_t alive, int64_t checks);
 identity demote_to_worker(persistence::data_dir& dir, identity id,
                           std::vector<std::string> managers);
 
+/// Wipes the swarm state of `dir` (wipe_swarm_state) and returns the
+/// identity of the node that left: its node id, in no swarm.
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname);
+
 /// Deletes the swarm state of `dir`: Raft log and hard state, snapshots,
 /// task records, and node_state's cluster_id, addr and raft_id (the node id
 /// stays). Nobody may use these stores meanwhile (store and agent gone).

@@ -340,6 +340,52 @@ failure no_leader() {
               "are online.");
 }
 
+failure already_in_swarm() {
+  return fail(errc::already_in_swarm,
+              "This node is already part of a swarm. Use \"actorswarm swarm "
+              "leave\" to leave this swarm and join another one.");
+}
+
+std::optional<failure> join_refusal(const identity& id, own_change busy) {
+  if (!id.cluster_id.empty())
+    return already_in_swarm();
+  if (busy != own_change::none)
+    return fail(errc::refused, "this node is already joining or leaving a "
+                               "swarm");
+  return std::nullopt;
+}
+
+result<std::string> join_addr(const pb::SwarmJoinRequest& req,
+                              const std::string& daemon_listen_addr) {
+  if (auto ok = check_join_args(req); !ok)
+    return ok.error();
+  pb::SwarmInitRequest where;
+  where.set_advertise_addr(req.advertise_addr());
+  where.set_listen_addr(req.listen_addr());
+  return advertise_addr(where, daemon_listen_addr);
+}
+
+std::optional<failure> leave_start_refusal(const identity& id,
+                                           own_change busy) {
+  if (busy != own_change::none)
+    return fail(errc::refused, "this node is busy joining, leaving or "
+                               "restarting");
+  return leave_refusal(id, true);
+}
+
+std::optional<failure> force_new_cluster_refusal(own_change busy,
+                                                 bool store_runs) {
+  if (busy != own_change::none || !store_runs)
+    return fail(errc::refused, "this node is busy joining, leaving or "
+                               "restarting its components");
+  return std::nullopt;
+}
+
+bool ignores_role_change(const identity& id, own_change busy, bool manager) {
+  return busy != own_change::none || id.cluster_id.empty()
+         || manager == !id.worker;
+}
+
 std::optional<failure> leave_refusal(const identity& id, bool force,
                                      size_t managers, size_t reachable) {
   if (id.cluster_id.empty())

@@ -94,6 +94,42 @@ pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
 /// Identity part of `info`.
 pb::Info identity_info(const identity& id, const std::string& data_dir);
 
+/// A change of this node's own membership in progress; one at a time.
+enum class own_change {
+  none,
+  joining,     // swarm join, or a promotion joining the Raft group
+  leaving,     // swarm leave
+  restarting,  // the components stop and start (demote, promote,
+               // --force-new-cluster)
+};
+
+/// Why `swarm join` is refused now: this node is in a swarm already, or
+/// busy with another change of its membership.
+std::optional<failure> join_refusal(const identity& id, own_change busy);
+
+/// The address `swarm join` advertises (advertise_addr with the join's
+/// --advertise-addr and --listen-addr), once its token and remote address
+/// checked out (check_join_args).
+result<std::string> join_addr(const pb::SwarmJoinRequest& req,
+                              const std::string& daemon_listen_addr);
+
+/// Why `swarm leave` cannot start now: busy with another change, or not in
+/// a swarm. The quorum rule comes later (leave_refusal with the managers).
+std::optional<failure> leave_start_refusal(const identity& id,
+                                           own_change busy);
+
+/// Why `swarm init --force-new-cluster` is refused now: busy, or no store
+/// runs (a worker, or components restarting).
+std::optional<failure> force_new_cluster_refusal(own_change busy,
+                                                 bool store_runs);
+
+/// Whether this node ignores the leader's role change to manager (or to
+/// worker): busy, not in a swarm, or already in that role.
+bool ignores_role_change(const identity& id, own_change busy, bool manager);
+
+/// Docker's text for `swarm init` or `swarm join` on a node in a swarm.
+failure already_in_swarm();
+
 /// Docker's text when the swarm has no leader (no quorum).
 failure no_leader();
 

@@ -6,7 +6,6 @@
 #include "caf/all.hpp"
 
 #include "actors/control/control_logic.hpp"
-#include "actors/node/admission_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/join_actor.hpp"
 #include "actors/node/leave.hpp"
@@ -14,7 +13,7 @@
 #include "actors/node/membership.hpp"
 #include "actors/node/membership_steps.hpp"
 #include "actors/node/recover_actor.hpp"
-#include "actors/node/role_change_actor.hpp"
+#include "actors/node/token_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "persistence/data_dir.hpp"
@@ -28,9 +27,6 @@ using control::error_reply;
 /// How long the membership actor waits on the store.
 constexpr auto store_timeout = std::chrono::seconds(30);
 
-/// A change of this node's own membership in progress.
-enum class change { none, joining, leaving, restarting };
-
 struct membership_state {
   node_actor_type node;
   persistence::data_dir* dir = nullptr;
@@ -39,7 +35,7 @@ struct membership_state {
   identity id;
   // From the node supervisor. TODO(i7-merge): typed handles.
   caf::actor store, transport;
-  change busy = change::none;
+  own_change busy = own_change::none;
   static inline const char* name = "membership";
 };
 
@@ -47,12 +43,6 @@ using membership_self
   = membership_actor_type::stateful_pointer<membership_state>;
 using reply_t = caf::result<pb::ControlReply>;
 using done_fn = std::function<void(pb::ControlReply)>;
-
-failure already_in_swarm() {
-  return fail(errc::already_in_swarm,
-              "This node is already part of a swarm. Use \"actorswarm swarm "
-              "leave\" to leave this swarm and join another one.");
-}
 
 // Asks the node supervisor to start (or stop) the components; then `then`.
 void components_then(membership_self self, bool start,
@@ -64,23 +54,38 @@ void components_then(membership_self self, bool start,
   h.then([=](bool) { then(); }, [=](caf::error&) { then(); });
 }
 
-void propose_then_answer(membership_self self, const pb::StoreBatch& b,
-                         pb::ControlReply ok, done_fn done) {
-  self->request(self->state.store, store_timeout, propose_atom::value, b)
-    .then([=](uint64_t) { done(ok); },
-          [=](caf::error& err) { done(error_reply(to_failure(err))); });
-}
-
 // -- join (this node) ---------------------------------------------------------
 
-// The joiner is in: remember the swarm, start like any manager and answer
-// once a new manager caught up with the leader.
-void joined(membership_self self, join_actor_type j, const pb::JoinReply& r,
-            const std::string& addr, done_fn done) {
+// Runs a join (join_actor); `done` gets its answer. A join that failed
+// recorded nothing, so this node is no longer busy with it.
+void join(membership_self self, std::string remote, pb::JoinRequest jr,
+          std::string addr, done_fn done) {
   auto& st = self->state;
+  auto j = spawn_join(self, {st.node, caf::actor_cast<membership_actor_type>(self),
+                             std::move(remote), std::move(jr),
+                             std::move(addr)});
+  self->request(j, caf::infinite, node_join_atom_v)
+    .then(
+      [=](pb::ControlReply& r) {
+        if (r.code() != 0)
+          self->state.busy = own_change::none;
+        done(std::move(r));
+      },
+      [=](caf::error& err) {
+        self->state.busy = own_change::none;
+        done(error_reply(to_failure(err)));
+      });
+}
+
+// The joiner is in: remember the swarm and start like any manager.
+caf::result<pb::ControlReply, caf::actor>
+adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
+  auto& st = self->state;
+  st.busy = own_change::none;
   st.id = joined_identity(st.id, r, addr);
   save_identity(st.dir->node_state(), st.id);
-  components_then(self, true, [=] {
+  auto rp = self->make_response_promise<pb::ControlReply, caf::actor>();
+  components_then(self, true, [=]() mutable {
     auto& st = self->state;
     logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
                          st.id.cluster_id, r.manager() ? "manager" : "worker",
@@ -88,69 +93,22 @@ void joined(membership_self self, join_actor_type j, const pb::JoinReply& r,
     pb::ControlReply out;
     *out.mutable_info() = identity_info(st.id, st.dir->path());
     out.mutable_info()->set_is_manager(r.manager());
-    self->request(j, caf::infinite, catch_up_atom_v, st.store)
-      .then(
-        [=](bool fresh) mutable {
-          if (!fresh)
-            out.set_warning(catch_up_warning);
-          done(out);
-        },
-        [=](caf::error&) { done(out); });
+    rp.deliver(std::move(out), st.store);
   });
-}
-
-void send_join(membership_self self, caf::actor transport, std::string remote,
-               pb::JoinRequest jr, std::string addr, done_fn done) {
-  auto j = spawn_join(self, std::move(transport), std::move(remote),
-                      std::move(jr));
-  self->request(j, caf::infinite, node_join_atom_v)
-    .then(
-      [=](pb::JoinReply& r) {
-        self->state.busy = change::none;
-        if (r.code() != 0)
-          done(error_reply(fail(static_cast<errc>(r.code()), r.error())));
-        else
-          joined(self, j, r, addr, done);
-      },
-      [=](caf::error& err) {
-        self->state.busy = change::none;
-        done(error_reply(to_failure(err)));
-      });
-}
-
-// Asks the manager at `remote` to admit this node; `done` gets the answer.
-void join(membership_self self, std::string remote, pb::JoinRequest jr,
-          std::string addr, done_fn done) {
-  self->request(self->state.node, caf::infinite, transport_open_atom_v)
-    .then(
-      [=](caf::actor& transport) {
-        send_join(self, transport, remote, jr, addr, done);
-      },
-      [=](caf::error& err) {
-        self->state.busy = change::none;
-        done(error_reply(to_failure(err)));
-      });
+  return rp;
 }
 
 reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
   auto& st = self->state;
-  if (!st.id.cluster_id.empty())
-    return error_reply(already_in_swarm());
-  if (st.busy != change::none)
-    return error_reply(fail(errc::refused, "this node is already joining or "
-                                           "leaving a swarm"));
-  if (auto ok = check_join_args(req); !ok)
-    return error_reply(ok.error());
-  pb::SwarmInitRequest where;
-  where.set_advertise_addr(req.advertise_addr());
-  where.set_listen_addr(req.listen_addr());
-  auto addr = advertise_addr(where, st.cfg.listen_addr);
+  if (auto refusal = join_refusal(st.id, st.busy))
+    return error_reply(*refusal);
+  auto addr = join_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
   if (!self->system().has_middleman())
     return error_reply(fail(errc::refused, "this node has no cluster port "
                                            "(CAF's middleman is not loaded)"));
-  st.busy = change::joining;
+  st.busy = own_change::joining;
   auto rp = self->make_response_promise<pb::ControlReply>();
   join(self, req.remote_addr(), join_request(st.id, req.token(), *addr), *addr,
        [rp](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
@@ -161,15 +119,13 @@ reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
 
 reply_t force_new_cluster(membership_self self) {
   auto& st = self->state;
-  if (st.busy != change::none || !st.store)
-    return error_reply(fail(errc::refused, "this node is busy joining, "
-                                           "leaving or restarting its "
-                                           "components"));
-  st.busy = change::restarting;
+  if (auto refusal = force_new_cluster_refusal(st.busy, bool{st.store}))
+    return error_reply(*refusal);
+  st.busy = own_change::restarting;
   auto r = spawn_recover(self, st.store, st.node, *st.dir, st.id);
   auto rp = self->make_response_promise<pb::ControlReply>();
   auto done = [=](pb::ControlReply x) mutable {
-    self->state.busy = change::none;
+    self->state.busy = own_change::none;
     rp.deliver(std::move(x));
   };
   self->request(r, caf::infinite, force_new_cluster_atom_v)
@@ -205,10 +161,14 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   auto batch = init_batch(*cluster, st.id, st.clk->now_ns());
   save_identity(st.dir->node_state(), st.id);
   auto rp = self->make_response_promise<pb::ControlReply>();
-  done_fn done = [rp](pb::ControlReply r) mutable { rp.deliver(std::move(r)); };
   auto ok = init_reply(*cluster, st.id);
-  components_then(self, true,
-                  [=] { propose_then_answer(self, batch, ok, done); });
+  components_then(self, true, [=]() mutable {
+    self->request(self->state.store, store_timeout, propose_atom::value, batch)
+      .then([=](uint64_t) mutable { rp.deliver(ok); },
+            [=](caf::error& err) mutable {
+              rp.deliver(error_reply(to_failure(err)));
+            });
+  });
   return rp;
 }
 
@@ -216,39 +176,15 @@ reply_t join_token(membership_self self, const pb::JoinTokenRequest& req) {
   auto& st = self->state;
   if (st.id.cluster_id.empty() || !st.store)
     return error_reply(not_in_swarm());
-  auto rp = self->make_response_promise<pb::ControlReply>();
-  done_fn done = [rp](pb::ControlReply r) mutable { rp.deliver(std::move(r)); };
-  self->request(st.store, store_timeout, view_atom::value)
-    .then(
-      [=](const store_view_ptr& v) {
-        auto& st = self->state;
-        auto c = v->cluster();
-        if (!req.rotate() || !c)
-          return done(token_reply(c, req.role(), st.id.addr));
-        auto rotated = rotate_token(*c, req.role());
-        auto batch = control::single_action(pb::StoreAction::UPDATE,
-                                            st.clk->now_ns());
-        *batch.mutable_actions(0)->mutable_cluster() = rotated;
-        auto reply = token_reply(std::make_shared<const pb::Cluster>(rotated),
-                                 req.role(), st.id.addr);
-        reply.set_warning(std::string{"Successfully rotated "}
-                          + (req.role() == pb::NodeSpec::MANAGER ? "manager"
-                                                                 : "worker")
-                          + " join token.");
-        propose_then_answer(self, batch, reply, done);
-      },
-      [=](caf::error& err) { done(error_reply(to_failure(err))); });
-  return rp;
+  auto t = spawn_token(self, st.store, *st.clk, req, st.id.addr);
+  return self->delegate(t, join_token_atom_v);
 }
 
 reply_t swarm_leave(membership_self self, bool force) {
   auto& st = self->state;
-  if (st.busy != change::none)
-    return error_reply(fail(errc::refused, "this node is busy joining, "
-                                           "leaving or restarting"));
-  if (auto refusal = leave_refusal(st.id, true))
+  if (auto refusal = leave_start_refusal(st.id, st.busy))
     return error_reply(*refusal);
-  st.busy = change::leaving;
+  st.busy = own_change::leaving;
   auto l = spawn_leave(self, {st.id, force, st.store, st.transport, st.node,
                               &st.dir->task_records(), st.clk});
   auto rp = self->make_response_promise<pb::ControlReply>();
@@ -256,57 +192,26 @@ reply_t swarm_leave(membership_self self, bool force) {
     .then(
       [=](pb::ControlReply& r) mutable {
         auto& st = self->state;
-        st.busy = change::none;
+        st.busy = own_change::none;
         if (r.code() != 0) {
           rp.deliver(std::move(r));
           return;
         }
         // The processes are gone: wipe the swarm state and forget it.
-        wipe_swarm_state(*st.dir);
-        st.id = load_identity(st.dir->node_state(), st.cfg.hostname);
+        st.id = left_swarm(*st.dir, st.cfg.hostname);
         logger("node")->info("left the swarm node_id={}", st.id.node_id);
         pb::ControlReply ok;
         ok.set_text("Node left the swarm.");
         rp.deliver(ok);
       },
       [=](caf::error& err) mutable {
-        self->state.busy = change::none;
+        self->state.busy = own_change::none;
         rp.deliver(error_reply(to_failure(err)));
       });
   return rp;
 }
 
-// -- role changes -------------------------------------------------------------
-
-void change_role(membership_self self, pb::ControlRequest req, done_fn done) {
-  auto& st = self->state;
-  auto c = spawn_role_change(self, st.store, st.transport, *st.clk,
-                             std::move(req));
-  self->request(c, caf::infinite, role_change_atom_v)
-    .then([=](pb::ControlReply& r) { done(std::move(r)); },
-          [=](caf::error& err) { done(error_reply(to_failure(err))); });
-}
-
-reply_t node_change(membership_self self, pb::ControlRequest req) {
-  auto& st = self->state;
-  if (st.id.cluster_id.empty() || st.id.worker)
-    return error_reply(not_in_swarm());
-  // Docker's `self` names this node; resolved here, before the request may
-  // go to the leader, where it would name another node.
-  auto resolve = [&](auto& refs) {
-    for (auto& r : refs)
-      if (r == "self")
-        r = st.id.node_id;
-  };
-  if (req.has_node_role())
-    resolve(*req.mutable_node_role()->mutable_refs());
-  if (req.has_node_remove())
-    resolve(*req.mutable_node_remove()->mutable_refs());
-  auto rp = self->make_response_promise<pb::ControlReply>();
-  change_role(self, std::move(req),
-              [rp](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
-  return rp;
-}
+// -- role changes of this node -----------------------------------------------
 
 // The leader demoted this manager: it forgets its Raft state and continues
 // as a worker of the remaining managers.
@@ -315,7 +220,7 @@ void become_worker(membership_self self, std::vector<std::string> managers) {
   st.id = demote_to_worker(*st.dir, st.id, std::move(managers));
   logger("node")->info("demoted: continuing as a worker of {} managers",
                        st.id.managers.size());
-  components_then(self, true, [=] { self->state.busy = change::none; });
+  components_then(self, true, [=] { self->state.busy = own_change::none; });
 }
 
 // The leader promoted this worker: it joins with the manager token; if that
@@ -324,7 +229,7 @@ void become_manager(membership_self self, const pb::RoleChange& rc,
                     std::vector<std::string> managers, done_fn done) {
   auto& st = self->state;
   auto remote = managers.empty() ? st.id.managers.front() : managers.front();
-  st.busy = change::joining;
+  st.busy = own_change::joining;
   join(self, remote, join_request(st.id, rc.token(), st.id.addr), st.id.addr,
        [=](pb::ControlReply r) {
          if (r.code() == 0)
@@ -341,20 +246,19 @@ caf::result<std::string> serve_role(membership_self self,
     return error_reply(fail(errc::bad_request, "malformed role change"))
       .SerializeAsString();
   auto ok = pb::ControlReply{}.SerializeAsString();
-  if (st.busy != change::none || st.id.cluster_id.empty()
-      || rc.manager() == !st.id.worker)
+  if (ignores_role_change(st.id, st.busy, rc.manager()))
     return ok;
   std::vector<std::string> managers(rc.managers().begin(),
                                     rc.managers().end());
   if (!rc.manager()) {
-    st.busy = change::restarting;
+    st.busy = own_change::restarting;
     components_then(self, false, [=] { become_worker(self, managers); });
     return ok;
   }
   if (managers.empty() && st.id.managers.empty())
     return error_reply(fail(errc::bad_request, "promotion names no manager"))
       .SerializeAsString();
-  st.busy = change::restarting;
+  st.busy = own_change::restarting;
   auto rp = self->make_response_promise<std::string>();
   done_fn done = [rp](pb::ControlReply r) mutable {
     rp.deliver(r.SerializeAsString());
@@ -362,45 +266,6 @@ caf::result<std::string> serve_role(membership_self self,
   components_then(self, false,
                   [=] { become_manager(self, rc, managers, done); });
   return rp;
-}
-
-// -- requests of other nodes --------------------------------------------------
-
-std::string join_refusal(const failure& f) {
-  pb::JoinReply r;
-  r.set_code(static_cast<uint32_t>(f.code));
-  r.set_error(f.message);
-  return r.SerializeAsString();
-}
-
-caf::result<std::string> serve_rpc(membership_self self, int32_t kind,
-                                   const std::string& bytes) {
-  auto& st = self->state;
-  if (kind == pb::Envelope::JOIN) {
-    pb::JoinRequest req;
-    if (!req.ParseFromString(bytes) || req.node_id().empty()
-        || req.raft_id() == 0 || req.addr().empty())
-      return join_refusal(fail(errc::bad_request, "malformed join request"));
-    if (!st.store || st.busy == change::leaving)
-      return join_refusal(not_in_swarm());
-    auto a = spawn_admission(self, st.store, st.transport, *st.clk, req, bytes);
-    return self->delegate(a, join_admit_atom_v);
-  }
-  if (kind == pb::Envelope::CONTROL) {
-    pb::ControlRequest req;
-    if (!req.ParseFromString(bytes) || !st.store)
-      return error_reply(fail(errc::bad_request, "malformed or misdirected "
-                                                 "membership request"))
-        .SerializeAsString();
-    auto rp = self->make_response_promise<std::string>();
-    change_role(self, std::move(req), [rp](pb::ControlReply r) mutable {
-      rp.deliver(r.SerializeAsString());
-    });
-    return rp;
-  }
-  if (kind == pb::Envelope::ROLE)
-    return serve_role(self, bytes);
-  return make_error(errc::bad_request, "not a node request");
 }
 
 reply_t handle(membership_self self, pb::ControlRequest& req) {
@@ -420,9 +285,6 @@ reply_t handle(membership_self self, pb::ControlRequest& req) {
       return swarm_join(self, req.swarm_join());
     case R::kSwarmLeave:
       return swarm_leave(self, req.swarm_leave().force());
-    case R::kNodeRole:
-    case R::kNodeRemove:
-      return node_change(self, std::move(req));
     default:
       return error_reply(fail(errc::bad_request, "unknown request"));
   }
@@ -439,8 +301,14 @@ membership_actor(membership_self self, node_actor_type node,
   st.id = load_identity(dir->node_state(), st.cfg.hostname);
   return {
     [=](control_atom, pb::ControlRequest& req) { return handle(self, req); },
-    [=](rpc_atom, int32_t kind, const std::string& bytes) {
-      return serve_rpc(self, kind, bytes);
+    [=](rpc_atom, int32_t kind,
+        const std::string& bytes) -> caf::result<std::string> {
+      if (kind == pb::Envelope::ROLE)
+        return serve_role(self, bytes);
+      return make_error(errc::bad_request, "not a node request");
+    },
+    [=](join_adopt_atom, const pb::JoinReply& r, const std::string& addr) {
+      return adopt(self, r, addr);
     },
     [=](node_components_atom, caf::actor& store, caf::actor& transport) {
       self->state.store = std::move(store);

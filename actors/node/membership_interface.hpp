@@ -1,10 +1,9 @@
 #pragma once
 
 // The protocol of the membership actor (membership_actor.hpp): this node's
-// place in a swarm. It owns the node's identity (node_state in the data
-// dir), serves the membership requests of the CLI and of other managers,
-// and runs each multi-step change as an actor of its own (join_actor,
-// admission_actor, role_change_actor, leave_actor, recover_actor).
+// own place in a swarm. It owns the node's identity (node_state in the data
+// dir) and runs each multi-step change of it as an actor of its own
+// (join_actor, leave_actor, recover_actor, token_actor).
 
 #include <cstdint>
 #include <string>
@@ -14,23 +13,29 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "messages/cluster.pb.h"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_components_atom, "nodecomps")
+CAF_ADD_ATOM(actorswarm, actorswarm, join_adopt_atom, "joinadopt")
 
 namespace actorswarm::node {
 
 using membership_actor_type = caf::typed_actor<
   /// From the node supervisor (for the control actor): info, swarm init
-  /// (also --force-new-cluster), join-token, swarm join, swarm leave, node
-  /// promote|demote|rm. Refusals are replies with a code and Docker's text.
+  /// (also --force-new-cluster), join-token, swarm join, swarm leave.
+  /// Refusals are replies with a code and Docker's text.
   caf::replies_to<control_atom, pb::ControlRequest>::with<pb::ControlReply>,
-  /// From the transport, a request of another node (an Envelope kind and
-  /// its payload): JOIN (a JoinRequest; answers a JoinReply), CONTROL (a
-  /// promote|demote|rm another manager forwarded to this leader; answers a
-  /// ControlReply) or ROLE (the leader changed this node's role; answers a
-  /// ControlReply).
+  /// From the transport: ROLE (the leader changed this node's role; a
+  /// RoleChange, answered with a serialized ControlReply). A demoted
+  /// manager continues as a worker; a promoted worker joins as a manager.
   caf::replies_to<rpc_atom, int32_t, std::string>::with<std::string>,
+  /// From a join (join_actor): the manager admitted this node with this
+  /// JoinReply, at this address. Records the swarm, starts the components,
+  /// then answers `swarm join`'s reply (the node's info) and the new store
+  /// (null on a worker). TODO(i7-merge): the store's typed handle.
+  caf::replies_to<join_adopt_atom, pb::JoinReply, std::string>::with<
+    pb::ControlReply, caf::actor>,
   /// From the node supervisor whenever they change: the store (null while
   /// no manager components run) and the transport (null until the cluster
   /// port opens). TODO(i7-merge): the store's and transport's typed handles.

@@ -7,17 +7,15 @@
 #include "caf/all.hpp"
 
 #include "actors/agent/agent_actor.hpp"
-#include "actors/allocator/allocator_actor.hpp"
 #include "actors/control/control_actor.hpp"
 #include "actors/dispatcher/agent_gate_actor.hpp"
 #include "actors/dispatcher/dispatcher_actor.hpp"
 #include "actors/dispatcher/dispatcher_link_actor.hpp"
 #include "actors/node/clock.hpp"
-#include "actors/node/manager_status_actor.hpp"
+#include "actors/node/leadership_actor.hpp"
 #include "actors/node/membership.hpp"
 #include "actors/node/membership_actor.hpp"
-#include "actors/orchestrator/orchestrator_actor.hpp"
-#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/node/swarm_admin_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
@@ -40,6 +38,7 @@ struct node_state {
   // the membership actor keeps it) at each start.
   identity id;
   membership_actor_type membership;
+  swarm_admin_actor_type admin;
   // TODO(i7-merge): typed handles of the control actor and components.
   caf::actor control;
   // Opened once per process: it outlives stops.
@@ -47,9 +46,8 @@ struct node_state {
   caf::actor store, dispatcher, agent;
   // A manager's gate for remote agents; a worker's link to its managers.
   caf::actor gate, link;
-  // The leader's components: running only while this manager leads.
-  caf::actor allocator, scheduler, orchestrator;
-  manager_status_actor_type publisher;
+  // Starts and stops the leader's components by leadership.
+  leadership_actor_type leadership;
   // A stop in progress: the components it awaits the down message of, and
   // who waits for its end.
   bool stopping = false;
@@ -60,10 +58,12 @@ struct node_state {
 
 using node_self = node_actor_type::stateful_pointer<node_state>;
 
-// The membership actor learns every change of the store or the transport.
+// The membership and swarm admin actors learn every change of the store or
+// the transport.
 void tell_membership(node_self self) {
   auto& st = self->state;
   self->send(st.membership, node_components_atom_v, st.store, st.transport);
+  self->send(st.admin, node_components_atom_v, st.store, st.transport);
 }
 
 // Messages to actors that are not typed yet go out with anon_send (a typed
@@ -78,8 +78,9 @@ void serve(node_self self, std::initializer_list<pb::Envelope::Kind> kinds,
                static_cast<int32_t>(k), server);
 }
 
-// Spawns the transport and publishes it on the cluster port; the
-// membership actor serves join and role requests on it.
+// Spawns the transport and publishes it on the cluster port; the swarm
+// admin serves joins and forwarded demotes on it, the membership actor
+// role changes.
 void open_transport(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
@@ -93,8 +94,9 @@ void open_transport(node_self self) {
   st.transport = net::spawn_raft_transport(sys, tcfg);
   self->link_to(st.transport);
   // TODO(i7-merge): the transport takes typed servers.
-  serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL, pb::Envelope::ROLE},
-        caf::actor_cast<caf::actor>(st.membership));
+  serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL},
+        caf::actor_cast<caf::actor>(st.admin));
+  serve(self, {pb::Envelope::ROLE}, caf::actor_cast<caf::actor>(st.membership));
   auto colon = st.cfg.listen_addr.rfind(':');
   auto host = st.cfg.listen_addr.substr(0, colon);
   auto port = static_cast<uint16_t>(
@@ -175,8 +177,7 @@ void start_manager(node_self self) {
                                 agent_cfg(st), *st.clk);
   for (auto& a : {st.store, st.dispatcher, st.agent})
     self->link_to(a);
-  // TODO(i7-merge): the store takes a typed leader watcher.
-  caf::anon_send(st.store, watch_atom::value, caf::actor_cast<caf::actor>(self));
+  st.leadership = spawn_leadership(self, st.store, *st.clk);
   caf::anon_send(st.control, manager_atom::value, st.store, st.id.node_id);
   logger("node")->info("manager components started node_id={} cluster_id={} "
                        "raft_id={}", st.id.node_id, st.id.cluster_id,
@@ -193,37 +194,6 @@ void start_components(node_self self) {
   else
     start_manager(self);
   tell_membership(self);
-}
-
-// The leader runs the allocator, scheduler, orchestrator and manager status
-// publisher; a follower runs none (SwarmKit's leadership-driven managers):
-// they start when this manager becomes leader and stop when it steps down.
-void on_leader(node_self self, const raft::raft_status_ptr& x) {
-  auto& st = self->state;
-  if (!st.store || st.stopping)
-    return;
-  auto& sys = self->system();
-  if (x->is_leader && !st.orchestrator) {
-    st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
-    st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
-    st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
-    for (auto& a : {st.allocator, st.scheduler, st.orchestrator})
-      self->link_to(a);
-    st.publisher = spawn_manager_status(self, st.store, *st.clk);
-    logger("node")->info("leading: allocator, scheduler and orchestrator "
-                         "started term={}", x->term);
-  } else if (!x->is_leader && st.orchestrator) {
-    for (auto* h : {&st.allocator, &st.scheduler, &st.orchestrator}) {
-      auto a = std::exchange(*h, caf::actor{});
-      self->unlink_from(a);
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    }
-    auto p = std::exchange(st.publisher, manager_status_actor_type{});
-    self->unlink_from(p);
-    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-    logger("node")->info("following: allocator, scheduler and orchestrator "
-                         "stopped term={}", x->term);
-  }
 }
 
 void finish_stop(node_self self) {
@@ -246,11 +216,10 @@ void stop_linked(node_self self) {
   for (auto* h : {&st.agent, &st.link, &st.gate, &st.dispatcher})
     if (auto a = std::exchange(*h, caf::actor{}))
       stop_one(self, a.address());
-  if (auto p = std::exchange(st.publisher, manager_status_actor_type{}))
-    stop_one(self, p.address());
-  for (auto* h : {&st.orchestrator, &st.scheduler, &st.allocator, &st.store})
-    if (auto a = std::exchange(*h, caf::actor{}))
-      stop_one(self, a.address());
+  if (auto l = std::exchange(st.leadership, leadership_actor_type{}))
+    stop_one(self, l.address());
+  if (auto a = std::exchange(st.store, caf::actor{}))
+    stop_one(self, a.address());
   tell_membership(self);
   if (st.going.empty())
     finish_stop(self);
@@ -299,6 +268,7 @@ node_actor_type::behavior_type node_actor(node_self self,
   st.id = load_identity(dir->node_state(), st.cfg.hostname);
   st.membership = spawn_membership(self, caf::actor_cast<node_actor_type>(self),
                                    *dir, st.cfg, *clk);
+  st.admin = spawn_swarm_admin(self, st.id.node_id, *clk);
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     if (st.going.erase(msg.source) > 0 && st.going.empty() && st.stopping)
@@ -312,6 +282,11 @@ node_actor_type::behavior_type node_actor(node_self self,
         start_components(self);
     },
     [=](control_atom, pb::ControlRequest& req) {
+      using R = pb::ControlRequest;
+      auto kind = req.request_case();
+      if (kind == R::kNodeRole || kind == R::kNodeRemove)
+        return self->delegate(self->state.admin, control_atom_v,
+                              std::move(req));
       return self->delegate(self->state.membership, control_atom_v,
                             std::move(req));
     },
@@ -323,7 +298,6 @@ node_actor_type::behavior_type node_actor(node_self self,
       self->delegate(self->state.store, subscribe_atom::value, std::move(who));
       return caf::delegated<store_view_ptr>{};
     },
-    [=](leader_atom, const raft::raft_status_ptr& x) { on_leader(self, x); },
     [=](components_start_atom) {
       start_components(self);
       return true;

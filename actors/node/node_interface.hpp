@@ -12,7 +12,6 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
-#include "actors/raft/apply_batch.hpp"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_init_atom, "nodeinit")
@@ -36,14 +35,10 @@ using node_actor_type = caf::typed_actor<
   /// answers with its view and then sends it every change set; not_in_swarm
   /// while no store runs. TODO(i7-merge): the store's subscriber type.
   caf::replies_to<subscribe_atom, caf::actor>::with<store_view_ptr>,
-  /// From the store (the node watches it): the raft peer's view after a
-  /// leader or role change. The leader runs the allocator, scheduler,
-  /// orchestrator and manager status publisher; a follower runs none.
-  caf::reacts_to<leader_atom, raft::raft_status_ptr>,
   /// From the membership actor: start the components of the role that the
   /// identity saved in the data dir names (a manager's store, raft peer,
-  /// dispatcher, agent gate and agent; a worker's dispatcher link and
-  /// agent). Answers true once they are spawned; the membership actor has
+  /// dispatcher, agent gate, agent and leadership actor; a worker's
+  /// dispatcher link and agent). Answers true once they are spawned; the membership actor has
   /// then been told the new store (node_components_atom).
   caf::replies_to<components_start_atom>::with<bool>,
   /// From the membership actor: stop every component (the raft peer with
