@@ -149,6 +149,12 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
   return host + ":" + l->second;
 }
 
+std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  return {addr.substr(0, colon),
+          static_cast<uint16_t>(std::stoul(addr.substr(colon + 1)))};
+}
+
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                  const std::string& addr) {
   pb::Cluster c;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "messages/cluster.pb.h"
@@ -51,6 +52,10 @@ void save_identity(persistence::kv_store& kv, const identity& id);
 /// non-loopback IPv4 address (127.0.0.1 if it has none).
 result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
                                    const std::string& daemon_listen_addr);
+
+/// Host and port of the daemon's listen address `host:port` (the cluster
+/// port opens there).
+std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr);
 
 /// A new Cluster: id, root CA, join tokens, default spec from `req`.
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,

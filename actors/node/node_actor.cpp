@@ -69,7 +69,6 @@ void tell_membership(node_self self) {
 // Messages to actors that are not typed yet go out with anon_send (a typed
 // actor may send() to typed actors only); none of them reads the sender.
 // TODO(i7-merge): send() once the transport, store and control are typed.
-
 // Routes requests of `kinds` arriving on the cluster port to `server`.
 void serve(node_self self, std::initializer_list<pb::Envelope::Kind> kinds,
            const caf::actor& server) {
@@ -97,10 +96,7 @@ void open_transport(node_self self) {
   serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL},
         caf::actor_cast<caf::actor>(st.admin));
   serve(self, {pb::Envelope::ROLE}, caf::actor_cast<caf::actor>(st.membership));
-  auto colon = st.cfg.listen_addr.rfind(':');
-  auto host = st.cfg.listen_addr.substr(0, colon);
-  auto port = static_cast<uint16_t>(
-    std::stoul(st.cfg.listen_addr.substr(colon + 1)));
+  auto [host, port] = listen_endpoint(st.cfg.listen_addr);
   auto bound = net::publish_transport(sys, st.transport, host, port);
   if (!bound)
     logger("node")->error("cluster port not open: {}", bound.error().message);
@@ -135,22 +131,11 @@ void start_worker(node_self self) {
                        st.id.node_id, st.id.managers.size());
 }
 
-// Connects the store's raft peer to the transport (opened once per
-// process). Without CAF's middleman (an embedder that did not load it) the
-// manager stays alone in its group.
-void start_transport(node_self self) {
-  auto& st = self->state;
-  if (!self->system().has_middleman())
-    return;
-  if (!st.transport)
-    open_transport(self);
-  caf::anon_send(st.transport, raft_atom::value, st.id.raft_id);
-  caf::anon_send(st.store, peers_atom::value, st.transport);
-}
-
 // A manager: the store and its raft peer, the dispatcher with its gate for
-// remote agents, and the agent. Only a node that initialized its swarm
-// bootstraps a Raft group; a joined one waits for the leader's log.
+// remote agents, the agent and the leadership actor. Only a node that
+// initialized its swarm bootstraps a Raft group; a joined one waits for the
+// leader's log. Without CAF's middleman (an embedder that did not load it)
+// the manager stays alone in its group.
 void start_manager(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
@@ -163,7 +148,12 @@ void start_manager(node_self self) {
   if (!st.id.joined)
     scfg.raft.bootstrap.push_back(self_member(st.id));
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
-  start_transport(self);
+  if (sys.has_middleman()) {
+    if (!st.transport)
+      open_transport(self);
+    caf::anon_send(st.transport, raft_atom::value, st.id.raft_id);
+    caf::anon_send(st.store, peers_atom::value, st.transport);
+  }
   st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
   if (st.transport) {
     st.gate = dispatcher::spawn_agent_gate(sys, st.dispatcher, st.transport,

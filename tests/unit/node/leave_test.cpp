@@ -199,8 +199,70 @@ TEST_CASE("leave: wiping the swarm state empties the Raft log, snapshots and "
   CHECK(dd->node_state().get("node_id"));
 }
 
-TEST_CASE("leave: docker's stop grace period and the check interval",
-          "[unit]") {
+TEST_CASE("leave: the process checks wait while processes live, for the "
+          "stop grace period, then kill", "[unit]") {
   CHECK(leave_stop_grace_ms == 10'000);
   CHECK(leave_check_interval_ms == 100);
+  auto last_wait = leave_stop_grace_ms / leave_check_interval_ms - 1;
+  CHECK(next_stop_check(0, 0) == stop_check::done);
+  CHECK(next_stop_check(0, 500) == stop_check::done);
+  CHECK(next_stop_check(3, 0) == stop_check::wait);
+  CHECK(next_stop_check(1, last_wait) == stop_check::wait);
+  CHECK(next_stop_check(1, last_wait + 1) == stop_check::kill);
+}
+
+TEST_CASE("leave: a demoted manager forgets its Raft state, takes a new Raft "
+          "id and continues as a worker", "[unit]") {
+  persistence::test::tmp_dir tmp;
+  auto dd = persistence::test::must_open(tmp.path());
+  auto id = load_identity(dd->node_state(), "h");
+  id.cluster_id = "c1";
+  id.addr = "10.0.0.2:2377";
+  id.joined = true;
+  save_identity(dd->node_state(), id);
+  persistence::log_write w;
+  pb::Entry e;
+  e.set_index(1);
+  e.set_term(1);
+  w.entries.push_back(e);
+  dd->log().save(w);
+  pb::SnapshotMetadata meta;
+  meta.set_index(1);
+  meta.set_term(1);
+  REQUIRE(dd->snapshots().save(meta, "state"));
+  dd->task_records().put({{"t1", "1 2 3"}});
+  auto demoted = demote_to_worker(*dd, id, {"10.0.0.1:2377"});
+  CHECK(demoted.worker);
+  CHECK(demoted.raft_id != id.raft_id);
+  CHECK(demoted.raft_id != 0);
+  CHECK(demoted.node_id == id.node_id);
+  CHECK(demoted.cluster_id == "c1");
+  CHECK(demoted.managers == std::vector<std::string>{"10.0.0.1:2377"});
+  CHECK(dd->log().last_index() == 0);
+  REQUIRE(dd->snapshots().load_latest());
+  CHECK_FALSE(dd->snapshots().load_latest()->has_value());
+  // Its tasks keep running: their records stay.
+  CHECK(dd->task_records().load_all().size() == 1);
+  auto back = load_identity(dd->node_state(), "h");
+  CHECK(back.raft_id == demoted.raft_id);
+  CHECK(back.worker);
+  CHECK(back.cluster_id == "c1");
+  CHECK(back.managers == demoted.managers);
+}
+
+TEST_CASE("leave: the node that left keeps its node id, in no swarm",
+          "[unit]") {
+  persistence::test::tmp_dir tmp;
+  auto dd = persistence::test::must_open(tmp.path());
+  auto id = load_identity(dd->node_state(), "h");
+  id.cluster_id = "c1";
+  id.addr = "10.0.0.2:2377";
+  id.worker = true;
+  save_identity(dd->node_state(), id);
+  auto left = left_swarm(*dd, "h");
+  CHECK(left.node_id == id.node_id);
+  CHECK(left.cluster_id.empty());
+  CHECK(left.addr.empty());
+  CHECK_FALSE(left.worker);
+  CHECK(left.raft_id != id.raft_id);  // a new one for a later swarm
 }

@@ -707,3 +707,150 @@ TEST_CASE("membership: the unreachable bookkeeping forgets managers that "
   CHECK(since.size() == 1);
   CHECK(since.at(3) == now_ns);
 }
+
+TEST_CASE("membership: a manager is marked Down after three dispatcher "
+          "heartbeat periods, 5 s each by default", "[unit]") {
+  CHECK(manager_down_after_ns(nullptr) == 15 * second_ns);
+  pb::Cluster c;
+  CHECK(manager_down_after_ns(&c) == 15 * second_ns);
+  c.mutable_spec()->set_dispatcher_heartbeat_ns(2 * second_ns);
+  CHECK(manager_down_after_ns(&c) == 6 * second_ns);
+}
+
+TEST_CASE("membership: the manager status updates are stored as node "
+          "updates in one batch", "[unit]") {
+  auto b = node_updates({*manager(1, true), *manager(2, false)}, now_ns);
+  CHECK(b.proposed_at_ns() == now_ns);
+  REQUIRE(b.actions_size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(b.actions(i).kind() == pb::StoreAction::UPDATE);
+    CHECK(b.actions(i).node().id() == "node" + std::to_string(i + 1));
+  }
+  CHECK(node_updates({}, now_ns).actions_size() == 0);
+}
+
+// -- this node's own changes ---------------------------------------------------
+
+TEST_CASE("membership: the identity after a join names the swarm, the "
+          "address, the role and a worker's managers", "[unit]") {
+  identity id;
+  id.node_id = "n2";
+  id.raft_id = 7;
+  pb::JoinReply r;
+  r.set_cluster_id("c1");
+  r.set_manager(false);
+  r.add_managers("10.0.0.1:2377");
+  r.add_managers("10.0.0.3:2377");
+  auto w = joined_identity(id, r, "10.0.0.2:2377");
+  CHECK(w.node_id == "n2");
+  CHECK(w.raft_id == 7);
+  CHECK(w.cluster_id == "c1");
+  CHECK(w.addr == "10.0.0.2:2377");
+  CHECK(w.joined);
+  CHECK(w.worker);
+  CHECK(w.managers
+        == std::vector<std::string>{"10.0.0.1:2377", "10.0.0.3:2377"});
+  r.set_manager(true);
+  CHECK_FALSE(joined_identity(id, r, "a").worker);
+}
+
+TEST_CASE("membership: swarm join is refused in a swarm and while another "
+          "change of this node runs", "[unit]") {
+  identity fresh;
+  CHECK_FALSE(join_refusal(fresh, own_change::none));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    auto r = join_refusal(fresh, busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is already joining or leaving a swarm");
+  }
+  for (auto busy : {own_change::none, own_change::joining}) {
+    auto r = join_refusal(member_of_swarm(), busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::already_in_swarm);
+    CHECK(r->message == already_in_swarm().message);
+  }
+  CHECK(already_in_swarm().code == errc::already_in_swarm);
+  CHECK(already_in_swarm().message
+        == "This node is already part of a swarm. Use \"actorswarm swarm "
+           "leave\" to leave this swarm and join another one.");
+}
+
+TEST_CASE("membership: swarm join advertises its own addresses once its "
+          "arguments checked out", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  pb::SwarmJoinRequest req;
+  req.set_token(c->join_tokens().worker());
+  req.set_remote_addr("10.0.0.1:2377");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "127.0.0.5:3000");
+  req.set_listen_addr("127.0.0.6:4000");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "127.0.0.6:4000");
+  req.set_advertise_addr("10.9.9.9");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "10.9.9.9:4000");
+  req.set_token("nonsense");
+  auto bad = join_addr(req, "127.0.0.5:3000");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_token);
+}
+
+TEST_CASE("membership: swarm leave cannot start while another change runs "
+          "or outside a swarm", "[unit]") {
+  // The quorum is checked later: a lone manager may start its leave here.
+  CHECK_FALSE(leave_start_refusal(member_of_swarm(), own_change::none));
+  CHECK_FALSE(leave_start_refusal(member_of_swarm(true), own_change::none));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    auto r = leave_start_refusal(member_of_swarm(), busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is busy joining, leaving or restarting");
+  }
+  auto out = leave_start_refusal(identity{}, own_change::none);
+  REQUIRE(out);
+  CHECK(out->code == errc::not_in_swarm);
+  CHECK(out->message == "This node is not part of a swarm");
+}
+
+TEST_CASE("membership: --force-new-cluster needs a running store and no "
+          "other change", "[unit]") {
+  CHECK_FALSE(force_new_cluster_refusal(own_change::none, true));
+  std::vector<std::pair<own_change, bool>> refused = {
+    {own_change::none, false},
+    {own_change::joining, true},
+    {own_change::leaving, true},
+    {own_change::restarting, true},
+  };
+  for (auto [busy, store] : refused) {
+    auto r = force_new_cluster_refusal(busy, store);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is busy joining, leaving or restarting its "
+                        "components");
+  }
+}
+
+TEST_CASE("membership: a role change is ignored while busy, outside a swarm "
+          "or when the node has that role already", "[unit]") {
+  auto mgr = member_of_swarm();
+  auto wrk = member_of_swarm(true);
+  CHECK_FALSE(ignores_role_change(mgr, own_change::none, false));
+  CHECK_FALSE(ignores_role_change(wrk, own_change::none, true));
+  CHECK(ignores_role_change(mgr, own_change::none, true));
+  CHECK(ignores_role_change(wrk, own_change::none, false));
+  CHECK(ignores_role_change(identity{}, own_change::none, true));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    CHECK(ignores_role_change(mgr, busy, false));
+    CHECK(ignores_role_change(wrk, busy, true));
+  }
+}
+
+TEST_CASE("membership: the cluster port opens at the listen address's host "
+          "and port", "[unit]") {
+  CHECK(listen_endpoint("127.0.0.1:2377")
+        == std::pair<std::string, uint16_t>{"127.0.0.1", 2377});
+  CHECK(listen_endpoint("0.0.0.0:4242")
+        == std::pair<std::string, uint16_t>{"0.0.0.0", 4242});
+}
