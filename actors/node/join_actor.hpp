@@ -18,15 +18,13 @@
 #include "caf/fwd.hpp"
 
 #include "actors/node/join_interface.hpp"
-#include "actors/node/membership_interface.hpp"
-#include "actors/node/node_interface.hpp"
 
 namespace actorswarm::node {
 
 /// Where a join goes and who records it.
 struct join_config {
-  node_actor_type node;              // opens the cluster port
-  membership_actor_type membership;  // records the swarm
+  join_port_type node;               // opens the cluster port
+  join_recorder_type membership;     // records the swarm
   std::string remote;                // the manager's address, host:port
   pb::JoinRequest request;
   std::string addr;                  // this node's advertised address

@@ -8,6 +8,8 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/node/membership_interface.hpp"
+#include "actors/node/node_interface.hpp"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_join_atom, "nodejoin")
@@ -30,5 +32,15 @@ using join_actor_type = caf::typed_actor<
   caf::reacts_to<join_retry_atom>,
   /// Internal: read again whether the new manager caught up.
   caf::reacts_to<catch_up_poll_atom>>;
+
+/// What a join needs of the node supervisor: the cluster port.
+/// TODO(i7-merge): the transport's typed handle.
+using join_port_type
+  = caf::typed_actor<caf::replies_to<transport_open_atom>::with<caf::actor>>;
+
+/// What a join needs of the membership actor: record the admitted join.
+using join_recorder_type = caf::typed_actor<
+  caf::replies_to<join_adopt_atom, pb::JoinReply, std::string>::with<
+    pb::ControlReply, caf::actor>>;
 
 } // namespace actorswarm::node

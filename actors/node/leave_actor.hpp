@@ -16,7 +16,6 @@
 
 #include "actors/node/leave_interface.hpp"
 #include "actors/node/membership.hpp"
-#include "actors/node/node_interface.hpp"
 
 namespace actorswarm::persistence {
 class task_record_store;
@@ -33,7 +32,7 @@ struct leave_config {
   /// The node's store (null on a worker) and transport.
   /// TODO(i7-merge): the store's and transport's typed handles.
   caf::actor store, transport;
-  node_actor_type node;  // stops the components
+  leave_node_type node;  // stops the components
   persistence::task_record_store* records = nullptr;
   clock* clk = nullptr;
 };

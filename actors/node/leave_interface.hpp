@@ -8,6 +8,7 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/node/node_interface.hpp"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_leave_atom, "nodeleave")
@@ -25,5 +26,9 @@ using leave_actor_type = caf::typed_actor<
   caf::replies_to<node_leave_atom>::with<pb::ControlReply>,
   /// Internal: check whether the stopped task processes are gone.
   caf::reacts_to<leave_check_atom>>;
+
+/// What a leave needs of the node supervisor: stopping the components.
+using leave_node_type
+  = caf::typed_actor<caf::replies_to<components_stop_atom>::with<bool>>;
 
 } // namespace actorswarm::node

@@ -21,7 +21,7 @@ constexpr auto store_timeout = std::chrono::seconds(30);
 
 struct recover_state {
   caf::actor store;
-  node_actor_type node;
+  recover_node_type node;
   persistence::data_dir* dir = nullptr;
   identity id;
   caf::typed_response_promise<pb::ControlReply> rp;
@@ -72,7 +72,7 @@ void on_view(recover_self self, const store_view_ptr& view) {
 }
 
 recover_actor_type::behavior_type
-recover_actor(recover_self self, caf::actor store, node_actor_type node,
+recover_actor(recover_self self, caf::actor store, recover_node_type node,
               persistence::data_dir* dir, identity id) {
   auto& st = self->state;
   st.store = std::move(store);
@@ -95,7 +95,7 @@ recover_actor(recover_self self, caf::actor store, node_actor_type node,
 } // namespace
 
 recover_actor_type spawn_recover(caf::local_actor* parent, caf::actor store,
-                                 node_actor_type node,
+                                 recover_node_type node,
                                  persistence::data_dir& dir, identity id) {
   return parent->spawn<caf::linked>(recover_actor, std::move(store),
                                     std::move(node), &dir, std::move(id));

@@ -16,7 +16,6 @@
 #include "caf/fwd.hpp"
 
 #include "actors/node/membership.hpp"
-#include "actors/node/node_interface.hpp"
 #include "actors/node/recover_interface.hpp"
 
 namespace actorswarm::persistence {
@@ -28,7 +27,7 @@ namespace actorswarm::node {
 /// Spawns a recovery of the manager `id` linked to `parent`.
 /// TODO(i7-merge): the store's typed handle.
 recover_actor_type spawn_recover(caf::local_actor* parent, caf::actor store,
-                                 node_actor_type node,
+                                 recover_node_type node,
                                  persistence::data_dir& dir, identity id);
 
 } // namespace actorswarm::node
