@@ -149,6 +149,15 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
   return host + ":" + l->second;
 }
 
+uint64_t new_epoch() {
+  auto epoch = uint64_t{0};
+  while (epoch == 0) {
+    auto bytes = net::random_bytes(sizeof(epoch));
+    std::memcpy(&epoch, bytes.data(), sizeof(epoch));
+  }
+  return epoch;
+}
+
 std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr) {
   auto colon = addr.rfind(':');
   return {addr.substr(0, colon),

@@ -53,6 +53,9 @@ void save_identity(persistence::kv_store& kv, const identity& id);
 result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
                                    const std::string& daemon_listen_addr);
 
+/// A process epoch for the transport's envelopes: random, never 0.
+uint64_t new_epoch();
+
 /// Host and port of the daemon's listen address `host:port` (the cluster
 /// port opens there).
 std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr);

@@ -13,6 +13,7 @@
 #include "actors/node/membership.hpp"
 #include "actors/node/membership_steps.hpp"
 #include "actors/node/recover_actor.hpp"
+#include "actors/node/role_switch_actor.hpp"
 #include "actors/node/token_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
@@ -42,40 +43,39 @@ struct membership_state {
 using membership_self
   = membership_actor_type::stateful_pointer<membership_state>;
 using reply_t = caf::result<pb::ControlReply>;
-using done_fn = std::function<void(pb::ControlReply)>;
 
-// Asks the node supervisor to start (or stop) the components; then `then`.
-void components_then(membership_self self, bool start,
-                     std::function<void()> then) {
-  auto h = start ? self->request(self->state.node, caf::infinite,
-                                 components_start_atom_v)
-                 : self->request(self->state.node, caf::infinite,
-                                 components_stop_atom_v);
-  h.then([=](bool) { then(); }, [=](caf::error&) { then(); });
+membership_actor_type handle_of(membership_self self) {
+  return caf::actor_cast<membership_actor_type>(self);
+}
+
+// Asks the node supervisor to start the components; then `then`.
+void start_then(membership_self self, std::function<void()> then) {
+  self->request(self->state.node, caf::infinite, components_start_atom_v)
+    .then([=](bool) { then(); }, [=](caf::error&) { then(); });
+}
+
+// Runs the actor of a change of this node (`h`, its request); `then` gets
+// its answer. The change ends with it, unless it ended earlier (a join
+// recorded) and another began.
+template <class Handle, class F>
+void run_change(membership_self self, Handle h, F then) {
+  auto busy = self->state.busy;
+  auto end = [=] {
+    if (self->state.busy == busy)
+      self->state.busy = own_change::none;
+  };
+  h.then(
+    [=](pb::ControlReply& r) mutable {
+      end();
+      then(std::move(r));
+    },
+    [=](caf::error& err) mutable {
+      end();
+      then(error_reply(to_failure(err)));
+    });
 }
 
 // -- join (this node) ---------------------------------------------------------
-
-// Runs a join (join_actor); `done` gets its answer. A join that failed
-// recorded nothing, so this node is no longer busy with it.
-void join(membership_self self, std::string remote, pb::JoinRequest jr,
-          std::string addr, done_fn done) {
-  auto& st = self->state;
-  auto j = spawn_join(self, {st.node, caf::actor_cast<membership_actor_type>(self),
-                             std::move(remote), std::move(jr),
-                             std::move(addr)});
-  self->request(j, caf::infinite, node_join_atom_v)
-    .then(
-      [=](pb::ControlReply& r) {
-        if (r.code() != 0)
-          self->state.busy = own_change::none;
-        done(std::move(r));
-      },
-      [=](caf::error& err) {
-        self->state.busy = own_change::none;
-        done(error_reply(to_failure(err)));
-      });
-}
 
 // The joiner is in: remember the swarm and start like any manager.
 caf::result<pb::ControlReply, caf::actor>
@@ -85,7 +85,7 @@ adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
   st.id = joined_identity(st.id, r, addr);
   save_identity(st.dir->node_state(), st.id);
   auto rp = self->make_response_promise<pb::ControlReply, caf::actor>();
-  components_then(self, true, [=]() mutable {
+  start_then(self, [=]() mutable {
     auto& st = self->state;
     logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
                          st.id.cluster_id, r.manager() ? "manager" : "worker",
@@ -109,9 +109,11 @@ reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
     return error_reply(fail(errc::refused, "this node has no cluster port "
                                            "(CAF's middleman is not loaded)"));
   st.busy = own_change::joining;
+  auto j = spawn_join(self, {st.node, handle_of(self), req.remote_addr(),
+                             join_request(st.id, req.token(), *addr), *addr});
   auto rp = self->make_response_promise<pb::ControlReply>();
-  join(self, req.remote_addr(), join_request(st.id, req.token(), *addr), *addr,
-       [rp](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
+  run_change(self, self->request(j, caf::infinite, node_join_atom_v),
+             [=](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
   return rp;
 }
 
@@ -122,25 +124,11 @@ reply_t force_new_cluster(membership_self self) {
   if (auto refusal = force_new_cluster_refusal(st.busy, bool{st.store}))
     return error_reply(*refusal);
   st.busy = own_change::restarting;
-  auto r = spawn_recover(self, st.store, st.node, *st.dir, st.id);
+  auto r = spawn_recover(self, {st.store, st.node, handle_of(self), st.dir,
+                                st.id});
   auto rp = self->make_response_promise<pb::ControlReply>();
-  auto done = [=](pb::ControlReply x) mutable {
-    self->state.busy = own_change::none;
-    rp.deliver(std::move(x));
-  };
-  self->request(r, caf::infinite, force_new_cluster_atom_v)
-    .then(
-      [=](pb::ControlReply& x) mutable {
-        if (x.code() != 0)
-          return done(std::move(x));
-        // From now on this node is the group's founder: a restart must not
-        // wait for a leader's log.
-        auto& st = self->state;
-        st.id.joined = false;
-        save_identity(st.dir->node_state(), st.id);
-        components_then(self, true, [=]() mutable { done(x); });
-      },
-      [=](caf::error& err) mutable { done(error_reply(to_failure(err))); });
+  run_change(self, self->request(r, caf::infinite, force_new_cluster_atom_v),
+             [=](pb::ControlReply x) mutable { rp.deliver(std::move(x)); });
   return rp;
 }
 
@@ -162,7 +150,7 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   save_identity(st.dir->node_state(), st.id);
   auto rp = self->make_response_promise<pb::ControlReply>();
   auto ok = init_reply(*cluster, st.id);
-  components_then(self, true, [=]() mutable {
+  start_then(self, [=]() mutable {
     self->request(self->state.store, store_timeout, propose_atom::value, batch)
       .then([=](uint64_t) mutable { rp.deliver(ok); },
             [=](caf::error& err) mutable {
@@ -188,55 +176,25 @@ reply_t swarm_leave(membership_self self, bool force) {
   auto l = spawn_leave(self, {st.id, force, st.store, st.transport, st.node,
                               &st.dir->task_records(), st.clk});
   auto rp = self->make_response_promise<pb::ControlReply>();
-  self->request(l, caf::infinite, node_leave_atom_v)
-    .then(
-      [=](pb::ControlReply& r) mutable {
-        auto& st = self->state;
-        st.busy = own_change::none;
-        if (r.code() != 0) {
-          rp.deliver(std::move(r));
-          return;
-        }
-        // The processes are gone: wipe the swarm state and forget it.
-        st.id = left_swarm(*st.dir, st.cfg.hostname);
-        logger("node")->info("left the swarm node_id={}", st.id.node_id);
-        pb::ControlReply ok;
-        ok.set_text("Node left the swarm.");
-        rp.deliver(ok);
-      },
-      [=](caf::error& err) mutable {
-        self->state.busy = own_change::none;
-        rp.deliver(error_reply(to_failure(err)));
-      });
+  run_change(self, self->request(l, caf::infinite, node_leave_atom_v),
+             [=](pb::ControlReply r) mutable {
+               if (r.code() != 0) {
+                 rp.deliver(std::move(r));
+                 return;
+               }
+               // The processes are gone: wipe the swarm state, forget it.
+               auto& st = self->state;
+               st.id = left_swarm(*st.dir, st.cfg.hostname);
+               logger("node")->info("left the swarm node_id={}",
+                                    st.id.node_id);
+               pb::ControlReply ok;
+               ok.set_text("Node left the swarm.");
+               rp.deliver(ok);
+             });
   return rp;
 }
 
 // -- role changes of this node -----------------------------------------------
-
-// The leader demoted this manager: it forgets its Raft state and continues
-// as a worker of the remaining managers.
-void become_worker(membership_self self, std::vector<std::string> managers) {
-  auto& st = self->state;
-  st.id = demote_to_worker(*st.dir, st.id, std::move(managers));
-  logger("node")->info("demoted: continuing as a worker of {} managers",
-                       st.id.managers.size());
-  components_then(self, true, [=] { self->state.busy = own_change::none; });
-}
-
-// The leader promoted this worker: it joins with the manager token; if that
-// fails it runs on as a worker.
-void become_manager(membership_self self, const pb::RoleChange& rc,
-                    std::vector<std::string> managers, done_fn done) {
-  auto& st = self->state;
-  auto remote = managers.empty() ? st.id.managers.front() : managers.front();
-  st.busy = own_change::joining;
-  join(self, remote, join_request(st.id, rc.token(), st.id.addr), st.id.addr,
-       [=](pb::ControlReply r) {
-         if (r.code() == 0)
-           return done(r);
-         components_then(self, true, [=] { done(r); });
-       });
-}
 
 caf::result<std::string> serve_role(membership_self self,
                                     const std::string& bytes) {
@@ -248,24 +206,41 @@ caf::result<std::string> serve_role(membership_self self,
   auto ok = pb::ControlReply{}.SerializeAsString();
   if (ignores_role_change(st.id, st.busy, rc.manager()))
     return ok;
-  std::vector<std::string> managers(rc.managers().begin(),
-                                    rc.managers().end());
-  if (!rc.manager()) {
-    st.busy = own_change::restarting;
-    components_then(self, false, [=] { become_worker(self, managers); });
-    return ok;
-  }
-  if (managers.empty() && st.id.managers.empty())
+  if (rc.manager() && rc.managers().empty() && st.id.managers.empty())
     return error_reply(fail(errc::bad_request, "promotion names no manager"))
       .SerializeAsString();
   st.busy = own_change::restarting;
+  auto s = spawn_role_switch(self, {st.node, handle_of(self), rc, st.id});
+  // A demote is answered at once; a promotion once it joined (or not).
   auto rp = self->make_response_promise<std::string>();
-  done_fn done = [rp](pb::ControlReply r) mutable {
-    rp.deliver(r.SerializeAsString());
-  };
-  components_then(self, false,
-                  [=] { become_manager(self, rc, managers, done); });
+  if (!rc.manager())
+    rp.deliver(ok);
+  run_change(self, self->request(s, caf::infinite, role_switch_atom_v),
+             [=](pb::ControlReply r) mutable {
+               if (rc.manager())
+                 rp.deliver(r.SerializeAsString());
+             });
   return rp;
+}
+
+// With the components stopped, the Raft state was rewritten as a group of
+// this manager alone: from now on it is the group's founder, and a restart
+// must not wait for a leader's log.
+bool founded(membership_self self) {
+  auto& st = self->state;
+  st.id.joined = false;
+  save_identity(st.dir->node_state(), st.id);
+  return true;
+}
+
+// With the components stopped, the leader demoted this manager: it forgets
+// its Raft state and continues as a worker of the remaining managers.
+bool demoted(membership_self self, std::vector<std::string> managers) {
+  auto& st = self->state;
+  st.id = demote_to_worker(*st.dir, st.id, std::move(managers));
+  logger("node")->info("demoted: continuing as a worker of {} managers",
+                       st.id.managers.size());
+  return true;
 }
 
 reply_t handle(membership_self self, pb::ControlRequest& req) {
@@ -310,6 +285,10 @@ membership_actor(membership_self self, node_actor_type node,
     [=](join_adopt_atom, const pb::JoinReply& r, const std::string& addr) {
       return adopt(self, r, addr);
     },
+    [=](node_demoted_atom, std::vector<std::string>& managers) {
+      return demoted(self, std::move(managers));
+    },
+    [=](node_founded_atom) { return founded(self); },
     [=](node_components_atom, caf::actor& store, caf::actor& transport) {
       self->state.store = std::move(store);
       self->state.transport = std::move(transport);

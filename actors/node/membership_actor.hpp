@@ -1,20 +1,20 @@
 #pragma once
 
-// The membership actor is this node's place in a swarm. It owns the node's
-// identity (node id, cluster id, address, Raft id, role, kept in the data
-// dir's node_state, membership.hpp) and serves the membership requests:
-// info, swarm init, join-token and, each as an actor of its own, swarm join
-// (join_actor), swarm leave (leave_actor), --force-new-cluster
-// (recover_actor) and node promote|demote|rm (role_change_actor); from
-// other nodes, joins (admission_actor), demotes forwarded to this leader
-// and role changes the leader made (ROLE). It tells the node supervisor,
-// its parent, when to start and stop the components. One change of this
-// node's own membership (join, leave, restart of the components) at a time.
+// The membership actor is this node's own place in a swarm. It owns the
+// node's identity (node id, cluster id, address, Raft id, role, kept in the
+// data dir's node_state, membership.hpp) and serves info, swarm init and,
+// each as an actor of its own, join-token (token_actor), swarm join
+// (join_actor), swarm leave (leave_actor) and --force-new-cluster
+// (recover_actor), and the role changes the leader makes to this node
+// (ROLE: a demoted manager continues as a worker, a promoted worker joins).
+// It tells the node supervisor, its parent, when to start and stop the
+// components. One change of this node's membership at a time (own_change,
+// membership.hpp). Other nodes' membership: swarm_admin_actor.hpp.
 //
 // Protocol: membership_interface.hpp.
-// Sends:    (components_start_atom), (components_stop_atom) and
-//           (transport_open_atom) to the node supervisor; (view_atom) and
-//           (propose_atom, StoreBatch) to the store.
+// Sends:    (components_start_atom) and (components_stop_atom) to the node
+//           supervisor; (propose_atom, StoreBatch) to the store (swarm
+//           init's cluster and node).
 
 #include "caf/fwd.hpp"
 

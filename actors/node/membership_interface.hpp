@@ -3,10 +3,11 @@
 // The protocol of the membership actor (membership_actor.hpp): this node's
 // own place in a swarm. It owns the node's identity (node_state in the data
 // dir) and runs each multi-step change of it as an actor of its own
-// (join_actor, leave_actor, recover_actor, token_actor).
+// (join_actor, leave_actor, recover_actor, role_switch_actor, token_actor).
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/error.hpp"
 #include "caf/replies_to.hpp"
@@ -18,6 +19,8 @@
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_components_atom, "nodecomps")
 CAF_ADD_ATOM(actorswarm, actorswarm, join_adopt_atom, "joinadopt")
+CAF_ADD_ATOM(actorswarm, actorswarm, node_demoted_atom, "nodedemote")
+CAF_ADD_ATOM(actorswarm, actorswarm, node_founded_atom, "nodefound")
 
 namespace actorswarm::node {
 
@@ -36,6 +39,15 @@ using membership_actor_type = caf::typed_actor<
   /// (null on a worker). TODO(i7-merge): the store's typed handle.
   caf::replies_to<join_adopt_atom, pb::JoinReply, std::string>::with<
     pb::ControlReply, caf::actor>,
+  /// From a role switch (role_switch_actor) with the components stopped:
+  /// the leader demoted this manager. It forgets its Raft state and
+  /// continues as a worker of these managers; answers true once recorded.
+  caf::replies_to<node_demoted_atom, std::vector<std::string>>::with<bool>,
+  /// From a recovery (recover_actor) with the components stopped: the Raft
+  /// state now holds a group of this manager alone. It is the group's
+  /// founder from now on (a restart does not wait for a leader's log);
+  /// answers true once recorded.
+  caf::replies_to<node_founded_atom>::with<bool>,
   /// From the node supervisor whenever they change: the store (null while
   /// no manager components run) and the transport (null until the cluster
   /// port opens). TODO(i7-merge): the store's and transport's typed handles.

@@ -1,6 +1,5 @@
 #include "actors/node/node_actor.hpp"
 
-#include <cstring>
 #include <set>
 #include <vector>
 
@@ -19,7 +18,6 @@
 #include "actors/store/store_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
-#include "net/cert_authority.hpp"
 #include "net/raft_transport.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -83,13 +81,8 @@ void serve(node_self self, std::initializer_list<pb::Envelope::Kind> kinds,
 void open_transport(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
-  auto epoch = uint64_t{0};
-  while (epoch == 0) {
-    auto bytes = net::random_bytes(sizeof(epoch));
-    std::memcpy(&epoch, bytes.data(), sizeof(epoch));
-  }
   net::raft_transport_config tcfg;
-  tcfg.self = {st.id.node_id, st.id.raft_id, epoch};
+  tcfg.self = {st.id.node_id, st.id.raft_id, new_epoch()};
   st.transport = net::spawn_raft_transport(sys, tcfg);
   self->link_to(st.transport);
   // TODO(i7-merge): the transport takes typed servers.

@@ -3,12 +3,14 @@
 // The node supervisor is the root of a host's supervision tree (DESIGN.md).
 // It owns the node's static configuration and starts the components by
 // role: on a manager the store (with its raft peer), transport, dispatcher,
-// agent gate and agent, and while it leads the allocator, scheduler,
-// orchestrator and manager status publisher (manager_status_actor.hpp); on
-// a worker the transport, dispatcher link and agent. Its child, the
-// membership actor (membership_actor.hpp), owns the node's identity and
-// tells it when to start or stop them. If a component dies, the node stops
-// the daemon (fail-stop: the restart re-reads durable state).
+// agent gate, agent and the leadership actor (leadership_actor.hpp), which
+// runs the leader's components while this manager leads; on a worker the
+// transport, dispatcher link and agent. Its children: the membership actor
+// (membership_actor.hpp) owns the node's identity and tells it when to
+// start or stop the components; the swarm admin (swarm_admin_actor.hpp)
+// serves the manager side of other nodes' membership. Membership requests
+// of the control actor go to one of the two. If a component dies, the node
+// stops the daemon (fail-stop: the restart re-reads durable state).
 //
 // Protocol: node_interface.hpp.
 

@@ -3,7 +3,8 @@
 // The protocol of the node supervisor (node_actor.hpp): the root of a
 // host's actors. It starts and stops the components by role and hands
 // membership requests to its membership actor (membership_interface.hpp),
-// which tells it when to start or stop them.
+// which tells it when to start or stop them, or to its swarm admin
+// (swarm_admin_interface.hpp).
 
 #include <string>
 
@@ -27,9 +28,10 @@ using node_actor_type = caf::typed_actor<
   /// node already in a swarm then starts its components.
   /// TODO(i7-merge): the control actor's typed handle.
   caf::reacts_to<node_init_atom, caf::actor>,
-  /// From the control actor: a membership request (info, swarm init, join,
-  /// leave, join-token, node promote|demote|rm), handed to the membership
-  /// actor, which answers; refusals are replies with a code, never errors.
+  /// From the control actor: a membership request, handed to the actor that
+  /// answers it: info, swarm init, join, leave and join-token to the
+  /// membership actor, node promote|demote|rm to the swarm admin. Refusals
+  /// are replies with a code, never errors.
   caf::replies_to<control_atom, pb::ControlRequest>::with<pb::ControlReply>,
   /// From embedders (watch_tasks): subscribes the actor to the store, which
   /// answers with its view and then sends it every change set; not_in_swarm

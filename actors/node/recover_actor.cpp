@@ -20,10 +20,7 @@ using control::error_reply;
 constexpr auto store_timeout = std::chrono::seconds(30);
 
 struct recover_state {
-  caf::actor store;
-  recover_node_type node;
-  persistence::data_dir* dir = nullptr;
-  identity id;
+  recover_config cfg;
   caf::typed_response_promise<pb::ControlReply> rp;
   static inline const char* name = "recover";
 };
@@ -35,27 +32,35 @@ void answer(recover_self self, pb::ControlReply r) {
   self->quit();
 }
 
+// Starts the components again, then answers `r`.
+void start_then_answer(recover_self self, pb::ControlReply r) {
+  self->request(self->state.cfg.node, caf::infinite, components_start_atom_v)
+    .then([=](bool) { answer(self, r); }, [=](caf::error&) { answer(self, r); });
+}
+
 // The components are down: rewrite the Raft state.
 void rebuild(recover_self self, const store_view_ptr& view) {
-  auto& st = self->state;
+  auto& cfg = self->state.cfg;
   auto applied = view->applied_index();
   auto state = view->snapshot().SerializeAsString();
-  auto meta = raft::force_new_cluster(st.dir->log(), st.dir->snapshots(),
-                                      state, applied, self_member(st.id));
+  auto meta = raft::force_new_cluster(cfg.dir->log(), cfg.dir->snapshots(),
+                                      state, applied, self_member(cfg.id));
   if (!meta) {
     // Nothing was rewritten (or a repeat is safe): run on as before.
     logger("node")->error("force-new-cluster failed: {}",
                           meta.error().message);
-    auto failed = error_reply(meta.error());
-    self->request(st.node, caf::infinite, components_start_atom_v)
-      .then([=](bool) { answer(self, failed); },
-            [=](caf::error&) { answer(self, failed); });
+    start_then_answer(self, error_reply(meta.error()));
     return;
   }
   logger("node")->warn("forced a new cluster: one manager raft_id={} at "
-                       "index={} term={}", st.id.raft_id, applied,
+                       "index={} term={}", cfg.id.raft_id, applied,
                        meta->term());
-  answer(self, init_reply(*view->cluster(), st.id));
+  auto ok = init_reply(*view->cluster(), cfg.id);
+  self->request(cfg.membership, caf::infinite, node_founded_atom_v)
+    .then([=](bool) { start_then_answer(self, ok); },
+          [=](caf::error& err) {
+            start_then_answer(self, error_reply(to_failure(err)));
+          });
 }
 
 void on_view(recover_self self, const store_view_ptr& view) {
@@ -66,23 +71,18 @@ void on_view(recover_self self, const store_view_ptr& view) {
                                   "rebuild one")));
     return;
   }
-  self->request(self->state.node, caf::infinite, components_stop_atom_v)
+  self->request(self->state.cfg.node, caf::infinite, components_stop_atom_v)
     .then([=](bool) { rebuild(self, view); },
           [=](caf::error& err) { answer(self, error_reply(to_failure(err))); });
 }
 
-recover_actor_type::behavior_type
-recover_actor(recover_self self, caf::actor store, recover_node_type node,
-              persistence::data_dir* dir, identity id) {
-  auto& st = self->state;
-  st.store = std::move(store);
-  st.node = std::move(node);
-  st.dir = dir;
-  st.id = std::move(id);
+recover_actor_type::behavior_type recover_actor(recover_self self,
+                                                recover_config cfg) {
+  self->state.cfg = std::move(cfg);
   return {
     [=](force_new_cluster_atom) {
       self->state.rp = self->make_response_promise<pb::ControlReply>();
-      self->request(self->state.store, store_timeout, view_atom::value)
+      self->request(self->state.cfg.store, store_timeout, view_atom::value)
         .then([=](const store_view_ptr& v) { on_view(self, v); },
               [=](caf::error& err) {
                 answer(self, error_reply(to_failure(err)));
@@ -94,11 +94,9 @@ recover_actor(recover_self self, caf::actor store, recover_node_type node,
 
 } // namespace
 
-recover_actor_type spawn_recover(caf::local_actor* parent, caf::actor store,
-                                 recover_node_type node,
-                                 persistence::data_dir& dir, identity id) {
-  return parent->spawn<caf::linked>(recover_actor, std::move(store),
-                                    std::move(node), &dir, std::move(id));
+recover_actor_type spawn_recover(caf::local_actor* parent,
+                                 recover_config cfg) {
+  return parent->spawn<caf::linked>(recover_actor, std::move(cfg));
 }
 
 } // namespace actorswarm::node

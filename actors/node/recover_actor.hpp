@@ -5,13 +5,14 @@
 // keeping every node, service and task it knows. The components stop (the
 // task processes keep running) and the Raft state is rewritten as a
 // one-member group at this manager's applied index
-// (raft/force_new_cluster.hpp); the membership actor then starts the
-// components again, and the agent adopts its running tasks as after a
-// daemon restart.
+// (raft/force_new_cluster.hpp), the membership actor records this node as
+// the group's founder and the components start again; the agent adopts its
+// running tasks as after a daemon restart.
 //
 // Protocol: recover_interface.hpp.
-// Sends:    (view_atom) to the store; (components_stop_atom) and, after a
-//           failed rewrite, (components_start_atom) to the node supervisor.
+// Sends:    (view_atom) to the store; (components_stop_atom) and
+//           (components_start_atom) to the node supervisor;
+//           (node_founded_atom) to the membership actor.
 
 #include "caf/fwd.hpp"
 
@@ -24,10 +25,17 @@ class data_dir;
 
 namespace actorswarm::node {
 
-/// Spawns a recovery of the manager `id` linked to `parent`.
-/// TODO(i7-merge): the store's typed handle.
-recover_actor_type spawn_recover(caf::local_actor* parent, caf::actor store,
-                                 recover_node_type node,
-                                 persistence::data_dir& dir, identity id);
+/// What a recovery needs to know.
+struct recover_config {
+  caf::actor store;  // TODO(i7-merge): the store's typed handle.
+  recover_node_type node;
+  recover_recorder_type membership;
+  persistence::data_dir* dir = nullptr;
+  identity id;  // this manager
+};
+
+/// Spawns a recovery linked to `parent`.
+recover_actor_type spawn_recover(caf::local_actor* parent,
+                                 recover_config cfg);
 
 } // namespace actorswarm::node

@@ -854,3 +854,12 @@ TEST_CASE("membership: the cluster port opens at the listen address's host "
   CHECK(listen_endpoint("0.0.0.0:4242")
         == std::pair<std::string, uint16_t>{"0.0.0.0", 4242});
 }
+
+TEST_CASE("membership: a process epoch is never 0 and differs between calls",
+          "[unit]") {
+  auto a = new_epoch();
+  auto b = new_epoch();
+  CHECK(a != 0);
+  CHECK(b != 0);
+  CHECK(a != b);
+}
