@@ -115,6 +115,12 @@ void check_quorum(leave_self self, const raft::raft_status_ptr& s,
     leave_raft_group(self);
 }
 
+void ask_view(leave_self self, const raft::raft_status_ptr& s) {
+  self->request(self->state.cfg.store, store_timeout, view_atom::value)
+    .then([=](const store_view_ptr& v) { check_quorum(self, s, v); },
+          refuse_with(self));
+}
+
 void leave(leave_self self) {
   auto& cfg = self->state.cfg;
   if (cfg.id.worker || !cfg.store) {
@@ -122,13 +128,8 @@ void leave(leave_self self) {
     return;
   }
   self->request(cfg.store, store_timeout, status_atom::value)
-    .then(
-      [=](const raft::raft_status_ptr& s) {
-        self->request(self->state.cfg.store, store_timeout, view_atom::value)
-          .then([=](const store_view_ptr& v) { check_quorum(self, s, v); },
-                refuse_with(self));
-      },
-      refuse_with(self));
+    .then([=](const raft::raft_status_ptr& s) { ask_view(self, s); },
+          refuse_with(self));
 }
 
 leave_actor_type::behavior_type leave_actor(leave_self self,
