@@ -128,7 +128,7 @@ void serve_logs(int fd, const pb::LogsRequest& req, const pb::ControlReply& r,
 
 } // namespace
 
-control_server::control_server(caf::actor_system& sys, caf::actor control,
+control_server::control_server(caf::actor_system& sys, control_handle control,
                                control_server_config cfg)
   : sys_(sys), control_(std::move(control)), cfg_(std::move(cfg)) {
   // nop

@@ -16,8 +16,9 @@
 #include <string>
 #include <thread>
 
-#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
+
+#include "actorswarm/control_handle.hpp"
 
 #include "messages/result.hpp"
 
@@ -31,7 +32,7 @@ struct control_server_config {
 
 class control_server {
 public:
-  control_server(caf::actor_system& sys, caf::actor control,
+  control_server(caf::actor_system& sys, control_handle control,
                  control_server_config cfg);
   ~control_server();
 
@@ -47,7 +48,7 @@ private:
   void serve(int fd);
 
   caf::actor_system& sys_;
-  caf::actor control_;
+  control_handle control_;
   control_server_config cfg_;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};

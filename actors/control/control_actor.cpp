@@ -18,8 +18,8 @@ namespace {
 constexpr auto store_timeout = std::chrono::seconds(30);
 
 struct control_state {
-  caf::actor node;
-  caf::actor store;
+  requests_actor_type node;
+  store::store_actor_type store;
   std::string node_id;
   store::object_store view;
   std::mt19937_64 gen{std::random_device{}()};
@@ -113,7 +113,7 @@ reply_t membership(control_actor_t self, const pb::ControlRequest& req) {
 }
 
 // The node became a manager (a store) or left its swarm (no store).
-void set_manager(control_actor_t self, caf::actor store,
+void set_manager(control_actor_t self, store::store_actor_type store,
                  std::string node_id) {
   auto& st = self->state;
   st.store = store;
@@ -123,13 +123,12 @@ void set_manager(control_actor_t self, caf::actor store,
     return;
   }
   self->request(store, caf::infinite, subscribe_atom::value,
-                // TODO(i7-merge): the control actor's typed handle.
-                caf::actor_cast<store::subscriber_actor_type>(self))
+                store::subscriber_actor_type{self})
     .await([=](const store_view_ptr& v) { self->state.view = *v; });
 }
 
 control_actor_type::behavior_type control_actor(control_actor_t self,
-                                                caf::actor node,
+                                                requests_actor_type node,
                                                 node::clock* clk) {
   self->state.node = std::move(node);
   self->state.clk = clk;
@@ -143,7 +142,7 @@ control_actor_type::behavior_type control_actor(control_actor_t self,
         return linearizable_read(self, std::move(req));
       return write(self, req);
     },
-    [=](manager_atom, caf::actor store, std::string& node_id) {
+    [=](manager_atom, store::store_actor_type& store, std::string& node_id) {
       set_manager(self, std::move(store), std::move(node_id));
     },
     [=](events_atom, const store::change_set_ptr& cs) {
@@ -154,7 +153,7 @@ control_actor_type::behavior_type control_actor(control_actor_t self,
 
 } // namespace
 
-control_actor_type spawn_control(caf::actor_system& sys, caf::actor node,
+control_actor_type spawn_control(caf::actor_system& sys, requests_actor_type node,
                                  node::clock& clk) {
   return sys.spawn(control_actor, std::move(node), &clk);
 }

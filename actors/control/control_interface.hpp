@@ -12,10 +12,17 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/store/object_store.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/control.pb.h"
 #include "messages/type_ids.hpp"
 
 namespace actorswarm::control {
+
+/// Who answers control requests: the control actor, and the node
+/// supervisor, to which the control actor hands membership requests (swarm
+/// init|join|leave, join-token, node promote|demote|rm, info).
+using requests_actor_type = caf::typed_actor<
+  caf::replies_to<control_atom, pb::ControlRequest>::with<pb::ControlReply>>;
 
 /// The control actor.
 using control_actor_type = caf::typed_actor<
@@ -28,7 +35,7 @@ using control_actor_type = caf::typed_actor<
   /// is its store actor and the string its node id (the control actor
   /// subscribes to the store); a null store: the node left its swarm or was
   /// demoted (not a manager any more).
-  caf::reacts_to<manager_atom, caf::actor, std::string>,
+  caf::reacts_to<manager_atom, store::store_actor_type, std::string>,
   /// From the store, once subscribed: the changes of one applied batch, in
   /// log order, applied to the read view.
   caf::reacts_to<events_atom, store::change_set_ptr>>;

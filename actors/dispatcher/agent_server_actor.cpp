@@ -22,7 +22,7 @@ constexpr auto local_timeout = std::chrono::seconds(10);
 // (the server then refuses the worker's heartbeats, so it opens a new
 // session, which starts with the full set).
 void deliver(agent_proxy_actor_type::pointer self,
-             const caf::actor& transport, const std::string& addr,
+             const net::cluster_transport_actor_type& transport, const std::string& addr,
              const std::string& bytes, int32_t attempt) {
   self
     ->request(transport, assign_timeout, cluster_call_atom::value, addr,
@@ -43,7 +43,7 @@ void deliver(agent_proxy_actor_type::pointer self,
 
 // Stands in for the agent of `addr` towards the dispatcher.
 agent_proxy_actor_type::behavior_type
-agent_proxy_actor(agent_proxy_actor_type::pointer self, caf::actor transport,
+agent_proxy_actor(agent_proxy_actor_type::pointer self, net::cluster_transport_actor_type transport,
                   std::string addr) {
   return {
     [=](assign_atom, const pb::Assignments& as) {
@@ -57,7 +57,8 @@ agent_proxy_actor(agent_proxy_actor_type::pointer self, caf::actor transport,
 
 struct server_state {
   session_host_actor_type dispatcher;
-  caf::actor transport, store;
+  net::cluster_transport_actor_type transport;
+  store::store_actor_type store;
   std::map<std::string, agent_proxy_actor_type> proxies;  // by node id
   static inline const char* name = "agent_server";
 };
@@ -99,7 +100,7 @@ caf::result<std::string> open_session(server_ptr self,
 
 agent_server_actor_type::behavior_type
 agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
-                 caf::actor transport, caf::actor store) {
+                 net::cluster_transport_actor_type transport, store::store_actor_type store) {
   self->state.dispatcher = std::move(dispatcher);
   self->state.transport = std::move(transport);
   self->state.store = std::move(store);
@@ -151,8 +152,8 @@ agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
 
 agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
                                            session_host_actor_type dispatcher,
-                                           caf::actor transport,
-                                           caf::actor store) {
+                                           net::cluster_transport_actor_type transport,
+                                           store::store_actor_type store) {
   return sys.spawn(agent_server_actor, std::move(dispatcher),
                    std::move(transport), std::move(store));
 }

@@ -16,6 +16,8 @@
 #include "caf/fwd.hpp"
 
 #include "actors/dispatcher/agent_server_interface.hpp"
+#include "actors/store/store_interface.hpp"
+#include "net/cluster_transport_interface.hpp"
 
 namespace actorswarm::dispatcher {
 
@@ -23,7 +25,7 @@ namespace actorswarm::dispatcher {
 /// (the managers' addresses); `transport` carries assignments to workers.
 agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
                                            session_host_actor_type dispatcher,
-                                           caf::actor transport,
-                                           caf::actor store);
+                                           net::cluster_transport_actor_type transport,
+                                           store::store_actor_type store);
 
 } // namespace actorswarm::dispatcher

@@ -34,7 +34,7 @@ struct session {
 
 struct dispatcher_state {
   store::object_store view;
-  caf::actor store;
+  store::store_actor_type store;
   node::clock* clk = nullptr;
   dispatcher_config cfg;
   std::unordered_map<std::string, session> sessions;  // by node id
@@ -187,7 +187,7 @@ void check_heartbeats(dispatcher_ptr self) {
 }
 
 dispatcher_actor_type::behavior_type
-dispatcher_actor(dispatcher_ptr self, caf::actor store, node::clock* clk,
+dispatcher_actor(dispatcher_ptr self, store::store_actor_type store, node::clock* clk,
                  dispatcher_config cfg) {
   auto& st = self->state;
   st.store = store;
@@ -243,7 +243,7 @@ dispatcher_actor(dispatcher_ptr self, caf::actor store, node::clock* clk,
 } // namespace
 
 dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
-                                       caf::actor store, node::clock& clk,
+                                       store::store_actor_type store, node::clock& clk,
                                        dispatcher_config cfg) {
   return sys.spawn(dispatcher_actor, std::move(store), &clk, cfg);
 }

@@ -14,6 +14,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/dispatcher/dispatcher_interface.hpp"
+#include "actors/store/store_interface.hpp"
 
 namespace actorswarm::node {
 class clock;
@@ -29,7 +30,7 @@ struct dispatcher_config {
 /// Spawns the dispatcher over `store` (the store actor: subscribe, propose,
 /// read).
 dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
-                                       caf::actor store, node::clock& clk,
+                                       store::store_actor_type store, node::clock& clk,
                                        dispatcher_config cfg = {});
 
 } // namespace actorswarm::dispatcher

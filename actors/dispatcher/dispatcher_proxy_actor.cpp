@@ -18,7 +18,7 @@ constexpr auto retry_delay = std::chrono::milliseconds(200);
 constexpr size_t pending_status_max = 256;
 
 struct proxy_state {
-  caf::actor transport;
+  net::cluster_transport_actor_type transport;
   assignee_actor_type agent;
   std::vector<std::string> managers;
   size_t current = 0;               // index into managers
@@ -125,7 +125,7 @@ void reconnect(proxy_ptr self, const std::string& failed_session) {
 }
 
 dispatcher_proxy_actor_type::behavior_type
-dispatcher_proxy_actor(proxy_ptr self, caf::actor transport,
+dispatcher_proxy_actor(proxy_ptr self, net::cluster_transport_actor_type transport,
                       std::vector<std::string> managers) {
   auto& st = self->state;
   st.transport = std::move(transport);
@@ -185,7 +185,7 @@ dispatcher_proxy_actor(proxy_ptr self, caf::actor transport,
 } // namespace
 
 dispatcher_proxy_actor_type spawn_dispatcher_proxy(
-  caf::actor_system& sys, caf::actor transport,
+  caf::actor_system& sys, net::cluster_transport_actor_type transport,
   std::vector<std::string> managers) {
   return sys.spawn(dispatcher_proxy_actor, std::move(transport),
                    std::move(managers));

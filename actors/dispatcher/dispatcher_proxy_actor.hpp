@@ -19,12 +19,13 @@
 #include "caf/fwd.hpp"
 
 #include "actors/dispatcher/dispatcher_proxy_interface.hpp"
+#include "net/cluster_transport_interface.hpp"
 
 namespace actorswarm::dispatcher {
 
 /// Spawns the dispatcher proxy; `managers` are cluster addresses host:port.
 dispatcher_proxy_actor_type spawn_dispatcher_proxy(
-  caf::actor_system& sys, caf::actor transport,
+  caf::actor_system& sys, net::cluster_transport_actor_type transport,
   std::vector<std::string> managers);
 
 } // namespace actorswarm::dispatcher

@@ -31,6 +31,31 @@ void signal_groups(const std::vector<task::process_record>& xs, int sig) {
                            st.error().message);
 }
 
+stop_check next_stop_check(size_t alive, int64_t checks) {
+  if (alive == 0)
+    return stop_check::done;
+  if (checks * leave_check_interval_ms < leave_stop_grace_ms)
+    return stop_check::wait;
+  return stop_check::kill;
+}
+
+identity demote_to_worker(persistence::data_dir& dir, identity id,
+                          std::vector<std::string> managers) {
+  dir.log().clear();
+  dir.snapshots().clear();
+  dir.node_state().remove("raft_id");
+  id.raft_id = load_identity(dir.node_state(), id.hostname).raft_id;
+  id.worker = true;
+  id.managers = std::move(managers);
+  save_identity(dir.node_state(), id);
+  return id;
+}
+
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname) {
+  wipe_swarm_state(dir);
+  return load_identity(dir.node_state(), hostname);
+}
+
 void wipe_swarm_state(persistence::data_dir& dir) {
   dir.log().clear();
   dir.snapshots().clear();

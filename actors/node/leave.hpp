@@ -1,14 +1,17 @@
 #pragma once
 
-// `swarm leave --force` without CAF: the task processes this node recorded,
-// signalling them, and wiping the swarm state from the data dir so a later
-// `swarm init` starts a brand-new cluster. The node actor sequences them
-// (stop the components, wait for them, wipe, then stop the processes).
+// Leaving without CAF. `swarm leave`: the task processes this node
+// recorded, signalling them, when to check them again or kill them, and
+// wiping the swarm state from the data dir so a later `swarm init` starts a
+// brand-new cluster (leave_actor stops the components, then the processes;
+// membership_actor wipes). A demoted manager leaves the Raft group only:
+// it forgets its Raft state and continues as a worker.
 
 #include <string>
 #include <vector>
 
-#include "actors/task/task_actor.hpp"
+#include "actors/node/membership.hpp"
+#include "actors/task/process_record.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;
@@ -34,6 +37,28 @@ still_alive(const std::vector<task::process_record>& xs);
 
 /// Sends `sig` to the process group of each of `xs`.
 void signal_groups(const std::vector<task::process_record>& xs, int sig);
+
+/// What the leave does after its check number `checks` (0 for the first)
+/// found `alive` of the stopped task processes still alive.
+enum class stop_check {
+  wait,  // check again after leave_check_interval_ms
+  kill,  // the grace period ran out: SIGKILL what lives, then done
+  done,  // all gone
+};
+
+/// The next step of the leave's process checks: wait while processes live
+/// and the stop grace period lasts.
+stop_check next_stop_check(size_t alive, int64_t checks);
+
+/// A demoted manager: clears the Raft log and snapshots of `dir`, takes a
+/// new Raft id (ids of removed members are never reused) and continues as a
+/// worker of `managers`; returns the identity, saved in `dir`.
+identity demote_to_worker(persistence::data_dir& dir, identity id,
+                          std::vector<std::string> managers);
+
+/// Wipes the swarm state of `dir` (wipe_swarm_state) and returns the
+/// identity of the node that left: its node id, in no swarm.
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname);
 
 /// Deletes the swarm state of `dir`: Raft log and hard state, snapshots,
 /// task records, and node_state's cluster_id, addr and raft_id (the node id

@@ -150,6 +150,21 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
   return host + ":" + l->second;
 }
 
+uint64_t new_epoch() {
+  auto epoch = uint64_t{0};
+  while (epoch == 0) {
+    auto bytes = net::random_bytes(sizeof(epoch));
+    std::memcpy(&epoch, bytes.data(), sizeof(epoch));
+  }
+  return epoch;
+}
+
+std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  return {addr.substr(0, colon),
+          static_cast<uint16_t>(std::stoul(addr.substr(colon + 1)))};
+}
+
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                  const std::string& addr) {
   pb::Cluster c;
@@ -258,6 +273,16 @@ pb::JoinRequest join_request(const identity& id, const std::string& token,
   return out;
 }
 
+identity joined_identity(identity id, const pb::JoinReply& r,
+                         const std::string& addr) {
+  id.cluster_id = r.cluster_id();
+  id.addr = addr;
+  id.joined = true;
+  id.worker = !r.manager();
+  id.managers.assign(r.managers().begin(), r.managers().end());
+  return id;
+}
+
 status check_join_args(const pb::SwarmJoinRequest& req) {
   if (auto t = ca::parse_token(req.token()); !t)
     return t.error();
@@ -323,6 +348,52 @@ failure not_in_swarm() {
 
 failure no_leader() {
   return fail(errc::not_leader, docker_text::no_leader());
+}
+
+failure already_in_swarm() {
+  return fail(errc::already_in_swarm,
+              "This node is already part of a swarm. Use \"actorswarm swarm "
+              "leave\" to leave this swarm and join another one.");
+}
+
+std::optional<failure> join_refusal(const identity& id, own_change busy) {
+  if (!id.cluster_id.empty())
+    return already_in_swarm();
+  if (busy != own_change::none)
+    return fail(errc::refused, "this node is already joining or leaving a "
+                               "swarm");
+  return std::nullopt;
+}
+
+result<std::string> join_addr(const pb::SwarmJoinRequest& req,
+                              const std::string& daemon_listen_addr) {
+  if (auto ok = check_join_args(req); !ok)
+    return ok.error();
+  pb::SwarmInitRequest where;
+  where.set_advertise_addr(req.advertise_addr());
+  where.set_listen_addr(req.listen_addr());
+  return advertise_addr(where, daemon_listen_addr);
+}
+
+std::optional<failure> leave_start_refusal(const identity& id,
+                                           own_change busy) {
+  if (busy != own_change::none)
+    return fail(errc::refused, "this node is busy joining, leaving or "
+                               "restarting");
+  return leave_refusal(id, true);
+}
+
+std::optional<failure> force_new_cluster_refusal(own_change busy,
+                                                 bool store_runs) {
+  if (busy != own_change::none || !store_runs)
+    return fail(errc::refused, "this node is busy joining, leaving or "
+                               "restarting its components");
+  return std::nullopt;
+}
+
+bool ignores_role_change(const identity& id, own_change busy, bool manager) {
+  return busy != own_change::none || id.cluster_id.empty()
+         || manager == !id.worker;
 }
 
 std::optional<failure> leave_refusal(const identity& id, bool force,
@@ -422,6 +493,22 @@ std::vector<pb::Node> manager_status_updates(
   for (auto i = since.begin(); i != since.end();)
     i = raft::is_voter(st.members, i->first) ? std::next(i) : since.erase(i);
   return out;
+}
+
+int64_t manager_down_after_ns(const pb::Cluster* c) {
+  auto period = c ? c->spec().dispatcher_heartbeat_ns() : 0;
+  return 3 * (period > 0 ? period : default_heartbeat_ns);
+}
+
+pb::StoreBatch node_updates(std::vector<pb::Node> nodes, int64_t now_ns) {
+  pb::StoreBatch b;
+  b.set_proposed_at_ns(now_ns);
+  for (auto& n : nodes) {
+    auto* a = b.add_actions();
+    a->set_kind(pb::StoreAction::UPDATE);
+    *a->mutable_node() = std::move(n);
+  }
+  return b;
 }
 
 pb::Node as_worker(pb::Node n) {

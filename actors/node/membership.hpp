@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "messages/cluster.pb.h"
@@ -52,6 +53,13 @@ void save_identity(persistence::kv_store& kv, const identity& id);
 result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
                                    const std::string& daemon_listen_addr);
 
+/// A process epoch for the transport's envelopes: random, never 0.
+uint64_t new_epoch();
+
+/// Host and port of the daemon's listen address `host:port` (the cluster
+/// port opens there).
+std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr);
+
 /// A new Cluster: id, root CA, join tokens, default spec from `req`.
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                  const std::string& addr);
@@ -69,6 +77,11 @@ pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
 
 /// `c` with a fresh secret in the token of `role`.
 pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role);
+
+/// `id` after a manager admitted it with `r`: in r's swarm at `addr`,
+/// joined (not initialized), a manager or a worker of r's managers.
+identity joined_identity(identity id, const pb::JoinReply& r,
+                         const std::string& addr);
 
 /// The JoinRequest this node sends to a manager (`swarm join`).
 pb::JoinRequest join_request(const identity& id, const std::string& token,
@@ -88,6 +101,42 @@ pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
 
 /// Identity part of `info`.
 pb::Info identity_info(const identity& id, const std::string& data_dir);
+
+/// A change of this node's own membership in progress; one at a time.
+enum class own_change {
+  none,
+  joining,     // swarm join, or a promotion joining the Raft group
+  leaving,     // swarm leave
+  restarting,  // the components stop and start (demote, promote,
+               // --force-new-cluster)
+};
+
+/// Why `swarm join` is refused now: this node is in a swarm already, or
+/// busy with another change of its membership.
+std::optional<failure> join_refusal(const identity& id, own_change busy);
+
+/// The address `swarm join` advertises (advertise_addr with the join's
+/// --advertise-addr and --listen-addr), once its token and remote address
+/// checked out (check_join_args).
+result<std::string> join_addr(const pb::SwarmJoinRequest& req,
+                              const std::string& daemon_listen_addr);
+
+/// Why `swarm leave` cannot start now: busy with another change, or not in
+/// a swarm. The quorum rule comes later (leave_refusal with the managers).
+std::optional<failure> leave_start_refusal(const identity& id,
+                                           own_change busy);
+
+/// Why `swarm init --force-new-cluster` is refused now: busy, or no store
+/// runs (a worker, or components restarting).
+std::optional<failure> force_new_cluster_refusal(own_change busy,
+                                                 bool store_runs);
+
+/// Whether this node ignores the leader's role change to manager (or to
+/// worker): busy, not in a swarm, or already in that role.
+bool ignores_role_change(const identity& id, own_change busy, bool manager);
+
+/// Docker's text for `swarm init` or `swarm join` on a node in a swarm.
+failure already_in_swarm();
 
 /// Docker's text when the swarm has no leader (no quorum).
 failure no_leader();
@@ -127,6 +176,14 @@ std::vector<pb::Node> manager_status_updates(
   const std::vector<std::shared_ptr<const pb::Node>>& nodes,
   const raft::raft_status& st, unreachable_map& since, int64_t now_ns,
   int64_t down_after_ns);
+
+/// How long a manager stays unreachable before the leader marks it Down:
+/// three dispatcher heartbeat periods of `c` (5 s each without a cluster
+/// or a period).
+int64_t manager_down_after_ns(const pb::Cluster* c);
+
+/// The batch that stores `nodes` (manager_status_updates' result).
+pb::StoreBatch node_updates(std::vector<pb::Node> nodes, int64_t now_ns);
 
 /// Docker's node status message for a node whose heartbeats stopped.
 constexpr const char* heartbeat_failure = "heartbeat failure";

@@ -1,24 +1,28 @@
 #pragma once
 
-// The node actor is the root of a host's supervision tree (DESIGN.md). It
-// owns the node's identity (node id, hostname, cluster membership, kept in
-// the data dir's node_state), answers membership requests (info, swarm init,
-// join-token, leave, promote/demote, node rm) and starts the components:
-// on a manager the store, allocator, scheduler, orchestrator and dispatcher;
-// on every node the agent. If a component dies, the node actor stops the
-// daemon (fail-stop: the restart re-reads durable state).
+// The node supervisor is the root of a host's supervision tree (DESIGN.md).
+// It owns the node's static configuration and starts the components by
+// role: on a manager the store (with its raft peer), transport, dispatcher,
+// agent gate, agent and the leadership actor (leadership_actor.hpp), which
+// runs the leader's components while this manager leads; on a worker the
+// transport, dispatcher link and agent. Its children: the membership actor
+// (membership_actor.hpp) owns the node's identity and tells it when to
+// start or stop the components; the swarm admin (swarm_admin_actor.hpp)
+// serves the manager side of other nodes' membership. Membership requests
+// of the control actor go to one of the two. If a component dies, the node
+// stops the daemon (fail-stop: the restart re-reads durable state).
 //
-// Receives: (control_atom, ControlRequest) -> ControlReply, from the control
-//           actor, for membership requests.
-//           (subscribe_atom, actor) -> store_view_ptr, then the store's
-//           events (delegated to the store); not_in_swarm before init.
-// Sends:    (manager_atom, store, node_id) to the control actor once the
-//           manager components run.
+// Protocol: node_interface.hpp.
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "caf/fwd.hpp"
+
+#include "actors/control/control_interface.hpp"
+#include "actors/node/node_interface.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;
@@ -39,8 +43,9 @@ struct node_config {
   std::function<void()> on_fatal;           // called when a component dies
 };
 
-/// Spawns the node actor and its control actor. Returns {node, control}.
-std::pair<caf::actor, caf::actor>
+/// Spawns the node supervisor and its control actor. Returns {node,
+/// control}. `dir` and `clk` outlive the actors.
+std::pair<node_actor_type, control::control_actor_type>
 spawn_node(caf::actor_system& sys, persistence::data_dir& dir,
            node_config cfg, clock& clk);
 

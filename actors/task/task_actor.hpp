@@ -15,6 +15,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/task/process_record.hpp"
 #include "actors/task/task_interface.hpp"
 #include "messages/objects.pb.h"
 
@@ -25,17 +26,6 @@ class clock;
 namespace actorswarm::task {
 
 class executor;
-
-/// A process this node started for a task, as recorded durably.
-struct process_record {
-  int pid = 0;
-  uint64_t start_time_ticks = 0;
-  int pgid = 0;
-};
-
-/// Encodes/decodes a record for the task record store.
-std::string encode_record(const process_record& x);
-std::optional<process_record> decode_record(const std::string& x);
 
 /// Spawns the actor of `task` for `agent`. `record`: the process a previous
 /// daemon recorded for it, adopted if it still lives.

@@ -103,7 +103,8 @@ int run(caf::actor_system& sys, as::node_handle& node,
   caf::scoped_actor self{sys};
   if (!control(self, node, as::swarm_init_request(), nullptr))
     return 1;
-  if (!as::watch_tasks(node, self))
+  // A blocking actor is not typed: it receives task_events as a subscriber.
+  if (!as::watch_tasks(node, caf::actor_cast<as::task_subscriber>(self)))
     return 1;
   auto spec = as::host_service("web", 2, {"sleep", "30"});
   as::pb::ControlReply created;

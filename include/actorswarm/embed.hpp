@@ -11,10 +11,11 @@
 //   self->request(node.control, timeout, actorswarm::control_atom_v,
 //                 actorswarm::swarm_init_request())
 //     .receive([](const actorswarm::pb::ControlReply& r) { ... }, ...);
-//   actorswarm::watch_tasks(node, self);   // task_event messages follow
+//   actorswarm::watch_tasks(node,            // task_event messages follow
+//                           caf::actor_cast<actorswarm::task_subscriber>(self));
 //
-// Protocol of `node_handle::control` (the actor the CLI talks to):
-//   (control_atom, pb::ControlRequest) -> pb::ControlReply
+// Protocol of `node_handle::control` (the actor the CLI talks to, typed as
+// control_handle): (control_atom, pb::ControlRequest) -> pb::ControlReply.
 // A refused request still answers with a ControlReply: `code` != 0 and a
 // one-line `error`; reply_error() turns that into a caf::error. The request
 // builders below cover the calls an embedder needs first; every other
@@ -25,15 +26,18 @@
 #include <string>
 #include <vector>
 
-#include "caf/actor.hpp"
 #include "caf/error.hpp"
 #include "caf/expected.hpp"
 #include "caf/fwd.hpp"
 #include "caf/meta/load_callback.hpp"
 #include "caf/meta/type_name.hpp"
 #include "caf/none.hpp"
+#include "caf/replies_to.hpp"
 #include "caf/type_id.hpp"
+#include "caf/typed_actor.hpp"
 
+#include "actors/node/node_interface.hpp"
+#include "actorswarm/control_handle.hpp"
 #include "messages/type_id_blocks.hpp"
 #include "messages/type_ids.hpp"
 
@@ -55,8 +59,8 @@ struct node_options {
 /// them). The handle keeps the data dir open: keep it until the actor system
 /// is gone, e.g. declare it before the `caf::actor_system`.
 struct node_handle {
-  caf::actor node;
-  caf::actor control;
+  node::node_actor_type node;
+  control_handle control;
   std::shared_ptr<void> resources;  // the open data dir
 };
 
@@ -105,6 +109,16 @@ static_assert(::actorswarm::type_id_blocks::fits(
               "the embed block runs past the last type id");
 
 namespace actorswarm {
+
+/// Who watch_tasks() reports to: an actor that receives task_event
+/// messages. A blocking actor passes itself as
+/// `caf::actor_cast<task_subscriber>(self)`.
+using task_subscriber = caf::typed_actor<caf::reacts_to<task_event>>;
+
+/// The watcher watch_tasks() spawns; it receives the store's change sets.
+/// Monitor it to learn why it stopped.
+using task_watcher
+  = caf::typed_actor<caf::reacts_to<events_atom, store::change_set_ptr>>;
 
 /// Adds every actorswarm message type and the actorswarm error category to
 /// `cfg`. Call once, before constructing the actor system. (The daemon and
@@ -157,7 +171,7 @@ caf::error reply_error(const pb::ControlReply& reply);
 /// (monitor it to learn why). Watch after swarm_init_request() answered, or
 /// right after spawn_node() for a node already in a swarm. Fails only for an
 /// empty handle or subscriber.
-caf::expected<caf::actor> watch_tasks(const node_handle& node,
-                                      caf::actor subscriber);
+caf::expected<task_watcher> watch_tasks(const node_handle& node,
+                                        task_subscriber subscriber);
 
 } // namespace actorswarm

@@ -30,15 +30,14 @@ struct control_fixture : store_fixture {
   control_fixture() {
     spawn_store();
     auto node = track(sys.spawn(fake_node));
-    control = track(control::spawn_control(sys, node, clk));
+    control = track(control::spawn_control(
+      sys, caf::actor_cast<control::requests_actor_type>(node), clk));
     drain();
   }
 
   // What the node actor does once the manager components run.
   void make_manager() {
-    // TODO(i7-merge): the control actor takes the store untyped.
-    caf::anon_send(control, manager_atom::value,
-                   caf::actor_cast<caf::actor>(store), std::string{"n1"});
+    caf::anon_send(control, manager_atom::value, store, std::string{"n1"});
     drain();
   }
 
@@ -176,7 +175,8 @@ TEST_CASE_METHOD(control_fixture,
   pb::ControlRequest ls;
   ls.mutable_service_list();
   REQUIRE(call(ls).services_size() == 1);
-  caf::anon_send(control, manager_atom::value, caf::actor{}, std::string{});
+  caf::anon_send(control, manager_atom::value, store::store_actor_type{},
+                 std::string{});
   drain();
   auto r = call(ls);
   CHECK(r.code() == static_cast<uint32_t>(errc::not_in_swarm));

@@ -82,9 +82,7 @@ struct dispatcher_fixture : store_fixture {
     dispatcher::dispatcher_config cfg;
     cfg.heartbeat_period_ms = 1000;
     cfg.heartbeat_misses_max = 2;
-    // TODO(i7-merge): the dispatcher takes the store untyped.
-    dispatcher = track(dispatcher::spawn_dispatcher(
-      sys, caf::actor_cast<caf::actor>(store), clk, cfg));
+    dispatcher = track(dispatcher::spawn_dispatcher(sys, store, clk, cfg));
     drain();
   }
 

@@ -1,4 +1,4 @@
-#include "cli/daemon/task_events.hpp"
+#include "embed/task_events.hpp"
 
 #include <algorithm>
 #include <tuple>

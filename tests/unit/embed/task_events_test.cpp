@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cli/daemon/task_events.hpp"
+#include "embed/task_events.hpp"
 #include "messages/caf_error.hpp"
 
 using namespace actorswarm;

@@ -13,8 +13,8 @@
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
 #include "actors/store/store_interface.hpp"
-#include "cli/daemon/task_events.hpp"
 #include "cli/service_spec.hpp"
+#include "embed/task_events.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "persistence/data_dir.hpp"
@@ -25,19 +25,20 @@ namespace {
 
 // Forwards the node's task changes to one subscriber as task_events.
 struct watcher_state {
-  caf::actor subscriber;
+  task_subscriber subscriber;
   static inline const char* name = "task_watcher";
 };
 
-using watcher_actor_t = caf::stateful_actor<watcher_state>;
+using watcher_self = task_watcher::stateful_pointer<watcher_state>;
 
-void deliver(watcher_actor_t* self, const std::vector<task_event>& xs) {
+void deliver(watcher_self self, const std::vector<task_event>& xs) {
   for (auto& x : xs)
     self->send(self->state.subscriber, x);
 }
 
-caf::behavior watcher_behavior(watcher_actor_t* self, caf::actor node,
-                               caf::actor subscriber) {
+task_watcher::behavior_type watcher(watcher_self self,
+                                    node::node_actor_type node,
+                                    task_subscriber subscriber) {
   self->state.subscriber = subscriber;
   // Stop with either end; the store drops subscribers that went down.
   self->monitor(node);
@@ -45,8 +46,8 @@ caf::behavior watcher_behavior(watcher_actor_t* self, caf::actor node,
   self->set_down_handler(
     [=](const caf::down_msg& msg) { self->quit(msg.reason); });
   // await: the view must be delivered before the first change set.
-  self->request(node, caf::infinite, subscribe_atom::value,
-                caf::actor_cast<caf::actor>(self))
+  self->request(node, caf::infinite, subscribe_atom_v,
+                store::subscriber_actor_type{self})
     .await([=](const store_view_ptr& view) {
       deliver(self, embed::initial_task_events(*view));
     },
@@ -89,7 +90,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                                        node::default_clock());
   // The node actor keeps the data dir open too, should the handle go first.
   n->attach_functor([owned] {});
-  return node_handle{std::move(n), std::move(control), std::move(owned)};
+  return node_handle{std::move(n), control_handle{std::move(control)},
+                     std::move(owned)};
 }
 
 bool stop_node(caf::actor_system& sys, const node_handle& node,
@@ -97,7 +99,8 @@ bool stop_node(caf::actor_system& sys, const node_handle& node,
   caf::scoped_actor self{sys};
   size_t pending = 0;
   // The control actor is not linked to the node: stop both.
-  for (auto& a : {node.control, node.node})
+  for (auto a : {caf::actor_cast<caf::actor_addr>(node.control),
+                 caf::actor_cast<caf::actor_addr>(node.node)})
     if (a) {
       self->monitor(a);
       self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -159,13 +162,13 @@ caf::error reply_error(const pb::ControlReply& reply) {
   return make_error(static_cast<errc>(reply.code()), reply.error());
 }
 
-caf::expected<caf::actor> watch_tasks(const node_handle& node,
-                                      caf::actor subscriber) {
+caf::expected<task_watcher> watch_tasks(const node_handle& node,
+                                        task_subscriber subscriber) {
   if (!node.node || !subscriber)
     return make_error(errc::bad_request, "watch_tasks: invalid node handle "
                                          "or subscriber");
   auto& sys = node.node.home_system();
-  return sys.spawn(watcher_behavior, node.node, std::move(subscriber));
+  return sys.spawn(watcher, node.node, std::move(subscriber));
 }
 
 } // namespace actorswarm

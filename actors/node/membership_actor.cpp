@@ -1,0 +1,310 @@
+#include "actors/node/membership_actor.hpp"
+
+#include <chrono>
+#include <functional>
+
+#include "caf/all.hpp"
+
+#include "actors/control/control_logic.hpp"
+#include "actors/node/clock.hpp"
+#include "actors/node/join_actor.hpp"
+#include "actors/node/leave.hpp"
+#include "actors/node/leave_actor.hpp"
+#include "actors/node/membership.hpp"
+#include "actors/node/membership_steps.hpp"
+#include "actors/node/recover_actor.hpp"
+#include "actors/node/role_switch_actor.hpp"
+#include "actors/node/token_actor.hpp"
+#include "messages/caf_error.hpp"
+#include "messages/log.hpp"
+#include "persistence/data_dir.hpp"
+
+namespace actorswarm::node {
+
+namespace {
+
+using control::error_reply;
+
+/// How long the membership actor waits on the store.
+constexpr auto store_timeout = std::chrono::seconds(30);
+
+struct membership_state {
+  node_actor_type node;
+  persistence::data_dir* dir = nullptr;
+  node_config cfg;
+  clock* clk = nullptr;
+  identity id;
+  // From the node supervisor.
+  store::store_actor_type store;
+  net::cluster_transport_actor_type transport;
+  own_change busy = own_change::none;
+  static inline const char* name = "membership";
+};
+
+using membership_self
+  = membership_actor_type::stateful_pointer<membership_state>;
+using reply_t = caf::result<pb::ControlReply>;
+
+membership_actor_type handle_of(membership_self self) {
+  return caf::actor_cast<membership_actor_type>(self);
+}
+
+// Asks the node supervisor to start the components; then `then`.
+void start_then(membership_self self, std::function<void()> then) {
+  self->request(self->state.node, caf::infinite, components_start_atom_v)
+    .then([=](bool) { then(); }, [=](caf::error&) { then(); });
+}
+
+// Runs the actor of a change of this node (`h`, its request); `then` gets
+// its answer. The change ends with it, unless it ended earlier (a join
+// recorded) and another began.
+template <class Handle, class F>
+void run_change(membership_self self, Handle h, F then) {
+  auto busy = self->state.busy;
+  auto end = [=] {
+    if (self->state.busy == busy)
+      self->state.busy = own_change::none;
+  };
+  h.then(
+    [=](pb::ControlReply& r) mutable {
+      end();
+      then(std::move(r));
+    },
+    [=](caf::error& err) mutable {
+      end();
+      then(error_reply(to_failure(err)));
+    });
+}
+
+// -- join (this node) ---------------------------------------------------------
+
+// The joiner is in: remember the swarm and start like any manager.
+caf::result<pb::ControlReply, store::store_actor_type>
+adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
+  auto& st = self->state;
+  st.busy = own_change::none;
+  st.id = joined_identity(st.id, r, addr);
+  save_identity(st.dir->node_state(), st.id);
+  auto rp = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
+  start_then(self, [=]() mutable {
+    auto& st = self->state;
+    logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
+                         st.id.cluster_id, r.manager() ? "manager" : "worker",
+                         st.id.raft_id);
+    pb::ControlReply out;
+    *out.mutable_info() = identity_info(st.id, st.dir->path());
+    out.mutable_info()->set_is_manager(r.manager());
+    rp.deliver(std::move(out), st.store);
+  });
+  return rp;
+}
+
+reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
+  auto& st = self->state;
+  if (auto refusal = join_refusal(st.id, st.busy))
+    return error_reply(*refusal);
+  auto addr = join_addr(req, st.cfg.listen_addr);
+  if (!addr)
+    return error_reply(addr.error());
+  if (!self->system().has_middleman())
+    return error_reply(fail(errc::refused, "this node has no cluster port "
+                                           "(CAF's middleman is not loaded)"));
+  st.busy = own_change::joining;
+  auto j = spawn_join(self, {st.node, handle_of(self), req.remote_addr(),
+                             join_request(st.id, req.token(), *addr), *addr});
+  auto rp = self->make_response_promise<pb::ControlReply>();
+  run_change(self, self->request(j, caf::infinite, node_join_atom_v),
+             [=](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
+  return rp;
+}
+
+// -- init, join-token, force-new-cluster, leave -------------------------------
+
+reply_t force_new_cluster(membership_self self) {
+  auto& st = self->state;
+  if (auto refusal = force_new_cluster_refusal(st.busy, bool{st.store}))
+    return error_reply(*refusal);
+  st.busy = own_change::restarting;
+  auto r = spawn_recover(self, {st.store, st.node, handle_of(self), st.dir,
+                                st.id});
+  auto rp = self->make_response_promise<pb::ControlReply>();
+  run_change(self, self->request(r, caf::infinite, force_new_cluster_atom_v),
+             [=](pb::ControlReply x) mutable { rp.deliver(std::move(x)); });
+  return rp;
+}
+
+reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
+  auto& st = self->state;
+  if (!st.id.cluster_id.empty() && req.force_new_cluster())
+    return force_new_cluster(self);
+  if (!st.id.cluster_id.empty())
+    return error_reply(already_in_swarm());
+  auto addr = advertise_addr(req, st.cfg.listen_addr);
+  if (!addr)
+    return error_reply(addr.error());
+  auto cluster = make_cluster(req, *addr);
+  if (!cluster)
+    return error_reply(cluster.error());
+  st.id.cluster_id = cluster->id();
+  st.id.addr = *addr;
+  auto batch = init_batch(*cluster, st.id, st.clk->now_ns());
+  save_identity(st.dir->node_state(), st.id);
+  auto rp = self->make_response_promise<pb::ControlReply>();
+  auto ok = init_reply(*cluster, st.id);
+  start_then(self, [=]() mutable {
+    self->request(self->state.store, store_timeout, propose_atom::value, batch)
+      .then([=](uint64_t) mutable { rp.deliver(ok); },
+            [=](caf::error& err) mutable {
+              rp.deliver(error_reply(to_failure(err)));
+            });
+  });
+  return rp;
+}
+
+reply_t join_token(membership_self self, const pb::JoinTokenRequest& req) {
+  auto& st = self->state;
+  if (st.id.cluster_id.empty() || !st.store)
+    return error_reply(not_in_swarm());
+  auto t = spawn_token(self, st.store, *st.clk, req, st.id.addr);
+  return self->delegate(t, join_token_atom_v);
+}
+
+reply_t swarm_leave(membership_self self, bool force) {
+  auto& st = self->state;
+  if (auto refusal = leave_start_refusal(st.id, st.busy))
+    return error_reply(*refusal);
+  st.busy = own_change::leaving;
+  auto l = spawn_leave(self, {st.id, force, st.store, st.transport, st.node,
+                              &st.dir->task_records(), st.clk});
+  auto rp = self->make_response_promise<pb::ControlReply>();
+  run_change(self, self->request(l, caf::infinite, node_leave_atom_v),
+             [=](pb::ControlReply r) mutable {
+               if (r.code() != 0) {
+                 rp.deliver(std::move(r));
+                 return;
+               }
+               // The processes are gone: wipe the swarm state, forget it.
+               auto& st = self->state;
+               st.id = left_swarm(*st.dir, st.cfg.hostname);
+               logger("node")->info("left the swarm node_id={}",
+                                    st.id.node_id);
+               pb::ControlReply ok;
+               ok.set_text("Node left the swarm.");
+               rp.deliver(ok);
+             });
+  return rp;
+}
+
+// -- role changes of this node -----------------------------------------------
+
+caf::result<std::string> serve_role(membership_self self,
+                                    const std::string& bytes) {
+  auto& st = self->state;
+  pb::RoleChange rc;
+  if (!rc.ParseFromString(bytes))
+    return error_reply(fail(errc::bad_request, "malformed role change"))
+      .SerializeAsString();
+  auto ok = pb::ControlReply{}.SerializeAsString();
+  if (ignores_role_change(st.id, st.busy, rc.manager()))
+    return ok;
+  if (rc.manager() && rc.managers().empty() && st.id.managers.empty())
+    return error_reply(fail(errc::bad_request, "promotion names no manager"))
+      .SerializeAsString();
+  st.busy = own_change::restarting;
+  auto s = spawn_role_switch(self, {st.node, handle_of(self), rc, st.id});
+  // A demote is answered at once; a promotion once it joined (or not).
+  auto rp = self->make_response_promise<std::string>();
+  if (!rc.manager())
+    rp.deliver(ok);
+  run_change(self, self->request(s, caf::infinite, role_switch_atom_v),
+             [=](pb::ControlReply r) mutable {
+               if (rc.manager())
+                 rp.deliver(r.SerializeAsString());
+             });
+  return rp;
+}
+
+// With the components stopped, the Raft state was rewritten as a group of
+// this manager alone: from now on it is the group's founder, and a restart
+// must not wait for a leader's log.
+bool founded(membership_self self) {
+  auto& st = self->state;
+  st.id.joined = false;
+  save_identity(st.dir->node_state(), st.id);
+  return true;
+}
+
+// With the components stopped, the leader demoted this manager: it forgets
+// its Raft state and continues as a worker of the remaining managers.
+bool demoted(membership_self self, std::vector<std::string> managers) {
+  auto& st = self->state;
+  st.id = demote_to_worker(*st.dir, st.id, std::move(managers));
+  logger("node")->info("demoted: continuing as a worker of {} managers",
+                       st.id.managers.size());
+  return true;
+}
+
+reply_t handle(membership_self self, pb::ControlRequest& req) {
+  auto& st = self->state;
+  using R = pb::ControlRequest;
+  switch (req.request_case()) {
+    case R::kInfo: {
+      pb::ControlReply out;
+      *out.mutable_info() = identity_info(st.id, st.dir->path());
+      return out;
+    }
+    case R::kSwarmInit:
+      return swarm_init(self, req.swarm_init());
+    case R::kJoinToken:
+      return join_token(self, req.join_token());
+    case R::kSwarmJoin:
+      return swarm_join(self, req.swarm_join());
+    case R::kSwarmLeave:
+      return swarm_leave(self, req.swarm_leave().force());
+    default:
+      return error_reply(fail(errc::bad_request, "unknown request"));
+  }
+}
+
+membership_actor_type::behavior_type
+membership_actor(membership_self self, node_actor_type node,
+                 persistence::data_dir* dir, node_config cfg, clock* clk) {
+  auto& st = self->state;
+  st.node = std::move(node);
+  st.dir = dir;
+  st.cfg = std::move(cfg);
+  st.clk = clk;
+  st.id = load_identity(dir->node_state(), st.cfg.hostname);
+  return {
+    [=](control_atom, pb::ControlRequest& req) { return handle(self, req); },
+    [=](rpc_atom, int32_t kind,
+        const std::string& bytes) -> caf::result<std::string> {
+      if (kind == pb::Envelope::ROLE)
+        return serve_role(self, bytes);
+      return make_error(errc::bad_request, "not a node request");
+    },
+    [=](join_adopt_atom, const pb::JoinReply& r, const std::string& addr) {
+      return adopt(self, r, addr);
+    },
+    [=](node_demoted_atom, std::vector<std::string>& managers) {
+      return demoted(self, std::move(managers));
+    },
+    [=](node_founded_atom) { return founded(self); },
+    [=](node_components_atom, store::store_actor_type& store, net::cluster_transport_actor_type& transport) {
+      self->state.store = std::move(store);
+      self->state.transport = std::move(transport);
+    },
+  };
+}
+
+} // namespace
+
+membership_actor_type spawn_membership(caf::local_actor* parent,
+                                       node_actor_type node,
+                                       persistence::data_dir& dir,
+                                       const node_config& cfg, clock& clk) {
+  return parent->spawn<caf::linked>(membership_actor, std::move(node), &dir,
+                                    cfg, &clk);
+}
+
+} // namespace actorswarm::node

@@ -1,0 +1,865 @@
+// Rules and refusals of the node's membership logic (actors/node/
+// membership.hpp): identity in node_state, addresses, the cluster `swarm
+// init` builds, join tokens, and Docker's refusals for leave, demote and
+// node rm, and the leader's manager status bookkeeping.
+
+#include <catch2/catch.hpp>
+
+#include "actors/ca/join_token.hpp"
+#include "actors/node/membership.hpp"
+#include "persistence/memory_node_stores.hpp"
+
+namespace pb = actorswarm::pb;
+namespace raft = actorswarm::raft;
+using actorswarm::errc;
+using actorswarm::failure;
+using namespace actorswarm::node;
+
+namespace {
+
+constexpr int64_t now_ns = 1'700'000'000'000'000'000;
+constexpr int64_t second_ns = 1'000'000'000;
+
+// A Raft view of `voters` (raft ids 1..voters) led by `lead`, reaching the
+// ids in `reachable`.
+raft::raft_status status_of(uint64_t voters, uint64_t lead,
+                            std::vector<uint64_t> reachable,
+                            uint64_t self = 1) {
+  raft::raft_status st;
+  st.raft_id = self;
+  st.lead = lead;
+  st.is_leader = lead == self;
+  for (uint64_t id = 1; id <= voters; ++id) {
+    auto* m = st.members.add_voters();
+    m->set_raft_id(id);
+    m->set_node_id("node" + std::to_string(id));
+    m->set_addr("10.0.0." + std::to_string(id) + ":2377");
+  }
+  st.reachable = std::move(reachable);
+  return st;
+}
+
+// A manager node as the store holds it.
+std::shared_ptr<const pb::Node> manager(uint64_t raft_id, bool leader,
+                                        bool reachable = true,
+                                        pb::NodeStatus::State state
+                                        = pb::NodeStatus::READY,
+                                        const std::string& message = "") {
+  pb::Node n;
+  n.set_id("node" + std::to_string(raft_id));
+  n.set_role(pb::NodeSpec::MANAGER);
+  n.mutable_status()->set_state(state);
+  n.mutable_status()->set_message(message);
+  auto& ms = *n.mutable_manager_status();
+  ms.set_raft_id(raft_id);
+  ms.set_leader(leader);
+  ms.set_reachability(reachable ? pb::ManagerStatus::REACHABLE
+                                : pb::ManagerStatus::UNREACHABLE);
+  return std::make_shared<const pb::Node>(n);
+}
+
+identity member_of_swarm(bool worker = false) {
+  identity id;
+  id.node_id = "n1";
+  id.cluster_id = "c1";
+  id.addr = "10.0.0.1:2377";
+  id.raft_id = 1;
+  id.worker = worker;
+  return id;
+}
+
+pb::SwarmInitRequest init_req(const std::string& listen,
+                              const std::string& advertise = "") {
+  pb::SwarmInitRequest req;
+  req.set_listen_addr(listen);
+  req.set_advertise_addr(advertise);
+  return req;
+}
+
+const std::string leave_text = "You are attempting to leave the swarm on a "
+                               "node that is participating as a manager. ";
+
+} // namespace
+
+// -- identity ---------------------------------------------------------------
+
+TEST_CASE("membership: the first load creates a node id and a Raft id and "
+          "keeps them", "[unit]") {
+  actorswarm::persistence::memory_kv_store kv;
+  auto first = load_identity(kv, "host-a");
+  CHECK_FALSE(first.node_id.empty());
+  CHECK(first.raft_id != 0);
+  CHECK(first.raft_id < (uint64_t{1} << 63));  // fits int64
+  CHECK(first.hostname == "host-a");
+  CHECK(first.cluster_id.empty());
+  CHECK_FALSE(first.joined);
+  CHECK_FALSE(first.worker);
+  CHECK(first.managers.empty());
+  auto again = load_identity(kv, "host-b");
+  CHECK(again.node_id == first.node_id);
+  CHECK(again.raft_id == first.raft_id);
+  CHECK(again.hostname == "host-b");
+  CHECK(load_identity(kv, "").hostname != "");  // gethostname()
+}
+
+TEST_CASE("membership: save_identity keeps the membership part for the next "
+          "load", "[unit]") {
+  actorswarm::persistence::memory_kv_store kv;
+  auto id = load_identity(kv, "h");
+  id.cluster_id = "c1";
+  id.addr = "10.0.0.2:2377";
+  id.joined = true;
+  id.worker = true;
+  id.managers = {"10.0.0.1:2377", "10.0.0.3:2377"};
+  save_identity(kv, id);
+  auto back = load_identity(kv, "h");
+  CHECK(back.cluster_id == "c1");
+  CHECK(back.addr == "10.0.0.2:2377");
+  CHECK(back.joined);
+  CHECK(back.worker);
+  CHECK(back.managers == id.managers);
+  CHECK(*kv.get("origin") == "join");
+  CHECK(*kv.get("role") == "worker");
+  CHECK(*kv.get("managers") == "10.0.0.1:2377,10.0.0.3:2377");
+  id.joined = false;
+  id.worker = false;
+  id.managers.clear();
+  save_identity(kv, id);
+  back = load_identity(kv, "h");
+  CHECK_FALSE(back.joined);
+  CHECK_FALSE(back.worker);
+  CHECK(back.managers.empty());
+}
+
+TEST_CASE("membership: empty entries of the stored manager list are skipped",
+          "[unit]") {
+  actorswarm::persistence::memory_kv_store kv;
+  kv.put("managers", ",a:1,,b:2,");
+  CHECK(load_identity(kv, "h").managers
+        == std::vector<std::string>{"a:1", "b:2"});
+}
+
+TEST_CASE("membership: self_member names this node's Raft id, node id and "
+          "address", "[unit]") {
+  auto m = self_member(member_of_swarm());
+  CHECK(m.raft_id() == 1);
+  CHECK(m.node_id() == "n1");
+  CHECK(m.addr() == "10.0.0.1:2377");
+}
+
+TEST_CASE("membership: identity_info reports swarm membership and role",
+          "[unit]") {
+  identity fresh;
+  fresh.node_id = "n1";
+  auto i = identity_info(fresh, "/data");
+  CHECK(i.node_id() == "n1");
+  CHECK_FALSE(i.in_swarm());
+  CHECK_FALSE(i.is_manager());
+  CHECK(i.data_dir() == "/data");
+  CHECK(i.version() == "0.1.0");
+  auto m = identity_info(member_of_swarm(), "/data");
+  CHECK(m.in_swarm());
+  CHECK(m.is_manager());
+  CHECK(m.cluster_id() == "c1");
+  CHECK(m.node_addr() == "10.0.0.1:2377");
+  CHECK_FALSE(identity_info(member_of_swarm(true), "/data").is_manager());
+}
+
+// -- addresses --------------------------------------------------------------
+
+TEST_CASE("membership: the advertised address comes from --advertise-addr, "
+          "--listen-addr, then the daemon's", "[unit]") {
+  CHECK(*advertise_addr(init_req(""), "127.0.0.2:4000") == "127.0.0.2:4000");
+  CHECK(*advertise_addr(init_req("127.0.0.3:5000"), "127.0.0.2:4000")
+        == "127.0.0.3:5000");
+  // A listen address without a port gets Docker's 2377.
+  CHECK(*advertise_addr(init_req("127.0.0.3"), "x") == "127.0.0.3:2377");
+  // --advertise-addr without a port takes the listen port.
+  CHECK(*advertise_addr(init_req("127.0.0.3:5000", "10.1.1.1"), "x")
+        == "10.1.1.1:5000");
+  CHECK(*advertise_addr(init_req("127.0.0.3:5000", "10.1.1.1:6000"), "x")
+        == "10.1.1.1:6000");
+  // A wildcard listen address advertises a real address, same port.
+  auto wild = advertise_addr(init_req("0.0.0.0:7000"), "x");
+  REQUIRE(wild);
+  CHECK(wild->rfind("0.0.0.0", 0) != 0);
+  CHECK(wild->substr(wild->rfind(':')) == ":7000");
+}
+
+TEST_CASE("membership: a malformed address is refused with the flag it came "
+          "from", "[unit]") {
+  struct row {
+    std::string listen, advertise, message;
+  };
+  std::vector<row> rows = {
+    {"127.0.0.1:x", "", "invalid --listen-addr \"127.0.0.1:x\": expected "
+                        "IP:PORT"},
+    {"127.0.0.1:0", "", "invalid --listen-addr \"127.0.0.1:0\": expected "
+                        "IP:PORT"},
+    {"127.0.0.1:65536", "", "invalid --listen-addr \"127.0.0.1:65536\": "
+                            "expected IP:PORT"},
+    {":2377", "", "invalid --listen-addr \":2377\": expected IP:PORT"},
+    {"127.0.0.1:", "", "invalid --listen-addr \"127.0.0.1:\": expected "
+                       "IP:PORT"},
+    {"127.0.0.1:2377", "10.0.0.1:abc", "invalid --advertise-addr "
+                                       "\"10.0.0.1:abc\": expected IP:PORT"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.listen << " / " << r.advertise);
+    auto a = advertise_addr(init_req(r.listen, r.advertise), "x");
+    REQUIRE_FALSE(a);
+    CHECK(a.error().code == errc::invalid_spec);
+    CHECK(a.error().message == r.message);
+  }
+  CHECK(advertise_addr(init_req("127.0.0.1:65535"), "x"));
+}
+
+// -- swarm init -------------------------------------------------------------
+
+TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
+          "tokens and docker's default spec", "[unit]") {
+  pb::SwarmInitRequest req;
+  auto c = make_cluster(req, "10.0.0.1:2377");
+  REQUIRE(c);
+  CHECK_FALSE(c->id().empty());
+  CHECK_FALSE(c->root_ca_cert_pem().empty());
+  CHECK_FALSE(c->root_ca_key_pem().empty());
+  CHECK(c->random_seed() == std::hash<std::string>{}(c->id()));
+  auto worker = actorswarm::ca::check_token(*c, c->join_tokens().worker());
+  auto mgr = actorswarm::ca::check_token(*c, c->join_tokens().manager());
+  REQUIRE(worker);
+  REQUIRE(mgr);
+  CHECK(*worker == pb::NodeSpec::WORKER);
+  CHECK(*mgr == pb::NodeSpec::MANAGER);
+  const auto& s = c->spec();
+  CHECK(s.name() == "default");
+  CHECK(s.scheduler_strategy() == pb::Placement::SPREAD);
+  CHECK(s.task_history_limit() == 5);
+  CHECK(s.election_tick() == 10);
+  CHECK(s.heartbeat_tick() == 1);
+  CHECK(s.dispatcher_heartbeat_ns() == 5 * second_ns);
+  CHECK(s.snapshot_interval() == 10000);
+  CHECK(s.keep_old_snapshots() == 0);
+  CHECK(make_cluster(req, "x")->id() != c->id());
+}
+
+TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
+          "and refuses an election tick not above the heartbeat tick",
+          "[unit]") {
+  pb::SwarmInitRequest req;
+  req.set_scheduler_strategy(pb::Placement::BINPACK);
+  req.set_election_tick(20);
+  req.set_heartbeat_tick(2);
+  auto c = make_cluster(req, "x");
+  REQUIRE(c);
+  CHECK(c->spec().scheduler_strategy() == pb::Placement::BINPACK);
+  CHECK(c->spec().election_tick() == 20);
+  CHECK(c->spec().heartbeat_tick() == 2);
+  req.set_election_tick(2);
+  auto bad = make_cluster(req, "x");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_spec);
+  CHECK(bad.error().message
+        == "election tick must be greater than heartbeat tick");
+}
+
+TEST_CASE("membership: swarm init commits the cluster and this node, a "
+          "reachable leading manager, in one atomic batch", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  auto id = member_of_swarm();
+  id.hostname = "host-a";
+  auto b = init_batch(*c, id, now_ns);
+  CHECK(b.atomic());
+  CHECK(b.proposed_at_ns() == now_ns);
+  REQUIRE(b.actions_size() == 2);
+  CHECK(b.actions(0).kind() == pb::StoreAction::CREATE);
+  CHECK(b.actions(0).cluster().id() == c->id());
+  const auto& n = b.actions(1).node();
+  CHECK(b.actions(1).kind() == pb::StoreAction::CREATE);
+  CHECK(n.id() == "n1");
+  CHECK(n.role() == pb::NodeSpec::MANAGER);
+  CHECK(n.spec().desired_role() == pb::NodeSpec::MANAGER);
+  CHECK(n.description().hostname() == "host-a");
+  CHECK(n.status().state() == pb::NodeStatus::UNKNOWN);
+  CHECK(n.status().addr() == id.addr);
+  CHECK(n.manager_status().raft_id() == 1);
+  CHECK(n.manager_status().addr() == id.addr);
+  CHECK(n.manager_status().leader());
+  CHECK(n.manager_status().reachability() == pb::ManagerStatus::REACHABLE);
+}
+
+TEST_CASE("membership: swarm init answers with the node id, tokens, spec and "
+          "address", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  auto r = init_reply(*c, member_of_swarm());
+  CHECK(r.code() == 0);
+  CHECK(r.text() == "n1");
+  REQUIRE(r.ids_size() == 1);
+  CHECK(r.ids(0) == "n1");
+  CHECK(r.cluster().id() == c->id());
+  CHECK(r.cluster().join_tokens().worker() == c->join_tokens().worker());
+  CHECK(r.cluster().join_tokens().manager() == c->join_tokens().manager());
+  CHECK(r.cluster().spec().name() == "default");
+  CHECK(r.info().node_id() == "n1");
+  CHECK(r.info().node_addr() == "10.0.0.1:2377");
+  CHECK(r.info().cluster_id() == c->id());
+}
+
+// -- join tokens ------------------------------------------------------------
+
+TEST_CASE("membership: join-token prints the token of the role asked for, "
+          "and not_in_swarm without a cluster", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  auto cp = std::make_shared<const pb::Cluster>(*c);
+  auto w = token_reply(cp, pb::NodeSpec::WORKER, "10.0.0.1:2377");
+  CHECK(w.text() == c->join_tokens().worker());
+  CHECK(w.info().node_addr() == "10.0.0.1:2377");
+  CHECK(token_reply(cp, pb::NodeSpec::MANAGER, "a").text()
+        == c->join_tokens().manager());
+  auto none = token_reply(nullptr, pb::NodeSpec::WORKER, "a");
+  CHECK(none.code() == static_cast<uint32_t>(errc::not_in_swarm));
+  CHECK(none.error() == not_in_swarm().message);
+}
+
+TEST_CASE("membership: rotating a token replaces only that role's secret, "
+          "under the same CA digest", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  auto r = rotate_token(*c, pb::NodeSpec::WORKER);
+  CHECK(r.join_tokens().worker() != c->join_tokens().worker());
+  CHECK(r.join_tokens().manager() == c->join_tokens().manager());
+  auto old_parts = actorswarm::ca::parse_token(c->join_tokens().worker());
+  auto new_parts = actorswarm::ca::parse_token(r.join_tokens().worker());
+  REQUIRE(old_parts);
+  REQUIRE(new_parts);
+  CHECK(new_parts->digest == old_parts->digest);
+  CHECK(*actorswarm::ca::check_token(r, r.join_tokens().worker())
+        == pb::NodeSpec::WORKER);
+  CHECK_FALSE(actorswarm::ca::check_token(r, c->join_tokens().worker()));
+  auto m = rotate_token(*c, pb::NodeSpec::MANAGER);
+  CHECK(m.join_tokens().manager() != c->join_tokens().manager());
+  CHECK(m.join_tokens().worker() == c->join_tokens().worker());
+}
+
+// -- swarm join -------------------------------------------------------------
+
+TEST_CASE("membership: swarm join checks the token's shape and the remote "
+          "address before sending anything", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  pb::SwarmJoinRequest req;
+  req.set_token(c->join_tokens().worker());
+  req.set_remote_addr("10.0.0.1:2377");
+  CHECK(check_join_args(req));
+  req.set_token("SWMTKN-1-nonsense");
+  auto bad_token = check_join_args(req);
+  REQUIRE_FALSE(bad_token);
+  CHECK(bad_token.error().code == errc::invalid_token);
+  req.set_token(c->join_tokens().worker());
+  for (std::string addr : {"10.0.0.1", ":2377", ""}) {
+    INFO(addr);
+    req.set_remote_addr(addr);
+    auto r = check_join_args(req);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::invalid_spec);
+    CHECK(r.error().message
+          == "invalid remote address \"" + addr + "\": expected HOST:PORT");
+  }
+  req.set_remote_addr("10.0.0.1:99999");
+  auto port = check_join_args(req);
+  REQUIRE_FALSE(port);
+  CHECK(port.error().message
+        == "invalid remote address \"10.0.0.1:99999\": expected IP:PORT");
+}
+
+TEST_CASE("membership: the join request carries this node's ids, address, "
+          "host name and token", "[unit]") {
+  auto id = member_of_swarm();
+  id.hostname = "host-a";
+  id.raft_id = 42;
+  auto jr = join_request(id, "TOKEN", "10.0.0.9:2377");
+  CHECK(jr.token() == "TOKEN");
+  CHECK(jr.node_id() == "n1");
+  CHECK(jr.raft_id() == 42);
+  CHECK(jr.addr() == "10.0.0.9:2377");
+  CHECK(jr.hostname() == "host-a");
+  auto cc = add_member(jr);
+  CHECK(cc.type() == pb::ConfChange::ADD_NODE);
+  CHECK(cc.member().raft_id() == 42);
+  CHECK(cc.member().node_id() == "n1");
+  CHECK(cc.member().addr() == "10.0.0.9:2377");
+}
+
+TEST_CASE("membership: a joined node is stored as a reachable manager or as "
+          "a worker without manager status", "[unit]") {
+  pb::JoinRequest jr;
+  jr.set_node_id("n2");
+  jr.set_raft_id(7);
+  jr.set_addr("10.0.0.2:2377");
+  jr.set_hostname("host-b");
+  auto m = joined_node_batch(jr, true, now_ns);
+  CHECK(m.atomic());
+  CHECK(m.proposed_at_ns() == now_ns);
+  REQUIRE(m.actions_size() == 1);
+  CHECK(m.actions(0).kind() == pb::StoreAction::CREATE);
+  const auto& mn = m.actions(0).node();
+  CHECK(mn.id() == "n2");
+  CHECK(mn.role() == pb::NodeSpec::MANAGER);
+  CHECK(mn.spec().desired_role() == pb::NodeSpec::MANAGER);
+  CHECK(mn.description().hostname() == "host-b");
+  CHECK(mn.status().state() == pb::NodeStatus::UNKNOWN);
+  CHECK(mn.status().addr() == "10.0.0.2:2377");
+  CHECK(mn.manager_status().raft_id() == 7);
+  CHECK(mn.manager_status().reachability() == pb::ManagerStatus::REACHABLE);
+  CHECK_FALSE(mn.manager_status().leader());
+  const auto& wn = joined_node_batch(jr, false, now_ns).actions(0).node();
+  CHECK(wn.role() == pb::NodeSpec::WORKER);
+  CHECK(wn.spec().desired_role() == pb::NodeSpec::WORKER);
+  CHECK_FALSE(wn.has_manager_status());
+}
+
+TEST_CASE("membership: as_worker drops the manager status, as_manager sets "
+          "it", "[unit]") {
+  auto n = *manager(3, true);
+  n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
+  auto w = as_worker(n);
+  CHECK(w.role() == pb::NodeSpec::WORKER);
+  CHECK(w.spec().desired_role() == pb::NodeSpec::WORKER);
+  CHECK_FALSE(w.has_manager_status());
+  CHECK(w.status().state() == n.status().state());
+  auto m = as_manager(w, 9, "10.0.0.9:2377");
+  CHECK(m.role() == pb::NodeSpec::MANAGER);
+  CHECK(m.spec().desired_role() == pb::NodeSpec::MANAGER);
+  CHECK(m.manager_status().raft_id() == 9);
+  CHECK(m.manager_status().addr() == "10.0.0.9:2377");
+  CHECK(m.manager_status().reachability() == pb::ManagerStatus::REACHABLE);
+}
+
+// -- Docker's texts ---------------------------------------------------------
+
+TEST_CASE("membership: docker's not-a-manager and no-leader texts", "[unit]") {
+  CHECK(not_in_swarm().code == errc::not_in_swarm);
+  CHECK(not_in_swarm().message
+        == "This node is not a swarm manager. Use \"actorswarm swarm init\" "
+           "or \"actorswarm swarm join\" to connect this node to swarm and "
+           "try again.");
+  CHECK(no_leader().code == errc::not_leader);
+  CHECK(no_leader().message
+        == "The swarm does not have a leader. It's possible that too few "
+           "managers are online. Make sure more than half of the managers "
+           "are online.");
+}
+
+// -- swarm leave ------------------------------------------------------------
+
+TEST_CASE("membership: swarm leave outside a swarm is refused, even forced",
+          "[unit]") {
+  identity fresh;
+  for (bool force : {false, true}) {
+    auto r = leave_refusal(fresh, force);
+    REQUIRE(r);
+    CHECK(r->code == errc::not_in_swarm);
+    CHECK(r->message == "This node is not part of a swarm");
+  }
+}
+
+TEST_CASE("membership: a worker, or a forced leave, may always leave",
+          "[unit]") {
+  CHECK_FALSE(leave_refusal(member_of_swarm(true), false));
+  CHECK_FALSE(leave_refusal(member_of_swarm(true), false, 3, 1));
+  CHECK_FALSE(leave_refusal(member_of_swarm(), true));
+  CHECK_FALSE(leave_refusal(member_of_swarm(), true, 3, 1));
+}
+
+TEST_CASE("membership: the last manager leaves only with --force", "[unit]") {
+  auto r = leave_refusal(member_of_swarm(), false);
+  REQUIRE(r);
+  CHECK(r->code == errc::refused);
+  CHECK(r->message
+        == leave_text
+             + "Removing the last manager erases all current state of the "
+               "swarm. Use `--force` to ignore this message.");
+}
+
+TEST_CASE("membership: a manager's leave that would lose the quorum is "
+          "refused with docker's count of what stays", "[unit]") {
+  struct row {
+    size_t managers, reachable;
+    bool refused;
+  };
+  // After the leave, the managers - 1 left need a majority reachable among
+  // reachable - 1.
+  std::vector<row> rows = {
+    {2, 2, false}, {2, 1, true},  {3, 3, false}, {3, 2, true},
+    {4, 4, false}, {4, 3, false}, {4, 2, true},  {5, 5, false}, {5, 4, false},
+    {5, 3, true},  {7, 5, false}, {7, 4, true},
+  };
+  for (const auto& r : rows) {
+    INFO(r.managers << " managers, " << r.reachable << " reachable");
+    auto x = leave_refusal(member_of_swarm(), false, r.managers, r.reachable);
+    CHECK(x.has_value() == r.refused);
+    if (!x)
+      continue;
+    CHECK(x->code == errc::refused);
+    CHECK(x->message
+          == leave_text + "Removing this node leaves "
+               + std::to_string(r.reachable - 1) + " managers out of "
+               + std::to_string(r.managers)
+               + ". Without a Raft quorum your swarm will be inaccessible. "
+                 "The only way to restore a swarm that has lost consensus is "
+                 "to reinitialize it with `--force-new-cluster`. Use "
+                 "`--force` to suppress this message.");
+  }
+}
+
+// -- demote and a manager's removal from the Raft group ---------------------
+
+TEST_CASE("membership: removing a node that is no voter is never refused",
+          "[unit]") {
+  auto st = status_of(1, 1, {1});
+  CHECK_FALSE(removal_refusal(st, 99, "demote"));
+}
+
+TEST_CASE("membership: the last manager cannot be demoted", "[unit]") {
+  auto st = status_of(1, 1, {1});
+  auto r = removal_refusal(st, 1, "demote");
+  REQUIRE(r);
+  CHECK(r->code == errc::refused);
+  CHECK(r->message
+        == "rpc error: attempting to demote the last manager of the swarm");
+  CHECK(removal_refusal(st, 1, "remove")->message
+        == "rpc error: attempting to remove the last manager of the swarm");
+}
+
+TEST_CASE("membership: a removal that leaves too few reachable managers is "
+          "refused; an unreachable target does not count", "[unit]") {
+  struct row {
+    uint64_t voters;
+    std::vector<uint64_t> reachable;
+    uint64_t target;
+    bool refused;
+    size_t left;
+  };
+  std::vector<row> rows = {
+    // 3 managers, all up: 2 of the 2 left reachable.
+    {3, {1, 2, 3}, 3, false, 2},
+    // 3 managers, 3 down: removing it leaves 2 of 2 reachable.
+    {3, {1, 2}, 3, false, 2},
+    // 3 managers, 3 down: removing 2 leaves 1 of 2 reachable.
+    {3, {1, 2}, 2, true, 1},
+    // 2 managers: removing the other leaves 1 of 1.
+    {2, {1, 2}, 2, false, 1},
+    {2, {1}, 2, false, 1},
+    // 5 managers, 2 down: removing an up one leaves 2 of 4.
+    {5, {1, 2, 3}, 3, true, 2},
+    // 5 managers, 2 down: removing a down one leaves 3 of 4.
+    {5, {1, 2, 3}, 5, false, 3},
+    // 4 managers, 1 down: removing an up one leaves 2 of 3.
+    {4, {1, 2, 3}, 2, false, 2},
+  };
+  for (const auto& r : rows) {
+    INFO(r.voters << " voters, target " << r.target);
+    auto st = status_of(r.voters, 1, r.reachable);
+    auto x = removal_refusal(st, r.target, "demote");
+    CHECK(x.has_value() == r.refused);
+    if (!x)
+      continue;
+    CHECK(x->code == errc::refused);
+    CHECK(x->message
+          == "rpc error: can't remove member from the raft: this would "
+             "result in a loss of quorum ("
+               + std::to_string(r.left) + " of the "
+               + std::to_string(r.voters - 1)
+               + " managers left would be reachable)");
+  }
+}
+
+// -- node rm ----------------------------------------------------------------
+
+TEST_CASE("membership: node rm refuses a manager: demote it first", "[unit]") {
+  auto by_role = *manager(2, false);
+  by_role.clear_manager_status();
+  auto by_status = *manager(2, false);
+  by_status.set_role(pb::NodeSpec::WORKER);
+  for (const auto& n : {by_role, by_status})
+    for (bool force : {false, true}) {
+      auto r = remove_refusal(n, force);
+      REQUIRE(r);
+      CHECK(r->code == errc::refused);
+      CHECK(r->message
+            == "rejected: node node2 is a cluster manager and is a member of "
+               "the raft cluster. It must be demoted to worker before "
+               "removal");
+    }
+}
+
+TEST_CASE("membership: node rm of a worker that is not down needs --force",
+          "[unit]") {
+  pb::Node n;
+  n.set_id("w1");
+  n.set_role(pb::NodeSpec::WORKER);
+  for (auto state : {pb::NodeStatus::READY, pb::NodeStatus::UNKNOWN,
+                     pb::NodeStatus::DISCONNECTED}) {
+    n.mutable_status()->set_state(state);
+    auto r = remove_refusal(n, false);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "rejected: node w1 is not down and can't be removed");
+    CHECK_FALSE(remove_refusal(n, true));
+  }
+  n.mutable_status()->set_state(pb::NodeStatus::DOWN);
+  CHECK_FALSE(remove_refusal(n, false));
+}
+
+// -- the leader's manager status ---------------------------------------------
+
+TEST_CASE("membership: manager status follows the leader's Raft view and "
+          "stores only what changed", "[unit]") {
+  unreachable_map since;
+  auto st = status_of(3, 1, {1, 2, 3});
+  std::vector<std::shared_ptr<const pb::Node>> nodes
+    = {manager(1, true), manager(2, false), manager(3, false)};
+  CHECK(manager_status_updates(nodes, st, since, now_ns, 15 * second_ns)
+          .empty());
+  // Leadership moved to 2: both flags change.
+  st.lead = 2;
+  auto xs = manager_status_updates(nodes, st, since, now_ns, 15 * second_ns);
+  REQUIRE(xs.size() == 2);
+  CHECK(xs[0].id() == "node1");
+  CHECK_FALSE(xs[0].manager_status().leader());
+  CHECK(xs[1].id() == "node2");
+  CHECK(xs[1].manager_status().leader());
+  CHECK(since.empty());
+}
+
+TEST_CASE("membership: workers and managers outside the Raft group get no "
+          "manager status update", "[unit]") {
+  unreachable_map since;
+  auto st = status_of(1, 1, {1});
+  pb::Node worker;
+  worker.set_id("w");
+  std::vector<std::shared_ptr<const pb::Node>> nodes
+    = {manager(1, true), std::make_shared<const pb::Node>(worker),
+       manager(7, true, false)};
+  CHECK(manager_status_updates(nodes, st, since, now_ns, second_ns).empty());
+}
+
+TEST_CASE("membership: an unreachable manager is marked unreachable at once "
+          "and Down after the heartbeat period, Ready once it is back",
+          "[unit]") {
+  unreachable_map since;
+  auto down_after = 15 * second_ns;
+  auto st = status_of(3, 1, {1, 2});
+  auto three = manager(3, false);
+  std::vector<std::shared_ptr<const pb::Node>> nodes
+    = {manager(1, true), manager(2, false), three};
+  auto xs = manager_status_updates(nodes, st, since, now_ns, down_after);
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].manager_status().reachability()
+        == pb::ManagerStatus::UNREACHABLE);
+  CHECK(xs[0].status().state() == pb::NodeStatus::READY);
+  CHECK(since.at(3) == now_ns);
+  // Stored as unreachable: nothing changes until the period ran out; the
+  // first time it was seen unreachable counts.
+  nodes[2] = std::make_shared<const pb::Node>(xs[0]);
+  CHECK(manager_status_updates(nodes, st, since, now_ns + down_after - 1,
+                               down_after)
+          .empty());
+  CHECK(since.at(3) == now_ns);
+  xs = manager_status_updates(nodes, st, since, now_ns + down_after,
+                              down_after);
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].status().state() == pb::NodeStatus::DOWN);
+  CHECK(xs[0].status().message() == heartbeat_failure);
+  CHECK(std::string{heartbeat_failure} == "heartbeat failure");
+  // Back: reachable and Ready again, the message cleared.
+  nodes[2] = std::make_shared<const pb::Node>(xs[0]);
+  st.reachable = {1, 2, 3};
+  xs = manager_status_updates(nodes, st, since, now_ns + 2 * down_after,
+                              down_after);
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].manager_status().reachability() == pb::ManagerStatus::REACHABLE);
+  CHECK(xs[0].status().state() == pb::NodeStatus::READY);
+  CHECK(xs[0].status().message().empty());
+  CHECK(since.empty());
+}
+
+TEST_CASE("membership: a node Down for another reason stays Down when its "
+          "manager is reachable", "[unit]") {
+  unreachable_map since;
+  auto st = status_of(2, 1, {1, 2});
+  std::vector<std::shared_ptr<const pb::Node>> nodes
+    = {manager(1, true),
+       manager(2, false, true, pb::NodeStatus::DOWN, "node left the swarm")};
+  CHECK(manager_status_updates(nodes, st, since, now_ns, second_ns).empty());
+}
+
+TEST_CASE("membership: the unreachable bookkeeping forgets managers that "
+          "left the Raft group", "[unit]") {
+  unreachable_map since{{3, now_ns}, {9, now_ns}};
+  auto st = status_of(3, 1, {1, 2});
+  std::vector<std::shared_ptr<const pb::Node>> nodes
+    = {manager(1, true), manager(2, false), manager(3, false, false)};
+  manager_status_updates(nodes, st, since, now_ns + 1, 15 * second_ns);
+  CHECK(since.size() == 1);
+  CHECK(since.at(3) == now_ns);
+}
+
+TEST_CASE("membership: a manager is marked Down after three dispatcher "
+          "heartbeat periods, 5 s each by default", "[unit]") {
+  CHECK(manager_down_after_ns(nullptr) == 15 * second_ns);
+  pb::Cluster c;
+  CHECK(manager_down_after_ns(&c) == 15 * second_ns);
+  c.mutable_spec()->set_dispatcher_heartbeat_ns(2 * second_ns);
+  CHECK(manager_down_after_ns(&c) == 6 * second_ns);
+}
+
+TEST_CASE("membership: the manager status updates are stored as node "
+          "updates in one batch", "[unit]") {
+  auto b = node_updates({*manager(1, true), *manager(2, false)}, now_ns);
+  CHECK(b.proposed_at_ns() == now_ns);
+  REQUIRE(b.actions_size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(b.actions(i).kind() == pb::StoreAction::UPDATE);
+    CHECK(b.actions(i).node().id() == "node" + std::to_string(i + 1));
+  }
+  CHECK(node_updates({}, now_ns).actions_size() == 0);
+}
+
+// -- this node's own changes ---------------------------------------------------
+
+TEST_CASE("membership: the identity after a join names the swarm, the "
+          "address, the role and a worker's managers", "[unit]") {
+  identity id;
+  id.node_id = "n2";
+  id.raft_id = 7;
+  pb::JoinReply r;
+  r.set_cluster_id("c1");
+  r.set_manager(false);
+  r.add_managers("10.0.0.1:2377");
+  r.add_managers("10.0.0.3:2377");
+  auto w = joined_identity(id, r, "10.0.0.2:2377");
+  CHECK(w.node_id == "n2");
+  CHECK(w.raft_id == 7);
+  CHECK(w.cluster_id == "c1");
+  CHECK(w.addr == "10.0.0.2:2377");
+  CHECK(w.joined);
+  CHECK(w.worker);
+  CHECK(w.managers
+        == std::vector<std::string>{"10.0.0.1:2377", "10.0.0.3:2377"});
+  r.set_manager(true);
+  CHECK_FALSE(joined_identity(id, r, "a").worker);
+}
+
+TEST_CASE("membership: swarm join is refused in a swarm and while another "
+          "change of this node runs", "[unit]") {
+  identity fresh;
+  CHECK_FALSE(join_refusal(fresh, own_change::none));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    auto r = join_refusal(fresh, busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is already joining or leaving a swarm");
+  }
+  for (auto busy : {own_change::none, own_change::joining}) {
+    auto r = join_refusal(member_of_swarm(), busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::already_in_swarm);
+    CHECK(r->message == already_in_swarm().message);
+  }
+  CHECK(already_in_swarm().code == errc::already_in_swarm);
+  CHECK(already_in_swarm().message
+        == "This node is already part of a swarm. Use \"actorswarm swarm "
+           "leave\" to leave this swarm and join another one.");
+}
+
+TEST_CASE("membership: swarm join advertises its own addresses once its "
+          "arguments checked out", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  REQUIRE(c);
+  pb::SwarmJoinRequest req;
+  req.set_token(c->join_tokens().worker());
+  req.set_remote_addr("10.0.0.1:2377");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "127.0.0.5:3000");
+  req.set_listen_addr("127.0.0.6:4000");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "127.0.0.6:4000");
+  req.set_advertise_addr("10.9.9.9");
+  CHECK(*join_addr(req, "127.0.0.5:3000") == "10.9.9.9:4000");
+  req.set_token("nonsense");
+  auto bad = join_addr(req, "127.0.0.5:3000");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_token);
+}
+
+TEST_CASE("membership: swarm leave cannot start while another change runs "
+          "or outside a swarm", "[unit]") {
+  // The quorum is checked later: a lone manager may start its leave here.
+  CHECK_FALSE(leave_start_refusal(member_of_swarm(), own_change::none));
+  CHECK_FALSE(leave_start_refusal(member_of_swarm(true), own_change::none));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    auto r = leave_start_refusal(member_of_swarm(), busy);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is busy joining, leaving or restarting");
+  }
+  auto out = leave_start_refusal(identity{}, own_change::none);
+  REQUIRE(out);
+  CHECK(out->code == errc::not_in_swarm);
+  CHECK(out->message == "This node is not part of a swarm");
+}
+
+TEST_CASE("membership: --force-new-cluster needs a running store and no "
+          "other change", "[unit]") {
+  CHECK_FALSE(force_new_cluster_refusal(own_change::none, true));
+  std::vector<std::pair<own_change, bool>> refused = {
+    {own_change::none, false},
+    {own_change::joining, true},
+    {own_change::leaving, true},
+    {own_change::restarting, true},
+  };
+  for (auto [busy, store] : refused) {
+    auto r = force_new_cluster_refusal(busy, store);
+    REQUIRE(r);
+    CHECK(r->code == errc::refused);
+    CHECK(r->message == "this node is busy joining, leaving or restarting its "
+                        "components");
+  }
+}
+
+TEST_CASE("membership: a role change is ignored while busy, outside a swarm "
+          "or when the node has that role already", "[unit]") {
+  auto mgr = member_of_swarm();
+  auto wrk = member_of_swarm(true);
+  CHECK_FALSE(ignores_role_change(mgr, own_change::none, false));
+  CHECK_FALSE(ignores_role_change(wrk, own_change::none, true));
+  CHECK(ignores_role_change(mgr, own_change::none, true));
+  CHECK(ignores_role_change(wrk, own_change::none, false));
+  CHECK(ignores_role_change(identity{}, own_change::none, true));
+  for (auto busy : {own_change::joining, own_change::leaving,
+                    own_change::restarting}) {
+    CHECK(ignores_role_change(mgr, busy, false));
+    CHECK(ignores_role_change(wrk, busy, true));
+  }
+}
+
+TEST_CASE("membership: the cluster port opens at the listen address's host "
+          "and port", "[unit]") {
+  CHECK(listen_endpoint("127.0.0.1:2377")
+        == std::pair<std::string, uint16_t>{"127.0.0.1", 2377});
+  CHECK(listen_endpoint("0.0.0.0:4242")
+        == std::pair<std::string, uint16_t>{"0.0.0.0", 4242});
+}
+
+TEST_CASE("membership: a process epoch is never 0 and differs between calls",
+          "[unit]") {
+  auto a = new_epoch();
+  auto b = new_epoch();
+  CHECK(a != 0);
+  CHECK(b != 0);
+  CHECK(a != b);
+}
