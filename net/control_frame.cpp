@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace actorswarm::net {
@@ -77,7 +78,11 @@ bool write_frame(int fd, const std::string& payload) {
   buf += payload;
   size_t sent = 0;
   while (sent < buf.size()) {
-    ssize_t r = ::write(fd, buf.data() + sent, buf.size() - sent);
+    // MSG_NOSIGNAL: a peer that went away is an error to report, not a
+    // SIGPIPE that kills the caller (an embedder need not ignore SIGPIPE).
+    ssize_t r = ::send(fd, buf.data() + sent, buf.size() - sent, MSG_NOSIGNAL);
+    if (r < 0 && errno == ENOTSOCK)
+      r = ::write(fd, buf.data() + sent, buf.size() - sent);
     if (r < 0) {
       if (errno == EINTR)
         continue;

@@ -146,7 +146,7 @@ TEST_CASE_METHOD(control_fixture,
 }
 
 TEST_CASE_METHOD(control_fixture,
-                 "control: membership requests go to the node actor; info "
+                 "control: membership requests go to the node actor, info "
                  "gets the view's counts under the node's identity",
                  "[actor]") {
   pb::ControlRequest leave;

@@ -131,7 +131,7 @@ pb::ControlReply answer_of(caf::scoped_actor& self, Handle& h) {
 } // namespace
 
 TEST_CASE_METHOD(join_fixture, "node join: sent again every 100 ms while the "
-                               "swarm has no leader, then adopted; a new "
+                               "swarm has no leader, then adopted, a new "
                                "manager reads every 20 ms until it caught up",
                  "[actor]") {
   remote->not_leader = 2;

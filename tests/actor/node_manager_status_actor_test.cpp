@@ -86,7 +86,7 @@ struct status_fixture : actor_fixture {
 } // namespace
 
 TEST_CASE_METHOD(status_fixture, "manager status: a round at once, then one "
-                                 "500 ms after each; only changes are stored",
+                                 "500 ms after each, only changes are stored",
                  "[actor]") {
   auto store = track(sys.spawn(fake_store, script));
   track(spawn_manager_status(self.ptr(), caf::actor_cast<store::store_actor_type>(store), clk));

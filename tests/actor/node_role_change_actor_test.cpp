@@ -254,7 +254,7 @@ TEST_CASE_METHOD(role_fixture, "role change: docker's refusals: the last "
 }
 
 TEST_CASE_METHOD(role_fixture, "role change: promote tells the worker to "
-                               "join with the manager token; rm of a worker "
+                               "join with the manager token, rm of a worker "
                                "with --force removes its node", "[actor]") {
   swarm(1, 1);
   CHECK(ask_ok<pb::ControlReply>(change(promote("node2")), role_change_atom_v)

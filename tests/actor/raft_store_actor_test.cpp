@@ -114,7 +114,7 @@ TEST_CASE_METHOD(raft_store_fixture,
 }
 
 TEST_CASE_METHOD(raft_store_fixture,
-                 "raft: snapshots every N entries compact the log; a restart "
+                 "raft: snapshots every N entries compact the log, a restart "
                  "recovers from snapshot plus log",
                  "[actor]") {
   auto s = spawn(4);

@@ -66,13 +66,13 @@ void safe_leave(bool leader_leaves) {
 
 } // namespace
 
-TEST_CASE("cluster: a follower of three managers leaves; the other two keep "
+TEST_CASE("cluster: a follower of three managers leaves, the other two keep "
           "a leader, take writes and run its tasks",
           "[cluster]") {
   safe_leave(false);
 }
 
-TEST_CASE("cluster: the leader of three managers leaves; the other two keep "
+TEST_CASE("cluster: the leader of three managers leaves, the other two keep "
           "a leader, take writes and run its tasks",
           "[cluster]") {
   safe_leave(true);

@@ -110,7 +110,7 @@ private:
 
 } // namespace
 
-TEST_CASE("cluster: a dead manager is demoted and removed; the other two "
+TEST_CASE("cluster: a dead manager is demoted and removed, the other two "
           "keep a leader and take writes",
           "[cluster]") {
   manager_set m{3};
@@ -249,14 +249,14 @@ void roles_under_load(bool self_demotion) {
 } // namespace
 
 TEST_CASE("cluster: under a stream of writes a follower is demoted and the "
-          "worker promoted; writes succeed or fail clearly, tasks keep "
+          "worker promoted, writes succeed or fail clearly, tasks keep "
           "running",
           "[cluster]") {
   roles_under_load(false);
 }
 
 TEST_CASE("cluster: under a stream of writes a follower is demoted, the "
-          "worker promoted and the leader demotes itself; writes succeed or "
+          "worker promoted and the leader demotes itself, writes succeed or "
           "fail clearly, tasks keep running",
           "[cluster]") {
   roles_under_load(true);

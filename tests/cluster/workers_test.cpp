@@ -27,7 +27,7 @@ bool all_alive(const std::vector<pid_t>& pids) {
 
 TEST_CASE("cluster: a worker runs its share of a service, is listed without "
           "a manager status, refuses manager commands, and keeps its tasks "
-          "when its manager dies hard; later tasks still reach it",
+          "when its manager dies hard, later tasks still reach it",
           "[cluster]") {
   manager_set m{3, {}, 1};
   auto why = m.form();

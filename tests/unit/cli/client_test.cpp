@@ -69,7 +69,7 @@ TEST_CASE("control_call reports an unreachable socket", "[unit]") {
            "unix:///tmp/as-cli-nope/x.sock. Is the actorswarm daemon running?\n");
 }
 
-TEST_CASE("control_call_fd over a socketpair; a closed peer is an error", "[unit]") {
+TEST_CASE("control_call_fd over a socketpair, a closed peer is an error", "[unit]") {
   int sv[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
   ::close(sv[1]);

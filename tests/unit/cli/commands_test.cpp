@@ -76,7 +76,7 @@ TEST_CASE("swarm join, join-token, update, leave", "[unit]") {
            "Node left the swarm.\n");
 }
 
-TEST_CASE("node ls marks this node; node update builds the request", "[unit]") {
+TEST_CASE("node ls marks this node, node update builds the request", "[unit]") {
   fake_daemon d;
   d.on = [](const pb::ControlRequest& req) {
     pb::ControlReply r;
@@ -209,7 +209,7 @@ TEST_CASE("inspect: JSON array by default, templates with --format", "[unit]") {
   CHECK(d.out.str() == "web svc1\n");
 }
 
-TEST_CASE("help exits 0; a flag without its value is a usage error", "[unit]") {
+TEST_CASE("help exits 0, a flag without its value is a usage error", "[unit]") {
   fake_daemon d;
   CHECK(d.run({"service", "create", "--help"}) == 0);
   CHECK(d.out.str().find("--restart-delay") != std::string::npos);

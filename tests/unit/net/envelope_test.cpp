@@ -43,7 +43,7 @@ TEST_CASE("envelope: the checker drops duplicates and replays within an "
 }
 
 TEST_CASE("envelope: numbers out of order within the window are accepted "
-          "once; older ones are refused",
+          "once, older ones are refused",
           "[unit]") {
   envelope_sealer s{who(1)};
   envelope_checker c;

@@ -535,7 +535,7 @@ TEST_CASE("membership: the last manager cannot be demoted", "[unit]") {
 }
 
 TEST_CASE("membership: a removal that leaves too few reachable managers is "
-          "refused; an unreachable target does not count", "[unit]") {
+          "refused, an unreachable target does not count", "[unit]") {
   struct row {
     uint64_t voters;
     std::vector<uint64_t> reachable;

@@ -218,7 +218,7 @@ TEST_CASE("raft: adding a manager replicates the log to it and counts it",
   CHECK(c[1].core->log().committed() < *idx2);
 }
 
-TEST_CASE("raft: removing a manager shrinks the quorum; a removed leader "
+TEST_CASE("raft: removing a manager shrinks the quorum, a removed leader "
           "steps down",
           "[unit]") {
   test_cluster c{3};

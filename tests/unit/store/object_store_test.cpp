@@ -110,7 +110,7 @@ TEST_CASE("store: task states only move forward", "[unit]") {
   CHECK(st.tasks_of("s1").size() == 1);
 }
 
-TEST_CASE("store: snapshot and restore round-trip; views replay changes",
+TEST_CASE("store: snapshot and restore round-trip, views replay changes",
           "[unit]") {
   object_store st, view;
   auto o1 = st.apply(batch({create_service("s1", "web")}), 1);

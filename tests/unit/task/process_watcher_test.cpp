@@ -204,7 +204,7 @@ TEST_CASE("two watchers in one process never reap each other's children",
   CHECK(w.info->exit_code == 9);
 }
 
-TEST_CASE("unwatch cancels the callback; a gone pid reports at once",
+TEST_CASE("unwatch cancels the callback, a gone pid reports at once",
           "[unit]") {
   // No reaper: the test reaps the unwatched child itself.
   process_watcher watcher{20, false};

@@ -74,7 +74,7 @@ TEST_CASE("tail reads the last lines across rotated files", "[unit]") {
   CHECK(after->front().time_ns == 200);
 }
 
-TEST_CASE("unseen bytes get the reader's time; partial lines count",
+TEST_CASE("unseen bytes get the reader's time, partial lines count",
           "[unit]") {
   temp_dir dir;
   task_logs logs{dir.path, log_config{}};

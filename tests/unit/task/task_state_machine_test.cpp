@@ -217,7 +217,7 @@ TEST_CASE("an adopted process makes the task RUNNING, never backwards",
   }
 }
 
-TEST_CASE("a known exit with code 0 succeeds; unknown ends and signals fail",
+TEST_CASE("a known exit with code 0 succeeds, unknown ends and signals fail",
           "[unit]") {
   task::process_exit ok;
   CHECK(ok.succeeded());
