@@ -72,22 +72,6 @@ using store_actor_type = caf::typed_actor<
   // From the transport: proposals forwarded by followers (PROPOSE).
   ::extend_with<net::cluster_server_actor_type>;
 
-namespace detail {
-
-// The handle `self` gives the store for its change sets: checked for a
-// typed watcher, cast for a dynamically typed one.
-template <class Self>
-subscriber_actor_type subscriber_of(Self* self) {
-  if constexpr (std::is_base_of_v<caf::event_based_actor, Self>)
-    // TODO(i7-merge): dynamically typed watchers (control, dispatcher,
-    // node's embedders) until they are typed.
-    return caf::actor_cast<subscriber_actor_type>(self);
-  else
-    return subscriber_actor_type{self};
-}
-
-} // namespace detail
-
 /// Subscribes `self` to `store`. `on_view(const store_view_ptr&)` runs first
 /// (awaited, so no change set is handled before the view exists); then
 /// (events_atom, change_set_ptr) messages arrive in log order.
@@ -95,15 +79,8 @@ template <class Self, class F>
 void subscribe(Self* self, const store_actor_type& store, F on_view) {
   self
     ->request(store, caf::infinite, subscribe_atom::value,
-              detail::subscriber_of(self))
+              subscriber_actor_type{self})
     .await(std::move(on_view));
-}
-
-/// subscribe() for a store held as a dynamically typed handle.
-// TODO(i7-merge): callers that still hold caf::actor (dispatcher).
-template <class Self, class F>
-void subscribe(Self* self, const caf::actor& store, F on_view) {
-  subscribe(self, caf::actor_cast<store_actor_type>(store), std::move(on_view));
 }
 
 /// Proposes `batch`; `done()` runs once the store answered, whatever the
@@ -118,15 +95,6 @@ void propose_then(Self* self, const store_actor_type& store,
             logger(who)->warn("batch refused: {}", caf::to_string(err));
             done();
           });
-}
-
-/// propose_then() for a store held as a dynamically typed handle.
-// TODO(i7-merge): callers that still hold caf::actor.
-template <class Self, class F>
-void propose_then(Self* self, const caf::actor& store, pb::StoreBatch batch,
-                  const char* who, F done) {
-  propose_then(self, caf::actor_cast<store_actor_type>(store),
-               std::move(batch), who, std::move(done));
 }
 
 } // namespace actorswarm::store

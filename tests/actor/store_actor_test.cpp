@@ -23,19 +23,6 @@ recorder(store::subscriber_actor_type::pointer self,
   };
 }
 
-// A watcher that still holds the store as a dynamically typed handle (as
-// the dispatcher does until it is typed): it subscribes through the
-// caf::actor overload of store::subscribe, which casts its own handle to the
-// subscriber type the store takes.
-caf::behavior untyped_recorder(caf::event_based_actor* self, caf::actor store,
-                               change_log log, std::shared_ptr<bool> viewed) {
-  store::subscribe(self, store,
-                   [=](const store_view_ptr& v) { *viewed = v != nullptr; });
-  return {
-    [=](events_atom, const store::change_set_ptr& cs) { log->push_back(cs); },
-  };
-}
-
 using status_log = std::shared_ptr<std::vector<raft::raft_status_ptr>>;
 
 // A leader watcher with the typed handle the store takes.
@@ -46,8 +33,8 @@ leader_recorder(store::leader_watcher_actor_type::pointer, status_log log) {
   };
 }
 
-// A leader watcher that is dynamically typed (as the node is): registered
-// through a cast of its handle.
+// A leader watcher that is dynamically typed: registered through a cast of
+// its handle.
 caf::behavior untyped_leader_recorder(caf::event_based_actor*,
                                       status_log log) {
   return {
@@ -222,23 +209,6 @@ TEST_CASE_METHOD(fixture,
 }
 
 TEST_CASE_METHOD(fixture,
-                 "store: a dynamically typed watcher subscribed through "
-                 "store::subscribe gets the view, then every change set",
-                 "[actor]") {
-  spawn_store();
-  auto seen = std::make_shared<std::vector<store::change_set_ptr>>();
-  auto viewed = std::make_shared<bool>(false);
-  // TODO(i7-merge): drop with the caf::actor overload of subscribe().
-  track(sys.spawn(untyped_recorder, caf::actor_cast<caf::actor>(store), seen,
-                  viewed));
-  drain();
-  CHECK(*viewed);
-  auto idx = propose(batch_of(pb::StoreAction::CREATE, service(1)));
-  REQUIRE(seen->size() == 1);
-  CHECK(seen->front()->index == idx);
-}
-
-TEST_CASE_METHOD(fixture,
                  "store: leader watchers, typed or cast, get the raft status "
                  "at once and on every leader change",
                  "[actor]") {
@@ -248,7 +218,7 @@ TEST_CASE_METHOD(fixture,
   auto w1 = track(sys.spawn(leader_recorder, typed));
   auto w2 = track(sys.spawn(untyped_leader_recorder, untyped));
   self->send(store, watch_atom::value, w1);
-  // TODO(i7-merge): the node registers itself this way until it is typed.
+  // A dynamically typed actor registers through a cast of its handle.
   self->send(store, watch_atom::value,
              caf::actor_cast<store::leader_watcher_actor_type>(w2));
   drain();
