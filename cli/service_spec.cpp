@@ -1,13 +1,14 @@
 #include "cli/service_spec.hpp"
 
 #include "cli/units.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::cli {
 
 namespace {
 
-constexpr int64_t default_restart_delay_ns = 5'000'000'000;
-constexpr int64_t default_stop_grace_ns = 10'000'000'000;
+constexpr int64_t default_restart_delay_ns = cluster_defaults::restart_delay_ns;
+constexpr int64_t default_stop_grace_ns = cluster_defaults::stop_grace_ns;
 
 status apply_mode(const service_create_flags& f, pb::ServiceSpec& spec) {
   if (f.mode.empty() || f.mode == "replicated") {

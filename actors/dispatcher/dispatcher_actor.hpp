@@ -15,6 +15,7 @@
 
 #include "actors/dispatcher/dispatcher_interface.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::node {
 class clock;
@@ -23,8 +24,9 @@ class clock;
 namespace actorswarm::dispatcher {
 
 struct dispatcher_config {
-  int64_t heartbeat_period_ms = 5000;
-  uint32_t heartbeat_misses_max = 3;  // then the node is DOWN
+  int64_t heartbeat_period_ms = cluster_defaults::dispatcher_heartbeat_period_ms;
+  /// Missed periods after which the node is DOWN.
+  uint32_t heartbeat_misses_max = cluster_defaults::heartbeat_misses_max;
 };
 
 /// Spawns the dispatcher over `store` (the store actor: subscribe, propose,

@@ -18,13 +18,15 @@
 
 #include "actors/node/manager_status_interface.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::node {
 
 class clock;
 
 /// Pause between the end of one round and the next.
-constexpr int64_t manager_status_period_ms = 500;
+constexpr int64_t manager_status_period_ms
+  = cluster_defaults::manager_status_period_ms;
 
 /// Spawns the publisher linked to `parent`; its first round runs at once.
 ///

@@ -14,13 +14,14 @@
 
 #include "actors/raft/apply_batch.hpp"
 #include "messages/result.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::node {
 
 // -- swarm join ---------------------------------------------------------------
 
 /// A join waits for a round trip to the leader and two commits there.
-constexpr int64_t join_timeout_ms = 20'000;
+constexpr int64_t join_timeout_ms = cluster_defaults::join_timeout_ms;
 
 /// Pause before a join is sent again because the swarm had no leader.
 constexpr int64_t join_retry_ms = 100;
@@ -58,7 +59,7 @@ constexpr const char* catch_up_warning
 
 /// A request to another node over the cluster port (forward to the leader,
 /// tell a node its role) waits at most this long.
-constexpr int64_t role_timeout_ms = 20'000;
+constexpr int64_t role_timeout_ms = cluster_defaults::role_change_timeout_ms;
 
 /// Pause before each status poll of a leadership transfer.
 constexpr int64_t transfer_poll_ms = 100;

@@ -23,6 +23,7 @@
 
 #include "actors/control/control_interface.hpp"
 #include "actors/node/node_interface.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;
@@ -38,8 +39,8 @@ struct node_config {
   std::string hostname;                     // empty: gethostname()
   std::string tasks_dir;                    // empty: <data dir>/tasks
   std::string cgroup_root = "actorswarm";   // relative to each hierarchy
-  uint64_t snapshot_interval = 10000;
-  uint64_t tick_ms = 100;                   // Raft tick length (--tick-ms)
+  uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
+  uint64_t tick_ms = cluster_defaults::raft_tick_ms;  // --tick-ms
   std::function<void()> on_fatal;           // called when a component dies
 };
 

@@ -28,6 +28,7 @@
 #include "actors/raft/raft_config.hpp"
 #include "actors/raft/raft_interface.hpp"
 #include "messages/raft.pb.h"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::persistence {
 class log_store;
@@ -41,9 +42,9 @@ struct raft_actor_config {
   /// The core's config; `core.applied` is the state machine's applied index.
   raft_config core;
   /// Length of one tick in milliseconds (daemon flag --tick-ms).
-  uint64_t tick_ms = 100;
+  uint64_t tick_ms = cluster_defaults::raft_tick_ms;
   /// Applied entries between snapshots (SwarmKit's snapshot-interval).
-  uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
   /// Seed of the election jitter.
   uint64_t seed = 0;
   /// If non-empty and the log is empty: bootstrap a new group with these

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "messages/result.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::raft {
 
@@ -13,9 +14,9 @@ struct raft_config {
   uint64_t id = 0;
   /// Followers start an election after a randomised timeout in
   /// [election_tick, 2 * election_tick) ticks without hearing from a leader.
-  uint64_t election_tick = 10;
+  uint64_t election_tick = cluster_defaults::election_ticks;
   /// The leader sends heartbeats every heartbeat_tick ticks.
-  uint64_t heartbeat_tick = 1;
+  uint64_t heartbeat_tick = cluster_defaults::heartbeat_ticks;
   /// Index of the last entry the owner's state machine has applied (on
   /// restart: at least its snapshot's index); committed entries after it
   /// are handed out again. 0 means first_index() - 1 of the log.

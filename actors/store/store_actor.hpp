@@ -31,6 +31,7 @@
 
 #include "actors/raft/raft_actor.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::persistence {
 class log_store;
@@ -42,7 +43,7 @@ namespace actorswarm::store {
 /// Tunables of the store actor.
 struct store_config {
   /// Log entries between snapshots (SwarmKit's snapshot-interval).
-  uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
   /// Unused since the raft peer batches (kept for aggregate initializers).
   uint64_t batch_proposals_max = 4096;
   /// This manager's raft peer. Defaults: raft id 1, bootstrapping a

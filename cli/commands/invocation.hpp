@@ -12,11 +12,13 @@
 
 #include "cli/app.hpp"
 #include "cli/commands/command_plan.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::cli {
 
 /// Per-frame wait for ordinary requests; swarm init and join may take a while.
-constexpr int request_timeout_ms = 120'000;
+constexpr int request_timeout_ms =
+  static_cast<int>(cluster_defaults::cli_request_timeout_ms);
 
 class invocation {
 public:
