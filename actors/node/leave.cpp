@@ -40,20 +40,22 @@ stop_check next_stop_check(size_t alive, int64_t checks) {
 }
 
 identity demote_to_worker(persistence::data_dir& dir, identity id,
-                          std::vector<std::string> managers) {
+                          std::vector<std::string> managers,
+                          const cluster_secrets& secrets) {
   dir.log().clear();
   dir.snapshots().clear();
   dir.node_state().remove("raft_id");
-  id.raft_id = load_identity(dir.node_state(), id.hostname).raft_id;
+  id.raft_id = load_identity(dir.node_state(), id.hostname, secrets).raft_id;
   id.worker = true;
   id.managers = std::move(managers);
   save_identity(dir.node_state(), id);
   return id;
 }
 
-identity left_swarm(persistence::data_dir& dir, const std::string& hostname) {
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname,
+                    const cluster_secrets& secrets) {
   wipe_swarm_state(dir);
-  return load_identity(dir.node_state(), hostname);
+  return load_identity(dir.node_state(), hostname, secrets);
 }
 
 void wipe_swarm_state(persistence::data_dir& dir) {

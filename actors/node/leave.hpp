@@ -51,14 +51,18 @@ enum class stop_check {
 stop_check next_stop_check(size_t alive, int64_t checks);
 
 /// A demoted manager: clears the Raft log and snapshots of `dir`, takes a
-/// new Raft id (ids of removed members are never reused) and continues as a
-/// worker of `managers`; returns the identity, saved in `dir`.
+/// new Raft id (random from `secrets`; ids of removed members are never
+/// reused) and continues as a worker of `managers`; returns the identity,
+/// saved in `dir`.
 identity demote_to_worker(persistence::data_dir& dir, identity id,
-                          std::vector<std::string> managers);
+                          std::vector<std::string> managers,
+                          const cluster_secrets& secrets);
 
 /// Wipes the swarm state of `dir` (wipe_swarm_state) and returns the
-/// identity of the node that left: its node id, in no swarm.
-identity left_swarm(persistence::data_dir& dir, const std::string& hostname);
+/// identity of the node that left: its node id, in no swarm, and a new Raft
+/// id (random from `secrets`) for the next swarm.
+identity left_swarm(persistence::data_dir& dir, const std::string& hostname,
+                    const cluster_secrets& secrets);
 
 /// Deletes the swarm state of `dir`: Raft log and hard state, snapshots,
 /// task records, and node_state's cluster_id, addr and raft_id (the node id

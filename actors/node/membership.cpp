@@ -12,7 +12,6 @@
 #include "actors/raft/conf_change.hpp"
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
-#include "net/cert_authority.hpp"
 #include "persistence/kv_store.hpp"
 
 namespace actorswarm::node {
@@ -64,8 +63,9 @@ result<std::pair<std::string, std::string>> split_addr(const std::string& x,
   return std::make_pair(host, port);
 }
 
-std::string new_secret_token(const std::string& digest) {
-  return ca::make_token(digest, net::random_bytes(16));
+std::string new_secret_token(const std::string& digest,
+                             const cluster_secrets& secrets) {
+  return ca::make_token(digest, secrets.random_bytes(16));
 }
 
 // Whether `reachable` of `voters` managers fall short of a quorum.
@@ -75,7 +75,8 @@ bool loses_quorum(size_t voters, size_t reachable) {
 
 } // namespace
 
-identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
+identity load_identity(persistence::kv_store& kv, const std::string& hostname,
+                       const cluster_secrets& secrets) {
   identity id;
   if (auto x = kv.get("node_id")) {
     id.node_id = *x;
@@ -102,7 +103,7 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname) {
     id.raft_id = std::stoull(*x);
   } else {
     while (id.raft_id == 0) {
-      auto bytes = net::random_bytes(8);
+      auto bytes = secrets.random_bytes(sizeof(id.raft_id));
       std::memcpy(&id.raft_id, bytes.data(), sizeof(id.raft_id));
       id.raft_id >>= 1;  // fits int64 too (JSON, CLI output)
     }
@@ -150,10 +151,10 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
   return host + ":" + l->second;
 }
 
-uint64_t new_epoch() {
+uint64_t new_epoch(const cluster_secrets& secrets) {
   auto epoch = uint64_t{0};
   while (epoch == 0) {
-    auto bytes = net::random_bytes(sizeof(epoch));
+    auto bytes = secrets.random_bytes(sizeof(epoch));
     std::memcpy(&epoch, bytes.data(), sizeof(epoch));
   }
   return epoch;
@@ -166,19 +167,20 @@ std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr) {
 }
 
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
-                                 const std::string& addr) {
+                                 const std::string& addr,
+                                 const cluster_secrets& secrets) {
   pb::Cluster c;
   c.set_id(new_id());
-  auto ca = net::create_root_ca(c.id(), ca_validity_days);
+  auto ca = secrets.create_root_ca(c.id(), ca_validity_days);
   if (!ca)
     return ca.error();
-  auto digest = net::cert_digest(ca->cert_pem);
+  auto digest = secrets.cert_digest(ca->cert_pem);
   if (!digest)
     return digest.error();
   c.set_root_ca_cert_pem(ca->cert_pem);
   c.set_root_ca_key_pem(ca->key_pem);
-  c.mutable_join_tokens()->set_worker(new_secret_token(*digest));
-  c.mutable_join_tokens()->set_manager(new_secret_token(*digest));
+  c.mutable_join_tokens()->set_worker(new_secret_token(*digest, secrets));
+  c.mutable_join_tokens()->set_manager(new_secret_token(*digest, secrets));
   auto& spec = *c.mutable_spec();
   spec.set_name("default");
   spec.set_scheduler_strategy(req.scheduler_strategy()
@@ -251,10 +253,12 @@ pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
   return out;
 }
 
-pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role) {
+pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role,
+                         const cluster_secrets& secrets) {
   auto out = c;
-  auto digest = net::cert_digest(c.root_ca_cert_pem());
-  auto token = new_secret_token(digest ? *digest : std::string(32, '\0'));
+  auto digest = secrets.cert_digest(c.root_ca_cert_pem());
+  auto token = new_secret_token(digest ? *digest : std::string(32, '\0'),
+                                secrets);
   if (role == pb::NodeSpec::MANAGER)
     out.mutable_join_tokens()->set_manager(token);
   else

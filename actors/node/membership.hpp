@@ -3,6 +3,7 @@
 // Swarm membership decisions of the node actor, without CAF: the node's
 // identity in node_state, building the cluster at `swarm init`, join tokens,
 // and the refusals for operations a one-manager swarm cannot do safely.
+// Randomness and the CA come in as cluster_secrets (no OpenSSL here).
 
 #include <cstdint>
 #include <map>
@@ -18,6 +19,7 @@
 #include "messages/raft.pb.h"
 #include "messages/result.hpp"
 #include "messages/store.pb.h"
+#include "actors/node/cluster_secrets.hpp"
 #include "actors/raft/apply_batch.hpp"
 
 namespace actorswarm::persistence {
@@ -41,8 +43,10 @@ struct identity {
 /// This node as a Raft group member.
 pb::Member self_member(const identity& id);
 
-/// Loads the identity, creating and persisting a node id on first start.
-identity load_identity(persistence::kv_store& kv, const std::string& hostname);
+/// Loads the identity, creating and persisting a node id on first start,
+/// and a random Raft id (from `secrets`) when none is stored.
+identity load_identity(persistence::kv_store& kv, const std::string& hostname,
+                       const cluster_secrets& secrets);
 
 /// Persists the membership part of the identity (synced).
 void save_identity(persistence::kv_store& kv, const identity& id);
@@ -53,16 +57,19 @@ void save_identity(persistence::kv_store& kv, const identity& id);
 result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
                                    const std::string& daemon_listen_addr);
 
-/// A process epoch for the transport's envelopes: random, never 0.
-uint64_t new_epoch();
+/// A process epoch for the transport's envelopes: random (from `secrets`),
+/// never 0.
+uint64_t new_epoch(const cluster_secrets& secrets);
 
 /// Host and port of the daemon's listen address `host:port` (the cluster
 /// port opens there).
 std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr);
 
-/// A new Cluster: id, root CA, join tokens, default spec from `req`.
+/// A new Cluster: id, root CA, join tokens, default spec from `req`. The CA,
+/// its digest and the tokens' secrets come from `secrets`.
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
-                                 const std::string& addr);
+                                 const std::string& addr,
+                                 const cluster_secrets& secrets);
 
 /// The atomic batch `swarm init` commits: the cluster and this node.
 pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
@@ -75,8 +82,9 @@ pb::ControlReply init_reply(const pb::Cluster& c, const identity& id);
 pb::ControlReply token_reply(std::shared_ptr<const pb::Cluster> c,
                              pb::NodeSpec::Role role, const std::string& addr);
 
-/// `c` with a fresh secret in the token of `role`.
-pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role);
+/// `c` with a fresh secret (from `secrets`) in the token of `role`.
+pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role,
+                         const cluster_secrets& secrets);
 
 /// `id` after a manager admitted it with `r`: in r's swarm at `addr`,
 /// joined (not initialized), a manager or a worker of r's managers.

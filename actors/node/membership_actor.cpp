@@ -17,6 +17,7 @@
 #include "actors/node/token_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
+#include "net/cluster_secrets.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -142,7 +143,7 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   auto addr = advertise_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
-  auto cluster = make_cluster(req, *addr);
+  auto cluster = make_cluster(req, *addr, net::openssl_secrets());
   if (!cluster)
     return error_reply(cluster.error());
   st.id.cluster_id = cluster->id();
@@ -185,7 +186,8 @@ reply_t swarm_leave(membership_self self, bool force) {
                }
                // The processes are gone: wipe the swarm state, forget it.
                auto& st = self->state;
-               st.id = left_swarm(*st.dir, st.cfg.hostname);
+               st.id = left_swarm(*st.dir, st.cfg.hostname,
+                                 net::openssl_secrets());
                logger("node")->info("left the swarm node_id={}",
                                     st.id.node_id);
                pb::ControlReply ok;
@@ -238,7 +240,8 @@ bool founded(membership_self self) {
 // its Raft state and continues as a worker of the remaining managers.
 bool demoted(membership_self self, std::vector<std::string> managers) {
   auto& st = self->state;
-  st.id = demote_to_worker(*st.dir, st.id, std::move(managers));
+  st.id = demote_to_worker(*st.dir, st.id, std::move(managers),
+                           net::openssl_secrets());
   logger("node")->info("demoted: continuing as a worker of {} managers",
                        st.id.managers.size());
   return true;
@@ -274,7 +277,8 @@ membership_actor(membership_self self, node_actor_type node,
   st.dir = dir;
   st.cfg = std::move(cfg);
   st.clk = clk;
-  st.id = load_identity(dir->node_state(), st.cfg.hostname);
+  st.id = load_identity(dir->node_state(), st.cfg.hostname,
+                        net::openssl_secrets());
   return {
     [=](control_atom, pb::ControlRequest& req) { return handle(self, req); },
     [=](rpc_atom, int32_t kind,

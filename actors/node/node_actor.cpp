@@ -18,6 +18,7 @@
 #include "actors/store/store_actor.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
+#include "net/cluster_secrets.hpp"
 #include "net/cluster_transport.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -82,7 +83,7 @@ void open_transport(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
   net::cluster_transport_config tcfg;
-  tcfg.self = {st.id.node_id, st.id.raft_id, new_epoch()};
+  tcfg.self = {st.id.node_id, st.id.raft_id, new_epoch(net::openssl_secrets())};
   st.transport = net::spawn_cluster_transport(sys, tcfg);
   self->link_to(st.transport);
   serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL}, st.admin);
@@ -171,7 +172,8 @@ void start_manager(node_self self) {
 // exits (fail-stop).
 void start_components(node_self self) {
   auto& st = self->state;
-  st.id = load_identity(st.dir->node_state(), st.cfg.hostname);
+  st.id = load_identity(st.dir->node_state(), st.cfg.hostname,
+                        net::openssl_secrets());
   if (st.id.worker)
     start_worker(self);
   else
@@ -253,7 +255,8 @@ node_actor_type::behavior_type node_actor(node_self self,
   st.dir = dir;
   st.cfg = std::move(cfg);
   st.clk = clk;
-  st.id = load_identity(dir->node_state(), st.cfg.hostname);
+  st.id = load_identity(dir->node_state(), st.cfg.hostname,
+                        net::openssl_secrets());
   st.membership = spawn_membership(self, caf::actor_cast<node_actor_type>(self),
                                    *dir, st.cfg, *clk);
   st.admin = spawn_swarm_admin(self, st.id.node_id, *clk);

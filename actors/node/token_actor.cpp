@@ -8,6 +8,7 @@
 #include "actors/node/clock.hpp"
 #include "actors/node/membership.hpp"
 #include "messages/caf_error.hpp"
+#include "net/cluster_secrets.hpp"
 
 namespace actorswarm::node {
 
@@ -37,7 +38,7 @@ void answer(token_self self, pb::ControlReply r) {
 void rotate(token_self self, const pb::Cluster& c) {
   auto& st = self->state;
   auto role = st.req.role();
-  auto rotated = rotate_token(c, role);
+  auto rotated = rotate_token(c, role, net::openssl_secrets());
   auto batch = control::single_action(pb::StoreAction::UPDATE,
                                       st.clk->now_ns());
   *batch.mutable_actions(0)->mutable_cluster() = rotated;

@@ -12,6 +12,7 @@
 #include "actors/node/leave.hpp"
 #include "actors/task/process_executor.hpp"
 #include "persistence/memory_node_stores.hpp"
+#include "support/fake_secrets.hpp"
 #include "unit/persistence/fixtures.hpp"
 
 namespace pb = actorswarm::pb;
@@ -20,6 +21,9 @@ namespace persistence = actorswarm::persistence;
 using namespace actorswarm::node;
 
 namespace {
+
+// Deterministic randomness (new Raft ids) for the whole file.
+const cluster_secrets secrets = actorswarm::test::fake_secrets();
 
 // A pid no process has (above any pid_max).
 constexpr int no_such_pid = 999'999'999;
@@ -215,7 +219,7 @@ TEST_CASE("leave: a demoted manager forgets its Raft state, takes a new Raft "
           "id and continues as a worker", "[unit]") {
   persistence::test::tmp_dir tmp;
   auto dd = persistence::test::must_open(tmp.path());
-  auto id = load_identity(dd->node_state(), "h");
+  auto id = load_identity(dd->node_state(), "h", secrets);
   id.cluster_id = "c1";
   id.addr = "10.0.0.2:2377";
   id.joined = true;
@@ -231,7 +235,7 @@ TEST_CASE("leave: a demoted manager forgets its Raft state, takes a new Raft "
   meta.set_term(1);
   REQUIRE(dd->snapshots().save(meta, "state"));
   dd->task_records().put({{"t1", "1 2 3"}});
-  auto demoted = demote_to_worker(*dd, id, {"10.0.0.1:2377"});
+  auto demoted = demote_to_worker(*dd, id, {"10.0.0.1:2377"}, secrets);
   CHECK(demoted.worker);
   CHECK(demoted.raft_id != id.raft_id);
   CHECK(demoted.raft_id != 0);
@@ -243,7 +247,7 @@ TEST_CASE("leave: a demoted manager forgets its Raft state, takes a new Raft "
   CHECK_FALSE(dd->snapshots().load_latest()->has_value());
   // Its tasks keep running: their records stay.
   CHECK(dd->task_records().load_all().size() == 1);
-  auto back = load_identity(dd->node_state(), "h");
+  auto back = load_identity(dd->node_state(), "h", secrets);
   CHECK(back.raft_id == demoted.raft_id);
   CHECK(back.worker);
   CHECK(back.cluster_id == "c1");
@@ -254,12 +258,12 @@ TEST_CASE("leave: the node that left keeps its node id, in no swarm",
           "[unit]") {
   persistence::test::tmp_dir tmp;
   auto dd = persistence::test::must_open(tmp.path());
-  auto id = load_identity(dd->node_state(), "h");
+  auto id = load_identity(dd->node_state(), "h", secrets);
   id.cluster_id = "c1";
   id.addr = "10.0.0.2:2377";
   id.worker = true;
   save_identity(dd->node_state(), id);
-  auto left = left_swarm(*dd, "h");
+  auto left = left_swarm(*dd, "h", secrets);
   CHECK(left.node_id == id.node_id);
   CHECK(left.cluster_id.empty());
   CHECK(left.addr.empty());

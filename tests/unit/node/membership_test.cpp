@@ -8,6 +8,7 @@
 #include "actors/ca/join_token.hpp"
 #include "actors/node/membership.hpp"
 #include "persistence/memory_node_stores.hpp"
+#include "support/fake_secrets.hpp"
 
 namespace pb = actorswarm::pb;
 namespace raft = actorswarm::raft;
@@ -16,6 +17,9 @@ using actorswarm::failure;
 using namespace actorswarm::node;
 
 namespace {
+
+// Deterministic randomness and CA for the whole file.
+const cluster_secrets secrets = actorswarm::test::fake_secrets();
 
 constexpr int64_t now_ns = 1'700'000'000'000'000'000;
 constexpr int64_t second_ns = 1'000'000'000;
@@ -86,7 +90,7 @@ const std::string leave_text = "You are attempting to leave the swarm on a "
 TEST_CASE("membership: the first load creates a node id and a Raft id and "
           "keeps them", "[unit]") {
   actorswarm::persistence::memory_kv_store kv;
-  auto first = load_identity(kv, "host-a");
+  auto first = load_identity(kv, "host-a", secrets);
   CHECK_FALSE(first.node_id.empty());
   CHECK(first.raft_id != 0);
   CHECK(first.raft_id < (uint64_t{1} << 63));  // fits int64
@@ -95,24 +99,38 @@ TEST_CASE("membership: the first load creates a node id and a Raft id and "
   CHECK_FALSE(first.joined);
   CHECK_FALSE(first.worker);
   CHECK(first.managers.empty());
-  auto again = load_identity(kv, "host-b");
+  auto again = load_identity(kv, "host-b", secrets);
   CHECK(again.node_id == first.node_id);
   CHECK(again.raft_id == first.raft_id);
   CHECK(again.hostname == "host-b");
-  CHECK(load_identity(kv, "").hostname != "");  // gethostname()
+  CHECK(load_identity(kv, "", secrets).hostname != "");  // gethostname()
+}
+
+TEST_CASE("membership: the Raft id comes from the injected random bytes, "
+          "halved to fit int64, and all-zero bytes are drawn again",
+          "[unit]") {
+  actorswarm::persistence::memory_kv_store kv;
+  auto s = actorswarm::test::fake_secrets(
+    {std::string(8, '\0'), std::string("\x02\0\0\0\0\0\0\0", 8)});
+  CHECK(load_identity(kv, "h", s).raft_id == 1);
+  CHECK(*kv.get("raft_id") == "1");
+  actorswarm::persistence::memory_kv_store all_ones;
+  auto ones = actorswarm::test::fake_secrets({std::string(8, '\xff')});
+  CHECK(load_identity(all_ones, "h", ones).raft_id
+        == (uint64_t{1} << 63) - 1);
 }
 
 TEST_CASE("membership: save_identity keeps the membership part for the next "
           "load", "[unit]") {
   actorswarm::persistence::memory_kv_store kv;
-  auto id = load_identity(kv, "h");
+  auto id = load_identity(kv, "h", secrets);
   id.cluster_id = "c1";
   id.addr = "10.0.0.2:2377";
   id.joined = true;
   id.worker = true;
   id.managers = {"10.0.0.1:2377", "10.0.0.3:2377"};
   save_identity(kv, id);
-  auto back = load_identity(kv, "h");
+  auto back = load_identity(kv, "h", secrets);
   CHECK(back.cluster_id == "c1");
   CHECK(back.addr == "10.0.0.2:2377");
   CHECK(back.joined);
@@ -125,7 +143,7 @@ TEST_CASE("membership: save_identity keeps the membership part for the next "
   id.worker = false;
   id.managers.clear();
   save_identity(kv, id);
-  back = load_identity(kv, "h");
+  back = load_identity(kv, "h", secrets);
   CHECK_FALSE(back.joined);
   CHECK_FALSE(back.worker);
   CHECK(back.managers.empty());
@@ -135,7 +153,7 @@ TEST_CASE("membership: empty entries of the stored manager list are skipped",
           "[unit]") {
   actorswarm::persistence::memory_kv_store kv;
   kv.put("managers", ",a:1,,b:2,");
-  CHECK(load_identity(kv, "h").managers
+  CHECK(load_identity(kv, "h", secrets).managers
         == std::vector<std::string>{"a:1", "b:2"});
 }
 
@@ -219,7 +237,7 @@ TEST_CASE("membership: a malformed address is refused with the flag it came "
 TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
           "tokens and docker's default spec", "[unit]") {
   pb::SwarmInitRequest req;
-  auto c = make_cluster(req, "10.0.0.1:2377");
+  auto c = make_cluster(req, "10.0.0.1:2377", secrets);
   REQUIRE(c);
   CHECK_FALSE(c->id().empty());
   CHECK_FALSE(c->root_ca_cert_pem().empty());
@@ -240,7 +258,31 @@ TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
   CHECK(s.dispatcher_heartbeat_ns() == 5 * second_ns);
   CHECK(s.snapshot_interval() == 10000);
   CHECK(s.keep_old_snapshots() == 0);
-  CHECK(make_cluster(req, "x")->id() != c->id());
+  CHECK(make_cluster(req, "x", secrets)->id() != c->id());
+}
+
+TEST_CASE("membership: a new cluster's CA and token secrets come from the "
+          "injected secrets", "[unit]") {
+  auto s = actorswarm::test::fake_secrets(
+    {std::string(16, '\x01'), std::string(16, '\x02')});
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", s);
+  REQUIRE(c);
+  CHECK(c->root_ca_cert_pem() == "CERT " + c->id());
+  CHECK(c->root_ca_key_pem() == "KEY " + c->id());
+  auto digest = s.cert_digest(c->root_ca_cert_pem());
+  REQUIRE(digest);
+  CHECK(c->join_tokens().worker()
+        == actorswarm::ca::make_token(*digest, std::string(16, '\x01')));
+  CHECK(c->join_tokens().manager()
+        == actorswarm::ca::make_token(*digest, std::string(16, '\x02')));
+  auto failing = s;
+  failing.create_root_ca = [](const std::string&, int)
+    -> actorswarm::result<cert_key_pem> {
+    return actorswarm::fail(errc::internal, "no CA");
+  };
+  auto bad = make_cluster(pb::SwarmInitRequest{}, "x", failing);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "no CA");
 }
 
 TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
@@ -250,13 +292,13 @@ TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
   req.set_scheduler_strategy(pb::Placement::BINPACK);
   req.set_election_tick(20);
   req.set_heartbeat_tick(2);
-  auto c = make_cluster(req, "x");
+  auto c = make_cluster(req, "x", secrets);
   REQUIRE(c);
   CHECK(c->spec().scheduler_strategy() == pb::Placement::BINPACK);
   CHECK(c->spec().election_tick() == 20);
   CHECK(c->spec().heartbeat_tick() == 2);
   req.set_election_tick(2);
-  auto bad = make_cluster(req, "x");
+  auto bad = make_cluster(req, "x", secrets);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == errc::invalid_spec);
   CHECK(bad.error().message
@@ -265,7 +307,7 @@ TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
 
 TEST_CASE("membership: swarm init commits the cluster and this node, a "
           "reachable leading manager, in one atomic batch", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto id = member_of_swarm();
   id.hostname = "host-a";
@@ -291,7 +333,7 @@ TEST_CASE("membership: swarm init commits the cluster and this node, a "
 
 TEST_CASE("membership: swarm init answers with the node id, tokens, spec and "
           "address", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto r = init_reply(*c, member_of_swarm());
   CHECK(r.code() == 0);
@@ -311,7 +353,7 @@ TEST_CASE("membership: swarm init answers with the node id, tokens, spec and "
 
 TEST_CASE("membership: join-token prints the token of the role asked for, "
           "and not_in_swarm without a cluster", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto cp = std::make_shared<const pb::Cluster>(*c);
   auto w = token_reply(cp, pb::NodeSpec::WORKER, "10.0.0.1:2377");
@@ -326,9 +368,9 @@ TEST_CASE("membership: join-token prints the token of the role asked for, "
 
 TEST_CASE("membership: rotating a token replaces only that role's secret, "
           "under the same CA digest", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
-  auto r = rotate_token(*c, pb::NodeSpec::WORKER);
+  auto r = rotate_token(*c, pb::NodeSpec::WORKER, secrets);
   CHECK(r.join_tokens().worker() != c->join_tokens().worker());
   CHECK(r.join_tokens().manager() == c->join_tokens().manager());
   auto old_parts = actorswarm::ca::parse_token(c->join_tokens().worker());
@@ -339,16 +381,27 @@ TEST_CASE("membership: rotating a token replaces only that role's secret, "
   CHECK(*actorswarm::ca::check_token(r, r.join_tokens().worker())
         == pb::NodeSpec::WORKER);
   CHECK_FALSE(actorswarm::ca::check_token(r, c->join_tokens().worker()));
-  auto m = rotate_token(*c, pb::NodeSpec::MANAGER);
+  auto m = rotate_token(*c, pb::NodeSpec::MANAGER, secrets);
   CHECK(m.join_tokens().manager() != c->join_tokens().manager());
   CHECK(m.join_tokens().worker() == c->join_tokens().worker());
+}
+
+TEST_CASE("membership: a rotated token's secret comes from the injected "
+          "random bytes", "[unit]") {
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
+  REQUIRE(c);
+  auto s = actorswarm::test::fake_secrets({std::string(16, '\x07')});
+  auto r = rotate_token(*c, pb::NodeSpec::MANAGER, s);
+  CHECK(r.join_tokens().manager()
+        == actorswarm::ca::make_token(*s.cert_digest(c->root_ca_cert_pem()),
+                                      std::string(16, '\x07')));
 }
 
 // -- swarm join -------------------------------------------------------------
 
 TEST_CASE("membership: swarm join checks the token's shape and the remote "
           "address before sending anything", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   pb::SwarmJoinRequest req;
   req.set_token(c->join_tokens().worker());
@@ -779,7 +832,7 @@ TEST_CASE("membership: swarm join is refused in a swarm and while another "
 
 TEST_CASE("membership: swarm join advertises its own addresses once its "
           "arguments checked out", "[unit]") {
-  auto c = make_cluster(pb::SwarmInitRequest{}, "x");
+  auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   pb::SwarmJoinRequest req;
   req.set_token(c->join_tokens().worker());
@@ -857,9 +910,16 @@ TEST_CASE("membership: the cluster port opens at the listen address's host "
 
 TEST_CASE("membership: a process epoch is never 0 and differs between calls",
           "[unit]") {
-  auto a = new_epoch();
-  auto b = new_epoch();
+  auto a = new_epoch(secrets);
+  auto b = new_epoch(secrets);
   CHECK(a != 0);
   CHECK(b != 0);
   CHECK(a != b);
+}
+
+TEST_CASE("membership: a process epoch is the injected random bytes, drawn "
+          "again while 0", "[unit]") {
+  auto s = actorswarm::test::fake_secrets(
+    {std::string(8, '\0'), std::string("\x05\0\0\0\0\0\0\0", 8)});
+  CHECK(new_epoch(s) == 5);
 }

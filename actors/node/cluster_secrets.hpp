@@ -1,0 +1,43 @@
+#pragma once
+
+// What the node's membership logic needs of cryptography, injected so the
+// logic stays free of OpenSSL and net/: random bytes (Raft ids, process
+// epochs, token secrets), the cluster's root CA, and a certificate's digest
+// (join tokens). net/cluster_secrets.hpp provides the OpenSSL version; tests
+// may pass deterministic fakes.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "messages/result.hpp"
+
+namespace actorswarm::node {
+
+/// A PEM certificate and its PEM private key.
+struct cert_key_pem {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+/// The cryptographic primitives of membership. Every member must be set.
+struct cluster_secrets {
+  /// `n` cryptographically random bytes (exactly n). Never fails: an
+  /// implementation without a working random source aborts.
+  std::function<std::string(size_t n)> random_bytes;
+
+  /// A new self-signed root CA for the cluster `cluster_id`, valid `days`
+  /// days: its certificate and private key in PEM. A failure (e.g. the
+  /// crypto library refused) is returned, not thrown.
+  std::function<result<cert_key_pem>(const std::string& cluster_id,
+                                     int days)>
+    create_root_ca;
+
+  /// The digest of the PEM certificate `cert_pem`: 32 raw bytes (SHA-256 of
+  /// its DER encoding), the part of join tokens that names the CA. A
+  /// certificate that does not parse is a failure.
+  std::function<result<std::string>(const std::string& cert_pem)>
+    cert_digest;
+};
+
+} // namespace actorswarm::node
