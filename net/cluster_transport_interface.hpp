@@ -17,6 +17,9 @@
 #include "messages/cluster.pb.h"
 #include "messages/type_ids.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, rpc_atom, "rpc")
+CAF_ADD_ATOM(actorswarm, actorswarm, serve_atom, "serve")
+CAF_ADD_ATOM(actorswarm, actorswarm, redial_atom, "redial")
 CAF_ADD_ATOM(actorswarm, actorswarm, cluster_call_atom, "clcall")
 CAF_ADD_ATOM(actorswarm, actorswarm, cluster_request_atom, "clrequest")
 CAF_ADD_ATOM(actorswarm, actorswarm, cluster_raft_atom, "clraft")

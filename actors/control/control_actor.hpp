@@ -11,7 +11,7 @@
 //
 // Sends:    (control_atom, ControlRequest) -> ControlReply to the node actor;
 //           (propose_atom, StoreBatch) -> index, (read_atom) -> bool,
-//           (status_atom) -> raft_status_ptr and (subscribe_atom, self) to
+//           (raft_status_atom) -> raft_status_ptr and (subscribe_atom, self) to
 //           the store.
 // Fails:    never on bad input; an unknown request kind is a bad_request.
 

@@ -9,12 +9,16 @@
 #include <string>
 
 #include "caf/replies_to.hpp"
+#include "caf/type_id.hpp"
 #include "caf/typed_actor.hpp"
 
 #include "actors/store/object_store.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/control.pb.h"
 #include "messages/type_ids.hpp"
+
+CAF_ADD_ATOM(actorswarm, actorswarm, control_atom, "control")
+CAF_ADD_ATOM(actorswarm, actorswarm, manager_atom, "manager")
 
 namespace actorswarm::control {
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/dispatcher/dispatcher_interface.hpp"
+#include "net/cluster_transport_interface.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, assign_retry_atom, "asgnretry")
 

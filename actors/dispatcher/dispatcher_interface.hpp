@@ -14,9 +14,15 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/store/object_store.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/type_id_blocks.hpp"
 #include "messages/type_ids.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, session_atom, "session")
+CAF_ADD_ATOM(actorswarm, actorswarm, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(actorswarm, actorswarm, hb_check_atom, "hbcheck")
+CAF_ADD_ATOM(actorswarm, actorswarm, assign_atom, "assign")
+CAF_ADD_ATOM(actorswarm, actorswarm, flush_atom, "flush")
 CAF_ADD_ATOM(actorswarm, actorswarm, status_batch_atom, "statbatch")
 CAF_ADD_ATOM(actorswarm, actorswarm, full_set_retry_atom, "fullretry")
 

@@ -8,7 +8,7 @@
 // the leader's snapshot and log entries bring it up to date.
 //
 // Protocol: admission_interface.hpp.
-// Sends:    (status_atom), (view_atom), (propose_atom, StoreBatch) and
+// Sends:    (raft_status_atom), (view_atom), (propose_atom, StoreBatch) and
 //           (conf_atom, ConfChange) to the store; (rpc_atom, raft_id,
 //           JOIN, bytes) to the transport.
 

@@ -9,6 +9,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/raft/apply_batch.hpp"
+#include "actors/raft/raft_interface.hpp"
 #include "messages/type_ids.hpp"
 
 namespace actorswarm::node {

@@ -9,7 +9,7 @@
 // periods (manager_status_updates, membership.hpp).
 //
 // Protocol: manager_status_interface.hpp.
-// Sends:    (status_atom), (view_atom) and (propose_atom, StoreBatch) to
+// Sends:    (raft_status_atom), (view_atom) and (propose_atom, StoreBatch) to
 //           the store.
 
 #include <cstdint>

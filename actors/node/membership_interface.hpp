@@ -15,6 +15,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "messages/cluster.pb.h"
+#include "actors/control/control_interface.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/type_ids.hpp"
 

@@ -11,7 +11,7 @@
 // forwards the demote to the new leader (membership_steps.hpp).
 //
 // Protocol: role_change_interface.hpp.
-// Sends:    (status_atom), (view_atom), (propose_atom, StoreBatch),
+// Sends:    (raft_status_atom), (view_atom), (propose_atom, StoreBatch),
 //           (conf_atom, ConfChange) and (transfer_atom, raft_id) to the
 //           store; (rpc_atom, raft_id | addr, CONTROL | ROLE, bytes) to the
 //           transport.

@@ -12,6 +12,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/node/membership_interface.hpp"
+#include "actors/control/control_interface.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/type_ids.hpp"
 

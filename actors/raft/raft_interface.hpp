@@ -16,6 +16,11 @@
 #include "messages/raft.pb.h"
 #include "messages/type_ids.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, apply_atom, "apply")
+CAF_ADD_ATOM(actorswarm, actorswarm, leader_atom, "leader")
+CAF_ADD_ATOM(actorswarm, actorswarm, raft_msg_atom, "raftmsg")
+CAF_ADD_ATOM(actorswarm, actorswarm, peer_down_atom, "peerdown")
+CAF_ADD_ATOM(actorswarm, actorswarm, transfer_atom, "transfer")
 CAF_ADD_ATOM(actorswarm, actorswarm, raft_propose_atom, "raftprop")
 CAF_ADD_ATOM(actorswarm, actorswarm, raft_conf_atom, "raftconf")
 CAF_ADD_ATOM(actorswarm, actorswarm, raft_read_atom, "raftread")

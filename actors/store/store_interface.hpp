@@ -19,6 +19,14 @@
 #include "messages/type_ids.hpp"
 #include "net/cluster_transport_interface.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, propose_atom, "propose")
+CAF_ADD_ATOM(actorswarm, actorswarm, subscribe_atom, "subscribe")
+CAF_ADD_ATOM(actorswarm, actorswarm, events_atom, "events")
+CAF_ADD_ATOM(actorswarm, actorswarm, view_atom, "view")
+CAF_ADD_ATOM(actorswarm, actorswarm, watch_atom, "watch")
+CAF_ADD_ATOM(actorswarm, actorswarm, raft_atom, "raft")
+CAF_ADD_ATOM(actorswarm, actorswarm, conf_atom, "conf")
+CAF_ADD_ATOM(actorswarm, actorswarm, read_atom, "read")
 CAF_ADD_ATOM(actorswarm, actorswarm, store_connect_atom, "stconnect")
 
 namespace actorswarm::store {

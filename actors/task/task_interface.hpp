@@ -7,11 +7,13 @@
 #include <string>
 
 #include "caf/replies_to.hpp"
+#include "caf/type_id.hpp"
 #include "caf/typed_actor.hpp"
 
 #include "actors/task/task_types.hpp"
 #include "messages/type_ids.hpp"
 
+CAF_ADD_ATOM(actorswarm, actorswarm, exited_atom, "exited")
 CAF_ADD_ATOM(actorswarm, actorswarm, task_update_atom, "taskupdate")
 CAF_ADD_ATOM(actorswarm, actorswarm, unassign_atom, "unassign")
 CAF_ADD_ATOM(actorswarm, actorswarm, task_kill_atom, "taskkill")

@@ -11,6 +11,7 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/control/control_interface.hpp"
 #include "messages/type_ids.hpp"
 
 namespace actorswarm {

@@ -46,7 +46,7 @@ caf::behavior fake_agent(caf::event_based_actor* self,
       hb.set_session_id(session_id());
       self->send(dispatcher, heartbeat_atom::value, hb);
     },
-    [=](status_atom, pb::StatusBatch& b) {
+    [=](status_batch_atom, pb::StatusBatch& b) {
       b.set_node_id(node_id);
       b.set_session_id(session_id());
       self->send(dispatcher, status_batch_atom::value, std::move(b));
@@ -109,7 +109,7 @@ struct dispatcher_fixture : store_fixture {
     pb::StatusBatch b;
     for (auto& x : xs)
       *b.add_updates() = x;
-    caf::anon_send(agent, status_atom::value, std::move(b));
+    caf::anon_send(agent, status_batch_atom::value, std::move(b));
     drain();
   }
 };

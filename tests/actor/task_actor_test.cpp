@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/agent/agent_interface.hpp"
 #include "actors/task/executor.hpp"
 #include "support/actor_fixture.hpp"
 
