@@ -9,7 +9,7 @@
 // membership actor wipes the swarm state once the leave answered.
 //
 // Protocol: leave_interface.hpp.
-// Sends:    (status_atom) and (view_atom) to the store;
+// Sends:    (raft_status_atom) and (view_atom) to the store;
 //           (components_stop_atom) to the node supervisor.
 
 #include "caf/fwd.hpp"
