@@ -15,7 +15,7 @@ namespace actorswarm::control {
 
 namespace {
 
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct control_state {
   requests_actor_type node;

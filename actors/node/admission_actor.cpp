@@ -16,8 +16,7 @@ namespace actorswarm::node {
 
 namespace {
 
-/// How long the admission waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct admission_state {
   store::store_actor_type store;

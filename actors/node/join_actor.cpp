@@ -14,8 +14,7 @@ namespace {
 
 using control::error_reply;
 
-/// How long a read waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct join_state {
   join_config cfg;

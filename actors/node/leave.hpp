@@ -12,6 +12,7 @@
 
 #include "actors/node/membership.hpp"
 #include "actors/task/process_record.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;
@@ -22,7 +23,7 @@ namespace actorswarm::node {
 
 /// Docker's default stop grace period, used for every task at leave (the
 /// per-service value lives in the store, which is gone by then).
-constexpr int64_t leave_stop_grace_ms = 10'000;
+constexpr int64_t leave_stop_grace_ms = cluster_defaults::leave_stop_grace_ms;
 
 /// Interval of the leave's checks whether the stopped processes are gone.
 constexpr int64_t leave_check_interval_ms = 100;

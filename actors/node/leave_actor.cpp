@@ -18,8 +18,7 @@ namespace {
 
 using control::error_reply;
 
-/// How long the leave waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct leave_state {
   leave_config cfg;

@@ -13,8 +13,7 @@ namespace actorswarm::node {
 
 namespace {
 
-/// How long a round waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct manager_status_state {
   store::store_actor_type store;

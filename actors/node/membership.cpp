@@ -13,13 +13,15 @@
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 #include "persistence/kv_store.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::node {
 
 namespace {
 
 constexpr int ca_validity_days = 20 * 365;
-constexpr int64_t default_heartbeat_ns = 5'000'000'000;
+constexpr int64_t default_heartbeat_ns
+  = cluster_defaults::dispatcher_heartbeat_period_ms * 1'000'000;
 
 std::string local_hostname() {
   char buf[256] = {0};
@@ -188,10 +190,13 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                 ? pb::Placement::SPREAD
                                 : req.scheduler_strategy());
   spec.set_task_history_limit(5);
-  spec.set_election_tick(req.election_tick() ? req.election_tick() : 10);
-  spec.set_heartbeat_tick(req.heartbeat_tick() ? req.heartbeat_tick() : 1);
+  spec.set_election_tick(req.election_tick() ? req.election_tick()
+                                            : cluster_defaults::election_ticks);
+  spec.set_heartbeat_tick(req.heartbeat_tick()
+                            ? req.heartbeat_tick()
+                            : cluster_defaults::heartbeat_ticks);
   spec.set_dispatcher_heartbeat_ns(default_heartbeat_ns);
-  spec.set_snapshot_interval(10000);
+  spec.set_snapshot_interval(cluster_defaults::snapshot_interval_entries);
   spec.set_keep_old_snapshots(0);
   c.set_random_seed(std::hash<std::string>{}(c.id()));
   if (spec.election_tick() <= spec.heartbeat_tick())

@@ -26,8 +26,7 @@ namespace {
 
 using control::error_reply;
 
-/// How long the membership actor waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct membership_state {
   node_actor_type node;

@@ -26,8 +26,7 @@ namespace actorswarm::node {
 
 namespace {
 
-/// How long the node waits on its own store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct node_state {
   persistence::data_dir* dir = nullptr;

@@ -18,8 +18,7 @@ namespace {
 
 using control::error_reply;
 
-/// How long the role change waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct role_change_state {
   store::store_actor_type store;

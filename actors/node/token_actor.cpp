@@ -16,8 +16,7 @@ namespace {
 
 using control::error_reply;
 
-/// How long the request waits on the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
+using store::store_timeout;
 
 struct token_state {
   store::store_actor_type store;

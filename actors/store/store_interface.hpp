@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <chrono>
 #include <utility>
 
 #include "caf/all.hpp"
@@ -15,6 +16,7 @@
 #include "actors/raft/raft_interface.hpp"
 #include "actors/raft/raft_types.hpp"
 #include "actors/store/store_types.hpp"
+#include "messages/defaults.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/cluster_transport_interface.hpp"
@@ -30,6 +32,10 @@ CAF_ADD_ATOM(actorswarm, actorswarm, read_atom, "read")
 CAF_ADD_ATOM(actorswarm, actorswarm, store_connect_atom, "stconnect")
 
 namespace actorswarm::store {
+
+/// How long this node's actors wait on their own store (cluster_defaults).
+constexpr auto store_timeout
+  = std::chrono::milliseconds(cluster_defaults::store_request_timeout_ms);
 
 /// What a watcher must accept once subscribed.
 using subscriber_actor_type = caf::typed_actor<
