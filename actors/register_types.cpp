@@ -5,11 +5,11 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/message.hpp"
 
-#include "actorswarm/embed.hpp"
 #include "actors/dispatcher/dispatcher_interface.hpp"
 #include "actors/raft/raft_types.hpp"
 #include "actors/store/store_types.hpp"
 #include "actors/task/task_types.hpp"
+#include "actorswarm/embed.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_id_blocks.hpp"
 #include "messages/type_ids.hpp"

@@ -71,8 +71,8 @@ bool start(bench_daemon& d) {
   d.log = d.dir + "/daemon.log";
   d.cli_log = d.dir + "/cli.log";
   d.port = free_port();
-  d.pid = spawn({d.binary, "daemon", "--data-dir", d.data_dir,
-                 "--control-addr", "unix://" + d.socket, "--listen-addr",
+  d.pid = spawn({d.binary, "daemon", "--data-dir", d.data_dir, "--control-addr",
+                 "unix://" + d.socket, "--listen-addr",
                  "127.0.0.1:" + std::to_string(d.port)},
                 d.log);
   if (d.pid < 0)
@@ -205,12 +205,10 @@ void bench_memory(const bench_daemon& d, long tasks, long idle_kb) {
   figure("daemon_rss_" + std::to_string(tasks) + "_tasks_kb",
          static_cast<double>(rss), "kB");
   figure("daemon_rss_per_task_kb",
-         static_cast<double>(rss - idle_kb) / static_cast<double>(tasks),
-         "kB");
-  figure("daemon_hwm_kb", static_cast<double>(status_kb(d.pid, "VmHWM")),
-         "kB");
-  figure("task_processes", static_cast<double>(task_processes(d.data_dir).size()),
-         "processes");
+         static_cast<double>(rss - idle_kb) / static_cast<double>(tasks), "kB");
+  figure("daemon_hwm_kb", static_cast<double>(status_kb(d.pid, "VmHWM")), "kB");
+  figure("task_processes",
+         static_cast<double>(task_processes(d.data_dir).size()), "processes");
 }
 
 void bench_service_ls(const bench_daemon& d, int runs) {

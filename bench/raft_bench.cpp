@@ -101,7 +101,8 @@ bool bench_writes(cluster& c, const options& o) {
   for (auto& [tag, i] : targets)
     for (int n : o.clients) {
       progress("writes: " + std::to_string(n) + " clients to m"
-               + std::to_string(i) + (tag.empty() ? " (leader)" : " (follower)"));
+               + std::to_string(i)
+               + (tag.empty() ? " (leader)" : " (follower)"));
       auto r = run_load(c.m[i].socket, "rbw", n, o.duration_s, o.value_bytes);
       print_load(prefix(o) + tag + "put_c" + std::to_string(n), r);
     }
@@ -136,9 +137,9 @@ bool fill_tasks(const cluster& c, size_t leader, long tasks) {
   for (int s = 0; made < tasks; ++s) {
     long n = std::min(per, tasks - made);
     pb::ControlRequest req;
-    *req.mutable_service_create()->mutable_spec() = bench_spec(
-      "rbpend" + std::to_string(s), static_cast<uint64_t>(n),
-      "node.labels.bench==none");
+    *req.mutable_service_create()->mutable_spec()
+      = bench_spec("rbpend" + std::to_string(s), static_cast<uint64_t>(n),
+                   "node.labels.bench==none");
     pb::ControlReply rep;
     if (!call(c.m[leader], req, rep, 30'000)) {
       progress("create failed: " + rep.error());
@@ -161,12 +162,14 @@ bool bench_join(cluster& c, const options& o) {
   int l = find_leader(c, 10'000);
   if (l < 0 || !fill_tasks(c, static_cast<size_t>(l), o.join_tasks))
     return false;
-  sleep_ms(2'000);  // let the scheduler settle (tasks stay pending)
+  sleep_ms(2'000); // let the scheduler settle (tasks stay pending)
   uint64_t target = commit_index(c.m[static_cast<size_t>(l)]);
-  figure("join_tasks", static_cast<double>(listed_tasks(c.m[static_cast<size_t>(l)])),
+  figure("join_tasks",
+         static_cast<double>(listed_tasks(c.m[static_cast<size_t>(l)])),
          "tasks");
   figure("join_leader_rss_kb",
-         static_cast<double>(status_kb(c.m[static_cast<size_t>(l)].pid, "VmRSS")),
+         static_cast<double>(status_kb(c.m[static_cast<size_t>(l)].pid,
+                                       "VmRSS")),
          "kB");
   size_t j = c.m.size();
   c.m.emplace_back();
@@ -186,12 +189,13 @@ bool bench_join(cluster& c, const options& o) {
     sleep_ms(10);
   }
   figure("join_catchup_ms", catchup, "ms");
-  figure("join_joiner_rss_kb", static_cast<double>(status_kb(c.m[j].pid, "VmRSS")),
-         "kB");
-  figure("join_snapshots_on_joiner",
-         static_cast<double>(dir_entries(c.m[j].data_dir + "/snapshots").size()),
-         "files");
-  if (target > 0) {  // Info.raft_commit filled in by the daemon
+  figure("join_joiner_rss_kb",
+         static_cast<double>(status_kb(c.m[j].pid, "VmRSS")), "kB");
+  figure(
+    "join_snapshots_on_joiner",
+    static_cast<double>(dir_entries(c.m[j].data_dir + "/snapshots").size()),
+    "files");
+  if (target > 0) { // Info.raft_commit filled in by the daemon
     figure("join_commit_ms", commit, "ms");
     figure("join_leader_commit_index", static_cast<double>(target), "index");
   }
@@ -237,21 +241,39 @@ bool parse(int argc, char** argv, options& o) {
     if (i + 1 >= argc)
       return false;
     std::string v = argv[++i];
-    if (a == "--binary") o.binary = v;
-    else if (a == "--parts") { auto xs = split(v); o.parts = {xs.begin(), xs.end()}; }
-    else if (a == "--managers") o.managers = std::stoul(v);
-    else if (a == "--duration") o.duration_s = std::stod(v);
-    else if (a == "--clients") { o.clients.clear(); for (auto& x : split(v)) o.clients.push_back(std::stoi(x)); }
-    else if (a == "--value-bytes") o.value_bytes = std::stoul(v);
-    else if (a == "--trials") o.trials = std::stoi(v);
-    else if (a == "--stop-trials") o.stop_trials = std::stoi(v);
-    else if (a == "--join-tasks") o.join_tasks = std::stol(v);
-    else if (a == "--mem-nodes") o.mem.nodes = std::stol(v);
-    else if (a == "--mem-tasks") o.mem.tasks = std::stol(v);
-    else if (a == "--mem-views") o.mem.views = std::stoi(v);
-    else if (a == "--tick-ms") o.tick_ms = std::stoi(v);
-    else if (a == "--snapshot-interval") o.snapshot_interval = std::stol(v);
-    else return false;
+    if (a == "--binary")
+      o.binary = v;
+    else if (a == "--parts") {
+      auto xs = split(v);
+      o.parts = {xs.begin(), xs.end()};
+    } else if (a == "--managers")
+      o.managers = std::stoul(v);
+    else if (a == "--duration")
+      o.duration_s = std::stod(v);
+    else if (a == "--clients") {
+      o.clients.clear();
+      for (auto& x : split(v))
+        o.clients.push_back(std::stoi(x));
+    } else if (a == "--value-bytes")
+      o.value_bytes = std::stoul(v);
+    else if (a == "--trials")
+      o.trials = std::stoi(v);
+    else if (a == "--stop-trials")
+      o.stop_trials = std::stoi(v);
+    else if (a == "--join-tasks")
+      o.join_tasks = std::stol(v);
+    else if (a == "--mem-nodes")
+      o.mem.nodes = std::stol(v);
+    else if (a == "--mem-tasks")
+      o.mem.tasks = std::stol(v);
+    else if (a == "--mem-views")
+      o.mem.views = std::stoi(v);
+    else if (a == "--tick-ms")
+      o.tick_ms = std::stoi(v);
+    else if (a == "--snapshot-interval")
+      o.snapshot_interval = std::stol(v);
+    else
+      return false;
   }
   return o.managers >= 1;
 }

@@ -16,18 +16,18 @@ namespace actorswarm::bench {
 /// One daemon this bench started.
 struct manager {
   std::string dir, data_dir, socket, log, addr;
-  std::string raft_id;  ///< decimal, from node ls once joined
+  std::string raft_id; ///< decimal, from node ls once joined
   pid_t pid = -1;
-  bool stopped = false;  ///< SIGSTOPped by the bench
+  bool stopped = false; ///< SIGSTOPped by the bench
 };
 
 /// The daemons plus what they share.
 struct cluster {
   std::string binary, root;
-  int tick_ms = 0;  ///< 0: the daemon's default tick
-  long snapshot_interval = 0;  ///< 0: the daemon's default (10,000 entries)
+  int tick_ms = 0;            ///< 0: the daemon's default tick
+  long snapshot_interval = 0; ///< 0: the daemon's default (10,000 entries)
   std::vector<manager> m;
-  std::string token;  ///< manager join token
+  std::string token; ///< manager join token
 };
 
 /// One control call with a `timeout_ms` bound; false on any failure or error
@@ -59,10 +59,10 @@ inline bool start_daemon(cluster& c, size_t i) {
     m.log = m.dir + "/daemon.log";
     m.addr = "127.0.0.1:" + std::to_string(free_port());
   }
-  std::vector<std::string> argv{c.binary,        "daemon",
-                                "--data-dir",    m.data_dir,
+  std::vector<std::string> argv{c.binary,         "daemon",
+                                "--data-dir",     m.data_dir,
                                 "--control-addr", "unix://" + m.socket,
-                                "--listen-addr", m.addr};
+                                "--listen-addr",  m.addr};
   if (c.tick_ms > 0) {
     argv.push_back("--tick-ms");
     argv.push_back(std::to_string(c.tick_ms));
@@ -164,7 +164,8 @@ inline bool learn_raft_ids(cluster& c, size_t from) {
   size_t known = 0;
   for (auto& n : rep.nodes())
     for (auto& m : c.m)
-      if (n.manager_status().addr() == m.addr && n.manager_status().raft_id() != 0) {
+      if (n.manager_status().addr() == m.addr
+          && n.manager_status().raft_id() != 0) {
         m.raft_id = std::to_string(n.manager_status().raft_id());
         ++known;
       }
@@ -180,7 +181,8 @@ inline int leader_seen_by(const cluster& c, size_t from) {
     pb::ControlRequest info;
     info.mutable_info();
     pb::ControlReply rep;
-    return call(c.m[from], info, rep, 1'000) && rep.info().is_manager() ? 0 : -1;
+    return call(c.m[from], info, rep, 1'000) && rep.info().is_manager() ? 0
+                                                                        : -1;
   }
   auto lead = logged_lead(c.m[from]);
   for (size_t i = 0; i < c.m.size(); ++i)

@@ -8,8 +8,9 @@
 //   (b) a write (ServiceUpdate, 2 s reply bound) through a survivor, the
 //       two survivors taken in turn, succeeds again;
 // a new attempt of each starts every 10 ms without waiting for the previous
-// one (a call stuck on the stopped leader would otherwise hide a success). Between trials the victim is restarted on its data dir
-// (or SIGCONTed) and the bench waits until every manager is Reachable again.
+// one (a call stuck on the stopped leader would otherwise hide a success).
+// Between trials the victim is restarted on its data dir (or SIGCONTed) and the
+// bench waits until every manager is Reachable again.
 
 #include <atomic>
 #include <string>
@@ -45,9 +46,8 @@ double first_success(steady::time_point t0, double timeout_ms,
   std::atomic<double> done{-1};
   std::atomic<int> in_flight{0};
   std::vector<std::thread> ts;
-  for (size_t j = 0; !stop_requested && ms_since(t0) < timeout_ms
-                     && done.load() < 0;
-       ++j) {
+  for (size_t j = 0;
+       !stop_requested && ms_since(t0) < timeout_ms && done.load() < 0; ++j) {
     if (in_flight.load() < 250) {
       ++in_flight;
       ts.emplace_back([&, j] {
@@ -119,7 +119,8 @@ inline bool recover(cluster& c, size_t i) {
 inline bool bench_failover(cluster& c, int sig, int trials,
                            const std::string& name) {
   int first = find_leader(c, 10'000);
-  if (first < 0 || !create_services(c.m[static_cast<size_t>(first)], "rbprobe", 256))
+  if (first < 0
+      || !create_services(c.m[static_cast<size_t>(first)], "rbprobe", 256))
     return false;
   std::vector<double> lead, write;
   for (int t = 0; t < trials && !stop_requested; ++t) {
@@ -135,16 +136,17 @@ inline bool bench_failover(cluster& c, int sig, int trials,
       c.m[v].stopped = true;
     }
     auto r = time_failover(c, v, t0);
-    progress(name + " trial " + std::to_string(t + 1) + ": m" + std::to_string(v)
-             + " leader " + std::to_string(r.leader_ms) + " ms, write "
-             + std::to_string(r.write_ms) + " ms");
+    progress(name + " trial " + std::to_string(t + 1) + ": m"
+             + std::to_string(v) + " leader " + std::to_string(r.leader_ms)
+             + " ms, write " + std::to_string(r.write_ms) + " ms");
     if (r.leader_ms < 0 || r.write_ms < 0 || !recover(c, v))
       return false;
     lead.push_back(r.leader_ms);
     write.push_back(r.write_ms);
     sleep_ms(500);
   }
-  for (auto& [what, xs] : {std::pair{"leader", lead}, std::pair{"write", write}}) {
+  for (auto& [what, xs] :
+       {std::pair{"leader", lead}, std::pair{"write", write}}) {
     figure(name + "_" + what + "_ms_median", median(xs), "ms");
     figure(name + "_" + what + "_ms_max", percentile(xs, 100), "ms");
     figure(name + "_" + what + "_ms_min", percentile(xs, 0), "ms");

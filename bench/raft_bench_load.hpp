@@ -45,7 +45,8 @@ inline bool create_services(const manager& m, const std::string& prefix,
       = bench_spec(prefix + std::to_string(i), 0);
     pb::ControlReply rep;
     if (!call(m, req, rep, 30'000)
-        && rep.code() != static_cast<uint32_t>(actorswarm::errc::name_conflict)) {
+        && rep.code()
+             != static_cast<uint32_t>(actorswarm::errc::name_conflict)) {
       progress("service create failed: " + rep.error());
       return false;
     }
@@ -93,7 +94,11 @@ inline void writer(const std::string& socket, const pb::ServiceSpec& spec,
     pb::ControlReply rep;
     auto t0 = steady::now();
     auto res = net::control_call_fd(
-      fd, req, [&](const pb::ControlReply& r) { rep = r; return true; },
+      fd, req,
+      [&](const pb::ControlReply& r) {
+        rep = r;
+        return true;
+      },
       10'000);
     double ms = ms_since(t0);
     if (res.status == net::call_status::ok && rep.code() == 0) {
@@ -123,7 +128,8 @@ inline load_result run_load(const std::string& socket,
   std::vector<std::string> first(static_cast<size_t>(clients));
   std::vector<std::thread> ts;
   auto t0 = steady::now();
-  auto deadline = t0 + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  auto deadline
+    = t0 + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
   for (int i = 0; i < clients; ++i) {
     auto k = static_cast<size_t>(i);
     ts.emplace_back([&, i, k] {

@@ -111,9 +111,10 @@ inline bool bench_memory(const memory_options& o) {
     a->set_kind(pb::StoreAction::CREATE);
     *a->mutable_service() = svc;
     for (long slot = 1; slot <= per_service; ++slot, ++made) {
-      auto t = orchestrator::new_task(
-        svc, static_cast<uint64_t>(slot),
-        node_ids[static_cast<size_t>(made % o.nodes)], b.proposed_at_ns(), gen);
+      auto t
+        = orchestrator::new_task(svc, static_cast<uint64_t>(slot),
+                                 node_ids[static_cast<size_t>(made % o.nodes)],
+                                 b.proposed_at_ns(), gen);
       auto& status = *t.mutable_status();
       status.set_state(pb::RUNNING);
       status.set_message("started");
@@ -130,7 +131,7 @@ inline bool bench_memory(const memory_options& o) {
   figure("mem_nodes", static_cast<double>(st.nodes().size()), "nodes");
   figure("mem_tasks", static_cast<double>(st.tasks().size()), "tasks");
   figure("mem_views", static_cast<double>(views.size()), "views");
-  if (!st.tasks().empty())  // protobuf's own count for one task object
+  if (!st.tasks().empty()) // protobuf's own count for one task object
     figure("mem_task_object_b",
            static_cast<double>(st.tasks().begin()->second->SpaceUsedLong()),
            "B");
@@ -151,8 +152,8 @@ inline bool bench_memory(const memory_options& o) {
   }
   figure("mem_snapshot_ms", ms_since(t0), "ms");
   figure("mem_snapshot_bytes", static_cast<double>(bytes.size()), "B");
-  figure("mem_peak_rss_kb",
-         static_cast<double>(status_kb(::getpid(), "VmHWM")), "kB");
+  figure("mem_peak_rss_kb", static_cast<double>(status_kb(::getpid(), "VmHWM")),
+         "kB");
   return true;
 }
 

@@ -13,9 +13,9 @@
 //     B/CMakeFiles/as_proto.dir/messages/{ids.cpp,*.pb.cc}.o -lprotobuf
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,8 +52,8 @@ std::vector<pb::Node> make_nodes(size_t n, std::mt19937_64& gen) {
     d->set_hostname("node-" + std::to_string(i));
     d->mutable_resources()->set_nano_cpus(8 * one_cpu);
     d->mutable_resources()->set_memory_bytes(16 * one_gib);
-    (*node.mutable_spec()->mutable_labels())["zone"]
-      = "zone-" + std::to_string(i % 3);
+    (*node.mutable_spec()->mutable_labels())["zone"] = "zone-"
+                                                       + std::to_string(i % 3);
     out.push_back(std::move(node));
   }
   return out;
@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
      false},
     {"scheduler_10000_tasks_10000_nodes", 10000, 10000, pb::Placement::SPREAD,
      false},
-    {"scheduler_100000_tasks_10000_nodes", 100000, 10000,
-     pb::Placement::SPREAD, false},
+    {"scheduler_100000_tasks_10000_nodes", 100000, 10000, pb::Placement::SPREAD,
+     false},
     {"scheduler_100000_tasks_10000_nodes_spread_by_zone", 100000, 10000,
      pb::Placement::SPREAD, true},
     {"scheduler_100000_tasks_10000_nodes_binpack", 100000, 10000,

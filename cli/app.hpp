@@ -26,15 +26,15 @@ using transport_fn = std::function<net::call_outcome(
 
 /// The outside world of one CLI invocation.
 struct context {
-  std::ostream* out = nullptr;  ///< command output
-  std::ostream* err = nullptr;  ///< errors, warnings
-  std::string host_env;         ///< value of ACTORSWARM_HOST, "" when unset
-  bool out_is_tty = false;      ///< redraw progress in place when true
-  transport_fn call;            ///< talks to the daemon
-  std::function<int64_t()> wall_now_ns;    ///< ns since the Unix epoch
-  std::function<int64_t()> mono_now_ns;    ///< monotonic ns, for timeouts
-  std::function<void(int64_t)> sleep_ns;   ///< waits between progress polls
-  std::function<int(const daemon_options&)> run_daemon;  ///< `daemon`
+  std::ostream* out = nullptr; ///< command output
+  std::ostream* err = nullptr; ///< errors, warnings
+  std::string host_env;        ///< value of ACTORSWARM_HOST, "" when unset
+  bool out_is_tty = false;     ///< redraw progress in place when true
+  transport_fn call;           ///< talks to the daemon
+  std::function<int64_t()> wall_now_ns;  ///< ns since the Unix epoch
+  std::function<int64_t()> mono_now_ns;  ///< monotonic ns, for timeouts
+  std::function<void(int64_t)> sleep_ns; ///< waits between progress polls
+  std::function<int(const daemon_options&)> run_daemon; ///< `daemon`
 };
 
 /// Default control socket address.

@@ -14,10 +14,10 @@ namespace actorswarm::cli {
 /// Options of `actorswarm daemon`, already parsed and validated by the CLI.
 struct daemon_options {
   std::string data_dir = "/var/lib/actorswarm";
-  std::string listen_addr = "0.0.0.0:2377";  // cluster port, opened in swarm
-  std::string control_path = "/run/actorswarm.sock";  // without unix://
-  std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
-  int tick_ms = 100;               // Raft tick length
+  std::string listen_addr = "0.0.0.0:2377"; // cluster port, opened in swarm
+  std::string control_path = "/run/actorswarm.sock"; // without unix://
+  std::string log_level = "info"; // trace|debug|info|warn|error|critical|off
+  int tick_ms = 100;              // Raft tick length
   /// Applied Raft entries between two store snapshots; 0: the node's default.
   uint64_t snapshot_interval = 0;
 };

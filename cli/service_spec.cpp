@@ -19,8 +19,9 @@ status apply_mode(const service_create_flags& f, pb::ServiceSpec& spec) {
     return st;
   }
   if (f.mode != "global")
-    return fail(errc::invalid_spec, "Unknown mode: " + f.mode
-                                      + ", only replicated and global supported");
+    return fail(errc::invalid_spec,
+                "Unknown mode: " + f.mode
+                  + ", only replicated and global supported");
   spec.set_mode(pb::ServiceSpec::GLOBAL);
   if (!f.replicas.empty())
     return fail(errc::invalid_spec,
@@ -121,12 +122,11 @@ status apply_restart_flags(const std::string& condition,
                     "must be one of none, on-failure, any");
   int64_t delay_ns = rp.delay_ns(), window_ns = rp.window_ns();
   uint64_t attempts = rp.max_attempts();
-  for (auto st : {parse_into("--restart-delay", delay, parse_duration_ns,
-                             delay_ns),
-                  parse_into("--restart-max-attempts", max_attempts,
-                             parse_uint, attempts),
-                  parse_into("--restart-window", window, parse_duration_ns,
-                             window_ns)})
+  for (auto st :
+       {parse_into("--restart-delay", delay, parse_duration_ns, delay_ns),
+        parse_into("--restart-max-attempts", max_attempts, parse_uint,
+                   attempts),
+        parse_into("--restart-window", window, parse_duration_ns, window_ns)})
     if (!st)
       return st;
   if (delay_ns < 0 || window_ns < 0)
@@ -160,10 +160,11 @@ result<pb::ServiceSpec> build_service_spec(const service_create_flags& f) {
   pb::ServiceSpec spec;
   spec.set_name(f.name);
   auto* task = spec.mutable_task();
-  for (auto st : {apply_mode(f, spec), apply_restart(f, *task->mutable_restart()),
-                  apply_placement(f, *task->mutable_placement()),
-                  apply_resources(f, *task->mutable_resources()),
-                  apply_container(f, *task->mutable_container())})
+  for (auto st :
+       {apply_mode(f, spec), apply_restart(f, *task->mutable_restart()),
+        apply_placement(f, *task->mutable_placement()),
+        apply_resources(f, *task->mutable_resources()),
+        apply_container(f, *task->mutable_container())})
     if (!st)
       return st.error();
   for (const auto& l : f.labels) {

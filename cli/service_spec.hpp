@@ -15,26 +15,26 @@ namespace actorswarm::cli {
 /// Raw flag values as typed; an empty string means "not given".
 struct service_create_flags {
   std::string name;
-  std::string mode;                  // replicated|global
-  std::string replicas;              // uint
-  std::string restart_condition;     // none|on-failure|any
-  std::string restart_delay;         // Go duration
-  std::string restart_max_attempts;  // uint
-  std::string restart_window;        // Go duration
+  std::string mode;                 // replicated|global
+  std::string replicas;             // uint
+  std::string restart_condition;    // none|on-failure|any
+  std::string restart_delay;        // Go duration
+  std::string restart_max_attempts; // uint
+  std::string restart_window;       // Go duration
   std::vector<std::string> constraints;
-  std::vector<std::string> placement_prefs;  // spread=node.labels.X
-  std::string replicas_max_per_node;  // uint
-  std::string reserve_cpu;            // decimal
-  std::string reserve_memory;         // RAMInBytes
+  std::vector<std::string> placement_prefs; // spread=node.labels.X
+  std::string replicas_max_per_node;        // uint
+  std::string reserve_cpu;                  // decimal
+  std::string reserve_memory;               // RAMInBytes
   std::string limit_cpu;
   std::string limit_memory;
-  std::vector<std::string> env;       // K=V
+  std::vector<std::string> env; // K=V
   std::string workdir;
-  std::vector<std::string> labels;    // K=V
-  std::string stop_grace_period;      // Go duration
-  std::string placement_strategy;     // spread|binpack|random
+  std::vector<std::string> labels; // K=V
+  std::string stop_grace_period;   // Go duration
+  std::string placement_strategy;  // spread|binpack|random
   std::string image;
-  std::vector<std::string> command;   // argv after IMAGE, untouched
+  std::vector<std::string> command; // argv after IMAGE, untouched
 };
 
 /// Builds the spec; on a bad value returns one line such as

@@ -16,30 +16,30 @@ namespace actorswarm::cli {
 
 /// Raw flag values as typed; an empty string means "not given".
 struct service_update_flags {
-  std::string replicas;                      // uint
+  std::string replicas; // uint
   std::string image;
-  std::string args;                          // shell words
-  std::vector<std::string> env_add;          // K=V
-  std::vector<std::string> env_rm;           // K
-  std::vector<std::string> label_add;        // K=V
-  std::vector<std::string> label_rm;         // K
+  std::string args;                   // shell words
+  std::vector<std::string> env_add;   // K=V
+  std::vector<std::string> env_rm;    // K
+  std::vector<std::string> label_add; // K=V
+  std::vector<std::string> label_rm;  // K
   std::vector<std::string> constraint_add;
   std::vector<std::string> constraint_rm;
-  std::vector<std::string> placement_pref_add;  // spread=node.labels.X
+  std::vector<std::string> placement_pref_add; // spread=node.labels.X
   std::vector<std::string> placement_pref_rm;
-  std::string replicas_max_per_node;         // uint
-  std::string placement_strategy;            // spread|binpack|random
-  std::string limit_cpu;                     // decimal, 0 removes
-  std::string limit_memory;                  // RAMInBytes, 0 removes
+  std::string replicas_max_per_node; // uint
+  std::string placement_strategy;    // spread|binpack|random
+  std::string limit_cpu;             // decimal, 0 removes
+  std::string limit_memory;          // RAMInBytes, 0 removes
   std::string reserve_cpu;
   std::string reserve_memory;
-  std::string restart_condition;             // none|on-failure|any
-  std::string restart_delay;                 // Go duration
-  std::string restart_max_attempts;          // uint
-  std::string restart_window;                // Go duration
-  std::string stop_grace_period;             // Go duration
+  std::string restart_condition;    // none|on-failure|any
+  std::string restart_delay;        // Go duration
+  std::string restart_max_attempts; // uint
+  std::string restart_window;       // Go duration
+  std::string stop_grace_period;    // Go duration
   std::string workdir;
-  bool force = false;  ///< update even when nothing changes (redeploys)
+  bool force = false; ///< update even when nothing changes (redeploys)
 };
 
 /// Applies the flags to `spec` in place. On a bad value returns one line in

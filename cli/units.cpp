@@ -29,8 +29,8 @@ bool unit_ns(const std::string& unit, uint64_t& out) {
   static const std::pair<const char*, uint64_t> units[] = {
     {"ns", 1},
     {"us", 1000},
-    {"\xC2\xB5s", 1000},  // U+00B5 micro sign
-    {"\xCE\xBCs", 1000},  // U+03BC Greek mu
+    {"\xC2\xB5s", 1000}, // U+00B5 micro sign
+    {"\xCE\xBCs", 1000}, // U+03BC Greek mu
     {"ms", 1000000},
     {"s", 1000000000},
     {"m", 60ull * 1000000000},
@@ -55,7 +55,7 @@ status parse_duration_group(const std::string& orig, size_t& pos,
   size_t start = pos;
   for (; pos < s.size() && is_digit(s[pos]); ++pos) {
     if (whole > (duration_max_ns - 1) / 10)
-      return bad_duration(orig);  // Go: overflow
+      return bad_duration(orig); // Go: overflow
     whole = whole * 10 + static_cast<uint64_t>(s[pos] - '0');
   }
   bool pre = pos != start;
@@ -145,8 +145,8 @@ result<int64_t> parse_ram_bytes(const std::string& text) {
   char* end = nullptr;
   double size = num_ok ? std::strtod(num.c_str(), &end) : 0;
   if (!num_ok || end != num.c_str() + num.size())
-    return fail(errc::invalid_spec,
-                "strconv.ParseFloat: parsing " + quote(num) + ": invalid syntax");
+    return fail(errc::invalid_spec, "strconv.ParseFloat: parsing " + quote(num)
+                                      + ": invalid syntax");
   if (size < 0)
     return invalid;
   if (sfx.empty())
@@ -206,8 +206,8 @@ result<uint64_t> parse_uint(const std::string& text) {
   errno = 0;
   auto v = std::strtoull(text.c_str(), nullptr, 10);
   if (errno == ERANGE)
-    return fail(errc::invalid_spec, "strconv.ParseUint: parsing "
-                                      + quote(text) + ": value out of range");
+    return fail(errc::invalid_spec, "strconv.ParseUint: parsing " + quote(text)
+                                      + ": value out of range");
   return static_cast<uint64_t>(v);
 }
 

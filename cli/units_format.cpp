@@ -66,7 +66,8 @@ std::string format_duration(int64_t duration_ns) {
   if (u < 1000)
     return sign + std::to_string(u) + "ns";
   if (u < 1000000)
-    return sign + std::to_string(u / 1000) + fraction(u % 1000, 3) + "\xC2\xB5s";
+    return sign + std::to_string(u / 1000) + fraction(u % 1000, 3)
+           + "\xC2\xB5s";
   if (u < static_cast<uint64_t>(ns_per_second))
     return sign + std::to_string(u / 1000000) + fraction(u % 1000000, 6) + "ms";
   uint64_t secs = u / ns_per_second;

@@ -43,15 +43,18 @@ task_watcher::behavior_type watcher(watcher_self self,
   // Stop with either end; the store drops subscribers that went down.
   self->monitor(node);
   self->monitor(subscriber);
-  self->set_down_handler(
-    [=](const caf::down_msg& msg) { self->quit(msg.reason); });
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    self->quit(msg.reason);
+  });
   // await: the view must be delivered before the first change set.
-  self->request(node, caf::infinite, subscribe_atom_v,
-                store::subscriber_actor_type{self})
-    .await([=](const store_view_ptr& view) {
-      deliver(self, embed::initial_task_events(*view));
-    },
-    [=](caf::error& err) { self->quit(std::move(err)); });
+  self
+    ->request(node, caf::infinite, subscribe_atom_v,
+              store::subscriber_actor_type{self})
+    .await(
+      [=](const store_view_ptr& view) {
+        deliver(self, embed::initial_task_events(*view));
+      },
+      [=](caf::error& err) { self->quit(std::move(err)); });
   return {
     [=](events_atom, const store::change_set_ptr& xs) {
       deliver(self, embed::task_events(*xs));
@@ -86,8 +89,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   node::node_config cfg;
   cfg.listen_addr = opts.listen_addr;
   cfg.hostname = opts.hostname;
-  auto [n, control] = node::spawn_node(sys, *owned, cfg,
-                                       node::default_clock());
+  auto [n, control] = node::spawn_node(sys, *owned, cfg, node::default_clock());
   // The node actor keeps the data dir open too, should the handle go first.
   n->attach_functor([owned] {});
   return node_handle{std::move(n), control_handle{std::move(control)},
@@ -112,8 +114,8 @@ bool stop_node(caf::actor_system& sys, const node_handle& node,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
     self->receive([&](const caf::down_msg&) { --pending; },
-                  caf::after(std::max(left, std::chrono::milliseconds{0}))
-                    >> [&] { timed_out = true; });
+                  caf::after(std::max(left, std::chrono::milliseconds{0})) >>
+                    [&] { timed_out = true; });
   }
   return pending == 0;
 }
@@ -132,7 +134,7 @@ pb::ServiceSpec host_service(const std::string& name, uint64_t replicas,
   flags.image = "host";
   flags.command = command;
   auto spec = cli::build_service_spec(flags);
-  AS_ASSERT(spec.ok());  // only defaults besides typed values
+  AS_ASSERT(spec.ok()); // only defaults besides typed values
   return std::move(*spec);
 }
 

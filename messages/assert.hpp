@@ -8,7 +8,7 @@
 #define AS_ASSERT(expr)                                                        \
   do {                                                                         \
     if (!(expr)) {                                                             \
-      std::fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__,         \
+      std::fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__,          \
                    __LINE__, #expr);                                           \
       std::abort();                                                            \
     }                                                                          \
@@ -18,7 +18,7 @@
 /// abort, never acknowledge.
 #define AS_FAIL_STOP(what)                                                     \
   do {                                                                         \
-    std::fprintf(stderr, "%s:%d: fatal: %s\n", __FILE__, __LINE__,            \
+    std::fprintf(stderr, "%s:%d: fatal: %s\n", __FILE__, __LINE__,             \
                  std::string(what).c_str());                                   \
     std::abort();                                                              \
   } while (false)

@@ -27,7 +27,8 @@ struct cluster_defaults {
 
   // -- Dispatcher (SwarmKit's) -----------------------------------------------
 
-  /// How often an agent sends a heartbeat (`swarm init --dispatcher-heartbeat`).
+  /// How often an agent sends a heartbeat (`swarm init
+  /// --dispatcher-heartbeat`).
   static constexpr int64_t dispatcher_heartbeat_period_ms = 5'000;
   /// Missed heartbeat periods after which a node is marked Down.
   static constexpr uint32_t heartbeat_misses_max = 3;

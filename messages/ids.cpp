@@ -28,10 +28,9 @@ std::string new_id() {
 }
 
 bool is_id(const std::string& x) {
-  return x.size() == id_length
-         && std::all_of(x.begin(), x.end(), [](char c) {
-              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
-            });
+  return x.size() == id_length && std::all_of(x.begin(), x.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+         });
 }
 
 std::string base36_encode(const std::string& bytes, size_t width) {
@@ -39,7 +38,8 @@ std::string base36_encode(const std::string& bytes, size_t width) {
   std::vector<uint8_t> num(bytes.begin(), bytes.end());
   std::string out;
   auto is_zero = [&] {
-    return std::all_of(num.begin(), num.end(), [](uint8_t b) { return b == 0; });
+    return std::all_of(num.begin(), num.end(),
+                       [](uint8_t b) { return b == 0; });
   };
   while (!is_zero()) {
     uint32_t rem = 0;

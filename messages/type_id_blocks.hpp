@@ -15,7 +15,7 @@
 namespace actorswarm::type_id_blocks {
 
 /// messages/type_ids.hpp: protobuf messages and plain wire types.
-constexpr caf::type_id_t messages = caf::first_custom_type_id;  // 200
+constexpr caf::type_id_t messages = caf::first_custom_type_id; // 200
 /// actors/raft/raft_types.hpp: apply batches, raft status.
 constexpr caf::type_id_t raft = 300;
 /// actors/store/store_types.hpp: change sets, store views.

@@ -28,26 +28,26 @@
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_messages,
                         ::actorswarm::type_id_blocks::messages)
 
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StoreBatch))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlRequest))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlReply))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionRequest))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionReply))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Heartbeat))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Assignments))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StatusBatch))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::RaftMessage))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Task))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::TaskStatus))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ServiceSpec))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (std::vector<std::string>))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Envelope))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfState))
-  CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfChange))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StoreBatch))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlRequest))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ControlReply))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionRequest))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::SessionReply))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Heartbeat))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Assignments))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::StatusBatch))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::RaftMessage))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Task))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::TaskStatus))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ServiceSpec))
+CAF_ADD_TYPE_ID(actorswarm_messages, (std::vector<std::string>) )
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Envelope))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfState))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfChange))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_messages)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_messages::end,
-                ::actorswarm::type_id_blocks::raft),
-              "the messages block runs into the raft block");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_messages::end,
+                                     ::actorswarm::type_id_blocks::raft),
+  "the messages block runs into the raft block");

@@ -30,7 +30,8 @@ std::string bio_string(BIO* b) {
 }
 
 failure ssl_fail(const char* what) {
-  return fail(errc::internal, std::string{"cannot create the cluster CA: "} + what);
+  return fail(errc::internal,
+              std::string{"cannot create the cluster CA: "} + what);
 }
 
 } // namespace
@@ -51,9 +52,9 @@ result<key_pair_pem> create_root_ca(const std::string& cluster_id, int days) {
   X509_set_pubkey(cert.get(), key.get());
   auto* name = X509_get_subject_name(cert.get());
   auto add = [&](const char* field, const std::string& value) {
-    X509_NAME_add_entry_by_txt(name, field, MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(value.c_str()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(
+      name, field, MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
   };
   add("CN", "swarm-ca");
   add("O", cluster_id);
@@ -68,7 +69,8 @@ result<key_pair_pem> create_root_ca(const std::string& cluster_id, int days) {
 }
 
 result<std::string> cert_digest(const std::string& cert_pem) {
-  bio_ptr b{BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()))};
+  bio_ptr b{
+    BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()))};
   x509_ptr cert{PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr)};
   if (!cert)
     return fail(errc::invalid_spec, "not a PEM certificate");

@@ -12,8 +12,7 @@ node::cluster_secrets openssl_secrets() {
     auto ca = create_root_ca(cluster_id, days);
     if (!ca)
       return ca.error();
-    return node::cert_key_pem{std::move(ca->cert_pem),
-                              std::move(ca->key_pem)};
+    return node::cert_key_pem{std::move(ca->cert_pem), std::move(ca->key_pem)};
   };
   s.cert_digest = [](const std::string& cert_pem) {
     return cert_digest(cert_pem);

@@ -28,8 +28,8 @@ struct transport_state {
   cluster_raft_actor_type raft;
   std::unique_ptr<envelope_sealer> sealer;
   envelope_checker checker;
-  std::map<uint64_t, link> links;        // by raft id
-  std::map<int32_t, cluster_server_actor_type> servers;  // by envelope kind
+  std::map<uint64_t, link> links;                       // by raft id
+  std::map<int32_t, cluster_server_actor_type> servers; // by envelope kind
   static inline const char* name = "cluster_transport";
 };
 
@@ -96,8 +96,8 @@ void connect(transport_t* self, const std::string& addr, OnOk on_ok,
   std::string host;
   uint16_t port = 0;
   if (!split_addr(addr, host, port)) {
-    on_err(make_error(errc::invalid_spec, "invalid address \"" + addr
-                                            + "\": expected IP:PORT"));
+    on_err(make_error(errc::invalid_spec,
+                      "invalid address \"" + addr + "\": expected IP:PORT"));
     return;
   }
   auto mm = self->system().middleman().actor_handle();
@@ -147,7 +147,7 @@ void send_raft(transport_t* self, pb::RaftMessage& m) {
 bool accepted(transport_t* self, const pb::Envelope& env) {
   if (auto ok = self->state.checker.accept(env); !ok) {
     logger("cluster")->warn("dropped envelope from={} reason={}",
-                         env.sender_node_id(), ok.error().message);
+                            env.sender_node_id(), ok.error().message);
     return false;
   }
   return true;
@@ -193,9 +193,9 @@ caf::result<pb::Envelope> serve(transport_t* self, const pb::Envelope& env) {
       },
       [=](caf::error& err) mutable {
         logger("cluster")->warn("request of kind {} from {} failed here: {}",
-                             pb::Envelope::Kind_Name(env.kind()),
-                             env.sender_node_id(),
-                             self->system().render(err));
+                                pb::Envelope::Kind_Name(env.kind()),
+                                env.sender_node_id(),
+                                self->system().render(err));
         rp.deliver(std::move(err));
       });
   return rp;
@@ -265,8 +265,7 @@ cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
         call_addr(self, l.addr, kind, std::move(payload), rp);
       else
         rp.deliver(make_error(errc::unavailable,
-                              "no address for manager "
-                                + std::to_string(id)));
+                              "no address for manager " + std::to_string(id)));
       return rp;
     },
     [=](cluster_call_atom, std::string& addr, int32_t kind,

@@ -15,12 +15,12 @@ namespace actorswarm::net {
 
 /// How a control call ended. Only `ok` means every reply frame arrived.
 enum class call_status {
-  ok,           ///< all replies received (the last had more == false)
-  unreachable,  ///< connect failed: no socket, refused, permission denied
-  io_error,     ///< the connection broke mid-call, or the daemon closed it
-  bad_reply,    ///< a frame that does not parse as a ControlReply
-  timeout,      ///< no frame within the timeout
-  stopped,      ///< the reply handler asked to stop early
+  ok,          ///< all replies received (the last had more == false)
+  unreachable, ///< connect failed: no socket, refused, permission denied
+  io_error,    ///< the connection broke mid-call, or the daemon closed it
+  bad_reply,   ///< a frame that does not parse as a ControlReply
+  timeout,     ///< no frame within the timeout
+  stopped,     ///< the reply handler asked to stop early
 };
 
 /// Outcome of control_call: status plus a one-line detail (errno text, ...).

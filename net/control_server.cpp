@@ -45,7 +45,8 @@ bool someone_serves(const std::string& path) {
   if (!fill_addr(path, addr))
     return false;
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
+            == 0;
   ::close(fd);
   return ok;
 }
@@ -91,7 +92,8 @@ void serve_logs(int fd, const pb::LogsRequest& req, const pb::ControlReply& r,
         fill(l, t);
         l.set_text(x.text);
         l.set_timestamp_ns(x.time_ns);
-        offsets[t.id()] = std::max(offsets[t.id()], x.offset + x.text.size() + 1);
+        offsets[t.id()] = std::max(offsets[t.id()],
+                                   x.offset + x.text.size() + 1);
       }
     }
     if (auto c = logs.read_from(t.id(), 0, 0); c)
@@ -155,8 +157,8 @@ status control_server::start() {
     auto err = std::string{std::strerror(errno)};
     ::close(listen_fd_);
     listen_fd_ = -1;
-    return fail(errc::internal, "cannot listen on " + cfg_.socket_path + ": "
-                                  + err);
+    return fail(errc::internal,
+                "cannot listen on " + cfg_.socket_path + ": " + err);
   }
   thread_ = std::thread{[this] { accept_loop(); }};
   return ok_status();
@@ -184,7 +186,8 @@ void control_server::accept_loop() {
     if (fd < 0)
       continue;
     if (active_ >= connections_max) {
-      send_reply(fd, error_reply(errc::refused, "too many control connections"));
+      send_reply(fd,
+                 error_reply(errc::refused, "too many control connections"));
       ::close(fd);
       continue;
     }
@@ -207,12 +210,14 @@ void control_server::serve(int fd) {
       return;
     pb::ControlRequest req;
     if (st == frame_status::too_large || !req.ParseFromString(buf)) {
-      send_reply(fd, error_reply(errc::bad_request, "malformed control request"));
+      send_reply(fd,
+                 error_reply(errc::bad_request, "malformed control request"));
       return;
     }
     pb::ControlReply reply;
-    self->request(control_, std::chrono::milliseconds(cfg_.request_timeout_ms),
-                  control_atom::value, req)
+    self
+      ->request(control_, std::chrono::milliseconds(cfg_.request_timeout_ms),
+                control_atom::value, req)
       .receive([&](pb::ControlReply& r) { reply = std::move(r); },
                [&](caf::error& err) {
                  reply = error_reply(errc::timeout,

@@ -26,7 +26,7 @@ namespace actorswarm::net {
 
 struct control_server_config {
   std::string socket_path;
-  std::string tasks_dir;  // where task log files live
+  std::string tasks_dir; // where task log files live
   int request_timeout_ms = 60000;
 };
 

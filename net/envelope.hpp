@@ -69,11 +69,11 @@ private:
   struct sender_state {
     uint64_t epoch = 0;
     uint64_t last_seq = 0;
-    uint64_t seen = 0;  // bit i: last_seq - i was accepted
+    uint64_t seen = 0; // bit i: last_seq - i was accepted
   };
 
   authenticator auth_;
-  std::map<std::string, sender_state> senders_;  // by sender node id
+  std::map<std::string, sender_state> senders_; // by sender node id
 };
 
 } // namespace actorswarm::net

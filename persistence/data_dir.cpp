@@ -29,9 +29,9 @@ constexpr const char* lock_name = "daemon.lock";
 constexpr const char* format_name = "FORMAT";
 
 // Order matters: cfs_[i] is the handle of cf_names[i].
-const std::vector<std::string> cf_names = {
-  rocksdb::kDefaultColumnFamilyName, cf_raft_log, cf_raft_state,
-  cf_task_records, cf_node_state};
+const std::vector<std::string> cf_names = {rocksdb::kDefaultColumnFamilyName,
+                                           cf_raft_log, cf_raft_state,
+                                           cf_task_records, cf_node_state};
 
 std::string dir_label(const std::string& path) {
   return "data dir " + path;
@@ -44,12 +44,13 @@ status prepare_dir(const std::string& path, bool create) {
   if (fs::exists(st))
     return fs::is_directory(st)
              ? ok_status()
-             : status{fail(errc::refused, dir_label(path) + " is not a directory")};
+             : status{
+               fail(errc::refused, dir_label(path) + " is not a directory")};
   if (!create)
     return fail(errc::not_found, dir_label(path) + " does not exist");
   if (!fs::create_directories(path, ec) && ec)
-    return fail(errc::refused, "cannot create " + dir_label(path) + ": "
-                                 + ec.message());
+    return fail(errc::refused,
+                "cannot create " + dir_label(path) + ": " + ec.message());
   ::chmod(path.c_str(), 0700);
   return ok_status();
 }
@@ -67,7 +68,8 @@ result<bool> check_format(const std::string& path, bool create) {
   std::string content;
   int err = read_small_file(path + "/" + format_name, content);
   if (err == 0) {
-    while (!content.empty() && (content.back() == '\n' || content.back() == ' '))
+    while (!content.empty()
+           && (content.back() == '\n' || content.back() == ' '))
       content.pop_back();
     if (content == data_format_v1)
       return false;
@@ -77,21 +79,22 @@ result<bool> check_format(const std::string& path, bool create) {
       return true;
     }
     return fail(errc::refused, dir_label(path) + " has an unsupported format ("
-                                 + format_name + " says \"" + content.substr(0, 64)
-                                 + "\", expected \"" + data_format_v1
-                                 + "\"); refusing to use it");
+                                 + format_name + " says \""
+                                 + content.substr(0, 64) + "\", expected \""
+                                 + data_format_v1 + "\"); refusing to use it");
   }
   if (err != ENOENT)
-    return fail(errc::refused, "cannot read " + path + "/" + format_name
-                                 + ": " + errno_text(err));
+    return fail(errc::refused, "cannot read " + path + "/" + format_name + ": "
+                                 + errno_text(err));
   std::error_code ec;
   for (const auto& de : fs::directory_iterator(path, ec))
     if (de.path().filename() != lock_name)
-      return fail(errc::refused, dir_label(path) + " does not belong to actorswarm"
-                                   " (no FORMAT marker); refusing to use it");
+      return fail(errc::refused, dir_label(path)
+                                   + " does not belong to actorswarm"
+                                     " (no FORMAT marker); refusing to use it");
   if (ec)
-    return fail(errc::refused, "cannot list " + dir_label(path) + ": "
-                                 + ec.message());
+    return fail(errc::refused,
+                "cannot list " + dir_label(path) + ": " + ec.message());
   if (!create)
     return fail(errc::not_found, dir_label(path) + " is not initialized");
   return true;
@@ -103,21 +106,22 @@ result<int> lock_dir(const std::string& path) {
   // O_CLOEXEC: task processes we start must not inherit (and keep) the lock.
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
-    return fail(errc::refused, "cannot open " + lock_path + ": "
-                                 + errno_text(errno));
+    return fail(errc::refused,
+                "cannot open " + lock_path + ": " + errno_text(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     ::close(fd);
     if (err != EWOULDBLOCK)
-      return fail(errc::refused, "cannot lock " + lock_path + ": "
-                                   + errno_text(err));
+      return fail(errc::refused,
+                  "cannot lock " + lock_path + ": " + errno_text(err));
     std::string pid;
     read_small_file(lock_path, pid);
     while (!pid.empty() && pid.back() == '\n')
       pid.pop_back();
-    return fail(errc::refused, dir_label(path)
-                                 + " is in use by another actorswarm daemon (pid "
-                                 + (pid.empty() ? "unknown" : pid) + ")");
+    return fail(errc::refused,
+                dir_label(path)
+                  + " is in use by another actorswarm daemon (pid "
+                  + (pid.empty() ? "unknown" : pid) + ")");
   }
   auto pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0)
@@ -142,7 +146,8 @@ data_dir::~data_dir() {
       db_->DestroyColumnFamilyHandle(cf);
     auto st = db_->Close();
     if (!st.ok())
-      spdlog::warn("persistence: closing {}: {}", dir_label(path_), st.ToString());
+      spdlog::warn("persistence: closing {}: {}", dir_label(path_),
+                   st.ToString());
     delete db_;
   }
   if (lock_fd_ >= 0)
@@ -174,8 +179,8 @@ data_dir::open(const std::string& path, bool create, data_dir_options opts) {
   std::error_code ec;
   fs::create_directories(path + "/snapshots", ec);
   if (ec)
-    return fail(errc::refused, "cannot create " + path + "/snapshots: "
-                                 + ec.message());
+    return fail(errc::refused,
+                "cannot create " + path + "/snapshots: " + ec.message());
   ::chmod((path + "/snapshots").c_str(), 0700);
   if (auto st = self->open_db(*needs_init); !st)
     return st.error();
@@ -195,7 +200,8 @@ status data_dir::open_db(bool initialize) {
   std::error_code ec;
   if (!initialize && !fs::exists(db_path + "/CURRENT", ec))
     return fail(errc::internal, dir_label(path_) + " is corrupt: its database "
-                                  + db_path + " is missing; refusing to start "
+                                  + db_path
+                                  + " is missing; refusing to start "
                                     "with an empty Raft log");
   rocksdb::DBOptions opts;
   opts.create_if_missing = initialize;
@@ -217,7 +223,8 @@ status data_dir::open_db(bool initialize) {
   db_ = nullptr;
   cfs_.clear();
   if (st.IsCorruption())
-    return fail(errc::internal, dir_label(path_) + " is corrupt: " + st.ToString());
+    return fail(errc::internal,
+                dir_label(path_) + " is corrupt: " + st.ToString());
   return fail(errc::internal, dir_label(path_) + ": cannot open its database: "
                                 + st.ToString());
 }
@@ -225,14 +232,15 @@ status data_dir::open_db(bool initialize) {
 status data_dir::open_stores(const data_dir_options& opts) {
   auto log = rocksdb_log_store::load(db_, cfs_[1], cfs_[2]);
   if (!log)
-    return fail(errc::internal, dir_label(path_) + " is corrupt: "
-                                  + log.error().message);
+    return fail(errc::internal,
+                dir_label(path_) + " is corrupt: " + log.error().message);
   log_ = std::move(*log);
   warn_fn warn = opts.warn;
   if (!warn)
     warn = [](const std::string& msg) { spdlog::warn("persistence: {}", msg); };
-  snapshots_ = std::make_unique<file_snapshot_store>(
-    path_ + "/snapshots", opts.snapshot_keep_old, std::move(warn));
+  snapshots_ = std::make_unique<file_snapshot_store>(path_ + "/snapshots",
+                                                     opts.snapshot_keep_old,
+                                                     std::move(warn));
   task_records_ = std::make_unique<rocksdb_task_record_store>(db_, cfs_[3]);
   node_state_ = std::make_unique<rocksdb_kv_store>(db_, cfs_[4]);
   return ok_status();

@@ -21,8 +21,8 @@ namespace pio = google::protobuf::io;
 
 std::string file_name(uint64_t term, uint64_t index, const char* ext) {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "snap-%016" PRIx64 "-%016" PRIx64 ".%s",
-                term, index, ext);
+  std::snprintf(buf, sizeof(buf), "snap-%016" PRIx64 "-%016" PRIx64 ".%s", term,
+                index, ext);
   return buf;
 }
 
@@ -78,9 +78,9 @@ status file_snapshot_store::save(const pb::SnapshotMetadata& meta,
   });
 }
 
-status file_snapshot_store::save_message(
-  const pb::SnapshotMetadata& meta,
-  const google::protobuf::MessageLite& state) {
+status
+file_snapshot_store::save_message(const pb::SnapshotMetadata& meta,
+                                  const google::protobuf::MessageLite& state) {
   return save_with(meta, state.ByteSizeLong(), [&state](snapshot_sink& sink) {
     sink_stream out{sink};
     pio::CopyingOutputStreamAdaptor adaptor{&out};
@@ -100,13 +100,13 @@ file_snapshot_store::save_with(const pb::SnapshotMetadata& meta,
     err = errno;
   if (err != 0) {
     ::unlink(tmp_path.c_str());
-    return fail(errc::internal, "cannot write snapshot " + final_path + ": "
-                                  + errno_text(err));
+    return fail(errc::internal,
+                "cannot write snapshot " + final_path + ": " + errno_text(err));
   }
   // Once renamed, the caller may compact the log: the rename must be durable.
   if (int derr = fsync_dir(dir_); derr != 0)
-    AS_FAIL_STOP("fsync of snapshot dir " + dir_ + " failed: "
-                 + errno_text(derr));
+    AS_FAIL_STOP("fsync of snapshot dir " + dir_
+                 + " failed: " + errno_text(derr));
   prune();
   return ok_status();
 }
@@ -142,8 +142,7 @@ file_snapshot_store::load_latest_message(
     [&state] { state.Clear(); });
 }
 
-result<std::optional<pb::SnapshotMetadata>>
-file_snapshot_store::load_with(
+result<std::optional<pb::SnapshotMetadata>> file_snapshot_store::load_with(
   const std::function<bool(snapshot_source&)>& body,
   const std::function<void()>& reset) const {
   auto xs = list();
@@ -170,7 +169,8 @@ std::vector<file_snapshot_store::file_entry> file_snapshot_store::list() const {
     uint64_t term = 0;
     uint64_t index = 0;
     if (std::sscanf(name.c_str(), "snap-%16" SCNx64 "-%16" SCNx64, &term,
-                    &index) == 2
+                    &index)
+          == 2
         && name == file_name(term, index, "snap"))
       xs.push_back(file_entry{term, index, de.path().string()});
   }
@@ -194,8 +194,8 @@ void file_snapshot_store::clear() {
                    + errno_text(errno));
   prune();
   if (int derr = fsync_dir(dir_); derr != 0)
-    AS_FAIL_STOP("fsync of snapshot dir " + dir_ + " failed: "
-                 + errno_text(derr));
+    AS_FAIL_STOP("fsync of snapshot dir " + dir_
+                 + " failed: " + errno_text(derr));
 }
 
 void file_snapshot_store::prune() const {

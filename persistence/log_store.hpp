@@ -70,8 +70,8 @@ public:
   /// Entry::ByteSizeLong), but always at least one when lo < hi (etcd).
   /// Fails with `log_compacted` if lo < first_index(), `log_unavailable` if
   /// hi > last_index() + 1. lo == hi gives an empty vector.
-  virtual result<std::vector<pb::Entry>>
-  entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
+  virtual result<std::vector<pb::Entry>> entries(uint64_t lo, uint64_t hi,
+                                                 uint64_t max_bytes) const = 0;
 
   /// The stored hard state; all-zero if none was ever saved.
   virtual pb::HardState hard_state() const = 0;

@@ -100,7 +100,8 @@ void memory_log_store::apply(state& st, const log_write& x) {
 void memory_log_store::apply(state& st, const snapshot_point& x) {
   const uint64_t first = st.snap.index + 1;
   const uint64_t last = st.snap.index + st.log.size();
-  bool keep_suffix = x.index <= last && st.log[x.index - first].term() == x.term;
+  bool keep_suffix = x.index <= last
+                     && st.log[x.index - first].term() == x.term;
   if (keep_suffix)
     st.log.erase(st.log.begin(), st.log.begin() + (x.index - first + 1));
   else

@@ -21,8 +21,8 @@ public:
 
   result<uint64_t> term(uint64_t i) const override;
 
-  result<std::vector<pb::Entry>>
-  entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override;
+  result<std::vector<pb::Entry>> entries(uint64_t lo, uint64_t hi,
+                                         uint64_t max_bytes) const override;
 
   pb::HardState hard_state() const override;
 

@@ -57,9 +57,9 @@ rocksdb_log_store::load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf,
     // Compaction deletes the prefix and moves the point in one batch, so the
     // first entry sits right after it.
     if (decode_index_key(it->key()) != self->snap_.index + 1)
-      return corrupt("raft log starts at " + std::to_string(
-                       decode_index_key(it->key())) + ", expected "
-                     + std::to_string(self->snap_.index + 1));
+      return corrupt("raft log starts at "
+                     + std::to_string(decode_index_key(it->key()))
+                     + ", expected " + std::to_string(self->snap_.index + 1));
     it->SeekToLast();
     self->last_index_ = decode_index_key(it->key());
   }

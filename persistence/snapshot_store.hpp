@@ -33,8 +33,8 @@ public:
   /// with errc::internal (nothing published, the caller may retry later) if
   /// the snapshot could not be written; fail-stop if the publication itself
   /// cannot be made durable.
-  virtual status save(const pb::SnapshotMetadata& meta,
-                      const std::string& data) = 0;
+  virtual status save(const pb::SnapshotMetadata& meta, const std::string& data)
+    = 0;
 
   /// The newest snapshot whose checksum verifies, or none if there never was
   /// one. Skips a corrupt snapshot with a warning and tries the previous one;

@@ -22,7 +22,7 @@ constexpr auto log_maintenance_period = std::chrono::seconds(1);
 
 struct pending_record {
   std::string task_id;
-  std::string value;  // empty: remove
+  std::string value; // empty: remove
   caf::typed_response_promise<bool> promise;
 };
 
@@ -44,7 +44,7 @@ struct agent_state {
   // The watcher and executor live as long as the last task actor using them.
   std::shared_ptr<task_runtime> runtime;
   task::process_executor* exec = nullptr;
-  std::unordered_map<std::string, std::string> recorded;  // task id -> value
+  std::unordered_map<std::string, std::string> recorded; // task id -> value
   // task id -> actor
   std::unordered_map<std::string, task::task_actor_type> tasks;
   std::string session_id;
@@ -87,7 +87,7 @@ void flush(agent_ptr self) {
     }
   }
   if (!puts.empty())
-    st.records->put(puts);  // synced; fail-stop inside
+    st.records->put(puts); // synced; fail-stop inside
   if (!removes.empty())
     st.records->remove(removes);
   for (auto& w : st.record_writes)
@@ -110,11 +110,9 @@ void spawn_task(agent_ptr self, const pb::Task& t) {
   std::optional<task::process_record> rec;
   if (auto i = st.recorded.find(t.id()); i != st.recorded.end())
     rec = task::decode_record(i->second);
-  auto a = task::spawn_task_actor(self->system(),
-                                  caf::actor_cast<agent_actor_type>(self),
-                                  std::shared_ptr<task::executor>(st.runtime,
-                                                                  st.exec),
-                                  *st.clk, t, rec);
+  auto a = task::spawn_task_actor(
+    self->system(), caf::actor_cast<agent_actor_type>(self),
+    std::shared_ptr<task::executor>(st.runtime, st.exec), *st.clk, t, rec);
   st.tasks.emplace(t.id(), a);
 }
 
@@ -215,8 +213,7 @@ agent_actor(agent_ptr self, dispatcher::session_host_actor_type dispatcher,
   self->delayed_send(self, log_maintenance_period, log_maintain_atom::value);
   return {
     [=](assign_atom, const pb::Assignments& as) { on_assignments(self, as); },
-    [=](task_status_atom, const std::string& task_id,
-        const pb::TaskStatus& s) {
+    [=](task_status_atom, const std::string& task_id, const pb::TaskStatus& s) {
       pb::TaskStatusUpdate u;
       u.set_task_id(task_id);
       *u.mutable_status() = s;
@@ -258,8 +255,8 @@ agent_actor_type spawn_agent(caf::actor_system& sys,
                              dispatcher::session_host_actor_type dispatcher,
                              persistence::task_record_store& records,
                              agent_config cfg, node::clock& clk) {
-  return sys.spawn(agent_actor, std::move(dispatcher), &records,
-                   std::move(cfg), &clk);
+  return sys.spawn(agent_actor, std::move(dispatcher), &records, std::move(cfg),
+                   &clk);
 }
 
 } // namespace actorswarm::agent

@@ -29,8 +29,8 @@ struct agent_config {
   std::string node_id;
   std::string hostname;
   std::string addr;
-  std::string tasks_dir;    // per-task log dirs
-  std::string cgroup_root;  // cgroup subtree name for task limits
+  std::string tasks_dir;   // per-task log dirs
+  std::string cgroup_root; // cgroup subtree name for task limits
 };
 
 /// Spawns the agent; it opens its session with `dispatcher` at once.

@@ -12,7 +12,7 @@ namespace {
 struct allocator_state {
   store::store_actor_type store;
   node::clock* clk = nullptr;
-  std::map<std::string, pb::Task> fresh;  // NEW tasks, by id
+  std::map<std::string, pb::Task> fresh; // NEW tasks, by id
   bool in_flight = false;
   static inline const char* name = "allocator";
 };

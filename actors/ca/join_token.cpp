@@ -26,7 +26,8 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-std::string make_token(const std::string& ca_digest, const std::string& secret) {
+std::string make_token(const std::string& ca_digest,
+                       const std::string& secret) {
   return std::string{prefix} + base36_encode(ca_digest, 50) + "-"
          + base36_encode(secret, 25);
 }

@@ -16,8 +16,8 @@ std::string make_token(const std::string& ca_digest, const std::string& secret);
 
 /// Parsed parts of a token.
 struct token_parts {
-  std::string digest;  // base 36, 50 chars
-  std::string secret;  // base 36, 25 chars
+  std::string digest; // base 36, 50 chars
+  std::string secret; // base 36, 25 chars
 };
 
 /// Splits and shape-checks a token; a malformed one is `invalid_token`.

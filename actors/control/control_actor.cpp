@@ -34,8 +34,9 @@ using reply_t = caf::result<pb::ControlReply>;
 // store accepted it, or with the store's refusal.
 reply_t propose(control_actor_t self, write_decision d) {
   auto rp = self->make_response_promise<pb::ControlReply>();
-  self->request(self->state.store, store_timeout, propose_atom::value,
-                std::move(d.batch))
+  self
+    ->request(self->state.store, store_timeout, propose_atom::value,
+              std::move(d.batch))
     .then([rp, ok = std::move(d.ok)](uint64_t) mutable { rp.deliver(ok); },
           [rp](caf::error& err) mutable {
             rp.deliver(error_reply(to_failure(err)));
@@ -122,8 +123,9 @@ void set_manager(control_actor_t self, store::store_actor_type store,
     st.view = store::object_store{};
     return;
   }
-  self->request(store, caf::infinite, subscribe_atom::value,
-                store::subscriber_actor_type{self})
+  self
+    ->request(store, caf::infinite, subscribe_atom::value,
+              store::subscriber_actor_type{self})
     .await([=](const store_view_ptr& v) { self->state.view = *v; });
 }
 
@@ -153,8 +155,8 @@ control_actor_type::behavior_type control_actor(control_actor_t self,
 
 } // namespace
 
-control_actor_type spawn_control(caf::actor_system& sys, requests_actor_type node,
-                                 node::clock& clk) {
+control_actor_type spawn_control(caf::actor_system& sys,
+                                 requests_actor_type node, node::clock& clk) {
   return sys.spawn(control_actor, std::move(node), &clk);
 }
 

@@ -28,7 +28,6 @@ namespace actorswarm::control {
 /// Spawns the control actor; `node` handles membership requests, `clk` is
 /// the wall clock proposals are stamped with.
 control_actor_type spawn_control(caf::actor_system& sys,
-                                 requests_actor_type node,
-                                 node::clock& clk);
+                                 requests_actor_type node, node::clock& clk);
 
 } // namespace actorswarm::control

@@ -23,8 +23,8 @@ const char* const stale_read_warning
     "leader): showing its last known state, which may be stale";
 
 pb::ControlReply not_manager_reply() {
-  return error_reply(
-    fail(errc::not_in_swarm, docker_text::not_swarm_manager()));
+  return error_reply(fail(errc::not_in_swarm,
+                          docker_text::not_swarm_manager()));
 }
 
 bool is_membership(const pb::ControlRequest& req) {

@@ -12,8 +12,8 @@ std::string resolve_self(const std::string& ref, const std::string& self_id) {
   return ref == "self" && !self_id.empty() ? self_id : ref;
 }
 
-result<store::object_ptr<pb::Node>>
-find_node(const store::object_store& view, const std::string& ref) {
+result<store::object_ptr<pb::Node>> find_node(const store::object_store& view,
+                                              const std::string& ref) {
   return store::resolve(view.nodes(), ref, "node", [](const pb::Node& n) {
     return n.description().hostname();
   });
@@ -107,8 +107,7 @@ status apply_node_update(pb::Node& n, const pb::NodeUpdateRequest& req) {
 
 result<write_decision> update_node(const store::object_store& view,
                                    const pb::NodeUpdateRequest& req,
-                                   const std::string& self_id,
-                                   int64_t now_ns) {
+                                   const std::string& self_id, int64_t now_ns) {
   auto found = find_node(view, resolve_self(req.ref(), self_id));
   if (!found)
     return found.error();

@@ -23,8 +23,8 @@ namespace actorswarm::control {
 std::string resolve_self(const std::string& ref, const std::string& self_id);
 
 /// Resolves a node reference (id, unique id prefix, or hostname).
-result<store::object_ptr<pb::Node>>
-find_node(const store::object_store& view, const std::string& ref);
+result<store::object_ptr<pb::Node>> find_node(const store::object_store& view,
+                                              const std::string& ref);
 
 /// `node ls`: all nodes, ordered by hostname then id.
 pb::ControlReply list_nodes(const store::object_store& view);
@@ -54,7 +54,6 @@ status apply_node_update(pb::Node& n, const pb::NodeUpdateRequest& req);
 /// changes applied, as an UPDATE batch; the reply carries its id.
 result<write_decision> update_node(const store::object_store& view,
                                    const pb::NodeUpdateRequest& req,
-                                   const std::string& self_id,
-                                   int64_t now_ns);
+                                   const std::string& self_id, int64_t now_ns);
 
 } // namespace actorswarm::control

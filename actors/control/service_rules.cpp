@@ -136,10 +136,10 @@ pb::Service make_service(const pb::ServiceSpec& spec, std::mt19937_64& gen) {
 }
 
 std::string random_service_name(std::mt19937_64& gen) {
-  static const char* left[] = {"brave", "calm", "eager", "gentle", "happy",
-                               "keen", "lucid", "nifty", "quirky", "sharp"};
-  static const char* right[] = {"babbage", "curie", "darwin", "euler",
-                                "hopper", "lamport", "liskov", "noether",
+  static const char* left[] = {"brave", "calm",  "eager", "gentle", "happy",
+                               "keen",  "lucid", "nifty", "quirky", "sharp"};
+  static const char* right[] = {"babbage", "curie",   "darwin", "euler",
+                                "hopper",  "lamport", "liskov", "noether",
                                 "ritchie", "turing"};
   std::uniform_int_distribution<int> d(0, 9);
   return std::string{left[d(gen)]} + "_" + right[d(gen)];
@@ -218,9 +218,8 @@ pb::ControlReply list_services(const store::object_store& view) {
   std::vector<const pb::Service*> xs;
   for (auto& [id, s] : view.services())
     xs.push_back(s.get());
-  std::sort(xs.begin(), xs.end(), [](auto a, auto b) {
-    return a->spec().name() < b->spec().name();
-  });
+  std::sort(xs.begin(), xs.end(),
+            [](auto a, auto b) { return a->spec().name() < b->spec().name(); });
   for (auto* s : xs) {
     auto* e = out.add_services();
     *e->mutable_service() = *s;

@@ -47,12 +47,11 @@ std::string task_name(const pb::Task& t) {
 }
 
 bool counts_running(const pb::Task& t) {
-  return t.status().state() == pb::RUNNING
-         && t.desired_state() <= pb::RUNNING;
+  return t.status().state() == pb::RUNNING && t.desired_state() <= pb::RUNNING;
 }
 
-result<store::object_ptr<pb::Task>>
-find_task(const store::object_store& view, const std::string& ref) {
+result<store::object_ptr<pb::Task>> find_task(const store::object_store& view,
+                                              const std::string& ref) {
   return store::resolve(view.tasks(), ref, "task",
                         [](const pb::Task& t) { return task_name(t); });
 }

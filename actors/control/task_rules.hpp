@@ -22,8 +22,8 @@ std::string task_name(const pb::Task& t);
 bool counts_running(const pb::Task& t);
 
 /// Resolves a task reference (id, unique prefix, or name like `web.1`).
-result<store::object_ptr<pb::Task>>
-find_task(const store::object_store& view, const std::string& ref);
+result<store::object_ptr<pb::Task>> find_task(const store::object_store& view,
+                                              const std::string& ref);
 
 /// `service ps` / task listing: the tasks of the named services (all when
 /// none is named), on the named node, in the given desired states (any when

@@ -22,28 +22,30 @@ constexpr auto local_timeout = std::chrono::seconds(10);
 // (the server then refuses the worker's heartbeats, so it opens a new
 // session, which starts with the full set).
 void deliver(agent_proxy_actor_type::pointer self,
-             const net::cluster_transport_actor_type& transport, const std::string& addr,
-             const std::string& bytes, int32_t attempt) {
+             const net::cluster_transport_actor_type& transport,
+             const std::string& addr, const std::string& bytes,
+             int32_t attempt) {
   self
     ->request(transport, assign_timeout, cluster_call_atom::value, addr,
               static_cast<int32_t>(pb::Envelope::ASSIGN), bytes)
     .then([](const std::string&) {},
           [=](caf::error& err) {
             if (attempt + 1 < assign_attempts) {
-              self->delayed_send(self, assign_retry,
-                                 assign_retry_atom::value, bytes,
-                                 attempt + 1);
+              self->delayed_send(self, assign_retry, assign_retry_atom::value,
+                                 bytes, attempt + 1);
               return;
             }
-            logger("dispatcher")->warn("worker {} unreachable: {}", addr,
-                                       to_failure(err).message);
+            logger("dispatcher")
+              ->warn("worker {} unreachable: {}", addr,
+                     to_failure(err).message);
             self->quit();
           });
 }
 
 // Stands in for the agent of `addr` towards the dispatcher.
 agent_proxy_actor_type::behavior_type
-agent_proxy_actor(agent_proxy_actor_type::pointer self, net::cluster_transport_actor_type transport,
+agent_proxy_actor(agent_proxy_actor_type::pointer self,
+                  net::cluster_transport_actor_type transport,
                   std::string addr) {
   return {
     [=](assign_atom, const pb::Assignments& as) {
@@ -59,7 +61,7 @@ struct server_state {
   session_host_actor_type dispatcher;
   net::cluster_transport_actor_type transport;
   store::store_actor_type store;
-  std::map<std::string, agent_proxy_actor_type> proxies;  // by node id
+  std::map<std::string, agent_proxy_actor_type> proxies; // by node id
   static inline const char* name = "agent_server";
 };
 
@@ -80,8 +82,8 @@ caf::result<std::string> open_session(server_ptr self,
   auto rp = self->make_response_promise<std::string>();
   auto store = st.store;
   assignee_actor_type assignee = p;
-  self->request(st.dispatcher, local_timeout, session_atom::value, req,
-                assignee)
+  self
+    ->request(st.dispatcher, local_timeout, session_atom::value, req, assignee)
     .then(
       [=](pb::SessionReply& r) mutable {
         self->request(store, local_timeout, raft_status_atom::value)
@@ -100,7 +102,8 @@ caf::result<std::string> open_session(server_ptr self,
 
 agent_server_actor_type::behavior_type
 agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
-                 net::cluster_transport_actor_type transport, store::store_actor_type store) {
+                   net::cluster_transport_actor_type transport,
+                   store::store_actor_type store) {
   self->state.dispatcher = std::move(dispatcher);
   self->state.transport = std::move(transport);
   self->state.store = std::move(store);
@@ -150,10 +153,10 @@ agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
 
 } // namespace
 
-agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
-                                           session_host_actor_type dispatcher,
-                                           net::cluster_transport_actor_type transport,
-                                           store::store_actor_type store) {
+agent_server_actor_type
+spawn_agent_server(caf::actor_system& sys, session_host_actor_type dispatcher,
+                   net::cluster_transport_actor_type transport,
+                   store::store_actor_type store) {
   return sys.spawn(agent_server_actor, std::move(dispatcher),
                    std::move(transport), std::move(store));
 }

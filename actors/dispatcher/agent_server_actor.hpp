@@ -23,9 +23,9 @@ namespace actorswarm::dispatcher {
 
 /// Spawns the agent server for `dispatcher`; `store` answers raft_status_atom
 /// (the managers' addresses); `transport` carries assignments to workers.
-agent_server_actor_type spawn_agent_server(caf::actor_system& sys,
-                                           session_host_actor_type dispatcher,
-                                           net::cluster_transport_actor_type transport,
-                                           store::store_actor_type store);
+agent_server_actor_type
+spawn_agent_server(caf::actor_system& sys, session_host_actor_type dispatcher,
+                   net::cluster_transport_actor_type transport,
+                   store::store_actor_type store);
 
 } // namespace actorswarm::dispatcher

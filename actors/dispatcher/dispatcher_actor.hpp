@@ -24,7 +24,8 @@ class clock;
 namespace actorswarm::dispatcher {
 
 struct dispatcher_config {
-  int64_t heartbeat_period_ms = cluster_defaults::dispatcher_heartbeat_period_ms;
+  int64_t heartbeat_period_ms
+    = cluster_defaults::dispatcher_heartbeat_period_ms;
   /// Missed periods after which the node is DOWN.
   uint32_t heartbeat_misses_max = cluster_defaults::heartbeat_misses_max;
 };
@@ -32,7 +33,8 @@ struct dispatcher_config {
 /// Spawns the dispatcher over `store` (the store actor: subscribe, propose,
 /// read).
 dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
-                                       store::store_actor_type store, node::clock& clk,
+                                       store::store_actor_type store,
+                                       node::clock& clk,
                                        dispatcher_config cfg = {});
 
 } // namespace actorswarm::dispatcher

@@ -70,12 +70,12 @@ using dispatcher_actor_type = session_host_actor_type::extend<
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_dispatcher,
                         ::actorswarm::type_id_blocks::dispatcher)
 
-  CAF_ADD_TYPE_ID(actorswarm_dispatcher,
-                  (actorswarm::dispatcher::assignee_actor_type))
+CAF_ADD_TYPE_ID(actorswarm_dispatcher,
+                (actorswarm::dispatcher::assignee_actor_type))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_dispatcher)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_dispatcher::end,
-                ::actorswarm::type_id_blocks::node),
-              "the dispatcher block runs into the node block");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_dispatcher::end,
+                                     ::actorswarm::type_id_blocks::node),
+  "the dispatcher block runs into the node block");

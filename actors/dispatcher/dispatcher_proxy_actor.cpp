@@ -21,21 +21,20 @@ struct proxy_state {
   net::cluster_transport_actor_type transport;
   assignee_actor_type agent;
   std::vector<std::string> managers;
-  size_t current = 0;               // index into managers
-  pb::SessionRequest request;       // the agent's, replayed on failover
-  std::string agent_session;        // the id the agent knows
-  std::string session;              // the id of the manager's session
+  size_t current = 0;         // index into managers
+  pb::SessionRequest request; // the agent's, replayed on failover
+  std::string agent_session;  // the id the agent knows
+  std::string session;        // the id of the manager's session
   bool connecting = false;
-  caf::response_promise first;      // the agent's session request
-  std::deque<pb::StatusBatch> unsent;  // reports waiting for a session
+  caf::response_promise first;        // the agent's session request
+  std::deque<pb::StatusBatch> unsent; // reports waiting for a session
   // Assignments that overtook their session's reply (the dispatcher sends
   // the full set before it answers).
   std::vector<pb::Assignments> early;
   static inline const char* name = "dispatcher_proxy";
 };
 
-using proxy_ptr
-  = dispatcher_proxy_actor_type::stateful_pointer<proxy_state>;
+using proxy_ptr = dispatcher_proxy_actor_type::stateful_pointer<proxy_state>;
 
 void reconnect(proxy_ptr self, const std::string& failed_session);
 
@@ -53,8 +52,7 @@ void call(proxy_ptr self, pb::Envelope::Kind kind, std::string payload,
   auto session = st.session;
   self
     ->request(st.transport, call_timeout, cluster_call_atom::value,
-              manager(self),
-              static_cast<int32_t>(kind), std::move(payload))
+              manager(self), static_cast<int32_t>(kind), std::move(payload))
     .then(
       [=](const std::string& reply) {
         if (on_ok)
@@ -125,8 +123,9 @@ void reconnect(proxy_ptr self, const std::string& failed_session) {
 }
 
 dispatcher_proxy_actor_type::behavior_type
-dispatcher_proxy_actor(proxy_ptr self, net::cluster_transport_actor_type transport,
-                      std::vector<std::string> managers) {
+dispatcher_proxy_actor(proxy_ptr self,
+                       net::cluster_transport_actor_type transport,
+                       std::vector<std::string> managers) {
   auto& st = self->state;
   st.transport = std::move(transport);
   st.managers = std::move(managers);
@@ -184,9 +183,10 @@ dispatcher_proxy_actor(proxy_ptr self, net::cluster_transport_actor_type transpo
 
 } // namespace
 
-dispatcher_proxy_actor_type spawn_dispatcher_proxy(
-  caf::actor_system& sys, net::cluster_transport_actor_type transport,
-  std::vector<std::string> managers) {
+dispatcher_proxy_actor_type
+spawn_dispatcher_proxy(caf::actor_system& sys,
+                       net::cluster_transport_actor_type transport,
+                       std::vector<std::string> managers) {
   return sys.spawn(dispatcher_proxy_actor, std::move(transport),
                    std::move(managers));
 }

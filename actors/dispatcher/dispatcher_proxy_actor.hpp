@@ -24,8 +24,9 @@
 namespace actorswarm::dispatcher {
 
 /// Spawns the dispatcher proxy; `managers` are cluster addresses host:port.
-dispatcher_proxy_actor_type spawn_dispatcher_proxy(
-  caf::actor_system& sys, net::cluster_transport_actor_type transport,
-  std::vector<std::string> managers);
+dispatcher_proxy_actor_type
+spawn_dispatcher_proxy(caf::actor_system& sys,
+                       net::cluster_transport_actor_type transport,
+                       std::vector<std::string> managers);
 
 } // namespace actorswarm::dispatcher

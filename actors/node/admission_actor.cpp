@@ -80,8 +80,7 @@ void add_member_then_reply(admission_self self, bool is_member) {
 void admit(admission_self self, const store_view_ptr& view, bool is_member) {
   auto& st = self->state;
   auto batch = joined_node_batch(st.req, st.manager, st.clk->now_ns());
-  if (auto n = view->nodes().find(st.req.node_id());
-      n != view->nodes().end()) {
+  if (auto n = view->nodes().find(st.req.node_id()); n != view->nodes().end()) {
     // A worker promoted: the node object becomes a manager's.
     if (!st.manager || n->second->has_manager_status()) {
       add_member_then_reply(self, is_member);
@@ -126,8 +125,8 @@ void check(admission_self self, const raft::raft_status_ptr& status,
 void forward(admission_self self, uint64_t lead) {
   self
     ->request(self->state.transport, std::chrono::milliseconds(join_timeout_ms),
-              cluster_call_atom::value, lead, static_cast<int32_t>(pb::Envelope::JOIN),
-              self->state.bytes)
+              cluster_call_atom::value, lead,
+              static_cast<int32_t>(pb::Envelope::JOIN), self->state.bytes)
     .then([=](std::string& r) { answer(self, std::move(r)); },
           [=](caf::error& err) { refuse(self, to_failure(err)); });
 }
@@ -144,8 +143,9 @@ void on_status(admission_self self, const raft::raft_status_ptr& status) {
 }
 
 admission_actor_type::behavior_type
-admission_actor(admission_self self, store::store_actor_type store, net::cluster_transport_actor_type transport,
-                clock* clk, pb::JoinRequest req, std::string bytes) {
+admission_actor(admission_self self, store::store_actor_type store,
+                net::cluster_transport_actor_type transport, clock* clk,
+                pb::JoinRequest req, std::string bytes) {
   auto& st = self->state;
   st.store = std::move(store);
   st.transport = std::move(transport);
@@ -165,10 +165,10 @@ admission_actor(admission_self self, store::store_actor_type store, net::cluster
 
 } // namespace
 
-admission_actor_type spawn_admission(caf::local_actor* parent,
-                                     store::store_actor_type store, net::cluster_transport_actor_type transport,
-                                     clock& clk, pb::JoinRequest req,
-                                     std::string bytes) {
+admission_actor_type
+spawn_admission(caf::local_actor* parent, store::store_actor_type store,
+                net::cluster_transport_actor_type transport, clock& clk,
+                pb::JoinRequest req, std::string bytes) {
   return parent->spawn<caf::linked>(admission_actor, std::move(store),
                                     std::move(transport), &clk, std::move(req),
                                     std::move(bytes));

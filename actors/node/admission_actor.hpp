@@ -25,9 +25,9 @@ class clock;
 
 /// Spawns an admission of `req` (`bytes` serialized) linked to `parent`.
 ///
-admission_actor_type spawn_admission(caf::local_actor* parent,
-                                     store::store_actor_type store, net::cluster_transport_actor_type transport,
-                                     clock& clk, pb::JoinRequest req,
-                                     std::string bytes);
+admission_actor_type
+spawn_admission(caf::local_actor* parent, store::store_actor_type store,
+                net::cluster_transport_actor_type transport, clock& clk,
+                pb::JoinRequest req, std::string bytes);
 
 } // namespace actorswarm::node

@@ -29,15 +29,13 @@ struct cluster_secrets {
   /// A new self-signed root CA for the cluster `cluster_id`, valid `days`
   /// days: its certificate and private key in PEM. A failure (e.g. the
   /// crypto library refused) is returned, not thrown.
-  std::function<result<cert_key_pem>(const std::string& cluster_id,
-                                     int days)>
+  std::function<result<cert_key_pem>(const std::string& cluster_id, int days)>
     create_root_ca;
 
   /// The digest of the PEM certificate `cert_pem`: 32 raw bytes (SHA-256 of
   /// its DER encoding), the part of join tokens that names the CA. A
   /// certificate that does not parse is a failure.
-  std::function<result<std::string>(const std::string& cert_pem)>
-    cert_digest;
+  std::function<result<std::string>(const std::string& cert_pem)> cert_digest;
 };
 
 } // namespace actorswarm::node

@@ -106,10 +106,10 @@ void send_join(join_self self) {
               st.cfg.request.SerializeAsString())
     .then([=](const std::string& bytes) { on_reply(self, bytes); },
           [=](caf::error& err) {
-            refuse(self, fail(errc::unavailable,
-                              "could not join the swarm through "
-                                + self->state.cfg.remote + ": "
-                                + to_failure(err).message));
+            refuse(self,
+                   fail(errc::unavailable, "could not join the swarm through "
+                                             + self->state.cfg.remote + ": "
+                                             + to_failure(err).message));
           });
 }
 

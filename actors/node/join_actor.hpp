@@ -23,11 +23,11 @@ namespace actorswarm::node {
 
 /// Where a join goes and who records it.
 struct join_config {
-  join_port_type node;               // opens the cluster port
-  join_recorder_type membership;     // records the swarm
-  std::string remote;                // the manager's address, host:port
+  join_port_type node;           // opens the cluster port
+  join_recorder_type membership; // records the swarm
+  std::string remote;            // the manager's address, host:port
   pb::JoinRequest request;
-  std::string addr;                  // this node's advertised address
+  std::string addr; // this node's advertised address
 };
 
 /// Spawns a join linked to `parent`.

@@ -36,9 +36,8 @@ using join_actor_type = caf::typed_actor<
 
 /// What a join needs of the node supervisor: the cluster port.
 ///
-using join_port_type
-  = caf::typed_actor<caf::replies_to<transport_open_atom>::with<
-    net::cluster_transport_actor_type>>;
+using join_port_type = caf::typed_actor<caf::replies_to<
+  transport_open_atom>::with<net::cluster_transport_actor_type>>;
 
 /// What a join needs of the membership actor: record the admitted join.
 using join_recorder_type = caf::typed_actor<

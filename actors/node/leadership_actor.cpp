@@ -43,7 +43,8 @@ void start_leading(leadership_self self, uint64_t term) {
   self->link_to(st.orchestrator);
   st.publisher = spawn_manager_status(self, st.store, *st.clk);
   logger("node")->info("leading: allocator, scheduler and orchestrator "
-                       "started term={}", term);
+                       "started term={}",
+                       term);
 }
 
 // Unlinks and stops the leader's components; with `await`, the actor
@@ -72,7 +73,7 @@ void on_exit(leadership_self self, const caf::exit_msg& msg) {
   auto& st = self->state;
   if (msg.reason != caf::exit_reason::user_shutdown) {
     if (msg.reason)
-      self->quit(msg.reason);  // a component died: fail-stop
+      self->quit(msg.reason); // a component died: fail-stop
     return;
   }
   if (st.stopping)
@@ -84,7 +85,8 @@ void on_exit(leadership_self self, const caf::exit_msg& msg) {
 }
 
 leadership_actor_type::behavior_type
-leadership_actor(leadership_self self, store::store_actor_type store, clock* clk) {
+leadership_actor(leadership_self self, store::store_actor_type store,
+                 clock* clk) {
   auto& st = self->state;
   st.store = std::move(store);
   st.clk = clk;
@@ -106,7 +108,8 @@ leadership_actor(leadership_self self, store::store_actor_type store, clock* clk
       } else if (!x->is_leader && st.orchestrator) {
         stop_leading(self, false);
         logger("node")->info("following: allocator, scheduler and "
-                             "orchestrator stopped term={}", x->term);
+                             "orchestrator stopped term={}",
+                             x->term);
       }
     },
   };
@@ -115,7 +118,8 @@ leadership_actor(leadership_self self, store::store_actor_type store, clock* clk
 } // namespace
 
 leadership_actor_type spawn_leadership(caf::local_actor* parent,
-                                       store::store_actor_type store, clock& clk) {
+                                       store::store_actor_type store,
+                                       clock& clk) {
   return parent->spawn<caf::linked>(leadership_actor, std::move(store), &clk);
 }
 

@@ -23,6 +23,7 @@ class clock;
 /// Spawns the leadership actor of `store` linked to `parent`.
 ///
 leadership_actor_type spawn_leadership(caf::local_actor* parent,
-                                       store::store_actor_type store, clock& clk);
+                                       store::store_actor_type store,
+                                       clock& clk);
 
 } // namespace actorswarm::node

@@ -42,9 +42,9 @@ void signal_groups(const std::vector<task::process_record>& xs, int sig);
 /// What the leave does after its check number `checks` (0 for the first)
 /// found `alive` of the stopped task processes still alive.
 enum class stop_check {
-  wait,  // check again after leave_check_interval_ms
-  kill,  // the grace period ran out: SIGKILL what lives, then done
-  done,  // all gone
+  wait, // check again after leave_check_interval_ms
+  kill, // the grace period ran out: SIGKILL what lives, then done
+  done, // all gone
 };
 
 /// The next step of the leave's process checks: wait while processes live

@@ -54,7 +54,8 @@ void check_stopped(leave_self self) {
       return;
     case stop_check::kill:
       logger("node")->warn("{} task processes outlived the stop grace "
-                           "period, sending SIGKILL", st.procs.size());
+                           "period, sending SIGKILL",
+                           st.procs.size());
       signal_groups(st.procs, SIGKILL);
       break;
     case stop_check::done:
@@ -131,8 +132,7 @@ void leave(leave_self self) {
           refuse_with(self));
 }
 
-leave_actor_type::behavior_type leave_actor(leave_self self,
-                                            leave_config cfg) {
+leave_actor_type::behavior_type leave_actor(leave_self self, leave_config cfg) {
   self->state.cfg = std::move(cfg);
   return {
     [=](node_leave_atom) {

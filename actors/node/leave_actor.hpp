@@ -28,13 +28,13 @@ class clock;
 
 /// What a leave needs to know.
 struct leave_config {
-  identity id;         // the leaving node
-  bool force = false;  // --force
+  identity id;        // the leaving node
+  bool force = false; // --force
   /// The node's store (null on a worker) and transport.
   ///
   store::store_actor_type store;
   net::cluster_transport_actor_type transport;
-  leave_node_type node;  // stops the components
+  leave_node_type node; // stops the components
   persistence::task_record_store* records = nullptr;
   clock* clk = nullptr;
 };

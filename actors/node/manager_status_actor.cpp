@@ -45,22 +45,24 @@ void publish(status_self self, const raft::raft_status& s,
     next_round(self);
     return;
   }
-  self->request(st.store, store_timeout, propose_atom::value,
-                node_updates(std::move(xs), now))
+  self
+    ->request(st.store, store_timeout, propose_atom::value,
+              node_updates(std::move(xs), now))
     .then([=](uint64_t) { next_round(self); },
           [=](caf::error&) { next_round(self); });
 }
 
 void on_status(status_self self, const raft::raft_status_ptr& s) {
   if (!s || !s->is_leader)
-    return;  // stepped down: the node stops this actor
+    return; // stepped down: the node stops this actor
   self->request(self->state.store, store_timeout, view_atom::value)
     .then([=](const store_view_ptr& v) { publish(self, *s, v); },
           [=](caf::error&) { next_round(self); });
 }
 
 manager_status_actor_type::behavior_type
-manager_status_actor(status_self self, store::store_actor_type store, clock* clk) {
+manager_status_actor(status_self self, store::store_actor_type store,
+                     clock* clk) {
   self->state.store = std::move(store);
   self->state.clk = clk;
   self->send(self, status_publish_atom_v);
@@ -76,7 +78,8 @@ manager_status_actor(status_self self, store::store_actor_type store, clock* clk
 } // namespace
 
 manager_status_actor_type spawn_manager_status(caf::local_actor* parent,
-                                               store::store_actor_type store, clock& clk) {
+                                               store::store_actor_type store,
+                                               clock& clk) {
   return parent->spawn<caf::linked>(manager_status_actor, std::move(store),
                                     &clk);
 }

@@ -31,6 +31,7 @@ constexpr int64_t manager_status_period_ms
 /// Spawns the publisher linked to `parent`; its first round runs at once.
 ///
 manager_status_actor_type spawn_manager_status(caf::local_actor* parent,
-                                               store::store_actor_type store, clock& clk);
+                                               store::store_actor_type store,
+                                               clock& clk);
 
 } // namespace actorswarm::node

@@ -10,10 +10,10 @@
 
 #include "actors/ca/join_token.hpp"
 #include "actors/raft/conf_change.hpp"
+#include "messages/defaults.hpp"
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 #include "persistence/kv_store.hpp"
-#include "messages/defaults.hpp"
 
 namespace actorswarm::node {
 
@@ -107,7 +107,7 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname,
     while (id.raft_id == 0) {
       auto bytes = secrets.random_bytes(sizeof(id.raft_id));
       std::memcpy(&id.raft_id, bytes.data(), sizeof(id.raft_id));
-      id.raft_id >>= 1;  // fits int64 too (JSON, CLI output)
+      id.raft_id >>= 1; // fits int64 too (JSON, CLI output)
     }
     kv.put("raft_id", std::to_string(id.raft_id));
   }
@@ -144,9 +144,8 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
     auto a = split_addr(req.advertise_addr(), "--advertise-addr");
     if (!a)
       return a.error();
-    auto port = req.advertise_addr().find(':') == std::string::npos
-                  ? l->second
-                  : a->second;
+    auto port = req.advertise_addr().find(':') == std::string::npos ? l->second
+                                                                    : a->second;
     return a->first + ":" + port;
   }
   auto host = l->first == "0.0.0.0" ? first_ipv4() : l->first;
@@ -185,13 +184,13 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
   c.mutable_join_tokens()->set_manager(new_secret_token(*digest, secrets));
   auto& spec = *c.mutable_spec();
   spec.set_name("default");
-  spec.set_scheduler_strategy(req.scheduler_strategy()
-                                  == pb::Placement::DEFAULT
+  spec.set_scheduler_strategy(req.scheduler_strategy() == pb::Placement::DEFAULT
                                 ? pb::Placement::SPREAD
                                 : req.scheduler_strategy());
   spec.set_task_history_limit(5);
-  spec.set_election_tick(req.election_tick() ? req.election_tick()
-                                            : cluster_defaults::election_ticks);
+  spec.set_election_tick(req.election_tick()
+                           ? req.election_tick()
+                           : cluster_defaults::election_ticks);
   spec.set_heartbeat_tick(req.heartbeat_tick()
                             ? req.heartbeat_tick()
                             : cluster_defaults::heartbeat_ticks);
@@ -415,8 +414,9 @@ std::optional<failure> leave_refusal(const identity& id, bool force,
                      "is participating as a manager. ";
   if (managers <= 1)
     return fail(errc::refused,
-                text + "Removing the last manager erases all current state "
-                       "of the swarm. Use `--force` to ignore this message.");
+                text
+                  + "Removing the last manager erases all current state "
+                    "of the swarm. Use `--force` to ignore this message.");
   auto left = reachable - 1;
   if (loses_quorum(managers - 1, left))
     return fail(errc::refused,
@@ -442,8 +442,9 @@ std::optional<failure> removal_refusal(const raft::raft_status& st,
   if (loses_quorum(voters - 1, left))
     return fail(errc::refused,
                 "rpc error: can't remove member from the raft: this would "
-                "result in a loss of quorum (" + std::to_string(left)
-                  + " of the " + std::to_string(voters - 1)
+                "result in a loss of quorum ("
+                  + std::to_string(left) + " of the "
+                  + std::to_string(voters - 1)
                   + " managers left would be reachable)");
   return std::nullopt;
 }
@@ -475,7 +476,7 @@ std::vector<pb::Node> manager_status_updates(
     if (reachable)
       since.erase(id);
     else
-      since.emplace(id, now_ns);  // keeps the first time
+      since.emplace(id, now_ns); // keeps the first time
     auto reach = reachable ? pb::ManagerStatus::REACHABLE
                            : pb::ManagerStatus::UNREACHABLE;
     bool leader = id == st.lead;

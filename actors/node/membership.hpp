@@ -13,14 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "actors/node/cluster_secrets.hpp"
+#include "actors/raft/apply_batch.hpp"
 #include "messages/cluster.pb.h"
 #include "messages/control.pb.h"
 #include "messages/objects.pb.h"
 #include "messages/raft.pb.h"
 #include "messages/result.hpp"
 #include "messages/store.pb.h"
-#include "actors/node/cluster_secrets.hpp"
-#include "actors/raft/apply_batch.hpp"
 
 namespace actorswarm::persistence {
 class kv_store;
@@ -32,12 +32,12 @@ namespace actorswarm::node {
 struct identity {
   std::string node_id;
   std::string hostname;
-  std::string cluster_id;  // empty: not in a swarm
-  std::string addr;        // advertised cluster address host:port
-  uint64_t raft_id = 0;    // this node's id in the Raft group; never 0
-  bool joined = false;     // joined a swarm (else initialized it)
-  bool worker = false;     // runs tasks only: no store, no Raft peer
-  std::vector<std::string> managers;  // a worker's managers (host:port)
+  std::string cluster_id; // empty: not in a swarm
+  std::string addr;       // advertised cluster address host:port
+  uint64_t raft_id = 0;   // this node's id in the Raft group; never 0
+  bool joined = false;    // joined a swarm (else initialized it)
+  bool worker = false;    // runs tasks only: no store, no Raft peer
+  std::vector<std::string> managers; // a worker's managers (host:port)
 };
 
 /// This node as a Raft group member.
@@ -113,10 +113,10 @@ pb::Info identity_info(const identity& id, const std::string& data_dir);
 /// A change of this node's own membership in progress; one at a time.
 enum class own_change {
   none,
-  joining,     // swarm join, or a promotion joining the Raft group
-  leaving,     // swarm leave
-  restarting,  // the components stop and start (demote, promote,
-               // --force-new-cluster)
+  joining,    // swarm join, or a promotion joining the Raft group
+  leaving,    // swarm leave
+  restarting, // the components stop and start (demote, promote,
+              // --force-new-cluster)
 };
 
 /// Why `swarm join` is refused now: this node is in a swarm already, or
@@ -131,8 +131,7 @@ result<std::string> join_addr(const pb::SwarmJoinRequest& req,
 
 /// Why `swarm leave` cannot start now: busy with another change, or not in
 /// a swarm. The quorum rule comes later (leave_refusal with the managers).
-std::optional<failure> leave_start_refusal(const identity& id,
-                                           own_change busy);
+std::optional<failure> leave_start_refusal(const identity& id, own_change busy);
 
 /// Why `swarm init --force-new-cluster` is refused now: busy, or no store
 /// runs (a worker, or components restarting).
@@ -157,8 +156,7 @@ failure not_in_swarm();
 /// which `reachable` are reachable, this one included); none when the
 /// node may leave.
 std::optional<failure> leave_refusal(const identity& id, bool force,
-                                     size_t managers = 1,
-                                     size_t reachable = 1);
+                                     size_t managers = 1, size_t reachable = 1);
 
 /// Why removing voter `target` from the Raft group (demote, a manager's
 /// leave) is refused: the last manager, or the reachable managers left

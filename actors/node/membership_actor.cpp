@@ -85,7 +85,8 @@ adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
   st.busy = own_change::none;
   st.id = joined_identity(st.id, r, addr);
   save_identity(st.dir->node_state(), st.id);
-  auto rp = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
+  auto rp
+    = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
   start_then(self, [=]() mutable {
     auto& st = self->state;
     logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
@@ -125,8 +126,8 @@ reply_t force_new_cluster(membership_self self) {
   if (auto refusal = force_new_cluster_refusal(st.busy, bool{st.store}))
     return error_reply(*refusal);
   st.busy = own_change::restarting;
-  auto r = spawn_recover(self, {st.store, st.node, handle_of(self), st.dir,
-                                st.id});
+  auto r = spawn_recover(self,
+                         {st.store, st.node, handle_of(self), st.dir, st.id});
   auto rp = self->make_response_promise<pb::ControlReply>();
   run_change(self, self->request(r, caf::infinite, force_new_cluster_atom_v),
              [=](pb::ControlReply x) mutable { rp.deliver(std::move(x)); });
@@ -186,9 +187,8 @@ reply_t swarm_leave(membership_self self, bool force) {
                // The processes are gone: wipe the swarm state, forget it.
                auto& st = self->state;
                st.id = left_swarm(*st.dir, st.cfg.hostname,
-                                 net::openssl_secrets());
-               logger("node")->info("left the swarm node_id={}",
-                                    st.id.node_id);
+                                  net::openssl_secrets());
+               logger("node")->info("left the swarm node_id={}", st.id.node_id);
                pb::ControlReply ok;
                ok.set_text("Node left the swarm.");
                rp.deliver(ok);
@@ -293,7 +293,8 @@ membership_actor(membership_self self, node_actor_type node,
       return demoted(self, std::move(managers));
     },
     [=](node_founded_atom) { return founded(self); },
-    [=](node_components_atom, store::store_actor_type& store, net::cluster_transport_actor_type& transport) {
+    [=](node_components_atom, store::store_actor_type& store,
+        net::cluster_transport_actor_type& transport) {
       self->state.store = std::move(store);
       self->state.transport = std::move(transport);
     },

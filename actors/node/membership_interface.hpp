@@ -14,9 +14,9 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
-#include "messages/cluster.pb.h"
 #include "actors/control/control_interface.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/cluster.pb.h"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_components_atom, "nodecomps")
@@ -39,8 +39,8 @@ using membership_actor_type = caf::typed_actor<
   /// JoinReply, at this address. Records the swarm, starts the components,
   /// then answers `swarm join`'s reply (the node's info) and the new store
   /// (null on a worker).
-  caf::replies_to<join_adopt_atom, pb::JoinReply, std::string>::with<
-    pb::ControlReply, store::store_actor_type>,
+  caf::replies_to<join_adopt_atom, pb::JoinReply,
+                  std::string>::with<pb::ControlReply, store::store_actor_type>,
   /// From a role switch (role_switch_actor) with the components stopped:
   /// the leader demoted this manager. It forgets its Raft state and
   /// continues as a worker of these managers; answers true once recorded.

@@ -13,8 +13,8 @@
 #include <cstdint>
 
 #include "actors/raft/apply_batch.hpp"
-#include "messages/result.hpp"
 #include "messages/defaults.hpp"
+#include "messages/result.hpp"
 
 namespace actorswarm::node {
 
@@ -43,9 +43,9 @@ constexpr int catch_up_polls = 100;
 /// What a new manager's catch-up does after read number `polls` (0 for
 /// the first) answered `fresh`.
 enum class catch_up_step {
-  done,        // caught up: answer the join
-  poll_again,  // read again after catch_up_poll_ms
-  give_up,     // answer with catch_up_warning
+  done,       // caught up: answer the join
+  poll_again, // read again after catch_up_poll_ms
+  give_up,    // answer with catch_up_warning
 };
 
 /// The next step of the catch-up.
@@ -79,9 +79,9 @@ uint64_t transfer_target(const raft::raft_status& st);
 /// What a leadership transfer away from `me` does after status poll number
 /// `polls` (0 for the first) saw leader `lead` (0: none known).
 enum class transfer_step {
-  forward,     // another manager leads: forward the demote to it (settled)
-  poll_again,  // poll again after transfer_poll_ms
-  give_up,     // answer transfer_timeout()
+  forward,    // another manager leads: forward the demote to it (settled)
+  poll_again, // poll again after transfer_poll_ms
+  give_up,    // answer transfer_timeout()
 };
 
 /// The next step of the transfer.

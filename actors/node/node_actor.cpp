@@ -112,11 +112,10 @@ void start_worker(node_self self) {
   if (!st.transport)
     open_transport(self);
   st.dispatcher_proxy = dispatcher::spawn_dispatcher_proxy(sys, st.transport,
-                                                          st.id.managers);
+                                                           st.id.managers);
   serve(self, {pb::Envelope::ASSIGN}, st.dispatcher_proxy);
   st.agent = agent::spawn_agent(sys, st.dispatcher_proxy,
-                                st.dir->task_records(), agent_cfg(st),
-                                *st.clk);
+                                st.dir->task_records(), agent_cfg(st), *st.clk);
   self->link_to(st.dispatcher_proxy);
   self->link_to(st.agent);
   logger("node")->info("worker components started node_id={} managers={}",
@@ -151,8 +150,9 @@ void start_manager(node_self self) {
     st.agent_server = dispatcher::spawn_agent_server(sys, st.dispatcher,
                                                      st.transport, st.store);
     self->link_to(st.agent_server);
-    serve(self, {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT,
-                 pb::Envelope::STATUS},
+    serve(self,
+          {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT,
+           pb::Envelope::STATUS},
           st.agent_server);
   }
   st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
@@ -163,8 +163,8 @@ void start_manager(node_self self) {
   st.leadership = spawn_leadership(self, st.store, *st.clk);
   self->send(st.control, manager_atom::value, st.store, st.id.node_id);
   logger("node")->info("manager components started node_id={} cluster_id={} "
-                       "raft_id={}", st.id.node_id, st.id.cluster_id,
-                       st.id.raft_id);
+                       "raft_id={}",
+                       st.id.node_id, st.id.cluster_id, st.id.raft_id);
 }
 
 // Each component is linked: if one dies, the node dies, and the daemon
@@ -311,8 +311,8 @@ node_actor_type::behavior_type node_actor(node_self self,
 } // namespace
 
 std::pair<node_actor_type, control::control_actor_type>
-spawn_node(caf::actor_system& sys, persistence::data_dir& dir,
-           node_config cfg, clock& clk) {
+spawn_node(caf::actor_system& sys, persistence::data_dir& dir, node_config cfg,
+           clock& clk) {
   if (cfg.tasks_dir.empty())
     cfg.tasks_dir = dir.path() + "/tasks";
   auto node = sys.spawn(node_actor, &dir, std::move(cfg), &clk);

@@ -35,19 +35,19 @@ class clock;
 
 /// Static configuration of one node.
 struct node_config {
-  std::string listen_addr = "0.0.0.0:2377";  // default for swarm init/join
+  std::string listen_addr = "0.0.0.0:2377"; // default for swarm init/join
   std::string hostname;                     // empty: gethostname()
   std::string tasks_dir;                    // empty: <data dir>/tasks
   std::string cgroup_root = "actorswarm";   // relative to each hierarchy
   uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
-  uint64_t tick_ms = cluster_defaults::raft_tick_ms;  // --tick-ms
-  std::function<void()> on_fatal;           // called when a component dies
+  uint64_t tick_ms = cluster_defaults::raft_tick_ms; // --tick-ms
+  std::function<void()> on_fatal; // called when a component dies
 };
 
 /// Spawns the node supervisor and its control actor. Returns {node,
 /// control}. `dir` and `clk` outlive the actors.
 std::pair<node_actor_type, control::control_actor_type>
-spawn_node(caf::actor_system& sys, persistence::data_dir& dir,
-           node_config cfg, clock& clk);
+spawn_node(caf::actor_system& sys, persistence::data_dir& dir, node_config cfg,
+           clock& clk);
 
 } // namespace actorswarm::node

@@ -13,8 +13,8 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
-#include "actors/store/store_interface.hpp"
 #include "actors/control/control_interface.hpp"
+#include "actors/store/store_interface.hpp"
 #include "messages/type_ids.hpp"
 
 CAF_ADD_ATOM(actorswarm, actorswarm, node_init_atom, "nodeinit")
@@ -38,12 +38,13 @@ using node_actor_type = caf::typed_actor<
   /// From embedders (watch_tasks): subscribes the actor to the store, which
   /// answers with its view and then sends it every change set; not_in_swarm
   /// while no store runs.
-  caf::replies_to<subscribe_atom, store::subscriber_actor_type>::with<store_view_ptr>,
+  caf::replies_to<subscribe_atom,
+                  store::subscriber_actor_type>::with<store_view_ptr>,
   /// From the membership actor: start the components of the role that the
   /// identity saved in the data dir names (a manager's store, raft peer,
   /// dispatcher, agent gate, agent and leadership actor; a worker's
-  /// dispatcher link and agent). Answers true once they are spawned; the membership actor has
-  /// then been told the new store (node_components_atom).
+  /// dispatcher link and agent). Answers true once they are spawned; the
+  /// membership actor has then been told the new store (node_components_atom).
   caf::replies_to<components_start_atom>::with<bool>,
   /// From the membership actor: stop every component (the raft peer with
   /// its store; task processes keep running). Answers true once all are

@@ -34,7 +34,8 @@ void answer(recover_self self, pb::ControlReply r) {
 // Starts the components again, then answers `r`.
 void start_then_answer(recover_self self, pb::ControlReply r) {
   self->request(self->state.cfg.node, caf::infinite, components_start_atom_v)
-    .then([=](bool) { answer(self, r); }, [=](caf::error&) { answer(self, r); });
+    .then([=](bool) { answer(self, r); },
+          [=](caf::error&) { answer(self, r); });
 }
 
 // The components are down: rewrite the Raft state.
@@ -46,14 +47,13 @@ void rebuild(recover_self self, const store_view_ptr& view) {
                                       state, applied, self_member(cfg.id));
   if (!meta) {
     // Nothing was rewritten (or a repeat is safe): run on as before.
-    logger("node")->error("force-new-cluster failed: {}",
-                          meta.error().message);
+    logger("node")->error("force-new-cluster failed: {}", meta.error().message);
     start_then_answer(self, error_reply(meta.error()));
     return;
   }
   logger("node")->warn("forced a new cluster: one manager raft_id={} at "
-                       "index={} term={}", cfg.id.raft_id, applied,
-                       meta->term());
+                       "index={} term={}",
+                       cfg.id.raft_id, applied, meta->term());
   auto ok = init_reply(*view->cluster(), cfg.id);
   self->request(cfg.membership, caf::infinite, node_founded_atom_v)
     .then([=](bool) { start_then_answer(self, ok); },
@@ -93,8 +93,7 @@ recover_actor_type::behavior_type recover_actor(recover_self self,
 
 } // namespace
 
-recover_actor_type spawn_recover(caf::local_actor* parent,
-                                 recover_config cfg) {
+recover_actor_type spawn_recover(caf::local_actor* parent, recover_config cfg) {
   return parent->spawn<caf::linked>(recover_actor, std::move(cfg));
 }
 

@@ -28,15 +28,14 @@ namespace actorswarm::node {
 
 /// What a recovery needs to know.
 struct recover_config {
-  store::store_actor_type store;  //
+  store::store_actor_type store; //
   recover_node_type node;
   recover_recorder_type membership;
   persistence::data_dir* dir = nullptr;
-  identity id;  // this manager
+  identity id; // this manager
 };
 
 /// Spawns a recovery linked to `parent`.
-recover_actor_type spawn_recover(caf::local_actor* parent,
-                                 recover_config cfg);
+recover_actor_type spawn_recover(caf::local_actor* parent, recover_config cfg);
 
 } // namespace actorswarm::node

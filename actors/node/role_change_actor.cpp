@@ -64,9 +64,8 @@ void call_node(role_self self, Dest to, pb::Envelope::Kind kind,
         then(std::move(r));
       },
       [=](caf::error& err) {
-        then(error_reply(fail(errc::unavailable,
-                              who + " could not be reached: "
-                                + to_failure(err).message)));
+        then(error_reply(fail(errc::unavailable, who + " could not be reached: "
+                                                   + to_failure(err).message)));
       });
 }
 
@@ -104,7 +103,8 @@ void transfer(role_self self, const raft::raft_status& s) {
   auto to = transfer_target(s);
   self->state.me = s.raft_id;
   logger("node")->info("transferring leadership to raft_id={} before "
-                       "demoting this manager", to);
+                       "demoting this manager",
+                       to);
   self->request(self->state.store, store_timeout, transfer_atom::value, to)
     .then(
       [=](bool) {
@@ -175,8 +175,8 @@ void promote(role_self self, const raft::raft_status& s, const pb::Node& n,
   rc.set_token(c.join_tokens().manager());
   for (const auto& m : s.members.voters())
     rc.add_managers(m.addr());
-  call_node(self, n.status().addr(), pb::Envelope::ROLE,
-            rc.SerializeAsString(), "node at " + n.status().addr(),
+  call_node(self, n.status().addr(), pb::Envelope::ROLE, rc.SerializeAsString(),
+            "node at " + n.status().addr(),
             [=](pb::ControlReply r) { answer(self, std::move(r)); });
 }
 
@@ -217,8 +217,9 @@ void on_status(role_self self, const raft::raft_status_ptr& s) {
 }
 
 role_change_actor_type::behavior_type
-role_change_actor(role_self self, store::store_actor_type store, net::cluster_transport_actor_type transport,
-                  clock* clk, pb::ControlRequest req) {
+role_change_actor(role_self self, store::store_actor_type store,
+                  net::cluster_transport_actor_type transport, clock* clk,
+                  pb::ControlRequest req) {
   auto& st = self->state;
   st.store = std::move(store);
   st.transport = std::move(transport);
@@ -229,7 +230,8 @@ role_change_actor(role_self self, store::store_actor_type store, net::cluster_tr
       auto& st = self->state;
       st.rp = self->make_response_promise<pb::ControlReply>();
       bool role = st.req.has_node_role() && st.req.node_role().refs_size() > 0;
-      bool rm = st.req.has_node_remove() && st.req.node_remove().refs_size() > 0;
+      bool rm = st.req.has_node_remove()
+                && st.req.node_remove().refs_size() > 0;
       if (!role && !rm)
         refuse(self, fail(errc::bad_request, "not a membership change"));
       else
@@ -240,22 +242,24 @@ role_change_actor(role_self self, store::store_actor_type store, net::cluster_tr
     },
     [=](transfer_poll_atom) {
       self->request(self->state.store, store_timeout, raft_status_atom::value)
-        .then([=](const raft::raft_status_ptr& s) { on_transfer_status(self, s); },
-              refuse_with(self));
+        .then(
+          [=](const raft::raft_status_ptr& s) { on_transfer_status(self, s); },
+          refuse_with(self));
     },
-    [=](transfer_settled_atom, uint64_t lead) { forward_to_leader(self, lead); },
+    [=](transfer_settled_atom, uint64_t lead) {
+      forward_to_leader(self, lead);
+    },
   };
 }
 
 } // namespace
 
-role_change_actor_type spawn_role_change(caf::local_actor* parent,
-                                         store::store_actor_type store,
-                                         net::cluster_transport_actor_type transport, clock& clk,
-                                         pb::ControlRequest req) {
+role_change_actor_type
+spawn_role_change(caf::local_actor* parent, store::store_actor_type store,
+                  net::cluster_transport_actor_type transport, clock& clk,
+                  pb::ControlRequest req) {
   return parent->spawn<caf::linked>(role_change_actor, std::move(store),
-                                    std::move(transport), &clk,
-                                    std::move(req));
+                                    std::move(transport), &clk, std::move(req));
 }
 
 } // namespace actorswarm::node

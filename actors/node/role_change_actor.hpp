@@ -28,9 +28,9 @@ class clock;
 /// Spawns a role change running `req` (a node_role or node_remove with
 /// node references; `self` already resolved) linked to `parent`.
 ///
-role_change_actor_type spawn_role_change(caf::local_actor* parent,
-                                         store::store_actor_type store,
-                                         net::cluster_transport_actor_type transport, clock& clk,
-                                         pb::ControlRequest req);
+role_change_actor_type
+spawn_role_change(caf::local_actor* parent, store::store_actor_type store,
+                  net::cluster_transport_actor_type transport, clock& clk,
+                  pb::ControlRequest req);
 
 } // namespace actorswarm::node

@@ -31,13 +31,13 @@ void answer(switch_self self, pb::ControlReply r) {
 // Starts the components (in the role now recorded), then answers `r`.
 void start_then_answer(switch_self self, pb::ControlReply r) {
   self->request(self->state.cfg.node, caf::infinite, components_start_atom_v)
-    .then([=](bool) { answer(self, r); }, [=](caf::error&) { answer(self, r); });
+    .then([=](bool) { answer(self, r); },
+          [=](caf::error&) { answer(self, r); });
 }
 
 void become_worker(switch_self self) {
   const auto& rc = self->state.cfg.change;
-  std::vector<std::string> managers(rc.managers().begin(),
-                                    rc.managers().end());
+  std::vector<std::string> managers(rc.managers().begin(), rc.managers().end());
   self
     ->request(self->state.cfg.membership, caf::infinite, node_demoted_atom_v,
               std::move(managers))

@@ -24,8 +24,8 @@ namespace actorswarm::node {
 struct role_switch_config {
   role_switch_node_type node;
   role_switch_recorder_type membership;
-  pb::RoleChange change;  // from the leader
-  identity id;            // this node now
+  pb::RoleChange change; // from the leader
+  identity id;           // this node now
 };
 
 /// Spawns a role switch linked to `parent`.

@@ -36,7 +36,7 @@ using role_switch_node_type
   = caf::typed_actor<caf::replies_to<components_start_atom>::with<bool>,
                      caf::replies_to<components_stop_atom>::with<bool>,
                      caf::replies_to<transport_open_atom>::with<
-    net::cluster_transport_actor_type>>;
+                       net::cluster_transport_actor_type>>;
 
 /// What a role switch needs of the membership actor: record a demote, and
 /// a join.

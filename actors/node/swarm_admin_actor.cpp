@@ -34,9 +34,7 @@ void change_role(admin_self self, pb::ControlRequest req, F done) {
                              std::move(req));
   self->request(c, caf::infinite, role_change_atom_v)
     .then([=](pb::ControlReply& r) mutable { done(std::move(r)); },
-          [=](caf::error& err) mutable {
-            done(error_reply(to_failure(err)));
-          });
+          [=](caf::error& err) mutable { done(error_reply(to_failure(err))); });
 }
 
 caf::result<pb::ControlReply> node_change(admin_self self,
@@ -71,8 +69,8 @@ std::string join_refusal(const failure& f) {
 caf::result<std::string> serve_join(admin_self self, const std::string& bytes) {
   auto& st = self->state;
   pb::JoinRequest req;
-  if (!req.ParseFromString(bytes) || req.node_id().empty()
-      || req.raft_id() == 0 || req.addr().empty())
+  if (!req.ParseFromString(bytes) || req.node_id().empty() || req.raft_id() == 0
+      || req.addr().empty())
     return join_refusal(fail(errc::bad_request, "malformed join request"));
   if (!st.store)
     return join_refusal(not_in_swarm());
@@ -110,7 +108,8 @@ swarm_admin_actor(admin_self self, std::string node_id, clock* clk) {
         return serve_control(self, bytes);
       return make_error(errc::bad_request, "not a node request");
     },
-    [=](node_components_atom, store::store_actor_type& store, net::cluster_transport_actor_type& transport) {
+    [=](node_components_atom, store::store_actor_type& store,
+        net::cluster_transport_actor_type& transport) {
       self->state.store = std::move(store);
       self->state.transport = std::move(transport);
     },

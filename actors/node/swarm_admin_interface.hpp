@@ -11,8 +11,8 @@
 #include "caf/sec.hpp"
 #include "caf/typed_actor.hpp"
 
-#include "actors/node/membership_interface.hpp"
 #include "actors/control/control_interface.hpp"
+#include "actors/node/membership_interface.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/type_ids.hpp"
 

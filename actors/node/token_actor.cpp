@@ -62,10 +62,9 @@ void on_view(token_self self, const store_view_ptr& v) {
     rotate(self, *c);
 }
 
-token_actor_type::behavior_type token_actor(token_self self, store::store_actor_type store,
-                                            clock* clk,
-                                            pb::JoinTokenRequest req,
-                                            std::string addr) {
+token_actor_type::behavior_type
+token_actor(token_self self, store::store_actor_type store, clock* clk,
+            pb::JoinTokenRequest req, std::string addr) {
   auto& st = self->state;
   st.store = std::move(store);
   st.clk = clk;
@@ -86,9 +85,9 @@ token_actor_type::behavior_type token_actor(token_self self, store::store_actor_
 
 } // namespace
 
-token_actor_type spawn_token(caf::local_actor* parent, store::store_actor_type store,
-                             clock& clk, pb::JoinTokenRequest req,
-                             std::string addr) {
+token_actor_type spawn_token(caf::local_actor* parent,
+                             store::store_actor_type store, clock& clk,
+                             pb::JoinTokenRequest req, std::string addr) {
   return parent->spawn<caf::linked>(token_actor, std::move(store), &clk,
                                     std::move(req), std::move(addr));
 }

@@ -20,8 +20,8 @@ class clock;
 
 /// Spawns a token request of the manager at `addr` linked to `parent`.
 ///
-token_actor_type spawn_token(caf::local_actor* parent, store::store_actor_type store,
-                             clock& clk, pb::JoinTokenRequest req,
-                             std::string addr);
+token_actor_type spawn_token(caf::local_actor* parent,
+                             store::store_actor_type store, clock& clk,
+                             pb::JoinTokenRequest req, std::string addr);
 
 } // namespace actorswarm::node

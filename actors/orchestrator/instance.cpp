@@ -26,8 +26,8 @@ void shutdown_all(const std::vector<const pb::Task*>& xs, size_t first,
 
 void create(const pb::Service& service, const instance& x, int64_t now_ns,
             std::mt19937_64& gen, reconcile_result& out) {
-  out.actions.emplace_back(
-    create_action(new_task(service, x.slot, x.node_id, now_ns, gen)));
+  out.actions.emplace_back(create_action(new_task(service, x.slot, x.node_id,
+                                                  now_ns, gen)));
 }
 
 } // namespace

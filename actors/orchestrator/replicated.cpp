@@ -33,8 +33,8 @@ pb::StoreAction stop_lost(const pb::Task& t, const node_map& nodes,
 reconcile_result reconcile_replicated(const pb::Service& service,
                                       const std::vector<pb::Task>& tasks,
                                       const node_map& nodes,
-                                      restart_tracker& restarts,
-                                      int64_t now_ns, std::mt19937_64& gen) {
+                                      restart_tracker& restarts, int64_t now_ns,
+                                      std::mt19937_64& gen) {
   AS_ASSERT(service.spec().mode() == pb::ServiceSpec::REPLICATED);
   reconcile_result out;
   auto replicas = service.spec().replicas();

@@ -25,7 +25,7 @@ namespace actorswarm::orchestrator {
 reconcile_result reconcile_replicated(const pb::Service& service,
                                       const std::vector<pb::Task>& tasks,
                                       const node_map& nodes,
-                                      restart_tracker& restarts,
-                                      int64_t now_ns, std::mt19937_64& gen);
+                                      restart_tracker& restarts, int64_t now_ns,
+                                      std::mt19937_64& gen);
 
 } // namespace actorswarm::orchestrator

@@ -40,8 +40,7 @@ bool newer_than(const pb::Task& x, const pb::Task& y) {
 }
 
 pb::Task new_task(const pb::Service& service, uint64_t slot,
-                  std::string node_id, int64_t now_ns,
-                  std::mt19937_64& gen) {
+                  std::string node_id, int64_t now_ns, std::mt19937_64& gen) {
   pb::Task t;
   t.set_id(new_id(gen));
   t.mutable_meta()->set_created_at_ns(now_ns);

@@ -57,8 +57,7 @@ bool newer_than(const pb::Task& x, const pb::Task& y);
 /// spec_version, desired_state RUNNING, status NEW "created" at `now_ns`.
 /// Draws the id from `gen`.
 pb::Task new_task(const pb::Service& service, uint64_t slot,
-                  std::string node_id, int64_t now_ns,
-                  std::mt19937_64& gen);
+                  std::string node_id, int64_t now_ns, std::mt19937_64& gen);
 
 /// CREATE action for `x`.
 pb::StoreAction create_action(pb::Task x);

@@ -38,8 +38,7 @@ struct raft_status {
 
   /// Whether voter `id` is in `reachable`.
   bool reaches(uint64_t id) const {
-    return std::find(reachable.begin(), reachable.end(), id)
-           != reachable.end();
+    return std::find(reachable.begin(), reachable.end(), id) != reachable.end();
   }
 };
 

@@ -26,7 +26,9 @@ status apply_conf_change(pb::ConfState& cs, const pb::ConfChange& cc) {
     return fail(errc::invalid_spec, "raft id 0 in a membership change");
   auto* voters = cs.mutable_voters();
   auto i = std::find_if(voters->begin(), voters->end(),
-                        [id](const pb::Member& m) { return m.raft_id() == id; });
+                        [id](const pb::Member& m) {
+                          return m.raft_id() == id;
+                        });
   if (cc.type() == pb::ConfChange::ADD_NODE) {
     if (i != voters->end())
       *i = cc.member();

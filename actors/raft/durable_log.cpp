@@ -44,8 +44,8 @@ result<uint64_t> durable_log::term(uint64_t i) const {
   return log_.term(i);
 }
 
-result<std::vector<pb::Entry>>
-durable_log::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
+result<std::vector<pb::Entry>> durable_log::entries(uint64_t lo, uint64_t hi,
+                                                    uint64_t max_bytes) const {
   return log_.entries(lo, hi, max_bytes);
 }
 

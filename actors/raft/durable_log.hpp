@@ -37,8 +37,8 @@ public:
   uint64_t first_index() const override;
   uint64_t last_index() const override;
   result<uint64_t> term(uint64_t i) const override;
-  result<std::vector<pb::Entry>>
-  entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override;
+  result<std::vector<pb::Entry>> entries(uint64_t lo, uint64_t hi,
+                                         uint64_t max_bytes) const override;
   result<pb::Snapshot> snapshot() const override;
   uint64_t latest_snapshot_index() const override {
     return latest_.index();

@@ -70,7 +70,8 @@ force_new_cluster(persistence::log_store& log,
     return fail(errc::bad_request, "no applied state to keep");
   if (log.snapshot().index > applied)
     return fail(errc::bad_request, "the raft log is compacted past applied "
-                                     "index " + std::to_string(applied));
+                                   "index "
+                                     + std::to_string(applied));
   auto term = term_at(log, snaps, applied);
   if (!term)
     return term.error();

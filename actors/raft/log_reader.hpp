@@ -46,8 +46,8 @@ public:
   /// Entries [lo, hi), at most `max_bytes` (sum of ByteSizeLong) but at
   /// least one when lo < hi. Fails with log_compacted if lo < first_index(),
   /// log_unavailable if hi > last_index() + 1.
-  virtual result<std::vector<pb::Entry>>
-  entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
+  virtual result<std::vector<pb::Entry>> entries(uint64_t lo, uint64_t hi,
+                                                 uint64_t max_bytes) const = 0;
 
   /// Index of the latest snapshot: a follower that needs entries up to it
   /// may get the snapshot instead. Defaults to the compaction point.

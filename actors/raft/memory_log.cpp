@@ -33,8 +33,8 @@ result<uint64_t> memory_log::term(uint64_t i) const {
   return ents_[i - offset].term();
 }
 
-result<std::vector<pb::Entry>>
-memory_log::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
+result<std::vector<pb::Entry>> memory_log::entries(uint64_t lo, uint64_t hi,
+                                                   uint64_t max_bytes) const {
   auto offset = ents_[0].index();
   if (lo <= offset)
     return fail(log_compacted, "requested index is compacted");

@@ -9,8 +9,8 @@
 #include "actors/raft/apply_batch.hpp"
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/durable_log.hpp"
-#include "actors/raft/raft_interface.hpp"
 #include "actors/raft/raft_core.hpp"
+#include "actors/raft/raft_interface.hpp"
 #include "actors/raft/raft_types.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
@@ -29,8 +29,8 @@ struct raft_state {
   std::unique_ptr<raft_core> core;
   raft_state_machine_actor_type state_machine;
   raft_network_actor_type transport;
-  std::vector<uint64_t> down;  // peers whose connection is down
-  std::map<uint64_t, uint64_t> heard;  // peer -> tick of its last message
+  std::vector<uint64_t> down;         // peers whose connection is down
+  std::map<uint64_t, uint64_t> heard; // peer -> tick of its last message
   uint64_t ticks = 0;
   // ReadIndex requests waiting for their read_state, by context.
   std::map<std::string, caf::typed_response_promise<uint64_t>> reads;
@@ -210,11 +210,10 @@ void run_ready(raft_actor_t* self) {
   auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
   // Every snapshot_interval entries, and when a member joins (it then gets
   // this snapshot instead of the whole log).
-  batch->want_snapshot = st.snapshots
-                         && (last >= st.log->snapshot_index()
-                                       + st.cfg.snapshot_interval
-                             || (adds_member(batch->entries)
-                                 && last > st.log->snapshot_index()));
+  batch->want_snapshot
+    = st.snapshots
+      && (last >= st.log->snapshot_index() + st.cfg.snapshot_interval
+          || (adds_member(batch->entries) && last > st.log->snapshot_index()));
   self
     ->request(st.state_machine, caf::infinite, apply_atom::value,
               apply_batch_ptr{std::move(batch)})
@@ -242,17 +241,16 @@ void start_core(raft_actor_t* self, persistence::log_store* log,
   auto voters = voter_ids(st.core->conf_state());
   logger("raft")->info("started raft_id={} term={} first={} last={} "
                        "applied={} voters={}",
-                       st.cfg.core.id, st.core->term(),
-                       st.log->first_index(), st.log->last_index(),
-                       st.core->log().applied(), voters.size());
+                       st.cfg.core.id, st.core->term(), st.log->first_index(),
+                       st.log->last_index(), st.core->log().applied(),
+                       voters.size());
   maybe_campaign_alone(st);
 }
 
 raft_actor_type::behavior_type
 raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
            persistence::log_store* log, persistence::snapshot_store* snaps,
-           std::optional<pb::SnapshotMetadata> latest,
-           raft_actor_config cfg) {
+           std::optional<pb::SnapshotMetadata> latest, raft_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.state_machine = std::move(state_machine);
@@ -262,16 +260,16 @@ raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
   self->send(st.state_machine, leader_atom::value, make_status(st));
   schedule_flush(self);
   return {
-    [=](raft_propose_atom, std::string& data)
-      -> caf::result<uint64_t, uint64_t> {
+    [=](raft_propose_atom,
+        std::string& data) -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose(std::move(data));
       if (!index)
         return make_error(index.error());
       schedule_flush(self);
       return {*index, self->state.core->term()};
     },
-    [=](raft_conf_atom, const pb::ConfChange& cc)
-      -> caf::result<uint64_t, uint64_t> {
+    [=](raft_conf_atom,
+        const pb::ConfChange& cc) -> caf::result<uint64_t, uint64_t> {
       auto index = self->state.core->propose_conf_change(cc);
       if (!index)
         return make_error(index.error());
@@ -345,8 +343,8 @@ raft_actor_type spawn_raft(caf::actor_system& sys,
                            persistence::snapshot_store* snaps,
                            std::optional<pb::SnapshotMetadata> latest,
                            raft_actor_config cfg) {
-  return sys.spawn(raft_actor, state_machine, &log, snaps,
-                   std::move(latest), std::move(cfg));
+  return sys.spawn(raft_actor, state_machine, &log, snaps, std::move(latest),
+                   std::move(cfg));
 }
 
 } // namespace actorswarm::raft

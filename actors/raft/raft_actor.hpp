@@ -27,8 +27,8 @@
 
 #include "actors/raft/raft_config.hpp"
 #include "actors/raft/raft_interface.hpp"
-#include "messages/raft.pb.h"
 #include "messages/defaults.hpp"
+#include "messages/raft.pb.h"
 
 namespace actorswarm::persistence {
 class log_store;

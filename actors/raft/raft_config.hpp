@@ -2,8 +2,8 @@
 
 #include <cstdint>
 
-#include "messages/result.hpp"
 #include "messages/defaults.hpp"
+#include "messages/result.hpp"
 
 namespace actorswarm::raft {
 

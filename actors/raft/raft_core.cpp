@@ -122,8 +122,7 @@ void raft_core::become_leader() {
   append_entry(pb::Entry{});
 }
 
-status raft_core::set_timing(uint64_t election_tick,
-                             uint64_t heartbeat_tick) {
+status raft_core::set_timing(uint64_t election_tick, uint64_t heartbeat_tick) {
   auto cfg = cfg_;
   cfg.election_tick = election_tick;
   cfg.heartbeat_tick = heartbeat_tick;

@@ -37,8 +37,8 @@ void raft_core::handle_append_resp(const pb::RaftMessage& m, progress& pr) {
     // conflicting term at once (etcd's findConflictByTerm).
     auto next_probe = m.reject_hint();
     if (m.log_term() > 0)
-      next_probe = log_.find_conflict_by_term(m.reject_hint(), m.log_term())
-                     .first;
+      next_probe
+        = log_.find_conflict_by_term(m.reject_hint(), m.log_term()).first;
     if (pr.maybe_decr_to(m.index(), next_probe)) {
       if (pr.state == progress_state::replicate)
         pr.become_probe();
@@ -81,8 +81,7 @@ void raft_core::handle_append_resp(const pb::RaftMessage& m, progress& pr) {
   }
 }
 
-void raft_core::handle_heartbeat_resp(const pb::RaftMessage& m,
-                                      progress& pr) {
+void raft_core::handle_heartbeat_resp(const pb::RaftMessage& m, progress& pr) {
   pr.recent_active = true;
   pr.probe_sent = false;
   // A heartbeat answer proves the follower is alive: let one more append
@@ -174,8 +173,7 @@ void raft_core::handle_append(const pb::RaftMessage& m) {
   }
   // Raft §5.3: our log lacks (index, log_term); reject with a hint.
   auto hint = std::min(m.index(), log_.last_index());
-  auto [hint_index, hint_term] = log_.find_conflict_by_term(hint,
-                                                            m.log_term());
+  auto [hint_index, hint_term] = log_.find_conflict_by_term(hint, m.log_term());
   r.set_index(m.index());
   r.set_reject(true);
   r.set_reject_hint(hint_index);

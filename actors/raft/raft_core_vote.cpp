@@ -205,8 +205,7 @@ void raft_core::handle_vote_request(const pb::RaftMessage& m) {
   bool can_vote = vote_ == m.from() || (vote_ == 0 && lead_ == 0)
                   || (pre && m.term() > term_);
   pb::RaftMessage r;
-  r.set_type(pre ? pb::RaftMessage::PRE_VOTE_RESP
-                 : pb::RaftMessage::VOTE_RESP);
+  r.set_type(pre ? pb::RaftMessage::PRE_VOTE_RESP : pb::RaftMessage::VOTE_RESP);
   r.set_to(m.from());
   // Raft §5.4.1: only for candidates whose log is at least as up to date.
   if (can_vote && log_.is_up_to_date(m.index(), m.log_term())) {
@@ -225,8 +224,7 @@ void raft_core::handle_vote_request(const pb::RaftMessage& m) {
 
 void raft_core::step_candidate(const pb::RaftMessage& m) {
   using t = pb::RaftMessage;
-  auto my_resp = role_ == role::pre_candidate ? t::PRE_VOTE_RESP
-                                              : t::VOTE_RESP;
+  auto my_resp = role_ == role::pre_candidate ? t::PRE_VOTE_RESP : t::VOTE_RESP;
   switch (m.type()) {
     case t::APP:
       // Raft §5.2: a candidate that hears from a leader of its term yields.

@@ -146,8 +146,8 @@ result<std::vector<pb::Entry>> raft_log::entries(uint64_t i,
   return slice(i, last_index() + 1, max_bytes);
 }
 
-result<std::vector<pb::Entry>>
-raft_log::slice(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
+result<std::vector<pb::Entry>> raft_log::slice(uint64_t lo, uint64_t hi,
+                                               uint64_t max_bytes) const {
   AS_ASSERT(lo <= hi);
   if (lo < first_index())
     return fail(log_compacted, "requested index is compacted");

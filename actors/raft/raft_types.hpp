@@ -14,15 +14,15 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_raft, ::actorswarm::type_id_blocks::raft)
 
-  CAF_ADD_TYPE_ID(actorswarm_raft, (actorswarm::raft::apply_batch_ptr))
-  CAF_ADD_TYPE_ID(actorswarm_raft, (actorswarm::raft::raft_status_ptr))
+CAF_ADD_TYPE_ID(actorswarm_raft, (actorswarm::raft::apply_batch_ptr))
+CAF_ADD_TYPE_ID(actorswarm_raft, (actorswarm::raft::raft_status_ptr))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_raft)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_raft::end,
-                ::actorswarm::type_id_blocks::store),
-              "the raft block runs into the store block");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_raft::end,
+                                     ::actorswarm::type_id_blocks::store),
+  "the raft block runs into the store block");
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::apply_batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::raft::raft_status_ptr)

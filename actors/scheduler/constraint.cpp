@@ -89,9 +89,9 @@ bool parse_key(const std::string& key, constraint& out) {
   return false;
 }
 
-const std::string& label_or_empty(
-  const google::protobuf::Map<std::string, std::string>& labels,
-  const std::string& name) {
+const std::string&
+label_or_empty(const google::protobuf::Map<std::string, std::string>& labels,
+               const std::string& name) {
   static const std::string empty;
   auto i = labels.find(name);
   return i == labels.end() ? empty : i->second;

@@ -59,7 +59,8 @@ double node_info::load() const noexcept {
   auto fraction = [](int64_t used, int64_t total) {
     if (total <= 0)
       return 0.0;
-    return std::min(1.0, static_cast<double>(used) / static_cast<double>(total));
+    return std::min(1.0,
+                    static_cast<double>(used) / static_cast<double>(total));
   };
   const auto& total = node_.description().resources();
   return fraction(reserved_nano_cpus_, total.nano_cpus())

@@ -108,8 +108,8 @@ public:
                       uint32_t keep, int64_t window_ns);
 
   /// Failures of `versioned_service` in (now_ns - window_ns, now_ns].
-  uint32_t recent_failures(const std::string& versioned_service,
-                           int64_t now_ns, int64_t window_ns) const;
+  uint32_t recent_failures(const std::string& versioned_service, int64_t now_ns,
+                           int64_t window_ns) const;
 
 private:
   std::string id_;

@@ -129,9 +129,8 @@ void group_placer::build() {
     t->tasks += service_tasks;
     if (filters_.process(node))
       t->entries.push_back(entry{node.load(), service_tasks,
-                                 node.active_tasks(),
-                                 static_cast<uint32_t>(i), 0,
-                                 faulty_ && faulty_(node)});
+                                 node.active_tasks(), static_cast<uint32_t>(i),
+                                 0, faulty_ && faulty_(node)});
   }
 }
 

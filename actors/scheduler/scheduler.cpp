@@ -140,8 +140,7 @@ const node_info* scheduler::find_node(const std::string& node_id) const {
 
 std::vector<decision>
 scheduler::schedule(const std::vector<const pb::Task*>& pending,
-                    pb::Placement::Strategy cluster_default,
-                    int64_t now_ns) {
+                    pb::Placement::Strategy cluster_default, int64_t now_ns) {
   std::vector<decision> out(pending.size());
   std::vector<group> groups;
   std::unordered_map<std::string, size_t> group_of;
@@ -208,13 +207,9 @@ void scheduler::schedule_group(const group& g,
              >= cfg_.max_failures;
     };
   }
-  group_placer placer{nodes_,
-                      filters_,
-                      rep,
-                      strategy_for(rep, cluster_default),
-                      rng_,
-                      assign,
-                      std::move(faulty)};
+  group_placer placer{
+    nodes_, filters_,         rep, strategy_for(rep, cluster_default), rng_,
+    assign, std::move(faulty)};
   placer.place(g.members.size());
   if (next == g.members.size())
     return;

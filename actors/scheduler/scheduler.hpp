@@ -113,8 +113,7 @@ private:
   node_info& node_slot(const std::string& node_id);
   void erase_node_at(uint32_t index);
   void uncount(const std::string& task_id);
-  void count(const std::string& task_id, uint32_t node_index,
-             task_usage usage);
+  void count(const std::string& task_id, uint32_t node_index, task_usage usage);
   void schedule_preassigned(const pb::Task& task, decision& out);
   void schedule_group(const group& g,
                       const std::vector<const pb::Task*>& pending,

@@ -16,18 +16,17 @@ struct scheduler_state {
   std::unique_ptr<class scheduler> sched;
   store::store_actor_type store;
   node::clock* clk = nullptr;
-  std::map<std::string, pb::Task> pending;  // unplaced tasks, by id
+  std::map<std::string, pb::Task> pending; // unplaced tasks, by id
   pb::Placement::Strategy strategy = pb::Placement::SPREAD;
   bool in_flight = false;
-  bool retry = false;  // something changed since the last attempt
+  bool retry = false; // something changed since the last attempt
   static inline const char* name = "scheduler";
 };
 
 using scheduler_actor_t = scheduler_actor_type::stateful_base<scheduler_state>;
 
 bool wants_placement(const pb::Task& t) {
-  return t.status().state() == pb::PENDING
-         && t.desired_state() <= pb::RUNNING;
+  return t.status().state() == pb::PENDING && t.desired_state() <= pb::RUNNING;
 }
 
 void observe_task(scheduler_state& st, const store::object_ptr<pb::Task>& t,
@@ -45,7 +44,7 @@ void observe_task(scheduler_state& st, const store::object_ptr<pb::Task>& t,
     if (st.pending.erase(t->id()) == 0 && before
         && before->status().state() <= pb::RUNNING
         && t->status().state() > pb::RUNNING)
-      st.retry = true;  // resources freed
+      st.retry = true; // resources freed
   }
 }
 
@@ -121,7 +120,7 @@ void run(scheduler_actor_t* self) {
         && (same_reason(t.status().err(), d.explanation)
             || (!t.status().err().empty()
                 && now - t.meta().updated_at_ns() < explanation_refresh_ns)))
-      continue;  // still unschedulable, explained recently: nothing to write
+      continue; // still unschedulable, explained recently: nothing to write
     *batch.add_actions() = assign(t, d, now);
   }
   if (batch.actions_size() == 0)

@@ -32,9 +32,8 @@ failure stale(const char* kind, const std::string& id, uint64_t want,
 // Generic validation for one table. `before` is the stored object or null.
 template <class T>
 result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
-                                const object_ptr<T>& before,
-                                const char* what, uint64_t index,
-                                int64_t now_ns) {
+                                const object_ptr<T>& before, const char* what,
+                                uint64_t index, int64_t now_ns) {
   if (obj.id().empty())
     return fail(errc::invalid_spec, std::string{what} + " without id");
   switch (kind) {
@@ -48,8 +47,7 @@ result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
     }
     case pb::StoreAction::UPDATE: {
       if (!before)
-        return fail(errc::not_found,
-                    docker_text::no_such(what, obj.id()));
+        return fail(errc::not_found, docker_text::no_such(what, obj.id()));
       if (before->meta().version() != obj.meta().version())
         return stale(what, obj.id(), obj.meta().version(),
                      before->meta().version());
@@ -60,8 +58,7 @@ result<object_ptr<T>> check_one(pb::StoreAction::Kind kind, const T& obj,
     }
     case pb::StoreAction::REMOVE: {
       if (!before)
-        return fail(errc::not_found,
-                    docker_text::no_such(what, obj.id()));
+        return fail(errc::not_found, docker_text::no_such(what, obj.id()));
       if (obj.meta().version() != 0
           && before->meta().version() != obj.meta().version())
         return stale(what, obj.id(), obj.meta().version(),
@@ -105,8 +102,7 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
         *merged.mutable_description() = obj.description();
         obj = std::move(merged);
       }
-      auto r = check_one(x.kind(), obj, out.node_before, "node", index,
-                         now_ns);
+      auto r = check_one(x.kind(), obj, out.node_before, "node", index, now_ns);
       if (!r)
         return r.error();
       out.node_after = *r;
@@ -167,8 +163,7 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
   }
 }
 
-apply_outcome object_store::apply(const pb::StoreBatch& batch,
-                                  uint64_t index) {
+apply_outcome object_store::apply(const pb::StoreBatch& batch, uint64_t index) {
   AS_ASSERT(index > applied_index_);
   apply_outcome out;
   auto cs = std::make_shared<change_set>();

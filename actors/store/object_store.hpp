@@ -47,7 +47,7 @@ using change_set_ptr = std::shared_ptr<const change_set>;
 
 /// What apply() reports for one batch: the outcome of each action.
 struct apply_outcome {
-  std::vector<failure> errors;  // one per refused action
+  std::vector<failure> errors; // one per refused action
   size_t applied = 0;
   change_set_ptr changes;
 };
@@ -110,7 +110,8 @@ public:
   object_ptr<pb::Cluster> cluster() const;
 
   /// Ids of the tasks of one service.
-  std::vector<object_ptr<pb::Task>> tasks_of(const std::string& service_id) const;
+  std::vector<object_ptr<pb::Task>>
+  tasks_of(const std::string& service_id) const;
 
   /// Looks up a service by name.
   object_ptr<pb::Service> service_by_name(const std::string& name) const;
@@ -133,7 +134,7 @@ private:
   table<pb::Service> services_;
   table<pb::Task> tasks_;
   table<pb::Cluster> clusters_;
-  std::unordered_map<std::string, std::string> service_names_;  // name -> id
+  std::unordered_map<std::string, std::string> service_names_; // name -> id
   std::unordered_map<std::string,
                      std::map<std::string_view, object_ptr<pb::Task>>>
     tasks_by_service_;
@@ -165,7 +166,8 @@ result<object_ptr<T>> resolve(const object_store::table<T>& xs,
   if (prefix_hits == 1)
     return by_prefix;
   if (prefix_hits > 1)
-    return fail(errc::ambiguous, docker_text::ambiguous(kind, ref, prefix_hits));
+    return fail(errc::ambiguous,
+                docker_text::ambiguous(kind, ref, prefix_hits));
   return fail(errc::not_found, docker_text::no_such(kind, ref));
 }
 

@@ -51,7 +51,7 @@ struct store_state {
   net::cluster_transport_actor_type transport;
   raft::raft_status_ptr status;
   std::chrono::milliseconds read_timeout{1000};
-  std::pair<uint64_t, uint64_t> timing_sent{0, 0};  // election, heartbeat
+  std::pair<uint64_t, uint64_t> timing_sent{0, 0}; // election, heartbeat
   // Proposals that arrived before a one-member group elected itself (right
   // after swarm init or a restart): sent as soon as it leads.
   std::vector<std::pair<pb::StoreBatch, index_promise>> waiting;
@@ -93,7 +93,7 @@ void publish(store_actor_t* self, const change_set_ptr& cs) {
 void apply_entry(store_actor_t* self, const pb::Entry& e) {
   auto& st = self->state;
   if (e.index() <= st.state.applied_index())
-    return;  // already in the restored snapshot
+    return; // already in the restored snapshot
   pb::StoreBatch batch;
   if (e.type() == pb::Entry::NORMAL && !batch.ParseFromString(e.data()))
     AS_FAIL_STOP("log entry does not parse: " + std::to_string(e.index()));
@@ -139,7 +139,7 @@ void send_timing(store_actor_t* self) {
   auto timing = std::make_pair(uint64_t{c->spec().election_tick()},
                                uint64_t{c->spec().heartbeat_tick()});
   if (timing == st.timing_sent)
-    return;  // on every apply: only a change is worth a message
+    return; // on every apply: only a change is worth a message
   st.timing_sent = timing;
   self->send(st.raft, raft_timing_atom::value, timing.first, timing.second);
 }
@@ -206,8 +206,7 @@ void propose_remote(store_actor_t* self, uint64_t lead,
   };
   self
     ->request(self->state.transport, caf::infinite, cluster_call_atom::value,
-              lead,
-              static_cast<int32_t>(pb::Envelope::PROPOSE),
+              lead, static_cast<int32_t>(pb::Envelope::PROPOSE),
               batch.SerializeAsString())
     .then(
       [=](const std::string& bytes) mutable {
@@ -232,8 +231,7 @@ void propose_remote(store_actor_t* self, uint64_t lead,
 
 // Where a proposal goes: the raft peer on the leader, the leader's store
 // from a follower, nowhere without a leader (docker's wording, at once).
-void route(store_actor_t* self, const pb::StoreBatch& batch,
-           index_promise rp) {
+void route(store_actor_t* self, const pb::StoreBatch& batch, index_promise rp) {
   auto& st = self->state;
   if (about_to_lead(st))
     st.waiting.emplace_back(batch, rp);
@@ -263,14 +261,15 @@ caf::result<std::string> serve_propose(store_actor_t* self,
   if (!st.status || !st.status->is_leader)
     return reply(errc::not_leader, lost_leadership().message, 0);
   auto rp = self->make_response_promise<std::string>();
-  self->request(store_actor_type{self}, caf::infinite, propose_atom::value,
-                std::move(batch))
-    .then([=](uint64_t index) mutable { rp.deliver(reply(errc::none, "",
-                                                         index)); },
-          [=](caf::error& err) mutable {
-            auto f = to_failure(err);
-            rp.deliver(reply(f.code, f.message, 0));
-          });
+  self
+    ->request(store_actor_type{self}, caf::infinite, propose_atom::value,
+              std::move(batch))
+    .then(
+      [=](uint64_t index) mutable { rp.deliver(reply(errc::none, "", index)); },
+      [=](caf::error& err) mutable {
+        auto f = to_failure(err);
+        rp.deliver(reply(f.code, f.message, 0));
+      });
   return rp;
 }
 
@@ -279,8 +278,8 @@ caf::result<std::string> serve_propose(store_actor_t* self,
 // leader answered within the read timeout.
 caf::result<bool> linearizable_read(store_actor_t* self) {
   auto rp = self->make_response_promise<bool>();
-  self->request(self->state.raft, self->state.read_timeout,
-                raft_read_atom::value)
+  self
+    ->request(self->state.raft, self->state.read_timeout, raft_read_atom::value)
     .then(
       [=](uint64_t index) mutable {
         when_applied(self->state, index, [rp]() mutable { rp.deliver(true); });
@@ -318,17 +317,18 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   st.pending.clear();
 }
 
-store_actor_type::behavior_type
-store_actor(store_actor_t* self, persistence::log_store* log,
-            persistence::snapshot_store* snaps, store_config cfg) {
+store_actor_type::behavior_type store_actor(store_actor_t* self,
+                                            persistence::log_store* log,
+                                            persistence::snapshot_store* snaps,
+                                            store_config cfg) {
   auto latest = recover(self->state, snaps);
   cfg.raft.core.applied = self->state.state.applied_index();
   cfg.raft.snapshot_interval = cfg.snapshot_interval;
   self->state.read_timeout = std::chrono::milliseconds(
     std::max<uint64_t>(cfg.raft.core.election_tick * cfg.raft.tick_ms, 100));
-  self->state.raft = raft::spawn_raft(
-    self->system(), raft::raft_state_machine_actor_type{self}, *log, snaps,
-    std::move(latest), cfg.raft);
+  self->state.raft = raft::spawn_raft(self->system(),
+                                      raft::raft_state_machine_actor_type{self},
+                                      *log, snaps, std::move(latest), cfg.raft);
   self->link_to(self->state.raft);
   send_timing(self);
   self->set_down_handler([=](const caf::down_msg& dm) {
@@ -371,8 +371,8 @@ store_actor(store_actor_t* self, persistence::log_store* log,
       if (self->state.status)
         self->send(who, leader_atom::value, self->state.status);
     },
-    [=](apply_atom, const raft::apply_batch_ptr& xs)
-      -> caf::result<uint64_t, std::string> {
+    [=](apply_atom,
+        const raft::apply_batch_ptr& xs) -> caf::result<uint64_t, std::string> {
       auto state = apply(self, *xs);
       return {self->state.state.applied_index(), std::move(state)};
     },

@@ -6,9 +6,9 @@
 // propose_then(). Watchers: allocator, scheduler, orchestrator, dispatcher,
 // control, and embedders' task watchers (through the node).
 
+#include <chrono>
 #include <cstdint>
 #include <string>
-#include <chrono>
 #include <utility>
 
 #include "caf/all.hpp"
@@ -65,8 +65,7 @@ using store_actor_type = caf::typed_actor<
   caf::replies_to<read_atom>::with<bool>,
   /// Registers `who` for change sets and answers with the current view;
   /// the change sets after it follow in log order. Dropped when it dies.
-  caf::replies_to<subscribe_atom, subscriber_actor_type>::with<
-    store_view_ptr>,
+  caf::replies_to<subscribe_atom, subscriber_actor_type>::with<store_view_ptr>,
   /// Registers `who` for the raft status, sent now (if known) and on every
   /// leader or role change. From the node.
   caf::reacts_to<watch_atom, leader_watcher_actor_type>,

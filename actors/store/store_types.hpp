@@ -22,15 +22,15 @@ using store_view_ptr = std::shared_ptr<const store::object_store>;
 
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_store, ::actorswarm::type_id_blocks::store)
 
-  CAF_ADD_TYPE_ID(actorswarm_store, (actorswarm::store::change_set_ptr))
-  CAF_ADD_TYPE_ID(actorswarm_store, (actorswarm::store_view_ptr))
+CAF_ADD_TYPE_ID(actorswarm_store, (actorswarm::store::change_set_ptr))
+CAF_ADD_TYPE_ID(actorswarm_store, (actorswarm::store_view_ptr))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_store)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_store::end,
-                ::actorswarm::type_id_blocks::task),
-              "the store block runs into the task block");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_store::end,
+                                     ::actorswarm::type_id_blocks::task),
+  "the store block runs into the task block");
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store::change_set_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::store_view_ptr)

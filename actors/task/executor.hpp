@@ -14,10 +14,10 @@
 #include <functional>
 #include <string>
 
+#include "actors/task/process_exit.hpp"
 #include "actors/task/task_logs.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
-#include "actors/task/process_exit.hpp"
 
 namespace actorswarm::task {
 
@@ -117,19 +117,22 @@ public:
   /// The exec outcome so far, with its reason when failed (e.g. `task: exec
   /// "/x": Permission denied`). Never blocks; after the process exited it is
   /// final. Closes the error pipe once the outcome is known.
-  virtual exec_state exec_result(started_process& proc, std::string& reason) = 0;
+  virtual exec_state exec_result(started_process& proc, std::string& reason)
+    = 0;
 
   /// Calls `cb` once on the watcher thread when the process ends. `is_child`
   /// false for a process adopted after a restart: the exit status is then
   /// unknown. Returns false if the process could not be watched.
   virtual bool wait(const process_handle& proc, bool is_child,
-                    std::function<void(process_exit)> cb) = 0;
+                    std::function<void(process_exit)> cb)
+    = 0;
 
   /// Adopts a process recorded before a daemon restart: true and watching
   /// (exit unknown) if it still lives with the recorded start time, false if
   /// it is gone or the pid was reused (the caller replaces the task).
   virtual bool adopt(const process_handle& proc,
-                     std::function<void(process_exit)> cb) = 0;
+                     std::function<void(process_exit)> cb)
+    = 0;
 
   /// SIGTERM to the task's process group (the caller then starts the stop
   /// grace period timer and calls terminate() when it fires).

@@ -46,8 +46,7 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
 // Spawns the gated child and holds it before any reaper of this process may
 // run: even a child that dies at once (killed at its gate) is reaped by its
 // watch, never unseen.
-result<spawned> spawn_held(const spawn_request& req,
-                           process_watcher& watcher) {
+result<spawned> spawn_held(const spawn_request& req, process_watcher& watcher) {
   process_watcher::spawn_guard no_reaping;
   auto child = spawn_gated(req);
   if (child)
@@ -245,8 +244,7 @@ bool process_executor::adopt(const process_handle& proc,
   if (!alive_with_start_time(proc.pid, proc.start_time_ticks))
     return false;
   // The watcher checks the start time again once its pidfd is open.
-  return watcher_.watch(proc.pid, false, std::move(cb),
-                        proc.start_time_ticks);
+  return watcher_.watch(proc.pid, false, std::move(cb), proc.start_time_ticks);
 }
 
 status process_executor::shutdown(const process_handle& proc) {

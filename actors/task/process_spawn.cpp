@@ -78,7 +78,8 @@ bool wait_gate(int gate_fd) {
     sigaction(sig, &dfl, nullptr);
   setpgid(0, 0);
   bool setup_ok = true;
-  if (dup2(a.null_fd, 0) < 0 || dup2(a.log_fd, 1) < 0 || dup2(a.log_fd, 2) < 0) {
+  if (dup2(a.null_fd, 0) < 0 || dup2(a.log_fd, 1) < 0
+      || dup2(a.log_fd, 2) < 0) {
     report(a.err_fd, spawn_stage::stdio, errno);
     setup_ok = false;
   }
@@ -181,15 +182,14 @@ pid_t spawn_gate(const spawn_request& req, const std::vector<char*>& argv,
 
 // The fork() path: the child sets itself up (child_main). Returns the pid,
 // or -1 with `fork_errno` set.
-pid_t fork_gated(const spawn_request& req, char* const* argv,
-                 char* const* envp, int log_fd, int gate_fd, int err_fd,
-                 int& fork_errno) {
+pid_t fork_gated(const spawn_request& req, char* const* argv, char* const* envp,
+                 int log_fd, int gate_fd, int err_fd, int& fork_errno) {
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
     fork_errno = errno;
     return -1;
   }
-  child_args args{req.path.c_str(), argv,   envp,    req.workdir.c_str(),
+  child_args args{req.path.c_str(), argv,    envp,    req.workdir.c_str(),
                   log_fd,           null_fd, gate_fd, err_fd};
   pid_t pid = fork();
   if (pid == 0)
@@ -218,7 +218,7 @@ result<std::string> resolve_program(const std::string& program,
   for (int i = 0; i < 4096 && pos <= path.size(); ++i) {
     auto colon = path.find(':', pos);
     auto dir = path.substr(pos, colon == std::string::npos ? std::string::npos
-                                                            : colon - pos);
+                                                           : colon - pos);
     auto candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
     if (is_executable_file(candidate))
       return candidate;
@@ -265,8 +265,8 @@ result<spawned> spawn_gated(const spawn_request& req) {
   int log_fd = ::open(req.log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0)
-    return fail(errc::internal, "task: open log " + req.log_path + ": "
-                                  + std::strerror(errno));
+    return fail(errc::internal,
+                "task: open log " + req.log_path + ": " + std::strerror(errno));
   int gate[2] = {-1, -1};
   int err[2] = {-1, -1};
   // A socketpair for the gate: send(MSG_NOSIGNAL) to a dead child is EPIPE,

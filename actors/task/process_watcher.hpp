@@ -70,7 +70,8 @@ public:
   /// reap exited children that are neither watched nor held (the daemon's
   /// only forker is the process executor; other code that forks children and
   /// waits for them itself must hold() them or pass false here).
-  explicit process_watcher(int poll_timeout_ms = 100, bool reap_unwatched = true);
+  explicit process_watcher(int poll_timeout_ms = 100,
+                           bool reap_unwatched = true);
 
   /// Stops and joins the thread; pending callbacks do not run, and the pids
   /// it held or watched may be reaped by other watchers from then on.

@@ -23,7 +23,7 @@ const char* const lost_text
 
 struct task_state {
   owner_actor_type agent;
-  std::shared_ptr<executor> exec;  // shared: outlives the agent if need be
+  std::shared_ptr<executor> exec; // shared: outlives the agent if need be
   node::clock* clk = nullptr;
   /// The latest assignment: spec, desired state, the store's status.
   pb::Task task;
@@ -99,8 +99,7 @@ bool enter(task_ptr self, step_result r, bool on_its_own) {
 // One step of the machine with what the executor reported.
 bool apply(task_ptr self, const observation& obs, bool on_its_own) {
   auto& st = self->state;
-  return enter(self,
-               step(desired_state(st), st.status, obs, st.clk->now_ns()),
+  return enter(self, step(desired_state(st), st.status, obs, st.clk->now_ns()),
                on_its_own);
 }
 
@@ -112,9 +111,7 @@ void watch(task_ptr self, bool is_child) {
   auto& st = self->state;
   auto me = caf::actor_cast<task_actor_type>(self);
   auto h = handle_of(*st.proc);
-  auto cb = [me](process_exit x) {
-    caf::anon_send(me, exited_atom::value, x);
-  };
+  auto cb = [me](process_exit x) { caf::anon_send(me, exited_atom::value, x); };
   bool ok = is_child ? st.exec->wait(h, true, cb) : st.exec->adopt(h, cb);
   if (!ok)
     caf::anon_send(me, exited_atom::value, process_exit::unknown());
@@ -145,8 +142,7 @@ void on_recorded(task_ptr self) {
   obs.started_at_ns = st.clk->now_ns();
   // The outcome answers the start as it was chosen; a stop asked for
   // meanwhile is the next step (the process runs by now).
-  enter(self, step(st.start_desired, st.status, obs, obs.started_at_ns),
-        false);
+  enter(self, step(st.start_desired, st.status, obs, obs.started_at_ns), false);
   advance(self);
 }
 
@@ -172,8 +168,9 @@ void start(task_ptr self) {
   st.start_pending = true;
   st.start_desired = desired_state(st);
   // The start gate: exec only after the agent recorded the process durably.
-  self->request(st.agent, caf::infinite, task_record_atom::value,
-                st.task.id(), encode_record(*st.proc))
+  self
+    ->request(st.agent, caf::infinite, task_record_atom::value, st.task.id(),
+              encode_record(*st.proc))
     .then([=](bool) { on_recorded(self); });
 }
 
@@ -227,8 +224,9 @@ void on_exit(task_ptr self, const process_exit& x) {
   auto& st = self->state;
   st.exec->remove(st.task.id(), false);
   // Forget the record (an empty value removes it); nothing waits on it.
-  self->request(st.agent, caf::infinite, task_record_atom::value,
-                st.task.id(), std::string{})
+  self
+    ->request(st.agent, caf::infinite, task_record_atom::value, st.task.id(),
+              std::string{})
     .then([](bool) {});
   st.proc.reset();
   observation obs;
@@ -236,8 +234,7 @@ void on_exit(task_ptr self, const process_exit& x) {
   obs.exit = x;
   // An exec that failed after the release explains the exit.
   std::string reason;
-  if (st.gated
-      && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
+  if (st.gated && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
     obs.err = reason;
   st.gated.reset();
   apply(self, obs, false);

@@ -30,8 +30,7 @@ using owner_actor_type = caf::typed_actor<
   /// (task id, encoded process record; "" removes it): writes the record
   /// durably (synced); replies true once it is. The start gate opens only
   /// after that reply.
-  caf::replies_to<task_record_atom, std::string,
-                  std::string>::with<bool>>;
+  caf::replies_to<task_record_atom, std::string, std::string>::with<bool>>;
 
 /// One task actor per task assigned to this node.
 using task_actor_type = caf::typed_actor<

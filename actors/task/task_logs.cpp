@@ -46,8 +46,7 @@ struct log_file {
 
 uint64_t file_size(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size)
-                                        : 0;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 std::string index_path(const std::string& log) {
@@ -162,8 +161,8 @@ result<std::string> read_range(const std::string& path, uint64_t from,
 
 // The last `n` lines of one file (a partial last line counts), as the
 // file-relative offset of the first one and the text from there to the end.
-result<std::pair<uint64_t, std::string>>
-read_last_lines(const log_file& f, size_t n) {
+result<std::pair<uint64_t, std::string>> read_last_lines(const log_file& f,
+                                                         size_t n) {
   uint64_t pos = f.size;
   std::string text;
   size_t newlines = 0;
@@ -173,8 +172,8 @@ read_last_lines(const log_file& f, size_t n) {
     auto chunk = read_range(f.path, from, pos);
     if (!chunk)
       return chunk.error();
-    newlines += static_cast<size_t>(
-      std::count(chunk->begin(), chunk->end(), '\n'));
+    newlines += static_cast<size_t>(std::count(chunk->begin(), chunk->end(),
+                                               '\n'));
     text.insert(0, *chunk);
     pos = from;
   }
@@ -265,8 +264,8 @@ status task_logs::maintain(const std::string& task_id, int64_t now_ns) const {
   return save_index(log, idx);
 }
 
-result<std::vector<log_line>>
-task_logs::tail(const std::string& task_id, size_t n, int64_t now_ns) const {
+result<std::vector<log_line>> task_logs::tail(const std::string& task_id,
+                                              size_t n, int64_t now_ns) const {
   auto log = log_path(task_id);
   auto idx = load_index(log);
   auto files = list_files(log, idx, cfg_.log_files_max);

@@ -73,8 +73,8 @@ step_result fatal(const pb::TaskStatus& current, const observation& obs,
   if (obs.temporary)
     return unchanged(current);
   auto to = current.state() < pb::STARTING ? pb::REJECTED : pb::FAILED;
-  return move(current, to, to == pb::REJECTED ? "rejected" : "failed",
-              obs.err, now_ns);
+  return move(current, to, to == pb::REJECTED ? "rejected" : "failed", obs.err,
+              now_ns);
 }
 
 step_result exited(const pb::TaskStatus& current, const observation& obs,
@@ -155,21 +155,36 @@ bool may_have_process(pb::TaskState x) {
 
 const char* state_name(pb::TaskState x) {
   switch (x) {
-    case pb::NEW: return "new";
-    case pb::PENDING: return "pending";
-    case pb::ASSIGNED: return "assigned";
-    case pb::ACCEPTED: return "accepted";
-    case pb::PREPARING: return "preparing";
-    case pb::READY: return "ready";
-    case pb::STARTING: return "starting";
-    case pb::RUNNING: return "running";
-    case pb::COMPLETE: return "complete";
-    case pb::SHUTDOWN: return "shutdown";
-    case pb::FAILED: return "failed";
-    case pb::REJECTED: return "rejected";
-    case pb::REMOVE: return "remove";
-    case pb::ORPHANED: return "orphaned";
-    default: return "unknown";
+    case pb::NEW:
+      return "new";
+    case pb::PENDING:
+      return "pending";
+    case pb::ASSIGNED:
+      return "assigned";
+    case pb::ACCEPTED:
+      return "accepted";
+    case pb::PREPARING:
+      return "preparing";
+    case pb::READY:
+      return "ready";
+    case pb::STARTING:
+      return "starting";
+    case pb::RUNNING:
+      return "running";
+    case pb::COMPLETE:
+      return "complete";
+    case pb::SHUTDOWN:
+      return "shutdown";
+    case pb::FAILED:
+      return "failed";
+    case pb::REJECTED:
+      return "rejected";
+    case pb::REMOVE:
+      return "remove";
+    case pb::ORPHANED:
+      return "orphaned";
+    default:
+      return "unknown";
   }
 }
 

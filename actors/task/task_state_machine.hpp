@@ -106,7 +106,6 @@ step_result step(pb::TaskState desired, const pb::TaskStatus& current,
 /// match): from any state before RUNNING the task is RUNNING again ("adopted
 /// after daemon restart", `pid`, started at `now_ns`); from RUNNING on it is
 /// unchanged.
-step_result adopted(const pb::TaskStatus& current, int32_t pid,
-                    int64_t now_ns);
+step_result adopted(const pb::TaskStatus& current, int32_t pid, int64_t now_ns);
 
 } // namespace actorswarm::task

@@ -13,14 +13,14 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_task, ::actorswarm::type_id_blocks::task)
 
-  CAF_ADD_TYPE_ID(actorswarm_task, (actorswarm::task::process_exit))
+CAF_ADD_TYPE_ID(actorswarm_task, (actorswarm::task::process_exit))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_task)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_task::end,
-                ::actorswarm::type_id_blocks::dispatcher),
-              "the task block runs into the dispatcher block");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_task::end,
+                                     ::actorswarm::type_id_blocks::dispatcher),
+  "the task block runs into the dispatcher block");
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorswarm::task::process_exit)
 

@@ -83,7 +83,8 @@ int service_logs(invocation& inv, const CLI::App* app,
                  const std::vector<std::string>& refs, int64_t tail,
                  bool follow, bool timestamps);
 
-/// One log line as docker prints it: `[RFC3339Nano ]web.1.<task12>@node | text`.
+/// One log line as docker prints it: `[RFC3339Nano ]web.1.<task12>@node |
+/// text`.
 std::string log_line_text(const pb::LogLine& l, bool timestamps);
 
 void add_daemon_command(CLI::App& root, invocation& inv);

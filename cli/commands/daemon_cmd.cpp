@@ -15,7 +15,8 @@ namespace {
 
 struct daemon_flags {
   daemon_options opts;
-  std::string control_addr = std::string{"unix://"} + daemon_options{}.control_path;
+  std::string control_addr = std::string{"unix://"}
+                             + daemon_options{}.control_path;
   std::string tick_ms;
   std::string snapshot_interval;
 };
@@ -46,7 +47,7 @@ bool valid_listen_addr(const std::string& addr) {
 }
 
 int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
-  static const char* levels[] = {"trace", "debug", "info", "warn",
+  static const char* levels[] = {"trace", "debug",    "info", "warn",
                                  "error", "critical", "off"};
   if (!valid_listen_addr(f.opts.listen_addr))
     return usage_error(inv, app,

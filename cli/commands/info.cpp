@@ -37,8 +37,9 @@ int info_command(invocation& inv) {
            cs.scheduler_strategy() == pb::Placement::DEFAULT
              ? pb::Placement::SPREAD
              : cs.scheduler_strategy()))
-      << "\n Raft:\n  Term: " << i.raft_term() << "\n  Commit: "
-      << i.raft_commit() << "\n  Heartbeat Tick: " << cs.heartbeat_tick()
+      << "\n Raft:\n  Term: " << i.raft_term()
+      << "\n  Commit: " << i.raft_commit()
+      << "\n  Heartbeat Tick: " << cs.heartbeat_tick()
       << "\n  Election Tick: " << cs.election_tick() << "\n";
   return 0;
 }

@@ -17,8 +17,8 @@
 namespace actorswarm::cli {
 
 /// Per-frame wait for ordinary requests; swarm init and join may take a while.
-constexpr int request_timeout_ms =
-  static_cast<int>(cluster_defaults::cli_request_timeout_ms);
+constexpr int request_timeout_ms
+  = static_cast<int>(cluster_defaults::cli_request_timeout_ms);
 
 class invocation {
 public:

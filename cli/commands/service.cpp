@@ -1,4 +1,5 @@
-// `actorswarm service ls|ps|inspect|scale|rm|logs` (create: service_create.cpp).
+// `actorswarm service ls|ps|inspect|scale|rm|logs` (create:
+// service_create.cpp).
 
 #include <memory>
 #include <optional>
@@ -89,7 +90,8 @@ int service_ps(invocation& inv, const CLI::App* app, const list_opts& o) {
     auto value = eq == std::string::npos ? "" : f.substr(eq + 1);
     pb::TaskState st;
     if (key != "desired-state")
-      return inv.fail(docker_text::from_daemon(docker_text::invalid_filter(key)));
+      return inv.fail(
+        docker_text::from_daemon(docker_text::invalid_filter(key)));
     if (value == "running")
       st = pb::RUNNING;
     else if (value == "shutdown")

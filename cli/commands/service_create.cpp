@@ -44,8 +44,9 @@ void add_create_flags(CLI::App* c, create_opts& o) {
                 "Time to wait before force killing a task");
   c->add_option("--placement-strategy", f.placement_strategy,
                 "Scheduling strategy (spread|binpack|random)");
-  c->add_flag("-d,--detach", o.detach,
-              "Exit immediately instead of waiting for the service to converge");
+  c->add_flag(
+    "-d,--detach", o.detach,
+    "Exit immediately instead of waiting for the service to converge");
   c->add_flag("-q,--quiet", o.quiet, "Suppress progress output");
   c->add_option("IMAGE", f.image, "Image (`host` runs a host process)");
   c->add_option("COMMAND", f.command, "Command and arguments");

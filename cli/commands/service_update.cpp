@@ -25,7 +25,8 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("--replicas", f.replicas, "Number of tasks");
   c->add_option("--image", f.image, "Service image tag (`host`)");
   c->add_option("--args", f.args, "Service command args (shell words)");
-  add_repeated(c, "--env-add", f.env_add, "Add or update an environment variable");
+  add_repeated(c, "--env-add", f.env_add,
+               "Add or update an environment variable");
   add_repeated(c, "--env-rm", f.env_rm, "Remove an environment variable");
   add_repeated(c, "--label-add", f.label_add, "Add or update a service label");
   add_repeated(c, "--label-rm", f.label_rm, "Remove a label by its key");
@@ -56,8 +57,9 @@ void add_update_flags(CLI::App* c, update_opts& o) {
                 "Time to wait before force killing a task");
   c->add_option("-w,--workdir", f.workdir, "Working directory");
   c->add_flag("--force", f.force, "Force update even if no changes require it");
-  c->add_flag("-d,--detach", o.detach,
-              "Exit immediately instead of waiting for the service to converge");
+  c->add_flag(
+    "-d,--detach", o.detach,
+    "Exit immediately instead of waiting for the service to converge");
   c->add_flag("-q,--quiet", o.quiet, "Suppress progress output");
   c->add_option("SERVICE", o.refs, "Service");
 }

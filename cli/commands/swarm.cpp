@@ -131,11 +131,20 @@ int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
     std::function<void(uint64_t)> set;
   } nums[] = {
     {"--task-history-limit", o.task_history_limit,
-     [u](uint64_t v) { u->set_set_task_history_limit(true); u->set_task_history_limit(v); }},
+     [u](uint64_t v) {
+       u->set_set_task_history_limit(true);
+       u->set_task_history_limit(v);
+     }},
     {"--election-tick", o.election_tick,
-     [u](uint64_t v) { u->set_set_election_tick(true); u->set_election_tick(static_cast<uint32_t>(v)); }},
+     [u](uint64_t v) {
+       u->set_set_election_tick(true);
+       u->set_election_tick(static_cast<uint32_t>(v));
+     }},
     {"--heartbeat-tick", o.heartbeat_tick,
-     [u](uint64_t v) { u->set_set_heartbeat_tick(true); u->set_heartbeat_tick(static_cast<uint32_t>(v)); }},
+     [u](uint64_t v) {
+       u->set_set_heartbeat_tick(true);
+       u->set_heartbeat_tick(static_cast<uint32_t>(v));
+     }},
   };
   for (const auto& n : nums) {
     if (n.value.empty())

@@ -74,7 +74,7 @@ int run_daemon(const daemon_options& opts) {
   }
   caf::actor_system_config cfg;
   register_types(cfg);
-  cfg.load<caf::io::middleman>();  // the cluster port (cluster transport)
+  cfg.load<caf::io::middleman>(); // the cluster port (cluster transport)
   cfg.set("scheduler.max-threads", 2);
   // The sharing scheduler waits on a condition variable; work stealing polls
   // with short sleeps, which cost ~100 ms of CPU per second on an idle daemon
@@ -91,7 +91,8 @@ int run_daemon(const daemon_options& opts) {
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
   auto [node, control] = node::spawn_node(sys, **dir, ncfg,
                                           node::default_clock());
-  net::control_server server{sys, control,
+  net::control_server server{sys,
+                             control,
                              {opts.control_path, (*dir)->path() + "/tasks"}};
   if (auto ok = server.start(); !ok) {
     std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());

@@ -68,8 +68,9 @@ std::string message_json(const google::protobuf::Message& x) {
   return to_json(x).dump();
 }
 
-std::string inspect_json(const std::vector<const google::protobuf::Message*>& xs,
-                         const std::string& format) {
+std::string
+inspect_json(const std::vector<const google::protobuf::Message*>& xs,
+             const std::string& format) {
   std::vector<nlohmann::json> objects;
   for (const auto* x : xs)
     objects.push_back(to_json(*x));
@@ -102,7 +103,8 @@ std::string service_pretty(const pb::Service& s) {
     out += " Preferences:\t[" + prefs + "]\n";
   }
   if (pl.max_replicas() > 0)
-    out += " Max Replicas Per Node:\t" + std::to_string(pl.max_replicas()) + "\n";
+    out += " Max Replicas Per Node:\t" + std::to_string(pl.max_replicas())
+           + "\n";
   const auto& rp = task.restart();
   out += "RestartPolicy:\n Condition:\t"
          + pretty_enum(pb::RestartPolicy::Condition_Name(rp.condition()))
@@ -136,9 +138,10 @@ std::string node_pretty(const pb::Node& n) {
          + "\n Address:\t\t" + n.status().addr() + "\n";
   if (n.has_manager_status()) {
     const auto& ms = n.manager_status();
-    out += "Manager Status:\n Address:\t\t" + ms.addr() + "\n Raft Status:\t\t"
-           + pretty_enum(pb::ManagerStatus::Reachability_Name(ms.reachability()))
-           + "\n Leader:\t\t" + (ms.leader() ? "Yes" : "No") + "\n";
+    out
+      += "Manager Status:\n Address:\t\t" + ms.addr() + "\n Raft Status:\t\t"
+         + pretty_enum(pb::ManagerStatus::Reachability_Name(ms.reachability()))
+         + "\n Leader:\t\t" + (ms.leader() ? "Yes" : "No") + "\n";
   }
   const auto& d = n.description();
   out += "Platform:\n Operating System:\t" + d.os() + "\n Architecture:\t\t"

@@ -11,15 +11,24 @@ namespace {
 // Docker's numberedStates (it has no `allocated`; ours starts at pending).
 int step_of(pb::TaskState s) {
   switch (s) {
-    case pb::NEW: return 1;
-    case pb::PENDING: return 3;
-    case pb::ASSIGNED: return 4;
-    case pb::ACCEPTED: return 5;
-    case pb::PREPARING: return 6;
-    case pb::READY: return 7;
-    case pb::STARTING: return 8;
-    case pb::RUNNING: return 9;
-    default: return 0;
+    case pb::NEW:
+      return 1;
+    case pb::PENDING:
+      return 3;
+    case pb::ASSIGNED:
+      return 4;
+    case pb::ACCEPTED:
+      return 5;
+    case pb::PREPARING:
+      return 6;
+    case pb::READY:
+      return 7;
+    case pb::STARTING:
+      return 8;
+    case pb::RUNNING:
+      return 9;
+    default:
+      return 0;
   }
 }
 
@@ -56,7 +65,7 @@ std::string render_line(const progress_line& l, bool bar) {
   if (!bar || l.state.empty())
     return l.label + ": " + (l.state.empty() ? "new" : l.state);
   auto state = l.state;
-  state.resize(std::max<size_t>(state.size(), 9), ' ');  // "preparing"
+  state.resize(std::max<size_t>(state.size(), 9), ' '); // "preparing"
   return l.label + ": " + state + " " + progress_bar(l.step);
 }
 
@@ -87,15 +96,16 @@ void convergence_tracker::observe(const std::vector<pb::Task>& tasks,
     if (!global_ && (t.slot() == 0 || t.slot() > replicas_))
       continue;
     auto& cur = current[key_of(t, global_)];
-    if (cur == nullptr || t.meta().created_at_ns() > cur->meta().created_at_ns())
+    if (cur == nullptr
+        || t.meta().created_at_ns() > cur->meta().created_at_ns())
       cur = &t;
   }
   lines_.clear();
   running_ = 0;
   auto total = global_ ? current.size() : replicas_;
   for (uint64_t i = 0; !global_ && i < replicas_; ++i)
-    lines_.push_back({std::to_string(i + 1) + "/" + std::to_string(total),
-                      "", 0, ""});
+    lines_.push_back({std::to_string(i + 1) + "/" + std::to_string(total), "",
+                      0, ""});
   for (const auto& [key, t] : current) {
     auto& line = global_ ? lines_.emplace_back() : lines_[t->slot() - 1];
     line.label = global_ ? short_id(key) : line.label;
@@ -122,7 +132,8 @@ void convergence_tracker::check_failures(const std::vector<pb::Task>& tasks,
     if (is_failed(t.status().state()) && old_failed_.count(t.id()) == 0) {
       ++failed_per_key[key];
       auto& lf = last_failed[key];
-      if (lf == nullptr || t.meta().created_at_ns() > lf->meta().created_at_ns())
+      if (lf == nullptr
+          || t.meta().created_at_ns() > lf->meta().created_at_ns())
         lf = &t;
     }
     // Stuck: pending with a reason, or ended while still desired running
@@ -142,23 +153,23 @@ void convergence_tracker::check_failures(const std::vector<pb::Task>& tasks,
     auto wait_ns = pending_err_ns_
                    + (ended ? t.spec().restart().delay_ns() : int64_t{0});
     if (now_ns - since >= wait_ns && failure_.empty())
-      failure_ = t.status().err().empty() ? "task " + lower(pb::TaskState_Name(
-                                              t.status().state()))
-                                          : t.status().err();
+      failure_ = t.status().err().empty()
+                   ? "task " + lower(pb::TaskState_Name(t.status().state()))
+                   : t.status().err();
   }
   for (const auto& [key, n] : failed_per_key) {
     if (n < failures_max_ || !failure_.empty())
       continue;
     const auto& st = last_failed[key]->status();
-    failure_ = "task failed " + std::to_string(n) + " times: "
-               + (st.err().empty() ? st.message() : st.err());
+    failure_ = "task failed " + std::to_string(n)
+               + " times: " + (st.err().empty() ? st.message() : st.err());
   }
 }
 
 std::string progress_printer::frame(const convergence_tracker& t) {
   std::vector<std::string> lines;
-  lines.push_back("overall progress: " + std::to_string(t.running()) + " out of "
-                  + std::to_string(t.total()) + " tasks");
+  lines.push_back("overall progress: " + std::to_string(t.running())
+                  + " out of " + std::to_string(t.total()) + " tasks");
   for (const auto& l : t.lines())
     lines.push_back(render_line(l, tty_));
   std::string out;

@@ -18,10 +18,10 @@ namespace actorswarm::cli::output {
 
 /// One slot's (or, global, one node's) line.
 struct progress_line {
-  std::string label;    ///< "1/3" or a 12-char node id
-  std::string state;    ///< "running", "pending", ...; "" when no task yet
-  int step = 0;         ///< docker's numbered state, 0..progress_steps
-  std::string message;  ///< the task's err, shown instead of the bar
+  std::string label;   ///< "1/3" or a 12-char node id
+  std::string state;   ///< "running", "pending", ...; "" when no task yet
+  int step = 0;        ///< docker's numbered state, 0..progress_steps
+  std::string message; ///< the task's err, shown instead of the bar
 };
 
 /// Docker's maxProgress: running is step 9.
@@ -80,8 +80,8 @@ private:
   uint32_t failures_max_;
   bool first_ = true;
   int64_t start_ns_ = 0;
-  std::set<std::string> old_failed_;               // failed before we began
-  std::map<std::string, int64_t> pending_err_since_;  // task id -> first seen
+  std::set<std::string> old_failed_;                 // failed before we began
+  std::map<std::string, int64_t> pending_err_since_; // task id -> first seen
   std::vector<progress_line> lines_;
   uint64_t running_ = 0;
   bool converged_ = false;
@@ -103,7 +103,7 @@ public:
 private:
   bool tty_;
   size_t drawn_lines_ = 0;
-  std::map<std::string, std::string> last_;  // label -> last printed line
+  std::map<std::string, std::string> last_; // label -> last printed line
 };
 
 } // namespace actorswarm::cli::output

@@ -24,7 +24,7 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows);
 struct column {
   std::string key;
   std::string header;
-  std::function<std::string(const nlohmann::json&)> cell;  // may be empty
+  std::function<std::string(const nlohmann::json&)> cell; // may be empty
 };
 
 /// A listing: columns plus one JSON object per row, keyed by column keys

@@ -84,9 +84,9 @@ listing node_listing(const std::vector<pb::Node>& nodes,
 
 listing service_listing(const std::vector<pb::ServiceEntry>& services) {
   listing l;
-  l.columns = {{"ID", "ID", nullptr},         {"Name", "NAME", nullptr},
-               {"Mode", "MODE", nullptr},     {"Replicas", "REPLICAS", nullptr},
-               {"Image", "IMAGE", nullptr},   {"Ports", "PORTS", nullptr}};
+  l.columns = {{"ID", "ID", nullptr},       {"Name", "NAME", nullptr},
+               {"Mode", "MODE", nullptr},   {"Replicas", "REPLICAS", nullptr},
+               {"Image", "IMAGE", nullptr}, {"Ports", "PORTS", nullptr}};
   std::vector<const pb::ServiceEntry*> sorted;
   for (const auto& s : services)
     sorted.push_back(&s);
@@ -137,13 +137,14 @@ listing task_listing(std::vector<pb::Task> tasks,
                      const std::map<std::string, std::string>& node_names,
                      int64_t now_ns, bool no_trunc) {
   // Docker: by name (service.slot), then newest first.
-  std::stable_sort(tasks.begin(), tasks.end(), [](const auto& a, const auto& b) {
-    auto ka = std::make_tuple(a.service_name(), a.slot(), a.node_id());
-    auto kb = std::make_tuple(b.service_name(), b.slot(), b.node_id());
-    if (ka != kb)
-      return ka < kb;
-    return a.meta().created_at_ns() > b.meta().created_at_ns();
-  });
+  std::stable_sort(
+    tasks.begin(), tasks.end(), [](const auto& a, const auto& b) {
+      auto ka = std::make_tuple(a.service_name(), a.slot(), a.node_id());
+      auto kb = std::make_tuple(b.service_name(), b.slot(), b.node_id());
+      if (ka != kb)
+        return ka < kb;
+      return a.meta().created_at_ns() > b.meta().created_at_ns();
+    });
   listing l;
   l.columns = {{"ID", "ID", nullptr},
                {"Name", "NAME", nullptr},

@@ -46,8 +46,9 @@ std::string task_current_state(const pb::TaskStatus& status, int64_t now_ns);
 /// `inspect [--format F]` of messages: a JSON array, 4-space indented, proto
 /// field names, enums by name and default values included; or template F
 /// once per message (`{{.spec.name}}`).
-std::string inspect_json(const std::vector<const google::protobuf::Message*>& xs,
-                         const std::string& format = "");
+std::string
+inspect_json(const std::vector<const google::protobuf::Message*>& xs,
+             const std::string& format = "");
 
 /// One message as compact JSON (proto field names, defaults included).
 std::string message_json(const google::protobuf::Message& x);

@@ -62,8 +62,8 @@ bool await_tasks(caf::scoped_actor& self, task_table& tasks, Predicate done) {
         std::printf("event: %s\n", as::to_string(ev).c_str());
         tasks[ev.task_id] = ev;
       },
-      caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left))
-        >> [&] { timed_out = true; });
+      caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >>
+        [&] { timed_out = true; });
     if (timed_out)
       return false;
   }
@@ -86,8 +86,7 @@ bool control(caf::scoped_actor& self, const as::node_handle& node,
           *out = reply;
       },
       [&](const caf::error& err) {
-        std::fprintf(stderr, "error: %s\n",
-                     self->system().render(err).c_str());
+        std::fprintf(stderr, "error: %s\n", self->system().render(err).c_str());
       });
   return ok;
 }
@@ -151,7 +150,7 @@ std::string free_loopback_addr() {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // events interleave with logs
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // events interleave with logs
   auto tmp = std::filesystem::temp_directory_path() / "actorswarm-embed-XXXXXX";
   std::string dir = tmp.string();
   if (::mkdtemp(dir.data()) == nullptr) {
@@ -166,7 +165,7 @@ int main(int argc, char** argv) {
   cfg.set("logger.verbosity", caf::atom("quiet"));
   int rc = 0;
   {
-    as::node_handle node;  // owns the data dir: outlives the actor system
+    as::node_handle node; // owns the data dir: outlives the actor system
     {
       caf::actor_system sys{cfg};
       rc = run(sys, node, opts);

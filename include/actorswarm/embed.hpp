@@ -61,19 +61,19 @@ struct node_options {
 struct node_handle {
   node::node_actor_type node;
   control_handle control;
-  std::shared_ptr<void> resources;  // the open data dir
+  std::shared_ptr<void> resources; // the open data dir
 };
 
 /// One observed change of a task, as watch_tasks() delivers it.
 struct task_event {
   std::string task_id;
   std::string service_id;
-  std::string name;      // service.slot ("web.1"), or service.node_id (global)
-  std::string node_id;   // empty until scheduled
-  pb::TaskState state = pb::NEW;          // observed state
-  pb::TaskState desired_state = pb::NEW;  // what the orchestrator wants
-  std::string error;     // why it failed or is not scheduled; may be empty
-  bool removed = false;  // the task left the store (state: its last one)
+  std::string name;    // service.slot ("web.1"), or service.node_id (global)
+  std::string node_id; // empty until scheduled
+  pb::TaskState state = pb::NEW;         // observed state
+  pb::TaskState desired_state = pb::NEW; // what the orchestrator wants
+  std::string error;    // why it failed or is not scheduled; may be empty
+  bool removed = false; // the task left the store (state: its last one)
 };
 
 /// Prints an event as `name id state (desired D) [error]`, states in lower
@@ -99,14 +99,14 @@ typename Inspector::result_type inspect(Inspector& f, task_event& x) {
 
 CAF_BEGIN_TYPE_ID_BLOCK(actorswarm_embed, ::actorswarm::type_id_blocks::embed)
 
-  CAF_ADD_TYPE_ID(actorswarm_embed, (actorswarm::task_event))
+CAF_ADD_TYPE_ID(actorswarm_embed, (actorswarm::task_event))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_embed)
 
-static_assert(::actorswarm::type_id_blocks::fits(
-                caf::id_block::actorswarm_embed::end,
-                ::actorswarm::type_id_blocks::limit),
-              "the embed block runs past the last type id");
+static_assert(
+  ::actorswarm::type_id_blocks::fits(caf::id_block::actorswarm_embed::end,
+                                     ::actorswarm::type_id_blocks::limit),
+  "the embed block runs past the last type id");
 
 namespace actorswarm {
 

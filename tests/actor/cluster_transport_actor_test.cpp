@@ -93,8 +93,7 @@ TEST_CASE_METHOD(transport_fixture,
   CHECK(reply.sender_node_id() == "n1");
   CHECK(reply.sender_raft_id() == 1);
   // The same envelope again is a replay: refused, the server never sees it.
-  auto replay = ask<pb::Envelope>(transport, cluster_request_atom::value,
-                                  env);
+  auto replay = ask<pb::Envelope>(transport, cluster_request_atom::value, env);
   REQUIRE_FALSE(replay.ok);
   CHECK(replay.error.code == errc::refused);
   // Nobody serves CONTROL here.

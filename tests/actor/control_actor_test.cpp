@@ -81,8 +81,8 @@ TEST_CASE_METHOD(control_fixture,
   CHECK(log.last_index() == last);
 }
 
-TEST_CASE_METHOD(control_fixture,
-                 "control: service create lands in the store", "[actor]") {
+TEST_CASE_METHOD(control_fixture, "control: service create lands in the store",
+                 "[actor]") {
   make_manager();
   auto r = call(create("web"));
   INFO("error: " << r.error());
@@ -129,7 +129,8 @@ TEST_CASE_METHOD(control_fixture,
     h->receive([&](pb::ControlReply& r) { codes.push_back(r.code()); },
                [&](caf::error& err) { FAIL(caf::to_string(err)); });
   CHECK(codes
-        == std::vector<uint32_t>{0, static_cast<uint32_t>(errc::name_conflict)});
+        == std::vector<uint32_t>{0,
+                                 static_cast<uint32_t>(errc::name_conflict)});
   CHECK(view()->services().size() == 1);
 }
 

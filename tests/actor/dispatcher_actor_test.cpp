@@ -30,8 +30,9 @@ caf::behavior fake_agent(caf::event_based_actor* self,
   req.set_node_id(node_id);
   req.mutable_description()->set_hostname("host-" + node_id);
   req.set_addr("127.0.0.1:42377");
-  self->request(dispatcher, caf::infinite, session_atom::value, req,
-                caf::actor_cast<dispatcher::assignee_actor_type>(self))
+  self
+    ->request(dispatcher, caf::infinite, session_atom::value, req,
+              caf::actor_cast<dispatcher::assignee_actor_type>(self))
     .then([=](const pb::SessionReply& r) { seen->session = r; });
   auto session_id = [=] {
     return seen->session ? seen->session->session_id() : std::string{};
@@ -153,7 +154,7 @@ TEST_CASE_METHOD(dispatcher_fixture,
   start_agent();
   REQUIRE(seen->assignments.size() == 1);
   create_task("t5", 5, "n1", pb::ASSIGNED);
-  create_task("t6", 6, "n2", pb::ASSIGNED);  // another node's: not sent
+  create_task("t6", 6, "n2", pb::ASSIGNED); // another node's: not sent
   drain();
   REQUIRE(seen->assignments.size() == 2);
   auto& as = seen->assignments[1];
@@ -180,7 +181,7 @@ TEST_CASE_METHOD(dispatcher_fixture,
   send_status({update("t1", pb::PREPARING), update("t2", pb::ACCEPTED)});
   CHECK(task_state("t1") == pb::RUNNING);
   CHECK(task_state("t2") == pb::RUNNING);
-  CHECK(log.last_index() == last);  // nothing proposed
+  CHECK(log.last_index() == last); // nothing proposed
   // In one batch, the forward report goes through and the backward one not.
   send_status({update("t2", pb::ASSIGNED), update("t1", pb::COMPLETE)});
   CHECK(task_state("t1") == pb::COMPLETE);

@@ -21,7 +21,7 @@ namespace {
 
 // What the manager at the remote address answers, and what it saw.
 struct remote_script {
-  int not_leader = 0;  // answers not_leader to this many joins first
+  int not_leader = 0; // answers not_leader to this many joins first
   pb::JoinReply answer;
   bool unreachable = false;
   int joins = 0;
@@ -68,8 +68,7 @@ struct recorder_seen {
 join_recorder_type::behavior_type
 fake_recorder(std::shared_ptr<recorder_seen> seen, caf::actor store) {
   return {
-    [=](join_adopt_atom, const pb::JoinReply& r,
-        const std::string& addr)
+    [=](join_adopt_atom, const pb::JoinReply& r, const std::string& addr)
       -> caf::result<pb::ControlReply, store::store_actor_type> {
       ++seen->adopts;
       seen->addr = addr;
@@ -113,8 +112,8 @@ struct join_fixture : actor_fixture {
     pb::JoinRequest jr;
     jr.set_token("TOKEN");
     jr.set_node_id("n2");
-    return spawn_join(self.ptr(), {node, recorder, "10.0.0.1:2377", jr,
-                                   "10.0.0.2:2377"});
+    return spawn_join(self.ptr(),
+                      {node, recorder, "10.0.0.1:2377", jr, "10.0.0.2:2377"});
   }
 };
 
@@ -130,9 +129,10 @@ pb::ControlReply answer_of(caf::scoped_actor& self, Handle& h) {
 
 } // namespace
 
-TEST_CASE_METHOD(join_fixture, "node join: sent again every 100 ms while the "
-                               "swarm has no leader, then adopted, a new "
-                               "manager reads every 20 ms until it caught up",
+TEST_CASE_METHOD(join_fixture,
+                 "node join: sent again every 100 ms while the "
+                 "swarm has no leader, then adopted, a new "
+                 "manager reads every 20 ms until it caught up",
                  "[actor]") {
   remote->not_leader = 2;
   remote->answer = admitted();
@@ -165,8 +165,9 @@ TEST_CASE_METHOD(join_fixture, "node join: sent again every 100 ms while the "
   CHECK(r.warning().empty());
 }
 
-TEST_CASE_METHOD(join_fixture, "node join: a manager that does not catch up "
-                               "answers with a warning after 100 more reads",
+TEST_CASE_METHOD(join_fixture,
+                 "node join: a manager that does not catch up "
+                 "answers with a warning after 100 more reads",
                  "[actor]") {
   remote->answer = admitted();
   auto j = start(1'000'000);
@@ -195,8 +196,9 @@ TEST_CASE_METHOD(join_fixture, "node join: a worker answers once adopted",
   CHECK(*reads == 0);
 }
 
-TEST_CASE_METHOD(join_fixture, "node join: a refusal is answered with the "
-                               "manager's code and text, nothing recorded",
+TEST_CASE_METHOD(join_fixture,
+                 "node join: a refusal is answered with the "
+                 "manager's code and text, nothing recorded",
                  "[actor]") {
   remote->answer.set_code(static_cast<uint32_t>(errc::invalid_token));
   remote->answer.set_error("invalid join token");
@@ -210,8 +212,9 @@ TEST_CASE_METHOD(join_fixture, "node join: a refusal is answered with the "
   CHECK(remote->joins == 1);
 }
 
-TEST_CASE_METHOD(join_fixture, "node join: without a leader it gives up after "
-                               "100 joins with docker's no-leader text",
+TEST_CASE_METHOD(join_fixture,
+                 "node join: without a leader it gives up after "
+                 "100 joins with docker's no-leader text",
                  "[actor]") {
   remote->not_leader = 1'000;
   auto j = start(0);
@@ -227,15 +230,18 @@ TEST_CASE_METHOD(join_fixture, "node join: without a leader it gives up after "
   CHECK(remote->joins == join_attempts);
 }
 
-TEST_CASE_METHOD(join_fixture, "node join: an unreachable manager is "
-                               "answered as unavailable", "[actor]") {
+TEST_CASE_METHOD(join_fixture,
+                 "node join: an unreachable manager is "
+                 "answered as unavailable",
+                 "[actor]") {
   remote->unreachable = true;
   auto j = start(0);
   auto h = self->request(j, caf::infinite, node_join_atom_v);
   drain();
   auto r = answer_of(self, h);
   CHECK(r.code() == static_cast<uint32_t>(errc::unavailable));
-  CHECK(r.error() == "could not join the swarm through 10.0.0.1:2377: "
-                     "connection refused");
+  CHECK(r.error()
+        == "could not join the swarm through 10.0.0.1:2377: "
+           "connection refused");
   CHECK(seen->adopts == 0);
 }

@@ -157,16 +157,19 @@ struct leave_fixture : actor_fixture {
       store = track(sys.spawn(fake_store, w));
     auto transport = track(sys.spawn(fake_transport, w));
     auto node = track(sys.spawn(fake_node, w));
-    return spawn_leave(self.ptr(), {id, force, caf::actor_cast<store::store_actor_type>(store),
-                                    caf::actor_cast<net::cluster_transport_actor_type>(transport), node,
-                                    &records, &clk});
+    return spawn_leave(
+      self.ptr(),
+      {id, force, caf::actor_cast<store::store_actor_type>(store),
+       caf::actor_cast<net::cluster_transport_actor_type>(transport), node,
+       &records, &clk});
   }
 };
 
 } // namespace
 
-TEST_CASE_METHOD(leave_fixture, "leave: a worker stops its components and "
-                                "answers once its processes are gone",
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: a worker stops its components and "
+                 "answers once its processes are gone",
                  "[actor]") {
   auto r = ask_ok<pb::ControlReply>(leave(0, false), node_leave_atom_v);
   CHECK(r.code() == 0);
@@ -174,8 +177,10 @@ TEST_CASE_METHOD(leave_fixture, "leave: a worker stops its components and "
   CHECK(w->forwarded.empty());
 }
 
-TEST_CASE_METHOD(leave_fixture, "leave: the last manager leaves only with "
-                                "--force", "[actor]") {
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: the last manager leaves only with "
+                 "--force",
+                 "[actor]") {
   auto r = ask_ok<pb::ControlReply>(leave(1, false, 1), node_leave_atom_v);
   CHECK(r.code() == static_cast<uint32_t>(errc::refused));
   CHECK(r.error().find("Removing the last manager erases all current state "
@@ -187,8 +192,10 @@ TEST_CASE_METHOD(leave_fixture, "leave: the last manager leaves only with "
   CHECK(w->stops == 1);
 }
 
-TEST_CASE_METHOD(leave_fixture, "leave: a leader whose leave would lose the "
-                                "quorum is refused", "[actor]") {
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: a leader whose leave would lose the "
+                 "quorum is refused",
+                 "[actor]") {
   auto l = leave(3, false, 1);
   w->status.reachable = {1, 2};
   auto r = ask_ok<pb::ControlReply>(l, node_leave_atom_v);
@@ -198,9 +205,11 @@ TEST_CASE_METHOD(leave_fixture, "leave: a leader whose leave would lose the "
   CHECK(w->stops == 0);
 }
 
-TEST_CASE_METHOD(leave_fixture, "leave: a manager of several leaves the Raft "
-                                "group through the leader, marked as leaving, "
-                                "then stops", "[actor]") {
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: a manager of several leaves the Raft "
+                 "group through the leader, marked as leaving, "
+                 "then stops",
+                 "[actor]") {
   auto l = leave(3, false, 2);
   auto r = ask_ok<pb::ControlReply>(l, node_leave_atom_v);
   CHECK(r.code() == 0);
@@ -212,8 +221,10 @@ TEST_CASE_METHOD(leave_fixture, "leave: a manager of several leaves the Raft "
   CHECK(w->stops == 1);
 }
 
-TEST_CASE_METHOD(leave_fixture, "leave: a refused Raft group leave stops the "
-                                "leave unless forced", "[actor]") {
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: a refused Raft group leave stops the "
+                 "leave unless forced",
+                 "[actor]") {
   w->leader_answer.set_code(static_cast<uint32_t>(errc::refused));
   w->leader_answer.set_error("no");
   SECTION("not forced") {
@@ -230,8 +241,10 @@ TEST_CASE_METHOD(leave_fixture, "leave: a refused Raft group leave stops the "
   }
 }
 
-TEST_CASE_METHOD(leave_fixture, "leave: a task process that outlives the "
-                                "10 s grace period gets SIGKILL", "[actor]") {
+TEST_CASE_METHOD(leave_fixture,
+                 "leave: a task process that outlives the "
+                 "10 s grace period gets SIGKILL",
+                 "[actor]") {
   stubborn_child c;
   records.put({{"t1", task::encode_record(c.record())}});
   auto h = self->request(leave(0, false), caf::infinite, node_leave_atom_v);

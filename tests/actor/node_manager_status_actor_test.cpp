@@ -53,8 +53,7 @@ pb::Node manager_node(uint64_t raft_id, bool leader) {
   n.mutable_status()->set_state(pb::NodeStatus::READY);
   n.mutable_manager_status()->set_raft_id(raft_id);
   n.mutable_manager_status()->set_leader(leader);
-  n.mutable_manager_status()->set_reachability(
-    pb::ManagerStatus::REACHABLE);
+  n.mutable_manager_status()->set_reachability(pb::ManagerStatus::REACHABLE);
   return n;
 }
 
@@ -85,11 +84,14 @@ struct status_fixture : actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(status_fixture, "manager status: a round at once, then one "
-                                 "500 ms after each, only changes are stored",
+TEST_CASE_METHOD(status_fixture,
+                 "manager status: a round at once, then one "
+                 "500 ms after each, only changes are stored",
                  "[actor]") {
   auto store = track(sys.spawn(fake_store, script));
-  track(spawn_manager_status(self.ptr(), caf::actor_cast<store::store_actor_type>(store), clk));
+  track(spawn_manager_status(self.ptr(),
+                             caf::actor_cast<store::store_actor_type>(store),
+                             clk));
   drain();
   CHECK(script->status_requests == 1);
   CHECK(script->proposed.empty());
@@ -111,8 +113,9 @@ TEST_CASE_METHOD(status_fixture, "manager status: a round at once, then one "
   CHECK(b.proposed_at_ns() == clk.now_ns());
 }
 
-TEST_CASE_METHOD(status_fixture, "manager status: a manager unreachable for "
-                                 "three heartbeat periods is marked Down",
+TEST_CASE_METHOD(status_fixture,
+                 "manager status: a manager unreachable for "
+                 "three heartbeat periods is marked Down",
                  "[actor]") {
   script->status.reachable = {1};
   auto node2 = manager_node(2, false);
@@ -122,7 +125,9 @@ TEST_CASE_METHOD(status_fixture, "manager status: a manager unreachable for "
   put_node(script->view, manager_node(1, true));
   put_node(script->view, node2);
   auto store = track(sys.spawn(fake_store, script));
-  track(spawn_manager_status(self.ptr(), caf::actor_cast<store::store_actor_type>(store), clk));
+  track(spawn_manager_status(self.ptr(),
+                             caf::actor_cast<store::store_actor_type>(store),
+                             clk));
   drain();
   CHECK(script->proposed.empty());
   // 15 s (no cluster object: the default 5 s heartbeat) in 500 ms rounds.
@@ -137,11 +142,14 @@ TEST_CASE_METHOD(status_fixture, "manager status: a manager unreachable for "
   CHECK(n.status().message() == "heartbeat failure");
 }
 
-TEST_CASE_METHOD(status_fixture, "manager status: a round that finds this "
-                                 "manager following arms no next one",
+TEST_CASE_METHOD(status_fixture,
+                 "manager status: a round that finds this "
+                 "manager following arms no next one",
                  "[actor]") {
   auto store = track(sys.spawn(fake_store, script));
-  track(spawn_manager_status(self.ptr(), caf::actor_cast<store::store_actor_type>(store), clk));
+  track(spawn_manager_status(self.ptr(),
+                             caf::actor_cast<store::store_actor_type>(store),
+                             clk));
   drain();
   script->status.is_leader = false;
   script->status.lead = 2;

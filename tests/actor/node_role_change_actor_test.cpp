@@ -31,7 +31,7 @@ struct world {
   std::vector<pb::StoreBatch> proposed;
   int status_requests = 0;
   // The transport's side: requests by destination and kind.
-  std::vector<std::string> sent;  // "<dest> <kind>"
+  std::vector<std::string> sent; // "<dest> <kind>"
   std::vector<std::string> payloads;
 };
 
@@ -67,7 +67,8 @@ std::string answered_ok() {
 
 caf::behavior fake_transport(caf::event_based_actor*, world_ptr w) {
   return {
-    [=](cluster_call_atom, uint64_t to, int32_t kind, const std::string& bytes) {
+    [=](cluster_call_atom, uint64_t to, int32_t kind,
+        const std::string& bytes) {
       w->sent.push_back(std::to_string(to) + " " + std::to_string(kind));
       w->payloads.push_back(bytes);
       return answered_ok();
@@ -90,8 +91,7 @@ pb::Node make_node(uint64_t id, bool manager,
   n.mutable_status()->set_addr("10.0.0." + std::to_string(id) + ":2377");
   if (manager) {
     n.mutable_manager_status()->set_raft_id(id);
-    n.mutable_manager_status()->set_reachability(
-      pb::ManagerStatus::REACHABLE);
+    n.mutable_manager_status()->set_reachability(pb::ManagerStatus::REACHABLE);
   }
   return n;
 }
@@ -172,9 +172,11 @@ const std::string role_kind = std::to_string(pb::Envelope::ROLE);
 
 } // namespace
 
-TEST_CASE_METHOD(role_fixture, "role change: the leader demotes a manager: "
-                               "out of the Raft group, stored as a worker, "
-                               "then told", "[actor]") {
+TEST_CASE_METHOD(role_fixture,
+                 "role change: the leader demotes a manager: "
+                 "out of the Raft group, stored as a worker, "
+                 "then told",
+                 "[actor]") {
   swarm(3, 0);
   auto r = ask_ok<pb::ControlReply>(change(demote("node2")),
                                     role_change_atom_v);
@@ -196,8 +198,10 @@ TEST_CASE_METHOD(role_fixture, "role change: the leader demotes a manager: "
         == std::vector<std::string>{"10.0.0.1:2377", "10.0.0.3:2377"});
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: a manager that leaves is stored "
-                               "Down in the same write", "[actor]") {
+TEST_CASE_METHOD(role_fixture,
+                 "role change: a manager that leaves is stored "
+                 "Down in the same write",
+                 "[actor]") {
   swarm(3, 0);
   ask_ok<pb::ControlReply>(change(demote("node3", true)), role_change_atom_v);
   REQUIRE(w->proposed.size() == 1);
@@ -206,9 +210,10 @@ TEST_CASE_METHOD(role_fixture, "role change: a manager that leaves is stored "
   CHECK(n.status().message() == "node left the swarm");
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: docker's refusals: the last "
-                               "manager, loss of quorum, rm of a manager or "
-                               "of a node not down, promote of a down node",
+TEST_CASE_METHOD(role_fixture,
+                 "role change: docker's refusals: the last "
+                 "manager, loss of quorum, rm of a manager or "
+                 "of a node not down, promote of a down node",
                  "[actor]") {
   SECTION("the last manager") {
     swarm(1, 1);
@@ -223,17 +228,19 @@ TEST_CASE_METHOD(role_fixture, "role change: docker's refusals: the last "
     w->status.reachable = {1, 2};
     auto r = ask_ok<pb::ControlReply>(change(demote("node2")),
                                       role_change_atom_v);
-    CHECK(r.error() == "rpc error: can't remove member from the raft: this "
-                       "would result in a loss of quorum (1 of the 2 "
-                       "managers left would be reachable)");
+    CHECK(r.error()
+          == "rpc error: can't remove member from the raft: this "
+             "would result in a loss of quorum (1 of the 2 "
+             "managers left would be reachable)");
   }
   SECTION("rm of a manager") {
     swarm(2, 0);
     auto r = ask_ok<pb::ControlReply>(change(remove("node2", true)),
                                       role_change_atom_v);
-    CHECK(r.error() == "rejected: node node2 is a cluster manager and is a "
-                       "member of the raft cluster. It must be demoted to "
-                       "worker before removal");
+    CHECK(r.error()
+          == "rejected: node node2 is a cluster manager and is a "
+             "member of the raft cluster. It must be demoted to "
+             "worker before removal");
   }
   SECTION("rm of a node that is not down") {
     swarm(1, 1);
@@ -253,9 +260,11 @@ TEST_CASE_METHOD(role_fixture, "role change: docker's refusals: the last "
   CHECK(w->sent.empty());
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: promote tells the worker to "
-                               "join with the manager token, rm of a worker "
-                               "with --force removes its node", "[actor]") {
+TEST_CASE_METHOD(role_fixture,
+                 "role change: promote tells the worker to "
+                 "join with the manager token, rm of a worker "
+                 "with --force removes its node",
+                 "[actor]") {
   swarm(1, 1);
   CHECK(ask_ok<pb::ControlReply>(change(promote("node2")), role_change_atom_v)
           .code()
@@ -274,8 +283,10 @@ TEST_CASE_METHOD(role_fixture, "role change: promote tells the worker to "
   CHECK(w->proposed[0].actions(0).node().id() == "node2");
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: a follower forwards the "
-                               "request to the leader", "[actor]") {
+TEST_CASE_METHOD(role_fixture,
+                 "role change: a follower forwards the "
+                 "request to the leader",
+                 "[actor]") {
   swarm(3, 0, 2);
   auto r = ask_ok<pb::ControlReply>(change(demote("node3")),
                                     role_change_atom_v);
@@ -284,9 +295,10 @@ TEST_CASE_METHOD(role_fixture, "role change: a follower forwards the "
   CHECK(w->confs.empty());
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: the leader demoting itself "
-                               "hands leadership over, polls every 100 ms and "
-                               "forwards 300 ms after another manager leads",
+TEST_CASE_METHOD(role_fixture,
+                 "role change: the leader demoting itself "
+                 "hands leadership over, polls every 100 ms and "
+                 "forwards 300 ms after another manager leads",
                  "[actor]") {
   swarm(3, 0);
   auto h = self->request(change(demote("node1")), caf::infinite,
@@ -310,8 +322,9 @@ TEST_CASE_METHOD(role_fixture, "role change: the leader demoting itself "
   CHECK(w->confs.empty());
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: a leadership transfer that does "
-                               "not complete gives up after 50 more polls",
+TEST_CASE_METHOD(role_fixture,
+                 "role change: a leadership transfer that does "
+                 "not complete gives up after 50 more polls",
                  "[actor]") {
   swarm(3, 0);
   auto h = self->request(change(demote("node1")), caf::infinite,
@@ -330,8 +343,9 @@ TEST_CASE_METHOD(role_fixture, "role change: a leadership transfer that does "
     [](caf::error& err) { FAIL(caf::to_string(err)); });
 }
 
-TEST_CASE_METHOD(role_fixture, "role change: a request without node "
-                               "references is not a membership change",
+TEST_CASE_METHOD(role_fixture,
+                 "role change: a request without node "
+                 "references is not a membership change",
                  "[actor]") {
   swarm(1, 0);
   pb::ControlRequest req;

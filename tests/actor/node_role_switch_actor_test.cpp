@@ -35,7 +35,9 @@ role_switch_node_type::behavior_type switch_node(events ev,
       ev->push_back("stop");
       return true;
     },
-    [=](transport_open_atom) { return caf::actor_cast<net::cluster_transport_actor_type>(transport); },
+    [=](transport_open_atom) {
+      return caf::actor_cast<net::cluster_transport_actor_type>(transport);
+    },
   };
 }
 
@@ -45,8 +47,7 @@ role_switch_recorder_type::behavior_type switch_recorder(events ev) {
       ev->push_back("demoted " + managers.at(0));
       return true;
     },
-    [=](join_adopt_atom, const pb::JoinReply& r,
-        const std::string&)
+    [=](join_adopt_atom, const pb::JoinReply& r, const std::string&)
       -> caf::result<pb::ControlReply, store::store_actor_type> {
       ev->push_back("adopt " + r.cluster_id());
       return {pb::ControlReply{}, store::store_actor_type{}};
@@ -92,32 +93,37 @@ struct switch_fixture : actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(switch_fixture, "role switch: a demoted manager stops, is "
-                                 "recorded as a worker of the managers left, "
-                                 "starts again", "[actor]") {
+TEST_CASE_METHOD(switch_fixture,
+                 "role switch: a demoted manager stops, is "
+                 "recorded as a worker of the managers left, "
+                 "starts again",
+                 "[actor]") {
   pb::RoleChange rc;
   rc.add_managers("10.0.0.3:2377");
   auto r = ask_ok<pb::ControlReply>(spawn_switch(rc), role_switch_atom_v);
   CHECK(r.code() == 0);
-  CHECK(*ev == std::vector<std::string>{"stop", "demoted 10.0.0.3:2377",
-                                        "start"});
+  CHECK(*ev
+        == std::vector<std::string>{"stop", "demoted 10.0.0.3:2377", "start"});
 }
 
-TEST_CASE_METHOD(switch_fixture, "role switch: a promoted worker stops and "
-                                 "joins with the manager token through the "
-                                 "manager it was given", "[actor]") {
+TEST_CASE_METHOD(switch_fixture,
+                 "role switch: a promoted worker stops and "
+                 "joins with the manager token through the "
+                 "manager it was given",
+                 "[actor]") {
   pb::RoleChange rc;
   rc.set_manager(true);
   rc.set_token("MTOKEN");
   rc.add_managers("10.0.0.3:2377");
   auto r = ask_ok<pb::ControlReply>(spawn_switch(rc), role_switch_atom_v);
   CHECK(r.code() == 0);
-  CHECK(*ev == std::vector<std::string>{"stop", "join 10.0.0.3:2377",
-                                        "adopt c1"});
+  CHECK(*ev
+        == std::vector<std::string>{"stop", "join 10.0.0.3:2377", "adopt c1"});
 }
 
-TEST_CASE_METHOD(switch_fixture, "role switch: a promotion that cannot join "
-                                 "runs on as a worker and answers why",
+TEST_CASE_METHOD(switch_fixture,
+                 "role switch: a promotion that cannot join "
+                 "runs on as a worker and answers why",
                  "[actor]") {
   pb::RoleChange rc;
   rc.set_manager(true);
@@ -126,8 +132,7 @@ TEST_CASE_METHOD(switch_fixture, "role switch: a promotion that cannot join "
   CHECK(r.code() == static_cast<uint32_t>(errc::invalid_token));
   CHECK(r.error() == "invalid join token");
   // No managers in the role change: the ones this worker knows.
-  CHECK(*ev == std::vector<std::string>{"stop", "join 10.0.0.1:2377",
-                                        "start"});
+  CHECK(*ev == std::vector<std::string>{"stop", "join 10.0.0.1:2377", "start"});
 }
 
 // -- swarm init --force-new-cluster --------------------------------------------
@@ -194,16 +199,19 @@ struct recover_fixture : switch_fixture {
     auto store = track(sys.spawn(view_store, view));
     auto node = track(sys.spawn(recover_node, ev));
     auto recorder = track(sys.spawn(recover_recorder, ev));
-    return spawn_recover(self.ptr(), {caf::actor_cast<store::store_actor_type>(store), node, recorder,
-                                      dir.get(), id});
+    return spawn_recover(self.ptr(),
+                         {caf::actor_cast<store::store_actor_type>(store), node,
+                          recorder, dir.get(), id});
   }
 };
 
 } // namespace
 
-TEST_CASE_METHOD(recover_fixture, "recover: the group is rewritten with the "
-                                  "components stopped, recorded, and they "
-                                  "start again", "[actor]") {
+TEST_CASE_METHOD(recover_fixture,
+                 "recover: the group is rewritten with the "
+                 "components stopped, recorded, and they "
+                 "start again",
+                 "[actor]") {
   auto r = ask_ok<pb::ControlReply>(spawn_recover_of(3),
                                     force_new_cluster_atom_v);
   CHECK(r.code() == 0);
@@ -215,19 +223,22 @@ TEST_CASE_METHOD(recover_fixture, "recover: the group is rewritten with the "
   CHECK(dir->log().hard_state().commit() == 3);
 }
 
-TEST_CASE_METHOD(recover_fixture, "recover: a manager without a cluster "
-                                  "object is refused and keeps running",
+TEST_CASE_METHOD(recover_fixture,
+                 "recover: a manager without a cluster "
+                 "object is refused and keeps running",
                  "[actor]") {
   auto r = ask_ok<pb::ControlReply>(spawn_recover_of(3, false),
                                     force_new_cluster_atom_v);
   CHECK(r.code() == static_cast<uint32_t>(errc::refused));
-  CHECK(r.error() == "this manager has no cluster object yet (it never caught "
-                     "up with its swarm); it cannot rebuild one");
+  CHECK(r.error()
+        == "this manager has no cluster object yet (it never caught "
+           "up with its swarm); it cannot rebuild one");
   CHECK(ev->empty());
 }
 
-TEST_CASE_METHOD(recover_fixture, "recover: a rewrite that fails starts the "
-                                  "components again and answers why",
+TEST_CASE_METHOD(recover_fixture,
+                 "recover: a rewrite that fails starts the "
+                 "components again and answers why",
                  "[actor]") {
   // Raft id 0: force_new_cluster changes nothing and refuses.
   auto r = ask_ok<pb::ControlReply>(spawn_recover_of(3, true, 0),

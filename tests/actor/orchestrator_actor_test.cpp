@@ -26,8 +26,8 @@ struct pipeline_fixture : store_fixture {
   }
 
   std::string create(uint64_t replicas, int64_t restart_delay_ns) {
-    auto svc = make_service("svc1", make_spec("web", replicas,
-                                              restart_delay_ns));
+    auto svc = make_service("svc1",
+                            make_spec("web", replicas, restart_delay_ns));
     propose(batch_of(pb::StoreAction::CREATE, svc, clk.now_ns()));
     return svc.id();
   }
@@ -38,9 +38,8 @@ struct pipeline_fixture : store_fixture {
     for (auto& t : view()->tasks_of(svc_id))
       if (t->desired_state() == pb::RUNNING)
         out.push_back(*t);
-    std::sort(out.begin(), out.end(), [](auto& x, auto& y) {
-      return x.slot() < y.slot();
-    });
+    std::sort(out.begin(), out.end(),
+              [](auto& x, auto& y) { return x.slot() < y.slot(); });
     return out;
   }
 
@@ -89,7 +88,7 @@ TEST_CASE_METHOD(pipeline_fixture,
   drain();
   auto svc = *view()->services().at(id);
   svc.mutable_spec()->set_replicas(1);
-  svc.set_spec_version(svc.spec_version() + 1);  // as `service scale` does
+  svc.set_spec_version(svc.spec_version() + 1); // as `service scale` does
   propose(batch_of(pb::StoreAction::UPDATE, svc, clk.now_ns()));
   drain();
   auto ts = view()->tasks_of(id);

@@ -143,8 +143,7 @@ TEST_CASE_METHOD(raft_store_fixture,
 }
 
 TEST_CASE_METHOD(raft_store_fixture,
-                 "raft: the raft peer ticks only when time moves",
-                 "[actor]") {
+                 "raft: the raft peer ticks only when time moves", "[actor]") {
   auto s = spawn();
   auto st = ask_ok<raft::raft_status_ptr>(s, raft_status_atom::value);
   advance(std::chrono::milliseconds(1000));

@@ -15,8 +15,9 @@ namespace {
 store::subscriber_actor_type::behavior_type
 recorder(store::subscriber_actor_type::pointer self,
          store::store_actor_type store, change_log log) {
-  self->request(store, caf::infinite, subscribe_atom::value,
-                store::subscriber_actor_type{self})
+  self
+    ->request(store, caf::infinite, subscribe_atom::value,
+              store::subscriber_actor_type{self})
     .then([](const store_view_ptr&) {});
   return {
     [=](events_atom, const store::change_set_ptr& cs) { log->push_back(cs); },
@@ -35,8 +36,7 @@ leader_recorder(store::leader_watcher_actor_type::pointer, status_log log) {
 
 // A leader watcher that is dynamically typed: registered through a cast of
 // its handle.
-caf::behavior untyped_leader_recorder(caf::event_based_actor*,
-                                      status_log log) {
+caf::behavior untyped_leader_recorder(caf::event_based_actor*, status_log log) {
   return {
     [=](leader_atom, const raft::raft_status_ptr& s) { log->push_back(s); },
   };
@@ -54,16 +54,14 @@ std::map<std::string, std::string> contents(const store::object_store& x) {
   return out;
 }
 
-using propose_handle
-  = decltype(std::declval<caf::scoped_actor&>()->request(
-    std::declval<store::store_actor_type>(), caf::infinite, propose_atom::value,
-    pb::StoreBatch{}));
+using propose_handle = decltype(std::declval<caf::scoped_actor&>()->request(
+  std::declval<store::store_actor_type>(), caf::infinite, propose_atom::value,
+  pb::StoreBatch{}));
 
 struct fixture : store_fixture {
   static pb::Service service(int i) {
-    return make_service("s" + std::to_string(i), make_spec(
-                                                   "web" + std::to_string(i),
-                                                   1));
+    return make_service("s" + std::to_string(i),
+                        make_spec("web" + std::to_string(i), 1));
   }
 
   // Proposes services first..last in one mailbox round (no reply awaited in
@@ -190,8 +188,7 @@ TEST_CASE_METHOD(fixture,
   CHECK(propose(batch_of(pb::StoreAction::CREATE, service(8))) > last);
 }
 
-TEST_CASE_METHOD(fixture,
-                 "store: a snapshot every N entries compacts the log",
+TEST_CASE_METHOD(fixture, "store: a snapshot every N entries compacts the log",
                  "[actor]") {
   store::store_config cfg;
   cfg.snapshot_interval = 4;

@@ -58,8 +58,9 @@ public:
     calls.push_back("start");
     if (start_error)
       return *start_error;
-    return task::started_process{
-      {fake_pid, fake_start_ticks, fake_pid}, -1, -1};
+    return task::started_process{{fake_pid, fake_start_ticks, fake_pid},
+                                 -1,
+                                 -1};
   }
 
   status release(task::started_process& proc) override {
@@ -130,8 +131,8 @@ using agent_seen_ptr = std::shared_ptr<agent_seen>;
 
 // The task actor's owner, plus a cue: (flush_atom) releases the held
 // record writes.
-using fake_agent_type = task::owner_actor_type::extend<
-  caf::reacts_to<flush_atom>>;
+using fake_agent_type
+  = task::owner_actor_type::extend<caf::reacts_to<flush_atom>>;
 
 fake_agent_type::behavior_type fake_agent(fake_agent_type::pointer self,
                                           agent_seen_ptr seen) {
@@ -274,8 +275,7 @@ TEST_CASE_METHOD(task_fixture,
   CHECK(exec->calls
         == std::vector<std::string>{"prepare", "start", "release", "wait"});
   exit_with(exited(0));
-  CHECK(lines()
-        == started_lines() + ended(pb::COMPLETE, "finished", "", 0));
+  CHECK(lines() == started_lines() + ended(pb::COMPLETE, "finished", "", 0));
   // The record is forgotten and the cgroup removed (the logs stay).
   CHECK(seen->records == std::vector<std::string>{record_value, ""});
   CHECK(exec->calls.back() == "remove");
@@ -326,11 +326,10 @@ TEST_CASE_METHOD(task_fixture, "task actor: a failed start fails the task",
   exec->start_error = fail(errc::invalid_spec, "task: exec \"x\": not found");
   spawn(make_task(pb::ASSIGNED, pb::RUNNING));
   CHECK(lines()
-        == std::vector<line>{
-          {pb::PREPARING, "preparing", "", 0, 0, false},
-          {pb::READY, "prepared", "", 0, 0, false},
-          {pb::FAILED, "failed", "task: exec \"x\": not found", 0, 0,
-           false}});
+        == std::vector<line>{{pb::PREPARING, "preparing", "", 0, 0, false},
+                             {pb::READY, "prepared", "", 0, 0, false},
+                             {pb::FAILED, "failed",
+                              "task: exec \"x\": not found", 0, 0, false}});
   CHECK(exec->calls == std::vector<std::string>{"prepare", "start"});
   CHECK(seen->records.empty());
 }
@@ -421,11 +420,11 @@ TEST_CASE_METHOD(task_fixture,
                  "task actor: a recorded process is adopted after a restart",
                  "[actor]") {
   task::process_record rec{fake_pid, fake_start_ticks, fake_pid};
-  auto adopted = line{pb::RUNNING, "adopted after daemon restart", "", 0,
-                      fake_pid, true};
+  auto adopted
+    = line{pb::RUNNING, "adopted after daemon restart", "", 0, fake_pid, true};
   // An unknown end keeps the adoption's pid and start; its code is -1.
-  auto unknown = line{pb::FAILED, "failed", task::exit_unknown_text, -1,
-                      fake_pid, true};
+  auto unknown = line{pb::FAILED, "failed", task::exit_unknown_text,
+                      -1,         fake_pid, true};
   SECTION("alive: it runs on, its end is unknown") {
     spawn(make_task(pb::STARTING, pb::RUNNING), rec);
     CHECK(lines() == std::vector<line>{adopted});
@@ -443,16 +442,16 @@ TEST_CASE_METHOD(task_fixture,
     CHECK(lines().empty());
     exit_with(task::process_exit::unknown());
     CHECK(lines()
-          == std::vector<line>{{pb::FAILED, "failed", task::exit_unknown_text,
-                                -1, 0, false}});
+          == std::vector<line>{
+            {pb::FAILED, "failed", task::exit_unknown_text, -1, 0, false}});
   }
   SECTION("to be stopped: it is stopped") {
     spawn(make_task(pb::STARTING, pb::SHUTDOWN), rec);
     CHECK(exec->calls == std::vector<std::string>{"adopt", "shutdown"});
     exit_with(task::process_exit::unknown());
     CHECK(lines()
-          == std::vector<line>{adopted, {pb::SHUTDOWN, "shutdown", "", -1,
-                                         fake_pid, true}});
+          == std::vector<line>{
+            adopted, {pb::SHUTDOWN, "shutdown", "", -1, fake_pid, true}});
   }
 }
 

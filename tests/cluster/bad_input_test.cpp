@@ -76,8 +76,8 @@ TEST_CASE("cluster: malformed service and node commands are refused and "
             .exit_code
           == 0);
   REQUIRE(f.wait_task_count(2) == 2);
-  const std::vector<std::string> create = {"service", "create", "-d",
-                                           "--name", "bad"};
+  const std::vector<std::string> create = {"service", "create", "-d", "--name",
+                                           "bad"};
   auto with = [&](std::vector<std::string> flags) {
     auto xs = create;
     xs.insert(xs.end(), flags.begin(), flags.end());
@@ -172,8 +172,9 @@ TEST_CASE("cluster: commands before swarm init say the node is not a swarm "
   cluster_fixture f;
   REQUIRE(f.start_daemon());
   for (auto args : std::vector<std::vector<std::string>>{
-         {"service", "ls"}, {"node", "ls"}, {"service", "create", "-d",
-                                             "--name", "x", "host", "true"}}) {
+         {"service", "ls"},
+         {"node", "ls"},
+         {"service", "create", "-d", "--name", "x", "host", "true"}}) {
     auto r = f.cli(args);
     INFO(args[0] << " " << args[1] << ": " << r.err);
     CHECK(r.exit_code != 0);

@@ -270,14 +270,10 @@ cluster_fixture::~cluster_fixture() {
 pid_t cluster_fixture::spawn_daemon(const std::string& data_dir,
                                     const std::string& control_path,
                                     const std::string& log_path) const {
-  std::vector<std::string> args = {AS_BINARY,
-                                   "daemon",
-                                   "--data-dir",
-                                   data_dir,
-                                   "--control-addr",
-                                   "unix://" + control_path,
-                                   "--listen-addr",
-                                   cluster_addr()};
+  std::vector<std::string> args = {AS_BINARY,        "daemon",
+                                   "--data-dir",     data_dir,
+                                   "--control-addr", "unix://" + control_path,
+                                   "--listen-addr",  cluster_addr()};
   args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
   int log_fd = ::open(log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -370,9 +366,9 @@ pid_t cluster_fixture::task_pid(const std::string& task_id) const {
   return 0;
 }
 
-size_t cluster_fixture::wait_task_count(size_t n,
-                                        std::chrono::milliseconds timeout)
-  const {
+size_t
+cluster_fixture::wait_task_count(size_t n,
+                                 std::chrono::milliseconds timeout) const {
   size_t seen = 0;
   auto settled = [&] {
     seen = task_pids().size();

@@ -38,15 +38,14 @@ struct task_row {
 /// returns its last value. Bounded in time and count.
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds{10},
-                std::chrono::milliseconds step = std::chrono::milliseconds{
-                  20});
+                std::chrono::milliseconds step = std::chrono::milliseconds{20});
 
 /// Runs `args` (argv[0] first) with stdout and stderr captured; kills it with
 /// SIGKILL after `timeout`. `extra_env` entries ("K=V") are added.
-cmd_result run_process(const std::vector<std::string>& args,
-                       std::chrono::milliseconds timeout
-                       = std::chrono::seconds{30},
-                       const std::vector<std::string>& extra_env = {});
+cmd_result
+run_process(const std::vector<std::string>& args,
+            std::chrono::milliseconds timeout = std::chrono::seconds{30},
+            const std::vector<std::string>& extra_env = {});
 
 /// A TCP port of loopback address `host` that was free a moment ago.
 int free_port(const std::string& host = "127.0.0.1");
@@ -121,14 +120,13 @@ public:
 
   /// Waits (bounded) until exactly `n` task processes are alive and stay so
   /// for a short settle time; returns the last count seen.
-  size_t wait_task_count(size_t n,
-                         std::chrono::milliseconds timeout
-                         = std::chrono::seconds{10}) const;
+  size_t wait_task_count(size_t n, std::chrono::milliseconds timeout
+                                   = std::chrono::seconds{10}) const;
 
   /// Waits until `service ls` shows REPLICAS `want` for `name`.
   bool wait_replicas(const std::string& name, const std::string& want,
-                     std::chrono::milliseconds timeout
-                     = std::chrono::seconds{10}) const;
+                     std::chrono::milliseconds timeout = std::chrono::seconds{
+                       10}) const;
 
   /// Rows of `service ps --no-trunc name`, in the CLI's order; empty when
   /// the command failed.

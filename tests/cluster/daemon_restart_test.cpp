@@ -47,9 +47,8 @@ TEST_CASE("cluster: after kill -9 of the daemon a restart adopts exactly the "
   CHECK(f.wait_task_count(3) == 3);
   CHECK(f.task_pids() == before);
   auto rows = f.ps_rows("web");
-  CHECK(std::count_if(rows.begin(), rows.end(), [](auto& r) {
-          return r.desired_state == "Running";
-        })
+  CHECK(std::count_if(rows.begin(), rows.end(),
+                      [](auto& r) { return r.desired_state == "Running"; })
         == 3);
   // start: an adopted process dies
   auto victim = before.front();

@@ -19,8 +19,10 @@ namespace {
 const std::string no_leader_text = "The swarm does not have a leader.";
 
 size_t count_managers(const std::vector<node_row>& rows) {
-  return static_cast<size_t>(std::count_if(
-    rows.begin(), rows.end(), [](auto& r) { return !r.manager_status.empty(); }));
+  return static_cast<size_t>(std::count_if(rows.begin(), rows.end(),
+                                           [](auto& r) {
+                                             return !r.manager_status.empty();
+                                           }));
 }
 
 } // namespace
@@ -36,8 +38,8 @@ void safe_leave(bool leader_leaves) {
   auto leaver = leader_leaves ? leader : live_other(m, leader);
   // start: it leaves without --force
   auto r = m[leaver].cli({"swarm", "leave"});
-  INFO("daemon " << leaver << " (leader " << leader << ") leaves: "
-                 << describe(r));
+  INFO("daemon " << leaver << " (leader " << leader
+                 << ") leaves: " << describe(r));
   CHECK(r.exit_code == 0);
   CHECK(contains(m[leaver].cli({"info"}).out, "Swarm: inactive"));
   m.set_manager(leaver, false);
@@ -87,7 +89,7 @@ void refused_then_forced(bool leader_leaves) {
   auto leader = form_and_lead(m);
   auto dead = live_other(m, leader);
   REQUIRE(m[dead].stop_daemon(SIGKILL));
-  auto other = live_other(m, leader);  // the other follower
+  auto other = live_other(m, leader); // the other follower
   auto leaver = leader_leaves ? leader : other;
   auto stays = leader_leaves ? other : leader;
   auto dead_id = m.node_id(dead);

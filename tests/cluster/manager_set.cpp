@@ -81,8 +81,7 @@ std::string manager_set::form() {
     auto r = join(i, via, via);
     if (r.exit_code != 0 && moved_port(i))
       r = join(i, via, via);
-    if (r.exit_code != 0
-        || r.out != "This node joined a swarm as a manager.\n")
+    if (r.exit_code != 0 || r.out != "This node joined a swarm as a manager.\n")
       return "join of " + std::to_string(i) + ": " + describe(r);
     // `swarm join` answers once the new manager caught up (9a16df5); this
     // checks it serves reads without the stale warning at once.
@@ -107,8 +106,7 @@ std::string manager_set::form() {
 std::string manager_set::join_worker(size_t i, size_t via) {
   auto token = managers_.at(0)->cli({"swarm", "join-token", "-q", "worker"});
   auto join = [&] {
-    return managers_.at(i)->cli({"swarm", "join", "--token",
-                                 trim(token.out),
+    return managers_.at(i)->cli({"swarm", "join", "--token", trim(token.out),
                                  managers_.at(via)->cluster_addr()});
   };
   auto r = join();
@@ -123,8 +121,9 @@ std::string manager_set::join_worker(size_t i, size_t via) {
         return true;
     return false;
   };
-  if (id.empty() || !eventually(listed, std::chrono::seconds{5},
-                                std::chrono::milliseconds{50}))
+  if (id.empty()
+      || !eventually(listed, std::chrono::seconds{5},
+                     std::chrono::milliseconds{50}))
     return "worker " + std::to_string(i) + " (" + id + ") is not listed";
   return "";
 }
@@ -155,8 +154,8 @@ int manager_set::agent_manager(size_t i) const {
   auto at = log.rfind(key);
   if (at == std::string::npos)
     return -1;
-  auto addr = trim(log.substr(at + key.size(), log.find('\n', at) - at
-                                                 - key.size()));
+  auto addr = trim(log.substr(at + key.size(),
+                              log.find('\n', at) - at - key.size()));
   for (size_t k = 0; k < size(); ++k)
     if (managers_[k]->cluster_addr() == addr)
       return static_cast<int>(k);
@@ -170,8 +169,8 @@ std::string manager_set::manager_token(size_t i) const {
 
 cmd_result manager_set::join(size_t i, size_t token_from, size_t via) {
   auto token = manager_token(token_from);
-  return managers_.at(i)->cli(
-    {"swarm", "join", "--token", token, managers_.at(via)->cluster_addr()});
+  return managers_.at(i)->cli({"swarm", "join", "--token", token,
+                               managers_.at(via)->cluster_addr()});
 }
 
 std::string manager_set::node_id(size_t i) const {
@@ -185,8 +184,8 @@ std::string manager_set::node_id(size_t i) const {
 }
 
 std::vector<node_row> manager_set::node_rows(size_t i) const {
-  auto r = managers_.at(i)->cli(
-    {"node", "ls", "--format", "{{.ID}}|{{.ManagerStatus}}"});
+  auto r = managers_.at(i)->cli({"node", "ls", "--format",
+                                 "{{.ID}}|{{.ManagerStatus}}"});
   std::vector<node_row> rows;
   if (r.exit_code != 0)
     return rows;
@@ -228,8 +227,7 @@ int manager_set::wait_stable_leader(std::chrono::milliseconds timeout) const {
         if (!r.manager_status.empty())
           seen_managers.insert(r.id);
       auto seen = leader_seen_by(i);
-      if (seen_managers != want || seen < 0
-          || (leader >= 0 && seen != leader))
+      if (seen_managers != want || seen < 0 || (leader >= 0 && seen != leader))
         return false;
       leader = seen;
     }

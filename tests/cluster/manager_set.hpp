@@ -18,7 +18,7 @@ namespace actorswarm::test {
 /// One row of `node ls` as seen by one manager.
 struct node_row {
   std::string id;
-  std::string manager_status;  // Leader | Reachable | Unreachable | ""
+  std::string manager_status; // Leader | Reachable | Unreachable | ""
 };
 
 /// `n` managers then `workers` workers (indices n..n+workers-1), not started
@@ -93,16 +93,14 @@ public:
 
   /// Waits (bounded) until total_tasks() is `n` and stays so for a short
   /// settle time; returns the last count seen.
-  size_t wait_total_tasks(size_t n,
-                          std::chrono::milliseconds timeout
-                          = std::chrono::seconds{10}) const;
+  size_t wait_total_tasks(size_t n, std::chrono::milliseconds timeout
+                                    = std::chrono::seconds{10}) const;
 
   /// Waits (bounded) until `service ls` on manager `i` shows REPLICAS `want`
   /// for `name`.
-  bool wait_replicas(size_t i, const std::string& name,
-                     const std::string& want,
-                     std::chrono::milliseconds timeout
-                     = std::chrono::seconds{10}) const;
+  bool wait_replicas(size_t i, const std::string& name, const std::string& want,
+                     std::chrono::milliseconds timeout = std::chrono::seconds{
+                       10}) const;
 
 private:
   // After a failed init or join: if daemon `i` could not listen on its

@@ -25,8 +25,8 @@ const std::string no_leader_text
     "are online. Make sure more than half of the managers are online.";
 
 long long ms_since(clock_type::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           clock_type::now() - t0)
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                               - t0)
     .count();
 }
 
@@ -45,9 +45,8 @@ TEST_CASE("cluster: three managers agree on one leader, run a service "
   for (size_t i = 0; i < m.size(); ++i) {
     auto rows = m.node_rows(i);
     CHECK(rows.size() == 3);
-    CHECK(std::count_if(rows.begin(), rows.end(), [](auto& r) {
-            return r.manager_status == "Leader";
-          })
+    CHECK(std::count_if(rows.begin(), rows.end(),
+                        [](auto& r) { return r.manager_status == "Leader"; })
           == 1);
   }
   auto follower = live_other(m, size_t(leader));
@@ -57,7 +56,7 @@ TEST_CASE("cluster: three managers agree on one leader, run a service "
   CHECK(m.wait_replicas(follower, "web", "6/6"));
   CHECK(m.wait_total_tasks(6) == 6);
   for (size_t i = 0; i < m.size(); ++i)
-    CHECK(m[i].task_pids().size() == 2);  // spread over the three nodes
+    CHECK(m[i].task_pids().size() == 2); // spread over the three nodes
   // start: the leader dies hard (its tasks live on)
   REQUIRE(m[size_t(leader)].stop_daemon(SIGKILL));
   auto t0 = clock_type::now();
@@ -262,6 +261,6 @@ TEST_CASE("cluster: without quorum a manager answers reads with a stale "
   r = scale_eventually(m, survivor, "web", 4, 5s);
   INFO(describe(r));
   CHECK(r.exit_code == 0);
-  CHECK(eventually([&] { return contains(m[survivor].replicas_of("web"), "/4"); },
-                   5s, 100ms));
+  CHECK(eventually(
+    [&] { return contains(m[survivor].replicas_of("web"), "/4"); }, 5s, 100ms));
 }

@@ -36,9 +36,10 @@ std::string gone_of(const std::vector<pid_t>& pids) {
 
 size_t count_status(const std::vector<node_row>& rows,
                     const std::string& status) {
-  return static_cast<size_t>(
-    std::count_if(rows.begin(), rows.end(),
-                  [&](auto& r) { return r.manager_status == status; }));
+  return static_cast<size_t>(std::count_if(rows.begin(), rows.end(),
+                                           [&](auto& r) {
+                                             return r.manager_status == status;
+                                           }));
 }
 
 // `service scale` writes through one manager on a thread until stopped
@@ -64,8 +65,8 @@ public:
   }
 
   int ok = 0;
-  std::vector<cmd_result> failed;  // each failed write, in order
-  long long max_ms = 0;            // slowest write
+  std::vector<cmd_result> failed; // each failed write, in order
+  long long max_ms = 0;           // slowest write
 
   /// "N ok, M failed, slowest T ms" and a count per error text.
   std::string summary() const {
@@ -92,9 +93,10 @@ private:
                             service_ + "=" + std::to_string(1 + k % 3)},
                            10s);
       max_ms = std::max<long long>(
-        max_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
-                  clock_type::now() - t)
-                  .count());
+        max_ms,
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                              - t)
+          .count());
       if (r.exit_code == 0)
         ++ok;
       else
@@ -119,7 +121,7 @@ TEST_CASE("cluster: a dead manager is demoted and removed, the other two "
   auto gone_id = m.node_id(gone);
   REQUIRE(!gone_id.empty());
   REQUIRE(m[gone].stop_daemon(SIGKILL));
-  auto other = live_other(m, leader);  // the one left alive
+  auto other = live_other(m, leader); // the one left alive
   auto unreachable = [&] {
     for (const auto& row : m.node_rows(leader))
       if (row.id == gone_id)
@@ -176,9 +178,9 @@ namespace {
 void roles_under_load(bool self_demotion) {
   manager_set m{3, {}, 1};
   auto leader = form_and_lead(m);
-  auto follower = live_other(m, leader);  // demoted first
-  size_t writer = 3 - leader - follower;  // takes the writes throughout
-  const size_t worker = 3;                // promoted
+  auto follower = live_other(m, leader); // demoted first
+  size_t writer = 3 - leader - follower; // takes the writes throughout
+  const size_t worker = 3;               // promoted
   REQUIRE(create_service(m, writer, "web", 8).exit_code == 0);
   REQUIRE(m.wait_total_tasks(8) == 8);
   // The load service's tasks fit no node: its writes start no process.
@@ -262,8 +264,7 @@ TEST_CASE("cluster: under a stream of writes a follower is demoted, the "
   roles_under_load(true);
 }
 
-TEST_CASE("cluster: a promoted worker keeps its task processes",
-          "[cluster]") {
+TEST_CASE("cluster: a promoted worker keeps its task processes", "[cluster]") {
   manager_set m{1, {}, 1};
   auto why = m.form();
   INFO(why);

@@ -50,8 +50,8 @@ TEST_CASE("cluster: create, scale up, scale down and rm a host service keep "
   REQUIRE(f.start_daemon());
   REQUIRE(f.swarm_init());
   // setup/start
-  auto created = f.cli({"service", "create", "--name", "web", "--replicas",
-                        "3", "host", "sleep", "3600"});
+  auto created = f.cli({"service", "create", "--name", "web", "--replicas", "3",
+                        "host", "sleep", "3600"});
   INFO(created.out << created.err);
   REQUIRE(created.exit_code == 0);
   // check: three processes, REPLICAS 3/3, tasks web.1..web.3

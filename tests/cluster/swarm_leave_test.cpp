@@ -34,8 +34,8 @@ TEST_CASE("cluster: swarm leave --force stops the tasks, wipes the swarm and "
   REQUIRE(f.swarm_init());
   auto first_id = cluster_id(f);
   REQUIRE_FALSE(first_id.empty());
-  auto created = f.cli({"service", "create", "--name", "web", "--replicas",
-                        "2", "host", "sleep", "3600"});
+  auto created = f.cli({"service", "create", "--name", "web", "--replicas", "2",
+                        "host", "sleep", "3600"});
   INFO(created.out << created.err);
   REQUIRE(created.exit_code == 0);
   REQUIRE(f.wait_task_count(2) == 2);
@@ -66,7 +66,7 @@ TEST_CASE("cluster: swarm leave --force stops the tasks, wipes the swarm and "
   CHECK(second_id != first_id);
   auto ls2 = f.cli({"service", "ls"});
   REQUIRE(ls2.exit_code == 0);
-  CHECK(lines_of(ls2.out).size() == 1);  // the header only
+  CHECK(lines_of(ls2.out).size() == 1); // the header only
   CHECK_FALSE(contains(ls2.out, "web"));
   auto again = f.cli({"service", "create", "--name", "api", "host", "sleep",
                       "3600"});

@@ -67,8 +67,8 @@ public:
   /// `first_index` on. `term_at(i)` returns the leader's term at i (0 if
   /// missing).
   template <class TermAt>
-  void on_new_leader_log(uint64_t id, uint64_t first_index,
-                         uint64_t last_index, TermAt term_at) {
+  void on_new_leader_log(uint64_t id, uint64_t first_index, uint64_t last_index,
+                         TermAt term_at) {
     for (auto i = committed_.lower_bound(first_index); i != committed_.end();
          ++i) {
       if (i->first > last_index || term_at(i->first) != i->second.first) {

@@ -110,8 +110,8 @@ TEST_CASE("join token: rotated and foreign tokens are refused", "[unit]") {
   auto manager = make_token(digest('\x11'), secret('\x02'));
   auto c = cluster_with(worker, manager);
   SECTION("a rotated worker token stops working; the manager token not") {
-    c.mutable_join_tokens()->set_worker(
-      make_token(digest('\x11'), secret('\x03')));
+    c.mutable_join_tokens()->set_worker(make_token(digest('\x11'),
+                                                   secret('\x03')));
     auto old = check_token(c, worker);
     REQUIRE_FALSE(old);
     CHECK(old.error().code == errc::invalid_token);
@@ -120,8 +120,8 @@ TEST_CASE("join token: rotated and foreign tokens are refused", "[unit]") {
     CHECK(*check_token(c, manager) == pb::NodeSpec::MANAGER);
   }
   SECTION("a rotated manager token stops working") {
-    c.mutable_join_tokens()->set_manager(
-      make_token(digest('\x11'), secret('\x04')));
+    c.mutable_join_tokens()->set_manager(make_token(digest('\x11'),
+                                                    secret('\x04')));
     CHECK(check_token(c, manager).error().message == mismatch_text);
     CHECK(*check_token(c, worker) == pb::NodeSpec::WORKER);
   }
@@ -155,14 +155,14 @@ TEST_CASE("join token: the constant-time compare is an equality", "[unit]") {
   std::vector<eq_case> cases = {
     {"", "", true},
     {"abc", "abc", true},
-    {"abc", "abd", false},     // last byte
-    {"abc", "xbc", false},     // first byte
-    {"abc", "ab", false},      // a prefix
+    {"abc", "abd", false}, // last byte
+    {"abc", "xbc", false}, // first byte
+    {"abc", "ab", false},  // a prefix
     {"ab", "abc", false},
     {"", "a", false},
     {std::string("a\0b", 3), std::string("a\0c", 3), false},
     {std::string("a\0b", 3), std::string("a\0b", 3), true},
-    {"\x80", std::string(1, '\0'), false},  // high bit against zero
+    {"\x80", std::string(1, '\0'), false}, // high bit against zero
   };
   for (auto& c : cases) {
     INFO("\"" << c.a << "\" vs \"" << c.b << "\"");

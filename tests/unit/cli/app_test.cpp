@@ -48,16 +48,43 @@ TEST_CASE("service create fills docker's defaults", "[unit]") {
 
 TEST_CASE("service create maps every flag into the spec", "[unit]") {
   fake_daemon d;
-  REQUIRE(d.run({"service", "create", "-d", "--restart-condition", "on-failure",
-                 "--restart-delay", "300ms", "--restart-max-attempts", "4",
-                 "--restart-window", "1m30s", "--constraint",
-                 "node.labels.zone==east", "--constraint", "node.role==worker",
-                 "--placement-pref", "spread=node.labels.rack",
-                 "--replicas-max-per-node", "2", "--reserve-cpu", "0.5",
-                 "--reserve-memory", "512m", "--limit-cpu", "2",
-                 "--limit-memory=1g", "-w", "/tmp", "-l", "team=a",
-                 "--stop-grace-period", "2s", "--placement-strategy",
-                 "binpack", "host", "sleep", "100"})
+  REQUIRE(d.run({"service",
+                 "create",
+                 "-d",
+                 "--restart-condition",
+                 "on-failure",
+                 "--restart-delay",
+                 "300ms",
+                 "--restart-max-attempts",
+                 "4",
+                 "--restart-window",
+                 "1m30s",
+                 "--constraint",
+                 "node.labels.zone==east",
+                 "--constraint",
+                 "node.role==worker",
+                 "--placement-pref",
+                 "spread=node.labels.rack",
+                 "--replicas-max-per-node",
+                 "2",
+                 "--reserve-cpu",
+                 "0.5",
+                 "--reserve-memory",
+                 "512m",
+                 "--limit-cpu",
+                 "2",
+                 "--limit-memory=1g",
+                 "-w",
+                 "/tmp",
+                 "-l",
+                 "team=a",
+                 "--stop-grace-period",
+                 "2s",
+                 "--placement-strategy",
+                 "binpack",
+                 "host",
+                 "sleep",
+                 "100"})
           == 0);
   const auto& t = d.requests.at(0).service_create().spec().task();
   CHECK(t.restart().condition() == pb::RestartPolicy::ON_FAILURE);
@@ -104,8 +131,7 @@ TEST_CASE("bad flag values fail with one line and send nothing", "[unit]") {
     INFO(r.err);
     CHECK(d.run(args) == 1);
     CHECK(d.requests.empty());
-    CHECK(d.err.str()
-          == r.err + "\nSee 'actorswarm service create --help'.\n");
+    CHECK(d.err.str() == r.err + "\nSee 'actorswarm service create --help'.\n");
   }
 }
 
@@ -117,7 +143,8 @@ TEST_CASE("unknown flags get docker's message", "[unit]") {
   CHECK(d.requests.empty());
   fake_daemon d2;
   CHECK(d2.run({"node", "ls", "--bar=1"}) == 1);
-  CHECK(d2.err.str() == "unknown flag: --bar\nSee 'actorswarm node ls --help'.\n");
+  CHECK(d2.err.str()
+        == "unknown flag: --bar\nSee 'actorswarm node ls --help'.\n");
   fake_daemon d3;
   CHECK(d3.run({"service", "create"}) == 1);
   CHECK(d3.err.str()
@@ -143,7 +170,8 @@ TEST_CASE("unreachable daemon and daemon errors", "[unit]") {
   };
   CHECK(e.run({"service", "rm", "nope"}) == 1);
   CHECK(e.err.str()
-        == "WARNING: stale read\nError response from daemon: service nope not found\n");
+        == "WARNING: stale read\nError response from daemon: service nope not "
+           "found\n");
   CHECK(e.out.str().empty());
 }
 
@@ -156,6 +184,7 @@ TEST_CASE("the host comes from -H, else ACTORSWARM_HOST", "[unit]") {
   CHECK(d.paths.at(0) == "/env.sock");
   fake_daemon t;
   CHECK(t.run({"-H", "tcp://1.2.3.4:2375", "node", "ls"}) == 1);
-  CHECK(t.err.str()
-        == "invalid host \"tcp://1.2.3.4:2375\": only unix://PATH is supported\n");
+  CHECK(
+    t.err.str()
+    == "invalid host \"tcp://1.2.3.4:2375\": only unix://PATH is supported\n");
 }

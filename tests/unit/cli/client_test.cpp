@@ -36,7 +36,10 @@ TEST_CASE("the whole CLI against a socket server: service ls", "[unit]") {
   auto* e = reply.add_services();
   e->mutable_service()->set_id("qwertyuiopasdfghjklzxcvbn");
   e->mutable_service()->mutable_spec()->set_name("web");
-  e->mutable_service()->mutable_spec()->mutable_task()->mutable_container()
+  e->mutable_service()
+    ->mutable_spec()
+    ->mutable_task()
+    ->mutable_container()
     ->set_image("host");
   e->set_running(3);
   e->set_desired(3);
@@ -55,8 +58,9 @@ TEST_CASE("the whole CLI against a socket server: service ls", "[unit]") {
 TEST_CASE("control_call reports an unreachable socket", "[unit]") {
   pb::ControlRequest req;
   req.mutable_info();
-  auto out = net::control_call("/tmp/as-cli-test-nonexistent/x.sock", req,
-                               [](const pb::ControlReply&) { return true; }, 100);
+  auto out = net::control_call(
+    "/tmp/as-cli-test-nonexistent/x.sock", req,
+    [](const pb::ControlReply&) { return true; }, 100);
   CHECK(out.status == net::call_status::unreachable);
   cli::test::fake_daemon d;
   auto ctx = d.make_context();
@@ -64,19 +68,21 @@ TEST_CASE("control_call reports an unreachable socket", "[unit]") {
   const char* argv[] = {"actorswarm", "-H", "unix:///tmp/as-cli-nope/x.sock",
                         "node", "ls"};
   CHECK(cli::run(5, argv, ctx) == 1);
-  CHECK(d.err.str()
-        == "Cannot connect to the actorswarm daemon at "
-           "unix:///tmp/as-cli-nope/x.sock. Is the actorswarm daemon running?\n");
+  CHECK(
+    d.err.str()
+    == "Cannot connect to the actorswarm daemon at "
+       "unix:///tmp/as-cli-nope/x.sock. Is the actorswarm daemon running?\n");
 }
 
-TEST_CASE("control_call_fd over a socketpair, a closed peer is an error", "[unit]") {
+TEST_CASE("control_call_fd over a socketpair, a closed peer is an error",
+          "[unit]") {
   int sv[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
   ::close(sv[1]);
   pb::ControlRequest req;
   req.mutable_info();
-  auto out = net::control_call_fd(sv[0], req,
-                                  [](const pb::ControlReply&) { return true; }, 100);
+  auto out = net::control_call_fd(
+    sv[0], req, [](const pb::ControlReply&) { return true; }, 100);
   CHECK(out.status == net::call_status::io_error);
   ::close(sv[0]);
   std::string path;

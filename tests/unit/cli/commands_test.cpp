@@ -30,13 +30,14 @@ TEST_CASE("swarm init prints docker's join instructions", "[unit]") {
   REQUIRE(d.run({"swarm", "init", "--listen-addr", "127.0.0.1:2377",
                  "--scheduler-strategy", "binpack"})
           == 0);
-  CHECK(d.out.str()
-        == "Swarm initialized: current node (nodeidxxxxxxxxxxxxxxxxxxx) is now "
-           "a manager.\n\n"
-           "To add a worker to this swarm, run the following command:\n\n"
-           "    actorswarm swarm join --token SWMTKN-1-abc-def 127.0.0.1:2377\n\n"
-           "To add a manager to this swarm, run 'actorswarm swarm join-token "
-           "manager' and follow the instructions.\n\n");
+  CHECK(
+    d.out.str()
+    == "Swarm initialized: current node (nodeidxxxxxxxxxxxxxxxxxxx) is now "
+       "a manager.\n\n"
+       "To add a worker to this swarm, run the following command:\n\n"
+       "    actorswarm swarm join --token SWMTKN-1-abc-def 127.0.0.1:2377\n\n"
+       "To add a manager to this swarm, run 'actorswarm swarm join-token "
+       "manager' and follow the instructions.\n\n");
   fake_daemon bad;
   CHECK(bad.run({"swarm", "init", "--scheduler-strategy", "fast"}) == 1);
   CHECK(bad.requests.empty());
@@ -48,7 +49,7 @@ TEST_CASE("swarm join, join-token, update, leave", "[unit]") {
     pb::ControlReply r;
     if (req.has_join_token()) {
       r.set_text(req.join_token().role() == pb::NodeSpec::MANAGER ? "MGR"
-                                                                   : "WRK");
+                                                                  : "WRK");
       r.mutable_info()->set_node_addr("10.0.0.1:2377");
     }
     return one(r);
@@ -89,7 +90,8 @@ TEST_CASE("node ls marks this node, node update builds the request", "[unit]") {
     return one(r);
   };
   REQUIRE(d.run({"node", "ls"}) == 0);
-  CHECK(d.out.str().find("selfxxxxxxxxxxxxxxxxxxxxx *   h1") != std::string::npos);
+  CHECK(d.out.str().find("selfxxxxxxxxxxxxxxxxxxxxx *   h1")
+        != std::string::npos);
   REQUIRE(d.run({"node", "update", "--availability", "drain", "--label-add",
                  "zone=east", "--label-rm", "old", "h1"})
           == 0);
@@ -138,7 +140,8 @@ TEST_CASE("service ps, scale, rm and logs", "[unit]") {
   REQUIRE(d.run({"service", "ps", "--filter", "desired-state=running", "web"})
           == 0);
   CHECK(d.requests.back().task_list().desired_states(0) == pb::RUNNING);
-  CHECK(d.out.str().find("web.1     host      host-1    Running         Running 3 seconds ago")
+  CHECK(d.out.str().find(
+          "web.1     host      host-1    Running         Running 3 seconds ago")
         != std::string::npos);
   d.out.str("");
   REQUIRE(d.run({"service", "ps", "-q", "web"}) == 0);
@@ -156,7 +159,8 @@ TEST_CASE("service ps, scale, rm and logs", "[unit]") {
   CHECK(d.requests.back().logs().follow());
   CHECK(d.requests.back().logs().tail() == 10);
   CHECK(d.out.str()
-        == "web.1.taskidxxxxxx@host-1 | hello 0\nweb.1.taskidxxxxxx@host-1 | hello 1\n");
+        == "web.1.taskidxxxxxx@host-1 | hello 0\nweb.1.taskidxxxxxx@host-1 | "
+           "hello 1\n");
   d.out.str("");
   REQUIRE(d.run({"service", "logs", "-t", "web"}) == 0);
   CHECK(d.requests.back().logs().tail() == -1);
@@ -172,10 +176,12 @@ TEST_CASE("daemon flags are validated into daemon_options", "[unit]") {
     got = o;
     return 7;
   };
-  const char* argv[] = {"actorswarm", "daemon", "--data-dir", "/tmp/d",
-                        "--listen-addr", "127.0.0.2:4000", "--control-addr",
-                        "unix:///tmp/d/ctl.sock", "--log-level", "debug",
-                        "--tick-ms", "50"};
+  const char* argv[] = {"actorswarm",     "daemon",
+                        "--data-dir",     "/tmp/d",
+                        "--listen-addr",  "127.0.0.2:4000",
+                        "--control-addr", "unix:///tmp/d/ctl.sock",
+                        "--log-level",    "debug",
+                        "--tick-ms",      "50"};
   CHECK(cli::run(12, argv, ctx) == 7);
   CHECK(got.data_dir == "/tmp/d");
   CHECK(got.listen_addr == "127.0.0.2:4000");
@@ -186,8 +192,10 @@ TEST_CASE("daemon flags are validated into daemon_options", "[unit]") {
   CHECK(cli::run(4, bad1, ctx) == 1);
   const char* bad2[] = {"actorswarm", "daemon", "--control-addr", "/x.sock"};
   CHECK(cli::run(4, bad2, ctx) == 1);
-  CHECK(d.err.str().find(R"(invalid argument "/x.sock" for "--control-addr" flag: must start with unix://)")
-        != std::string::npos);
+  CHECK(
+    d.err.str().find(
+      R"(invalid argument "/x.sock" for "--control-addr" flag: must start with unix://)")
+    != std::string::npos);
 }
 
 TEST_CASE("inspect: JSON array by default, templates with --format", "[unit]") {
@@ -219,7 +227,8 @@ TEST_CASE("help exits 0, a flag without its value is a usage error", "[unit]") {
         == "--replicas");
   fake_daemon f;
   CHECK(f.run({"service", "ls", "--format"}) == 1);
-  CHECK(f.err.str().find("See 'actorswarm service ls --help'.") != std::string::npos);
+  CHECK(f.err.str().find("See 'actorswarm service ls --help'.")
+        != std::string::npos);
   CHECK(f.requests.empty());
   fake_daemon g;
   CHECK(g.run({"service"}) == 0);

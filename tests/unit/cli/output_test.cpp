@@ -10,8 +10,8 @@ namespace {
 
 constexpr int64_t sec_ns = 1'000'000'000;
 
-pb::Node make_node(const std::string& id, const std::string& host,
-                   bool manager, bool leader) {
+pb::Node make_node(const std::string& id, const std::string& host, bool manager,
+                   bool leader) {
   pb::Node n;
   n.set_id(id);
   n.mutable_description()->set_hostname(host);
@@ -45,7 +45,8 @@ pb::Task make_task(const std::string& id, uint64_t slot, pb::TaskState st,
 } // namespace
 
 TEST_CASE("render_table pads like Go's tabwriter(10, 1, 3)", "[unit]") {
-  auto out = render_table({{"ID", "NAME", "X"}, {"abc", "a-very-long-name", ""}});
+  auto out = render_table({{"ID", "NAME", "X"},
+                           {"abc", "a-very-long-name", ""}});
   CHECK(out
         == "ID        NAME               X\n"
            "abc       a-very-long-name   \n");
@@ -98,8 +99,9 @@ TEST_CASE("service ls: replicas running/desired, sorted by name", "[unit]") {
            "yyyyyyyyyyyy   agent     global       1/1        host      \n"
            "zzzzzzzzzzzz   web       replicated   2/3        host      \n");
   auto json = render_listing(service_listing(entries), "json", false);
-  CHECK(json.substr(0, json.find('\n'))
-        == R"({"ID":"yyyyyyyyyyyy","Image":"host","Mode":"global","Name":"agent","Ports":"","Replicas":"1/1"})");
+  CHECK(
+    json.substr(0, json.find('\n'))
+    == R"({"ID":"yyyyyyyyyyyy","Image":"host","Mode":"global","Name":"agent","Ports":"","Replicas":"1/1"})");
 }
 
 TEST_CASE("service ps: history rows, state age, error truncation", "[unit]") {
@@ -117,7 +119,8 @@ TEST_CASE("service ps: history rows, state age, error truncation", "[unit]") {
            "t2aaaaaaaaaa   web.1       host      node-1    Running         "
            "Running 13 seconds ago                                      \n"
            "t1aaaaaaaaaa    \\_ web.1   host      node-1    Shutdown        "
-           "Failed 23 seconds ago    \"task: non-zero exit (1): the \xE2\x80\xA6\"   \n"
+           "Failed 23 seconds ago    \"task: non-zero exit (1): the "
+           "\xE2\x80\xA6\"   \n"
            "t3aaaaaaaaaa   web.2       host      node-1    Running         "
            "Running 3 seconds ago                                       \n");
   auto full = task_listing(tasks, names, 123 * sec_ns, true);
@@ -130,14 +133,16 @@ TEST_CASE("CURRENT STATE wording", "[unit]") {
   pb::TaskStatus st;
   st.set_state(pb::RUNNING);
   st.set_timestamp_ns(10 * sec_ns);
-  CHECK(task_current_state(st, 10 * sec_ns) == "Running less than a second ago");
+  CHECK(task_current_state(st, 10 * sec_ns)
+        == "Running less than a second ago");
   CHECK(task_current_state(st, 11 * sec_ns) == "Running 1 second ago");
   CHECK(task_current_state(st, 80 * sec_ns) == "Running about a minute ago");
   st.set_state(pb::PENDING);
   CHECK(task_current_state(st, 13 * sec_ns) == "Pending 3 seconds ago");
 }
 
-TEST_CASE("inspect JSON is an array of objects with proto field names", "[unit]") {
+TEST_CASE("inspect JSON is an array of objects with proto field names",
+          "[unit]") {
   pb::Service s;
   s.set_id("abc");
   s.mutable_spec()->set_name("web");
@@ -146,7 +151,7 @@ TEST_CASE("inspect JSON is an array of objects with proto field names", "[unit]"
   auto j = nlohmann::json::parse(text);
   REQUIRE(j.is_array());
   CHECK(j[0]["spec"]["name"] == "web");
-  CHECK(j[0]["spec"]["replicas"] == "3");  // proto3 JSON: uint64 as string
+  CHECK(j[0]["spec"]["replicas"] == "3"); // proto3 JSON: uint64 as string
   CHECK(j[0]["spec"]["mode"] == "REPLICATED");
   auto pretty = service_pretty(s);
   CHECK(pretty.find("Service Mode:\tReplicated\n Replicas:\t3\n")

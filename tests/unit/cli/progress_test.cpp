@@ -33,8 +33,9 @@ TEST_CASE("progress bar and lines look like docker's", "[unit]") {
         == "[==================================================>]");
   CHECK(progress_bar(3) == "[================>" + std::string(34, ' ') + "]");
   progress_line l{"1/3", "running", 9, ""};
-  CHECK(render_line(l, true)
-        == "1/3: running   [==================================================>]");
+  CHECK(
+    render_line(l, true)
+    == "1/3: running   [==================================================>]");
   CHECK(render_line(l, false) == "1/3: running");
   l.message = "no suitable node (insufficient resources on 1 node)";
   CHECK(render_line(l, true)
@@ -135,11 +136,12 @@ TEST_CASE("service create waits for convergence, polling TaskList", "[unit]") {
   CHECK(d.slept_ns == 200 * ms);
   CHECK(d.requests.at(1).task_list().service_refs(0)
         == "svcidxxxxxxxxxxxxxxxxxxxx");
-  CHECK(d.out.str()
-        == "svcidxxxxxxxxxxxxxxxxxxxx\n"
-           "overall progress: 0 out of 2 tasks\n1/2: preparing\n2/2: preparing\n"
-           "overall progress: 2 out of 2 tasks\n1/2: running\n2/2: running\n"
-           "verify: Service converged\n");
+  CHECK(
+    d.out.str()
+    == "svcidxxxxxxxxxxxxxxxxxxxx\n"
+       "overall progress: 0 out of 2 tasks\n1/2: preparing\n2/2: preparing\n"
+       "overall progress: 2 out of 2 tasks\n1/2: running\n2/2: running\n"
+       "verify: Service converged\n");
 }
 
 TEST_CASE("service create fails when it cannot converge", "[unit]") {
@@ -150,8 +152,9 @@ TEST_CASE("service create fails when it cannot converge", "[unit]") {
       r.add_ids("svcidxxxxxxxxxxxxxxxxxxxx");
       return std::vector<pb::ControlReply>{r};
     }
-    *r.add_tasks() = task("t1", 1, pb::PENDING, 0,
-                          "no suitable node (insufficient resources on 1 node)");
+    *r.add_tasks()
+      = task("t1", 1, pb::PENDING, 0,
+             "no suitable node (insufficient resources on 1 node)");
     return std::vector<pb::ControlReply>{r};
   };
   CHECK(d.run({"service", "create", "--name", "big", "host", "true"}) == 1);

@@ -45,8 +45,9 @@ TEST_CASE("bad Go durations give Go's messages", "[unit]") {
   CHECK(dur_err("s") == R"(time: invalid duration "s")");
   CHECK(dur_err("1s2") == R"(time: missing unit in duration "1s2")");
   CHECK(dur_err("99999999999h") == R"(time: invalid duration "99999999999h")");
-  CHECK(flag_error("--restart-delay", "5x", dur_err("5x"))
-        == R"(invalid argument "5x" for "--restart-delay" flag: time: unknown unit "x" in duration "5x")");
+  CHECK(
+    flag_error("--restart-delay", "5x", dur_err("5x"))
+    == R"(invalid argument "5x" for "--restart-delay" flag: time: unknown unit "x" in duration "5x")");
 }
 
 TEST_CASE("sizes parse like go-units RAMInBytes", "[unit]") {
@@ -75,7 +76,8 @@ TEST_CASE("sizes parse like go-units RAMInBytes", "[unit]") {
   CHECK(err("-1") == "invalid size: '-1'");
   CHECK(err("1kx") == "invalid suffix: 'kx'");
   CHECK(err("1kibb") == "invalid suffix: 'kibb'");
-  CHECK(err("1..5m") == R"(strconv.ParseFloat: parsing "1..5": invalid syntax)");
+  CHECK(err("1..5m")
+        == R"(strconv.ParseFloat: parsing "1..5": invalid syntax)");
 }
 
 TEST_CASE("CPUs parse as decimal nano CPUs", "[unit]") {

@@ -24,7 +24,8 @@ pb::Service web_service() {
   c.add_command("3600");
   c.add_env("A=1");
   c.add_env("B=2");
-  spec.mutable_task()->mutable_placement()->add_constraints("node.role==manager");
+  spec.mutable_task()->mutable_placement()->add_constraints(
+    "node.role==manager");
   return s;
 }
 
@@ -136,9 +137,10 @@ TEST_CASE("node inspect and node ps resolve self", "[unit]") {
         == "selfidxxxxxxxxxxxxxxxxxxx");
   REQUIRE(d.run({"node", "ps", "h2"}) == 0);
   CHECK(d.requests.back().task_list().node_ref() == "h2");
-  fake_daemon out;  // not in a swarm: no node id
+  fake_daemon out; // not in a swarm: no node id
   CHECK(out.run({"node", "inspect", "self"}) == 1);
-  CHECK(out.err.str().find("This node is not a swarm manager") != std::string::npos);
+  CHECK(out.err.str().find("This node is not a swarm manager")
+        != std::string::npos);
 }
 
 TEST_CASE("templates take docker's field names", "[unit]") {

@@ -22,7 +22,7 @@ TEST_CASE("control rules: swarm update sets only the fields it names",
   pb::SwarmUpdateRequest req;
   req.set_set_task_history_limit(true);
   req.set_task_history_limit(2);
-  req.set_election_tick(99);  // not named: ignored
+  req.set_election_tick(99); // not named: ignored
   auto d = update_swarm(b.view(), req, now_ns);
   REQUIRE(d);
   REQUIRE(d->batch.actions_size() == 1);
@@ -40,15 +40,15 @@ TEST_CASE("control rules: swarm update keeps election tick above heartbeat "
           "tick",
           "[unit]") {
   view_builder b;
-  b.add(make_cluster());  // election 10, heartbeat 1
+  b.add(make_cluster()); // election 10, heartbeat 1
   struct tick_case {
-    int election;   // -1: not set
-    int heartbeat;  // -1: not set
+    int election;  // -1: not set
+    int heartbeat; // -1: not set
     bool ok;
   };
   std::vector<tick_case> cases = {
-    {20, 2, true},  {-1, 9, true},   {2, -1, true},   {10, 0, false},
-    {5, 5, false},  {4, 5, false},   {-1, 10, false}, {1, -1, false},
+    {20, 2, true}, {-1, 9, true}, {2, -1, true},   {10, 0, false},
+    {5, 5, false}, {4, 5, false}, {-1, 10, false}, {1, -1, false},
   };
   for (auto& c : cases) {
     INFO("election " << c.election << " heartbeat " << c.heartbeat);

@@ -190,8 +190,7 @@ TEST_CASE("control logic: writes go to the rules of their kind", "[unit]") {
   }
 }
 
-TEST_CASE("control logic: error replies and single-action batches",
-          "[unit]") {
+TEST_CASE("control logic: error replies and single-action batches", "[unit]") {
   auto r = error_reply(fail(errc::stale_version, "out of sequence"));
   CHECK(r.code() == static_cast<uint32_t>(errc::stale_version));
   CHECK(r.error() == "out of sequence");

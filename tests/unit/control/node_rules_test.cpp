@@ -70,8 +70,7 @@ constexpr auto unreachable = pb::ManagerStatus::UNREACHABLE;
 
 } // namespace
 
-TEST_CASE("control rules: `self` names this node when it is known",
-          "[unit]") {
+TEST_CASE("control rules: `self` names this node when it is known", "[unit]") {
   CHECK(resolve_self("self", "n1") == "n1");
   CHECK(resolve_self("self", "") == "self");
   CHECK(resolve_self("n2", "n1") == "n2");
@@ -99,8 +98,7 @@ TEST_CASE("control rules: node references resolve by id, prefix, hostname "
   CHECK((*find_node(b.view(), "node1"))->id() == "node111");
   CHECK(refusal(find_node(b.view(), "node")).message
         == "node node is ambiguous (2 matches found)");
-  CHECK(refusal(find_node(b.view(), "gamma")).message
-        == "No such node: gamma");
+  CHECK(refusal(find_node(b.view(), "gamma")).message == "No such node: gamma");
   pb::NodeInspectRequest req;
   req.add_refs("self");
   req.add_refs("alpha");

@@ -22,7 +22,7 @@ struct spec_case {
   const char* what;
   std::function<void(pb::ServiceSpec&)> edit;
   errc code;
-  std::string message;  // empty: any message
+  std::string message; // empty: any message
 };
 
 pb::ContainerSpec& container(pb::ServiceSpec& s) {
@@ -117,8 +117,7 @@ TEST_CASE("control rules: validate_service_spec refuses what docker refuses",
      errc::invalid_spec, ""},
     {"spread on something other than labels",
      [](auto& s) {
-       s.mutable_task()->mutable_placement()->add_spread_preferences(
-         "node.id");
+       s.mutable_task()->mutable_placement()->add_spread_preferences("node.id");
      },
      errc::invalid_spec,
      "invalid placement preference \"spread=node.id\": the descriptor must "
@@ -406,9 +405,9 @@ TEST_CASE("control rules: service references resolve as docker's do",
   b.add(test::make_service("xyz333", make_spec("abc", 1)));
   struct ref_case {
     std::string ref;
-    std::string id;       // the match, or empty
-    errc code;            // when no match
-    std::string message;  // when no match
+    std::string id;      // the match, or empty
+    errc code;           // when no match
+    std::string message; // when no match
   };
   std::vector<ref_case> cases = {
     {"abc111", "abc111", errc::none, ""},
@@ -443,7 +442,7 @@ TEST_CASE("control rules: service ls counts running and desired tasks",
   b.add(make_task("t1", web, 1, "n1", pb::RUNNING));
   b.add(make_task("t2", web, 2, "n1", pb::STARTING));
   auto old = make_task("t3", web, 3, "n1", pb::RUNNING);
-  old.set_desired_state(pb::SHUTDOWN);  // being replaced: not counted
+  old.set_desired_state(pb::SHUTDOWN); // being replaced: not counted
   b.add(old);
   b.add(make_task("t4", agent, 0, "n1", pb::RUNNING));
   b.add(make_task("t5", agent, 0, "n2", pb::PENDING));
@@ -452,10 +451,10 @@ TEST_CASE("control rules: service ls counts running and desired tasks",
   // Ordered by name.
   CHECK(out.services(0).service().spec().name() == "agent");
   CHECK(out.services(0).running() == 1);
-  CHECK(out.services(0).desired() == 2);  // global: tasks desired to run
+  CHECK(out.services(0).desired() == 2); // global: tasks desired to run
   CHECK(out.services(1).service().spec().name() == "web");
   CHECK(out.services(1).running() == 1);
-  CHECK(out.services(1).desired() == 3);  // replicated: the replicas
+  CHECK(out.services(1).desired() == 3); // replicated: the replicas
 }
 
 TEST_CASE("control rules: service inspect answers in order or names the "

@@ -63,21 +63,20 @@ TEST_CASE("control rules: a task counts as running while running and "
     bool counts;
   };
   std::vector<run_case> cases = {
-    {pb::RUNNING, pb::RUNNING, true},    {pb::RUNNING, pb::READY, true},
-    {pb::RUNNING, pb::SHUTDOWN, false},  {pb::STARTING, pb::RUNNING, false},
+    {pb::RUNNING, pb::RUNNING, true},   {pb::RUNNING, pb::READY, true},
+    {pb::RUNNING, pb::SHUTDOWN, false}, {pb::STARTING, pb::RUNNING, false},
     {pb::COMPLETE, pb::RUNNING, false},
   };
   for (auto& c : cases) {
-    INFO(pb::TaskState_Name(c.state) << " desired "
-                                     << pb::TaskState_Name(c.desired));
+    INFO(pb::TaskState_Name(c.state)
+         << " desired " << pb::TaskState_Name(c.desired));
     auto t = make_task("t", web, 1, "n1", c.state);
     t.set_desired_state(c.desired);
     CHECK(counts_running(t) == c.counts);
   }
 }
 
-TEST_CASE("control rules: task references resolve by id and name",
-          "[unit]") {
+TEST_CASE("control rules: task references resolve by id and name", "[unit]") {
   auto b = two_services();
   CHECK((*find_task(b.view(), "t3"))->id() == "t3");
   CHECK((*find_task(b.view(), "api.1"))->id() == "t3");

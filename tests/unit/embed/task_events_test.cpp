@@ -59,7 +59,8 @@ TEST_CASE("task events report creation, state, desired state, error and "
   auto running_msg = std::make_shared<pb::Task>(*running);
   running_msg->mutable_status()->set_message("started");
   auto stopping = task("t1", 1, pb::RUNNING, pb::SHUTDOWN);
-  auto failed = task("t1", 1, pb::FAILED, pb::SHUTDOWN, "task: non-zero exit (1)");
+  auto failed = task("t1", 1, pb::FAILED, pb::SHUTDOWN,
+                     "task: non-zero exit (1)");
   store::change service_only;
   service_only.service_after = std::make_shared<pb::Service>();
   store::change_set xs;

@@ -8,7 +8,8 @@
 using actorswarm::net::openssl_secrets;
 
 TEST_CASE("cluster secrets: random bytes have the length asked for and "
-          "differ between calls", "[unit]") {
+          "differ between calls",
+          "[unit]") {
   auto s = openssl_secrets();
   auto a = s.random_bytes(16);
   auto b = s.random_bytes(16);
@@ -19,7 +20,8 @@ TEST_CASE("cluster secrets: random bytes have the length asked for and "
 }
 
 TEST_CASE("cluster secrets: a root CA is PEM, its digest 32 bytes, and a "
-          "certificate that does not parse has none", "[unit]") {
+          "certificate that does not parse has none",
+          "[unit]") {
   auto s = openssl_secrets();
   auto ca = s.create_root_ca("cluster-1", 1);
   REQUIRE(ca);

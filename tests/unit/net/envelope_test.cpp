@@ -51,14 +51,14 @@ TEST_CASE("envelope: numbers out of order within the window are accepted "
   for (int i = 0; i < 100; ++i)
     xs.push_back(s.seal(pb::Envelope::RAFT, "x"));
   REQUIRE(c.accept(xs[0]).ok());
-  REQUIRE(c.accept(xs[5]).ok());  // 2..5 raced ahead of 1..4
+  REQUIRE(c.accept(xs[5]).ok()); // 2..5 raced ahead of 1..4
   CHECK(c.accept(xs[2]).ok());
   CHECK(c.accept(xs[1]).ok());
   CHECK_FALSE(c.accept(xs[2]).ok());
   CHECK_FALSE(c.accept(xs[5]).ok());
   REQUIRE(c.accept(xs[90]).ok());
-  CHECK_FALSE(c.accept(xs[3]).ok());  // fell out of the 64-number window
-  CHECK(c.accept(xs[40]).ok());       // 91 - 41 = 50 < 64
+  CHECK_FALSE(c.accept(xs[3]).ok()); // fell out of the 64-number window
+  CHECK(c.accept(xs[40]).ok());      // 91 - 41 = 50 < 64
   CHECK_FALSE(c.accept(xs[40]).ok());
 }
 
@@ -81,9 +81,8 @@ TEST_CASE("envelope: unauthenticated or anonymous envelopes are refused",
   pb::Envelope anon;
   anon.set_seq(1);
   CHECK(c.accept(anon).error().code == errc::bad_request);
-  envelope_checker strict{[](const pb::Envelope& e) {
-    return e.auth() == "mac";
-  }};
+  envelope_checker strict{
+    [](const pb::Envelope& e) { return e.auth() == "mac"; }};
   auto y = s.seal(pb::Envelope::RAFT, "b");
   y.set_auth("mac");
   CHECK(strict.accept(y).ok());

@@ -47,10 +47,10 @@ public:
       for (;;)
         ::pause();
     }
-    ::setpgid(pid_, pid_);  // either side may win; both set the same group
+    ::setpgid(pid_, pid_); // either side may win; both set the same group
     ::close(ready[1]);
     char x = 0;
-    auto n = ::read(ready[0], &x, 1);  // the child is set up
+    auto n = ::read(ready[0], &x, 1); // the child is set up
     ::close(ready[0]);
     REQUIRE(n == 1);
   }
@@ -73,8 +73,7 @@ public:
   /// Waits until the child ended, leaving it a zombie (not reaped).
   void await_zombie() {
     siginfo_t info{};
-    REQUIRE(::waitid(P_PID, static_cast<id_t>(pid_), &info,
-                     WEXITED | WNOWAIT)
+    REQUIRE(::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT)
             == 0);
   }
 
@@ -93,12 +92,13 @@ private:
 } // namespace
 
 TEST_CASE("leave: the recorded task processes that still live, matched by "
-          "pid and start time", "[unit]") {
+          "pid and start time",
+          "[unit]") {
   child c;
   REQUIRE(task::read_start_time(c.pid()) != 0);
   auto live = c.record();
   auto reused = live;
-  reused.start_time_ticks += 1;  // the pid now names another process
+  reused.start_time_ticks += 1; // the pid now names another process
   persistence::memory_task_record_store records;
   records.put({{"t1", task::encode_record(live)},
                {"t2", task::encode_record(reused)},
@@ -117,7 +117,8 @@ TEST_CASE("leave: no records, no processes", "[unit]") {
 }
 
 TEST_CASE("leave: still_alive drops exited processes, zombies and records "
-          "without a pid", "[unit]") {
+          "without a pid",
+          "[unit]") {
   child running;
   child exited;
   auto gone = exited.record();
@@ -148,16 +149,16 @@ TEST_CASE("leave: signal_groups goes on past groups it cannot signal",
   child c;
   // pgid 1 and 0 are refused (they would hit init or the daemon itself); a
   // group that is gone is no error; the last one is still signalled.
-  signal_groups({{1, 1, 1}, {2, 1, 0}, {no_such_pid, 1, no_such_pid},
-                 c.record()},
-                SIGKILL);
+  signal_groups(
+    {{1, 1, 1}, {2, 1, 0}, {no_such_pid, 1, no_such_pid}, c.record()}, SIGKILL);
   auto status = c.reap();
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
 }
 
 TEST_CASE("leave: wiping the swarm state empties the Raft log, snapshots and "
-          "task records and keeps only the node id", "[unit]") {
+          "task records and keeps only the node id",
+          "[unit]") {
   persistence::test::tmp_dir tmp;
   auto dd = persistence::test::must_open(tmp.path());
   persistence::log_write w;
@@ -178,8 +179,8 @@ TEST_CASE("leave: wiping the swarm state empties the Raft log, snapshots and "
   REQUIRE(dd->snapshots().save(meta, "state"));
   dd->task_records().put({{"t1", "1 2 3"}});
   auto& kv = dd->node_state();
-  for (const char* key : {"node_id", "cluster_id", "addr", "raft_id",
-                          "origin", "role", "managers"})
+  for (const char* key : {"node_id", "cluster_id", "addr", "raft_id", "origin",
+                          "role", "managers"})
     kv.put(key, std::string{"value of "} + key);
   wipe_swarm_state(*dd);
   CHECK(dd->log().last_index() == 0);
@@ -189,8 +190,8 @@ TEST_CASE("leave: wiping the swarm state empties the Raft log, snapshots and "
   CHECK_FALSE(snap->has_value());
   CHECK(dd->task_records().load_all().empty());
   CHECK(kv.get("node_id") == std::optional<std::string>{"value of node_id"});
-  for (const char* key : {"cluster_id", "addr", "raft_id", "origin", "role",
-                          "managers"}) {
+  for (const char* key :
+       {"cluster_id", "addr", "raft_id", "origin", "role", "managers"}) {
     INFO(key);
     CHECK_FALSE(kv.get(key));
   }
@@ -204,7 +205,8 @@ TEST_CASE("leave: wiping the swarm state empties the Raft log, snapshots and "
 }
 
 TEST_CASE("leave: the process checks wait while processes live, for the "
-          "stop grace period, then kill", "[unit]") {
+          "stop grace period, then kill",
+          "[unit]") {
   CHECK(leave_stop_grace_ms == 10'000);
   CHECK(leave_check_interval_ms == 100);
   auto last_wait = leave_stop_grace_ms / leave_check_interval_ms - 1;
@@ -216,7 +218,8 @@ TEST_CASE("leave: the process checks wait while processes live, for the "
 }
 
 TEST_CASE("leave: a demoted manager forgets its Raft state, takes a new Raft "
-          "id and continues as a worker", "[unit]") {
+          "id and continues as a worker",
+          "[unit]") {
   persistence::test::tmp_dir tmp;
   auto dd = persistence::test::must_open(tmp.path());
   auto id = load_identity(dd->node_state(), "h", secrets);
@@ -268,5 +271,5 @@ TEST_CASE("leave: the node that left keeps its node id, in no swarm",
   CHECK(left.cluster_id.empty());
   CHECK(left.addr.empty());
   CHECK_FALSE(left.worker);
-  CHECK(left.raft_id != id.raft_id);  // a new one for a later swarm
+  CHECK(left.raft_id != id.raft_id); // a new one for a later swarm
 }

@@ -10,7 +10,8 @@ using actorswarm::errc;
 using namespace actorswarm::node;
 
 TEST_CASE("steps: a join is sent again only while the swarm has no leader, "
-          "at most join_attempts times", "[unit]") {
+          "at most join_attempts times",
+          "[unit]") {
   auto not_leader = static_cast<uint32_t>(errc::not_leader);
   CHECK(retry_join(not_leader, 0));
   CHECK(retry_join(not_leader, join_attempts - 2));
@@ -25,7 +26,8 @@ TEST_CASE("steps: a join is sent again only while the swarm has no leader, "
 }
 
 TEST_CASE("steps: a new manager's catch-up reads until fresh, then gives up "
-          "after catch_up_polls more", "[unit]") {
+          "after catch_up_polls more",
+          "[unit]") {
   CHECK(after_read(true, 0) == catch_up_step::done);
   CHECK(after_read(true, catch_up_polls) == catch_up_step::done);
   CHECK(after_read(false, 0) == catch_up_step::poll_again);
@@ -38,7 +40,8 @@ TEST_CASE("steps: a new manager's catch-up reads until fresh, then gives up "
 }
 
 TEST_CASE("steps: the leader hands leadership to the first other reachable "
-          "manager", "[unit]") {
+          "manager",
+          "[unit]") {
   raft::raft_status st;
   st.raft_id = 5;
   st.reachable = {5, 3, 9};
@@ -51,7 +54,8 @@ TEST_CASE("steps: the leader hands leadership to the first other reachable "
 
 TEST_CASE("steps: a leadership transfer forwards once another manager leads, "
           "polls while none or this one does, and gives up after "
-          "transfer_polls more", "[unit]") {
+          "transfer_polls more",
+          "[unit]") {
   CHECK(after_status(7, 5, 0) == transfer_step::forward);
   CHECK(after_status(7, 5, transfer_polls) == transfer_step::forward);
   CHECK(after_status(0, 5, 0) == transfer_step::poll_again);

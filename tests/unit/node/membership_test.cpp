@@ -44,11 +44,10 @@ raft::raft_status status_of(uint64_t voters, uint64_t lead,
 }
 
 // A manager node as the store holds it.
-std::shared_ptr<const pb::Node> manager(uint64_t raft_id, bool leader,
-                                        bool reachable = true,
-                                        pb::NodeStatus::State state
-                                        = pb::NodeStatus::READY,
-                                        const std::string& message = "") {
+std::shared_ptr<const pb::Node>
+manager(uint64_t raft_id, bool leader, bool reachable = true,
+        pb::NodeStatus::State state = pb::NodeStatus::READY,
+        const std::string& message = "") {
   pb::Node n;
   n.set_id("node" + std::to_string(raft_id));
   n.set_role(pb::NodeSpec::MANAGER);
@@ -88,12 +87,13 @@ const std::string leave_text = "You are attempting to leave the swarm on a "
 // -- identity ---------------------------------------------------------------
 
 TEST_CASE("membership: the first load creates a node id and a Raft id and "
-          "keeps them", "[unit]") {
+          "keeps them",
+          "[unit]") {
   actorswarm::persistence::memory_kv_store kv;
   auto first = load_identity(kv, "host-a", secrets);
   CHECK_FALSE(first.node_id.empty());
   CHECK(first.raft_id != 0);
-  CHECK(first.raft_id < (uint64_t{1} << 63));  // fits int64
+  CHECK(first.raft_id < (uint64_t{1} << 63)); // fits int64
   CHECK(first.hostname == "host-a");
   CHECK(first.cluster_id.empty());
   CHECK_FALSE(first.joined);
@@ -103,7 +103,7 @@ TEST_CASE("membership: the first load creates a node id and a Raft id and "
   CHECK(again.node_id == first.node_id);
   CHECK(again.raft_id == first.raft_id);
   CHECK(again.hostname == "host-b");
-  CHECK(load_identity(kv, "", secrets).hostname != "");  // gethostname()
+  CHECK(load_identity(kv, "", secrets).hostname != ""); // gethostname()
 }
 
 TEST_CASE("membership: the Raft id comes from the injected random bytes, "
@@ -116,12 +116,12 @@ TEST_CASE("membership: the Raft id comes from the injected random bytes, "
   CHECK(*kv.get("raft_id") == "1");
   actorswarm::persistence::memory_kv_store all_ones;
   auto ones = actorswarm::test::fake_secrets({std::string(8, '\xff')});
-  CHECK(load_identity(all_ones, "h", ones).raft_id
-        == (uint64_t{1} << 63) - 1);
+  CHECK(load_identity(all_ones, "h", ones).raft_id == (uint64_t{1} << 63) - 1);
 }
 
 TEST_CASE("membership: save_identity keeps the membership part for the next "
-          "load", "[unit]") {
+          "load",
+          "[unit]") {
   actorswarm::persistence::memory_kv_store kv;
   auto id = load_identity(kv, "h", secrets);
   id.cluster_id = "c1";
@@ -158,7 +158,8 @@ TEST_CASE("membership: empty entries of the stored manager list are skipped",
 }
 
 TEST_CASE("membership: self_member names this node's Raft id, node id and "
-          "address", "[unit]") {
+          "address",
+          "[unit]") {
   auto m = self_member(member_of_swarm());
   CHECK(m.raft_id() == 1);
   CHECK(m.node_id() == "n1");
@@ -186,7 +187,8 @@ TEST_CASE("membership: identity_info reports swarm membership and role",
 // -- addresses --------------------------------------------------------------
 
 TEST_CASE("membership: the advertised address comes from --advertise-addr, "
-          "--listen-addr, then the daemon's", "[unit]") {
+          "--listen-addr, then the daemon's",
+          "[unit]") {
   CHECK(*advertise_addr(init_req(""), "127.0.0.2:4000") == "127.0.0.2:4000");
   CHECK(*advertise_addr(init_req("127.0.0.3:5000"), "127.0.0.2:4000")
         == "127.0.0.3:5000");
@@ -205,22 +207,28 @@ TEST_CASE("membership: the advertised address comes from --advertise-addr, "
 }
 
 TEST_CASE("membership: a malformed address is refused with the flag it came "
-          "from", "[unit]") {
+          "from",
+          "[unit]") {
   struct row {
     std::string listen, advertise, message;
   };
   std::vector<row> rows = {
-    {"127.0.0.1:x", "", "invalid --listen-addr \"127.0.0.1:x\": expected "
-                        "IP:PORT"},
-    {"127.0.0.1:0", "", "invalid --listen-addr \"127.0.0.1:0\": expected "
-                        "IP:PORT"},
-    {"127.0.0.1:65536", "", "invalid --listen-addr \"127.0.0.1:65536\": "
-                            "expected IP:PORT"},
+    {"127.0.0.1:x", "",
+     "invalid --listen-addr \"127.0.0.1:x\": expected "
+     "IP:PORT"},
+    {"127.0.0.1:0", "",
+     "invalid --listen-addr \"127.0.0.1:0\": expected "
+     "IP:PORT"},
+    {"127.0.0.1:65536", "",
+     "invalid --listen-addr \"127.0.0.1:65536\": "
+     "expected IP:PORT"},
     {":2377", "", "invalid --listen-addr \":2377\": expected IP:PORT"},
-    {"127.0.0.1:", "", "invalid --listen-addr \"127.0.0.1:\": expected "
-                       "IP:PORT"},
-    {"127.0.0.1:2377", "10.0.0.1:abc", "invalid --advertise-addr "
-                                       "\"10.0.0.1:abc\": expected IP:PORT"},
+    {"127.0.0.1:", "",
+     "invalid --listen-addr \"127.0.0.1:\": expected "
+     "IP:PORT"},
+    {"127.0.0.1:2377", "10.0.0.1:abc",
+     "invalid --advertise-addr "
+     "\"10.0.0.1:abc\": expected IP:PORT"},
   };
   for (const auto& r : rows) {
     INFO(r.listen << " / " << r.advertise);
@@ -235,7 +243,8 @@ TEST_CASE("membership: a malformed address is refused with the flag it came "
 // -- swarm init -------------------------------------------------------------
 
 TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
-          "tokens and docker's default spec", "[unit]") {
+          "tokens and docker's default spec",
+          "[unit]") {
   pb::SwarmInitRequest req;
   auto c = make_cluster(req, "10.0.0.1:2377", secrets);
   REQUIRE(c);
@@ -262,9 +271,10 @@ TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
 }
 
 TEST_CASE("membership: a new cluster's CA and token secrets come from the "
-          "injected secrets", "[unit]") {
-  auto s = actorswarm::test::fake_secrets(
-    {std::string(16, '\x01'), std::string(16, '\x02')});
+          "injected secrets",
+          "[unit]") {
+  auto s = actorswarm::test::fake_secrets({std::string(16, '\x01'),
+                                           std::string(16, '\x02')});
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", s);
   REQUIRE(c);
   CHECK(c->root_ca_cert_pem() == "CERT " + c->id());
@@ -276,8 +286,8 @@ TEST_CASE("membership: a new cluster's CA and token secrets come from the "
   CHECK(c->join_tokens().manager()
         == actorswarm::ca::make_token(*digest, std::string(16, '\x02')));
   auto failing = s;
-  failing.create_root_ca = [](const std::string&, int)
-    -> actorswarm::result<cert_key_pem> {
+  failing.create_root_ca = [](const std::string&,
+                              int) -> actorswarm::result<cert_key_pem> {
     return actorswarm::fail(errc::internal, "no CA");
   };
   auto bad = make_cluster(pb::SwarmInitRequest{}, "x", failing);
@@ -306,7 +316,8 @@ TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
 }
 
 TEST_CASE("membership: swarm init commits the cluster and this node, a "
-          "reachable leading manager, in one atomic batch", "[unit]") {
+          "reachable leading manager, in one atomic batch",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto id = member_of_swarm();
@@ -332,7 +343,8 @@ TEST_CASE("membership: swarm init commits the cluster and this node, a "
 }
 
 TEST_CASE("membership: swarm init answers with the node id, tokens, spec and "
-          "address", "[unit]") {
+          "address",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto r = init_reply(*c, member_of_swarm());
@@ -352,7 +364,8 @@ TEST_CASE("membership: swarm init answers with the node id, tokens, spec and "
 // -- join tokens ------------------------------------------------------------
 
 TEST_CASE("membership: join-token prints the token of the role asked for, "
-          "and not_in_swarm without a cluster", "[unit]") {
+          "and not_in_swarm without a cluster",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto cp = std::make_shared<const pb::Cluster>(*c);
@@ -367,7 +380,8 @@ TEST_CASE("membership: join-token prints the token of the role asked for, "
 }
 
 TEST_CASE("membership: rotating a token replaces only that role's secret, "
-          "under the same CA digest", "[unit]") {
+          "under the same CA digest",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto r = rotate_token(*c, pb::NodeSpec::WORKER, secrets);
@@ -387,7 +401,8 @@ TEST_CASE("membership: rotating a token replaces only that role's secret, "
 }
 
 TEST_CASE("membership: a rotated token's secret comes from the injected "
-          "random bytes", "[unit]") {
+          "random bytes",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   auto s = actorswarm::test::fake_secrets({std::string(16, '\x07')});
@@ -400,7 +415,8 @@ TEST_CASE("membership: a rotated token's secret comes from the injected "
 // -- swarm join -------------------------------------------------------------
 
 TEST_CASE("membership: swarm join checks the token's shape and the remote "
-          "address before sending anything", "[unit]") {
+          "address before sending anything",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   pb::SwarmJoinRequest req;
@@ -429,7 +445,8 @@ TEST_CASE("membership: swarm join checks the token's shape and the remote "
 }
 
 TEST_CASE("membership: the join request carries this node's ids, address, "
-          "host name and token", "[unit]") {
+          "host name and token",
+          "[unit]") {
   auto id = member_of_swarm();
   id.hostname = "host-a";
   id.raft_id = 42;
@@ -447,7 +464,8 @@ TEST_CASE("membership: the join request carries this node's ids, address, "
 }
 
 TEST_CASE("membership: a joined node is stored as a reachable manager or as "
-          "a worker without manager status", "[unit]") {
+          "a worker without manager status",
+          "[unit]") {
   pb::JoinRequest jr;
   jr.set_node_id("n2");
   jr.set_raft_id(7);
@@ -475,7 +493,8 @@ TEST_CASE("membership: a joined node is stored as a reachable manager or as "
 }
 
 TEST_CASE("membership: as_worker drops the manager status, as_manager sets "
-          "it", "[unit]") {
+          "it",
+          "[unit]") {
   auto n = *manager(3, true);
   n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
   auto w = as_worker(n);
@@ -538,7 +557,8 @@ TEST_CASE("membership: the last manager leaves only with --force", "[unit]") {
 }
 
 TEST_CASE("membership: a manager's leave that would lose the quorum is "
-          "refused with docker's count of what stays", "[unit]") {
+          "refused with docker's count of what stays",
+          "[unit]") {
   struct row {
     size_t managers, reachable;
     bool refused;
@@ -547,8 +567,8 @@ TEST_CASE("membership: a manager's leave that would lose the quorum is "
   // reachable - 1.
   std::vector<row> rows = {
     {2, 2, false}, {2, 1, true},  {3, 3, false}, {3, 2, true},
-    {4, 4, false}, {4, 3, false}, {4, 2, true},  {5, 5, false}, {5, 4, false},
-    {5, 3, true},  {7, 5, false}, {7, 4, true},
+    {4, 4, false}, {4, 3, false}, {4, 2, true},  {5, 5, false},
+    {5, 4, false}, {5, 3, true},  {7, 5, false}, {7, 4, true},
   };
   for (const auto& r : rows) {
     INFO(r.managers << " managers, " << r.reachable << " reachable");
@@ -588,7 +608,8 @@ TEST_CASE("membership: the last manager cannot be demoted", "[unit]") {
 }
 
 TEST_CASE("membership: a removal that leaves too few reachable managers is "
-          "refused, an unreachable target does not count", "[unit]") {
+          "refused, an unreachable target does not count",
+          "[unit]") {
   struct row {
     uint64_t voters;
     std::vector<uint64_t> reachable;
@@ -670,13 +691,14 @@ TEST_CASE("membership: node rm of a worker that is not down needs --force",
 // -- the leader's manager status ---------------------------------------------
 
 TEST_CASE("membership: manager status follows the leader's Raft view and "
-          "stores only what changed", "[unit]") {
+          "stores only what changed",
+          "[unit]") {
   unreachable_map since;
   auto st = status_of(3, 1, {1, 2, 3});
   std::vector<std::shared_ptr<const pb::Node>> nodes
     = {manager(1, true), manager(2, false), manager(3, false)};
-  CHECK(manager_status_updates(nodes, st, since, now_ns, 15 * second_ns)
-          .empty());
+  CHECK(
+    manager_status_updates(nodes, st, since, now_ns, 15 * second_ns).empty());
   // Leadership moved to 2: both flags change.
   st.lead = 2;
   auto xs = manager_status_updates(nodes, st, since, now_ns, 15 * second_ns);
@@ -689,7 +711,8 @@ TEST_CASE("membership: manager status follows the leader's Raft view and "
 }
 
 TEST_CASE("membership: workers and managers outside the Raft group get no "
-          "manager status update", "[unit]") {
+          "manager status update",
+          "[unit]") {
   unreachable_map since;
   auto st = status_of(1, 1, {1});
   pb::Node worker;
@@ -741,7 +764,8 @@ TEST_CASE("membership: an unreachable manager is marked unreachable at once "
 }
 
 TEST_CASE("membership: a node Down for another reason stays Down when its "
-          "manager is reachable", "[unit]") {
+          "manager is reachable",
+          "[unit]") {
   unreachable_map since;
   auto st = status_of(2, 1, {1, 2});
   std::vector<std::shared_ptr<const pb::Node>> nodes
@@ -751,7 +775,8 @@ TEST_CASE("membership: a node Down for another reason stays Down when its "
 }
 
 TEST_CASE("membership: the unreachable bookkeeping forgets managers that "
-          "left the Raft group", "[unit]") {
+          "left the Raft group",
+          "[unit]") {
   unreachable_map since{{3, now_ns}, {9, now_ns}};
   auto st = status_of(3, 1, {1, 2});
   std::vector<std::shared_ptr<const pb::Node>> nodes
@@ -762,7 +787,8 @@ TEST_CASE("membership: the unreachable bookkeeping forgets managers that "
 }
 
 TEST_CASE("membership: a manager is marked Down after three dispatcher "
-          "heartbeat periods, 5 s each by default", "[unit]") {
+          "heartbeat periods, 5 s each by default",
+          "[unit]") {
   CHECK(manager_down_after_ns(nullptr) == 15 * second_ns);
   pb::Cluster c;
   CHECK(manager_down_after_ns(&c) == 15 * second_ns);
@@ -771,7 +797,8 @@ TEST_CASE("membership: a manager is marked Down after three dispatcher "
 }
 
 TEST_CASE("membership: the manager status updates are stored as node "
-          "updates in one batch", "[unit]") {
+          "updates in one batch",
+          "[unit]") {
   auto b = node_updates({*manager(1, true), *manager(2, false)}, now_ns);
   CHECK(b.proposed_at_ns() == now_ns);
   REQUIRE(b.actions_size() == 2);
@@ -785,7 +812,8 @@ TEST_CASE("membership: the manager status updates are stored as node "
 // -- this node's own changes ---------------------------------------------------
 
 TEST_CASE("membership: the identity after a join names the swarm, the "
-          "address, the role and a worker's managers", "[unit]") {
+          "address, the role and a worker's managers",
+          "[unit]") {
   identity id;
   id.node_id = "n2";
   id.raft_id = 7;
@@ -808,11 +836,12 @@ TEST_CASE("membership: the identity after a join names the swarm, the "
 }
 
 TEST_CASE("membership: swarm join is refused in a swarm and while another "
-          "change of this node runs", "[unit]") {
+          "change of this node runs",
+          "[unit]") {
   identity fresh;
   CHECK_FALSE(join_refusal(fresh, own_change::none));
-  for (auto busy : {own_change::joining, own_change::leaving,
-                    own_change::restarting}) {
+  for (auto busy :
+       {own_change::joining, own_change::leaving, own_change::restarting}) {
     auto r = join_refusal(fresh, busy);
     REQUIRE(r);
     CHECK(r->code == errc::refused);
@@ -831,7 +860,8 @@ TEST_CASE("membership: swarm join is refused in a swarm and while another "
 }
 
 TEST_CASE("membership: swarm join advertises its own addresses once its "
-          "arguments checked out", "[unit]") {
+          "arguments checked out",
+          "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
   pb::SwarmJoinRequest req;
@@ -849,12 +879,13 @@ TEST_CASE("membership: swarm join advertises its own addresses once its "
 }
 
 TEST_CASE("membership: swarm leave cannot start while another change runs "
-          "or outside a swarm", "[unit]") {
+          "or outside a swarm",
+          "[unit]") {
   // The quorum is checked later: a lone manager may start its leave here.
   CHECK_FALSE(leave_start_refusal(member_of_swarm(), own_change::none));
   CHECK_FALSE(leave_start_refusal(member_of_swarm(true), own_change::none));
-  for (auto busy : {own_change::joining, own_change::leaving,
-                    own_change::restarting}) {
+  for (auto busy :
+       {own_change::joining, own_change::leaving, own_change::restarting}) {
     auto r = leave_start_refusal(member_of_swarm(), busy);
     REQUIRE(r);
     CHECK(r->code == errc::refused);
@@ -867,7 +898,8 @@ TEST_CASE("membership: swarm leave cannot start while another change runs "
 }
 
 TEST_CASE("membership: --force-new-cluster needs a running store and no "
-          "other change", "[unit]") {
+          "other change",
+          "[unit]") {
   CHECK_FALSE(force_new_cluster_refusal(own_change::none, true));
   std::vector<std::pair<own_change, bool>> refused = {
     {own_change::none, false},
@@ -879,13 +911,15 @@ TEST_CASE("membership: --force-new-cluster needs a running store and no "
     auto r = force_new_cluster_refusal(busy, store);
     REQUIRE(r);
     CHECK(r->code == errc::refused);
-    CHECK(r->message == "this node is busy joining, leaving or restarting its "
-                        "components");
+    CHECK(r->message
+          == "this node is busy joining, leaving or restarting its "
+             "components");
   }
 }
 
 TEST_CASE("membership: a role change is ignored while busy, outside a swarm "
-          "or when the node has that role already", "[unit]") {
+          "or when the node has that role already",
+          "[unit]") {
   auto mgr = member_of_swarm();
   auto wrk = member_of_swarm(true);
   CHECK_FALSE(ignores_role_change(mgr, own_change::none, false));
@@ -893,15 +927,16 @@ TEST_CASE("membership: a role change is ignored while busy, outside a swarm "
   CHECK(ignores_role_change(mgr, own_change::none, true));
   CHECK(ignores_role_change(wrk, own_change::none, false));
   CHECK(ignores_role_change(identity{}, own_change::none, true));
-  for (auto busy : {own_change::joining, own_change::leaving,
-                    own_change::restarting}) {
+  for (auto busy :
+       {own_change::joining, own_change::leaving, own_change::restarting}) {
     CHECK(ignores_role_change(mgr, busy, false));
     CHECK(ignores_role_change(wrk, busy, true));
   }
 }
 
 TEST_CASE("membership: the cluster port opens at the listen address's host "
-          "and port", "[unit]") {
+          "and port",
+          "[unit]") {
   CHECK(listen_endpoint("127.0.0.1:2377")
         == std::pair<std::string, uint16_t>{"127.0.0.1", 2377});
   CHECK(listen_endpoint("0.0.0.0:4242")
@@ -918,7 +953,8 @@ TEST_CASE("membership: a process epoch is never 0 and differs between calls",
 }
 
 TEST_CASE("membership: a process epoch is the injected random bytes, drawn "
-          "again while 0", "[unit]") {
+          "again while 0",
+          "[unit]") {
   auto s = actorswarm::test::fake_secrets(
     {std::string(8, '\0'), std::string("\x05\0\0\0\0\0\0\0", 8)});
   CHECK(new_epoch(s) == 5);

@@ -41,18 +41,19 @@ struct dirty_fixture {
     using K = pb::StoreAction;
     for (const auto* s : {&rep, &rep2, &glob})
       ds.observe(act(K::CREATE, *s));
-    ds.observe(act(K::CREATE, make_task(rep, 1, "n1", pb::RUNNING,
-                                        pb::RUNNING, t0_ns, t0_ns, "t1")));
-    ds.observe(act(K::CREATE, make_task(rep2, 1, "n2", pb::RUNNING,
-                                        pb::RUNNING, t0_ns, t0_ns, "t2")));
+    ds.observe(act(K::CREATE, make_task(rep, 1, "n1", pb::RUNNING, pb::RUNNING,
+                                        t0_ns, t0_ns, "t1")));
+    ds.observe(act(K::CREATE, make_task(rep2, 1, "n2", pb::RUNNING, pb::RUNNING,
+                                        t0_ns, t0_ns, "t2")));
     ds.take();
   }
 };
 
 } // namespace
 
-TEST_CASE_METHOD(dirty_fixture, "dirty set: service and task events mark "
-                                "their service once",
+TEST_CASE_METHOD(dirty_fixture,
+                 "dirty set: service and task events mark "
+                 "their service once",
                  "[unit]") {
   using K = pb::StoreAction;
   CHECK(ds.empty());
@@ -67,8 +68,9 @@ TEST_CASE_METHOD(dirty_fixture, "dirty set: service and task events mark "
   CHECK(ds.known_services() == 2);
 }
 
-TEST_CASE_METHOD(dirty_fixture, "dirty set: node events mark global services "
-                                "and services with tasks there",
+TEST_CASE_METHOD(dirty_fixture,
+                 "dirty set: node events mark global services "
+                 "and services with tasks there",
                  "[unit]") {
   using K = pb::StoreAction;
   ds.observe(act(K::UPDATE, make_node("n1", pb::NodeSpec::DRAIN)));
@@ -76,8 +78,8 @@ TEST_CASE_METHOD(dirty_fixture, "dirty set: node events mark global services "
   ds.observe(act(K::CREATE, make_node("n9")));
   CHECK(ds.take() == ids{"g1"});
   SECTION("a task that moved or was deleted no longer links its node") {
-    ds.observe(act(K::REMOVE, make_task(rep, 1, "n1", pb::FAILED,
-                                        pb::SHUTDOWN, t0_ns, t0_ns, "t1")));
+    ds.observe(act(K::REMOVE, make_task(rep, 1, "n1", pb::FAILED, pb::SHUTDOWN,
+                                        t0_ns, t0_ns, "t1")));
     ds.take();
     ds.observe(act(K::REMOVE, make_node("n1")));
     CHECK(ds.take() == ids{"g1"});

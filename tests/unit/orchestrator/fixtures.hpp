@@ -18,9 +18,9 @@ namespace actorswarm::orchestrator::test {
 constexpr int64_t sec_ns = 1'000'000'000;
 constexpr int64_t t0_ns = 1'700'000'000 * sec_ns;
 
-inline pb::Service make_service(std::string id, uint64_t replicas,
-                                pb::ServiceSpec::Mode mode
-                                = pb::ServiceSpec::REPLICATED) {
+inline pb::Service
+make_service(std::string id, uint64_t replicas,
+             pb::ServiceSpec::Mode mode = pb::ServiceSpec::REPLICATED) {
   pb::Service s;
   s.set_id(id);
   s.mutable_meta()->set_version(1);
@@ -50,8 +50,8 @@ inline void add_node(node_map& xs, pb::Node n) {
 
 /// A stored task of `s` in `slot` on `node`, observed `state` since
 /// `state_ns`, created at `created_ns`.
-inline pb::Task make_task(const pb::Service& s, uint64_t slot,
-                          std::string node, pb::TaskState state,
+inline pb::Task make_task(const pb::Service& s, uint64_t slot, std::string node,
+                          pb::TaskState state,
                           pb::TaskState desired = pb::RUNNING,
                           int64_t created_ns = t0_ns, int64_t state_ns = t0_ns,
                           std::string id = {}) {
@@ -75,7 +75,7 @@ inline pb::Task make_task(const pb::Service& s, uint64_t slot,
 /// Applies `actions` the way the store does, including the stale-version
 /// check (REQUIREd: reconcile must never write what it did not read).
 inline void apply_actions(std::vector<pb::Task>& tasks,
-                  const std::vector<pb::StoreAction>& actions) {
+                          const std::vector<pb::StoreAction>& actions) {
   for (const auto& a : actions) {
     REQUIRE(a.has_task());
     const auto& t = a.task();
@@ -122,8 +122,8 @@ inline void settle(std::vector<pb::Task>& tasks, const std::string& node,
 }
 
 /// Number of runnable tasks per slot (replicated) or node (global, slot 0).
-inline std::map<std::string, int> runnable_per_instance(
-  const std::vector<pb::Task>& tasks) {
+inline std::map<std::string, int>
+runnable_per_instance(const std::vector<pb::Task>& tasks) {
   std::map<std::string, int> r;
   for (const auto& t : tasks)
     if (is_runnable(t))
@@ -134,10 +134,10 @@ inline std::map<std::string, int> runnable_per_instance(
 
 inline size_t count_kind(const std::vector<pb::StoreAction>& xs,
                          pb::StoreAction::Kind k) {
-  return static_cast<size_t>(std::count_if(
-    xs.begin(), xs.end(), [k](const pb::StoreAction& a) {
-      return a.kind() == k;
-    }));
+  return static_cast<size_t>(std::count_if(xs.begin(), xs.end(),
+                                           [k](const pb::StoreAction& a) {
+                                             return a.kind() == k;
+                                           }));
 }
 
 } // namespace actorswarm::orchestrator::test

@@ -110,8 +110,8 @@ TEST_CASE_METHOD(global_fixture,
 TEST_CASE_METHOD(global_fixture,
                  "global: a dead task restarts on its node under the policy",
                  "[unit]") {
-  svc.mutable_spec()->mutable_task()->mutable_restart()->set_delay_ns(
-    5 * sec_ns);
+  svc.mutable_spec()->mutable_task()->mutable_restart()->set_delay_ns(5
+                                                                      * sec_ns);
   pass(t0_ns);
   for (auto& t : tasks)
     if (t.node_id() == "n2") {

@@ -119,8 +119,8 @@ struct sim {
       if (t.node_id().empty() && !active.empty() && is_runnable(t))
         t.set_node_id(active[rng() % active.size()]);
       auto f = fate_of(nodes, t.node_id());
-      if (t.node_id().empty() || f == node_fate::down
-          || f == node_fate::removed || f == node_fate::unreachable)
+      if (t.node_id().empty() || f == node_fate::down || f == node_fate::removed
+          || f == node_fate::unreachable)
         continue;
       t.mutable_status()->set_state(is_runnable(t) ? pb::RUNNING
                                                    : pb::SHUTDOWN);

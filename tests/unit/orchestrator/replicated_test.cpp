@@ -57,8 +57,9 @@ TEST_CASE_METHOD(replicated_fixture,
   CHECK(count_kind(r.actions, pb::StoreAction::CREATE) == 3);
   CHECK_FALSE(r.next_wakeup_ns);
   auto per = runnable_per_instance(tasks);
-  CHECK(per == std::map<std::string, int>{{"slot:1", 1}, {"slot:2", 1},
-                                          {"slot:3", 1}});
+  CHECK(per
+        == std::map<std::string, int>{
+          {"slot:1", 1}, {"slot:2", 1}, {"slot:3", 1}});
   SECTION("a second pass is a no-op") {
     CHECK(pass(t0_ns).actions.empty());
   }
@@ -100,14 +101,13 @@ TEST_CASE_METHOD(replicated_fixture,
 }
 
 TEST_CASE_METHOD(replicated_fixture,
-                 "replicated: never two runnable tasks in one slot",
-                 "[unit]") {
+                 "replicated: never two runnable tasks in one slot", "[unit]") {
   tasks.push_back(make_task(svc, 1, "n1", pb::RUNNING, pb::RUNNING, t0_ns));
-  tasks.push_back(
-    make_task(svc, 1, "n2", pb::ASSIGNED, pb::RUNNING, t0_ns + sec_ns));
+  tasks.push_back(make_task(svc, 1, "n2", pb::ASSIGNED, pb::RUNNING,
+                            t0_ns + sec_ns));
   tasks.push_back(make_task(svc, 2, "n1", pb::FAILED, pb::RUNNING, t0_ns));
-  tasks.push_back(
-    make_task(svc, 2, "n1", pb::FAILED, pb::RUNNING, t0_ns + sec_ns));
+  tasks.push_back(make_task(svc, 2, "n1", pb::FAILED, pb::RUNNING,
+                            t0_ns + sec_ns));
   auto keep = tasks[0].id();
   pass(t0_ns + 2 * sec_ns);
   // slot 1 keeps the RUNNING one; slot 2 replaces the newest dead one and
@@ -126,8 +126,8 @@ TEST_CASE_METHOD(replicated_fixture,
                  "replicated: restart delay holds the slot until it expires",
                  "[unit]") {
   svc.mutable_spec()->set_replicas(1);
-  svc.mutable_spec()->mutable_task()->mutable_restart()->set_delay_ns(
-    5 * sec_ns);
+  svc.mutable_spec()->mutable_task()->mutable_restart()->set_delay_ns(5
+                                                                      * sec_ns);
   converge(t0_ns);
   auto& t = in_slot(1);
   t.mutable_status()->set_state(pb::FAILED);
@@ -178,8 +178,8 @@ TEST_CASE_METHOD(replicated_fixture,
         t.mutable_status()->set_state(pb::FAILED);
         t.mutable_status()->set_timestamp_ns(now_ns);
       }
-    created += static_cast<int>(
-      count_kind(pass(now_ns).actions, pb::StoreAction::CREATE));
+    created += static_cast<int>(count_kind(pass(now_ns).actions,
+                                           pb::StoreAction::CREATE));
   }
   CHECK(created == 3);
   CHECK(runnable_per_instance(tasks).empty());

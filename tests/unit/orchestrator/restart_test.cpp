@@ -95,10 +95,8 @@ TEST_CASE("restart: max attempts counts only restarts within the window",
   auto other = t;
   other.set_id("dead2");
   SECTION("inside the window: gives up, and stays given up for that task") {
-    CHECK(tr.decide(t, t0_ns + 30 * sec_ns).verdict
-          == restart_verdict::never);
-    CHECK(tr.decide(t, t0_ns + 500 * sec_ns).verdict
-          == restart_verdict::never);
+    CHECK(tr.decide(t, t0_ns + 30 * sec_ns).verdict == restart_verdict::never);
+    CHECK(tr.decide(t, t0_ns + 500 * sec_ns).verdict == restart_verdict::never);
     // A later failure of another task in the instance is judged afresh.
     CHECK(tr.decide(other, t0_ns + 500 * sec_ns).verdict
           == restart_verdict::now);

@@ -7,8 +7,7 @@ using namespace actorswarm;
 using namespace actorswarm::orchestrator;
 using namespace actorswarm::orchestrator::test;
 
-TEST_CASE("task model: new_task copies the service and starts NEW",
-          "[unit]") {
+TEST_CASE("task model: new_task copies the service and starts NEW", "[unit]") {
   auto s = make_service("s1", 3);
   s.set_spec_version(7);
   std::mt19937_64 gen{42};

@@ -57,10 +57,10 @@ TEST_CASE("reaper: keeps task_history_limit old tasks per slot", "[unit]") {
 TEST_CASE("reaper: history is per instance, global per node", "[unit]") {
   auto s = make_service("s1", 2);
   auto tasks = slot_history(s, 3);
-  tasks.push_back(make_task(s, 2, "n1", pb::FAILED, pb::SHUTDOWN, t0_ns,
-                            t0_ns, "other-slot"));
-  CHECK(removed_ids(reap_tasks(&s, tasks, 1)) == std::set<std::string>{"h1",
-                                                                       "h2"});
+  tasks.push_back(make_task(s, 2, "n1", pb::FAILED, pb::SHUTDOWN, t0_ns, t0_ns,
+                            "other-slot"));
+  CHECK(removed_ids(reap_tasks(&s, tasks, 1))
+        == std::set<std::string>{"h1", "h2"});
   auto g = make_service("g1", 0, pb::ServiceSpec::GLOBAL);
   std::vector<pb::Task> gt{
     make_task(g, 0, "n1", pb::FAILED, pb::SHUTDOWN, t0_ns, t0_ns, "a1"),

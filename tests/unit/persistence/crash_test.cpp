@@ -77,10 +77,9 @@ std::pair<pid_t, int> spawn_child(const std::string& dir, uint64_t term,
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   // Everything the child needs is prepared before fork: between fork and
   // exec only async-signal-safe calls are allowed.
-  std::vector<std::string> env = {
-    "AS_CRASH_DIR=" + dir, "AS_CRASH_FD=3",
-    "AS_CRASH_TERM=" + std::to_string(term),
-    "AS_CRASH_SEED=" + std::to_string(seed)};
+  std::vector<std::string> env = {"AS_CRASH_DIR=" + dir, "AS_CRASH_FD=3",
+                                  "AS_CRASH_TERM=" + std::to_string(term),
+                                  "AS_CRASH_SEED=" + std::to_string(seed)};
   std::vector<char*> envp;
   for (auto& x : env)
     envp.push_back(x.data());
@@ -151,7 +150,8 @@ TEST_CASE(child_test_name, "[.crash_child]") {
 }
 
 TEST_CASE("rocksdb_log_store: SIGKILL at a random moment loses no acknowledged "
-          "entry and leaves a contiguous log", "[unit]") {
+          "entry and leaves a contiguous log",
+          "[unit]") {
   auto seed = std::getenv("AS_SEED") != nullptr ? env_u64("AS_SEED") : 7;
   INFO("seed=" << seed);
   std::mt19937_64 rng{seed};

@@ -40,7 +40,8 @@ TEST_CASE("data_dir: creates the dir 0700 with FORMAT, lock and snapshots",
 }
 
 TEST_CASE("data_dir: a second open while the first is open fails with "
-          "\"in use\" and the owner's pid", "[unit]") {
+          "\"in use\" and the owner's pid",
+          "[unit]") {
   tmp_dir tmp;
   auto first = must_open(tmp.path());
   auto second = data_dir::open(tmp.path(), true);
@@ -163,7 +164,8 @@ TEST_CASE("data_dir: a lost database is refused, never started empty",
 }
 
 TEST_CASE("data_dir: a crash while initializing leaves a dir that "
-          "initializes again", "[unit]") {
+          "initializes again",
+          "[unit]") {
   tmp_dir tmp;
   write_text(tmp.path() + "/FORMAT", "actorswarm-data-v1 initializing\n");
   std::filesystem::create_directories(tmp.path() + "/db");

@@ -85,8 +85,8 @@ TEMPLATE_TEST_CASE("log_store: appended entries read back in order", "[unit]",
 }
 
 TEMPLATE_TEST_CASE("log_store: an append at or before last truncates the "
-                   "conflicting suffix", "[unit]", memory_fixture,
-                   rocksdb_fixture) {
+                   "conflicting suffix",
+                   "[unit]", memory_fixture, rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 1, 1, 1});
@@ -139,8 +139,8 @@ TEMPLATE_TEST_CASE("log_store: hard state is saved with or without entries",
 }
 
 TEMPLATE_TEST_CASE("log_store: compaction drops the prefix and keeps the "
-                   "term of the snapshot point", "[unit]", memory_fixture,
-                   rocksdb_fixture) {
+                   "term of the snapshot point",
+                   "[unit]", memory_fixture, rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 2, 2, 3});
@@ -174,8 +174,8 @@ TEMPLATE_TEST_CASE("log_store: compaction drops the prefix and keeps the "
 }
 
 TEMPLATE_TEST_CASE("log_store: a snapshot that does not match the log "
-                   "replaces all of it", "[unit]", memory_fixture,
-                   rocksdb_fixture) {
+                   "replaces all of it",
+                   "[unit]", memory_fixture, rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 2});
@@ -196,7 +196,8 @@ TEMPLATE_TEST_CASE("log_store: a snapshot that does not match the log "
 }
 
 TEMPLATE_TEST_CASE("log_store: entries respects max_bytes but returns at "
-                   "least one", "[unit]", memory_fixture, rocksdb_fixture) {
+                   "least one",
+                   "[unit]", memory_fixture, rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 1, 1});
@@ -288,8 +289,8 @@ TEST_CASE("memory_log_store: a save that breaks its preconditions aborts",
   memory_log_store s;
   append(s, 1, {1, 1});
   // Fail-stop (STYLE.md R6): a caller bug here would corrupt the log.
-  CHECK(aborts([&] { append(s, 4, {1}); }));         // gap after last
-  CHECK(aborts([&] {                                 // not contiguous
+  CHECK(aborts([&] { append(s, 4, {1}); })); // gap after last
+  CHECK(aborts([&] {                         // not contiguous
     log_write w;
     w.entries = {make_entry(3, 1), make_entry(5, 1)};
     s.save(w);

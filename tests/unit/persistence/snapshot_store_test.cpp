@@ -88,7 +88,8 @@ TEMPLATE_TEST_CASE("snapshot_store: large and binary data round-trips",
 }
 
 TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls back to the "
-          "previous one with a warning", "[unit]") {
+          "previous one with a warning",
+          "[unit]") {
   file_snaps f;
   REQUIRE(f.store.save(meta(10, 1), "old state"));
   REQUIRE(f.store.save(meta(20, 1), "new state"));
@@ -108,8 +109,8 @@ TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls back to the "
   CHECK((*snap)->metadata().index() == 10);
   CHECK((*snap)->data() == "old state");
   REQUIRE(f.warnings.size() == 1);
-  CHECK_THAT(f.warnings[0], Catch::StartsWith("snapshot " + newest
-                                              + " is corrupt"));
+  CHECK_THAT(f.warnings[0],
+             Catch::StartsWith("snapshot " + newest + " is corrupt"));
 }
 
 TEST_CASE("file_snapshot_store: if every snapshot is corrupt, load fails",
@@ -124,7 +125,8 @@ TEST_CASE("file_snapshot_store: if every snapshot is corrupt, load fails",
 }
 
 TEST_CASE("file_snapshot_store: a leftover tmp file is never loaded and is "
-          "cleaned up by the next save", "[unit]") {
+          "cleaned up by the next save",
+          "[unit]") {
   file_snaps f;
   REQUIRE(f.store.save(meta(10, 1), "good"));
   auto tmp = f.dir.path() + "/snap-0000000000000002-0000000000000063.tmp";
@@ -163,7 +165,8 @@ pb::ConfState big_state(size_t n) {
 } // namespace
 
 TEMPLATE_TEST_CASE("snapshot_store: a message streams in and out without a "
-                   "serialized copy", "[unit]", memory_snaps, file_snaps) {
+                   "serialized copy",
+                   "[unit]", memory_snaps, file_snaps) {
   TestType f;
   pb::ConfState out;
   out.add_voters()->set_raft_id(99); // cleared by the load
@@ -185,7 +188,8 @@ TEMPLATE_TEST_CASE("snapshot_store: a message streams in and out without a "
 }
 
 TEMPLATE_TEST_CASE("snapshot_store: data that does not parse as the state "
-                   "counts as corrupt", "[unit]", memory_snaps, file_snaps) {
+                   "counts as corrupt",
+                   "[unit]", memory_snaps, file_snaps) {
   TestType f;
   REQUIRE(f.store.save_message(meta(10, 1), big_state(3)));
   REQUIRE(f.store.save(meta(20, 1), std::string("\xff\xff\xff", 3)));
@@ -198,7 +202,8 @@ TEMPLATE_TEST_CASE("snapshot_store: data that does not parse as the state "
 }
 
 TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls back when "
-          "streaming into a message too", "[unit]") {
+          "streaming into a message too",
+          "[unit]") {
   file_snaps f;
   REQUIRE(f.store.save_message(meta(10, 1), big_state(5)));
   REQUIRE(f.store.save_message(meta(20, 1), big_state(6000)));

@@ -26,7 +26,9 @@ struct durable_peer {
   durable_peer(persistence::memory_log_store& s,
                persistence::memory_snapshot_store& sn, uint64_t applied_index,
                bool boot)
-    : store(s), snaps(sn), log(s, &sn, latest(sn)),
+    : store(s),
+      snaps(sn),
+      log(s, &sn, latest(sn)),
       core(config(applied_index, boot, log), log, 7) {
     // nop
   }
@@ -131,7 +133,7 @@ TEST_CASE("raft: durable log snapshots compact the log to the previous "
     p.run();
   }
   auto first = snapshot_now();
-  CHECK(store.first_index() == 1);  // nothing older to fall back on yet
+  CHECK(store.first_index() == 1); // nothing older to fall back on yet
   for (int i = 0; i < 3; ++i) {
     REQUIRE(p.core.propose("f").ok());
     p.run();
@@ -184,8 +186,7 @@ TEST_CASE("raft: durable log installs a leader's snapshot before its entries",
   CHECK((*latest)->data() == "leader state");
 }
 
-TEST_CASE("raft: durable log gives a pre-Raft log its single voter",
-          "[unit]") {
+TEST_CASE("raft: durable log gives a pre-Raft log its single voter", "[unit]") {
   persistence::memory_log_store store;
   persistence::memory_snapshot_store snaps;
   // The one-host daemon's log: term 1, no conf entries.

@@ -18,9 +18,8 @@ void snapshot_and_compact(test_node& n) {
   auto applied = n.core->log().applied();
   auto s = n.core->make_snapshot(applied, "state@" + std::to_string(applied));
   REQUIRE(s.ok());
-  REQUIRE(n.log.create_snapshot(applied, s->metadata().conf_state(),
-                                s->data())
-            .ok());
+  REQUIRE(
+    n.log.create_snapshot(applied, s->metadata().conf_state(), s->data()).ok());
   REQUIRE(n.log.compact(applied).ok());
 }
 
@@ -50,8 +49,7 @@ TEST_CASE("raft: a rejoining partitioned node does not disrupt the leader "
   CHECK(c[1].core->term() == term);
 }
 
-TEST_CASE("raft: leader without a quorum steps down (CheckQuorum)",
-          "[unit]") {
+TEST_CASE("raft: leader without a quorum steps down (CheckQuorum)", "[unit]") {
   test_cluster c{3};
   c.elect(1);
   c.isolate(1);
@@ -158,8 +156,7 @@ TEST_CASE("raft: ReadIndex on the leader waits for a heartbeat quorum",
   CHECK(c[1].reads[0].index == c[1].core->log().committed());
 }
 
-TEST_CASE("raft: ReadIndex on a follower is answered by the leader",
-          "[unit]") {
+TEST_CASE("raft: ReadIndex on a follower is answered by the leader", "[unit]") {
   test_cluster c{3};
   c.elect(1);
   REQUIRE(c[1].core->propose("a").ok());
@@ -191,12 +188,12 @@ TEST_CASE("raft: adding a manager replicates the log to it and counts it",
   c.stabilize();
   c.nodes.emplace(4, std::make_unique<test_node>(config(4),
                                                  std::vector<uint64_t>{}));
-  REQUIRE(c[1].core->propose_conf_change(
-                      conf_change(pb::ConfChange::ADD_NODE, 4))
+  REQUIRE(c[1]
+            .core->propose_conf_change(conf_change(pb::ConfChange::ADD_NODE, 4))
             .ok());
   // One change at a time.
-  CHECK(c[1].core->propose_conf_change(
-                   conf_change(pb::ConfChange::ADD_NODE, 5))
+  CHECK(c[1]
+          .core->propose_conf_change(conf_change(pb::ConfChange::ADD_NODE, 5))
           .error()
           .code
         == errc::refused);
@@ -223,8 +220,9 @@ TEST_CASE("raft: removing a manager shrinks the quorum, a removed leader "
           "[unit]") {
   test_cluster c{3};
   c.elect(1);
-  REQUIRE(c[1].core->propose_conf_change(
-                      conf_change(pb::ConfChange::REMOVE_NODE, 3))
+  REQUIRE(c[1]
+            .core
+            ->propose_conf_change(conf_change(pb::ConfChange::REMOVE_NODE, 3))
             .ok());
   c.stabilize();
   CHECK_FALSE(is_voter(c[1].core->conf_state(), 3));
@@ -233,15 +231,17 @@ TEST_CASE("raft: removing a manager shrinks the quorum, a removed leader "
   REQUIRE(c[1].core->propose("a").ok());
   c.stabilize();
   CHECK(c[2].applied_data() == std::vector<std::string>{"a"});
-  REQUIRE(c[1].core->propose_conf_change(
-                      conf_change(pb::ConfChange::REMOVE_NODE, 1))
+  REQUIRE(c[1]
+            .core
+            ->propose_conf_change(conf_change(pb::ConfChange::REMOVE_NODE, 1))
             .ok());
   c.stabilize();
   CHECK(c[1].core->state() == role::follower);
   c.tick_all(50);
   CHECK(c.leader() == 2);
-  CHECK(c[2].core->propose_conf_change(
-                   conf_change(pb::ConfChange::REMOVE_NODE, 2))
+  CHECK(c[2]
+          .core
+          ->propose_conf_change(conf_change(pb::ConfChange::REMOVE_NODE, 2))
           .error()
           .code
         == errc::refused);

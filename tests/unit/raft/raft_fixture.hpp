@@ -183,9 +183,8 @@ struct test_cluster {
     uint64_t out = 0;
     for (auto& [id, n] : nodes)
       if (!down.count(id) && n->core->state() == role::leader)
-        out = (out == 0 || n->core->term() > nodes.at(out)->core->term())
-                ? id
-                : out;
+        out = (out == 0 || n->core->term() > nodes.at(out)->core->term()) ? id
+                                                                          : out;
     return out;
   }
 };

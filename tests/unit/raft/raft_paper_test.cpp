@@ -138,8 +138,7 @@ TEST_CASE("raft: candidate with a majority becomes leader and sends a no-op",
 }
 
 // Raft §5.2
-TEST_CASE("raft: candidate steps down on AppendEntries of its term",
-          "[unit]") {
+TEST_CASE("raft: candidate steps down on AppendEntries of its term", "[unit]") {
   auto cfg = config(1);
   cfg.pre_vote = false;
   test_node n{cfg, {1, 2, 3}};
@@ -164,8 +163,7 @@ TEST_CASE("raft: leader sends heartbeats every heartbeat tick", "[unit]") {
 }
 
 // Raft §5.3
-TEST_CASE("raft: leader commits an entry once a majority stored it",
-          "[unit]") {
+TEST_CASE("raft: leader commits an entry once a majority stored it", "[unit]") {
   test_node n{config(1), {1, 2, 3}};
   make_leader(n);
   auto idx = n.core->propose("x");

@@ -26,11 +26,14 @@ struct raft_sim::node {
 
 sim_config sim_config::random(uint64_t seed, size_t nodes) {
   std::mt19937_64 r{mix64(seed ^ 0x5eed)};
-  auto uni = [&r](uint64_t lo, uint64_t hi) { return lo + r() % (hi - lo + 1); };
+  auto uni = [&r](uint64_t lo, uint64_t hi) {
+    return lo + r() % (hi - lo + 1);
+  };
   sim_config c;
   c.nodes = nodes;
   c.raft.election_tick = uni(3, 20);
-  c.raft.heartbeat_tick = uni(1, std::max<uint64_t>(1, c.raft.election_tick / 3));
+  c.raft.heartbeat_tick = uni(1,
+                              std::max<uint64_t>(1, c.raft.election_tick / 3));
   c.raft.max_inflight_msgs = uni(1, 64);
   c.raft.max_size_per_msg_bytes = uni(1, 4096);
   c.raft.pre_vote = uni(0, 9) != 0;

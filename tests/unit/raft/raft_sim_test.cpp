@@ -20,8 +20,8 @@ void run_seeds(size_t nodes, uint64_t default_count, uint64_t first) {
   uint64_t snapshots = 0;
   uint64_t conf_changes = 0;
   for (auto seed : actorswarm::test::seeds_from_env(default_count, first)) {
-    INFO("seed=" << seed << " nodes=" << nodes
-                 << " (replay: AS_SEED=" << seed << ")");
+    INFO("seed=" << seed << " nodes=" << nodes << " (replay: AS_SEED=" << seed
+                 << ")");
     auto cfg = sim_config::random(seed, nodes);
     raft_sim a{seed, cfg};
     auto ha = a.run();

@@ -40,8 +40,8 @@ TEST_CASE("spread balances tasks of a service over nodes", "[unit]") {
   auto tasks = make_tasks(7, "t", make_task("", "web"));
   auto ds = s.schedule(ptrs(tasks), pb::Placement::DEFAULT);
   REQUIRE(ds.size() == 7);
-  CHECK(per_node(ds) == std::map<std::string, int>{{"a", 3}, {"b", 2},
-                                                    {"c", 2}});
+  CHECK(per_node(ds)
+        == std::map<std::string, int>{{"a", 3}, {"b", 2}, {"c", 2}});
   for (size_t i = 0; i < ds.size(); ++i)
     CHECK(ds[i].task_id == tasks[i].id()); // input order
   SECTION("a later batch sees the earlier placements") {
@@ -104,7 +104,9 @@ TEST_CASE("spread preferences split tasks evenly per label value", "[unit]") {
     tiny.mutable_description()->mutable_resources()->set_nano_cpus(one_cpu);
     t.upsert_node(tiny);
     auto reserving = like;
-    reserving.mutable_spec()->mutable_resources()->mutable_reservations()
+    reserving.mutable_spec()
+      ->mutable_resources()
+      ->mutable_reservations()
       ->set_nano_cpus(one_cpu);
     auto ts = make_tasks(6, "t", reserving);
     auto got = per_node(t.schedule(ptrs(ts), pb::Placement::SPREAD));
@@ -169,8 +171,7 @@ TEST_CASE("binpack fills the most loaded node that still fits", "[unit]") {
   }
 }
 
-TEST_CASE("random is uniform over fitting nodes and fixed per seed",
-          "[unit]") {
+TEST_CASE("random is uniform over fitting nodes and fixed per seed", "[unit]") {
   auto run = [](uint64_t seed) {
     scheduler s{seed};
     for (int i = 0; i < 10; ++i)
@@ -210,16 +211,16 @@ TEST_CASE("max_replicas caps a service per node", "[unit]") {
   auto like = make_task("", "web");
   like.mutable_spec()->mutable_placement()->set_max_replicas(2);
   auto ts = make_tasks(7, "t", like);
-  for (auto strategy : {pb::Placement::SPREAD, pb::Placement::BINPACK,
-                        pb::Placement::RANDOM}) {
+  for (auto strategy :
+       {pb::Placement::SPREAD, pb::Placement::BINPACK, pb::Placement::RANDOM}) {
     INFO("strategy=" << strategy);
     scheduler t = scheduler{7};
     for (auto id : {"a", "b", "c"})
       t.upsert_node(make_node(id));
     auto ds = t.schedule(ptrs(ts), strategy);
     auto counts = per_node(ds);
-    CHECK(counts == std::map<std::string, int>{{"", 1}, {"a", 2}, {"b", 2},
-                                               {"c", 2}});
+    CHECK(counts
+          == std::map<std::string, int>{{"", 1}, {"a", 2}, {"b", 2}, {"c", 2}});
     for (const auto& d : ds)
       if (d.node_id.empty())
         CHECK(d.explanation

@@ -82,10 +82,9 @@ TEST_CASE("store: an atomic batch applies all or nothing", "[unit]") {
 
 TEST_CASE("store: a non-atomic batch applies what validates", "[unit]") {
   object_store st;
-  auto out = st.apply(batch({create_service("s1", "web"),
-                             create_service("s2", "web")},
-                            false),
-                      1);
+  auto out = st.apply(
+    batch({create_service("s1", "web"), create_service("s2", "web")}, false),
+    1);
   CHECK(out.errors.size() == 1);
   CHECK(out.applied == 1);
   CHECK(st.services().size() == 1);
@@ -178,9 +177,10 @@ TEST_CASE("store: diff turns a view into a restored snapshot's state",
   // A follower's watcher saw s1 and s2; the leader's snapshot (installed
   // instead of the log) has s1 updated, s2 removed and s3 created.
   object_store before;
-  REQUIRE(before.apply(batch({create_service("s1", "web"),
-                              create_service("s2", "db")}),
-                       1)
+  REQUIRE(before
+            .apply(batch({create_service("s1", "web"),
+                          create_service("s2", "db")}),
+                   1)
             .errors.empty());
   object_store leader = before;
   auto s1 = *leader.services().at("s1");

@@ -56,8 +56,10 @@ std::string read_fifo(int fd) {
 
 } // namespace
 
-TEST_CASE_METHOD(fixture, "a task's output goes to its log and its exit code "
-                          "is observed", "[unit]") {
+TEST_CASE_METHOD(fixture,
+                 "a task's output goes to its log and its exit code "
+                 "is observed",
+                 "[unit]") {
   exit_waiter w;
   auto t = make_task("t1", {"/bin/sh", "-c", "echo hi; exit 3"});
   auto proc = run(t, w);
@@ -87,9 +89,11 @@ TEST_CASE_METHOD(fixture, "env and workdir are applied", "[unit]") {
         == "bar t2\n" + dir.path + "/work\n");
   auto env = exec.task_env(t);
   CHECK(std::count(env.begin(), env.end(), "PATH=/usr/bin:/bin") == 1);
-  CHECK(std::count_if(env.begin(), env.end(), [](const std::string& x) {
-          return x.rfind("PATH=", 0) == 0;
-        }) == 1);
+  CHECK(std::count_if(env.begin(), env.end(),
+                      [](const std::string& x) {
+                        return x.rfind("PATH=", 0) == 0;
+                      })
+        == 1);
 }
 
 TEST_CASE_METHOD(fixture, "a closed start gate means the child never execs",
@@ -112,8 +116,10 @@ TEST_CASE_METHOD(fixture, "a closed start gate means the child never execs",
   CHECK_FALSE(exec.release(*proc).ok());
 }
 
-TEST_CASE_METHOD(fixture, "exec and chdir failures come back with a clear "
-                          "reason", "[unit]") {
+TEST_CASE_METHOD(fixture,
+                 "exec and chdir failures come back with a clear "
+                 "reason",
+                 "[unit]") {
   SECTION("program not on PATH: start() fails at once") {
     auto t = make_task("t4", {"no-such-program-xyz"});
     REQUIRE(exec.prepare(t).ok());
@@ -190,7 +196,8 @@ TEST_CASE_METHOD(fixture, "shutdown sends SIGTERM, terminate SIGKILL",
 }
 
 TEST_CASE("alive_with_start_time tells a live process from a dead or reused "
-          "pid", "[unit]") {
+          "pid",
+          "[unit]") {
   auto self_start = read_start_time(::getpid());
   REQUIRE(self_start > 0);
   CHECK(alive_with_start_time(::getpid(), self_start));
@@ -209,7 +216,8 @@ TEST_CASE("alive_with_start_time tells a live process from a dead or reused "
 }
 
 TEST_CASE("an adopted process is watched through its pidfd and ends with an "
-          "unknown status", "[unit]") {
+          "unknown status",
+          "[unit]") {
   // Double fork: the grandchild is not our child, as after a restart. Done
   // before the watcher exists, so its reaper cannot take the child first.
   int p[2];

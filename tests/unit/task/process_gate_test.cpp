@@ -46,7 +46,8 @@ exec_state await_exec(process_executor& exec, started_process& proc) {
 } // namespace
 
 TEST_CASE("tasks start through actorswarm-gate next to the executable and "
-          "keep their pid, start time and group", "[unit]") {
+          "keep their pid, start time and group",
+          "[unit]") {
   temp_dir dir;
   process_watcher watcher{20};
   process_executor exec{gate_config(dir.path, ""), watcher};
@@ -70,7 +71,8 @@ TEST_CASE("tasks start through actorswarm-gate next to the executable and "
 }
 
 TEST_CASE("a task gets an empty signal mask, default signals and only fds "
-          "0-2, whichever way it is spawned", "[unit]") {
+          "0-2, whichever way it is spawned",
+          "[unit]") {
   temp_dir dir;
   auto gate = GENERATE(std::string(""), std::string("/nonexistent/gate"));
   process_watcher watcher{20};
@@ -114,7 +116,8 @@ TEST_CASE("a task gets an empty signal mask, default signals and only fds "
 }
 
 TEST_CASE("without the gate program tasks are forked, with the same exec "
-          "errors", "[unit]") {
+          "errors",
+          "[unit]") {
   temp_dir dir;
   process_watcher watcher{20};
   process_executor exec{gate_config(dir.path, dir.path + "/no-gate"), watcher};

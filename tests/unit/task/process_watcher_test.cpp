@@ -6,9 +6,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <csignal>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace actorswarm;
@@ -230,8 +230,7 @@ TEST_CASE("unwatch cancels the callback, a gone pid reports at once",
   CHECK_FALSE(w.info->known);
 }
 
-TEST_CASE("100 tasks start, run and are reaped without leaking fds",
-          "[unit]") {
+TEST_CASE("100 tasks start, run and are reaped without leaking fds", "[unit]") {
   start_many(100);
 }
 

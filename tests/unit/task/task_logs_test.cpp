@@ -47,9 +47,8 @@ TEST_CASE("tail reads the last lines across rotated files", "[unit]") {
   auto all = logs.tail("t", all_lines, 999);
   REQUIRE(all.ok());
   CHECK(texts(*all)
-        == std::vector<std::string>{"line1", "line2", "line3", "line4",
-                                    "line5", "line6", "line7", "line8",
-                                    "line9"});
+        == std::vector<std::string>{"line1", "line2", "line3", "line4", "line5",
+                                    "line6", "line7", "line8", "line9"});
   auto last3 = logs.tail("t", 3, 999);
   REQUIRE(last3.ok());
   CHECK(texts(*last3) == std::vector<std::string>{"line7", "line8", "line9"});
@@ -69,13 +68,12 @@ TEST_CASE("tail reads the last lines across rotated files", "[unit]") {
   auto after = logs.tail("t", all_lines, 999);
   REQUIRE(after.ok());
   CHECK(texts(*after)
-        == std::vector<std::string>{"line5", "line6", "line7", "line8",
-                                    "line9", "line10 is long enough"});
+        == std::vector<std::string>{"line5", "line6", "line7", "line8", "line9",
+                                    "line10 is long enough"});
   CHECK(after->front().time_ns == 200);
 }
 
-TEST_CASE("unseen bytes get the reader's time, partial lines count",
-          "[unit]") {
+TEST_CASE("unseen bytes get the reader's time, partial lines count", "[unit]") {
   temp_dir dir;
   task_logs logs{dir.path, log_config{}};
   REQUIRE(logs.create("t").ok());

@@ -37,10 +37,10 @@ observation error_of(std::string err, bool temporary = false) {
   return o;
 }
 
-const std::vector<pb::TaskState> all_states = {
-  pb::NEW,      pb::PENDING,  pb::ASSIGNED, pb::ACCEPTED, pb::PREPARING,
-  pb::READY,    pb::STARTING, pb::RUNNING,  pb::COMPLETE, pb::SHUTDOWN,
-  pb::FAILED,   pb::REJECTED, pb::REMOVE,   pb::ORPHANED};
+const std::vector<pb::TaskState> all_states
+  = {pb::NEW,    pb::PENDING,  pb::ASSIGNED, pb::ACCEPTED, pb::PREPARING,
+     pb::READY,  pb::STARTING, pb::RUNNING,  pb::COMPLETE, pb::SHUTDOWN,
+     pb::FAILED, pb::REJECTED, pb::REMOVE,   pb::ORPHANED};
 
 } // namespace
 

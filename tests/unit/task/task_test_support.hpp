@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "messages/objects.pb.h"
 #include "actors/task/process_watcher.hpp"
+#include "messages/objects.pb.h"
 
 namespace actorswarm::task::test {
 
