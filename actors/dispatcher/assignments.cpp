@@ -45,9 +45,8 @@ status_actions(const store::object_store& view,
     auto i = view.tasks().find(x.task_id());
     if (i == view.tasks().end())
       continue;
-    if (!task::can_transition(i->second->status().state(),
-                              x.status().state()))
-      continue;  // SwarmKit: tasks never move backwards; drop old reports
+    if (!task::can_transition(i->second->status().state(), x.status().state()))
+      continue; // SwarmKit: tasks never move backwards; drop old reports
     pb::StoreAction a;
     a.set_kind(pb::StoreAction::UPDATE);
     a.set_status_only(true);
@@ -56,6 +55,11 @@ status_actions(const store::object_store& view,
     out.push_back(std::move(a));
   }
   return out;
+}
+
+bool session_moved(const pb::Node& node, const std::string& session_id) {
+  const auto& stored = node.status().session_id();
+  return !stored.empty() && stored != session_id;
 }
 
 pb::StoreAction node_status_action(const pb::Node& node,

@@ -8,8 +8,8 @@
 
 #include "actors/dispatcher/assignments.hpp"
 #include "actors/node/clock.hpp"
-#include "messages/ids.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/ids.hpp"
 
 namespace actorswarm::dispatcher {
 
@@ -37,7 +37,7 @@ struct dispatcher_state {
   store::store_actor_type store;
   node::clock* clk = nullptr;
   dispatcher_config cfg;
-  std::unordered_map<std::string, session> sessions;  // by node id
+  std::unordered_map<std::string, session> sessions; // by node id
   std::vector<pb::TaskStatusUpdate> reports;
   bool flush_scheduled = false;
   static inline const char* name = "dispatcher";
@@ -55,12 +55,13 @@ void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs) {
     *b.add_actions() = std::move(x);
   // Non-atomic: each report stands alone. Errors only mean the report was
   // overtaken; the next event corrects any view.
-  self->request(self->state.store, caf::infinite, propose_atom::value,
-                std::move(b))
+  self
+    ->request(self->state.store, caf::infinite, propose_atom::value,
+              std::move(b))
     .then([](uint64_t) {},
           [](caf::error& err) {
-            logger("dispatcher")->warn("status batch refused: {}",
-                                       caf::to_string(err));
+            logger("dispatcher")
+              ->warn("status batch refused: {}", caf::to_string(err));
           });
 }
 
@@ -72,10 +73,13 @@ void flush_reports(dispatcher_ptr self) {
   propose(self, std::move(xs));
 }
 
-// Marks `node` ready with what its agent told us at session start.
-pb::StoreAction ready_action(pb::Node node, const pb::SessionRequest& req) {
+// Marks `node` ready with what its agent told us at session start, and
+// records that this dispatcher serves its session.
+pb::StoreAction ready_action(pb::Node node, const pb::SessionRequest& req,
+                             const std::string& session_id) {
   *node.mutable_description() = req.description();
   node.mutable_status()->set_addr(req.addr());
+  node.mutable_status()->set_session_id(session_id);
   return node_status_action(node, pb::NodeStatus::READY, "");
 }
 
@@ -84,8 +88,7 @@ constexpr auto current_retry = std::chrono::milliseconds(200);
 // Sends the session of `node_id` its full set of assignments once this
 // replica is current and the node is in the view; retries while there is
 // no leader. Stale answers (a newer session) are dropped.
-void send_full_when_current(dispatcher_ptr self,
-                            const std::string& node_id,
+void send_full_when_current(dispatcher_ptr self, const std::string& node_id,
                             const std::string& session_id) {
   self->request(self->state.store, caf::infinite, read_atom::value)
     .then([=](bool fresh) {
@@ -93,7 +96,7 @@ void send_full_when_current(dispatcher_ptr self,
       auto s = st.sessions.find(node_id);
       if (s == st.sessions.end() || s->second.session_id != session_id
           || !s->second.awaiting_full || s->second.unregistered)
-        return;  // gone, replaced, served, or served once its node shows
+        return; // gone, replaced, served, or served once its node shows
       if (!fresh) {
         self->delayed_send(self, current_retry, full_set_retry_atom::value,
                            node_id, session_id);
@@ -116,7 +119,7 @@ void register_late_nodes(dispatcher_ptr self) {
     auto n = self->state.view.nodes().find(node_id);
     if (n == self->state.view.nodes().end())
       continue;
-    xs.push_back(ready_action(*n->second, *s.unregistered));
+    xs.push_back(ready_action(*n->second, *s.unregistered, s.session_id));
     s.unregistered.reset();
     send_full_when_current(self, node_id, s.session_id);
   }
@@ -152,11 +155,11 @@ pb::SessionReply open_session(dispatcher_ptr self,
   s.awaiting_full = true;
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
-    propose(self, {ready_action(*n->second, req)});
+    propose(self, {ready_action(*n->second, req, s.session_id)});
     send_full_when_current(self, req.node_id(), s.session_id);
   } else {
-    logger("dispatcher")->info("session before its node is stored node_id={}",
-                               req.node_id());
+    logger("dispatcher")
+      ->info("session before its node is stored node_id={}", req.node_id());
     s.unregistered = req;
   }
   pb::SessionReply out;
@@ -167,18 +170,30 @@ pb::SessionReply open_session(dispatcher_ptr self,
 }
 
 // Marks nodes whose heartbeats stopped as DOWN (time is a message: this runs
-// on a delayed hb_check to self).
+// on a delayed hb_check to self). A session whose agent moved to another
+// manager's dispatcher (the stored status names that one's session) is
+// dropped instead: its node is alive, only not here.
 void check_heartbeats(dispatcher_ptr self) {
   auto& st = self->state;
   std::vector<pb::StoreAction> xs;
-  for (auto& [node_id, s] : st.sessions) {
-    if (s.down || ++s.misses <= st.cfg.heartbeat_misses_max)
+  for (auto i = st.sessions.begin(); i != st.sessions.end();) {
+    auto& [node_id, s] = *i;
+    if (s.down || ++s.misses <= st.cfg.heartbeat_misses_max) {
+      ++i;
       continue;
-    s.down = true;
+    }
     auto n = st.view.nodes().find(node_id);
+    if (n != st.view.nodes().end() && session_moved(*n->second, s.session_id)) {
+      logger("dispatcher")
+        ->info("session moved to another manager node_id={}", node_id);
+      i = st.sessions.erase(i);
+      continue;
+    }
+    s.down = true;
     if (n != st.view.nodes().end())
       xs.push_back(node_status_action(*n->second, pb::NodeStatus::DOWN,
                                       "heartbeat failure"));
+    ++i;
   }
   propose(self, std::move(xs));
   self->delayed_send(self,
@@ -187,8 +202,8 @@ void check_heartbeats(dispatcher_ptr self) {
 }
 
 dispatcher_actor_type::behavior_type
-dispatcher_actor(dispatcher_ptr self, store::store_actor_type store, node::clock* clk,
-                 dispatcher_config cfg) {
+dispatcher_actor(dispatcher_ptr self, store::store_actor_type store,
+                 node::clock* clk, dispatcher_config cfg) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;
@@ -217,9 +232,12 @@ dispatcher_actor(dispatcher_ptr self, store::store_actor_type store, node::clock
       if (i->second.down) {
         i->second.down = false;
         auto n = self->state.view.nodes().find(hb.node_id());
-        if (n != self->state.view.nodes().end())
-          propose(self,
-                  {node_status_action(*n->second, pb::NodeStatus::READY, "")});
+        if (n != self->state.view.nodes().end()) {
+          auto x = node_status_action(*n->second, pb::NodeStatus::READY, "");
+          x.mutable_node()->mutable_status()->set_session_id(
+            i->second.session_id);
+          propose(self, {std::move(x)});
+        }
       }
     },
     [=](status_batch_atom, const pb::StatusBatch& b) {
@@ -243,7 +261,8 @@ dispatcher_actor(dispatcher_ptr self, store::store_actor_type store, node::clock
 } // namespace
 
 dispatcher_actor_type spawn_dispatcher(caf::actor_system& sys,
-                                       store::store_actor_type store, node::clock& clk,
+                                       store::store_actor_type store,
+                                       node::clock& clk,
                                        dispatcher_config cfg) {
   return sys.spawn(dispatcher_actor, std::move(store), &clk, cfg);
 }

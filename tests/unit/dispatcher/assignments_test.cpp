@@ -12,10 +12,10 @@ using namespace actorswarm::dispatcher;
 
 namespace {
 
-const std::vector<pb::TaskState> all_states = {
-  pb::NEW,      pb::PENDING,  pb::ASSIGNED, pb::ACCEPTED, pb::PREPARING,
-  pb::READY,    pb::STARTING, pb::RUNNING,  pb::COMPLETE, pb::SHUTDOWN,
-  pb::FAILED,   pb::REJECTED, pb::REMOVE,   pb::ORPHANED};
+const std::vector<pb::TaskState> all_states
+  = {pb::NEW,    pb::PENDING,  pb::ASSIGNED, pb::ACCEPTED, pb::PREPARING,
+     pb::READY,  pb::STARTING, pb::RUNNING,  pb::COMPLETE, pb::SHUTDOWN,
+     pb::FAILED, pb::REJECTED, pb::REMOVE,   pb::ORPHANED};
 
 pb::Task task(const std::string& id, const std::string& node,
               pb::TaskState state) {
@@ -97,12 +97,12 @@ TEST_CASE("a task is assigned from ASSIGNED to RUNNING, on a node", "[unit]") {
 }
 
 TEST_CASE("a full set holds exactly the node's assigned tasks", "[unit]") {
-  auto view = view_of({
-    task("a", "n1", pb::ASSIGNED), task("b", "n1", pb::RUNNING),
-    task("c", "n1", pb::STARTING), task("d", "n2", pb::RUNNING),
-    task("e", "", pb::PENDING), task("f", "n1", pb::PENDING),
-    task("g", "n1", pb::FAILED), task("h", "n1", pb::COMPLETE),
-    task("i", "n1", pb::ORPHANED)});
+  auto view
+    = view_of({task("a", "n1", pb::ASSIGNED), task("b", "n1", pb::RUNNING),
+               task("c", "n1", pb::STARTING), task("d", "n2", pb::RUNNING),
+               task("e", "", pb::PENDING), task("f", "n1", pb::PENDING),
+               task("g", "n1", pb::FAILED), task("h", "n1", pb::COMPLETE),
+               task("i", "n1", pb::ORPHANED)});
   auto as = full_assignments(view, "n1");
   CHECK(as.full());
   auto ids = update_ids(as);
@@ -232,8 +232,8 @@ TEST_CASE("status reports reach the store only when they move a known task "
   CHECK(xs[0].task().node_id().empty());
   CHECK(xs[0].task().service_id().empty());
   CHECK(status_actions(view, {}).empty());
-  CHECK(status_actions(store::object_store{}, {report("a", pb::RUNNING)})
-          .empty());
+  CHECK(
+    status_actions(store::object_store{}, {report("a", pb::RUNNING)}).empty());
 }
 
 TEST_CASE("a node status action changes state and message, keeps the rest",
@@ -260,4 +260,17 @@ TEST_CASE("a node status action changes state and message, keeps the rest",
   auto up = node_status_action(n, pb::NodeStatus::READY, "");
   CHECK(up.node().status().state() == pb::NodeStatus::READY);
   CHECK(up.node().status().message().empty());
+}
+
+TEST_CASE("a node's session moved when its stored status names another "
+          "session; none stored counts as ours",
+          "[unit]") {
+  pb::Node n;
+  n.set_id("n1");
+  CHECK_FALSE(session_moved(n, "s1")); // stored before sessions were kept
+  n.mutable_status()->set_session_id("s1");
+  CHECK_FALSE(session_moved(n, "s1"));
+  CHECK(session_moved(n, "s0")); // another dispatcher serves s1 now
+  auto a = node_status_action(n, pb::NodeStatus::DOWN, "heartbeat failure");
+  CHECK(a.node().status().session_id() == "s1"); // kept by status actions
 }
