@@ -263,7 +263,7 @@ TEST_CASE("a node status action changes state and message, keeps the rest",
 }
 
 TEST_CASE("a node's session moved when its stored status names another "
-          "session; none stored counts as ours",
+          "session, none stored counts as ours",
           "[unit]") {
   pb::Node n;
   n.set_id("n1");
