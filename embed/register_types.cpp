@@ -1,4 +1,4 @@
-#include "actors/register_types.hpp"
+#include "embed/register_types.hpp"
 
 #include <string>
 
@@ -6,9 +6,9 @@
 #include "caf/message.hpp"
 
 #include "actors/dispatcher/dispatcher_interface.hpp"
-#include "actors/raft/raft_types.hpp"
-#include "actors/store/store_types.hpp"
-#include "actors/task/task_types.hpp"
+#include "actors/raft/raft_interface.hpp"
+#include "actors/store/store_interface.hpp"
+#include "actors/task/task_interface.hpp"
 #include "actorswarm/embed.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_id_blocks.hpp"

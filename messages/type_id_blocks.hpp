@@ -3,7 +3,7 @@
 // The first CAF type id of every component's type-id block, in one place
 // (STYLE.md R7). CAF 0.17 numbers the types of a block from its first id
 // on; the blocks must not overlap. Each block header static_asserts that it
-// ends before the next block begins, and actors/register_types.cpp checks
+// ends before the next block begins, and embed/register_types.cpp checks
 // every pair again with all blocks in sight. A component that adds a block
 // takes the id listed here; a new component appends a new line.
 //
@@ -16,11 +16,11 @@ namespace actorswarm::type_id_blocks {
 
 /// messages/type_ids.hpp: protobuf messages and plain wire types.
 constexpr caf::type_id_t messages = caf::first_custom_type_id; // 200
-/// actors/raft/raft_types.hpp: apply batches, raft status.
+/// actors/raft/raft_interface.hpp: apply batches, raft status.
 constexpr caf::type_id_t raft = 300;
-/// actors/store/store_types.hpp: change sets, store views.
+/// actors/store/store_interface.hpp: change sets, store views.
 constexpr caf::type_id_t store = 320;
-/// actors/task/task_types.hpp: process exit facts.
+/// actors/task/task_interface.hpp: process exit facts.
 constexpr caf::type_id_t task = 340;
 /// The dispatcher's in-process types.
 constexpr caf::type_id_t dispatcher = 360;

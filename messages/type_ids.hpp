@@ -8,7 +8,7 @@
 // for leader_atom). Each component declares its own in-process types in its
 // own block beside its interface (messages/type_id_blocks.hpp lists the
 // blocks' first ids), and one function registers them all:
-//   actorswarm::register_types(cfg);   // actors/register_types.hpp
+//   actorswarm::register_types(cfg);   // embed/register_types.hpp
 // Protobuf messages serialize through messages/caf_protobuf.hpp.
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "actors/task/process_watcher.hpp"
+#include "os/process_watcher.hpp"
 
 #include <cerrno>
 #include <csignal>

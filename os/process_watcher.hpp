@@ -1,6 +1,9 @@
 #pragma once
 
-// Watches task processes for their exit (DESIGN.md, Task runtimes): ONE
+// Watches task processes for their exit (DESIGN.md, Task runtimes). It lives
+// in os/, not actors/, because it owns a thread (DESIGN.md, Time: no threads
+// in actors/); it knows no CAF and no networking, and builds with the task
+// component. ONE
 // background thread, epoll over pidfds, so 1,000 tasks cost 1,000 fds and
 // one thread. A watched child is reaped with waitid() and reports its exit
 // code or signal; a process adopted after a daemon restart is no longer our

@@ -8,10 +8,10 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/task/process_executor.hpp"
-#include "actors/task/process_watcher.hpp"
 #include "actors/task/task_actor.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
+#include "os/process_watcher.hpp"
 #include "persistence/task_record_store.hpp"
 
 namespace actorswarm::agent {

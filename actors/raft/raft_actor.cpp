@@ -11,7 +11,6 @@
 #include "actors/raft/durable_log.hpp"
 #include "actors/raft/raft_core.hpp"
 #include "actors/raft/raft_interface.hpp"
-#include "actors/raft/raft_types.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"

@@ -19,7 +19,7 @@
 
 #include "actors/task/cgroups.hpp"
 #include "actors/task/executor.hpp"
-#include "actors/task/process_watcher.hpp"
+#include "os/process_watcher.hpp"
 
 namespace actorswarm::task {
 

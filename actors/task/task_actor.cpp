@@ -6,8 +6,8 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/task/executor.hpp"
+#include "actors/task/task_interface.hpp"
 #include "actors/task/task_state_machine.hpp"
-#include "actors/task/task_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 

@@ -11,9 +11,9 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
-#include "actors/register_types.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
+#include "embed/register_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/control_server.hpp"

@@ -26,7 +26,7 @@
 #include "caf/all.hpp"
 
 #include "actors/node/clock.hpp"
-#include "actors/register_types.hpp"
+#include "embed/register_types.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/type_ids.hpp"
 

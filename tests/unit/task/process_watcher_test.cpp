@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/task/process_executor.hpp"
-#include "actors/task/process_watcher.hpp"
+#include "os/process_watcher.hpp"
 #include "task_test_support.hpp"
 
 #include <atomic>

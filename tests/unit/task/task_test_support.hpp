@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "actors/task/process_watcher.hpp"
 #include "messages/objects.pb.h"
+#include "os/process_watcher.hpp"
 
 namespace actorswarm::task::test {
 
