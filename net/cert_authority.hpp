@@ -25,4 +25,50 @@ result<std::string> cert_digest(const std::string& cert_pem);
 /// `n` cryptographically random bytes.
 std::string random_bytes(size_t n);
 
+/// Role names as they appear in a node certificate's OU (Docker's).
+inline constexpr const char* manager_ou = "swarm-manager";
+inline constexpr const char* worker_ou = "swarm-worker";
+
+/// What a node certificate says: CN, OU, O.
+struct cert_subject {
+  std::string node_id;    // CN
+  std::string role;       // OU: manager_ou or worker_ou
+  std::string cluster_id; // O
+};
+
+/// A new ECDSA P-256 private key (PEM). Made where it is used: a node's key
+/// never leaves the node.
+result<std::string> create_node_key();
+
+/// The public key (PEM, SubjectPublicKeyInfo) of a PEM private key.
+result<std::string> public_key_of(const std::string& key_pem);
+
+/// Signs a node certificate for `public_key_pem` with the CA `ca`: subject
+/// `who`, EKU serverAuth+clientAuth (a node is both), valid from an hour
+/// ago for `days` days, a random serial. A public key that does not parse,
+/// or that is not a P-256 EC key, is refused (errc::invalid_spec).
+result<std::string> issue_node_cert(const key_pair_pem& ca,
+                                    const std::string& public_key_pem,
+                                    const cert_subject& who, int days);
+
+/// Verifies `cert_pem` against the roots in `roots_pem` (one or more PEM
+/// certificates) at the current time, with `chain_pem` (may be empty) as
+/// untrusted intermediates, and returns its subject. Refused: a chain that
+/// does not verify, an expired certificate, a subject without CN, OU or O.
+result<cert_subject> verify_node_cert(const std::string& cert_pem,
+                                      const std::string& roots_pem,
+                                      const std::string& chain_pem = {});
+
+/// The subject of a certificate, unverified (for display).
+result<cert_subject> subject_of(const std::string& cert_pem);
+
+/// When the certificate expires (Unix seconds).
+result<int64_t> not_after(const std::string& cert_pem);
+
+/// CA rotation: the new root `next` re-signed by the old root's key `prev`
+/// (same subject and key as `next`), so nodes that trust only the old root
+/// accept certificates of the new one while the rotation runs.
+result<std::string> cross_sign(const key_pair_pem& prev,
+                               const std::string& next_cert_pem);
+
 } // namespace actorswarm::net
