@@ -13,8 +13,7 @@ std::string frame_header(uint32_t n) {
   return h;
 }
 
-frame_reader::frame_reader(uint64_t max_frame_bytes)
-  : limit_(max_frame_bytes) {
+frame_reader::frame_reader(uint64_t max_frame_bytes) : limit_(max_frame_bytes) {
   // nop
 }
 
@@ -41,10 +40,10 @@ status frame_reader::consume(const char* data, size_t n,
                    | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
       if (announced_ > limit_) {
         failed_ = true;
-        return fail(errc::bad_request,
-                    "a frame of " + std::to_string(announced_)
-                      + " bytes is over the limit of "
-                      + std::to_string(limit_));
+        return fail(errc::bad_request, "a frame of "
+                                         + std::to_string(announced_)
+                                         + " bytes is over the limit of "
+                                         + std::to_string(limit_));
       }
     }
     // Grows with what arrived: append, never reserve(announced_).
