@@ -140,7 +140,10 @@ void read_some(tls_conn& c, const wire_limits& limits, drive_result& r) {
     int n = SSL_read(c.ssl.get(), buf, sizeof(buf));
     if (n <= 0) {
       if (!waits(c, n))
-        r.error = ssl_failure(c, n, "connection lost");
+        r.error = ssl_failure(c, n,
+                              c.ph == tls_conn::phase::up
+                                ? "connection lost"
+                                : "TLS handshake failed");
       return;
     }
     budget -= std::min(budget, static_cast<size_t>(n));
