@@ -78,6 +78,11 @@ std::vector<std::string> recorder::frames(net::conn_id c) {
   return frames_[c];
 }
 
+size_t recorder::frame_count(net::conn_id c) {
+  std::lock_guard<std::mutex> guard{mu_};
+  return frames_[c].size();
+}
+
 std::string recorder::reason(net::conn_id c) {
   std::lock_guard<std::mutex> guard{mu_};
   return down_[c];

@@ -48,6 +48,7 @@ public:
   bool is_down(net::conn_id c);
   net::peer_identity peer(net::conn_id c);
   std::vector<std::string> frames(net::conn_id c);
+  size_t frame_count(net::conn_id c);
   std::string reason(net::conn_id c);
   size_t ups();
 
