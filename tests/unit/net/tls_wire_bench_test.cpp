@@ -37,8 +37,7 @@ double percentile(std::vector<double> xs, double p) {
 
 } // namespace
 
-TEST_CASE("tls wire bench: 256-byte round trips and connect latency",
-          "[.bench]") {
+TEST_CASE("wire bench: 256-byte round trips and connect latency", "[.bench]") {
   test_pki pki;
   echo se;
   recorder ce;
