@@ -38,7 +38,7 @@ tls_loop::tls_loop(wire_events& events, wire_limits limits)
 
 tls_loop::~tls_loop() {
   conns_.clear();
-  for (int fd : {lfd, ep_, wake_})
+  for (int fd : {lfd.load(), ep_, wake_})
     if (fd >= 0)
       ::close(fd);
 }
@@ -52,18 +52,26 @@ status tls_loop::open(const std::string& listen_host, uint16_t listen_port) {
   add_input(ep_, wake_, wakeup_key);
   if (listen_host.empty())
     return ok_status();
+  return listen(listen_host, listen_port);
+}
+
+status tls_loop::listen(const std::string& host, uint16_t listen_port) {
+  std::lock_guard<std::mutex> guard{mu};
   if (!identity)
     return fail(errc::invalid_spec,
                 "the cluster port needs this node's certificate to listen");
-  auto at = endpoint_of(listen_host, listen_port);
+  if (lfd.load() >= 0)
+    return fail(errc::invalid_spec, "the cluster port is already listening");
+  auto at = endpoint_of(host, listen_port);
   if (!at)
     return at.error();
-  port = listen_port;
-  auto fd = listen_on(listen_host, *at, port);
+  uint16_t got = listen_port;
+  auto fd = listen_on(host, *at, got);
   if (!fd)
     return fd.error();
+  port = got;
   lfd = *fd;
-  add_input(ep_, lfd, listener_key);
+  add_input(ep_, *fd, listener_key);
   return ok_status();
 }
 

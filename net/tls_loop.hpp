@@ -47,6 +47,10 @@ public:
   /// Sets up epoll, the wakeup and (with `listen_host`) the listener.
   status open(const std::string& listen_host, uint16_t listen_port);
 
+  /// Starts listening (any thread, once): the socket is made on the
+  /// caller's thread and added to epoll, which is safe while the loop waits.
+  status listen(const std::string& host, uint16_t port);
+
   /// Starts the loop thread.
   void start();
 
@@ -68,8 +72,10 @@ public:
   std::atomic<size_t> open_count{0};
   std::atomic<size_t> unauth{0};
   std::atomic<uint64_t> refused{0};
-  int lfd = -1;
-  uint16_t port = 0;
+  /// The listening socket (-1 before listen) and its port; set once, before
+  /// the loop can see the socket.
+  std::atomic<int> lfd{-1};
+  std::atomic<uint16_t> port{0};
 
 private:
   using timer = std::pair<clock::time_point, conn_id>;

@@ -35,7 +35,11 @@ tls_wire::~tls_wire() {
 }
 
 uint16_t tls_wire::port() const {
-  return impl_->lfd >= 0 ? impl_->port : 0;
+  return impl_->lfd.load() >= 0 ? impl_->port.load() : 0;
+}
+
+status tls_wire::listen(const std::string& host, uint16_t port) {
+  return impl_->listen(host, port);
 }
 
 conn_id tls_wire::dial(const std::string& addr, dial_options opts) {

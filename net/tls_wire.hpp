@@ -18,12 +18,22 @@
 // frame limit of the peer's class.
 //
 // Frame: 4-byte big-endian length, then that many bytes (one serialized
-// pb::Envelope; the wire does not look inside).
+// pb::Envelope; the wire does not look inside). Before the first frame,
+// each end sends the 8-byte hello "ASWIRE/1" inside TLS and reports on_up
+// only once the peer's hello arrived: in TLS 1.3 a client finishes its
+// handshake before the server has checked the client's certificate, so the
+// server's hello tells the client it was accepted (net/tls_conn.hpp).
+//
+// Files: tls_wire.cpp (this face), tls_loop*.cpp (the event loop),
+// tls_conn.cpp (one connection), tls_context.cpp (SSL_CTX, peer checks),
+// tls_socket.cpp (sockets), frame_reader.cpp (frames).
 //
 // Threading: every method is thread-safe and does not block (it queues a
-// command for the loop thread). Events are delivered on the loop thread, in
-// order per connection; the receiver must not block in them (the transport
-// actor's adapter only sends a CAF message).
+// command for the loop thread; reload() builds its TLS context on the
+// caller's thread). Events are delivered on the loop thread, in order per
+// connection; the receiver must not block in them (the transport actor's
+// adapter only sends a CAF message) and must not destroy the wire from
+// them. SIGPIPE is never raised (sockets are written with MSG_NOSIGNAL).
 
 #include <cstdint>
 #include <memory>
@@ -95,7 +105,9 @@ public:
   /// One whole frame arrived on `c` (only after on_up for `c`).
   virtual void on_frame(conn_id c, std::string frame) = 0;
   /// `c` is closed, or a dial failed (then without a preceding on_up);
-  /// `reason` is one line for logs and errors. Last event for `c`.
+  /// `reason` is one line for logs and errors. Last event for `c`. An
+  /// inbound connection that never came up is never reported (its peer
+  /// was refused: stats().refused).
   virtual void on_down(conn_id c, const std::string& reason) = 0;
 };
 
@@ -108,6 +120,8 @@ struct dial_options {
   /// name this cluster, and we present our certificate.
   std::optional<std::string> pinned_root;
   /// For a joiner: the pinned root's PEM is reported by root_pem_of().
+  /// Connect, handshake and hello must be done within this time, else
+  /// on_down ("... timed out").
   uint64_t timeout_ms = 2'000;
 };
 
@@ -117,7 +131,10 @@ public:
   /// Starts the loop thread. With `listen_host` non-empty it listens on
   /// listen_host:listen_port (0 = any free port; see port()); credentials
   /// are needed to listen. A joining node starts without credentials and
-  /// without listening, dials with a pinned root, then calls reload().
+  /// without listening, dials with a pinned root, then calls reload() and,
+  /// as a manager, listen(). Fails (one line): credentials refused as by
+  /// reload(), an address that is not an IP literal, a port taken ("listen
+  /// tcp HOST:PORT: bind: address already in use", errc::unavailable).
   static result<std::unique_ptr<tls_wire>>
   start(wire_events& events, wire_limits limits,
         std::optional<wire_credentials> creds, const std::string& listen_host,
@@ -129,6 +146,10 @@ public:
 
   /// The port it listens on (0 if it does not listen).
   uint16_t port() const;
+
+  /// Starts listening on host:port (0 = any free port) if it does not yet:
+  /// for a joiner, once reload() gave it credentials. Fails like start().
+  status listen(const std::string& host, uint16_t port);
 
   /// Dials `addr` (IP:PORT); the result comes as on_up or on_down for the
   /// returned id. An address that does not parse reports on_down too.
@@ -143,7 +164,10 @@ public:
   void close(conn_id c);
 
   /// New credentials (a renewed certificate, a role change, a CA rotation):
-  /// used by connections opened from now on; existing ones go on.
+  /// used by connections opened from now on; existing ones go on. Refused
+  /// (errc::invalid_spec, nothing changes): credentials that do not parse,
+  /// a key that does not match, no root, a certificate naming another
+  /// cluster than cluster_id.
   status reload(wire_credentials creds);
 
   /// Certificates with these CNs are refused from now on (node rm), and
@@ -155,7 +179,10 @@ public:
   std::string root_pem_of(conn_id c) const;
 
   /// Counters for tests and `node inspect`: connections open, of them not
-  /// authenticated, handshakes refused so far.
+  /// authenticated (inbound, handshaking or joiners), refused so far:
+  /// inbound connections closed before they came up (bad certificate,
+  /// garbage, handshake timeout, over max_unauthenticated at accept), and
+  /// dials whose server this end refused (certificate, pin).
   struct counters {
     size_t open = 0;
     size_t unauthenticated = 0;

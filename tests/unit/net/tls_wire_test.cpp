@@ -231,3 +231,59 @@ TEST_CASE("tls wire: bad addresses and nobody listening end a dial with "
   REQUIRE_FALSE(w2);
   CHECK(w2.error().message.find("not cluster-2") != std::string::npos);
 }
+
+TEST_CASE("tls wire: a joiner gets credentials by reload, then listens "
+          "and dials like any node",
+          "[unit]") {
+  test_pki pki;
+  recorder se;
+  recorder je;
+  auto server = start_wire(se, pki.creds("manager-1"));
+  auto joiner = start_wire(je, std::nullopt, false);
+  CHECK_FALSE(joiner->listen("127.0.0.1", 0));
+  REQUIRE(joiner->reload(pki.creds("manager-2")));
+  REQUIRE(joiner->listen("127.0.0.1", 0));
+  REQUIRE(joiner->port() != 0);
+  CHECK_FALSE(joiner->listen("127.0.0.1", 0));
+  auto c = server->dial(local(joiner->port()));
+  REQUIRE(se.wait_up(c));
+  CHECK(se.peer(c).node_id == "manager-2");
+  auto taken = joiner->port();
+  recorder oe;
+  auto w = net::tls_wire::start(oe, {}, pki.creds("manager-3"), "127.0.0.1",
+                                taken);
+  REQUIRE_FALSE(w);
+  CHECK(w.error().message
+        == "listen tcp 127.0.0.1:" + std::to_string(taken)
+             + ": bind: address already in use");
+}
+
+TEST_CASE("tls wire: during a CA rotation a node trusting only the old "
+          "root accepts a new root's node through the cross-signature",
+          "[unit]") {
+  test_pki old_pki;
+  test_pki new_pki;
+  auto cross = net::cross_sign(old_pki.ca, new_pki.ca.cert_pem);
+  REQUIRE(cross);
+  recorder se;
+  recorder ce;
+  // Not yet rotated: trusts the old root only.
+  auto server = start_wire(se, old_pki.creds("manager-1"));
+  // Rotated: a new root's certificate, the cross-signature in its chain,
+  // trusting both roots.
+  auto creds = new_pki.creds("manager-2");
+  creds.chain_pem = *cross;
+  creds.trusted_roots_pem = old_pki.ca.cert_pem + new_pki.ca.cert_pem;
+  auto client = start_wire(ce, creds, false);
+  auto c = client->dial(local(server->port()));
+  REQUIRE(ce.wait_up(c));
+  auto s = se.wait_nth_up(1);
+  CHECK(se.peer(s).node_id == "manager-2");
+  // Without the cross-signature it does not get in.
+  recorder be;
+  creds.chain_pem = new_pki.ca.cert_pem;
+  auto plain = start_wire(be, creds, false);
+  auto b = plain->dial(local(server->port()));
+  REQUIRE(be.wait_down(b));
+  CHECK_FALSE(be.is_up(b));
+}
