@@ -139,6 +139,10 @@ ssl_ctx_ptr new_tls13_ctx() {
   SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE
                         | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                         | SSL_MODE_NO_AUTO_CHAIN | SSL_MODE_RELEASE_BUFFERS);
+  // What a peer can make us hold for its certificates before it is
+  // authenticated (OpenSSL's default is 100 KB); a node's chain (its
+  // certificate, the root, a cross-signature) is under 3 KB.
+  SSL_CTX_set_max_cert_list(c, 16 * 1024);
   // No resumption: every connection proves its certificate afresh.
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(c, 0);
