@@ -89,6 +89,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   node::node_config cfg;
   cfg.listen_addr = opts.listen_addr;
   cfg.hostname = opts.hostname;
+  cfg.cluster_port = opts.cluster_port;
   auto [n, control] = node::spawn_node(sys, *owned, cfg, node::default_clock());
   // The node actor keeps the data dir open too, should the handle go first.
   n->attach_functor([owned] {});

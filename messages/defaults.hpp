@@ -33,6 +33,13 @@ struct cluster_defaults {
   /// Missed heartbeat periods after which a node is marked Down.
   static constexpr uint32_t heartbeat_misses_max = 3;
 
+  // -- Security (Docker's) -----------------------------------------------------
+
+  /// Validity of a node certificate (`swarm update --cert-expiry`).
+  static constexpr int node_cert_days = 90;
+  /// Validity of the cluster's root CA.
+  static constexpr int root_ca_days = 20 * 365;
+
   // -- Requests between this node's own actors --------------------------------
 
   /// A request to this manager's store (views, status, proposals).

@@ -1,5 +1,7 @@
 #include "messages/ids.hpp"
 
+#include <optional>
+
 #include <algorithm>
 #include <mutex>
 #include <vector>
@@ -54,6 +56,30 @@ std::string base36_encode(const std::string& bytes, size_t width) {
     out.push_back('0');
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+std::optional<std::string> base36_decode(const std::string& text,
+                                         size_t bytes) {
+  // Repeated multiply-add into a big-endian number of `bytes` bytes.
+  std::vector<uint8_t> num(bytes, 0);
+  for (char c : text) {
+    uint32_t d;
+    if (c >= '0' && c <= '9')
+      d = static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'z')
+      d = static_cast<uint32_t>(c - 'a' + 10);
+    else
+      return std::nullopt;
+    uint32_t carry = d;
+    for (auto b = num.rbegin(); b != num.rend(); ++b) {
+      uint32_t cur = *b * 36u + carry;
+      *b = static_cast<uint8_t>(cur & 0xff);
+      carry = cur >> 8;
+    }
+    if (carry != 0)
+      return std::nullopt; // does not fit
+  }
+  return std::string(num.begin(), num.end());
 }
 
 } // namespace actorswarm

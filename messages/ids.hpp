@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -25,5 +26,9 @@ bool is_id(const std::string& x);
 /// Base-36 (0-9a-z) encoding of a big-endian byte string, as Docker encodes
 /// the CA digest in join tokens.
 std::string base36_encode(const std::string& bytes, size_t width);
+
+/// The inverse of base36_encode: `bytes` big-endian bytes, or nothing for a
+/// character outside [0-9a-z] or a number that does not fit.
+std::optional<std::string> base36_decode(const std::string& text, size_t bytes);
 
 } // namespace actorswarm

@@ -44,6 +44,7 @@ CAF_ADD_TYPE_ID(actorswarm_messages, (std::vector<std::string>) )
 CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::Envelope))
 CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfState))
 CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::ConfChange))
+CAF_ADD_TYPE_ID(actorswarm_messages, (actorswarm::pb::NodeCredentials))
 
 CAF_END_TYPE_ID_BLOCK(actorswarm_messages)
 

@@ -1,5 +1,7 @@
 #include "net/envelope.hpp"
 
+#include "net/cert_authority.hpp"
+
 namespace actorswarm::net {
 
 pb::Envelope envelope_sealer::seal(pb::Envelope::Kind kind,
@@ -14,38 +16,62 @@ pb::Envelope envelope_sealer::seal(pb::Envelope::Kind kind,
   return out;
 }
 
-envelope_checker::envelope_checker(authenticator auth)
-  : auth_(std::move(auth)) {
-  if (!auth_)
-    auth_ = [](const pb::Envelope& x) { return x.auth().empty(); };
+namespace {
+
+bool managers_only(pb::Envelope::Kind k) {
+  switch (k) {
+    case pb::Envelope::RAFT:
+    case pb::Envelope::PROPOSE:
+    case pb::Envelope::CONTROL:
+    case pb::Envelope::ROLE:
+    case pb::Envelope::ASSIGN:
+      return true;
+    default:
+      return false;
+  }
 }
 
-status envelope_checker::accept(const pb::Envelope& x) {
-  if (!auth_(x))
-    return fail(errc::refused, "envelope does not authenticate");
-  if (x.sender_node_id().empty() || x.sender_epoch() == 0 || x.seq() == 0)
-    return fail(errc::bad_request, "envelope without sender, epoch or seq");
-  auto& st = senders_[x.sender_node_id()];
-  if (x.sender_epoch() != st.epoch) {
-    // A restarted sender (or another link of it): its numbering restarts.
-    // Plain links cannot tell an old epoch from a new one; the security
-    // layer's signed epochs will.
-    st.epoch = x.sender_epoch();
-    st.last_seq = x.seq();
-    st.seen = 1;
+// Requests and their replies carry a request id; Raft traffic is one way.
+bool has_request_id(pb::Envelope::Kind k) {
+  return k != pb::Envelope::RAFT;
+}
+
+// What only the Raft group's members send to a manager.
+bool voters_only(pb::Envelope::Kind k) {
+  return k == pb::Envelope::RAFT || k == pb::Envelope::PROPOSE
+         || k == pb::Envelope::CONTROL;
+}
+
+} // namespace
+
+status authorize(const pb::Envelope& x, const peer_identity& peer,
+                 const std::set<std::string>& voters) {
+  auto kind = pb::Envelope::Kind_Name(x.kind());
+  if (!peer.authenticated) {
+    if (x.kind() != pb::Envelope::JOIN || x.request_id() == 0)
+      return fail(errc::refused, "a peer without a cluster certificate sent "
+                                   + kind + ": it may only join");
     return ok_status();
   }
-  if (x.seq() > st.last_seq) {
-    auto shift = x.seq() - st.last_seq;
-    st.seen = shift >= window ? 0 : st.seen << shift;
-    st.seen |= 1;
-    st.last_seq = x.seq();
-    return ok_status();
-  }
-  auto age = st.last_seq - x.seq();
-  if (age >= window || (st.seen >> age & 1) != 0)
-    return fail(errc::refused, "replayed or duplicated envelope");
-  st.seen |= uint64_t{1} << age;
+  if (x.sender_node_id() != peer.node_id)
+    return fail(errc::refused, "envelope names sender " + x.sender_node_id()
+                                 + " on the connection of " + peer.node_id);
+  if (x.kind() == pb::Envelope::HELLO)
+    return fail(errc::bad_request, "HELLO is not used");
+  if (voters_only(x.kind()) && !voters.empty()) {
+    if (voters.count(peer.node_id) == 0)
+      return fail(errc::refused, kind + " from " + peer.node_id
+                                   + ", which is not a manager of this "
+                                     "swarm's Raft group");
+  } else if (managers_only(x.kind()) && peer.role != manager_ou)
+    return fail(errc::refused, kind + " from " + peer.node_id
+                                 + ", whose "
+                                   "certificate is a "
+                                 + peer.role + "'s: managers only");
+  if (has_request_id(x.kind()) != (x.request_id() != 0))
+    return fail(errc::bad_request, kind
+                                     + " with a request id where none "
+                                       "belongs, or without one");
   return ok_status();
 }
 

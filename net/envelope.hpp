@@ -1,18 +1,19 @@
 #pragma once
 
 // The envelope of every cluster message (DESIGN.md, Network): sealing on the
-// sending side (identity, epoch, sequence number) and the receiving side's
-// checks. This is the one seam where the security layer (issue #4) will
-// fill and verify `auth`; until then links are plain and tests bind them to
-// loopback. No CAF here: the transport actor calls it.
+// sending side (identity, epoch, sequence number, request id) and the
+// receiving side's authorization of what a verified peer may send. The wire
+// (net/tls_wire.hpp) authenticates the peer by its certificate and protects
+// every frame against tampering and replay; this decides what that peer
+// may ask for. No CAF here: the transport actor calls it.
 
 #include <cstdint>
-#include <functional>
-#include <map>
+#include <set>
 #include <string>
 
 #include "messages/cluster.pb.h"
 #include "messages/result.hpp"
+#include "net/tls_wire.hpp"
 
 namespace actorswarm::net {
 
@@ -24,8 +25,8 @@ struct sender_identity {
   uint64_t epoch = 0;
 };
 
-/// Seals every outgoing message of one process (all links share one
-/// counter, so each receiver sees increasing numbers); starts at 1.
+/// Seals every outgoing message of one process; sequence numbers start at
+/// 1 and are for logs and debugging (TLS orders and protects frames).
 class envelope_sealer {
 public:
   explicit envelope_sealer(sender_identity id) : id_(std::move(id)) {
@@ -46,34 +47,18 @@ private:
   uint64_t next_seq_ = 1;
 };
 
-/// Authenticates an envelope (the security layer's hook); the default
-/// accepts only an empty auth field (plain links).
-using authenticator = std::function<bool(const pb::Envelope&)>;
-
-/// Receiving side: drops what is unauthenticated, malformed, or replayed
-/// within a sender's epoch. A new epoch of a sender (it restarted) starts
-/// its sequence numbers over. Numbers may arrive a little out of order (a
-/// request and a one-way message racing on two connections): each number
-/// within `window` below the highest seen is accepted once (IPsec's
-/// anti-replay window, RFC 4303 §3.4.3); older ones are refused.
-class envelope_checker {
-public:
-  explicit envelope_checker(authenticator auth = {});
-
-  /// Accepts `x` or says why not (errc::refused, errc::bad_request).
-  status accept(const pb::Envelope& x);
-
-private:
-  static constexpr uint64_t window = 64;
-
-  struct sender_state {
-    uint64_t epoch = 0;
-    uint64_t last_seq = 0;
-    uint64_t seen = 0; // bit i: last_seq - i was accepted
-  };
-
-  authenticator auth_;
-  std::map<std::string, sender_state> senders_; // by sender node id
-};
+/// Whether `x`, arriving from `peer`, may be handled: a peer without a
+/// certificate may only send a JOIN request; an authenticated peer must
+/// name itself (sender_node_id == its CN); Raft traffic, proposals,
+/// membership requests (CONTROL), role changes and assignments come from
+/// managers only (OU swarm-manager); agents' SESSION, HEARTBEAT and STATUS
+/// and JOIN from any member. On a manager, which knows the Raft group's
+/// `voters` (node ids; empty elsewhere), Raft traffic, proposals and
+/// membership requests come from voters only, whatever an older
+/// certificate says: a demoted manager's certificate stays valid until it
+/// expires, its membership does not. Requests carry a request id, one-way
+/// RAFT none, REPLY its request's. The refusal says why, for the log.
+status authorize(const pb::Envelope& x, const peer_identity& peer,
+                 const std::set<std::string>& voters = {});
 
 } // namespace actorswarm::net

@@ -49,6 +49,17 @@ result<token_parts> parse_token(const std::string& token) {
   return out;
 }
 
+result<std::string> pinned_ca_digest(const std::string& token) {
+  auto parts = parse_token(token);
+  if (!parts)
+    return parts.error();
+  auto raw = base36_decode(parts->digest, 32);
+  if (!raw)
+    return fail(errc::invalid_token,
+                "invalid join token: its CA digest is out of range");
+  return *raw;
+}
+
 result<pb::NodeSpec::Role> check_token(const pb::Cluster& cluster,
                                        const std::string& token) {
   auto parts = parse_token(token);

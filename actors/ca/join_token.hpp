@@ -23,6 +23,10 @@ struct token_parts {
 /// Splits and shape-checks a token; a malformed one is `invalid_token`.
 result<token_parts> parse_token(const std::string& token);
 
+/// The CA digest a token pins (32 raw bytes, SHA-256 of the CA
+/// certificate's DER): a joiner accepts a manager only if its CA has it.
+result<std::string> pinned_ca_digest(const std::string& token);
+
 /// Whether `a` and `b` are equal, comparing every byte whatever the first
 /// difference (no early exit), so the time taken tells nothing of where a
 /// guessed token goes wrong. Strings of different lengths are unequal at

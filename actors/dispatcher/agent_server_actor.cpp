@@ -67,12 +67,24 @@ struct server_state {
 
 using server_ptr = agent_server_actor_type::stateful_pointer<server_state>;
 
+// A node speaks only for itself: the node id a request names must be the
+// sender's, the CN of its verified certificate.
+caf::error not_sender(const std::string& named, const std::string& sender) {
+  return make_error(errc::refused, "node " + sender
+                                     + " sent a request for node " + named
+                                     + ": a node speaks for itself "
+                                       "only");
+}
+
 caf::result<std::string> open_session(server_ptr self,
+                                      const std::string& sender,
                                       const std::string& bytes) {
   pb::SessionRequest req;
   if (!req.ParseFromString(bytes) || req.node_id().empty()
       || req.addr().empty())
     return make_error(errc::bad_request, "malformed session request");
+  if (req.node_id() != sender)
+    return not_sender(req.node_id(), sender);
   auto& st = self->state;
   auto& p = st.proxies[req.node_id()];
   if (p)
@@ -121,16 +133,18 @@ agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
     self->quit(msg.reason);
   });
   return {
-    [=](rpc_atom, int32_t kind,
+    [=](rpc_atom, int32_t kind, const std::string& sender,
         const std::string& bytes) -> caf::result<std::string> {
       auto& st = self->state;
       switch (kind) {
         case pb::Envelope::SESSION:
-          return open_session(self, bytes);
+          return open_session(self, sender, bytes);
         case pb::Envelope::HEARTBEAT: {
           pb::Heartbeat hb;
           if (!hb.ParseFromString(bytes))
             return make_error(errc::bad_request, "malformed heartbeat");
+          if (hb.node_id() != sender)
+            return not_sender(hb.node_id(), sender);
           if (st.proxies.count(hb.node_id()) == 0)
             return make_error(errc::not_found, "no session for this node "
                                                "here: open a new one");
@@ -141,6 +155,8 @@ agent_server_actor(server_ptr self, session_host_actor_type dispatcher,
           pb::StatusBatch b;
           if (!b.ParseFromString(bytes))
             return make_error(errc::bad_request, "malformed status batch");
+          if (b.node_id() != sender)
+            return not_sender(b.node_id(), sender);
           self->send(st.dispatcher, status_batch_atom::value, b);
           return std::string{};
         }

@@ -21,8 +21,10 @@ using agent_server_actor_type = caf::typed_actor<
   /// payload), from the cluster transport: SESSION (SessionRequest; replies
   /// a SessionReply with the managers' addresses), HEARTBEAT (Heartbeat) and
   /// STATUS (StatusBatch), both replying "". A malformed payload, another
-  /// kind, or a heartbeat without a session here is refused with an error.
-  caf::replies_to<rpc_atom, int32_t, std::string>::with<std::string>>;
+  /// kind, or a heartbeat without a session here is refused with an error;
+  /// so is a request naming another node than the sender (its verified CN).
+  caf::replies_to<rpc_atom, int32_t, std::string,
+                  std::string>::with<std::string>>;
 
 /// A remote agent's stand-in: the dispatcher's assignee for that node.
 using agent_proxy_actor_type = assignee_actor_type::extend<

@@ -57,6 +57,17 @@ status_actions(const store::object_store& view,
   return out;
 }
 
+std::vector<pb::TaskStatusUpdate> own_updates(const store::object_store& view,
+                                              const pb::StatusBatch& b) {
+  std::vector<pb::TaskStatusUpdate> out;
+  for (const auto& u : b.updates()) {
+    auto i = view.tasks().find(u.task_id());
+    if (i != view.tasks().end() && i->second->node_id() == b.node_id())
+      out.push_back(u);
+  }
+  return out;
+}
+
 bool session_moved(const pb::Node& node, const std::string& session_id) {
   const auto& stored = node.status().session_id();
   return !stored.empty() && stored != session_id;

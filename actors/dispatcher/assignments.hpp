@@ -31,12 +31,17 @@ std::vector<pb::StoreAction>
 status_actions(const store::object_store& view,
                const std::vector<pb::TaskStatusUpdate>& xs);
 
-/// A status-only node update that marks `node` with `state`.
+/// The updates of `b` about tasks assigned to the node that sent it: a node
+/// reports on its own tasks only; the rest are dropped.
+std::vector<pb::TaskStatusUpdate> own_updates(const store::object_store& view,
+                                              const pb::StatusBatch& b);
+
 /// Whether another dispatcher serves `node`'s agent now: the stored status
 /// names a session other than `session_id`. An empty stored session (stored
 /// before sessions were recorded) names none, so it counts as ours.
 bool session_moved(const pb::Node& node, const std::string& session_id);
 
+/// A status-only node update that marks `node` with `state`.
 pb::StoreAction node_status_action(const pb::Node& node,
                                    pb::NodeStatus::State state,
                                    const std::string& message);

@@ -24,6 +24,8 @@ struct session {
   /// starts the agent before the init batch that stores the node commits);
   /// the node is marked ready with it once the node appears.
   std::optional<pb::SessionRequest> unregistered;
+  // What the session's node was marked ready with (retried on refusal).
+  std::optional<pb::SessionRequest> ready;
   /// The session has not had its full set of assignments yet: it gets it
   /// once this replica is current (a linearizable read succeeded), since
   /// a full set computed from a replica still catching up (a restart
@@ -46,7 +48,9 @@ struct dispatcher_state {
 using dispatcher_ptr
   = dispatcher_actor_type::stateful_pointer<dispatcher_state>;
 
-void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs) {
+// `then_err` runs when the store refused the batch.
+void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs,
+             std::function<void()> then_err = nullptr) {
   if (xs.empty())
     return;
   pb::StoreBatch b;
@@ -59,10 +63,24 @@ void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs) {
     ->request(self->state.store, caf::infinite, propose_atom::value,
               std::move(b))
     .then([](uint64_t) {},
-          [](caf::error& err) {
+          [then_err](caf::error& err) {
             logger("dispatcher")
               ->warn("status batch refused: {}", caf::to_string(err));
+            if (then_err)
+              then_err();
           });
+}
+
+constexpr auto ready_retry = std::chrono::milliseconds(200);
+
+// Marks the node of session (node_id, session_id) ready; a refused proposal
+// is tried again while the session lasts.
+void propose_ready(dispatcher_ptr self, pb::StoreAction x,
+                   const std::string& node_id, const std::string& session_id) {
+  propose(self, {std::move(x)}, [=] {
+    self->delayed_send(self, ready_retry, ready_retry_atom::value, node_id,
+                       session_id);
+  });
 }
 
 void flush_reports(dispatcher_ptr self) {
@@ -112,18 +130,18 @@ void send_full_when_current(dispatcher_ptr self, const std::string& node_id,
 // Registers sessions that were opened before their node was stored, then
 // serves their full assignments (send_full_when_current).
 void register_late_nodes(dispatcher_ptr self) {
-  std::vector<pb::StoreAction> xs;
   for (auto& [node_id, s] : self->state.sessions) {
     if (!s.unregistered)
       continue;
     auto n = self->state.view.nodes().find(node_id);
     if (n == self->state.view.nodes().end())
       continue;
-    xs.push_back(ready_action(*n->second, *s.unregistered, s.session_id));
+    s.ready = *s.unregistered;
     s.unregistered.reset();
+    propose_ready(self, ready_action(*n->second, *s.ready, s.session_id),
+                  node_id, s.session_id);
     send_full_when_current(self, node_id, s.session_id);
   }
-  propose(self, std::move(xs));
 }
 
 void on_events(dispatcher_ptr self, const store::change_set& cs) {
@@ -155,7 +173,9 @@ pb::SessionReply open_session(dispatcher_ptr self,
   s.awaiting_full = true;
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
-    propose(self, {ready_action(*n->second, req, s.session_id)});
+    s.ready = req;
+    propose_ready(self, ready_action(*n->second, req, s.session_id),
+                  req.node_id(), s.session_id);
     send_full_when_current(self, req.node_id(), s.session_id);
   } else {
     logger("dispatcher")
@@ -242,8 +262,8 @@ dispatcher_actor(dispatcher_ptr self, store::store_actor_type store,
     },
     [=](status_batch_atom, const pb::StatusBatch& b) {
       auto& st = self->state;
-      for (auto& u : b.updates())
-        st.reports.push_back(u);
+      for (auto& u : own_updates(st.view, b))
+        st.reports.push_back(std::move(u));
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         self->send(self, flush_atom::value);
@@ -254,6 +274,18 @@ dispatcher_actor(dispatcher_ptr self, store::store_actor_type store,
     [=](full_set_retry_atom, const std::string& node_id,
         const std::string& session_id) {
       send_full_when_current(self, node_id, session_id);
+    },
+    [=](ready_retry_atom, const std::string& node_id,
+        const std::string& session_id) {
+      auto& st = self->state;
+      auto s = st.sessions.find(node_id);
+      auto n = st.view.nodes().find(node_id);
+      if (s == st.sessions.end() || s->second.session_id != session_id
+          || !s->second.ready || n == st.view.nodes().end())
+        return; // gone or replaced
+      propose_ready(self,
+                    ready_action(*n->second, *s->second.ready, session_id),
+                    node_id, session_id);
     },
   };
 }

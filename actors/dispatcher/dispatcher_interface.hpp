@@ -25,6 +25,7 @@ CAF_ADD_ATOM(actorswarm, actorswarm, assign_atom, "assign")
 CAF_ADD_ATOM(actorswarm, actorswarm, flush_atom, "flush")
 CAF_ADD_ATOM(actorswarm, actorswarm, status_batch_atom, "statbatch")
 CAF_ADD_ATOM(actorswarm, actorswarm, full_set_retry_atom, "fullretry")
+CAF_ADD_ATOM(actorswarm, actorswarm, ready_retry_atom, "readyretry")
 
 namespace actorswarm::dispatcher {
 
@@ -61,7 +62,10 @@ using dispatcher_actor_type = session_host_actor_type::extend<
   caf::reacts_to<hb_check_atom>,
   /// internal: (node id, session id) retries a session's full set once this
   /// replica is current.
-  caf::reacts_to<full_set_retry_atom, std::string, std::string>>;
+  caf::reacts_to<full_set_retry_atom, std::string, std::string>,
+  /// internal: (node id, session id) marks a session's node ready again:
+  /// the first proposal failed (no leader known yet, a leader change).
+  caf::reacts_to<ready_retry_atom, std::string, std::string>>;
 
 } // namespace actorswarm::dispatcher
 

@@ -160,7 +160,7 @@ dispatcher_proxy_actor(proxy_ptr self,
         st.unsent.pop_front();
       flush_unsent(self);
     },
-    [=](rpc_atom, int32_t kind,
+    [=](rpc_atom, int32_t kind, const std::string&,
         const std::string& bytes) -> caf::result<std::string> {
       auto& st = self->state;
       pb::Assignments as;

@@ -19,7 +19,8 @@ using dispatcher_proxy_actor_type = session_host_actor_type::extend<
   /// A manager's request (int32_t pb::Envelope kind, serialized payload),
   /// from the cluster transport: ASSIGN (Assignments of the session held)
   /// replies ""; anything else is refused with an error.
-  caf::replies_to<rpc_atom, int32_t, std::string>::with<std::string>,
+  caf::replies_to<rpc_atom, int32_t, std::string,
+                  std::string>::with<std::string>,
   /// internal: opens a session with the next manager after a failure.
   caf::reacts_to<manager_retry_atom>>;
 

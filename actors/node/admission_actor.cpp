@@ -11,6 +11,7 @@
 #include "actors/node/membership_steps.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
+#include "net/cluster_secrets.hpp"
 
 namespace actorswarm::node {
 
@@ -29,6 +30,9 @@ struct admission_state {
   bool manager = false;
   pb::ConfState members;
   std::string cluster_id;
+  // The joiner's certificate for the role its token grants, and our root.
+  std::string certificate_pem;
+  std::string root_ca_pem;
   static inline const char* name = "admission";
 };
 
@@ -50,6 +54,8 @@ void admitted(admission_self self, const pb::ConfState& members) {
   pb::JoinReply r;
   r.set_cluster_id(self->state.cluster_id);
   r.set_manager(self->state.manager);
+  r.set_certificate_pem(self->state.certificate_pem);
+  r.set_root_ca_pem(self->state.root_ca_pem);
   for (const auto& m : members.voters())
     r.add_managers(m.addr());
   answer(self, r.SerializeAsString());
@@ -79,16 +85,21 @@ void add_member_then_reply(admission_self self, bool is_member) {
 // member. A retry of a half-done join finds what is there and skips it.
 void admit(admission_self self, const store_view_ptr& view, bool is_member) {
   auto& st = self->state;
-  auto batch = joined_node_batch(st.req, st.manager, st.clk->now_ns());
+  auto batch = joined_node_batch(st.req, st.manager, st.certificate_pem,
+                                 st.clk->now_ns());
   if (auto n = view->nodes().find(st.req.node_id()); n != view->nodes().end()) {
+    if (auto taken = node_id_taken(*n->second, st.req.public_key_pem(),
+                                   net::openssl_secrets()))
+      return refuse(self, *taken);
     // A worker promoted: the node object becomes a manager's.
     if (!st.manager || n->second->has_manager_status()) {
       add_member_then_reply(self, is_member);
       return;
     }
     batch = control::single_action(pb::StoreAction::UPDATE, st.clk->now_ns());
-    *batch.mutable_actions(0)->mutable_node()
-      = as_manager(*n->second, st.req.raft_id(), st.req.addr());
+    auto& promoted = *batch.mutable_actions(0)->mutable_node();
+    promoted = as_manager(*n->second, st.req.raft_id(), st.req.addr());
+    promoted.set_certificate_pem(st.certificate_pem);
   }
   self->request(st.store, store_timeout, propose_atom::value, batch)
     .then([=](uint64_t) { add_member_then_reply(self, is_member); },
@@ -107,6 +118,12 @@ void check(admission_self self, const raft::raft_status_ptr& status,
   st.manager = *role == pb::NodeSpec::MANAGER;
   st.members = status->members;
   st.cluster_id = c->id();
+  auto cert = issue_cert(*c, st.req.public_key_pem(), st.req.node_id(),
+                         st.manager, net::openssl_secrets());
+  if (!cert)
+    return refuse(self, cert.error());
+  st.certificate_pem = std::move(*cert);
+  st.root_ca_pem = c->root_ca_cert_pem();
   bool is_member = false;
   for (const auto& m : status->members.voters()) {
     if (m.raft_id() == st.req.raft_id())

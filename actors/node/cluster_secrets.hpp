@@ -2,9 +2,9 @@
 
 // What the node's membership logic needs of cryptography, injected so the
 // logic stays free of OpenSSL and net/: random bytes (Raft ids, process
-// epochs, token secrets), the cluster's root CA, and a certificate's digest
-// (join tokens). net/cluster_secrets.hpp provides the OpenSSL version; tests
-// may pass deterministic fakes.
+// epochs, token secrets), the cluster's root CA, a certificate's digest
+// (join tokens), node keys and node certificates. net/cluster_secrets.hpp
+// provides the OpenSSL version; tests may pass deterministic fakes.
 
 #include <cstddef>
 #include <functional>
@@ -36,6 +36,21 @@ struct cluster_secrets {
   /// its DER encoding), the part of join tokens that names the CA. A
   /// certificate that does not parse is a failure.
   std::function<result<std::string>(const std::string& cert_pem)> cert_digest;
+
+  /// A new private key for this node (PEM). It never leaves the node.
+  std::function<result<std::string>()> create_node_key;
+
+  /// The public key (PEM) of a PEM private key or certificate.
+  std::function<result<std::string>(const std::string& pem)> public_key_of;
+
+  /// A node certificate for `public_key_pem`, signed by the CA `ca`: CN
+  /// `node_id`, OU swarm-manager or swarm-worker, O `cluster_id`, valid
+  /// `days` days. A public key that does not parse is refused.
+  std::function<result<std::string>(const cert_key_pem& ca,
+                                    const std::string& public_key_pem,
+                                    const std::string& node_id, bool manager,
+                                    const std::string& cluster_id, int days)>
+    issue_node_cert;
 };
 
 } // namespace actorswarm::node

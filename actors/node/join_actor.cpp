@@ -101,8 +101,7 @@ void send_join(join_self self) {
   auto& st = self->state;
   self
     ->request(st.transport, std::chrono::milliseconds(join_timeout_ms),
-              cluster_call_atom::value, st.cfg.remote,
-              static_cast<int32_t>(pb::Envelope::JOIN),
+              cluster_join_atom::value, st.cfg.remote, st.cfg.pin,
               st.cfg.request.SerializeAsString())
     .then([=](const std::string& bytes) { on_reply(self, bytes); },
           [=](caf::error& err) {

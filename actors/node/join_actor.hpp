@@ -8,8 +8,9 @@
 // that serves current reads. Bounds and intervals: membership_steps.hpp.
 //
 // Protocol: join_interface.hpp.
-// Sends:    (transport_open_atom) to the node supervisor; (rpc_atom, addr,
-//           JOIN, JoinRequest) -> JoinReply to the transport;
+// Sends:    (transport_open_atom) to the node supervisor; (cluster_join_atom,
+//           addr, pin, JoinRequest) -> JoinReply to the transport (a dial
+//           without certificate that accepts only the pinned CA);
 //           (join_adopt_atom, JoinReply, addr) to the membership actor;
 //           (read_atom) -> bool to the new store.
 
@@ -28,6 +29,7 @@ struct join_config {
   std::string remote;            // the manager's address, host:port
   pb::JoinRequest request;
   std::string addr; // this node's advertised address
+  std::string pin;  // the CA digest from the token (32 raw bytes)
 };
 
 /// Spawns a join linked to `parent`.

@@ -13,13 +13,13 @@
 #include "messages/defaults.hpp"
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
+#include "persistence/certificates.hpp"
 #include "persistence/kv_store.hpp"
 
 namespace actorswarm::node {
 
 namespace {
 
-constexpr int ca_validity_days = 20 * 365;
 constexpr int64_t default_heartbeat_ns
   = cluster_defaults::dispatcher_heartbeat_period_ms * 1'000'000;
 
@@ -172,7 +172,7 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                  const cluster_secrets& secrets) {
   pb::Cluster c;
   c.set_id(new_id());
-  auto ca = secrets.create_root_ca(c.id(), ca_validity_days);
+  auto ca = secrets.create_root_ca(c.id(), cluster_defaults::root_ca_days);
   if (!ca)
     return ca.error();
   auto digest = secrets.cert_digest(ca->cert_pem);
@@ -205,7 +205,7 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
 }
 
 pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
-                          int64_t now_ns) {
+                          const std::string& certificate_pem, int64_t now_ns) {
   pb::StoreBatch b;
   b.set_atomic(true);
   b.set_proposed_at_ns(now_ns);
@@ -216,6 +216,7 @@ pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
   na->set_kind(pb::StoreAction::CREATE);
   auto& n = *na->mutable_node();
   n.set_id(id.node_id);
+  n.set_certificate_pem(certificate_pem);
   n.set_role(pb::NodeSpec::MANAGER);
   n.mutable_spec()->set_desired_role(pb::NodeSpec::MANAGER);
   n.mutable_description()->set_hostname(id.hostname);
@@ -270,9 +271,55 @@ pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role,
   return out;
 }
 
+pb::NodeCredentials node_credentials(const persistence::node_certs& c,
+                                     const std::string& cluster_id) {
+  pb::NodeCredentials out;
+  if (c.key_pem.empty() || c.cert_pem.empty() || c.roots_pem.empty()
+      || cluster_id.empty())
+    return out;
+  out.set_key_pem(c.key_pem);
+  out.set_cert_pem(c.cert_pem);
+  out.set_trusted_roots_pem(c.roots_pem);
+  // Sent after our certificate, so a joiner can pin the root by digest.
+  out.set_chain_pem(c.roots_pem);
+  out.set_cluster_id(cluster_id);
+  return out;
+}
+
+result<std::string> ensure_node_key(const std::string& data_dir,
+                                    const cluster_secrets& secrets) {
+  auto certs = persistence::load_node_certs(data_dir);
+  if (!certs)
+    return certs.error();
+  if (!certs->key_pem.empty())
+    return certs->key_pem;
+  auto key = secrets.create_node_key();
+  if (!key)
+    return key.error();
+  if (auto ok = persistence::save_node_key(data_dir, *key); !ok)
+    return ok.error();
+  return *key;
+}
+
+result<std::string> issue_cert(const pb::Cluster& c,
+                               const std::string& public_key_pem,
+                               const std::string& node_id, bool manager,
+                               const cluster_secrets& secrets) {
+  if (public_key_pem.empty())
+    return fail(errc::bad_request,
+                "the join request carries no public key to certify");
+  if (c.root_ca_key_pem().empty())
+    return fail(errc::internal, "this manager holds no CA key");
+  return secrets.issue_node_cert({c.root_ca_cert_pem(), c.root_ca_key_pem()},
+                                 public_key_pem, node_id, manager, c.id(),
+                                 cluster_defaults::node_cert_days);
+}
+
 pb::JoinRequest join_request(const identity& id, const std::string& token,
-                             const std::string& addr) {
+                             const std::string& addr,
+                             const std::string& public_key_pem) {
   pb::JoinRequest out;
+  out.set_public_key_pem(public_key_pem);
   out.set_token(token);
   out.set_node_id(id.node_id);
   out.set_raft_id(id.raft_id);
@@ -314,7 +361,21 @@ pb::ConfChange add_member(const pb::JoinRequest& req) {
   return cc;
 }
 
+std::optional<failure> node_id_taken(const pb::Node& n,
+                                     const std::string& public_key_pem,
+                                     const cluster_secrets& secrets) {
+  if (n.certificate_pem().empty())
+    return std::nullopt; // stored before nodes had certificates
+  auto held = secrets.public_key_of(n.certificate_pem());
+  if (held && *held == public_key_pem)
+    return std::nullopt;
+  return fail(errc::refused, "node id " + n.id()
+                               + " is already in use by another node of "
+                                 "this swarm");
+}
+
 pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
+                                 const std::string& certificate_pem,
                                  int64_t now_ns) {
   pb::StoreBatch b;
   b.set_atomic(true);
@@ -323,6 +384,7 @@ pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
   a->set_kind(pb::StoreAction::CREATE);
   auto& n = *a->mutable_node();
   n.set_id(req.node_id());
+  n.set_certificate_pem(certificate_pem);
   auto role = manager ? pb::NodeSpec::MANAGER : pb::NodeSpec::WORKER;
   n.set_role(role);
   n.mutable_spec()->set_desired_role(role);

@@ -24,6 +24,7 @@
 
 namespace actorswarm::persistence {
 class kv_store;
+struct node_certs;
 } // namespace actorswarm::persistence
 
 namespace actorswarm::node {
@@ -73,7 +74,7 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
 
 /// The atomic batch `swarm init` commits: the cluster and this node.
 pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
-                          int64_t now_ns);
+                          const std::string& certificate_pem, int64_t now_ns);
 
 /// The reply to `swarm init`: node id, join tokens, address.
 pb::ControlReply init_reply(const pb::Cluster& c, const identity& id);
@@ -91,9 +92,28 @@ pb::Cluster rotate_token(const pb::Cluster& c, pb::NodeSpec::Role role,
 identity joined_identity(identity id, const pb::JoinReply& r,
                          const std::string& addr);
 
-/// The JoinRequest this node sends to a manager (`swarm join`).
+/// The JoinRequest this node sends to a manager (`swarm join`), with the
+/// public key its certificate is to be issued for.
 pb::JoinRequest join_request(const identity& id, const std::string& token,
-                             const std::string& addr);
+                             const std::string& addr,
+                             const std::string& public_key_pem);
+
+/// This node's credentials for the transport, from its certificate files:
+/// empty unless key, certificate and roots are all there.
+pb::NodeCredentials node_credentials(const persistence::node_certs& c,
+                                     const std::string& cluster_id);
+
+/// This node's private key: the one in `data_dir`, or a new one (saved
+/// before it is returned).
+result<std::string> ensure_node_key(const std::string& data_dir,
+                                    const cluster_secrets& secrets);
+
+/// A certificate of node `node_id` of the cluster `c` (its CA signs) for
+/// `public_key_pem`, valid cluster_defaults::node_cert_days.
+result<std::string> issue_cert(const pb::Cluster& c,
+                               const std::string& public_key_pem,
+                               const std::string& node_id, bool manager,
+                               const cluster_secrets& secrets);
 
 /// Checks what `swarm join` was given before anything is sent: a token of
 /// the right shape and a manager address host:port.
@@ -102,9 +122,18 @@ status check_join_args(const pb::SwarmJoinRequest& req);
 /// The membership change that adds the joiner to the Raft group.
 pb::ConfChange add_member(const pb::JoinRequest& req);
 
+/// Why a join under the id of the existing node `n` is refused: a node id
+/// names one key, the one its certificate was issued for, so a join (a
+/// retry, a promotion) must come with that key; another key is someone
+/// else claiming the id.
+std::optional<failure> node_id_taken(const pb::Node& n,
+                                     const std::string& public_key_pem,
+                                     const cluster_secrets& secrets);
+
 /// The batch that stores a joined node's object (a manager with its
 /// manager status, or a worker).
 pb::StoreBatch joined_node_batch(const pb::JoinRequest& req, bool manager,
+                                 const std::string& certificate_pem,
                                  int64_t now_ns);
 
 /// Identity part of `info`.

@@ -5,6 +5,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/ca/join_token.hpp"
 #include "actors/control/control_logic.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/join_actor.hpp"
@@ -18,6 +19,7 @@
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "net/cluster_secrets.hpp"
+#include "persistence/certificates.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -76,6 +78,39 @@ void run_change(membership_self self, Handle h, F then) {
     });
 }
 
+// -- this node's certificate -------------------------------------------------
+
+// Hands this node's credentials, as its files hold them for `cluster_id`,
+// to the transport (the first ones open the cluster port; none close it);
+// then `then` with the outcome (a port that cannot open is a failure).
+void tell_credentials(membership_self self, const std::string& cluster_id,
+                      std::function<void(status)> then = nullptr) {
+  auto& st = self->state;
+  pb::NodeCredentials creds;
+  if (auto certs = persistence::load_node_certs(st.dir->path()); certs)
+    creds = node_credentials(*certs, cluster_id);
+  else
+    logger("node")->error("{}", certs.error().message);
+  auto done = [then](status x) {
+    if (then)
+      then(std::move(x));
+  };
+  if (!st.transport)
+    return done(ok_status());
+  self->request(st.transport, store_timeout, cluster_creds_atom::value, creds)
+    .then([=](bool) { done(ok_status()); },
+          [=](caf::error& err) { done(to_failure(err)); });
+}
+
+// The public key of this node's key (made on first use).
+result<std::string> own_public_key(membership_self self) {
+  auto secrets = net::openssl_secrets();
+  auto key = ensure_node_key(self->state.dir->path(), secrets);
+  if (!key)
+    return key.error();
+  return secrets.public_key_of(*key);
+}
+
 // -- join (this node) ---------------------------------------------------------
 
 // The joiner is in: remember the swarm and start like any manager.
@@ -83,19 +118,32 @@ caf::result<pb::ControlReply, store::store_actor_type>
 adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
   auto& st = self->state;
   st.busy = own_change::none;
-  st.id = joined_identity(st.id, r, addr);
-  save_identity(st.dir->node_state(), st.id);
+  if (auto ok = persistence::save_node_cert(st.dir->path(), r.certificate_pem(),
+                                            r.root_ca_pem());
+      !ok || r.certificate_pem().empty())
+    return make_error(errc::internal, ok ? "the manager sent no certificate"
+                                         : ok.error().message);
   auto rp
     = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
-  start_then(self, [=]() mutable {
+  tell_credentials(self, r.cluster_id(), [=](status opened) mutable {
     auto& st = self->state;
-    logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
-                         st.id.cluster_id, r.manager() ? "manager" : "worker",
-                         st.id.raft_id);
-    pb::ControlReply out;
-    *out.mutable_info() = identity_info(st.id, st.dir->path());
-    out.mutable_info()->set_is_manager(r.manager());
-    rp.deliver(std::move(out), st.store);
+    if (!opened) {
+      persistence::remove_node_cert(st.dir->path());
+      rp.deliver(make_error(opened.error()));
+      return;
+    }
+    st.id = joined_identity(st.id, r, addr);
+    save_identity(st.dir->node_state(), st.id);
+    start_then(self, [=]() mutable {
+      auto& st = self->state;
+      logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
+                           st.id.cluster_id, r.manager() ? "manager" : "worker",
+                           st.id.raft_id);
+      pb::ControlReply out;
+      *out.mutable_info() = identity_info(st.id, st.dir->path());
+      out.mutable_info()->set_is_manager(r.manager());
+      rp.deliver(std::move(out), st.store);
+    });
   });
   return rp;
 }
@@ -107,12 +155,18 @@ reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
   auto addr = join_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
-  if (!self->system().has_middleman())
-    return error_reply(fail(errc::refused, "this node has no cluster port "
-                                           "(CAF's middleman is not loaded)"));
+  if (!st.cfg.cluster_port)
+    return error_reply(fail(errc::refused, "this node has no cluster port"));
+  auto pin = ca::pinned_ca_digest(req.token());
+  if (!pin)
+    return error_reply(pin.error());
+  auto pub = own_public_key(self);
+  if (!pub)
+    return error_reply(pub.error());
   st.busy = own_change::joining;
   auto j = spawn_join(self, {st.node, handle_of(self), req.remote_addr(),
-                             join_request(st.id, req.token(), *addr), *addr});
+                             join_request(st.id, req.token(), *addr, *pub),
+                             *addr, *pin});
   auto rp = self->make_response_promise<pb::ControlReply>();
   run_change(self, self->request(j, caf::infinite, node_join_atom_v),
              [=](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
@@ -138,27 +192,51 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   auto& st = self->state;
   if (!st.id.cluster_id.empty() && req.force_new_cluster())
     return force_new_cluster(self);
-  if (!st.id.cluster_id.empty())
-    return error_reply(already_in_swarm());
+  if (auto refusal = join_refusal(st.id, st.busy))
+    return error_reply(*refusal);
   auto addr = advertise_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
-  auto cluster = make_cluster(req, *addr, net::openssl_secrets());
+  auto secrets = net::openssl_secrets();
+  auto cluster = make_cluster(req, *addr, secrets);
   if (!cluster)
     return error_reply(cluster.error());
-  st.id.cluster_id = cluster->id();
-  st.id.addr = *addr;
-  auto batch = init_batch(*cluster, st.id, st.clk->now_ns());
-  save_identity(st.dir->node_state(), st.id);
+  auto pub = own_public_key(self);
+  if (!pub)
+    return error_reply(pub.error());
+  auto cert = issue_cert(*cluster, *pub, st.id.node_id, true, secrets);
+  if (!cert)
+    return error_reply(cert.error());
+  if (auto ok = persistence::save_node_cert(st.dir->path(), *cert,
+                                            cluster->root_ca_cert_pem());
+      !ok)
+    return error_reply(ok.error());
+  st.busy = own_change::joining;
   auto rp = self->make_response_promise<pb::ControlReply>();
-  auto ok = init_reply(*cluster, st.id);
-  start_then(self, [=]() mutable {
-    self->request(self->state.store, store_timeout, propose_atom::value, batch)
-      .then([=](uint64_t) mutable { rp.deliver(ok); },
-            [=](caf::error& err) mutable {
-              rp.deliver(error_reply(to_failure(err)));
-            });
-  });
+  tell_credentials(self, cluster->id(),
+                   [=, c = *cluster, cert = *cert](status opened) mutable {
+                     auto& st = self->state;
+                     st.busy = own_change::none;
+                     if (!opened) {
+                       persistence::remove_node_cert(st.dir->path());
+                       rp.deliver(error_reply(opened.error()));
+                       return;
+                     }
+                     st.id.cluster_id = c.id();
+                     st.id.addr = *addr;
+                     auto batch = init_batch(c, st.id, cert, st.clk->now_ns());
+                     save_identity(st.dir->node_state(), st.id);
+                     auto ok = init_reply(c, st.id);
+                     start_then(self, [=]() mutable {
+                       self
+                         ->request(self->state.store, store_timeout,
+                                   propose_atom::value, batch)
+                         .then([=](uint64_t) mutable { rp.deliver(ok); },
+                               [=](caf::error& err) mutable {
+                                 rp.deliver(error_reply(to_failure(err)));
+                               });
+                     });
+                   });
   return rp;
 }
 
@@ -188,6 +266,8 @@ reply_t swarm_leave(membership_self self, bool force) {
                auto& st = self->state;
                st.id = left_swarm(*st.dir, st.cfg.hostname,
                                   net::openssl_secrets());
+               persistence::remove_node_cert(st.dir->path());
+               tell_credentials(self, {});
                logger("node")->info("left the swarm node_id={}", st.id.node_id);
                pb::ControlReply ok;
                ok.set_text("Node left the swarm.");
@@ -211,8 +291,24 @@ caf::result<std::string> serve_role(membership_self self,
   if (rc.manager() && rc.managers().empty() && st.id.managers.empty())
     return error_reply(fail(errc::bad_request, "promotion names no manager"))
       .SerializeAsString();
+  std::string pub;
+  if (rc.manager()) {
+    auto k = own_public_key(self);
+    if (!k)
+      return error_reply(k.error()).SerializeAsString();
+    pub = std::move(*k);
+  } else if (!rc.certificate_pem().empty()) {
+    // Demoted: from now on this node presents a worker's certificate.
+    auto certs = persistence::load_node_certs(st.dir->path());
+    if (certs)
+      if (auto ok = persistence::save_node_cert(st.dir->path(),
+                                                rc.certificate_pem(),
+                                                certs->roots_pem);
+          ok)
+        tell_credentials(self, st.id.cluster_id);
+  }
   st.busy = own_change::restarting;
-  auto s = spawn_role_switch(self, {st.node, handle_of(self), rc, st.id});
+  auto s = spawn_role_switch(self, {st.node, handle_of(self), rc, st.id, pub});
   // A demote is answered at once; a promotion once it joined (or not).
   auto rp = self->make_response_promise<std::string>();
   if (!rc.manager())
@@ -280,7 +376,7 @@ membership_actor(membership_self self, node_actor_type node,
                         net::openssl_secrets());
   return {
     [=](control_atom, pb::ControlRequest& req) { return handle(self, req); },
-    [=](rpc_atom, int32_t kind,
+    [=](rpc_atom, int32_t kind, const std::string&,
         const std::string& bytes) -> caf::result<std::string> {
       if (kind == pb::Envelope::ROLE)
         return serve_role(self, bytes);

@@ -34,7 +34,8 @@ using membership_actor_type = caf::typed_actor<
   /// From the transport: ROLE (the leader changed this node's role; a
   /// RoleChange, answered with a serialized ControlReply). A demoted
   /// manager continues as a worker; a promoted worker joins as a manager.
-  caf::replies_to<rpc_atom, int32_t, std::string>::with<std::string>,
+  caf::replies_to<rpc_atom, int32_t, std::string,
+                  std::string>::with<std::string>,
   /// From a join (join_actor): the manager admitted this node with this
   /// JoinReply, at this address. Records the swarm, starts the components,
   /// then answers `swarm join`'s reply (the node's info) and the new store

@@ -20,6 +20,7 @@
 #include "messages/log.hpp"
 #include "net/cluster_secrets.hpp"
 #include "net/cluster_transport.hpp"
+#include "persistence/certificates.hpp"
 #include "persistence/data_dir.hpp"
 
 namespace actorswarm::node {
@@ -75,24 +76,27 @@ void serve(node_self self, std::initializer_list<pb::Envelope::Kind> kinds,
                static_cast<int32_t>(k), server);
 }
 
-// Spawns the transport and publishes it on the cluster port; the swarm
-// admin serves joins and forwarded demotes on it, the membership actor
-// role changes.
+// Spawns the transport; with this node's credentials (in a swarm) it opens
+// the cluster port at once, else at `swarm init` or `swarm join`. The swarm
+// admin serves joins and forwarded demotes on it, the membership actor role
+// changes.
 void open_transport(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
   net::cluster_transport_config tcfg;
   tcfg.self = {st.id.node_id, st.id.raft_id, new_epoch(net::openssl_secrets())};
+  auto [host, port] = listen_endpoint(st.cfg.listen_addr);
+  tcfg.listen_host = host;
+  tcfg.listen_port = port;
+  tcfg.make_wire = net::tls_wire_factory(st.cfg.wire);
+  if (auto certs = persistence::load_node_certs(st.dir->path()); certs)
+    tcfg.creds = node_credentials(*certs, st.id.cluster_id);
+  else
+    logger("node")->error("{}", certs.error().message);
   st.transport = net::spawn_cluster_transport(sys, tcfg);
   self->link_to(st.transport);
   serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL}, st.admin);
   serve(self, {pb::Envelope::ROLE}, st.membership);
-  auto [host, port] = listen_endpoint(st.cfg.listen_addr);
-  auto bound = net::publish_transport(sys, st.transport, host, port);
-  if (!bound)
-    logger("node")->error("cluster port not open: {}", bound.error().message);
-  else
-    logger("node")->info("cluster port open addr={}:{}", host, *bound);
   tell_membership(self);
 }
 
@@ -105,10 +109,6 @@ agent::agent_config agent_cfg(const node_state& st) {
 void start_worker(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
-  if (!sys.has_middleman()) {
-    logger("node")->error("a worker needs the cluster port (middleman)");
-    return;
-  }
   if (!st.transport)
     open_transport(self);
   st.dispatcher_proxy = dispatcher::spawn_dispatcher_proxy(sys, st.transport,
@@ -125,8 +125,8 @@ void start_worker(node_self self) {
 // A manager: the store and its raft peer, the dispatcher with its gate for
 // remote agents, the agent and the leadership actor. Only a node that
 // initialized its swarm bootstraps a Raft group; a joined one waits for the
-// leader's log. Without CAF's middleman (an embedder that did not load it)
-// the manager stays alone in its group.
+// leader's log. Without a cluster port (an embedder that wants none) the
+// manager stays alone in its group.
 void start_manager(node_self self) {
   auto& st = self->state;
   auto& sys = self->system();
@@ -139,7 +139,7 @@ void start_manager(node_self self) {
   if (!st.id.joined)
     scfg.raft.bootstrap.push_back(self_member(st.id));
   st.store = store::spawn_store(sys, st.dir->log(), &st.dir->snapshots(), scfg);
-  if (sys.has_middleman()) {
+  if (st.cfg.cluster_port) {
     if (!st.transport)
       open_transport(self);
     self->send(st.transport, cluster_raft_id_atom::value, st.id.raft_id);
@@ -301,7 +301,7 @@ node_actor_type::behavior_type node_actor(node_self self,
       return rp;
     },
     [=](transport_open_atom) {
-      if (!self->state.transport && self->system().has_middleman())
+      if (!self->state.transport && self->state.cfg.cluster_port)
         open_transport(self);
       return self->state.transport;
     },

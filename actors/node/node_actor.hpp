@@ -24,6 +24,7 @@
 #include "actors/control/control_interface.hpp"
 #include "actors/node/node_interface.hpp"
 #include "messages/defaults.hpp"
+#include "net/tls_wire.hpp"
 
 namespace actorswarm::persistence {
 class data_dir;
@@ -42,6 +43,12 @@ struct node_config {
   uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
   uint64_t tick_ms = cluster_defaults::raft_tick_ms; // --tick-ms
   std::function<void()> on_fatal; // called when a component dies
+  /// Whether this node has a cluster port (mutual TLS, net/tls_wire.hpp):
+  /// the daemon's do; an embedded node without one stays alone.
+  bool cluster_port = true;
+  /// What unauthenticated peers may cost on the cluster port
+  /// (--handshake-timeout, --max-unauthenticated).
+  net::wire_limits wire;
 };
 
 /// Spawns the node supervisor and its control actor. Returns {node,

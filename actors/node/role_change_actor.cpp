@@ -11,6 +11,7 @@
 #include "actors/raft/conf_change.hpp"
 #include "messages/caf_error.hpp"
 #include "messages/log.hpp"
+#include "net/cluster_secrets.hpp"
 
 namespace actorswarm::node {
 
@@ -133,7 +134,8 @@ void on_transfer_status(role_self self, const raft::raft_status_ptr& now) {
   }
 }
 
-void demote(role_self self, const raft::raft_status& s, pb::Node node) {
+void demote(role_self self, const raft::raft_status& s, pb::Node node,
+            const pb::Cluster& c) {
   auto target = node.manager_status().raft_id();
   if (auto refusal = removal_refusal(s, target, "demote"))
     return refuse(self, *refusal);
@@ -145,6 +147,14 @@ void demote(role_self self, const raft::raft_status& s, pb::Node node) {
       rc.add_managers(m.addr());
   auto addr = node.status().addr();
   auto demoted = as_worker(node);
+  // From now on the node presents a worker's certificate: the leader signs
+  // one for the key of its current one.
+  auto secrets = net::openssl_secrets();
+  if (auto pub = secrets.public_key_of(node.certificate_pem()); pub)
+    if (auto cert = issue_cert(c, *pub, node.id(), false, secrets); cert) {
+      rc.set_certificate_pem(*cert);
+      demoted.set_certificate_pem(*cert);
+    }
   if (self->state.req.node_role().leaving()) {
     demoted.mutable_status()->set_state(pb::NodeStatus::DOWN);
     demoted.mutable_status()->set_message("node left the swarm");
@@ -202,7 +212,7 @@ void at_leader(role_self self, const raft::raft_status_ptr& s,
   bool manager = (*n)->has_manager_status();
   if (req.node_role().role() == pb::NodeSpec::MANAGER)
     return manager ? answer(self, {}) : promote(self, *s, **n, *v->cluster());
-  return manager ? demote(self, *s, **n) : answer(self, {});
+  return manager ? demote(self, *s, **n, *v->cluster()) : answer(self, {});
 }
 
 void on_status(role_self self, const raft::raft_status_ptr& s) {

@@ -5,6 +5,8 @@
 
 #include "caf/all.hpp"
 
+#include "actors/ca/join_token.hpp"
+
 #include "actors/control/control_logic.hpp"
 #include "actors/node/join_actor.hpp"
 #include "messages/caf_error.hpp"
@@ -53,9 +55,13 @@ void become_manager(switch_self self) {
   const auto& rc = cfg.change;
   auto remote = rc.managers().empty() ? cfg.id.managers.front()
                                       : rc.managers(0);
+  auto pin = ca::pinned_ca_digest(rc.token());
+  if (!pin)
+    return start_then_answer(self, error_reply(pin.error()));
   auto j = spawn_join(self, {cfg.node, cfg.membership, remote,
-                             join_request(cfg.id, rc.token(), cfg.id.addr),
-                             cfg.id.addr});
+                             join_request(cfg.id, rc.token(), cfg.id.addr,
+                                          cfg.public_key_pem),
+                             cfg.id.addr, *pin});
   self->request(j, caf::infinite, node_join_atom_v)
     .then(
       [=](pb::ControlReply& r) {

@@ -24,8 +24,9 @@ namespace actorswarm::node {
 struct role_switch_config {
   role_switch_node_type node;
   role_switch_recorder_type membership;
-  pb::RoleChange change; // from the leader
-  identity id;           // this node now
+  pb::RoleChange change;      // from the leader
+  identity id;                // this node now
+  std::string public_key_pem; // this node's, for its manager certificate
 };
 
 /// Spawns a role switch linked to `parent`.

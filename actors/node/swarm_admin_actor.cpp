@@ -100,7 +100,7 @@ swarm_admin_actor(admin_self self, std::string node_id, clock* clk) {
     [=](control_atom, pb::ControlRequest& req) {
       return node_change(self, std::move(req));
     },
-    [=](rpc_atom, int32_t kind,
+    [=](rpc_atom, int32_t kind, const std::string&,
         const std::string& bytes) -> caf::result<std::string> {
       if (kind == pb::Envelope::JOIN)
         return serve_join(self, bytes);

@@ -27,7 +27,8 @@ using swarm_admin_actor_type = caf::typed_actor<
   /// its payload): JOIN (a JoinRequest; answers a JoinReply, admission_actor)
   /// or CONTROL (a promote|demote|rm another manager forwarded to this
   /// leader; answers a ControlReply).
-  caf::replies_to<rpc_atom, int32_t, std::string>::with<std::string>,
+  caf::replies_to<rpc_atom, int32_t, std::string,
+                  std::string>::with<std::string>,
   /// From the node supervisor whenever they change: the store (null while
   /// no manager components run) and the transport.
   ///

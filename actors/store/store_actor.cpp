@@ -350,7 +350,7 @@ store_actor_type::behavior_type store_actor(store_actor_t* self,
       append(self, rp, raft_conf_atom::value, cc);
       return rp;
     },
-    [=](rpc_atom, int32_t, const std::string& bytes) {
+    [=](rpc_atom, int32_t, const std::string&, const std::string& bytes) {
       return serve_propose(self, bytes);
     },
     [=](read_atom) { return linearizable_read(self); },

@@ -74,7 +74,6 @@ int run_daemon(const daemon_options& opts) {
   }
   caf::actor_system_config cfg;
   register_types(cfg);
-  cfg.load<caf::io::middleman>(); // the cluster port (cluster transport)
   cfg.set("scheduler.max-threads", 2);
   // The sharing scheduler waits on a condition variable; work stealing polls
   // with short sleeps, which cost ~100 ms of CPU per second on an idle daemon

@@ -52,6 +52,9 @@ struct node_options {
   std::string hostname;
   /// Cluster address used by `swarm init` when the request names none.
   std::string listen_addr = "0.0.0.0:2377";
+  /// Whether the node opens a cluster port (mutual TLS) once in a swarm, to
+  /// join other nodes; without one it runs a swarm of itself alone.
+  bool cluster_port = false;
 };
 
 /// A running node. `control` serves ControlRequests; `node` is the root of

@@ -33,11 +33,11 @@ using remote_ptr = std::shared_ptr<remote_script>;
 
 caf::behavior fake_transport(caf::event_based_actor*, remote_ptr s) {
   return {
-    [=](cluster_call_atom, const std::string& remote, int32_t kind,
+    [=](cluster_join_atom, const std::string& remote, const std::string& pin,
         const std::string& bytes) -> caf::result<std::string> {
       ++s->joins;
       s->remote = remote;
-      CHECK(kind == pb::Envelope::JOIN);
+      CHECK(pin == std::string(32, 'p'));
       CHECK(s->request.ParseFromString(bytes));
       if (s->unreachable)
         return make_error(errc::unavailable, "connection refused");
@@ -112,8 +112,8 @@ struct join_fixture : actor_fixture {
     pb::JoinRequest jr;
     jr.set_token("TOKEN");
     jr.set_node_id("n2");
-    return spawn_join(self.ptr(),
-                      {node, recorder, "10.0.0.1:2377", jr, "10.0.0.2:2377"});
+    return spawn_join(self.ptr(), {node, recorder, "10.0.0.1:2377", jr,
+                                   "10.0.0.2:2377", std::string(32, 'p')});
   }
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/ca/join_token.hpp"
 #include "actors/store/object_store.hpp"
 #include "support/actor_fixture.hpp"
 #include "unit/persistence/fixtures.hpp"
@@ -58,7 +59,7 @@ role_switch_recorder_type::behavior_type switch_recorder(events ev) {
 // The manager a promoted worker joins through: admits or refuses.
 caf::behavior manager_at(caf::event_based_actor*, events ev, bool admit) {
   return {
-    [=](cluster_call_atom, const std::string& remote, int32_t,
+    [=](cluster_join_atom, const std::string& remote, const std::string&,
         const std::string&) {
       ev->push_back("join " + remote);
       pb::JoinReply r;
@@ -87,9 +88,14 @@ struct switch_fixture : actor_fixture {
     auto transport = track(sys.spawn(manager_at, ev, admit));
     auto node = track(sys.spawn(switch_node, ev, transport));
     auto recorder = track(sys.spawn(switch_recorder, ev));
-    return spawn_role_switch(self.ptr(), {node, recorder, rc, id});
+    return spawn_role_switch(self.ptr(), {node, recorder, rc, id, "PUB"});
   }
 };
+
+// A well-formed manager token (the join pins its CA digest).
+std::string manager_token() {
+  return ca::make_token(std::string(32, 'd'), std::string(16, 's'));
+}
 
 } // namespace
 
@@ -113,7 +119,7 @@ TEST_CASE_METHOD(switch_fixture,
                  "[actor]") {
   pb::RoleChange rc;
   rc.set_manager(true);
-  rc.set_token("MTOKEN");
+  rc.set_token(manager_token());
   rc.add_managers("10.0.0.3:2377");
   auto r = ask_ok<pb::ControlReply>(spawn_switch(rc), role_switch_atom_v);
   CHECK(r.code() == 0);
@@ -127,6 +133,7 @@ TEST_CASE_METHOD(switch_fixture,
                  "[actor]") {
   pb::RoleChange rc;
   rc.set_manager(true);
+  rc.set_token(manager_token());
   auto r = ask_ok<pb::ControlReply>(spawn_switch(rc, false),
                                     role_switch_atom_v);
   CHECK(r.code() == static_cast<uint32_t>(errc::invalid_token));

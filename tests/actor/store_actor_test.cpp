@@ -254,13 +254,14 @@ TEST_CASE_METHOD(fixture,
   auto kind = static_cast<int32_t>(pb::Envelope::PROPOSE);
   auto batch = batch_of(pb::StoreAction::CREATE, service(1));
   auto bytes = ask_ok<std::string>(server, rpc_atom::value, kind,
+                                   std::string{"m2"},
                                    batch.SerializeAsString());
   pb::ProposeReply r;
   REQUIRE(r.ParseFromString(bytes));
   CHECK(r.code() == 0);
   CHECK(r.index() > 0);
   CHECK(view()->services().count("s1") == 1);
-  bytes = ask_ok<std::string>(server, rpc_atom::value, kind,
+  bytes = ask_ok<std::string>(server, rpc_atom::value, kind, std::string{"m2"},
                               std::string{"\xff not a batch"});
   REQUIRE(r.ParseFromString(bytes));
   CHECK(r.code() == static_cast<uint32_t>(errc::bad_request));

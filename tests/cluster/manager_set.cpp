@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -100,6 +101,18 @@ std::string manager_set::form() {
   for (size_t i = 0; i < size(); ++i)
     if (node_id(i).empty())
       return "no node ID for daemon " + std::to_string(i);
+  // Tasks go to Ready nodes only: a test that spreads a service over all
+  // of them starts once they are.
+  auto all_ready = [&] {
+    auto r = managers_[0]->cli({"node", "ls", "--format", "{{.Status}}"});
+    auto rows = lines_of(r.out);
+    return r.exit_code == 0 && rows.size() == size()
+           && std::all_of(rows.begin(), rows.end(),
+                          [](auto& x) { return trim(x) == "Ready"; });
+  };
+  if (!eventually(all_ready, std::chrono::seconds{10},
+                  std::chrono::milliseconds{20}))
+    return "not every node is Ready";
   return "";
 }
 

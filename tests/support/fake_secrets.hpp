@@ -19,7 +19,8 @@ namespace actorswarm::test {
 /// as long as the call asks for), then bytes derived from a call counter
 /// (mix64), different in every call. create_root_ca gives "CERT <id>" and
 /// "KEY <id>"; cert_digest is 32 bytes derived from the certificate text,
-/// and a failure for an empty certificate.
+/// and a failure for an empty certificate. Node keys and certificates are
+/// texts naming what they stand for.
 inline node::cluster_secrets fake_secrets(std::deque<std::string> script = {}) {
   struct state {
     std::deque<std::string> script;
@@ -52,6 +53,23 @@ inline node::cluster_secrets fake_secrets(std::deque<std::string> script = {}) {
     for (size_t i = 0; i < out.size(); ++i)
       out[i] = static_cast<char>(mix64(h + i) & 0xff);
     return out;
+  };
+  s.create_node_key = []() -> result<std::string> {
+    return std::string{"NODEKEY"};
+  };
+  s.public_key_of = [](const std::string& pem) -> result<std::string> {
+    if (pem.empty())
+      return fail(errc::invalid_spec, "no key");
+    return "PUB " + pem;
+  };
+  s.issue_node_cert = [](const node::cert_key_pem& ca, const std::string& pub,
+                         const std::string& node_id, bool manager,
+                         const std::string& cluster_id,
+                         int) -> result<std::string> {
+    if (pub.empty())
+      return fail(errc::invalid_spec, "no public key");
+    return "NODECERT " + node_id + (manager ? " manager " : " worker ")
+           + cluster_id + " by " + ca.cert_pem + " for " + pub;
   };
   return s;
 }

@@ -1,7 +1,5 @@
 #include "net/envelope.hpp"
 
-#include <vector>
-
 #include <catch2/catch.hpp>
 
 using namespace actorswarm;
@@ -13,77 +11,90 @@ sender_identity who(uint64_t epoch) {
   return sender_identity{"node-a", 7, epoch};
 }
 
+peer_identity peer(bool authenticated, const std::string& node,
+                   const std::string& role) {
+  return {authenticated, node, role, authenticated ? "c1" : ""};
+}
+
+pb::Envelope request(pb::Envelope::Kind kind, uint64_t id = 1) {
+  envelope_sealer s{who(1)};
+  auto env = s.seal(kind, "x");
+  env.set_request_id(id);
+  return env;
+}
+
 } // namespace
 
-TEST_CASE("envelope: sealing numbers messages from 1 and names the sender",
+TEST_CASE("envelope: the sealer stamps identity, epoch and increasing "
+          "sequence numbers",
           "[unit]") {
   envelope_sealer s{who(42)};
-  auto x = s.seal(pb::Envelope::RAFT, "p1");
-  auto y = s.seal(pb::Envelope::RAFT, "p2");
-  CHECK(x.seq() == 1);
-  CHECK(y.seq() == 2);
-  CHECK(x.sender_node_id() == "node-a");
-  CHECK(x.sender_raft_id() == 7);
-  CHECK(x.sender_epoch() == 42);
-  CHECK(x.payload() == "p1");
-  CHECK(x.auth().empty());
+  auto a = s.seal(pb::Envelope::RAFT, "p1");
+  auto b = s.seal(pb::Envelope::JOIN, "p2");
+  CHECK(a.sender_node_id() == "node-a");
+  CHECK(a.sender_raft_id() == 7);
+  CHECK(a.sender_epoch() == 42);
+  CHECK(a.seq() == 1);
+  CHECK(b.seq() == 2);
+  CHECK(b.kind() == pb::Envelope::JOIN);
+  CHECK(b.payload() == "p2");
+  s.set_raft_id(9);
+  CHECK(s.seal(pb::Envelope::RAFT, "").sender_raft_id() == 9);
 }
 
-TEST_CASE("envelope: the checker drops duplicates and replays within an "
-          "epoch",
+TEST_CASE("envelope: managers send Raft traffic, proposals, membership "
+          "requests, role changes and assignments, and workers do not",
           "[unit]") {
-  envelope_sealer s{who(1)};
-  envelope_checker c;
-  auto x = s.seal(pb::Envelope::RAFT, "a");
-  auto y = s.seal(pb::Envelope::RAFT, "b");
-  CHECK(c.accept(x).ok());
-  CHECK(c.accept(y).ok());
-  CHECK_FALSE(c.accept(y).ok());
-  CHECK_FALSE(c.accept(x).ok());
+  auto manager = peer(true, "node-a", "swarm-manager");
+  auto worker = peer(true, "node-a", "swarm-worker");
+  for (auto kind : {pb::Envelope::PROPOSE, pb::Envelope::CONTROL,
+                    pb::Envelope::ROLE, pb::Envelope::ASSIGN}) {
+    INFO(pb::Envelope::Kind_Name(kind));
+    CHECK(authorize(request(kind), manager));
+    auto w = authorize(request(kind), worker);
+    REQUIRE_FALSE(w);
+    CHECK(w.error().code == errc::refused);
+  }
+  auto raft = request(pb::Envelope::RAFT, 0);
+  CHECK(authorize(raft, manager));
+  CHECK_FALSE(authorize(raft, worker));
+  for (auto kind :
+       {pb::Envelope::SESSION, pb::Envelope::HEARTBEAT, pb::Envelope::STATUS,
+        pb::Envelope::JOIN, pb::Envelope::REPLY}) {
+    INFO(pb::Envelope::Kind_Name(kind));
+    CHECK(authorize(request(kind), worker));
+    CHECK(authorize(request(kind), manager));
+  }
 }
 
-TEST_CASE("envelope: numbers out of order within the window are accepted "
-          "once, older ones are refused",
+TEST_CASE("envelope: a peer speaks only under the name in its certificate",
           "[unit]") {
-  envelope_sealer s{who(1)};
-  envelope_checker c;
-  std::vector<pb::Envelope> xs;
-  for (int i = 0; i < 100; ++i)
-    xs.push_back(s.seal(pb::Envelope::RAFT, "x"));
-  REQUIRE(c.accept(xs[0]).ok());
-  REQUIRE(c.accept(xs[5]).ok()); // 2..5 raced ahead of 1..4
-  CHECK(c.accept(xs[2]).ok());
-  CHECK(c.accept(xs[1]).ok());
-  CHECK_FALSE(c.accept(xs[2]).ok());
-  CHECK_FALSE(c.accept(xs[5]).ok());
-  REQUIRE(c.accept(xs[90]).ok());
-  CHECK_FALSE(c.accept(xs[3]).ok()); // fell out of the 64-number window
-  CHECK(c.accept(xs[40]).ok());      // 91 - 41 = 50 < 64
-  CHECK_FALSE(c.accept(xs[40]).ok());
+  auto r = authorize(request(pb::Envelope::SESSION),
+                     peer(true, "node-b", "swarm-manager"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::refused);
+  CHECK(r.error().message.find("node-b") != std::string::npos);
 }
 
-TEST_CASE("envelope: a restarted sender's new epoch starts over", "[unit]") {
-  envelope_checker c;
-  envelope_sealer first{who(1)};
-  for (int i = 0; i < 3; ++i)
-    REQUIRE(c.accept(first.seal(pb::Envelope::RAFT, "x")).ok());
-  envelope_sealer second{who(2)};
-  CHECK(c.accept(second.seal(pb::Envelope::RAFT, "y")).ok());
-}
-
-TEST_CASE("envelope: unauthenticated or anonymous envelopes are refused",
+TEST_CASE("envelope: a peer without a certificate may only ask to join",
           "[unit]") {
-  envelope_checker c;
-  envelope_sealer s{who(1)};
-  auto x = s.seal(pb::Envelope::RAFT, "a");
-  x.set_auth("forged");
-  CHECK(c.accept(x).error().code == errc::refused);
-  pb::Envelope anon;
-  anon.set_seq(1);
-  CHECK(c.accept(anon).error().code == errc::bad_request);
-  envelope_checker strict{
-    [](const pb::Envelope& e) { return e.auth() == "mac"; }};
-  auto y = s.seal(pb::Envelope::RAFT, "b");
-  y.set_auth("mac");
-  CHECK(strict.accept(y).ok());
+  auto joiner = peer(false, "", "");
+  CHECK(authorize(request(pb::Envelope::JOIN), joiner));
+  for (auto kind :
+       {pb::Envelope::RAFT, pb::Envelope::PROPOSE, pb::Envelope::SESSION,
+        pb::Envelope::STATUS, pb::Envelope::REPLY, pb::Envelope::ROLE}) {
+    INFO(pb::Envelope::Kind_Name(kind));
+    CHECK_FALSE(authorize(request(kind), joiner));
+  }
+  CHECK_FALSE(authorize(request(pb::Envelope::JOIN, 0), joiner));
+}
+
+TEST_CASE("envelope: requests and replies carry a request id, Raft traffic "
+          "none, and HELLO is not used",
+          "[unit]") {
+  auto manager = peer(true, "node-a", "swarm-manager");
+  CHECK_FALSE(authorize(request(pb::Envelope::PROPOSE, 0), manager));
+  CHECK_FALSE(authorize(request(pb::Envelope::REPLY, 0), manager));
+  CHECK_FALSE(authorize(request(pb::Envelope::RAFT, 3), manager));
+  CHECK_FALSE(authorize(request(pb::Envelope::HELLO), manager));
 }

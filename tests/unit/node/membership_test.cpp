@@ -243,7 +243,7 @@ TEST_CASE("membership: swarm init commits the cluster and this node, a "
   REQUIRE(c);
   auto id = member_of_swarm();
   id.hostname = "host-a";
-  auto b = init_batch(*c, id, now_ns);
+  auto b = init_batch(*c, id, "CERT", now_ns);
   CHECK(b.atomic());
   CHECK(b.proposed_at_ns() == now_ns);
   REQUIRE(b.actions_size() == 2);
@@ -252,6 +252,7 @@ TEST_CASE("membership: swarm init commits the cluster and this node, a "
   const auto& n = b.actions(1).node();
   CHECK(b.actions(1).kind() == pb::StoreAction::CREATE);
   CHECK(n.id() == "n1");
+  CHECK(n.certificate_pem() == "CERT");
   CHECK(n.role() == pb::NodeSpec::MANAGER);
   CHECK(n.spec().desired_role() == pb::NodeSpec::MANAGER);
   CHECK(n.description().hostname() == "host-a");
@@ -371,12 +372,13 @@ TEST_CASE("membership: the join request carries this node's ids, address, "
   auto id = member_of_swarm();
   id.hostname = "host-a";
   id.raft_id = 42;
-  auto jr = join_request(id, "TOKEN", "10.0.0.9:2377");
+  auto jr = join_request(id, "TOKEN", "10.0.0.9:2377", "PUB");
   CHECK(jr.token() == "TOKEN");
   CHECK(jr.node_id() == "n1");
   CHECK(jr.raft_id() == 42);
   CHECK(jr.addr() == "10.0.0.9:2377");
   CHECK(jr.hostname() == "host-a");
+  CHECK(jr.public_key_pem() == "PUB");
   auto cc = add_member(jr);
   CHECK(cc.type() == pb::ConfChange::ADD_NODE);
   CHECK(cc.member().raft_id() == 42);
@@ -392,13 +394,14 @@ TEST_CASE("membership: a joined node is stored as a reachable manager or as "
   jr.set_raft_id(7);
   jr.set_addr("10.0.0.2:2377");
   jr.set_hostname("host-b");
-  auto m = joined_node_batch(jr, true, now_ns);
+  auto m = joined_node_batch(jr, true, "CERT", now_ns);
   CHECK(m.atomic());
   CHECK(m.proposed_at_ns() == now_ns);
   REQUIRE(m.actions_size() == 1);
   CHECK(m.actions(0).kind() == pb::StoreAction::CREATE);
   const auto& mn = m.actions(0).node();
   CHECK(mn.id() == "n2");
+  CHECK(mn.certificate_pem() == "CERT");
   CHECK(mn.role() == pb::NodeSpec::MANAGER);
   CHECK(mn.spec().desired_role() == pb::NodeSpec::MANAGER);
   CHECK(mn.description().hostname() == "host-b");
@@ -407,7 +410,8 @@ TEST_CASE("membership: a joined node is stored as a reachable manager or as "
   CHECK(mn.manager_status().raft_id() == 7);
   CHECK(mn.manager_status().reachability() == pb::ManagerStatus::REACHABLE);
   CHECK_FALSE(mn.manager_status().leader());
-  const auto& wn = joined_node_batch(jr, false, now_ns).actions(0).node();
+  const auto& wn
+    = joined_node_batch(jr, false, "CERT", now_ns).actions(0).node();
   CHECK(wn.role() == pb::NodeSpec::WORKER);
   CHECK(wn.spec().desired_role() == pb::NodeSpec::WORKER);
   CHECK_FALSE(wn.has_manager_status());
@@ -580,4 +584,22 @@ TEST_CASE("membership: a process epoch is the injected random bytes, drawn "
   auto s = actorswarm::test::fake_secrets(
     {std::string(8, '\0'), std::string("\x05\0\0\0\0\0\0\0", 8)});
   CHECK(new_epoch(s) == 5);
+}
+
+TEST_CASE("membership: a node id belongs to the key its certificate was "
+          "issued for, so a join with another key cannot take it",
+          "[unit]") {
+  pb::Node n;
+  n.set_id("n2");
+  n.set_certificate_pem("NODECERT n2");
+  // The fake's public key of a certificate is "PUB " + its text.
+  CHECK_FALSE(node_id_taken(n, "PUB NODECERT n2", secrets));
+  auto taken = node_id_taken(n, "PUB other", secrets);
+  REQUIRE(taken);
+  CHECK(taken->code == errc::refused);
+  CHECK(taken->message
+        == "node id n2 is already in use by another node of "
+           "this swarm");
+  n.clear_certificate_pem();
+  CHECK_FALSE(node_id_taken(n, "PUB other", secrets));
 }
