@@ -96,7 +96,8 @@ inline int apply_credentials(const credentials& c, credentials_step& step) {
   if (int err = detail::capget_self(eff, prm))
     return err;
   // The bounding set is all an exec can ever gain; dropping needs
-  // CAP_SETPCAP (an unprivileged daemon has nothing to drop from there).
+  // CAP_SETPCAP. A daemon without it (not root) cannot drop, and its tasks
+  // can gain no more than the daemon itself could.
   if ((eff >> CAP_SETPCAP) & 1u) {
     for (unsigned long cap = 0; cap < 64; ++cap)
       if (!((c.caps >> cap) & 1u) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0
