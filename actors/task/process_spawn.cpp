@@ -25,6 +25,12 @@ constexpr const char* default_path
 // The gate's credentials argument: under the kernel's 128 KiB per argument.
 constexpr size_t creds_text_size_max = 64 * 1024;
 
+// A failed credentials step is reported as the spawn stage of that number.
+static_assert(static_cast<int32_t>(os::credentials_step::user)
+              == static_cast<int32_t>(spawn_stage::user));
+static_assert(static_cast<int32_t>(os::credentials_step::caps)
+              == static_cast<int32_t>(spawn_stage::caps));
+
 /// Child side: everything it touches is ready-made memory and fds.
 struct child_args {
   const char* path;

@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "actors/task/process_spawn.hpp"
 #include "os/credentials.hpp"
+
+#include <cerrno>
 
 using namespace actorswarm;
 using namespace actorswarm::task;
@@ -177,4 +180,20 @@ TEST_CASE("privileges: the gate's credentials argument round-trips", "[unit]") {
     INFO(bad);
     CHECK_FALSE(os::parse_credentials(bad, back, back_groups, 8));
   }
+}
+
+TEST_CASE("privileges: a failed user or capability step is named in the "
+          "task's error",
+          "[unit]") {
+  auto text = [](spawn_stage stage, int err) {
+    spawn_error_record rec{static_cast<int32_t>(stage), err};
+    return describe(rec, "/bin/sh", "/", "1000:1000");
+  };
+  CHECK(text(spawn_stage::user, EPERM)
+        == "task: set user \"1000:1000\": Operation not permitted");
+  CHECK(text(spawn_stage::caps, EPERM)
+        == "task: set capabilities: Operation not permitted");
+  CHECK(text(spawn_stage::args, EINVAL)
+        == "task: the start gate does not understand its arguments (is "
+           "actorswarm-gate from the same build?)");
 }
