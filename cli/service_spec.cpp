@@ -1,5 +1,8 @@
 #include "cli/service_spec.hpp"
 
+#include <cctype>
+#include <set>
+
 #include "cli/units.hpp"
 #include "messages/defaults.hpp"
 
@@ -98,6 +101,8 @@ status apply_container(const service_create_flags& f, pb::ContainerSpec& c) {
   for (const auto& e : f.env)
     c.add_env(e);
   c.set_dir(f.workdir);
+  c.set_user(f.user);
+  effective_caps(f.cap_add, f.cap_drop, c);
   int64_t grace = default_stop_grace_ns;
   auto st = parse_into("--stop-grace-period", f.stop_grace_period,
                        parse_duration_ns, grace);
@@ -136,6 +141,40 @@ status apply_restart_flags(const std::string& condition,
   rp.set_max_attempts(attempts);
   rp.set_window_ns(window_ns);
   return ok_status();
+}
+
+std::string normalize_cap(const std::string& x) {
+  auto lo = x.find_first_not_of(" \t\n\r");
+  auto hi = x.find_last_not_of(" \t\n\r");
+  std::string out = lo == std::string::npos ? "" : x.substr(lo, hi - lo + 1);
+  for (auto& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (out == "ALL" || out == "RESET" || out.rfind("CAP_", 0) == 0)
+    return out;
+  return "CAP_" + out;
+}
+
+void effective_caps(const std::vector<std::string>& add,
+                    const std::vector<std::string>& drop,
+                    pb::ContainerSpec& c) {
+  auto normalized = [](const std::vector<std::string>& xs) {
+    std::set<std::string> out;
+    for (const auto& x : xs)
+      out.insert(normalize_cap(x));
+    if (out.count("ALL") != 0)
+      out = {"ALL"};
+    return out;
+  };
+  auto adds = normalized(add);
+  auto drops = normalized(drop);
+  for (const auto& x : adds)
+    drops.erase(x);
+  c.clear_capability_add();
+  c.clear_capability_drop();
+  for (const auto& x : adds)
+    c.add_capability_add(x);
+  for (const auto& x : drops)
+    c.add_capability_drop(x);
 }
 
 std::pair<std::string, std::string> split_kv(const std::string& kv) {

@@ -30,9 +30,12 @@ struct service_create_flags {
   std::string limit_memory;
   std::vector<std::string> env; // K=V
   std::string workdir;
-  std::vector<std::string> labels; // K=V
-  std::string stop_grace_period;   // Go duration
-  std::string placement_strategy;  // spread|binpack|random
+  std::vector<std::string> labels;  // K=V
+  std::string stop_grace_period;    // Go duration
+  std::string placement_strategy;   // spread|binpack|random
+  std::string user;                 // UID[:GID] or NAME[:GROUP]
+  std::vector<std::string> cap_add; // capability names or ALL
+  std::vector<std::string> cap_drop;
   std::string image;
   std::vector<std::string> command; // argv after IMAGE, untouched
 };
@@ -54,6 +57,16 @@ status apply_restart_flags(const std::string& condition,
                            const std::string& delay,
                            const std::string& max_attempts,
                            const std::string& window, pb::RestartPolicy& rp);
+
+/// Docker CLI's NormalizeCapability: trimmed, upper case, CAP_ prefixed
+/// (ALL and RESET as they are). No check of the name: the daemon does it.
+std::string normalize_cap(const std::string& x);
+
+/// Docker CLI's EffectiveCapAddCapDrop for `service create`: names
+/// normalized, each once and sorted; ALL alone in its list; a capability
+/// both added and dropped is added.
+void effective_caps(const std::vector<std::string>& add,
+                    const std::vector<std::string>& drop, pb::ContainerSpec& c);
 
 /// Splits "K=V" into K and V (V empty when there is no '=').
 std::pair<std::string, std::string> split_kv(const std::string& kv);

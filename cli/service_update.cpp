@@ -1,6 +1,7 @@
 #include "cli/service_update.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "cli/service_spec.hpp"
 #include "cli/units.hpp"
@@ -113,6 +114,43 @@ status update_restart(const service_update_flags& f, pb::RestartPolicy& rp) {
                              f.restart_max_attempts, f.restart_window, rp);
 }
 
+// Docker's updateCapabilities, a tri-state: dropping a capability the
+// service adds removes it from the adds (and vice versa) instead of listing
+// it in both; adding wins over dropping in one update; RESET empties that
+// list first; ALL alone in a list; lists sorted so an unchanged update
+// changes nothing.
+void update_capabilities(const service_update_flags& f, pb::ContainerSpec& c) {
+  auto as_set = [](const auto& xs) {
+    std::set<std::string> out;
+    for (const auto& x : xs)
+      out.insert(normalize_cap(x));
+    return out;
+  };
+  auto cap_add = as_set(c.capability_add());
+  auto cap_drop = as_set(c.capability_drop());
+  auto to_add = as_set(f.cap_add);
+  auto to_drop = as_set(f.cap_drop);
+  if (to_add.erase("RESET") != 0)
+    cap_add.clear();
+  if (to_drop.erase("RESET") != 0)
+    cap_drop.clear();
+  for (const auto& x : to_drop)
+    if (to_add.count(x) == 0 && cap_add.erase(x) == 0)
+      cap_drop.insert(x);
+  for (const auto& x : to_add)
+    if (cap_drop.erase(x) == 0)
+      cap_add.insert(x);
+  auto store = [](std::set<std::string> xs, auto* out) {
+    if (xs.count("ALL") != 0)
+      xs = {"ALL"};
+    out->Clear();
+    for (const auto& x : xs)
+      *out->Add() = x;
+  };
+  store(std::move(cap_add), c.mutable_capability_add());
+  store(std::move(cap_drop), c.mutable_capability_drop());
+}
+
 status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
   if (!f.image.empty())
     c.set_image(f.image);
@@ -127,6 +165,10 @@ status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
   update_env(f, c);
   if (!f.workdir.empty())
     c.set_dir(f.workdir);
+  if (!f.user.empty())
+    c.set_user(f.user);
+  if (!f.cap_add.empty() || !f.cap_drop.empty())
+    update_capabilities(f, c);
   auto grace = c.stop_grace_period_ns();
   auto st = parse_into("--stop-grace-period", f.stop_grace_period,
                        parse_duration_ns, grace);
@@ -174,7 +216,8 @@ bool update_is_empty(const service_update_flags& f) {
          && f.reserve_memory.empty() && f.restart_condition.empty()
          && f.restart_delay.empty() && f.restart_max_attempts.empty()
          && f.restart_window.empty() && f.stop_grace_period.empty()
-         && f.workdir.empty();
+         && f.workdir.empty() && f.user.empty() && f.cap_add.empty()
+         && f.cap_drop.empty();
 }
 
 result<std::vector<std::string>> split_shell_words(const std::string& text) {

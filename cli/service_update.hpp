@@ -3,8 +3,9 @@
 // `service update` flags -> edits of a pb::ServiceSpec read from `service
 // inspect`, with docker's semantics: --env-add replaces a variable of the same
 // name, --env-rm removes by name, --constraint-add/rm edit the sorted list,
-// --args replaces the command's arguments, and every other flag replaces one
-// field. Pure: no IO.
+// --args replaces the command's arguments, --cap-add/--cap-drop edit the
+// service's capability lists (docker's updateCapabilities), and every other
+// flag replaces one field. Pure: no IO.
 
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct service_update_flags {
   std::string restart_window;       // Go duration
   std::string stop_grace_period;    // Go duration
   std::string workdir;
+  std::string user;                 // UID[:GID] or NAME[:GROUP]
+  std::vector<std::string> cap_add; // capability names, ALL or RESET
+  std::vector<std::string> cap_drop;
   bool force = false; ///< update even when nothing changes (redeploys)
 };
 

@@ -6,6 +6,7 @@
 
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
+#include "actors/task/privileges.hpp"
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 
@@ -78,6 +79,39 @@ status validate_container(const pb::ContainerSpec& c) {
   return ok_status();
 }
 
+// Docker's capability lists as stored: normalized names ("CAP_X"), each
+// once, in order; a list with ALL is just ALL (docker's capsList). The first
+// unknown name fails with `unknown capability: "CAP_X"`.
+status
+normalize_capabilities(google::protobuf::RepeatedPtrField<std::string>& xs) {
+  std::vector<std::string> out;
+  for (const auto& x : xs) {
+    auto name = task::normalize_capability(x);
+    if (name != "ALL")
+      if (auto bit = task::parse_capability(name); !bit)
+        return bit.error();
+    if (std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(name);
+  }
+  if (std::find(out.begin(), out.end(), "ALL") != out.end())
+    out = {"ALL"};
+  xs.Clear();
+  for (auto& x : out)
+    *xs.Add() = std::move(x);
+  return ok_status();
+}
+
+// --user and --cap-add/--cap-drop: well-formed here, the user resolved on
+// the node that runs the task.
+status validate_privileges(pb::ContainerSpec& c) {
+  if (!c.user().empty())
+    if (auto u = task::parse_user(c.user()); !u)
+      return u.error();
+  if (auto r = normalize_capabilities(*c.mutable_capability_add()); !r)
+    return r;
+  return normalize_capabilities(*c.mutable_capability_drop());
+}
+
 // An edited copy of the service `ref` names, validated, one spec version
 // on, as an UPDATE batch.
 template <class Edit>
@@ -115,6 +149,8 @@ status validate_service_spec(pb::ServiceSpec& spec) {
     return invalid("replicas can only be used with replicated mode");
   if (c.stop_grace_period_ns() < 0)
     return invalid("stop-grace-period cannot be negative");
+  if (auto r = validate_privileges(c); !r)
+    return r;
   for (auto& kv : c.env())
     if (kv.empty() || kv.front() == '=')
       return invalid("invalid environment variable \"" + kv + "\"");

@@ -23,8 +23,10 @@ namespace actorswarm::control {
 /// anything is stored: image `host` with a command (no container runtime
 /// yet: another image is `unsupported_image`), a valid name, no replicas in
 /// global mode, no negative durations or resources, a memory limit of at
-/// least 6MB, valid env entries, constraints and spread preferences. Other
-/// refusals are `invalid_spec`.
+/// least 6MB, valid env entries, constraints and spread preferences, a
+/// well-formed --user (UID[:GID] or NAME[:GROUP]) and known capability names
+/// (stored normalized: "CAP_X", each once, ALL alone). Other refusals are
+/// `invalid_spec`.
 status validate_service_spec(pb::ServiceSpec& spec);
 
 /// A new Service object for `spec` (already validated): a fresh id and, when

@@ -68,9 +68,11 @@ public:
   void close_err();
   void close_gate();
 
-  /// For error texts: the resolved program path and the working directory.
+  /// For error texts: the resolved program path, the working directory and
+  /// the spec's --user.
   std::string exec_path;
   std::string workdir;
+  std::string user;
 
   /// True once release() opened the gate.
   bool released = false;
@@ -108,7 +110,8 @@ public:
 
   /// Forks the task process, blocked at its start gate. The caller records
   /// the handle durably, then calls release(). Fails with the reason if the
-  /// command cannot be found or the fork fails.
+  /// command cannot be found, the spec's --user does not exist on this node,
+  /// or the fork fails.
   virtual result<started_process> start(const pb::Task& task) = 0;
 
   /// Opens the gate: the child execs. Never blocks.

@@ -1,5 +1,6 @@
 #include "actors/task/process_executor.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -7,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "actors/task/privileges.hpp"
 #include "actors/task/process_spawn.hpp"
+#include "os/users.hpp"
 
 namespace actorswarm::task {
 
@@ -54,6 +57,53 @@ result<spawned> spawn_held(const spawn_request& req, process_watcher& watcher) {
   return child;
 }
 
+// Docker sets HOME from the user's passwd entry unless the env has one;
+// the daemon's own HOME and USER are not the task user's.
+void set_user_env(std::vector<std::string>& env, const pb::ContainerSpec& c,
+                  const os::resolved_user& u) {
+  auto has = [&c](const char* prefix) {
+    return std::any_of(c.env().begin(), c.env().end(),
+                       [prefix](auto& kv) { return kv.rfind(prefix, 0) == 0; });
+  };
+  if (!has("HOME="))
+    set_env(env, "HOME=" + u.home);
+  if (has("USER="))
+    return;
+  env.erase(std::remove_if(env.begin(), env.end(),
+                           [](const std::string& kv) {
+                             return kv.rfind("USER=", 0) == 0;
+                           }),
+            env.end());
+  if (!u.name.empty())
+    env.push_back("USER=" + u.name);
+}
+
+// The spec's --user (resolved on this node) and capability set, and the
+// environment that goes with the user. Fails on a user or group this node
+// does not have, or a capability name the control rules would refuse.
+status set_credentials(const pb::ContainerSpec& c, spawn_request& req) {
+  auto caps
+    = capability_mask({c.capability_add().begin(), c.capability_add().end()},
+                      {c.capability_drop().begin(), c.capability_drop().end()});
+  if (!caps)
+    return fail(caps.error().code, "task: " + caps.error().message);
+  req.creds.caps = *caps;
+  if (c.user().empty())
+    return ok_status();
+  auto spec = parse_user(c.user());
+  if (!spec)
+    return fail(spec.error().code, "task: " + spec.error().message);
+  auto u = os::resolve_user(spec->user, spec->group);
+  if (!u)
+    return fail(u.error().code, "task: " + u.error().message);
+  req.creds.set_user = true;
+  req.creds.uid = u->uid;
+  req.creds.gid = u->gid;
+  req.groups = u->groups;
+  set_user_env(req.env, c, *u);
+  return ok_status();
+}
+
 } // namespace
 
 // -- started_process ----------------------------------------------------------
@@ -62,6 +112,7 @@ started_process::started_process(started_process&& other) noexcept
   : handle(other.handle),
     exec_path(std::move(other.exec_path)),
     workdir(std::move(other.workdir)),
+    user(std::move(other.user)),
     released(other.released),
     exec_outcome(other.exec_outcome),
     exec_error(std::move(other.exec_error)),
@@ -78,6 +129,7 @@ started_process& started_process::operator=(started_process&& other) noexcept {
     handle = other.handle;
     exec_path = std::move(other.exec_path);
     workdir = std::move(other.workdir);
+    user = std::move(other.user);
     released = other.released;
     exec_outcome = other.exec_outcome;
     exec_error = std::move(other.exec_error);
@@ -172,6 +224,8 @@ result<started_process> process_executor::start(const pb::Task& t) {
   auto& c = t.spec().container();
   spawn_request req;
   req.env = task_env(t);
+  if (auto st = set_credentials(c, req); !st)
+    return st.error();
   auto path = resolve_program(c.command().empty() ? "" : c.command(0), req.env);
   if (!path)
     return path.error();
@@ -188,6 +242,7 @@ result<started_process> process_executor::start(const pb::Task& t) {
   started_process proc{h, child->gate_fd, child->err_fd};
   proc.exec_path = std::move(req.path);
   proc.workdir = std::move(req.workdir);
+  proc.user = c.user();
   if (cfg_.use_cgroups) {
     // Joined while the child waits at the gate: the program never runs
     // outside its limits. A failure was already warned about in prepare().
@@ -221,7 +276,7 @@ exec_state process_executor::exec_result(started_process& proc,
     return exec_state::unknown;
   if (n == static_cast<ssize_t>(sizeof(rec))) {
     state = exec_state::failed;
-    proc.exec_error = describe(rec, proc.exec_path, proc.workdir);
+    proc.exec_error = describe(rec, proc.exec_path, proc.workdir, proc.user);
   } else if (n == 0 && proc.released) {
     // EOF after the release: the close-on-exec pipe closed at exec.
     state = exec_state::running;

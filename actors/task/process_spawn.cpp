@@ -22,6 +22,15 @@ namespace {
 constexpr const char* default_path
   = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// The gate's credentials argument: under the kernel's 128 KiB per argument.
+constexpr size_t creds_text_size_max = 64 * 1024;
+
+// A failed credentials step is reported as the spawn stage of that number.
+static_assert(static_cast<int32_t>(os::credentials_step::user)
+              == static_cast<int32_t>(spawn_stage::user));
+static_assert(static_cast<int32_t>(os::credentials_step::caps)
+              == static_cast<int32_t>(spawn_stage::caps));
+
 /// Child side: everything it touches is ready-made memory and fds.
 struct child_args {
   const char* path;
@@ -32,6 +41,7 @@ struct child_args {
   int null_fd;
   int gate_fd; // read end
   int err_fd;  // write end, close-on-exec
+  const os::credentials* creds;
 };
 
 // Async-signal-safe: report a failed stage to the parent.
@@ -95,6 +105,11 @@ bool wait_gate(int gate_fd) {
   if (!wait_gate(a.gate_fd) || !setup_ok)
     _exit(127);
   close(a.gate_fd);
+  auto step = os::credentials_step::none;
+  if (int err = os::apply_credentials(*a.creds, step)) {
+    report(a.err_fd, static_cast<spawn_stage>(step), err);
+    _exit(127);
+  }
   execve(a.path, a.argv, a.envp);
   report(a.err_fd, spawn_stage::exec, errno);
   _exit(127);
@@ -134,15 +149,18 @@ bool raise_fd(int& fd) {
   return true;
 }
 
-// posix_spawn of the gate program (argv: gate, workdir, program, task argv)
+// posix_spawn of the gate program (argv: gate, workdir, credentials,
+// program, task argv)
 // with the child's whole setup as attributes and file actions: own process
 // group, empty signal mask, every signal at its default, stdin /dev/null,
 // stdout and stderr the log, fd 3 the gate, fd 4 the error pipe, no other
 // fd. Returns the pid, or -1.
-pid_t spawn_gate(const spawn_request& req, const std::vector<char*>& argv,
-                 char* const* envp, int log_fd, int gate_fd, int err_fd) {
+pid_t spawn_gate(const spawn_request& req, const std::string& creds,
+                 const std::vector<char*>& argv, char* const* envp, int log_fd,
+                 int gate_fd, int err_fd) {
   std::vector<char*> gate_argv{const_cast<char*>(req.gate_path.c_str()),
                                const_cast<char*>(req.workdir.c_str()),
+                               const_cast<char*>(creds.c_str()),
                                const_cast<char*>(req.path.c_str())};
   gate_argv.insert(gate_argv.end(), argv.begin(), argv.end());
   posix_spawnattr_t attr;
@@ -182,15 +200,17 @@ pid_t spawn_gate(const spawn_request& req, const std::vector<char*>& argv,
 
 // The fork() path: the child sets itself up (child_main). Returns the pid,
 // or -1 with `fork_errno` set.
-pid_t fork_gated(const spawn_request& req, char* const* argv, char* const* envp,
-                 int log_fd, int gate_fd, int err_fd, int& fork_errno) {
+pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
+                 char* const* argv, char* const* envp, int log_fd, int gate_fd,
+                 int err_fd, int& fork_errno) {
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
     fork_errno = errno;
     return -1;
   }
-  child_args args{req.path.c_str(), argv,    envp,    req.workdir.c_str(),
-                  log_fd,           null_fd, gate_fd, err_fd};
+  child_args args{
+    req.path.c_str(), argv,   envp,  req.workdir.c_str(), log_fd, null_fd,
+    gate_fd,          err_fd, &creds};
   pid_t pid = fork();
   if (pid == 0)
     child_main(args);
@@ -231,13 +251,20 @@ result<std::string> resolve_program(const std::string& program,
 }
 
 std::string describe(const spawn_error_record& rec, const std::string& path,
-                     const std::string& workdir) {
+                     const std::string& workdir, const std::string& user) {
   std::string reason = std::strerror(rec.err);
   switch (static_cast<spawn_stage>(rec.stage)) {
     case spawn_stage::stdio:
       return "task: redirect output: " + reason;
     case spawn_stage::chdir:
       return "task: chdir \"" + workdir + "\": " + reason;
+    case spawn_stage::user:
+      return "task: set user \"" + user + "\": " + reason;
+    case spawn_stage::caps:
+      return "task: set capabilities: " + reason;
+    case spawn_stage::args:
+      return "task: the start gate does not understand its arguments (is "
+             "actorswarm-gate from the same build?)";
     default:
       return "task: exec \"" + path + "\": " + reason;
   }
@@ -262,6 +289,16 @@ std::string find_gate_program(const std::string& override_path) {
 result<spawned> spawn_gated(const spawn_request& req) {
   auto argv = c_strings(req.argv);
   auto envp = c_strings(req.env);
+  auto creds = req.creds;
+  creds.groups = req.groups.data();
+  creds.group_count = req.groups.size();
+  // The gate's argument; a group list too long for one argument fails here.
+  std::string creds_text(creds_text_size_max, '\0');
+  if (!os::format_credentials(creds, creds_text.data(), creds_text.size()))
+    return fail(errc::invalid_spec, "task: user has too many groups ("
+                                      + std::to_string(creds.group_count)
+                                      + ")");
+  creds_text.resize(std::strlen(creds_text.c_str()));
   int log_fd = ::open(req.log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0)
@@ -280,11 +317,12 @@ result<spawned> spawn_gated(const spawn_request& req) {
   pid_t pid = -1;
   if (!req.gate_path.empty() && raise_fd(log_fd) && raise_fd(gate[1])
       && raise_fd(err[1]))
-    pid = spawn_gate(req, argv, envp.data(), log_fd, gate[1], err[1]);
+    pid = spawn_gate(req, creds_text, argv, envp.data(), log_fd, gate[1],
+                     err[1]);
   int fork_errno = 0;
   if (pid < 0) // no gate program, or it could not be spawned
-    pid = fork_gated(req, argv.data(), envp.data(), log_fd, gate[1], err[1],
-                     fork_errno);
+    pid = fork_gated(req, creds, argv.data(), envp.data(), log_fd, gate[1],
+                     err[1], fork_errno);
   close_all({log_fd, gate[1], err[1]});
   if (pid < 0) {
     close_all({gate[0], err[0]});

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "messages/result.hpp"
+#include "os/credentials.hpp"
 
 namespace actorswarm::task {
 
@@ -29,6 +30,10 @@ struct spawn_request {
   std::string log_path;
   /// The `actorswarm-gate` program; empty: fork() instead.
   std::string gate_path;
+  /// User and capabilities applied just before exec (os/credentials.hpp);
+  /// `groups` backs creds.groups (spawn_gated points it there).
+  os::credentials creds;
+  std::vector<uint32_t> groups;
 };
 
 /// A forked child blocked at its gate.
@@ -41,7 +46,16 @@ struct spawned {
 };
 
 /// Stages of the child that report errors through the error pipe.
-enum class spawn_stage : int32_t { stdio = 1, chdir = 2, exec = 3 };
+/// `user` and `caps` are os::credentials_step's values; `args`: the gate
+/// could not read its arguments (a gate from another build).
+enum class spawn_stage : int32_t {
+  stdio = 1,
+  chdir = 2,
+  exec = 3,
+  user = 4,
+  caps = 5,
+  args = 6,
+};
 
 /// The 8-byte record a failing child writes to the error pipe.
 struct spawn_error_record {
@@ -64,8 +78,10 @@ std::string find_gate_program(const std::string& override_path);
 result<std::string> resolve_program(const std::string& program,
                                     const std::vector<std::string>& env);
 
-/// The error text for a record: `task: exec "/x": Permission denied`.
+/// The error text for a record: `task: exec "/x": Permission denied`,
+/// `task: set user "1000:1000": Operation not permitted` (`user`: the
+/// spec's --user).
 std::string describe(const spawn_error_record& rec, const std::string& path,
-                     const std::string& workdir);
+                     const std::string& workdir, const std::string& user);
 
 } // namespace actorswarm::task

@@ -44,6 +44,10 @@ void add_create_flags(CLI::App* c, create_opts& o) {
                 "Time to wait before force killing a task");
   c->add_option("--placement-strategy", f.placement_strategy,
                 "Scheduling strategy (spread|binpack|random)");
+  c->add_option("-u,--user", f.user,
+                "Username or UID (format: <name|uid>[:<group|gid>])");
+  add_repeated(c, "--cap-add", f.cap_add, "Add Linux capabilities");
+  add_repeated(c, "--cap-drop", f.cap_drop, "Drop Linux capabilities");
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");

@@ -56,6 +56,10 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("--stop-grace-period", f.stop_grace_period,
                 "Time to wait before force killing a task");
   c->add_option("-w,--workdir", f.workdir, "Working directory");
+  c->add_option("-u,--user", f.user,
+                "Username or UID (format: <name|uid>[:<group|gid>])");
+  add_repeated(c, "--cap-add", f.cap_add, "Add Linux capabilities");
+  add_repeated(c, "--cap-drop", f.cap_drop, "Drop Linux capabilities");
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,

@@ -119,7 +119,17 @@ std::string service_pretty(const pb::Service& s) {
     out += " Env:\t\t" + spaced(c.env()) + "\n";
   if (!c.dir().empty())
     out += " Dir:\t\t" + c.dir() + "\n";
+  if (!c.user().empty())
+    out += " User: " + c.user() + "\n";
   add_resources(out, task.resources());
+  // Docker's template: the lists joined with ", ".
+  if (!c.capability_add().empty() || !c.capability_drop().empty()) {
+    out += "Capabilities:\n";
+    if (!c.capability_add().empty())
+      out += " Add: " + join(c.capability_add(), ", ") + "\n";
+    if (!c.capability_drop().empty())
+      out += " Drop: " + join(c.capability_drop(), ", ") + "\n";
+  }
   return out;
 }
 

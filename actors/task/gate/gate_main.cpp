@@ -1,7 +1,12 @@
 // actorswarm-gate: the start gate of a `process` task, spawned by the daemon
 // with posix_spawn (no fork of the big daemon; see process_spawn.cpp).
 //
-//   actorswarm-gate <workdir> <program> <argv0> [args...]
+//   actorswarm-gate <workdir> <credentials> <program> <argv0> [args...]
+//
+// <credentials> is os/credentials.hpp's text: the capability set, and the
+// uid, gid and groups when the task has a --user. They are applied after
+// the gate opens, just before exec (chdir runs first, as root, as runc
+// tries it).
 //
 // The daemon has already set the process group, an empty signal mask,
 // default signal dispositions, stdin (/dev/null), stdout and stderr (the
@@ -10,6 +15,8 @@
 //   fd 4: the exec-error pipe; a failing stage writes {stage, errno}
 //         (two int32, spawn_error_record in process_spawn.hpp).
 // Plain libc only: this runs once per task start.
+
+#include "os/credentials.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -26,6 +33,10 @@ constexpr int err_fd = 4;
 // Must match actorswarm::task::spawn_stage.
 constexpr int32_t stage_chdir = 2;
 constexpr int32_t stage_exec = 3;
+constexpr int32_t stage_bad_args = 6;
+
+// The --user's groups: static, so the gate allocates nothing for them.
+uint32_t groups[actorswarm::os::groups_max];
 
 void report(int32_t stage, int err) {
   int32_t rec[2] = {stage, static_cast<int32_t>(err)};
@@ -60,11 +71,17 @@ void default_all_signals() {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4)
+  if (argc < 5)
     _exit(127);
   default_all_signals();
   bool setup_ok = true;
-  if (chdir(argv[1]) != 0) {
+  actorswarm::os::credentials creds;
+  if (!actorswarm::os::parse_credentials(argv[2], creds, groups,
+                                         actorswarm::os::groups_max)) {
+    report(stage_bad_args, EINVAL);
+    setup_ok = false;
+  }
+  if (setup_ok && chdir(argv[1]) != 0) {
     report(stage_chdir, errno);
     setup_ok = false;
   }
@@ -74,7 +91,12 @@ int main(int argc, char** argv) {
     _exit(127);
   close(gate_fd);
   fcntl(err_fd, F_SETFD, FD_CLOEXEC);
-  execve(argv[2], argv + 3, environ);
+  auto step = actorswarm::os::credentials_step::none;
+  if (int err = actorswarm::os::apply_credentials(creds, step)) {
+    report(static_cast<int32_t>(step), err);
+    _exit(127);
+  }
+  execve(argv[3], argv + 4, environ);
   report(stage_exec, errno);
   _exit(127);
 }

@@ -122,6 +122,27 @@ TEST_CASE("control rules: validate_service_spec refuses what docker refuses",
      errc::invalid_spec,
      "invalid placement preference \"spread=node.id\": the descriptor must "
      "start with node.labels. or engine.labels."},
+    {"unknown capability to add",
+     [](auto& s) { container(s).add_capability_add("net_admn"); },
+     errc::invalid_spec, "unknown capability: \"CAP_NET_ADMN\""},
+    {"unknown capability to drop",
+     [](auto& s) {
+       container(s).add_capability_drop("CHOWN");
+       container(s).add_capability_drop("CAP_FOO");
+     },
+     errc::invalid_spec, "unknown capability: \"CAP_FOO\""},
+    {"RESET outside an update",
+     [](auto& s) { container(s).add_capability_add("reset"); },
+     errc::invalid_spec, "unknown capability: \"RESET\""},
+    {"user with an empty group",
+     [](auto& s) { container(s).set_user("1000:"); }, errc::invalid_spec,
+     "invalid user \"1000:\": the format is UID[:GID] or NAME[:GROUP]"},
+    {"user with a space", [](auto& s) { container(s).set_user("a b"); },
+     errc::invalid_spec, ""},
+    {"uid out of range", [](auto& s) { container(s).set_user("4294967296"); },
+     errc::invalid_spec,
+     "invalid user \"4294967296\": uids and gids must be in range "
+     "0-2147483647"},
   };
   for (auto& c : cases) {
     INFO(c.what);
@@ -161,6 +182,13 @@ TEST_CASE("control rules: validate_service_spec accepts the edges", "[unit]") {
          s.mutable_task()->mutable_placement()->add_constraints(
            "node.role==manager");
        }},
+      {"a user by uid, by name, with a group",
+       [](auto& s) { container(s).set_user("nobody:nogroup"); }},
+      {"capabilities in any case, with or without CAP_, and ALL",
+       [](auto& s) {
+         container(s).add_capability_add("net_admin");
+         container(s).add_capability_drop("ALL");
+       }},
       {"spread on node and engine labels",
        [](auto& s) {
          auto& pl = *s.mutable_task()->mutable_placement();
@@ -175,6 +203,51 @@ TEST_CASE("control rules: validate_service_spec accepts the edges", "[unit]") {
     auto r = validate_service_spec(spec);
     CHECK(refusal(r).message == "");
   }
+}
+
+TEST_CASE("control rules: capability lists are stored normalized, each "
+          "name once, ALL alone",
+          "[unit]") {
+  auto spec = make_spec("web", 1);
+  auto& c = container(spec);
+  for (auto x : {"net_admin", " CAP_NET_ADMIN", "sys_time"})
+    c.add_capability_add(x);
+  for (auto x : {"kill", "all", "chown"})
+    c.add_capability_drop(x);
+  c.set_user("65534:65534");
+  REQUIRE(validate_service_spec(spec));
+  CHECK(std::vector<std::string>(c.capability_add().begin(),
+                                 c.capability_add().end())
+        == std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME"});
+  CHECK(std::vector<std::string>(c.capability_drop().begin(),
+                                 c.capability_drop().end())
+        == std::vector<std::string>{"ALL"});
+  CHECK(c.user() == "65534:65534");
+}
+
+TEST_CASE("control rules: service create and update refuse a bad user or "
+          "capability and store nothing",
+          "[unit]") {
+  auto b = web_and_api();
+  auto gen = seeded();
+  auto spec = make_spec("new", 1);
+  container(spec).add_capability_add("CAP_NOPE");
+  auto d = create_service(b.view(), spec, gen, now_ns);
+  REQUIRE_FALSE(d);
+  CHECK(d.error().message == "unknown capability: \"CAP_NOPE\"");
+  pb::ServiceUpdateRequest req;
+  req.set_ref("web");
+  *req.mutable_spec() = make_spec("web", 3);
+  container(*req.mutable_spec()).set_user("a:b:c");
+  auto u = update_service(b.view(), req, now_ns);
+  REQUIRE_FALSE(u);
+  CHECK(u.error().code == errc::invalid_spec);
+  CHECK(u.error().message
+        == "invalid user \"a:b:c\": the format is UID[:GID] or NAME[:GROUP]");
+  // The refusal is a decision without a batch: the view keeps what it had.
+  CHECK(b.view().services().size() == 2);
+  CHECK((*find_service(b.view(), "web"))->spec().task().container().user()
+        == "");
 }
 
 TEST_CASE("control rules: make_service gives an id, a name and version 1",
