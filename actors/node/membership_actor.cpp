@@ -143,11 +143,15 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   auto addr = advertise_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
+  auto listen = init_listen_addr(req);
+  if (!listen)
+    return error_reply(listen.error());
   auto cluster = make_cluster(req, *addr, net::openssl_secrets());
   if (!cluster)
     return error_reply(cluster.error());
   st.id.cluster_id = cluster->id();
   st.id.addr = *addr;
+  st.id.listen_addr = *listen;
   auto batch = init_batch(*cluster, st.id, st.clk->now_ns());
   save_identity(st.dir->node_state(), st.id);
   auto rp = self->make_response_promise<pb::ControlReply>();

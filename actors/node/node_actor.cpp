@@ -87,7 +87,8 @@ void open_transport(node_self self) {
   self->link_to(st.transport);
   serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL}, st.admin);
   serve(self, {pb::Envelope::ROLE}, st.membership);
-  auto [host, port] = listen_endpoint(st.cfg.listen_addr);
+  auto [host, port] = listen_endpoint(cluster_listen_addr(st.id,
+                                                          st.cfg.listen_addr));
   auto bound = net::publish_transport(sys, st.transport, host, port);
   if (!bound)
     logger("node")->error("cluster port not open: {}", bound.error().message);
