@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -238,4 +239,37 @@ TEST_CASE("control server: a request above the size limit is refused and "
   REQUIRE(got.size() > 4);
   REQUIRE(r.ParseFromString(got.substr(4)));
   CHECK(r.error().find("control request larger than") != std::string::npos);
+}
+
+TEST_CASE("control server: connections of random bytes cost only themselves",
+          "[actor]") {
+  server_fixture f;
+  f.scfg.frame_deadline_ms = 200;
+  // Junk that happens to parse as a request is answered; the connection
+  // then idles out.
+  f.scfg.idle_timeout_ms = 500;
+  net::control_server s{f.sys, f.control, f.scfg};
+  REQUIRE(s.start());
+  std::mt19937 rng{42};
+  std::vector<int> fds;
+  for (int i = 0; i < 64; ++i) {
+    std::string junk(1 + rng() % 512, '\0');
+    for (auto& c : junk)
+      c = static_cast<char>(rng());
+    int fd = f.connect();
+    CHECK(::write(fd, junk.data(), junk.size())
+          == static_cast<ssize_t>(junk.size()));
+    // Half hang up at once, half stay silent after their bytes.
+    if (i % 2 == 0)
+      ::close(fd);
+    else
+      fds.push_back(fd);
+  }
+  CHECK(ping(f));
+  for (int fd : fds) {
+    std::string got;
+    CHECK(closed_by_peer(fd, got));
+    ::close(fd);
+  }
+  CHECK(ping(f));
 }
