@@ -16,6 +16,9 @@ struct daemon_options {
   std::string data_dir = "/var/lib/actorswarm";
   std::string listen_addr = "0.0.0.0:2377"; // cluster port, opened in swarm
   std::string control_path = "/run/actorswarm.sock"; // without unix://
+  /// Group of the control socket (name or gid), as dockerd's --group; empty:
+  /// group "actorswarm" if it exists, else the daemon's own (root's 0).
+  std::string group;
   std::string log_level = "info"; // trace|debug|info|warn|error|critical|off
   int tick_ms = 100;              // Raft tick length
   /// Applied Raft entries between two store snapshots; 0: the node's default.

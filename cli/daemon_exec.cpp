@@ -19,6 +19,8 @@ std::vector<std::string> daemon_argv(const std::string& program,
                                 "--control-addr=unix://" + opts.control_path,
                                 "--log-level=" + opts.log_level,
                                 "--tick-ms=" + std::to_string(opts.tick_ms)};
+  if (!opts.group.empty())
+    argv.push_back("--group=" + opts.group);
   if (opts.snapshot_interval > 0)
     argv.push_back("--snapshot-interval="
                    + std::to_string(opts.snapshot_interval));

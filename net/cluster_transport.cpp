@@ -469,6 +469,18 @@ status replace_wire(transport_t* self,
 status set_creds(transport_t* self, const pb::NodeCredentials& x) {
   auto& st = self->state;
   auto c = to_wire(x);
+  if (auto colon = x.listen_addr().rfind(':');
+      split_addr(x.listen_addr()) && colon != std::string::npos) {
+    auto host = x.listen_addr().substr(0, colon);
+    auto port
+      = static_cast<uint16_t>(std::stoul(x.listen_addr().substr(colon + 1)));
+    if (host != st.cfg.listen_host || port != st.cfg.listen_port) {
+      st.cfg.listen_host = host;
+      st.cfg.listen_port = port;
+      if (c)
+        return replace_wire(self, c); // listen there
+    }
+  }
   if (c && st.listening && st.wire) {
     if (auto ok = st.wire->reload(*c); !ok) {
       log()->error("new credentials refused: {}", ok.error().message);

@@ -2,13 +2,11 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <map>
 
 #include "caf/all.hpp"
@@ -18,37 +16,17 @@
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/control_frame.hpp"
+#include "net/control_listen.hpp"
 
 namespace actorswarm::net {
 
 namespace {
 
-constexpr int connections_max = 256;
 constexpr int follow_poll_ms = 100;
 
 int64_t wall_now_ns() {
   auto t = std::chrono::system_clock::now().time_since_epoch();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t).count();
-}
-
-bool fill_addr(const std::string& path, sockaddr_un& addr) {
-  std::memset(&addr, 0, sizeof(addr));
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return false;
-  std::strcpy(addr.sun_path, path.c_str());
-  return true;
-}
-
-bool someone_serves(const std::string& path) {
-  sockaddr_un addr;
-  if (!fill_addr(path, addr))
-    return false;
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
-            == 0;
-  ::close(fd);
-  return ok;
 }
 
 pb::ControlReply error_reply(errc code, std::string msg) {
@@ -141,25 +119,10 @@ control_server::~control_server() {
 }
 
 status control_server::start() {
-  sockaddr_un addr;
-  if (!fill_addr(cfg_.socket_path, addr))
-    return fail(errc::invalid_spec,
-                "control socket path too long: " + cfg_.socket_path);
-  if (someone_serves(cfg_.socket_path))
-    return fail(errc::refused, "another actorswarm daemon is already serving "
-                                 + cfg_.socket_path);
-  ::unlink(cfg_.socket_path.c_str());
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto old = ::umask(0117);
-  int r = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::umask(old);
-  if (r != 0 || ::listen(listen_fd_, 128) != 0) {
-    auto err = std::string{std::strerror(errno)};
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-    return fail(errc::internal,
-                "cannot listen on " + cfg_.socket_path + ": " + err);
-  }
+  auto fd = listen_control_socket(cfg_.socket_path, cfg_.group);
+  if (!fd)
+    return fd.error();
+  listen_fd_ = *fd;
   thread_ = std::thread{[this] { accept_loop(); }};
   return ok_status();
 }
@@ -185,12 +148,17 @@ void control_server::accept_loop() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0)
       continue;
-    if (active_ >= connections_max) {
+    if (active_ >= cfg_.connections_max) {
       send_reply(fd,
                  error_reply(errc::refused, "too many control connections"));
       ::close(fd);
       continue;
     }
+    // A client that stops reading a reply holds its connection no longer
+    // than an idle one.
+    timeval tv{cfg_.idle_timeout_ms / 1000,
+               (cfg_.idle_timeout_ms % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     ++active_;
     std::thread{[this, fd] {
       serve(fd);
@@ -203,13 +171,26 @@ void control_server::accept_loop() {
 void control_server::serve(int fd) {
   std::string buf;
   caf::scoped_actor self{sys_};
+  frame_limits lim;
+  lim.max_bytes = cfg_.request_size_max_bytes;
+  lim.idle_timeout_ms = cfg_.idle_timeout_ms;
+  lim.frame_deadline_ms = cfg_.frame_deadline_ms;
   while (!stop_) {
-    auto st = read_frame(fd, buf, 600000);
+    auto st = read_frame(fd, buf, lim);
+    if (st == frame_status::timeout)
+      logger("control")->debug("control connection closed: no complete "
+                               "request in time");
     if (st == frame_status::closed || st == frame_status::io_error
         || st == frame_status::timeout)
       return;
+    if (st == frame_status::too_large) {
+      send_reply(fd, error_reply(errc::bad_request,
+                                 "control request larger than "
+                                   + std::to_string(lim.max_bytes) + " bytes"));
+      return;
+    }
     pb::ControlRequest req;
-    if (st == frame_status::too_large || !req.ParseFromString(buf)) {
+    if (!req.ParseFromString(buf)) {
       send_reply(fd,
                  error_reply(errc::bad_request, "malformed control request"));
       return;

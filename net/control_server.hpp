@@ -11,7 +11,10 @@
 // scoped_actor. The daemon (cli/daemon/run_daemon.cpp) owns it; it builds
 // with the daemon component, since it reads task logs (actors/task/).
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -28,6 +31,17 @@ struct control_server_config {
   std::string socket_path;
   std::string tasks_dir; // where task log files live
   int request_timeout_ms = 60000;
+  /// Group of the socket file (mode 0660); resolve_socket_group's result.
+  gid_t group = 0;
+  /// Connections served at once; one more gets "too many control
+  /// connections" and is closed.
+  int connections_max = 256;
+  /// A connection with no byte for this long is closed (between requests).
+  int idle_timeout_ms = 600000;
+  /// A request whose first byte arrived must be complete within this.
+  int frame_deadline_ms = 10000;
+  /// Largest request accepted; a larger one is refused and closed.
+  uint32_t request_size_max_bytes = 16u * 1024 * 1024;
 };
 
 class control_server {
@@ -36,8 +50,9 @@ public:
                  control_server_config cfg);
   ~control_server();
 
-  /// Binds the socket. Fails with a clear message when another daemon
-  /// serves this path; removes a stale socket file left by a dead one.
+  /// Binds the socket (listen_control_socket). Fails with a clear message
+  /// when another daemon serves this path or the path is not a socket;
+  /// removes a stale socket file left by a dead one.
   status start();
 
   /// Stops accepting, unlinks the socket. Idempotent.

@@ -63,8 +63,8 @@ void wipe_swarm_state(persistence::data_dir& dir) {
   dir.snapshots().clear();
   dir.task_records().clear();
   auto& kv = dir.node_state();
-  for (const char* key :
-       {"cluster_id", "addr", "raft_id", "origin", "role", "managers"})
+  for (const char* key : {"cluster_id", "addr", "listen_addr", "raft_id",
+                          "origin", "role", "managers"})
     kv.remove(key);
 }
 

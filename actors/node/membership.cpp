@@ -89,6 +89,7 @@ identity load_identity(persistence::kv_store& kv, const std::string& hostname,
   id.hostname = hostname.empty() ? local_hostname() : hostname;
   id.cluster_id = kv.get("cluster_id").value_or("");
   id.addr = kv.get("addr").value_or("");
+  id.listen_addr = kv.get("listen_addr").value_or("");
   id.joined = kv.get("origin").value_or("") == "join";
   id.worker = kv.get("role").value_or("") == "worker";
   auto managers = kv.get("managers").value_or("");
@@ -130,6 +131,7 @@ void save_identity(persistence::kv_store& kv, const identity& id) {
     managers += (managers.empty() ? "" : ",") + m;
   kv.put("managers", managers);
   kv.put("addr", id.addr);
+  kv.put("listen_addr", id.listen_addr);
   kv.put("cluster_id", id.cluster_id);
 }
 
@@ -150,6 +152,20 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
   }
   auto host = l->first == "0.0.0.0" ? first_ipv4() : l->first;
   return host + ":" + l->second;
+}
+
+result<std::string> init_listen_addr(const pb::SwarmInitRequest& req) {
+  if (req.listen_addr().empty())
+    return std::string{};
+  auto l = split_addr(req.listen_addr(), "--listen-addr");
+  if (!l)
+    return l.error();
+  return l->first + ":" + l->second;
+}
+
+std::string cluster_listen_addr(const identity& id,
+                                const std::string& daemon_listen_addr) {
+  return id.listen_addr.empty() ? daemon_listen_addr : id.listen_addr;
 }
 
 uint64_t new_epoch(const cluster_secrets& secrets) {

@@ -33,11 +33,12 @@ namespace actorswarm::node {
 struct identity {
   std::string node_id;
   std::string hostname;
-  std::string cluster_id; // empty: not in a swarm
-  std::string addr;       // advertised cluster address host:port
-  uint64_t raft_id = 0;   // this node's id in the Raft group; never 0
-  bool joined = false;    // joined a swarm (else initialized it)
-  bool worker = false;    // runs tasks only: no store, no Raft peer
+  std::string cluster_id;  // empty: not in a swarm
+  std::string addr;        // advertised cluster address host:port
+  std::string listen_addr; // swarm init --listen-addr; empty: the daemon's
+  uint64_t raft_id = 0;    // this node's id in the Raft group; never 0
+  bool joined = false;     // joined a swarm (else initialized it)
+  bool worker = false;     // runs tasks only: no store, no Raft peer
   std::vector<std::string> managers; // a worker's managers (host:port)
 };
 
@@ -57,6 +58,17 @@ void save_identity(persistence::kv_store& kv, const identity& id);
 /// non-loopback IPv4 address (127.0.0.1 if it has none).
 result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
                                    const std::string& daemon_listen_addr);
+
+/// Where `swarm init` opens the cluster port (Docker: --listen-addr sets
+/// where it listens, --advertise-addr what others are told): its
+/// --listen-addr as host:port (port 2377 when omitted), or "" when it gave
+/// none (the daemon's --listen-addr applies).
+result<std::string> init_listen_addr(const pb::SwarmInitRequest& req);
+
+/// The host:port this node's cluster port opens on: `id.listen_addr`, else
+/// the daemon's --listen-addr.
+std::string cluster_listen_addr(const identity& id,
+                                const std::string& daemon_listen_addr);
 
 /// A process epoch for the transport's envelopes: random (from `secrets`),
 /// never 0.

@@ -81,9 +81,11 @@ void run_change(membership_self self, Handle h, F then) {
 // -- this node's certificate -------------------------------------------------
 
 // Hands this node's credentials, as its files hold them for `cluster_id`,
-// to the transport (the first ones open the cluster port; none close it);
-// then `then` with the outcome (a port that cannot open is a failure).
+// and where to listen (HOST:PORT) to the transport (the first ones open the
+// cluster port; none close it); then `then` with the outcome (a port that
+// cannot open is a failure).
 void tell_credentials(membership_self self, const std::string& cluster_id,
+                      const std::string& listen_addr,
                       std::function<void(status)> then = nullptr) {
   auto& st = self->state;
   pb::NodeCredentials creds;
@@ -91,6 +93,7 @@ void tell_credentials(membership_self self, const std::string& cluster_id,
     creds = node_credentials(*certs, cluster_id);
   else
     logger("node")->error("{}", certs.error().message);
+  creds.set_listen_addr(listen_addr);
   auto done = [then](status x) {
     if (then)
       then(std::move(x));
@@ -125,26 +128,28 @@ adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
                                          : ok.error().message);
   auto rp
     = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
-  tell_credentials(self, r.cluster_id(), [=](status opened) mutable {
-    auto& st = self->state;
-    if (!opened) {
-      persistence::remove_node_cert(st.dir->path());
-      rp.deliver(make_error(opened.error()));
-      return;
-    }
-    st.id = joined_identity(st.id, r, addr);
-    save_identity(st.dir->node_state(), st.id);
-    start_then(self, [=]() mutable {
+  tell_credentials(
+    self, r.cluster_id(), cluster_listen_addr(st.id, st.cfg.listen_addr),
+    [=](status opened) mutable {
       auto& st = self->state;
-      logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
-                           st.id.cluster_id, r.manager() ? "manager" : "worker",
-                           st.id.raft_id);
-      pb::ControlReply out;
-      *out.mutable_info() = identity_info(st.id, st.dir->path());
-      out.mutable_info()->set_is_manager(r.manager());
-      rp.deliver(std::move(out), st.store);
+      if (!opened) {
+        persistence::remove_node_cert(st.dir->path());
+        rp.deliver(make_error(opened.error()));
+        return;
+      }
+      st.id = joined_identity(st.id, r, addr);
+      save_identity(st.dir->node_state(), st.id);
+      start_then(self, [=]() mutable {
+        auto& st = self->state;
+        logger("node")->info("joined swarm cluster_id={} as {} raft_id={}",
+                             st.id.cluster_id,
+                             r.manager() ? "manager" : "worker", st.id.raft_id);
+        pb::ControlReply out;
+        *out.mutable_info() = identity_info(st.id, st.dir->path());
+        out.mutable_info()->set_is_manager(r.manager());
+        rp.deliver(std::move(out), st.store);
+      });
     });
-  });
   return rp;
 }
 
@@ -197,6 +202,9 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
   auto addr = advertise_addr(req, st.cfg.listen_addr);
   if (!addr)
     return error_reply(addr.error());
+  auto listen = init_listen_addr(req);
+  if (!listen)
+    return error_reply(listen.error());
   auto secrets = net::openssl_secrets();
   auto cluster = make_cluster(req, *addr, secrets);
   if (!cluster)
@@ -213,7 +221,10 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
     return error_reply(ok.error());
   st.busy = own_change::joining;
   auto rp = self->make_response_promise<pb::ControlReply>();
+  auto at = st.id;
+  at.listen_addr = *listen;
   tell_credentials(self, cluster->id(),
+                   cluster_listen_addr(at, st.cfg.listen_addr),
                    [=, c = *cluster, cert = *cert](status opened) mutable {
                      auto& st = self->state;
                      st.busy = own_change::none;
@@ -224,6 +235,7 @@ reply_t swarm_init(membership_self self, const pb::SwarmInitRequest& req) {
                      }
                      st.id.cluster_id = c.id();
                      st.id.addr = *addr;
+                     st.id.listen_addr = *listen;
                      auto batch = init_batch(c, st.id, cert, st.clk->now_ns());
                      save_identity(st.dir->node_state(), st.id);
                      auto ok = init_reply(c, st.id);
@@ -267,7 +279,7 @@ reply_t swarm_leave(membership_self self, bool force) {
                st.id = left_swarm(*st.dir, st.cfg.hostname,
                                   net::openssl_secrets());
                persistence::remove_node_cert(st.dir->path());
-               tell_credentials(self, {});
+               tell_credentials(self, {}, {});
                logger("node")->info("left the swarm node_id={}", st.id.node_id);
                pb::ControlReply ok;
                ok.set_text("Node left the swarm.");
@@ -305,7 +317,8 @@ caf::result<std::string> serve_role(membership_self self,
                                                 rc.certificate_pem(),
                                                 certs->roots_pem);
           ok)
-        tell_credentials(self, st.id.cluster_id);
+        tell_credentials(self, st.id.cluster_id,
+                         cluster_listen_addr(st.id, st.cfg.listen_addr));
   }
   st.busy = own_change::restarting;
   auto s = spawn_role_switch(self, {st.node, handle_of(self), rc, st.id, pub});

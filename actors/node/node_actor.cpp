@@ -85,7 +85,8 @@ void open_transport(node_self self) {
   auto& sys = self->system();
   net::cluster_transport_config tcfg;
   tcfg.self = {st.id.node_id, st.id.raft_id, new_epoch(net::openssl_secrets())};
-  auto [host, port] = listen_endpoint(st.cfg.listen_addr);
+  auto [host, port] = listen_endpoint(cluster_listen_addr(st.id,
+                                                          st.cfg.listen_addr));
   tcfg.listen_host = host;
   tcfg.listen_port = port;
   tcfg.make_wire = net::tls_wire_factory(st.cfg.wire);

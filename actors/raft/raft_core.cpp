@@ -2,6 +2,7 @@
 
 #include "actors/raft/conf_change.hpp"
 #include "messages/assert.hpp"
+#include "messages/log.hpp"
 
 namespace actorswarm::raft {
 
@@ -13,6 +14,33 @@ bool same_hard_state(const pb::HardState& x, const pb::HardState& y) {
 }
 
 } // namespace
+
+const char* absurd_field(const pb::RaftMessage& m) {
+  if (m.term() > term_max)
+    return "term";
+  if (m.log_term() > term_max)
+    return "log_term";
+  if (m.index() > index_max)
+    return "index";
+  if (m.commit() > index_max)
+    return "commit";
+  if (m.reject_hint() > index_max)
+    return "reject_hint";
+  for (const auto& e : m.entries()) {
+    if (e.term() > term_max)
+      return "entry term";
+    if (e.index() > index_max)
+      return "entry index";
+  }
+  if (m.has_snapshot()) {
+    const auto& md = m.snapshot().metadata();
+    if (md.term() > term_max)
+      return "snapshot term";
+    if (md.index() > index_max)
+      return "snapshot index";
+  }
+  return nullptr;
+}
 
 raft_core::raft_core(const raft_config& cfg, const log_reader& log,
                      uint64_t seed)

@@ -33,6 +33,18 @@ namespace actorswarm::raft {
 /// leader lease for it (leadership transfer, thesis §3.10).
 constexpr const char* campaign_transfer = "transfer";
 
+/// Largest term and index a peer may announce, and the last term this peer
+/// campaigns for: a larger one is absurd (forged or corrupt; at one election
+/// per millisecond a cluster needs 146 million years to reach 2^62), so the
+/// message is refused before any arithmetic on it can wrap.
+constexpr uint64_t term_max = uint64_t{1} << 62;
+constexpr uint64_t index_max = uint64_t{1} << 62;
+
+/// The name of the first term or index field of `m` above term_max or
+/// index_max (entries and snapshot metadata included), or nullptr when every
+/// one is plausible.
+const char* absurd_field(const pb::RaftMessage& m);
+
 /// One Raft peer. Single-threaded; every call returns at once.
 class raft_core {
 public:
@@ -46,7 +58,9 @@ public:
   // -- inputs ----------------------------------------------------------------
 
   /// Handles one message from a peer. Messages from stale terms, unknown
-  /// peers or reordered/duplicated ones are handled or dropped safely.
+  /// peers or reordered/duplicated ones are handled or dropped safely; one
+  /// with an absurd term or index (absurd_field) is dropped with a log line
+  /// and changes nothing.
   void step(const pb::RaftMessage& m);
 
   /// Advances logical time by one tick (the owner's timer, default 100 ms).
@@ -81,7 +95,8 @@ public:
   /// Outcome of sending a snapshot to `id` out of band (leader only).
   void report_snapshot(uint64_t id, bool ok);
 
-  /// Starts an election now (tests; etcd's Campaign).
+  /// Starts an election now (tests; etcd's Campaign). Like an election
+  /// timeout, it does nothing once the term reached term_max.
   void campaign_now();
 
   /// New timing in ticks (`swarm update --election-tick --heartbeat-tick`),
@@ -247,6 +262,7 @@ private:
   pb::HardState prev_hs_;
   soft_state prev_ss_;
   bool awaiting_advance_ = false;
+  uint64_t refused_msgs_ = 0; // absurd messages dropped (logged sparsely)
 };
 
 } // namespace actorswarm::raft

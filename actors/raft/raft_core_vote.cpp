@@ -5,6 +5,7 @@
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/raft_core.hpp"
 #include "messages/assert.hpp"
+#include "messages/log.hpp"
 
 namespace actorswarm::raft {
 
@@ -68,6 +69,12 @@ void raft_core::campaign_now() {
 void raft_core::hup(bool transfer) {
   if (role_ == role::leader || !promotable())
     return;
+  if (term_ >= term_max) {
+    // term_ + 1 would pass the largest term peers accept.
+    logger("raft")->error("not campaigning: term {} is the last usable one",
+                          term_);
+    return;
+  }
   // etcd: do not campaign while committed membership changes are not yet
   // applied; our view of the voters may be stale.
   if (log_.committed() > log_.applied()) {
@@ -123,6 +130,17 @@ vote_result raft_core::poll(uint64_t id, bool granted) {
 
 void raft_core::step(const pb::RaftMessage& m) {
   AS_ASSERT(!awaiting_advance_);
+  if (auto field = absurd_field(m)) {
+    // One line for the first refusal, then at powers of two: a peer that
+    // floods forged messages does not flood the log too.
+    auto n = ++refused_msgs_;
+    if ((n & (n - 1)) == 0)
+      logger("raft")->warn("refused a raft message with an absurd {} "
+                           "type={} from={} term={} index={} (refused: {})",
+                           field, static_cast<int>(m.type()), m.from(),
+                           m.term(), m.index(), n);
+    return;
+  }
   if (!step_term(m))
     return;
   switch (m.type()) {

@@ -1,5 +1,5 @@
 // `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
-// [--control-addr unix://PATH] [--log-level L] [--tick-ms N]
+// [--control-addr unix://PATH] [--group NAME] [--log-level L] [--tick-ms N]
 // [--snapshot-interval N]`: validates the
 // flags into cli::daemon_options and hands over to context.run_daemon.
 
@@ -53,6 +53,16 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
     return usage_error(inv, app,
                        flag_error("--listen-addr", f.opts.listen_addr,
                                   "expected IP:PORT"));
+  if (f.control_addr.rfind("tcp://", 0) == 0)
+    // dockerd serves tcp:// only with --tlsverify; without TLS and client
+    // certificates a remote listener would give root to its network.
+    return usage_error(inv, app,
+                       flag_error("--control-addr", f.control_addr,
+                                  "a TCP control listener needs TLS with a "
+                                  "client certificate (like dockerd "
+                                  "--tlsverify --tlscacert --tlscert "
+                                  "--tlskey), which actorswarm does not "
+                                  "support; use unix://PATH"));
   if (!net::parse_unix_addr(f.control_addr, f.opts.control_path))
     return usage_error(inv, app,
                        flag_error("--control-addr", f.control_addr,
@@ -101,6 +111,9 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
                     "Cluster listen address (IP:PORT)");
       d->add_option("--control-addr", f->control_addr,
                     "Control socket (unix://PATH)");
+      d->add_option("--group", f->opts.group,
+                    "Group for the control socket (default: actorswarm if "
+                    "it exists, else the daemon's group)");
       d->add_option("--log-level", f->opts.log_level, "Log level");
       d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
       d->add_option("--snapshot-interval", f->snapshot_interval,

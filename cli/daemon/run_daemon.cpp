@@ -16,6 +16,7 @@
 #include "embed/register_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
+#include "net/control_listen.hpp"
 #include "net/control_server.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -67,6 +68,17 @@ int run_daemon(const daemon_options& opts) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // The socket's group and path first: a wrong --group, a file that is not
+  // a socket or another daemon's socket changes nothing.
+  auto group = net::resolve_socket_group(opts.group);
+  if (!group) {
+    std::fprintf(stderr, "Error: %s\n", group.error().message.c_str());
+    return 1;
+  }
+  if (auto ok = net::check_control_path(opts.control_path); !ok) {
+    std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());
+    return 1;
+  }
   auto dir = persistence::data_dir::open(opts.data_dir, true);
   if (!dir) {
     std::fprintf(stderr, "Error: %s\n", dir.error().message.c_str());
@@ -90,9 +102,11 @@ int run_daemon(const daemon_options& opts) {
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
   auto [node, control] = node::spawn_node(sys, **dir, ncfg,
                                           node::default_clock());
-  net::control_server server{sys,
-                             control,
-                             {opts.control_path, (*dir)->path() + "/tasks"}};
+  net::control_server_config scfg;
+  scfg.socket_path = opts.control_path;
+  scfg.tasks_dir = (*dir)->path() + "/tasks";
+  scfg.group = *group;
+  net::control_server server{sys, control, scfg};
   if (auto ok = server.start(); !ok) {
     std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());
     std::fflush(stderr);
