@@ -1,0 +1,128 @@
+// Cluster: autolock on one real daemon (docker's `swarm init --autolock`
+// walk-through): the Raft data is sealed at rest, a restarted manager is
+// locked (serves nothing, its tasks keep running) until `swarm unlock`
+// gives the right key, a wrong key is docker's error, and the key can be
+// shown, rotated and turned off.
+
+#include "cluster/cluster_fixture.hpp"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <catch2/catch.hpp>
+
+using namespace actorswarm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The SWMKEY-1-... in `text`, or "".
+std::string key_in(const std::string& text) {
+  auto at = text.find("SWMKEY-1-");
+  if (at == std::string::npos)
+    return "";
+  auto end = text.find_first_of(" \n", at);
+  return text.substr(at, end - at);
+}
+
+/// Whether any file under `dir` holds `needle`.
+bool any_file_holds(const std::string& dir, const std::string& needle) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file())
+      continue;
+    std::ifstream in{it->path(), std::ios::binary};
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    if (bytes.find(needle) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+/// `swarm unlock` with `key` on its stdin (not a terminal: one line).
+cmd_result unlock(const cluster_fixture& f, const std::string& key) {
+  return run_process({"/bin/sh", "-c",
+                      "printf '%s\\n' \"$1\" | \"$2\" -H \"unix://$3\" swarm "
+                      "unlock",
+                      "sh", key, AS_BINARY, f.socket_path()});
+}
+
+bool locked_file(const cluster_fixture& f) {
+  return std::filesystem::exists(f.data_dir() + "/swarm.key");
+}
+
+} // namespace
+
+TEST_CASE("cluster: an autolocked manager restarts locked, refuses a wrong "
+          "key and serves again with the right one, its tasks running "
+          "throughout",
+          "[cluster]") {
+  cluster_fixture f;
+  REQUIRE(f.start_daemon());
+  auto init = f.cli({"swarm", "init", "--autolock"});
+  REQUIRE(init.exit_code == 0);
+  auto key = key_in(init.out);
+  REQUIRE(key.size() == 9 + 43);
+  CHECK(init.out.find("To unlock a swarm manager after it restarts, run the "
+                      "`actorswarm swarm unlock`\ncommand and provide the "
+                      "following key:\n\n    "
+                      + key + "\n\nPlease remember")
+        != std::string::npos);
+  REQUIRE(eventually([&] { return locked_file(f); }));
+  REQUIRE(f.cli({"service", "create", "--name", "sealedwebxyz", "host", "sleep",
+                 "3600"})
+            .exit_code
+          == 0);
+  REQUIRE(f.wait_task_count(1) == 1);
+  auto pids = f.task_pids();
+  // Sealed at rest: the spec is in no database or snapshot file.
+  CHECK_FALSE(any_file_holds(f.data_dir() + "/db", "sealedwebxyz"));
+  CHECK_FALSE(any_file_holds(f.data_dir() + "/snapshots", "sealedwebxyz"));
+  CHECK(f.cli({"swarm", "unlock-key", "-q"}).out == key + "\n");
+  // start: the daemon dies; a new one finds its data dir locked
+  REQUIRE(f.stop_daemon(SIGKILL));
+  REQUIRE(f.start_daemon());
+  CHECK(f.cli({"info"}).out.find("Swarm: locked\n") != std::string::npos);
+  auto ls = f.cli({"service", "ls"});
+  CHECK(ls.exit_code == 1);
+  CHECK(ls.err
+        == "Error response from daemon: Swarm is encrypted and needs to be "
+           "unlocked before it can be used. Please use \"actorswarm swarm "
+           "unlock\" to unlock it.\n");
+  CHECK(f.task_pids() == pids);
+  auto wrong = unlock(f,
+                      "SWMKEY-1-WuYH/IX284+lRcXuoVf38viIDK3HJEKY13MIHX+tTt8");
+  CHECK(wrong.exit_code == 1);
+  CHECK(wrong.err
+        == "Error response from daemon: swarm could not be unlocked: invalid "
+           "key provided\n");
+  CHECK(f.cli({"service", "ls"}).exit_code == 1);
+  // check: the right key starts the manager, which adopts its task
+  auto right = unlock(f, key);
+  CHECK(right.exit_code == 0);
+  INFO(right.err);
+  CHECK(f.wait_replicas("sealedwebxyz", "1/1", 15s));
+  CHECK(f.task_pids() == pids);
+  auto again = unlock(f, key);
+  CHECK(again.err == "Error: swarm is not locked\n");
+  // rotate, then turn autolock off: the dir is not locked any more
+  auto rotated = f.cli({"swarm", "unlock-key", "--rotate", "-q"});
+  REQUIRE(rotated.exit_code == 0);
+  auto new_key = key_in(rotated.out);
+  CHECK(new_key.size() == key.size());
+  CHECK(new_key != key);
+  auto off = f.cli({"swarm", "update", "--autolock=false"});
+  CHECK(off.exit_code == 0);
+  CHECK(off.out == "Swarm updated.\n");
+  CHECK(eventually([&] { return !locked_file(f); }));
+  CHECK(f.cli({"swarm", "unlock-key"}).err
+        == "Error response from daemon: no unlock key is set\n");
+  REQUIRE(f.stop_daemon(SIGKILL));
+  REQUIRE(f.start_daemon());
+  CHECK(f.wait_replicas("sealedwebxyz", "1/1", 15s));
+}
