@@ -182,9 +182,9 @@ data_dir::open(const std::string& path, bool create, data_dir_options opts) {
     return fail(errc::refused,
                 "cannot create " + path + "/snapshots: " + ec.message());
   ::chmod((path + "/snapshots").c_str(), 0700);
-  if (auto st = self->load_key(opts); !st)
-    return st.error();
   if (auto st = self->open_db(*needs_init); !st)
+    return st.error();
+  if (auto st = self->load_key(opts); !st)
     return st.error();
   if (auto st = self->open_stores(opts); !st)
     return st.error();

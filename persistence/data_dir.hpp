@@ -64,8 +64,10 @@ public:
   /// - errc::internal: the database is corrupt, missing (after FORMAT was
   ///   written) or cannot be opened; a stored entry or snapshot does not
   ///   open under the DEK ("data dir corrupt or wrong unlock key").
-  /// - errc::refused, docker_text::swarm_locked(): locked, and
-  ///   `opts.unlock_key` is not set (check `is_locked` first to wait for it).
+  /// - errc::refused, docker_text::swarm_locked() (`is_locked_failure`):
+  ///   locked, and `opts.unlock_key` is not set. A locked dir that holds no
+  ///   Raft data (its node left or was demoted: log, hard state and
+  ///   snapshots cleared) opens without a key and is unlocked.
   /// - errc::refused, docker_text::invalid_unlock_key(): the unlock key does
   ///   not parse or does not open the key file.
   /// A conversion a crash interrupted (autolock turned on or off) is
@@ -73,9 +75,12 @@ public:
   static result<std::unique_ptr<data_dir>>
   open(const std::string& path, bool create, data_dir_options opts = {});
 
-  /// Whether the dir at `path` is locked (has a key file): its daemon must
-  /// get the unlock key before `open`. No lock taken; a hint for start-up.
+  /// Whether the dir at `path` has a key file. No lock taken; a hint (`open`
+  /// decides: see is_locked_failure).
   static bool is_locked(const std::string& path);
+
+  /// Whether `x`, from `open`, means "locked: give the unlock key".
+  static bool is_locked_failure(const failure& x);
 
   ~data_dir();
 
@@ -146,8 +151,11 @@ private:
 
   status open_stores(const data_dir_options& opts);
 
-  /// Reads the key file, if any, with `opts.unlock_key`.
+  /// Reads the key file, if any, with `opts.unlock_key`; needs the database.
   status load_key(const data_dir_options& opts);
+
+  /// No log entry, hard state, compaction point or snapshot file.
+  bool holds_no_raft_data() const;
 
   /// Rewrites log and snapshots under `next` (nullptr: plain).
   status reseal(std::shared_ptr<const at_rest::cipher> next);

@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <spdlog/spdlog.h>
 
 #include "messages/docker_text.hpp"
 #include "persistence/data_dir.hpp"
@@ -20,6 +21,24 @@ bool data_dir::is_locked(const std::string& path) {
   return ::access((path + "/" + key_file_name).c_str(), F_OK) == 0;
 }
 
+bool data_dir::is_locked_failure(const failure& x) {
+  return x.code == errc::refused && x.message == docker_text::swarm_locked();
+}
+
+bool data_dir::holds_no_raft_data() const {
+  // Plain: a sealed entry fails the load, which is what we want to know.
+  auto log = rocksdb_log_store::load(db_, cfs_[1], cfs_[2]);
+  if (!log)
+    return false;
+  auto& x = **log;
+  bool empty = x.last_index() == 0 && x.snapshot().index == 0
+               && x.hard_state().ByteSizeLong() == 0;
+  return empty
+         && file_snapshot_store{path_ + "/snapshots", 0, nullptr}
+              .files()
+              .empty();
+}
+
 status data_dir::load_key(const data_dir_options& opts) {
   auto key_path = path_ + "/" + key_file_name;
   std::string file;
@@ -29,8 +48,14 @@ status data_dir::load_key(const data_dir_options& opts) {
   if (err != 0)
     return fail(errc::refused,
                 "cannot read " + key_path + ": " + errno_text(err));
-  if (!opts.unlock_key)
-    return fail(errc::refused, docker_text::swarm_locked());
+  if (!opts.unlock_key) {
+    if (!holds_no_raft_data())
+      return fail(errc::refused, docker_text::swarm_locked());
+    // Left or demoted (the Raft data was cleared): nothing sealed is left,
+    // and Docker locks managers only.
+    spdlog::info("persistence: {} holds no Raft data; unlocked", path_);
+    return remove_key_file();
+  }
   auto unlock = at_rest::parse_unlock_key(*opts.unlock_key);
   if (!unlock)
     return fail(errc::refused, docker_text::invalid_unlock_key());

@@ -19,8 +19,4 @@ status sync_autolock(persistence::data_dir& dir, const pb::Cluster& c) {
   return ok_status();
 }
 
-status drop_autolock(persistence::data_dir& dir) {
-  return dir.disable_autolock();
-}
-
 } // namespace actorswarm::control

@@ -25,9 +25,4 @@ namespace actorswarm::control {
 /// finished by its next open; see data_dir.hpp).
 status sync_autolock(persistence::data_dir& dir, const pb::Cluster& c);
 
-/// `sync_autolock` for a node that is no manager any more (demoted, or
-/// left): nothing of the Raft data stays locked (Docker locks managers
-/// only).
-status drop_autolock(persistence::data_dir& dir);
-
 } // namespace actorswarm::control

@@ -161,11 +161,10 @@ void set_manager(control_actor_t self, store::store_actor_type store,
   st.store = store;
   st.node_id = std::move(node_id);
   if (!store) {
+    // The dir stays as it is: components also stop for a role switch or
+    // --force-new-cluster. A node that left or was demoted had its Raft
+    // data cleared, and a cleared dir opens unlocked (data_dir.hpp).
     st.view = store::object_store{};
-    // Docker locks managers only.
-    if (st.dir != nullptr)
-      if (auto ok = drop_autolock(*st.dir); !ok)
-        logger("control")->error("autolock: {}", ok.error().message);
     return;
   }
   self

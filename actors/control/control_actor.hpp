@@ -36,7 +36,7 @@ namespace actorswarm::control {
 /// the wall clock proposals are stamped with. `dir`, if given (it must
 /// outlive the actor), is locked and unlocked as the cluster's autolock
 /// setting says (actors/control/autolock.hpp) whenever an applied batch
-/// may have changed it, and unlocked when the node stops being a manager.
+/// may have changed it.
 control_actor_type spawn_control(caf::actor_system& sys,
                                  requests_actor_type node, node::clock& clk,
                                  persistence::data_dir* dir = nullptr);

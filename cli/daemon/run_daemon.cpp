@@ -105,15 +105,15 @@ int run_daemon(const daemon_options& opts) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   std::shared_ptr<persistence::data_dir> dir;
-  bool locked = persistence::data_dir::is_locked(opts.data_dir);
-  if (!locked) {
-    auto opened = persistence::data_dir::open(opts.data_dir, true);
-    if (!opened) {
-      std::fprintf(stderr, "Error: %s\n", opened.error().message.c_str());
-      return 1;
-    }
-    dir = std::move(*opened);
+  auto opened = persistence::data_dir::open(opts.data_dir, true);
+  bool locked = !opened
+                && persistence::data_dir::is_locked_failure(opened.error());
+  if (!opened && !locked) {
+    std::fprintf(stderr, "Error: %s\n", opened.error().message.c_str());
+    return 1;
   }
+  if (opened)
+    dir = std::move(*opened);
   caf::actor_system_config cfg;
   register_types(cfg);
   cfg.load<caf::io::middleman>(); // the cluster port (cluster transport)

@@ -126,3 +126,18 @@ TEST_CASE("cluster: an autolocked manager restarts locked, refuses a wrong "
   REQUIRE(f.start_daemon());
   CHECK(f.wait_replicas("sealedwebxyz", "1/1", 15s));
 }
+
+TEST_CASE("cluster: a manager that left its autolocked swarm restarts "
+          "unlocked",
+          "[cluster]") {
+  cluster_fixture f;
+  REQUIRE(f.start_daemon());
+  REQUIRE(f.cli({"swarm", "init", "--autolock"}).exit_code == 0);
+  REQUIRE(eventually([&] { return locked_file(f); }));
+  REQUIRE(f.cli({"swarm", "leave", "--force"}).exit_code == 0);
+  REQUIRE(f.stop_daemon(SIGKILL));
+  REQUIRE(f.start_daemon());
+  CHECK(f.cli({"info"}).out.find("Swarm: inactive\n") != std::string::npos);
+  CHECK_FALSE(locked_file(f));
+  CHECK(f.swarm_init());
+}

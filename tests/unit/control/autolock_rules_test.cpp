@@ -157,13 +157,3 @@ TEST_CASE("autolock: a manager's data dir follows the cluster: locked, "
   REQUIRE(sync_autolock(**dir, c));
   CHECK_FALSE(persistence::data_dir::is_locked(tmp.path));
 }
-
-TEST_CASE("autolock: a node that stops being a manager is not locked",
-          "[unit]") {
-  tmp_dir tmp;
-  auto dir = persistence::data_dir::open(tmp.path, true);
-  REQUIRE(dir);
-  REQUIRE((*dir)->enable_autolock());
-  REQUIRE(drop_autolock(**dir));
-  CHECK_FALSE(persistence::data_dir::is_locked(tmp.path));
-}

@@ -374,3 +374,30 @@ TEST_CASE("autolock: a crash while turning it off is finished at the next "
   auto dd = must_open(d.dir.path());
   check_content(*dd);
 }
+
+TEST_CASE("autolock: a locked dir whose Raft data was cleared (its node left "
+          "or was demoted) opens without a key, unlocked",
+          "[unit]") {
+  locked_dir d;
+  {
+    auto dd = must_open_with(d.dir.path(), d.key);
+    dd->log().clear();
+    dd->snapshots().clear();
+  }
+  auto dd = open_with(d.dir.path(), std::nullopt);
+  REQUIRE(dd);
+  CHECK_FALSE((*dd)->autolock());
+  CHECK_FALSE(data_dir::is_locked(d.dir.path()));
+  CHECK((*dd)->log().last_index() == 0);
+}
+
+TEST_CASE("autolock: the locked refusal is told apart from other failures",
+          "[unit]") {
+  locked_dir d;
+  auto r = open_with(d.dir.path(), std::nullopt);
+  REQUIRE_FALSE(r);
+  CHECK(data_dir::is_locked_failure(r.error()));
+  auto wrong = open_with(d.dir.path(), "SWMKEY-1-nope");
+  REQUIRE_FALSE(wrong);
+  CHECK_FALSE(data_dir::is_locked_failure(wrong.error()));
+}
