@@ -5,6 +5,7 @@
 // shown, rotated and turned off.
 
 #include "cluster/cluster_fixture.hpp"
+#include "cluster/manager_set.hpp"
 
 #include <signal.h>
 
@@ -140,4 +141,53 @@ TEST_CASE("cluster: a manager that left its autolocked swarm restarts "
   CHECK(f.cli({"info"}).out.find("Swarm: inactive\n") != std::string::npos);
   CHECK_FALSE(locked_file(f));
   CHECK(f.swarm_init());
+}
+
+TEST_CASE("cluster: three managers share one unlock key: each locks its own "
+          "data dir, a restarted follower rejoins only with the key, and a "
+          "rotation reaches all",
+          "[cluster]") {
+  manager_set m{3};
+  auto leader = form_and_lead(m);
+  auto follower = live_other(m, leader);
+  auto on = m[leader].cli({"swarm", "update", "--autolock=true"});
+  INFO(describe(on));
+  REQUIRE(on.exit_code == 0);
+  auto key = key_in(on.out);
+  REQUIRE(key.size() == 9 + 43);
+  for (size_t i = 0; i < m.size(); ++i) {
+    INFO("manager " << i);
+    CHECK(eventually([&] { return locked_file(m[i]); }));
+    CHECK(eventually([&] {
+      return m[i].cli({"swarm", "unlock-key", "-q"}).out == key + "\n";
+    }));
+  }
+  REQUIRE(create_service(m, follower, "lockedsvc", 3).exit_code == 0);
+  CHECK(m.wait_replicas(leader, "lockedsvc", "3/3"));
+  // start: the follower dies and comes back locked
+  REQUIRE(m[follower].stop_daemon(SIGKILL));
+  REQUIRE(m[follower].start_daemon());
+  CHECK(m[follower].cli({"node", "ls"}).exit_code == 1);
+  CHECK(unlock(m[follower], key).exit_code == 0);
+  CHECK(m.wait_stable_leader(15s) >= 0);
+  CHECK(m.wait_replicas(follower, "lockedsvc", "3/3", 15s));
+  // a rotation on the leader reaches the follower's data dir
+  auto rotated = m[leader].cli({"swarm", "unlock-key", "--rotate", "-q"});
+  REQUIRE(rotated.exit_code == 0);
+  auto new_key = key_in(rotated.out);
+  REQUIRE(new_key.size() == key.size());
+  CHECK(eventually([&] {
+    return m[follower].cli({"swarm", "unlock-key", "-q"}).out == new_key + "\n";
+  }));
+  // The control actor rewraps the key file in the same step that shows it
+  // the new key, so a restart now wants the new one.
+  REQUIRE(m[follower].stop_daemon(SIGTERM));
+  REQUIRE(m[follower].start_daemon());
+  auto old = unlock(m[follower], key);
+  CHECK(old.exit_code == 1);
+  CHECK(old.err
+        == "Error response from daemon: swarm could not be unlocked: invalid "
+           "key provided\n");
+  CHECK(unlock(m[follower], new_key).exit_code == 0);
+  CHECK(m.wait_stable_leader(15s) >= 0);
 }
