@@ -64,16 +64,21 @@ int wait_for_signal(bool unlocked_too = false) {
 
 // A locked data dir (autolock): serves the unlock gate on the control
 // socket until `swarm unlock` opens the dir (returned) or a stop signal
-// comes (none returned). Nothing of the swarm starts before.
+// comes (none returned). Nothing of the swarm starts before. The gate's
+// server is stopped but kept in `gate_server`: its connection threads are
+// detached and may still finish a reply, so it must outlive them (the
+// daemon ends with _Exit).
 std::shared_ptr<persistence::data_dir>
-wait_for_unlock(caf::actor_system& sys, const daemon_options& opts) {
-  unlock_slot slot;
-  slot.on_unlocked = [] { ::kill(::getpid(), unlocked_signal); };
+wait_for_unlock(caf::actor_system& sys, const daemon_options& opts,
+                std::unique_ptr<net::control_server>& gate_server) {
+  auto slot = std::make_shared<unlock_slot>([] {
+    ::kill(::getpid(), unlocked_signal);
+  });
   auto gate = spawn_unlock_gate(sys, opts.data_dir, slot);
-  net::control_server server{sys,
-                             gate,
-                             {opts.control_path, opts.data_dir + "/tasks"}};
-  if (auto ok = server.start(); !ok) {
+  gate_server = std::make_unique<net::control_server>(
+    sys, gate,
+    net::control_server_config{opts.control_path, opts.data_dir + "/tasks"});
+  if (auto ok = gate_server->start(); !ok) {
     std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());
     std::fflush(stderr);
     std::_Exit(1);
@@ -82,14 +87,13 @@ wait_for_unlock(caf::actor_system& sys, const daemon_options& opts) {
                          "`actorswarm swarm unlock` on unix://{}",
                          opts.data_dir, opts.control_path);
   auto sig = wait_for_signal(true);
-  server.stop();
+  gate_server->stop();
   caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
   if (sig != unlocked_signal) {
     logger("daemon")->info("signal {}: stopping (still locked)", sig);
     return nullptr;
   }
-  // The gate set the slot before it raised the signal.
-  return std::move(slot.dir);
+  return slot->dir();
 }
 
 } // namespace
@@ -125,8 +129,9 @@ int run_daemon(const daemon_options& opts) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
+  std::unique_ptr<net::control_server> gate_server;
   if (locked) {
-    dir = wait_for_unlock(sys, opts);
+    dir = wait_for_unlock(sys, opts, gate_server);
     if (!dir) {
       spdlog::shutdown();
       std::fflush(nullptr);

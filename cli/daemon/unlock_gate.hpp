@@ -8,7 +8,9 @@
 // cluster port, so the manager serves nothing and joins no quorum. Task
 // processes started before the restart are left running.
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "caf/fwd.hpp"
@@ -22,18 +24,33 @@ class data_dir;
 namespace actorswarm::cli {
 
 /// Where the stand-in leaves the data dir a right key opened; `on_unlocked`
-/// runs (on an actor's thread) right after it is set.
-struct unlock_slot {
-  std::shared_ptr<persistence::data_dir> dir;
-  std::function<void()> on_unlocked;
+/// runs (on an actor's thread) right after it is set. Shared by the gate
+/// and the daemon's main thread.
+class unlock_slot {
+public:
+  explicit unlock_slot(std::function<void()> on_unlocked)
+    : on_unlocked_(std::move(on_unlocked)) {
+    // nop
+  }
+
+  /// Sets the dir once (false if it was set), then calls on_unlocked.
+  bool fill(std::shared_ptr<persistence::data_dir> dir);
+
+  /// The dir, if a key opened it.
+  std::shared_ptr<persistence::data_dir> dir() const;
+
+private:
+  mutable std::mutex mu_;
+  std::shared_ptr<persistence::data_dir> dir_;
+  std::function<void()> on_unlocked_;
 };
 
 /// Spawns the stand-in for the data dir at `path`. A `swarm unlock` with a
 /// key that opens it fills `slot` (the reply is sent after), a wrong key is
 /// answered with docker's "swarm could not be unlocked: invalid key
 /// provided", a dir that opens but is corrupt with the one-line refusal
-/// (the daemon stays locked). `slot` must outlive the actor.
+/// (the daemon stays locked).
 control_handle spawn_unlock_gate(caf::actor_system& sys, std::string path,
-                                 unlock_slot& slot);
+                                 std::shared_ptr<unlock_slot> slot);
 
 } // namespace actorswarm::cli

@@ -84,6 +84,10 @@ TEST_CASE("cluster: an autolocked manager restarts locked, refuses a wrong "
   // Sealed at rest: the spec is in no database or snapshot file.
   CHECK_FALSE(any_file_holds(f.data_dir() + "/db", "sealedwebxyz"));
   CHECK_FALSE(any_file_holds(f.data_dir() + "/snapshots", "sealedwebxyz"));
+  // The entry that turned autolock on held the key in plain; the reseal
+  // and compaction that followed left no live copy of it.
+  CHECK_FALSE(any_file_holds(f.data_dir() + "/db", key));
+  CHECK_FALSE(any_file_holds(f.data_dir() + "/snapshots", key));
   CHECK(f.cli({"swarm", "unlock-key", "-q"}).out == key + "\n");
   // start: the daemon dies; a new one finds its data dir locked
   REQUIRE(f.stop_daemon(SIGKILL));
@@ -108,6 +112,7 @@ TEST_CASE("cluster: an autolocked manager restarts locked, refuses a wrong "
   CHECK(right.exit_code == 0);
   INFO(right.err);
   CHECK(f.wait_replicas("sealedwebxyz", "1/1", 15s));
+  CHECK(f.wait_task_count(1) == 1);
   CHECK(f.task_pids() == pids);
   auto again = unlock(f, key);
   CHECK(again.err == "Error: swarm is not locked\n");
