@@ -4,8 +4,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 #include <vector>
+
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli/commands/commands.hpp"
 
@@ -125,6 +127,42 @@ int run_daemon_binary(int argc, const char* const* argv, context& ctx) {
   return parse_and_run(app, inv, static_cast<int>(args.size()), args.data());
 }
 
+namespace {
+
+std::string trimmed(std::string x) {
+  auto ws = " \t\r\n";
+  x.erase(0, x.find_first_not_of(ws));
+  x.erase(x.find_last_not_of(ws) + 1);
+  return x;
+}
+
+// docker/cli's readKey: on a terminal the prompt and no echo; else a line.
+std::optional<std::string> read_key_from_stdin(const std::string& prompt) {
+  std::string line;
+  if (::isatty(STDIN_FILENO) != 1) {
+    if (!std::getline(std::cin, line) && line.empty())
+      return std::nullopt;
+    return trimmed(line);
+  }
+  std::cout << prompt << std::flush;
+  termios old{};
+  bool echo_off = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (echo_off) {
+    auto quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    echo_off = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  bool ok = static_cast<bool>(std::getline(std::cin, line));
+  if (echo_off)
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::cout << '\n' << std::flush;
+  if (!ok)
+    return std::nullopt;
+  return trimmed(line);
+}
+
+} // namespace
+
 context system_context() {
   context ctx;
   ctx.out = &std::cout;
@@ -148,6 +186,7 @@ context system_context() {
   ctx.sleep_ns = [](int64_t ns) {
     std::this_thread::sleep_for(std::chrono::nanoseconds{ns});
   };
+  ctx.read_key = read_key_from_stdin;
   return ctx;
 }
 

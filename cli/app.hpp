@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "cli/daemon.hpp"
@@ -35,6 +36,9 @@ struct context {
   std::function<int64_t()> mono_now_ns;  ///< monotonic ns, for timeouts
   std::function<void(int64_t)> sleep_ns; ///< waits between progress polls
   std::function<int(const daemon_options&)> run_daemon; ///< `daemon`
+  /// Reads a secret line (`swarm unlock`): on a terminal after `prompt`,
+  /// without echo; else one line of stdin, trimmed. None when stdin fails.
+  std::function<std::optional<std::string>(const std::string& prompt)> read_key;
 };
 
 /// Default control socket address.

@@ -51,3 +51,36 @@ std::string invalid_filter(const std::string& filter) {
 }
 
 } // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
+std::string swarm_locked() {
+  return "Swarm is encrypted and needs to be unlocked before it can be used. "
+         "Please use \"actorswarm swarm unlock\" to unlock it.";
+}
+
+std::string invalid_unlock_key() {
+  return "swarm could not be unlocked: invalid key provided";
+}
+
+std::string swarm_not_locked() {
+  return "swarm is not locked";
+}
+
+std::string unlock_key_instructions(const std::string& key) {
+  return "To unlock a swarm manager after it restarts, run the `actorswarm "
+         "swarm unlock`\ncommand and provide the following key:\n\n    "
+         + key
+         + "\n\nPlease remember to store this key in a password manager, "
+           "since without it you\nwill not be able to restart the manager.\n";
+}
+
+std::string no_unlock_key() {
+  return "no unlock key is set";
+}
+
+std::string cannot_rotate_unlock_key() {
+  return "cannot rotate because autolock is not turned on";
+}
+
+} // namespace actorswarm::docker_text

@@ -67,3 +67,28 @@ std::string from_daemon(const std::string& message);
 std::string invalid_filter(const std::string& filter);
 
 } // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
+/// A request to a manager whose data dir is locked (autolock) and not yet
+/// unlocked (moby's daemon/cluster/errors.go `errSwarmLocked`).
+std::string swarm_locked();
+
+/// `swarm unlock` with a key that does not open the data dir (moby's
+/// `invalidUnlockKey`).
+std::string invalid_unlock_key();
+
+/// `swarm unlock` on a manager that is not locked (moby's `notLockedError`).
+std::string swarm_not_locked();
+
+/// What `swarm init --autolock`, `swarm update --autolock=true` and `swarm
+/// unlock-key` print about `key` (docker/cli's `printUnlockCommand`).
+std::string unlock_key_instructions(const std::string& key);
+
+/// `swarm unlock-key` when autolock is off (docker/cli's unlock_key.go).
+std::string no_unlock_key();
+
+/// `swarm unlock-key --rotate` when autolock is off.
+std::string cannot_rotate_unlock_key();
+
+} // namespace actorswarm::docker_text

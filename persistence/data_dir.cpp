@@ -184,6 +184,8 @@ data_dir::open(const std::string& path, bool create, data_dir_options opts) {
   ::chmod((path + "/snapshots").c_str(), 0700);
   if (auto st = self->open_db(*needs_init); !st)
     return st.error();
+  if (auto st = self->load_key(opts); !st)
+    return st.error();
   if (auto st = self->open_stores(opts); !st)
     return st.error();
   if (*needs_init) {
@@ -230,20 +232,34 @@ status data_dir::open_db(bool initialize) {
 }
 
 status data_dir::open_stores(const data_dir_options& opts) {
-  auto log = rocksdb_log_store::load(db_, cfs_[1], cfs_[2]);
+  // A conversion a crash interrupted has records of both kinds.
+  bool mixed = cipher_ && key_state_ != at_rest::key_state::on;
+  auto log = rocksdb_log_store::load(db_, cfs_[1], cfs_[2], cipher_, mixed);
   if (!log)
     return fail(errc::internal,
                 dir_label(path_) + " is corrupt: " + log.error().message);
+  rocksdb_log_ = log->get();
   log_ = std::move(*log);
   warn_fn warn = opts.warn;
   if (!warn)
     warn = [](const std::string& msg) { spdlog::warn("persistence: {}", msg); };
-  snapshots_ = std::make_unique<file_snapshot_store>(path_ + "/snapshots",
+  auto snaps = std::make_unique<file_snapshot_store>(path_ + "/snapshots",
                                                      opts.snapshot_keep_old,
-                                                     std::move(warn));
+                                                     std::move(warn), cipher_,
+                                                     mixed);
+  file_snapshots_ = snaps.get();
+  snapshots_ = std::move(snaps);
   task_records_ = std::make_unique<rocksdb_task_record_store>(db_, cfs_[3]);
   node_state_ = std::make_unique<rocksdb_kv_store>(db_, cfs_[4]);
-  return ok_status();
+  if (!mixed)
+    return ok_status();
+  // Finish the conversion the key file names.
+  if (key_state_ == at_rest::key_state::enabling) {
+    if (auto st = reseal(cipher_); !st)
+      return st;
+    return write_key_file(at_rest::key_state::on);
+  }
+  return disable_autolock();
 }
 
 } // namespace actorswarm::persistence

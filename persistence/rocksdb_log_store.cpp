@@ -18,20 +18,28 @@ failure corrupt(const std::string& what) {
   return fail(errc::internal, what);
 }
 
+std::string entry_label(uint64_t i) {
+  return "raft-entry/" + std::to_string(i);
+}
+
 } // namespace
 
 rocksdb_log_store::rocksdb_log_store(rocksdb::DB* db,
                                      rocksdb::ColumnFamilyHandle* log_cf,
-                                     rocksdb::ColumnFamilyHandle* state_cf)
-  : db_(db), log_cf_(log_cf), state_cf_(state_cf) {
+                                     rocksdb::ColumnFamilyHandle* state_cf,
+                                     std::shared_ptr<const at_rest::cipher> c)
+  : db_(db), log_cf_(log_cf), state_cf_(state_cf), cipher_(std::move(c)) {
   // nop
 }
 
 result<std::unique_ptr<rocksdb_log_store>>
 rocksdb_log_store::load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf,
-                        rocksdb::ColumnFamilyHandle* state_cf) {
+                        rocksdb::ColumnFamilyHandle* state_cf,
+                        std::shared_ptr<const at_rest::cipher> cipher,
+                        bool accept_plain) {
   std::unique_ptr<rocksdb_log_store> self{
-    new rocksdb_log_store(db, log_cf, state_cf)};
+    new rocksdb_log_store(db, log_cf, state_cf, std::move(cipher))};
+  self->accept_plain_ = accept_plain;
   std::string buf;
   auto st = db->Get(rocksdb::ReadOptions{}, state_cf, snapshot_key, &buf);
   if (st.ok()) {
@@ -65,22 +73,35 @@ rocksdb_log_store::load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf,
   }
   if (!it->status().ok())
     return corrupt("cannot scan raft log: " + it->status().ToString());
+  if (it->Valid()) {
+    // Without autolock only the last entry is checked (start-up cost as
+    // before); it tells a locked log opened without its key.
+    auto last = self->decode(self->last_index_, it->value());
+    if (!last)
+      return last.error();
+  }
+  if (self->cipher_)
+    if (auto st = self->verify_all(); !st)
+      return st.error();
   return self;
 }
 
 uint64_t rocksdb_log_store::first_index() const {
+  std::lock_guard<std::mutex> guard{mu_};
   return snap_.index + 1;
 }
 
 uint64_t rocksdb_log_store::last_index() const {
+  std::lock_guard<std::mutex> guard{mu_};
   return last_index_;
 }
 
 result<uint64_t> rocksdb_log_store::term(uint64_t i) const {
+  std::lock_guard<std::mutex> guard{mu_};
   if (i == snap_.index)
     return snap_.term;
   if (i < snap_.index)
-    return compacted_failure(i, first_index());
+    return compacted_failure(i, first_unlocked());
   if (i > last_index_)
     return unavailable_failure(i, last_index_);
   return read_entry(i).term();
@@ -88,8 +109,9 @@ result<uint64_t> rocksdb_log_store::term(uint64_t i) const {
 
 result<std::vector<pb::Entry>>
 rocksdb_log_store::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
-  if (lo < first_index())
-    return compacted_failure(lo, first_index());
+  std::lock_guard<std::mutex> guard{mu_};
+  if (lo < first_unlocked())
+    return compacted_failure(lo, first_unlocked());
   if (hi > last_index_ + 1)
     return unavailable_failure(hi - 1, last_index_);
   std::vector<pb::Entry> xs;
@@ -105,16 +127,14 @@ rocksdb_log_store::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
   for (it->Seek(index_key(lo)); it->Valid() && expected < hi; it->Next()) {
     if (decode_index_key(it->key()) != expected)
       AS_FAIL_STOP("raft log has a hole at index " + std::to_string(expected));
-    pb::Entry e;
-    if (!e.ParseFromArray(it->value().data(),
-                          static_cast<int>(it->value().size())))
-      AS_FAIL_STOP("raft log entry " + std::to_string(expected)
-                   + " does not parse");
-    total_bytes += e.ByteSizeLong();
+    auto e = decode(expected, it->value());
+    if (!e)
+      AS_FAIL_STOP(e.error().message);
+    total_bytes += e->ByteSizeLong();
     // etcd: return at least one entry even if it alone exceeds the limit.
     if (!xs.empty() && total_bytes > max_bytes)
       break;
-    xs.push_back(std::move(e));
+    xs.push_back(std::move(*e));
     ++expected;
   }
   must_succeed(it->status(), "raft log scan");
@@ -124,15 +144,18 @@ rocksdb_log_store::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
 }
 
 pb::HardState rocksdb_log_store::hard_state() const {
+  std::lock_guard<std::mutex> guard{mu_};
   return hard_state_;
 }
 
 snapshot_point rocksdb_log_store::snapshot() const {
+  std::lock_guard<std::mutex> guard{mu_};
   return snap_;
 }
 
 void rocksdb_log_store::save(const log_write& x) {
-  auto skip = check_log_write(x, first_index(), last_index_);
+  std::lock_guard<std::mutex> guard{mu_};
+  auto skip = check_log_write(x, first_unlocked(), last_index_);
   rocksdb::WriteBatch batch;
   if (x.hard_state)
     must_succeed(batch.Put(state_cf_, hard_state_key,
@@ -149,8 +172,7 @@ void rocksdb_log_store::save(const log_write& x) {
                    "raft log batch");
     for (size_t i = skip; i < x.entries.size(); ++i) {
       const auto& e = x.entries[i];
-      must_succeed(batch.Put(log_cf_, index_key(e.index()),
-                             e.SerializeAsString()),
+      must_succeed(batch.Put(log_cf_, index_key(e.index()), encode(e)),
                    "raft log batch");
     }
     new_last = x.entries.back().index();
@@ -162,13 +184,14 @@ void rocksdb_log_store::save(const log_write& x) {
 }
 
 status rocksdb_log_store::compact_prefix(uint64_t index, uint64_t term) {
+  std::lock_guard<std::mutex> guard{mu_};
   if (index <= snap_.index)
-    return compacted_failure(index, first_index());
+    return compacted_failure(index, first_unlocked());
   bool keep_suffix = index <= last_index_ && read_entry(index).term() == term;
   uint64_t drop_end = keep_suffix ? index + 1 : last_index_ + 1;
   rocksdb::WriteBatch batch;
-  if (first_index() < drop_end)
-    must_succeed(batch.DeleteRange(log_cf_, index_key(first_index()),
+  if (first_unlocked() < drop_end)
+    must_succeed(batch.DeleteRange(log_cf_, index_key(first_unlocked()),
                                    index_key(drop_end)),
                  "raft log batch");
   pb::SnapshotMetadata meta;
@@ -184,9 +207,10 @@ status rocksdb_log_store::compact_prefix(uint64_t index, uint64_t term) {
 }
 
 void rocksdb_log_store::clear() {
+  std::lock_guard<std::mutex> guard{mu_};
   rocksdb::WriteBatch batch;
-  if (first_index() <= last_index_)
-    must_succeed(batch.DeleteRange(log_cf_, index_key(first_index()),
+  if (first_unlocked() <= last_index_)
+    must_succeed(batch.DeleteRange(log_cf_, index_key(first_unlocked()),
                                    index_key(last_index_ + 1)),
                  "raft log batch");
   must_succeed(batch.Delete(state_cf_, hard_state_key), "raft log batch");
@@ -203,10 +227,77 @@ pb::Entry rocksdb_log_store::read_entry(uint64_t i) const {
   if (st.IsNotFound())
     AS_FAIL_STOP("raft log entry " + std::to_string(i) + " is missing");
   must_succeed(st, "raft log read");
+  auto e = decode(i, buf);
+  if (!e)
+    AS_FAIL_STOP(e.error().message);
+  return std::move(*e);
+}
+
+std::string rocksdb_log_store::encode(const pb::Entry& e) const {
+  auto plain = e.SerializeAsString();
+  return cipher_ ? cipher_->seal(plain, entry_label(e.index())) : plain;
+}
+
+result<pb::Entry> rocksdb_log_store::decode(uint64_t i,
+                                            const rocksdb::Slice& value) const {
+  std::string_view bytes{value.data(), value.size()};
+  auto what = "raft log entry " + std::to_string(i);
+  std::string plain;
+  if (cipher_ && !(accept_plain_ && !at_rest::is_sealed(bytes))) {
+    if (!at_rest::is_sealed(bytes))
+      return corrupt(what + " is not encrypted although autolock is on: "
+                     + at_rest::open_refusal);
+    auto opened = cipher_->open(bytes, entry_label(i));
+    if (!opened)
+      return corrupt(what + ": " + at_rest::open_refusal);
+    plain = std::move(*opened);
+    bytes = plain;
+  } else if (at_rest::is_sealed(bytes)) {
+    return corrupt(what
+                   + " is encrypted (autolock) and no unlock key was "
+                     "given");
+  }
   pb::Entry e;
-  if (!e.ParseFromString(buf))
-    AS_FAIL_STOP("raft log entry " + std::to_string(i) + " does not parse");
+  if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return corrupt(what + " does not parse");
+  if (e.index() != i)
+    return corrupt(what + " holds index " + std::to_string(e.index()));
   return e;
+}
+
+status rocksdb_log_store::verify_all() const {
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, log_cf_)};
+  // Bounded by the entries stored.
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto e = decode(decode_index_key(it->key()), it->value());
+    if (!e)
+      return e.error();
+  }
+  if (!it->status().ok())
+    return corrupt("cannot scan raft log: " + it->status().ToString());
+  return ok_status();
+}
+
+void rocksdb_log_store::reseal(std::shared_ptr<const at_rest::cipher> next) {
+  std::lock_guard<std::mutex> guard{mu_};
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, log_cf_)};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto i = decode_index_key(it->key());
+    auto e = decode(i, it->value());
+    if (!e)
+      AS_FAIL_STOP(e.error().message);
+    auto plain = e->SerializeAsString();
+    must_succeed(batch.Put(log_cf_, it->key(),
+                           next ? next->seal(plain, entry_label(i)) : plain),
+                 "raft log batch");
+  }
+  must_succeed(it->status(), "raft log scan");
+  must_succeed(db_->Write(write_options(true), &batch), "raft log reseal");
+  cipher_ = std::move(next);
+  accept_plain_ = false;
 }
 
 } // namespace actorswarm::persistence

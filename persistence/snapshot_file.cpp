@@ -15,6 +15,7 @@ namespace actorswarm::persistence {
 namespace {
 
 constexpr char magic[8] = {'A', 'S', 'S', 'N', 'A', 'P', '0', '1'};
+constexpr char sealed_magic[8] = {'A', 'S', 'S', 'N', 'A', 'P', 'E', '1'};
 
 // Refuse absurd lengths from a corrupt header before allocating.
 constexpr uint32_t meta_size_max_bytes = 64u << 20;
@@ -58,8 +59,13 @@ int snapshot_sink::write(const void* data, size_t size) {
   return write_all(fd_, data, size);
 }
 
-snapshot_source::snapshot_source(int fd, uint64_t size_bytes, uint32_t crc)
-  : fd_(fd), remaining_bytes_(size_bytes), crc_(crc) {
+snapshot_source::snapshot_source(int fd, uint64_t size_bytes, uint32_t crc,
+                                 bool sealed, const std::string* meta_bytes)
+  : fd_(fd),
+    remaining_bytes_(size_bytes),
+    crc_(crc),
+    sealed_(sealed),
+    meta_bytes_(meta_bytes) {
   // nop
 }
 
@@ -76,12 +82,13 @@ long snapshot_source::read(void* data, size_t size) {
 
 int write_snapshot_file(const std::string& path,
                         const pb::SnapshotMetadata& meta, uint64_t data_len,
-                        const std::function<int(snapshot_sink&)>& body) {
+                        const std::function<int(snapshot_sink&)>& body,
+                        bool sealed) {
   fd_guard fd{
     ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
   if (fd.fd < 0)
     return errno;
-  std::string head{magic, sizeof(magic)};
+  std::string head{sealed ? sealed_magic : magic, sizeof(magic)};
   auto meta_bytes = meta.SerializeAsString();
   put_be<uint32_t>(head, static_cast<uint32_t>(meta_bytes.size()));
   head += meta_bytes;
@@ -115,7 +122,9 @@ read_snapshot_file(const std::string& path,
   if (file_size < head_bytes + len_bytes + tail_bytes
       || read_exact(fd.fd, head, sizeof(head)) != 0)
     return corrupt("truncated header");
-  if (!std::equal(magic, magic + 8, reinterpret_cast<const char*>(head)))
+  auto* head_chars = reinterpret_cast<const char*>(head);
+  bool sealed = std::equal(sealed_magic, sealed_magic + 8, head_chars);
+  if (!sealed && !std::equal(magic, magic + 8, head_chars))
     return corrupt("bad magic");
   auto meta_len = get_be<uint32_t>(head + 8);
   auto fixed_bytes = head_bytes + meta_len + len_bytes + tail_bytes;
@@ -132,7 +141,7 @@ read_snapshot_file(const std::string& path,
   uint32_t crc = crc32c_extend(0, head, sizeof(head));
   crc = crc32c_extend(crc, meta_bytes.data(), meta_len);
   crc = crc32c_extend(crc, len_buf, len_bytes);
-  snapshot_source source{fd.fd, data_len, crc};
+  snapshot_source source{fd.fd, data_len, crc, sealed, &meta_bytes};
   bool body_ok = body(source);
   // Drain what the body left, so the checksum covers all the data.
   char buf[4096];

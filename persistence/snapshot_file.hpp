@@ -13,6 +13,8 @@ namespace actorswarm::persistence {
 // The snapshot file format, integers big-endian:
 //   "ASSNAP01" | u32 meta_len | SnapshotMetadata | u64 data_len | data |
 //   u32 crc32c of everything before it.
+// A sealed file (autolock) starts with "ASSNAPE1" instead, and its data is
+// one at_rest record; the crc32c still covers the whole file.
 // The data streams through a sink or source, so neither side needs a copy.
 
 /// Where the data of a snapshot file goes; keeps the running checksum.
@@ -41,7 +43,8 @@ private:
 /// keeps the running checksum.
 class snapshot_source {
 public:
-  snapshot_source(int fd, uint64_t size_bytes, uint32_t crc);
+  snapshot_source(int fd, uint64_t size_bytes, uint32_t crc,
+                  bool sealed = false, const std::string* meta_bytes = nullptr);
 
   /// Reads up to `size` bytes; returns how many, 0 at the end of the data,
   /// -1 on an error or a premature end of file.
@@ -55,19 +58,34 @@ public:
     return crc_;
   }
 
+  /// Whether the file is a sealed one ("ASSNAPE1").
+  bool sealed() const noexcept {
+    return sealed_;
+  }
+
+  /// The serialized metadata of the file (empty if not given).
+  const std::string& meta_bytes() const noexcept {
+    static const std::string none;
+    return meta_bytes_ != nullptr ? *meta_bytes_ : none;
+  }
+
 private:
   int fd_;
   uint64_t remaining_bytes_;
   uint32_t crc_;
+  bool sealed_;
+  const std::string* meta_bytes_;
 };
 
 /// Writes a snapshot file at `path` (created or truncated, mode 0600) and
 /// fsyncs it. `body` must write exactly `data_len` bytes to the sink and
 /// return 0 (or an errno). Returns 0, an errno, or EIO if the body wrote
-/// another length.
+/// another length. `sealed` writes the sealed magic (the body then writes
+/// one at_rest record).
 int write_snapshot_file(const std::string& path,
                         const pb::SnapshotMetadata& meta, uint64_t data_len,
-                        const std::function<int(snapshot_sink&)>& body);
+                        const std::function<int(snapshot_sink&)>& body,
+                        bool sealed = false);
 
 /// Reads the snapshot file at `path`: checks the header, hands the data to
 /// `body` (which returns false if it cannot use it), then checks the

@@ -7,6 +7,27 @@ namespace actorswarm::control {
 
 namespace {
 
+// SwarmKit's controlapi keeps the unlock key across updates that leave
+// autolock on, makes one when it turns on and drops it when it turns off.
+status apply_autolock(pb::Cluster& c, const pb::SwarmUpdateRequest& req,
+                      pb::ControlReply& reply) {
+  if (!req.set_autolock())
+    return ok_status();
+  auto* enc = c.mutable_spec()->mutable_encryption_config();
+  enc->set_auto_lock_managers(req.autolock());
+  if (!req.autolock()) {
+    c.clear_unlock_key();
+    return ok_status();
+  }
+  if (!c.unlock_key().empty())
+    return ok_status();
+  if (req.fresh_unlock_key().empty())
+    return fail(errc::internal, "no unlock key was made for autolock");
+  c.set_unlock_key(req.fresh_unlock_key());
+  reply.set_unlock_key(c.unlock_key());
+  return ok_status();
+}
+
 void apply_swarm_update(pb::ClusterSpec& spec,
                         const pb::SwarmUpdateRequest& req) {
   if (req.set_scheduler_strategy())
@@ -36,9 +57,46 @@ result<write_decision> update_swarm(const store::object_store& view,
                 "election tick must be greater than heartbeat tick, "
                 "and heartbeat tick must be at least 1");
   write_decision out;
+  if (auto st = apply_autolock(x, req, out.ok); !st)
+    return st.error();
   out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
   *out.batch.mutable_actions(0)->mutable_cluster() = x;
   return out;
+}
+
+pb::ControlReply read_unlock_key(const store::object_store& view) {
+  auto c = view.cluster();
+  if (!c)
+    return error_reply(fail(errc::not_in_swarm,
+                            docker_text::not_swarm_manager()));
+  if (c->unlock_key().empty())
+    return error_reply(fail(errc::refused, docker_text::no_unlock_key()));
+  pb::ControlReply out;
+  out.set_unlock_key(c->unlock_key());
+  return out;
+}
+
+result<write_decision> rotate_unlock_key(const store::object_store& view,
+                                         const pb::UnlockKeyRequest& req,
+                                         int64_t now_ns) {
+  auto c = view.cluster();
+  if (!c)
+    return fail(errc::not_in_swarm, docker_text::not_swarm_manager());
+  if (c->unlock_key().empty())
+    return fail(errc::refused, docker_text::cannot_rotate_unlock_key());
+  if (req.fresh_unlock_key().empty())
+    return fail(errc::internal, "no unlock key was made for the rotation");
+  auto x = *c;
+  x.set_unlock_key(req.fresh_unlock_key());
+  write_decision out;
+  out.ok.set_unlock_key(x.unlock_key());
+  out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
+  *out.batch.mutable_actions(0)->mutable_cluster() = x;
+  return out;
+}
+
+pb::ControlReply not_locked_reply() {
+  return error_reply(fail(errc::refused, docker_text::swarm_not_locked()));
 }
 
 pb::Info info_from(const store::object_store& view) {
@@ -78,6 +136,7 @@ void add_raft_info(pb::Info& info, const raft::raft_status& st,
 pb::Cluster public_cluster(const pb::Cluster& c) {
   auto out = c;
   out.clear_root_ca_key_pem();
+  out.clear_unlock_key();
   return out;
 }
 

@@ -16,13 +16,33 @@
 namespace actorswarm::control {
 
 /// `swarm update`: the cluster with the fields the request sets (scheduler
-/// strategy, task history limit, election and heartbeat ticks), as an
-/// UPDATE batch; the reply is empty. Refused: no cluster in `view` (this
-/// node is not a manager: not_in_swarm), or ticks where the election tick is
-/// not greater than a heartbeat tick of at least 1 (invalid_spec).
+/// strategy, task history limit, election and heartbeat ticks, autolock),
+/// as an UPDATE batch; the reply is empty, but for autolock turned on: then
+/// it carries the new unlock key (`req.fresh_unlock_key`, which the daemon
+/// fills) in `unlock_key`. Refused: no cluster in `view` (this node is not a
+/// manager: not_in_swarm), or ticks where the election tick is not greater
+/// than a heartbeat tick of at least 1 (invalid_spec).
 result<write_decision> update_swarm(const store::object_store& view,
                                     const pb::SwarmUpdateRequest& req,
                                     int64_t now_ns);
+
+/// `swarm unlock-key` (no rotation): the cluster's unlock key in the reply's
+/// `unlock_key`. Refused when autolock is off (refused, docker's "no unlock
+/// key is set") or without a cluster (not_in_swarm).
+pb::ControlReply read_unlock_key(const store::object_store& view);
+
+/// `swarm unlock-key --rotate`: the cluster with `req.fresh_unlock_key` (the
+/// daemon fills it) as its unlock key, as an UPDATE batch; the reply carries
+/// the new key. Every manager rewraps its data key under it once it applies
+/// the change (sync_autolock). Refused when autolock is off (refused,
+/// docker's "cannot rotate because autolock is not turned on").
+result<write_decision> rotate_unlock_key(const store::object_store& view,
+                                         const pb::UnlockKeyRequest& req,
+                                         int64_t now_ns);
+
+/// `swarm unlock` sent to a daemon that runs (is not locked): docker's
+/// "swarm is not locked" (refused).
+pb::ControlReply not_locked_reply();
 
 /// `info`: counts from the view (node identity filled by the caller).
 pb::Info info_from(const store::object_store& view);
@@ -36,7 +56,8 @@ void add_counts(pb::Info& info, const store::object_store& view);
 void add_raft_info(pb::Info& info, const raft::raft_status& st,
                    uint64_t applied_index);
 
-/// The cluster object without its CA key, safe to hand to the CLI.
+/// The cluster object without its CA key and unlock key, safe to hand to
+/// the CLI.
 pb::Cluster public_cluster(const pb::Cluster& c);
 
 } // namespace actorswarm::control

@@ -50,7 +50,10 @@ bool is_read(const pb::ControlRequest& req) {
     case R::kServiceInspect:
     case R::kTaskList:
     case R::kLogs:
+    case R::kSwarmUnlock:
       return true;
+    case R::kUnlockKey:
+      return !req.unlock_key().rotate();
     default:
       return false;
   }
@@ -80,6 +83,10 @@ pb::ControlReply answer_read(const store::object_store& view,
       return or_error(list_tasks(view, req.task_list()));
     case R::kLogs:
       return or_error(logs_tasks(view, req.logs()));
+    case R::kUnlockKey:
+      return read_unlock_key(view);
+    case R::kSwarmUnlock:
+      return not_locked_reply();
     default:
       return error_reply(unknown_request());
   }
@@ -110,6 +117,8 @@ result<write_decision> decide_write(const store::object_store& view,
       return update_node(view, req.node_update(), self_id, now_ns);
     case R::kSwarmUpdate:
       return update_swarm(view, req.swarm_update(), now_ns);
+    case R::kUnlockKey:
+      return rotate_unlock_key(view, req.unlock_key(), now_ns);
     default:
       return unknown_request();
   }

@@ -35,7 +35,8 @@ pb::ControlReply not_manager_reply();
 bool is_membership(const pb::ControlRequest& req);
 
 /// Requests answered from the read view: node ls/inspect, service
-/// ls/inspect, service ps, logs.
+/// ls/inspect, service ps, logs, unlock-key without --rotate, and unlock
+/// (a running daemon is not locked).
 bool is_read(const pb::ControlRequest& req);
 
 /// Reads that show the live Raft view (node ls/inspect): only these ask the
@@ -55,8 +56,8 @@ void finish_read(pb::ControlReply& r, bool fresh,
                  const raft::raft_status* status);
 
 /// The decision for write `req` on `view` (service create/update/scale/rm,
-/// node update, swarm update), proposed at `now_ns`; `gen` makes new ids and
-/// names. A request of another kind is a bad_request.
+/// node update, swarm update, unlock-key --rotate), proposed at `now_ns`; `gen`
+/// makes new ids and names. A request of another kind is a bad_request.
 result<write_decision> decide_write(const store::object_store& view,
                                     const pb::ControlRequest& req,
                                     const std::string& self_id,

@@ -214,6 +214,11 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
   spec.set_snapshot_interval(cluster_defaults::snapshot_interval_entries);
   spec.set_keep_old_snapshots(0);
   c.set_random_seed(std::hash<std::string>{}(c.id()));
+  // `--autolock`: the key the control actor made (actors/control/autolock).
+  if (req.autolock() && !req.fresh_unlock_key().empty()) {
+    spec.mutable_encryption_config()->set_auto_lock_managers(true);
+    c.set_unlock_key(req.fresh_unlock_key());
+  }
   if (spec.election_tick() <= spec.heartbeat_tick())
     return fail(errc::invalid_spec,
                 "election tick must be greater than heartbeat tick");

@@ -317,7 +317,7 @@ spawn_node(caf::actor_system& sys, persistence::data_dir& dir, node_config cfg,
   if (cfg.tasks_dir.empty())
     cfg.tasks_dir = dir.path() + "/tasks";
   auto node = sys.spawn(node_actor, &dir, std::move(cfg), &clk);
-  auto control = control::spawn_control(sys, node, clk);
+  auto control = control::spawn_control(sys, node, clk, &dir);
   // From no sender: the node never answers its spawner.
   caf::anon_send(node, node_init_atom_v, control);
   return {node, control};

@@ -40,6 +40,9 @@ void add_leaf(CLI::App& parent, const std::string& names,
               std::function<int(const CLI::App*)> handler,
               const std::function<void(CLI::App*)>& flags = {});
 
+/// Adds `unlock-key` and `unlock` to the `swarm` noun (swarm_lock.cpp).
+void add_swarm_lock_commands(CLI::App& swarm, invocation& inv);
+
 /// Adds an option that takes exactly one value per occurrence and may repeat
 /// (`--env A=1 --env B=2`), so it never swallows IMAGE or COMMAND.
 CLI::Option* add_repeated(CLI::App* app, const std::string& names,

@@ -15,7 +15,14 @@ int info_command(invocation& inv) {
   auto& out = inv.out();
   out << "Server Version: " << i.version() << "\n"
       << "Data Dir: " << i.data_dir() << "\n"
-      << "Swarm: " << (i.in_swarm() ? "active" : "inactive") << "\n";
+      << "Swarm: "
+      << (i.locked()     ? "locked"
+          : i.in_swarm() ? "active"
+                         : "inactive")
+      << "\n";
+  // A locked manager knows nothing more until it is unlocked (Docker).
+  if (i.locked())
+    return 0;
   if (!i.in_swarm())
     return 0;
   out << " NodeID: " << i.node_id() << "\n"
@@ -40,7 +47,10 @@ int info_command(invocation& inv) {
       << "\n Raft:\n  Term: " << i.raft_term()
       << "\n  Commit: " << i.raft_commit()
       << "\n  Heartbeat Tick: " << cs.heartbeat_tick()
-      << "\n  Election Tick: " << cs.election_tick() << "\n";
+      << "\n  Election Tick: " << cs.election_tick() << "\n"
+      << " Autolock Managers: "
+      << (cs.encryption_config().auto_lock_managers() ? "true" : "false")
+      << "\n";
   return 0;
 }
 

@@ -1,4 +1,5 @@
-// `actorswarm swarm init|join|join-token|update|leave` and `actorswarm info`.
+// `actorswarm swarm init|join|join-token|update|leave` and `actorswarm info`
+// (unlock and unlock-key: swarm_lock.cpp).
 //
 // Reply fields the CLI reads (the control actor fills them):
 // - swarm init: info.node_id, info.node_addr (host:port workers join),
@@ -11,6 +12,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/service_spec.hpp"
 #include "cli/units.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
@@ -27,8 +29,22 @@ struct swarm_opts {
   std::string task_history_limit;
   std::string election_tick;
   std::string heartbeat_tick;
+  bool autolock_init = false;
+  std::string autolock; // update: "" unset, else the flag's value
   std::vector<std::string> args;
 };
+
+/// Go's strconv.ParseBool, as pflag parses `--autolock=<value>`.
+result<bool> parse_bool(const std::string& flag, const std::string& x) {
+  for (const char* t : {"1", "t", "T", "TRUE", "true", "True"})
+    if (x == t)
+      return true;
+  for (const char* f : {"0", "f", "F", "FALSE", "false", "False"})
+    if (x == f)
+      return false;
+  return bad_flag(flag, x,
+                  "strconv.ParseBool: parsing \"" + x + "\": invalid syntax");
+}
 
 std::string join_block(const std::string& role, const std::string& token,
                        const std::string& addr) {
@@ -44,6 +60,7 @@ int swarm_init(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   init->set_advertise_addr(o.advertise_addr);
   init->set_listen_addr(o.listen_addr);
   init->set_force_new_cluster(o.force);
+  init->set_autolock(o.autolock_init);
   if (!o.strategy.empty()) {
     auto st = parse_strategy("--scheduler-strategy", o.strategy);
     if (!st)
@@ -63,6 +80,8 @@ int swarm_init(invocation& inv, const CLI::App* app, const swarm_opts& o) {
     << join_block("worker", token, info.node_addr())
     << "To add a manager to this swarm, run 'actorswarm swarm join-token "
        "manager' and follow the instructions.\n\n";
+  if (!reply->unlock_key().empty())
+    inv.out() << docker_text::unlock_key_instructions(reply->unlock_key());
   return 0;
 }
 
@@ -155,9 +174,20 @@ int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
                          flag_error(n.flag, n.value, v.error().message));
     n.set(*v);
   }
-  if (!inv.call(req))
+  if (!o.autolock.empty()) {
+    auto on = parse_bool("--autolock", o.autolock);
+    if (!on)
+      return usage_error(inv, app, on.error().message);
+    u->set_set_autolock(true);
+    u->set_autolock(*on);
+  }
+  auto reply = inv.call(req);
+  if (!reply)
     return 1;
   inv.out() << "Swarm updated.\n";
+  // Autolock just turned on: the key to keep (docker/cli's update.go).
+  if (!reply->unlock_key().empty())
+    inv.out() << docker_text::unlock_key_instructions(reply->unlock_key());
   return 0;
 }
 
@@ -187,6 +217,9 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
                          "Scheduling strategy (spread|binpack|random)");
         init->add_flag("--force-new-cluster", o->force,
                        "Force create a new cluster from current state");
+        init->add_flag("--autolock", o->autolock_init,
+                       "Enable manager autolocking (requiring an unlock key "
+                       "to start a stopped manager)");
       });
     add_leaf(
       *sw, "join", "Join a swarm as a node and/or manager", inv,
@@ -219,6 +252,8 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
                        "Raft election timeout in ticks");
         up->add_option("--heartbeat-tick", o->heartbeat_tick,
                        "Raft heartbeat interval in ticks");
+        up->add_flag("--autolock{true}", o->autolock,
+                     "Change manager autolocking setting (true|false)");
       });
     add_leaf(
       *sw, "leave", "Leave the swarm", inv,
@@ -228,6 +263,7 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
           "-f,--force", o->force,
           "Force this node to leave the swarm, ignoring warnings");
       });
+    add_swarm_lock_commands(*sw, inv);
   }
   add_leaf(root, "info", "Display system-wide information", inv,
            [&inv](const CLI::App*) { return info_command(inv); });

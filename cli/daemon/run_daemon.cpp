@@ -13,6 +13,7 @@
 #include "actors/node/node_actor.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
+#include "cli/daemon/unlock_gate.hpp"
 #include "embed/register_types.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
@@ -47,14 +48,55 @@ void stop_tasks(persistence::task_record_store& records, int grace_ms) {
     task::signal_group(r.pgid, SIGKILL);
 }
 
-int wait_for_signal() {
+// The signal the unlock gate raises once `swarm unlock` opened the dir.
+constexpr int unlocked_signal = SIGUSR1;
+
+int wait_for_signal(bool unlocked_too = false) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (unlocked_too)
+    sigaddset(&set, unlocked_signal);
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
+}
+
+// A locked data dir (autolock): serves the unlock gate on the control
+// socket until `swarm unlock` opens the dir (returned) or a stop signal
+// comes (none returned). Nothing of the swarm starts before. The gate's
+// server is stopped but kept in `gate_server`: its connection threads are
+// detached and may still finish a reply, so it must outlive them (the
+// daemon ends with _Exit).
+std::shared_ptr<persistence::data_dir>
+wait_for_unlock(caf::actor_system& sys, const daemon_options& opts, gid_t group,
+                std::unique_ptr<net::control_server>& gate_server) {
+  auto slot = std::make_shared<unlock_slot>([] {
+    ::kill(::getpid(), unlocked_signal);
+  });
+  auto gate = spawn_unlock_gate(sys, opts.data_dir, slot);
+  net::control_server_config scfg;
+  scfg.socket_path = opts.control_path;
+  scfg.tasks_dir = opts.data_dir + "/tasks";
+  scfg.group = group;
+  gate_server = std::make_unique<net::control_server>(sys, gate, scfg);
+  if (auto ok = gate_server->start(); !ok) {
+    std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  logger("daemon")->warn("data dir {} is locked (autolock): waiting for "
+                         "`actorswarm swarm unlock` on unix://{}",
+                         opts.data_dir, opts.control_path);
+  auto sig = wait_for_signal(true);
+  gate_server->stop();
+  caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+  if (sig != unlocked_signal) {
+    logger("daemon")->info("signal {}: stopping (still locked)", sig);
+    return nullptr;
+  }
+  return slot->dir();
 }
 
 } // namespace
@@ -66,6 +108,7 @@ int run_daemon(const daemon_options& opts) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, unlocked_signal);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   // The socket's group and path first: a wrong --group, a file that is not
@@ -79,11 +122,16 @@ int run_daemon(const daemon_options& opts) {
     std::fprintf(stderr, "Error: %s\n", ok.error().message.c_str());
     return 1;
   }
-  auto dir = persistence::data_dir::open(opts.data_dir, true);
-  if (!dir) {
-    std::fprintf(stderr, "Error: %s\n", dir.error().message.c_str());
+  std::shared_ptr<persistence::data_dir> dir;
+  auto opened = persistence::data_dir::open(opts.data_dir, true);
+  bool locked = !opened
+                && persistence::data_dir::is_locked_failure(opened.error());
+  if (!opened && !locked) {
+    std::fprintf(stderr, "Error: %s\n", opened.error().message.c_str());
     return 1;
   }
+  if (opened)
+    dir = std::move(*opened);
   caf::actor_system_config cfg;
   register_types(cfg);
   cfg.set("scheduler.max-threads", 2);
@@ -94,17 +142,26 @@ int run_daemon(const daemon_options& opts) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
+  std::unique_ptr<net::control_server> gate_server;
+  if (locked) {
+    dir = wait_for_unlock(sys, opts, *group, gate_server);
+    if (!dir) {
+      spdlog::shutdown();
+      std::fflush(nullptr);
+      std::_Exit(0);
+    }
+  }
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);
   if (opts.snapshot_interval > 0)
     ncfg.snapshot_interval = opts.snapshot_interval;
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
-  auto [node, control] = node::spawn_node(sys, **dir, ncfg,
+  auto [node, control] = node::spawn_node(sys, *dir, ncfg,
                                           node::default_clock());
   net::control_server_config scfg;
   scfg.socket_path = opts.control_path;
-  scfg.tasks_dir = (*dir)->path() + "/tasks";
+  scfg.tasks_dir = dir->path() + "/tasks";
   scfg.group = *group;
   net::control_server server{sys, control, scfg};
   if (auto ok = server.start(); !ok) {
@@ -118,7 +175,7 @@ int run_daemon(const daemon_options& opts) {
   logger("daemon")->info("signal {}: stopping", sig);
   server.stop();
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-  stop_tasks((*dir)->task_records(), 10000);
+  stop_tasks(dir->task_records(), 10000);
   spdlog::shutdown();
   std::fflush(nullptr);
   // Every write was synced when it was acknowledged; skip destructors that

@@ -4,6 +4,7 @@
 // handler, and a context with captured streams and a fake clock.
 
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct fake_daemon {
   std::ostringstream err;
   int64_t clock_ns = 1'700'000'000'000'000'000;
   int64_t slept_ns = 0;
+  /// What `swarm unlock` reads as the key; none: stdin fails.
+  std::optional<std::string> key_input;
+  std::vector<std::string> key_prompts;
 
   context make_context() {
     context ctx;
@@ -46,6 +50,10 @@ struct fake_daemon {
     ctx.sleep_ns = [this](int64_t ns) {
       clock_ns += ns;
       slept_ns += ns;
+    };
+    ctx.read_key = [this](const std::string& prompt) {
+      key_prompts.push_back(prompt);
+      return key_input;
     };
     return ctx;
   }

@@ -78,6 +78,45 @@ struct rocksdb_fixture {
   }
 };
 
+/// A data dir in a tmp dir with autolock on: the same conformance suites
+/// run over sealed entries; `reopen()` opens it again with its unlock key.
+struct sealed_rocksdb_fixture {
+  static constexpr const char* name = "rocksdb sealed";
+
+  tmp_dir dir;
+  std::unique_ptr<data_dir> dd;
+  std::string key;
+
+  sealed_rocksdb_fixture() : dd(must_open(dir.path())) {
+    auto k = dd->enable_autolock();
+    REQUIRE(k);
+    key = *k;
+  }
+
+  void reopen() {
+    dd.reset();
+    data_dir_options opts;
+    opts.unlock_key = key;
+    auto r = data_dir::open(dir.path(), true, opts);
+    if (!r)
+      FAIL("open " << dir.path() << ": " << r.error().message);
+    dd = std::move(*r);
+    REQUIRE(dd->autolock());
+  }
+
+  log_store& log() {
+    return dd->log();
+  }
+
+  task_record_store& records() {
+    return dd->task_records();
+  }
+
+  kv_store& kv() {
+    return dd->node_state();
+  }
+};
+
 /// The memory twins; `reopen()` is a crash that keeps synced writes.
 struct memory_fixture {
   static constexpr const char* name = "memory";

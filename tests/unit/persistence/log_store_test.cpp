@@ -51,7 +51,8 @@ std::vector<uint64_t> all_terms(log_store& s) {
 } // namespace
 
 TEMPLATE_TEST_CASE("log_store: an empty log has first 1, last 0, term(0) 0",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   CHECK(s.first_index() == 1);
@@ -67,7 +68,7 @@ TEMPLATE_TEST_CASE("log_store: an empty log has first 1, last 0, term(0) 0",
 }
 
 TEMPLATE_TEST_CASE("log_store: appended entries read back in order", "[unit]",
-                   memory_fixture, rocksdb_fixture) {
+                   memory_fixture, rocksdb_fixture, sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 2});
@@ -86,7 +87,8 @@ TEMPLATE_TEST_CASE("log_store: appended entries read back in order", "[unit]",
 
 TEMPLATE_TEST_CASE("log_store: an append at or before last truncates the "
                    "conflicting suffix",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 1, 1, 1});
@@ -116,7 +118,8 @@ TEMPLATE_TEST_CASE("log_store: an append at or before last truncates the "
 }
 
 TEMPLATE_TEST_CASE("log_store: hard state is saved with or without entries",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   log_write w;
   w.hard_state.emplace();
@@ -140,7 +143,8 @@ TEMPLATE_TEST_CASE("log_store: hard state is saved with or without entries",
 
 TEMPLATE_TEST_CASE("log_store: compaction drops the prefix and keeps the "
                    "term of the snapshot point",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 2, 2, 3});
@@ -175,7 +179,8 @@ TEMPLATE_TEST_CASE("log_store: compaction drops the prefix and keeps the "
 
 TEMPLATE_TEST_CASE("log_store: a snapshot that does not match the log "
                    "replaces all of it",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 2});
@@ -197,7 +202,8 @@ TEMPLATE_TEST_CASE("log_store: a snapshot that does not match the log "
 
 TEMPLATE_TEST_CASE("log_store: entries respects max_bytes but returns at "
                    "least one",
-                   "[unit]", memory_fixture, rocksdb_fixture) {
+                   "[unit]", memory_fixture, rocksdb_fixture,
+                   sealed_rocksdb_fixture) {
   TestType f;
   auto& s = f.log();
   append(s, 1, {1, 1, 1, 1});
@@ -210,7 +216,7 @@ TEMPLATE_TEST_CASE("log_store: entries respects max_bytes but returns at "
 }
 
 TEMPLATE_TEST_CASE("log_store: everything synced survives a reopen", "[unit]",
-                   memory_fixture, rocksdb_fixture) {
+                   memory_fixture, rocksdb_fixture, sealed_rocksdb_fixture) {
   TestType f;
   log_write w;
   w.hard_state.emplace();

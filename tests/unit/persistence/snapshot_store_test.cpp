@@ -35,6 +35,18 @@ struct file_snaps {
   }
 };
 
+/// file_snaps with autolock on: every file sealed under one DEK.
+struct sealed_file_snaps {
+  tmp_dir dir;
+  std::vector<std::string> warnings;
+  file_snapshot_store store{
+    dir.path(), 1, [this](const std::string& x) { warnings.push_back(x); },
+    std::make_shared<const at_rest::cipher>(at_rest::random_key())};
+  size_t count() const {
+    return store.files().size();
+  }
+};
+
 struct memory_snaps {
   memory_snapshot_store store{1};
   size_t count() const {
@@ -56,7 +68,7 @@ void flip_byte(const std::string& path, long offset_from_end) {
 } // namespace
 
 TEMPLATE_TEST_CASE("snapshot_store: none at first, then the newest saved",
-                   "[unit]", memory_snaps, file_snaps) {
+                   "[unit]", memory_snaps, file_snaps, sealed_file_snaps) {
   TestType f;
   auto none = f.store.load_latest();
   REQUIRE(none);
@@ -75,7 +87,7 @@ TEMPLATE_TEST_CASE("snapshot_store: none at first, then the newest saved",
 }
 
 TEMPLATE_TEST_CASE("snapshot_store: large and binary data round-trips",
-                   "[unit]", memory_snaps, file_snaps) {
+                   "[unit]", memory_snaps, file_snaps, sealed_file_snaps) {
   TestType f;
   std::string data(8u << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i)
@@ -87,10 +99,10 @@ TEMPLATE_TEST_CASE("snapshot_store: large and binary data round-trips",
   CHECK((*snap)->data() == data);
 }
 
-TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls back to the "
-          "previous one with a warning",
-          "[unit]") {
-  file_snaps f;
+TEMPLATE_TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls "
+                   "back to the previous one with a warning",
+                   "[unit]", file_snaps, sealed_file_snaps) {
+  TestType f;
   REQUIRE(f.store.save(meta(10, 1), "old state"));
   REQUIRE(f.store.save(meta(20, 1), "new state"));
   auto newest = f.store.files().front();
@@ -113,9 +125,10 @@ TEST_CASE("file_snapshot_store: a corrupt newest snapshot falls back to the "
              Catch::StartsWith("snapshot " + newest + " is corrupt"));
 }
 
-TEST_CASE("file_snapshot_store: if every snapshot is corrupt, load fails",
-          "[unit]") {
-  file_snaps f;
+TEMPLATE_TEST_CASE("file_snapshot_store: if every snapshot is corrupt, load "
+                   "fails",
+                   "[unit]", file_snaps, sealed_file_snaps) {
+  TestType f;
   REQUIRE(f.store.save(meta(10, 1), "only"));
   flip_byte(f.store.files().front(), 3);
   auto snap = f.store.load_latest();
@@ -166,7 +179,7 @@ pb::ConfState big_state(size_t n) {
 
 TEMPLATE_TEST_CASE("snapshot_store: a message streams in and out without a "
                    "serialized copy",
-                   "[unit]", memory_snaps, file_snaps) {
+                   "[unit]", memory_snaps, file_snaps, sealed_file_snaps) {
   TestType f;
   pb::ConfState out;
   out.add_voters()->set_raft_id(99); // cleared by the load
@@ -189,7 +202,7 @@ TEMPLATE_TEST_CASE("snapshot_store: a message streams in and out without a "
 
 TEMPLATE_TEST_CASE("snapshot_store: data that does not parse as the state "
                    "counts as corrupt",
-                   "[unit]", memory_snaps, file_snaps) {
+                   "[unit]", memory_snaps, file_snaps, sealed_file_snaps) {
   TestType f;
   REQUIRE(f.store.save_message(meta(10, 1), big_state(3)));
   REQUIRE(f.store.save(meta(20, 1), std::string("\xff\xff\xff", 3)));
