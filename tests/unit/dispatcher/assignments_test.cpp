@@ -274,3 +274,20 @@ TEST_CASE("a node's session moved when its stored status names another "
   auto a = node_status_action(n, pb::NodeStatus::DOWN, "heartbeat failure");
   CHECK(a.node().status().session_id() == "s1"); // kept by status actions
 }
+
+TEST_CASE("assignments: a node's status reports count only for tasks "
+          "assigned to it",
+          "[unit]") {
+  auto view = view_of({task("a", "n1", pb::RUNNING),
+                       task("b", "n2", pb::RUNNING)});
+  pb::StatusBatch b;
+  b.set_node_id("n1");
+  *b.add_updates() = report("a", pb::FAILED);
+  *b.add_updates() = report("b", pb::FAILED);       // n2's task
+  *b.add_updates() = report("missing", pb::FAILED); // not in the store
+  auto own = own_updates(view, b);
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].task_id() == "a");
+  b.set_node_id("n3");
+  CHECK(own_updates(view, b).empty());
+}
