@@ -163,6 +163,12 @@ result<std::string> init_listen_addr(const pb::SwarmInitRequest& req) {
   return l->first + ":" + l->second;
 }
 
+result<std::string> join_listen_addr(const pb::SwarmJoinRequest& req) {
+  pb::SwarmInitRequest as_init;
+  as_init.set_listen_addr(req.listen_addr());
+  return init_listen_addr(as_init);
+}
+
 std::string cluster_listen_addr(const identity& id,
                                 const std::string& daemon_listen_addr) {
   return id.listen_addr.empty() ? daemon_listen_addr : id.listen_addr;

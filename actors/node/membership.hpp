@@ -65,6 +65,9 @@ result<std::string> advertise_addr(const pb::SwarmInitRequest& req,
 /// none (the daemon's --listen-addr applies).
 result<std::string> init_listen_addr(const pb::SwarmInitRequest& req);
 
+/// The same for `swarm join --listen-addr`.
+result<std::string> join_listen_addr(const pb::SwarmJoinRequest& req);
+
 /// The host:port this node's cluster port opens on: `id.listen_addr`, else
 /// the daemon's --listen-addr.
 std::string cluster_listen_addr(const identity& id,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 #include "caf/all.hpp"
 
@@ -40,6 +41,8 @@ struct membership_state {
   store::store_actor_type store;
   net::cluster_transport_actor_type transport;
   own_change busy = own_change::none;
+  // `swarm join --listen-addr` while the join runs ("" = the daemon's).
+  std::optional<std::string> join_listen;
   static inline const char* name = "membership";
 };
 
@@ -128,8 +131,12 @@ adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
                                          : ok.error().message);
   auto rp
     = self->make_response_promise<pb::ControlReply, store::store_actor_type>();
+  auto at = st.id;
+  if (st.join_listen)
+    at.listen_addr = *st.join_listen;
+  st.join_listen.reset();
   tell_credentials(
-    self, r.cluster_id(), cluster_listen_addr(st.id, st.cfg.listen_addr),
+    self, r.cluster_id(), cluster_listen_addr(at, st.cfg.listen_addr),
     [=](status opened) mutable {
       auto& st = self->state;
       if (!opened) {
@@ -138,6 +145,7 @@ adopt(membership_self self, const pb::JoinReply& r, const std::string& addr) {
         return;
       }
       st.id = joined_identity(st.id, r, addr);
+      st.id.listen_addr = at.listen_addr;
       save_identity(st.dir->node_state(), st.id);
       start_then(self, [=]() mutable {
         auto& st = self->state;
@@ -168,13 +176,20 @@ reply_t swarm_join(membership_self self, const pb::SwarmJoinRequest& req) {
   auto pub = own_public_key(self);
   if (!pub)
     return error_reply(pub.error());
+  auto listen = join_listen_addr(req);
+  if (!listen)
+    return error_reply(listen.error());
+  st.join_listen = *listen;
   st.busy = own_change::joining;
   auto j = spawn_join(self, {st.node, handle_of(self), req.remote_addr(),
                              join_request(st.id, req.token(), *addr, *pub),
                              *addr, *pin});
   auto rp = self->make_response_promise<pb::ControlReply>();
   run_change(self, self->request(j, caf::infinite, node_join_atom_v),
-             [=](pb::ControlReply r) mutable { rp.deliver(std::move(r)); });
+             [=](pb::ControlReply r) mutable {
+               self->state.join_listen.reset();
+               rp.deliver(std::move(r));
+             });
   return rp;
 }
 

@@ -33,3 +33,14 @@ TEST_CASE("membership: the listen address of swarm init survives a restart",
   save_identity(kv, id);
   CHECK(load_identity(kv, "h", secrets).listen_addr == "127.0.0.3:5000");
 }
+
+TEST_CASE("membership: swarm join --listen-addr is where the joined node's "
+          "cluster port opens",
+          "[unit]") {
+  pb::SwarmJoinRequest req;
+  CHECK(join_listen_addr(req)->empty());
+  req.set_listen_addr("127.0.0.4");
+  CHECK(*join_listen_addr(req) == "127.0.0.4:2377");
+  req.set_listen_addr("127.0.0.4:abc");
+  CHECK_FALSE(join_listen_addr(req));
+}
