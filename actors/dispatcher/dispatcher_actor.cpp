@@ -71,7 +71,7 @@ void propose(dispatcher_ptr self, std::vector<pb::StoreAction> xs,
           });
 }
 
-constexpr auto ready_retry = std::chrono::milliseconds(200);
+constexpr auto ready_retry = std::chrono::milliseconds(50);
 
 // Marks the node of session (node_id, session_id) ready; a refused proposal
 // is tried again while the session lasts.
