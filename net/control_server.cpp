@@ -134,6 +134,16 @@ void control_server::stop() {
     ::shutdown(listen_fd_, SHUT_RDWR);
   if (thread_.joinable())
     thread_.join();
+  {
+    std::unique_lock<std::mutex> guard{conns_mu_};
+    // Reads end; a reply being written still goes out.
+    for (int fd : conns_)
+      ::shutdown(fd, SHUT_RD);
+    conns_done_.wait_for(guard,
+                         std::chrono::milliseconds(cfg_.request_timeout_ms
+                                                   + 1000),
+                         [this] { return conns_.empty(); });
+  }
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     ::unlink(cfg_.socket_path.c_str());
@@ -160,10 +170,17 @@ void control_server::accept_loop() {
                (cfg_.idle_timeout_ms % 1000) * 1000};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     ++active_;
+    {
+      std::lock_guard<std::mutex> guard{conns_mu_};
+      conns_.insert(fd);
+    }
     std::thread{[this, fd] {
       serve(fd);
+      std::lock_guard<std::mutex> guard{conns_mu_};
       ::close(fd);
+      conns_.erase(fd);
       --active_;
+      conns_done_.notify_all();
     }}.detach();
   }
 }

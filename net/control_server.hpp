@@ -14,8 +14,11 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -55,7 +58,9 @@ public:
   /// removes a stale socket file left by a dead one.
   status start();
 
-  /// Stops accepting, unlinks the socket. Idempotent.
+  /// Stops accepting, unlinks the socket, closes the open connections and
+  /// waits for their threads (bounded by the request timeout): none of them
+  /// outlives the server or touches the actor system after it. Idempotent.
   void stop();
 
 private:
@@ -69,6 +74,10 @@ private:
   std::atomic<bool> stop_{false};
   std::atomic<int> active_{0};
   std::thread thread_;
+  // The connections being served (their threads are detached).
+  std::mutex conns_mu_;
+  std::condition_variable conns_done_;
+  std::set<int> conns_;
 };
 
 } // namespace actorswarm::net

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,27 +37,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
+using test::read_all;
 
-  temp_dir() {
-    char tmpl[] = "/tmp/as-ctl-server-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("as-ctl-server") {
   }
 };
-
-std::string read_all(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // A control actor that answers every request with an empty reply.
 control_handle::behavior_type answer_all() {

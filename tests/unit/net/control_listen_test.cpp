@@ -19,32 +19,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace actorswarm;
 using namespace actorswarm::net;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
+using test::read_all;
 
-  temp_dir() {
-    char tmpl[] = "/tmp/as-ctl-listen-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("as-ctl-listen") {
   }
 };
-
-std::string read_all(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // A socket file nobody listens on, as a dead daemon leaves it.
 void make_stale_socket(const std::string& path) {
