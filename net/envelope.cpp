@@ -25,6 +25,7 @@ bool managers_only(pb::Envelope::Kind k) {
     case pb::Envelope::CONTROL:
     case pb::Envelope::ROLE:
     case pb::Envelope::ASSIGN:
+    case pb::Envelope::CERT:
       return true;
     default:
       return false;
@@ -39,7 +40,7 @@ bool has_request_id(pb::Envelope::Kind k) {
 // What only the Raft group's members send to a manager.
 bool voters_only(pb::Envelope::Kind k) {
   return k == pb::Envelope::RAFT || k == pb::Envelope::PROPOSE
-         || k == pb::Envelope::CONTROL;
+         || k == pb::Envelope::CONTROL || k == pb::Envelope::CERT;
 }
 
 } // namespace

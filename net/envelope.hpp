@@ -50,11 +50,12 @@ private:
 /// Whether `x`, arriving from `peer`, may be handled: a peer without a
 /// certificate may only send a JOIN request; an authenticated peer must
 /// name itself (sender_node_id == its CN); Raft traffic, proposals,
-/// membership requests (CONTROL), role changes and assignments come from
-/// managers only (OU swarm-manager); agents' SESSION, HEARTBEAT and STATUS
+/// membership requests (CONTROL), role changes, assignments and new
+/// certificates (CERT, from the leader's CA) come from managers only (OU
+/// swarm-manager); agents' SESSION, HEARTBEAT and STATUS
 /// and JOIN from any member. On a manager, which knows the Raft group's
-/// `voters` (node ids; empty elsewhere), Raft traffic, proposals and
-/// membership requests come from voters only, whatever an older
+/// `voters` (node ids; empty elsewhere), Raft traffic, proposals,
+/// membership requests and CERT come from voters only, whatever an older
 /// certificate says: a demoted manager's certificate stays valid until it
 /// expires, its membership does not. Requests carry a request id, one-way
 /// RAFT none, REPLY its request's. The refusal says why, for the log.

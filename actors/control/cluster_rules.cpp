@@ -38,9 +38,24 @@ void apply_swarm_update(pb::ClusterSpec& spec,
     spec.set_election_tick(req.election_tick());
   if (req.set_heartbeat_tick())
     spec.set_heartbeat_tick(req.heartbeat_tick());
+  if (req.set_cert_expiry())
+    spec.mutable_ca_config()->set_node_cert_expiry_ns(req.cert_expiry_ns());
+  if (req.rotate_ca()) {
+    auto* ca = spec.mutable_ca_config();
+    ca->set_force_rotate(ca->force_rotate() + 1);
+  }
 }
 
 } // namespace
+
+status check_cert_expiry(const pb::SwarmUpdateRequest& req) {
+  // SwarmKit's ca.MinNodeCertExpiration.
+  constexpr int64_t min_ns = 3600LL * 1000 * 1000 * 1000;
+  if (req.set_cert_expiry() && req.cert_expiry_ns() < min_ns)
+    return fail(errc::invalid_spec,
+                "minimum certificate expiry time is 1h0m0s");
+  return ok_status();
+}
 
 result<write_decision> update_swarm(const store::object_store& view,
                                     const pb::SwarmUpdateRequest& req,
@@ -48,6 +63,8 @@ result<write_decision> update_swarm(const store::object_store& view,
   auto c = view.cluster();
   if (!c)
     return fail(errc::not_in_swarm, docker_text::not_swarm_manager());
+  if (auto st = check_cert_expiry(req); !st)
+    return st.error();
   auto x = *c;
   auto& spec = *x.mutable_spec();
   apply_swarm_update(spec, req);
@@ -59,6 +76,9 @@ result<write_decision> update_swarm(const store::object_store& view,
   write_decision out;
   if (auto st = apply_autolock(x, req, out.ok); !st)
     return st.error();
+  // `swarm ca --rotate` waits for the rotation of this force_rotate.
+  if (req.rotate_ca())
+    *out.ok.mutable_cluster() = public_cluster(x);
   out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
   *out.batch.mutable_actions(0)->mutable_cluster() = x;
   return out;
@@ -92,6 +112,17 @@ result<write_decision> rotate_unlock_key(const store::object_store& view,
   out.ok.set_unlock_key(x.unlock_key());
   out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
   *out.batch.mutable_actions(0)->mutable_cluster() = x;
+  return out;
+}
+
+pb::ControlReply read_ca(const store::object_store& view) {
+  auto c = view.cluster();
+  if (!c)
+    return error_reply(fail(errc::not_in_swarm,
+                            docker_text::not_swarm_manager()));
+  pb::ControlReply out;
+  *out.mutable_cluster() = public_cluster(*c);
+  out.set_text(c->root_ca_cert_pem());
   return out;
 }
 

@@ -16,15 +16,29 @@
 namespace actorswarm::control {
 
 /// `swarm update`: the cluster with the fields the request sets (scheduler
-/// strategy, task history limit, election and heartbeat ticks, autolock),
+/// strategy, task history limit, election and heartbeat ticks, autolock,
+/// node certificate expiry, `rotate_ca` bumps ca_config.force_rotate),
 /// as an UPDATE batch; the reply is empty, but for autolock turned on: then
 /// it carries the new unlock key (`req.fresh_unlock_key`, which the daemon
-/// fills) in `unlock_key`. Refused: no cluster in `view` (this node is not a
-/// manager: not_in_swarm), or ticks where the election tick is not greater
-/// than a heartbeat tick of at least 1 (invalid_spec).
+/// fills) in `unlock_key`, and for rotate_ca the updated cluster without
+/// its keys (the force_rotate to wait for). Refused: no cluster in `view` (this
+/// node is not a manager: not_in_swarm), or ticks where the election tick is
+/// not greater than a heartbeat tick of at least 1, or a --cert-expiry under an
+/// hour (invalid_spec).
 result<write_decision> update_swarm(const store::object_store& view,
                                     const pb::SwarmUpdateRequest& req,
                                     int64_t now_ns);
+
+/// --cert-expiry of `swarm update` or `swarm ca`: at least one hour
+/// (invalid_spec, docker's "minimum certificate expiry time is 1h0m0s").
+/// Without the flag, ok.
+status check_cert_expiry(const pb::SwarmUpdateRequest& req);
+
+/// `swarm ca`: the cluster's current root CA certificate (PEM) in `text`
+/// and the cluster without its keys in `cluster` (a rotation runs while it
+/// has a previous root or its applied_force_rotate lags the spec's).
+/// Refused without a cluster (not_in_swarm).
+pb::ControlReply read_ca(const store::object_store& view);
 
 /// `swarm unlock-key` (no rotation): the cluster's unlock key in the reply's
 /// `unlock_key`. Refused when autolock is off (refused, docker's "no unlock

@@ -51,6 +51,7 @@ bool is_read(const pb::ControlRequest& req) {
     case R::kTaskList:
     case R::kLogs:
     case R::kSwarmUnlock:
+    case R::kSwarmCa:
       return true;
     case R::kUnlockKey:
       return !req.unlock_key().rotate();
@@ -87,6 +88,8 @@ pb::ControlReply answer_read(const store::object_store& view,
       return read_unlock_key(view);
     case R::kSwarmUnlock:
       return not_locked_reply();
+    case R::kSwarmCa:
+      return read_ca(view);
     default:
       return error_reply(unknown_request());
   }

@@ -5,6 +5,7 @@
 #include "caf/all.hpp"
 
 #include "actors/allocator/allocator_actor.hpp"
+#include "actors/ca/ca_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/manager_status_actor.hpp"
 #include "actors/orchestrator/orchestrator_actor.hpp"
@@ -18,10 +19,12 @@ namespace {
 struct leadership_state {
   store::store_actor_type store;
   clock* clk = nullptr;
+  net::cluster_transport_actor_type transport;
   // Running only while this manager leads.
   allocator::allocator_actor_type allocator;
   scheduler::scheduler_actor_type scheduler;
   orchestrator::orchestrator_actor_type orchestrator;
+  ca::ca_actor_type ca;
   manager_status_actor_type publisher;
   // Stopping: the components whose down message it awaits.
   bool stopping = false;
@@ -41,8 +44,11 @@ void start_leading(leadership_self self, uint64_t term) {
   self->link_to(st.allocator);
   self->link_to(st.scheduler);
   self->link_to(st.orchestrator);
+  st.ca = ca::spawn_ca(sys, st.store, st.transport, *st.clk,
+                       ca::openssl_ca_crypto());
+  self->link_to(st.ca);
   st.publisher = spawn_manager_status(self, st.store, *st.clk);
-  logger("node")->info("leading: allocator, scheduler and orchestrator "
+  logger("node")->info("leading: allocator, scheduler, orchestrator and CA "
                        "started term={}",
                        term);
 }
@@ -61,6 +67,8 @@ void stop_leading(leadership_self self, bool await) {
   };
   if (auto p = std::exchange(st.publisher, manager_status_actor_type{}))
     stop(p.address());
+  if (auto a = std::exchange(st.ca, {}))
+    stop(a.address());
   if (auto a = std::exchange(st.orchestrator, {}))
     stop(a.address());
   if (auto a = std::exchange(st.scheduler, {}))
@@ -86,9 +94,10 @@ void on_exit(leadership_self self, const caf::exit_msg& msg) {
 
 leadership_actor_type::behavior_type
 leadership_actor(leadership_self self, store::store_actor_type store,
-                 clock* clk) {
+                 net::cluster_transport_actor_type transport, clock* clk) {
   auto& st = self->state;
   st.store = std::move(store);
+  st.transport = std::move(transport);
   st.clk = clk;
   self->send(st.store, watch_atom::value,
              store::leader_watcher_actor_type{self});
@@ -107,8 +116,8 @@ leadership_actor(leadership_self self, store::store_actor_type store,
         start_leading(self, x->term);
       } else if (!x->is_leader && st.orchestrator) {
         stop_leading(self, false);
-        logger("node")->info("following: allocator, scheduler and "
-                             "orchestrator stopped term={}",
+        logger("node")->info("following: allocator, scheduler, "
+                             "orchestrator and CA stopped term={}",
                              x->term);
       }
     },
@@ -117,10 +126,11 @@ leadership_actor(leadership_self self, store::store_actor_type store,
 
 } // namespace
 
-leadership_actor_type spawn_leadership(caf::local_actor* parent,
-                                       store::store_actor_type store,
-                                       clock& clk) {
-  return parent->spawn<caf::linked>(leadership_actor, std::move(store), &clk);
+leadership_actor_type
+spawn_leadership(caf::local_actor* parent, store::store_actor_type store,
+                 net::cluster_transport_actor_type transport, clock& clk) {
+  return parent->spawn<caf::linked>(leadership_actor, std::move(store),
+                                    std::move(transport), &clk);
 }
 
 } // namespace actorswarm::node

@@ -2,7 +2,8 @@
 
 // The leadership actor runs beside a manager's store and starts the
 // leader's components when this manager becomes Raft leader: allocator,
-// scheduler, orchestrator and the manager status publisher
+// scheduler, orchestrator, the CA (actors/ca/ca_actor.hpp) and the manager
+// status publisher
 // (manager_status_actor.hpp). It stops them when the manager steps down
 // (SwarmKit's leadership-driven managers): a follower runs none. Stopped
 // itself (an exit message of reason user_shutdown), it stops them and goes
@@ -15,15 +16,16 @@
 
 #include "actors/node/leadership_interface.hpp"
 #include "actors/store/store_interface.hpp"
+#include "net/cluster_transport_interface.hpp"
 
 namespace actorswarm::node {
 
 class clock;
 
-/// Spawns the leadership actor of `store` linked to `parent`.
-///
-leadership_actor_type spawn_leadership(caf::local_actor* parent,
-                                       store::store_actor_type store,
-                                       clock& clk);
+/// Spawns the leadership actor of `store` linked to `parent`; the CA sends
+/// new certificates through `transport` (may be null: none are sent).
+leadership_actor_type
+spawn_leadership(caf::local_actor* parent, store::store_actor_type store,
+                 net::cluster_transport_actor_type transport, clock& clk);
 
 } // namespace actorswarm::node

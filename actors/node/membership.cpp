@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "actors/ca/join_token.hpp"
+#include "actors/ca/renewal.hpp"
 #include "actors/raft/conf_change.hpp"
 #include "messages/defaults.hpp"
 #include "messages/docker_text.hpp"
@@ -339,7 +340,7 @@ result<std::string> issue_cert(const pb::Cluster& c,
     return fail(errc::internal, "this manager holds no CA key");
   return secrets.issue_node_cert({c.root_ca_cert_pem(), c.root_ca_key_pem()},
                                  public_key_pem, node_id, manager, c.id(),
-                                 cluster_defaults::node_cert_days);
+                                 ca::node_cert_days(c));
 }
 
 pb::JoinRequest join_request(const identity& id, const std::string& token,

@@ -124,7 +124,7 @@ result<std::string> ensure_node_key(const std::string& data_dir,
                                     const cluster_secrets& secrets);
 
 /// A certificate of node `node_id` of the cluster `c` (its CA signs) for
-/// `public_key_pem`, valid cluster_defaults::node_cert_days.
+/// `public_key_pem`, valid as long as the cluster says (ca::node_cert_days).
 result<std::string> issue_cert(const pb::Cluster& c,
                                const std::string& public_key_pem,
                                const std::string& node_id, bool manager,

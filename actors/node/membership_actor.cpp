@@ -303,6 +303,44 @@ reply_t swarm_leave(membership_self self, bool force) {
   return rp;
 }
 
+// -- certificates from the leader's CA (renewal, rotation) -------------------
+
+// CERT: a new certificate for this node's key and the roots to trust. Saved,
+// then the transport reloads (new connections use them, old ones retire);
+// answered once it did. Nothing restarts. A certificate for another key is
+// refused: this node could not use it.
+caf::result<std::string> serve_cert(membership_self self,
+                                    const std::string& bytes) {
+  auto& st = self->state;
+  pb::CertUpdate u;
+  if (!u.ParseFromString(bytes) || u.certificate_pem().empty()
+      || u.trusted_roots_pem().empty())
+    return error_reply(fail(errc::bad_request, "malformed certificate update"))
+      .SerializeAsString();
+  if (st.id.cluster_id.empty())
+    return error_reply(not_in_swarm()).SerializeAsString();
+  auto secrets = net::openssl_secrets();
+  auto own = own_public_key(self);
+  auto theirs = secrets.public_key_of(u.certificate_pem());
+  if (!own || !theirs || *own != *theirs)
+    return error_reply(fail(errc::refused,
+                            "the certificate is not for this node's key"))
+      .SerializeAsString();
+  if (auto ok = persistence::save_node_cert(st.dir->path(), u.certificate_pem(),
+                                            u.trusted_roots_pem());
+      !ok)
+    return error_reply(ok.error()).SerializeAsString();
+  auto rp = self->make_response_promise<std::string>();
+  tell_credentials(self, st.id.cluster_id,
+                   cluster_listen_addr(st.id, st.cfg.listen_addr),
+                   [rp](status x) mutable {
+                     rp.deliver(x ? pb::ControlReply{}.SerializeAsString()
+                                  : error_reply(x.error()).SerializeAsString());
+                   });
+  logger("node")->info("new node certificate installed");
+  return rp;
+}
+
 // -- role changes of this node -----------------------------------------------
 
 caf::result<std::string> serve_role(membership_self self,
@@ -408,6 +446,8 @@ membership_actor(membership_self self, node_actor_type node,
         const std::string& bytes) -> caf::result<std::string> {
       if (kind == pb::Envelope::ROLE)
         return serve_role(self, bytes);
+      if (kind == pb::Envelope::CERT)
+        return serve_cert(self, bytes);
       return make_error(errc::bad_request, "not a node request");
     },
     [=](join_adopt_atom, const pb::JoinReply& r, const std::string& addr) {

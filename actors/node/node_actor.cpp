@@ -97,7 +97,7 @@ void open_transport(node_self self) {
   st.transport = net::spawn_cluster_transport(sys, tcfg);
   self->link_to(st.transport);
   serve(self, {pb::Envelope::JOIN, pb::Envelope::CONTROL}, st.admin);
-  serve(self, {pb::Envelope::ROLE}, st.membership);
+  serve(self, {pb::Envelope::ROLE, pb::Envelope::CERT}, st.membership);
   tell_membership(self);
 }
 
@@ -161,7 +161,7 @@ void start_manager(node_self self) {
   self->link_to(st.store);
   self->link_to(st.dispatcher);
   self->link_to(st.agent);
-  st.leadership = spawn_leadership(self, st.store, *st.clk);
+  st.leadership = spawn_leadership(self, st.store, st.transport, *st.clk);
   self->send(st.control, manager_atom::value, st.store, st.id.node_id);
   logger("node")->info("manager components started node_id={} cluster_id={} "
                        "raft_id={}",

@@ -43,6 +43,9 @@ void add_leaf(CLI::App& parent, const std::string& names,
 /// Adds `unlock-key` and `unlock` to the `swarm` noun (swarm_lock.cpp).
 void add_swarm_lock_commands(CLI::App& swarm, invocation& inv);
 
+/// Adds `ca` to the `swarm` noun (swarm_ca.cpp).
+void add_swarm_ca_command(CLI::App& swarm, invocation& inv);
+
 /// Adds an option that takes exactly one value per occurrence and may repeat
 /// (`--env A=1 --env B=2`), so it never swallows IMAGE or COMMAND.
 CLI::Option* add_repeated(CLI::App* app, const std::string& names,

@@ -1,5 +1,5 @@
 // `actorswarm swarm init|join|join-token|update|leave` and `actorswarm info`
-// (unlock and unlock-key: swarm_lock.cpp).
+// (unlock and unlock-key: swarm_lock.cpp; ca: swarm_ca.cpp).
 //
 // Reply fields the CLI reads (the control actor fills them):
 // - swarm init: info.node_id, info.node_addr (host:port workers join),
@@ -31,6 +31,7 @@ struct swarm_opts {
   std::string heartbeat_tick;
   bool autolock_init = false;
   std::string autolock; // update: "" unset, else the flag's value
+  std::string cert_expiry;
   std::vector<std::string> args;
 };
 
@@ -181,6 +182,15 @@ int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
     u->set_set_autolock(true);
     u->set_autolock(*on);
   }
+  if (!o.cert_expiry.empty()) {
+    auto ns = parse_duration_ns(o.cert_expiry);
+    if (!ns)
+      return usage_error(inv, app,
+                         flag_error("--cert-expiry", o.cert_expiry,
+                                    ns.error().message));
+    u->set_set_cert_expiry(true);
+    u->set_cert_expiry_ns(*ns);
+  }
   auto reply = inv.call(req);
   if (!reply)
     return 1;
@@ -254,6 +264,9 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
                        "Raft heartbeat interval in ticks");
         up->add_flag("--autolock{true}", o->autolock,
                      "Change manager autolocking setting (true|false)");
+        up->add_option("--cert-expiry", o->cert_expiry,
+                       "Validity period for node certificates "
+                       "(ns|us|ms|s|m|h) (default 2160h0m0s)");
       });
     add_leaf(
       *sw, "leave", "Leave the swarm", inv,
@@ -264,6 +277,7 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
           "Force this node to leave the swarm, ignoring warnings");
       });
     add_swarm_lock_commands(*sw, inv);
+    add_swarm_ca_command(*sw, inv);
   }
   add_leaf(root, "info", "Display system-wide information", inv,
            [&inv](const CLI::App*) { return info_command(inv); });

@@ -139,3 +139,64 @@ TEST_CASE("control rules: the CLI never sees the CA key", "[unit]") {
   CHECK(c.root_ca_cert_pem() == "cert");
   CHECK(c.id() == "c1");
 }
+
+TEST_CASE("control rules: swarm update --cert-expiry is stored, under an "
+          "hour refused",
+          "[unit]") {
+  view_builder b;
+  b.add(make_cluster());
+  constexpr int64_t hour_ns = 3600LL * 1000 * 1000 * 1000;
+  pb::SwarmUpdateRequest req;
+  req.set_set_cert_expiry(true);
+  req.set_cert_expiry_ns(2 * hour_ns);
+  auto d = update_swarm(b.view(), req, now_ns);
+  REQUIRE(d);
+  CHECK(d->batch.actions(0).cluster().spec().ca_config().node_cert_expiry_ns()
+        == 2 * hour_ns);
+  for (int64_t bad : {hour_ns - 1, int64_t{0}, int64_t{-5}}) {
+    INFO("expiry " << bad);
+    req.set_cert_expiry_ns(bad);
+    auto r = update_swarm(b.view(), req, now_ns);
+    CHECK(refusal(r).code == errc::invalid_spec);
+    CHECK(refusal(r).message == "minimum certificate expiry time is 1h0m0s");
+  }
+  req.set_cert_expiry_ns(hour_ns);
+  CHECK(update_swarm(b.view(), req, now_ns));
+  // Without the flag the stored expiry stays.
+  b.apply(d->batch);
+  pb::SwarmUpdateRequest other;
+  other.set_set_task_history_limit(true);
+  other.set_task_history_limit(3);
+  auto o = update_swarm(b.view(), other, now_ns);
+  REQUIRE(o);
+  CHECK(o->batch.actions(0).cluster().spec().ca_config().node_cert_expiry_ns()
+        == 2 * hour_ns);
+}
+
+TEST_CASE("control rules: swarm ca --rotate bumps force_rotate, swarm ca "
+          "shows the root",
+          "[unit]") {
+  view_builder b;
+  auto c = make_cluster();
+  c.set_root_ca_cert_pem("ROOT");
+  c.set_root_ca_key_pem("KEY");
+  b.add(c);
+  auto shown = read_ca(b.view());
+  CHECK(shown.code() == 0);
+  CHECK(shown.text() == "ROOT");
+  CHECK(shown.cluster().root_ca_key_pem().empty());
+  pb::SwarmUpdateRequest req;
+  req.set_rotate_ca(true);
+  auto d = update_swarm(b.view(), req, now_ns);
+  REQUIRE(d);
+  CHECK(d->batch.actions(0).cluster().spec().ca_config().force_rotate() == 1);
+  CHECK(d->ok.cluster().spec().ca_config().force_rotate() == 1);
+  CHECK(d->ok.cluster().root_ca_key_pem().empty());
+  b.apply(d->batch);
+  d = update_swarm(b.view(), req, now_ns);
+  REQUIRE(d);
+  CHECK(d->batch.actions(0).cluster().spec().ca_config().force_rotate() == 2);
+  view_builder empty;
+  CHECK(read_ca(empty.view()).code()
+        == static_cast<uint32_t>(errc::not_in_swarm));
+}

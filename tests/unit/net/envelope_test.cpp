@@ -98,3 +98,19 @@ TEST_CASE("envelope: requests and replies carry a request id, Raft traffic "
   CHECK_FALSE(authorize(request(pb::Envelope::RAFT, 3), manager));
   CHECK_FALSE(authorize(request(pb::Envelope::HELLO), manager));
 }
+
+TEST_CASE("envelope: a new certificate (CERT) comes from a manager of the "
+          "Raft group only",
+          "[unit]") {
+  auto manager = peer(true, "node-a", "swarm-manager");
+  auto worker = peer(true, "node-a", "swarm-worker");
+  auto cert = request(pb::Envelope::CERT);
+  CHECK(authorize(cert, manager));
+  CHECK(authorize(cert, manager, {"node-a", "node-b"}));
+  CHECK_FALSE(authorize(cert, worker));
+  // A demoted manager whose manager certificate is still valid.
+  auto demoted = authorize(cert, manager, {"node-b"});
+  REQUIRE_FALSE(demoted);
+  CHECK(demoted.error().code == errc::refused);
+  CHECK_FALSE(authorize(cert, peer(false, "", "")));
+}
