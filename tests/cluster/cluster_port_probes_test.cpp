@@ -713,6 +713,27 @@ TEST_CASE("cluster: node rm revokes: every manager refuses the removed "
   }
   CHECK(stayed);
   CHECK(process_alive(m[w].daemon_pid()));
+  // check: after `swarm leave` a join with the worker token admits it again
+  // (it keeps its node id) and its new certificate is accepted everywhere
+  r = m[w].cli({"swarm", "leave", "--force"});
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  auto joined = m.join_worker(w, 0);
+  INFO(joined);
+  CHECK(joined.empty());
+  CHECK(m.node_id(w) == worker_id);
+  auto again = persistence::load_node_certs(m[w].data_dir());
+  REQUIRE(again);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("manager " << i);
+    CHECK(eventually(
+      [&] {
+        tls_client c{listen_host(i), m[i].port(), again->cert_pem,
+                     again->key_pem};
+        return c.up();
+      },
+      10s, 200ms));
+  }
   // check: the swarm serves
   r = create_service(m, 0, "after", 2);
   INFO(describe(r));
