@@ -585,6 +585,27 @@ TEST_CASE("cluster: a worker's certificate cannot send Raft, proposals or "
   c.send_envelope(role_demote(worker_id));
   c.read_envelope(3s);
 
+  // A spoofed sender (the manager's own id, as the old session hijack) and
+  // a 2 GiB frame header: each costs the worker's connection, nothing more.
+  auto manager_id = m.node_id(0);
+  auto rss_before = rss_kib(mgr.daemon_pid());
+  {
+    tls_client spoof{"127.0.0.1", mgr.port(), certs->cert_pem, certs->key_pem};
+    REQUIRE(spoof.up());
+    CHECK(spoof.send_envelope(envelope(pb::Envelope::SESSION, manager_id, {},
+                                       10)));
+    CHECK(spoof.closed_by_peer(5s));
+  }
+  {
+    tls_client big{"127.0.0.1", mgr.port(), certs->cert_pem, certs->key_pem};
+    REQUIRE(big.up());
+    big.write(be32(0x8000'0000u) + random_text(1 << 20, 77));
+    CHECK(big.closed_by_peer(5s));
+  }
+  auto rss_after = rss_kib(mgr.daemon_pid());
+  INFO("VmRSS before " << rss_before << " KiB, after " << rss_after << " KiB");
+  CHECK(rss_after < rss_before + 32 * 1024);
+
   // check: nothing changed
   CHECK(raft_term(mgr) == term);
   CHECK_FALSE(has_service(mgr, "evil"));
