@@ -463,6 +463,10 @@ status replace_wire(transport_t* self,
     return f;
   }
   st.wire = std::move(*w);
+  // Without credentials the node left its swarm: that swarm's removed
+  // nodes mean nothing to the next one.
+  if (!c)
+    st.revoked.clear();
   if (!st.revoked.empty())
     st.wire->set_revoked(st.revoked);
   st.listening = c.has_value();

@@ -12,6 +12,9 @@ namespace {
 struct revoke_watch_state {
   net::cluster_transport_actor_type transport;
   std::vector<std::string> sent;
+  // The first list is sent even when empty (the transport may still hold
+  // one of an earlier start of this manager's components).
+  bool told = false;
   static inline const char* name = "revoke_watch";
 };
 
@@ -21,8 +24,9 @@ using watch_self
 void tell(watch_self self, const pb::Cluster& c) {
   std::vector<std::string> ids(c.removed_nodes().begin(),
                                c.removed_nodes().end());
-  if (ids == self->state.sent)
+  if (self->state.told && ids == self->state.sent)
     return;
+  self->state.told = true;
   self->state.sent = ids;
   self->send(self->state.transport, cluster_revoke_atom::value, std::move(ids));
 }
