@@ -761,3 +761,44 @@ TEST_CASE("cluster: node rm revokes: every manager refuses the removed "
   CHECK(r.exit_code == 0);
   CHECK(m.wait_replicas(0, "after", "2/2"));
 }
+
+TEST_CASE("cluster: --max-unauthenticated closes connections beyond the "
+          "bound at accept, members' open connections keep working",
+          "[cluster]") {
+  manager_set m{1, {"--max-unauthenticated", "8"}, 1};
+  auto why = m.form();
+  INFO(why);
+  REQUIRE(why.empty());
+  auto& mgr = m[0];
+  const auto host = std::string{"127.0.0.1"};
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) {
+    int fd = tcp_connect(host, mgr.port());
+    REQUIRE(fd >= 0);
+    idle.push_back(fd);
+  }
+  // check: the next ones are closed at accept, long before the 10 s
+  // handshake timeout
+  for (int i = 0; i < 4; ++i) {
+    int fd = tcp_connect(host, mgr.port());
+    REQUIRE(fd >= 0);
+    CHECK(closed_within(fd, 3s));
+    ::close(fd);
+  }
+  // check: a member's certificate is not counted against the bound once it
+  // authenticated, and the swarm keeps serving
+  auto certs = persistence::load_node_certs(m[1].data_dir());
+  REQUIRE(certs);
+  for (int fd : idle)
+    ::close(fd);
+  CHECK(eventually(
+    [&] {
+      tls_client c{host, mgr.port(), certs->cert_pem, certs->key_pem};
+      return c.up();
+    },
+    5s, 100ms));
+  auto r = create_service(m, 0, "web", 2);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  CHECK(m.wait_replicas(0, "web", "2/2"));
+}
