@@ -785,8 +785,14 @@ TEST_CASE("cluster: --max-unauthenticated closes connections beyond the "
     CHECK(closed_within(fd, 3s));
     ::close(fd);
   }
-  // check: a member's certificate is not counted against the bound once it
-  // authenticated, and the swarm keeps serving
+  // check: the worker's open session is not counted: its share of a service
+  // reaches it while the bound is full
+  auto r = create_service(m, 0, "web", 2);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  CHECK(m.wait_replicas(0, "web", "2/2"));
+  CHECK(m[1].wait_task_count(1) == 1);
+  // check: once the idle ones go, a new connection gets through
   auto certs = persistence::load_node_certs(m[1].data_dir());
   REQUIRE(certs);
   for (int fd : idle)
@@ -797,8 +803,4 @@ TEST_CASE("cluster: --max-unauthenticated closes connections beyond the "
       return c.up();
     },
     5s, 100ms));
-  auto r = create_service(m, 0, "web", 2);
-  INFO(describe(r));
-  CHECK(r.exit_code == 0);
-  CHECK(m.wait_replicas(0, "web", "2/2"));
 }
