@@ -23,6 +23,12 @@ struct daemon_options {
   int tick_ms = 100;              // Raft tick length
   /// Applied Raft entries between two store snapshots; 0: the node's default.
   uint64_t snapshot_interval = 0;
+  /// A cluster-port connection that has not finished its TLS handshake by
+  /// then is closed (--handshake-timeout, a Go duration; default 10s).
+  uint64_t handshake_timeout_ms = 10'000;
+  /// Inbound cluster-port connections not yet authenticated at once; more
+  /// are closed at accept (--max-unauthenticated, default 256).
+  uint64_t max_unauthenticated = 256;
 };
 
 /// File name of the daemon binary, looked up next to the client binary.

@@ -19,6 +19,14 @@ std::vector<std::string> daemon_argv(const std::string& program,
                                 "--control-addr=unix://" + opts.control_path,
                                 "--log-level=" + opts.log_level,
                                 "--tick-ms=" + std::to_string(opts.tick_ms)};
+  // The cluster port's bounds, when not the defaults.
+  const daemon_options defaults;
+  if (opts.handshake_timeout_ms != defaults.handshake_timeout_ms)
+    argv.push_back("--handshake-timeout="
+                   + std::to_string(opts.handshake_timeout_ms) + "ms");
+  if (opts.max_unauthenticated != defaults.max_unauthenticated)
+    argv.push_back("--max-unauthenticated="
+                   + std::to_string(opts.max_unauthenticated));
   if (!opts.group.empty())
     argv.push_back("--group=" + opts.group);
   if (opts.snapshot_interval > 0)

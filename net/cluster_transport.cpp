@@ -4,6 +4,8 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "caf/all.hpp"
 
@@ -105,6 +107,8 @@ struct transport_state {
   std::map<uint64_t, pending_call> calls; // by request id
   uint64_t next_request = 1;
   std::map<int32_t, cluster_server_actor_type> servers; // by envelope kind
+  // Node ids whose certificates are refused (node rm); every new wire too.
+  std::vector<std::string> revoked;
   static inline const char* name = "cluster_transport";
 };
 
@@ -459,6 +463,12 @@ status replace_wire(transport_t* self,
     return f;
   }
   st.wire = std::move(*w);
+  // Without credentials the node left its swarm: that swarm's removed
+  // nodes mean nothing to the next one.
+  if (!c)
+    st.revoked.clear();
+  if (!st.revoked.empty())
+    st.wire->set_revoked(st.revoked);
   st.listening = c.has_value();
   if (st.listening)
     log()->info("cluster port open addr={}:{} (mutual TLS)", st.cfg.listen_host,
@@ -585,6 +595,16 @@ cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
         k->second.rp.deliver(make_error(errc::timeout, "no answer in time"));
         calls.erase(k);
       }
+    },
+    [=](cluster_revoke_atom, std::vector<std::string>& ids) {
+      auto& st = self->state;
+      if (ids == st.revoked)
+        return;
+      log()->info("refusing the certificates of {} removed node(s)",
+                  ids.size());
+      st.revoked = std::move(ids);
+      if (st.wire)
+        st.wire->set_revoked(st.revoked);
     },
     [=](cluster_retire_atom, uint64_t n) {
       for (auto& [id, ci] : self->state.conns)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/atom.hpp"
 #include "caf/replies_to.hpp"
@@ -31,6 +32,7 @@ CAF_ADD_ATOM(actorswarm, actorswarm, wire_frame_atom, "wireframe")
 CAF_ADD_ATOM(actorswarm, actorswarm, wire_down_atom, "wiredown")
 CAF_ADD_ATOM(actorswarm, actorswarm, cluster_raft_atom, "clraft")
 CAF_ADD_ATOM(actorswarm, actorswarm, cluster_raft_id_atom, "clraftid")
+CAF_ADD_ATOM(actorswarm, actorswarm, cluster_revoke_atom, "clrevoke")
 
 namespace actorswarm::net {
 
@@ -69,6 +71,10 @@ using cluster_transport_actor_type = caf::typed_actor<
   /// This node's Raft id changed (promoted again after a demotion). From
   /// the node.
   caf::reacts_to<cluster_raft_id_atom, uint64_t>,
+  /// Certificates naming these node ids (removed by `node rm`) are refused
+  /// from now on and their connections close; replaces the previous list.
+  /// From the node's revocation watch (the store's Cluster.removed_nodes).
+  caf::reacts_to<cluster_revoke_atom, std::vector<std::string>>,
   /// Joins through the manager at `addr`: dials it without a certificate,
   /// accepts it only if its CA's SHA-256 is `pinned_root` (32 raw bytes,
   /// from the join token), sends the JoinRequest `payload` and answers with

@@ -1,5 +1,6 @@
 #include "actors/node/admission_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "caf/all.hpp"
@@ -100,6 +101,20 @@ void admit(admission_self self, const store_view_ptr& view, bool is_member) {
     auto& promoted = *batch.mutable_actions(0)->mutable_node();
     promoted = as_manager(*n->second, st.req.raft_id(), st.req.addr());
     promoted.set_certificate_pem(st.certificate_pem);
+  } else if (auto c = view->cluster()) {
+    // A node removed by `node rm` (its id keeps across `swarm leave`) and
+    // admitted again with a valid token: no longer refused.
+    const auto& gone = c->removed_nodes();
+    if (std::find(gone.begin(), gone.end(), st.req.node_id()) != gone.end()) {
+      auto* a = batch.add_actions();
+      a->set_kind(pb::StoreAction::UPDATE);
+      auto& x = *a->mutable_cluster();
+      x = *c;
+      x.clear_removed_nodes();
+      for (const auto& id : gone)
+        if (id != st.req.node_id())
+          x.add_removed_nodes(id);
+    }
   }
   self->request(st.store, store_timeout, propose_atom::value, batch)
     .then([=](uint64_t) { add_member_then_reply(self, is_member); },

@@ -14,6 +14,7 @@
 #include "actors/node/leadership_actor.hpp"
 #include "actors/node/membership.hpp"
 #include "actors/node/membership_actor.hpp"
+#include "actors/node/revoke_watch_actor.hpp"
 #include "actors/node/swarm_admin_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/caf_error.hpp"
@@ -145,6 +146,8 @@ void start_manager(node_self self) {
       open_transport(self);
     self->send(st.transport, cluster_raft_id_atom::value, st.id.raft_id);
     self->send(st.store, store_connect_atom::value, st.transport);
+    // node rm revokes: this manager's port refuses removed nodes.
+    spawn_revoke_watch(sys, st.store, st.transport);
   }
   st.dispatcher = dispatcher::spawn_dispatcher(sys, st.store, *st.clk);
   if (st.transport) {

@@ -1,5 +1,6 @@
 #include "actors/node/role_change_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "caf/all.hpp"
@@ -190,12 +191,29 @@ void promote(role_self self, const raft::raft_status& s, const pb::Node& n,
             [=](pb::ControlReply r) { answer(self, std::move(r)); });
 }
 
-void remove(role_self self, const pb::Node& n) {
+// Removes the node and, in the same atomic batch, records its id in the
+// cluster's removed_nodes: every manager's cluster port refuses its
+// certificate from then on (SwarmKit's RemovedNode), so a removed node that
+// still runs cannot come back with its old credentials.
+void remove(role_self self, const pb::Node& n, const pb::Cluster* cluster) {
   if (auto refusal = remove_refusal(n, self->state.req.node_remove().force()))
     return refuse(self, *refusal);
-  pb::Node gone;
-  gone.set_id(n.id());
-  propose_then_answer(self, pb::StoreAction::REMOVE, gone, nullptr);
+  auto b = control::single_action(pb::StoreAction::REMOVE,
+                                  self->state.clk->now_ns());
+  b.mutable_actions(0)->mutable_node()->set_id(n.id());
+  if (cluster) {
+    const auto& ids = cluster->removed_nodes();
+    if (std::find(ids.begin(), ids.end(), n.id()) == ids.end()) {
+      auto* a = b.add_actions();
+      a->set_kind(pb::StoreAction::UPDATE);
+      *a->mutable_cluster() = *cluster;
+      a->mutable_cluster()->add_removed_nodes(n.id());
+      b.set_atomic(true);
+    }
+  }
+  self->request(self->state.store, store_timeout, propose_atom::value, b)
+    .then([=](uint64_t) { answer(self, pb::ControlReply{}); },
+          refuse_with(self));
 }
 
 // On the leader, with its live Raft view and store view.
@@ -207,8 +225,10 @@ void at_leader(role_self self, const raft::raft_status_ptr& s,
                                      : req.node_role().refs(0));
   if (!n)
     return refuse(self, n.error());
-  if (rm)
-    return remove(self, **n);
+  if (rm) {
+    auto cl = v->cluster();
+    return remove(self, **n, cl ? cl.get() : nullptr);
+  }
   bool manager = (*n)->has_manager_status();
   if (req.node_role().role() == pb::NodeSpec::MANAGER)
     return manager ? answer(self, {}) : promote(self, *s, **n, *v->cluster());

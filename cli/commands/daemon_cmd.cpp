@@ -1,7 +1,8 @@
 // `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
 // [--control-addr unix://PATH] [--group NAME] [--log-level L] [--tick-ms N]
-// [--snapshot-interval N]`: validates the
-// flags into cli::daemon_options and hands over to context.run_daemon.
+// [--snapshot-interval N] [--handshake-timeout D] [--max-unauthenticated N]`:
+// validates the flags into cli::daemon_options and hands over to
+// context.run_daemon.
 
 #include <algorithm>
 #include <memory>
@@ -19,6 +20,8 @@ struct daemon_flags {
                              + daemon_options{}.control_path;
   std::string tick_ms;
   std::string snapshot_interval;
+  std::string handshake_timeout;
+  std::string max_unauthenticated;
 };
 
 // IP:PORT (IPv4 dotted quad, or [v6]) with a port in 1..65535.
@@ -89,6 +92,26 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
                                     "must be an integer in 1..1000000000"));
     f.opts.snapshot_interval = *v;
   }
+  if (!f.handshake_timeout.empty()) {
+    // A Go duration of 1ms..1h: shorter never lets a real handshake finish,
+    // longer lets half-open connections pile up.
+    auto ns = parse_duration_ns(f.handshake_timeout);
+    if (!ns || *ns < 1'000'000 || *ns > 3'600'000'000'000)
+      return usage_error(inv, app,
+                         flag_error("--handshake-timeout", f.handshake_timeout,
+                                    "must be a duration between 1ms and 1h "
+                                    "(e.g. 10s)"));
+    f.opts.handshake_timeout_ms = static_cast<uint64_t>(*ns / 1'000'000);
+  }
+  if (!f.max_unauthenticated.empty()) {
+    auto v = parse_uint(f.max_unauthenticated);
+    if (!v || *v == 0 || *v > 1'000'000)
+      return usage_error(inv, app,
+                         flag_error("--max-unauthenticated",
+                                    f.max_unauthenticated,
+                                    "must be an integer in 1..1000000"));
+    f.opts.max_unauthenticated = *v;
+  }
   if (f.opts.data_dir.empty())
     return usage_error(inv, app,
                        flag_error("--data-dir", "", "must not be empty"));
@@ -118,6 +141,12 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
       d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
       d->add_option("--snapshot-interval", f->snapshot_interval,
                     "Applied Raft entries between two snapshots");
+      d->add_option("--handshake-timeout", f->handshake_timeout,
+                    "Close cluster-port connections that have not finished "
+                    "their TLS handshake by then (default 10s)");
+      d->add_option("--max-unauthenticated", f->max_unauthenticated,
+                    "Cluster-port connections not yet authenticated at "
+                    "once; more are closed (default 256)");
     });
 }
 

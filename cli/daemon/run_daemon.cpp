@@ -154,6 +154,8 @@ int run_daemon(const daemon_options& opts) {
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);
+  ncfg.wire.handshake_timeout_ms = opts.handshake_timeout_ms;
+  ncfg.wire.max_unauthenticated = static_cast<size_t>(opts.max_unauthenticated);
   if (opts.snapshot_interval > 0)
     ncfg.snapshot_interval = opts.snapshot_interval;
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };

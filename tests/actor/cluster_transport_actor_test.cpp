@@ -29,6 +29,7 @@ struct wire_log {
   std::vector<net::conn_id> closed;
   std::vector<std::optional<net::wire_credentials>> made; // per wire
   std::vector<net::wire_credentials> reloads;
+  std::vector<std::vector<std::string>> revoked; // per set_revoked call
 };
 
 using wire_log_ptr = std::shared_ptr<wire_log>;
@@ -51,7 +52,8 @@ public:
     log_->reloads.push_back(std::move(c));
     return ok_status();
   }
-  void set_revoked(std::vector<std::string>) override {
+  void set_revoked(std::vector<std::string> ids) override {
+    log_->revoked.push_back(std::move(ids));
   }
   uint16_t port() const override {
     return 2377;
@@ -417,4 +419,37 @@ TEST_CASE_METHOD(transport_fixture,
   h.receive([&](std::string&) { FAIL("expected an error"); },
             [&](caf::error& e) { f = to_failure(e); });
   CHECK(f.code == errc::timeout);
+}
+
+TEST_CASE_METHOD(transport_fixture,
+                 "transport: removed nodes reach the wire once per change and "
+                 "every later wire",
+                 "[actor]") {
+  using ids = std::vector<std::string>;
+  self->send(transport, cluster_revoke_atom::value, ids{"n3"});
+  drain();
+  REQUIRE(wire->revoked.size() == 1);
+  CHECK(wire->revoked[0] == ids{"n3"});
+  // The same list again: nothing to do.
+  self->send(transport, cluster_revoke_atom::value, ids{"n3"});
+  drain();
+  CHECK(wire->revoked.size() == 1);
+  self->send(transport, cluster_revoke_atom::value, ids{"n3", "n4"});
+  drain();
+  REQUIRE(wire->revoked.size() == 2);
+  CHECK(wire->revoked[1] == ids{"n3", "n4"});
+  // A new wire for new credentials (the listen address moved) starts with
+  // the list.
+  auto moved = creds_of("CERT2");
+  moved.set_listen_addr("127.0.0.9:2377");
+  self->send(transport, cluster_creds_atom::value, moved);
+  drain();
+  REQUIRE(wire->made.size() == 2);
+  REQUIRE(wire->revoked.size() == 3);
+  CHECK(wire->revoked[2] == ids{"n3", "n4"});
+  // Leaving the swarm forgets it.
+  self->send(transport, cluster_creds_atom::value, pb::NodeCredentials{});
+  drain();
+  REQUIRE(wire->made.size() == 3);
+  CHECK(wire->revoked.size() == 3);
 }

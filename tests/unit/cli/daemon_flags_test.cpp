@@ -61,3 +61,83 @@ TEST_CASE("daemon --control-addr tcp:// is refused: it needs TLS with "
       R"(invalid argument "tcp://0.0.0.0:2376" for "--control-addr" flag: a TCP control listener needs TLS with a client certificate)")
     != std::string::npos);
 }
+
+TEST_CASE("daemon --handshake-timeout and --max-unauthenticated reach "
+          "actorswarm-daemon",
+          "[unit]") {
+  fake_daemon d;
+  auto ctx = d.make_context();
+  cli::daemon_options got;
+  ctx.run_daemon = [&](const cli::daemon_options& o) {
+    got = o;
+    return 5;
+  };
+  // Defaults: 10 s and 256, as the issue says.
+  const char* plain[] = {"actorswarm", "daemon"};
+  CHECK(cli::run(2, plain, ctx) == 5);
+  CHECK(got.handshake_timeout_ms == 10'000);
+  CHECK(got.max_unauthenticated == 256);
+  const char* argv[] = {"actorswarm",
+                        "daemon",
+                        "--handshake-timeout",
+                        "1.5s",
+                        "--max-unauthenticated",
+                        "32"};
+  CHECK(cli::run(6, argv, ctx) == 5);
+  CHECK(got.handshake_timeout_ms == 1'500);
+  CHECK(got.max_unauthenticated == 32);
+  // Through the exec: the daemon binary parses what the client passed.
+  auto args = cli::daemon_argv("actorswarm-daemon", got);
+  CHECK(std::find(args.begin(), args.end(), "--handshake-timeout=1500ms")
+        != args.end());
+  CHECK(std::find(args.begin(), args.end(), "--max-unauthenticated=32")
+        != args.end());
+  std::vector<const char*> child;
+  for (const auto& a : args)
+    child.push_back(a.c_str());
+  got = {};
+  CHECK(cli::run_daemon_binary(static_cast<int>(child.size()), child.data(),
+                               ctx)
+        == 5);
+  CHECK(got.handshake_timeout_ms == 1'500);
+  CHECK(got.max_unauthenticated == 32);
+}
+
+TEST_CASE("daemon refuses a bad --handshake-timeout or --max-unauthenticated "
+          "with one line",
+          "[unit]") {
+  struct bad_case {
+    const char* flag;
+    const char* value;
+    const char* text;
+  };
+  const bad_case cases[] = {
+    {"--handshake-timeout", "ten", "must be a duration between 1ms and 1h"},
+    {"--handshake-timeout", "0s", "must be a duration between 1ms and 1h"},
+    {"--handshake-timeout", "-1s", "must be a duration between 1ms and 1h"},
+    {"--handshake-timeout", "2h", "must be a duration between 1ms and 1h"},
+    {"--max-unauthenticated", "0", "must be an integer in 1..1000000"},
+    {"--max-unauthenticated", "-3", "must be an integer in 1..1000000"},
+    {"--max-unauthenticated", "many", "must be an integer in 1..1000000"},
+    {"--max-unauthenticated", "2000000", "must be an integer in 1..1000000"},
+  };
+  for (const auto& c : cases) {
+    fake_daemon d;
+    auto ctx = d.make_context();
+    bool ran = false;
+    ctx.run_daemon = [&](const cli::daemon_options&) {
+      ran = true;
+      return 0;
+    };
+    // FLAG=VALUE, so a value that starts with '-' stays a value.
+    auto arg = std::string{c.flag} + "=" + c.value;
+    const char* argv[] = {"actorswarm", "daemon", arg.c_str()};
+    INFO(arg << ": " << d.err.str());
+    CHECK(cli::run(3, argv, ctx) != 0);
+    CHECK_FALSE(ran);
+    auto err = d.err.str();
+    CHECK(err.find(std::string{"invalid argument \""} + c.value + "\" for \""
+                   + c.flag + "\" flag: " + c.text)
+          != std::string::npos);
+  }
+}
