@@ -26,6 +26,9 @@
 //          [--duration S] [--clients 1,64] [--value-bytes B] [--trials N]
 //          [--stop-trials N] [--join-tasks N] [--mem-nodes N] [--mem-tasks N]
 //          [--mem-views N] [--tick-ms MS] [--snapshot-interval N] [--follower]
+//          [--autolock]
+// --autolock: `swarm init --autolock`, so every Raft log entry and snapshot
+// is sealed at rest (issue #8's "with autolock on: report the cost").
 // Everything it starts it stops by PID; the temp dir is removed at the end
 // (RAFTBENCH_KEEP=1 keeps it).
 
@@ -56,6 +59,7 @@ struct options {
   int tick_ms = 0;
   long snapshot_interval = 0;
   bool follower = false;
+  bool autolock = false;
 };
 
 void on_signal(int) {
@@ -238,6 +242,10 @@ bool parse(int argc, char** argv, options& o) {
       o.follower = true;
       continue;
     }
+    if (a == "--autolock") {
+      o.autolock = true;
+      continue;
+    }
     if (i + 1 >= argc)
       return false;
     std::string v = argv[++i];
@@ -295,6 +303,7 @@ int main(int argc, char** argv) {
     cluster c;
     c.binary = o.binary;
     c.tick_ms = o.tick_ms;
+    c.autolock = o.autolock;
     c.snapshot_interval = o.snapshot_interval;
     ok = run_cluster_parts(c, o);
     if (!ok)

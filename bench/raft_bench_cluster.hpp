@@ -26,6 +26,7 @@ struct cluster {
   std::string binary, root;
   int tick_ms = 0;            ///< 0: the daemon's default tick
   long snapshot_interval = 0; ///< 0: the daemon's default (10,000 entries)
+  bool autolock = false;      ///< `swarm init --autolock`
   std::vector<manager> m;
   std::string token; ///< manager join token
 };
@@ -90,7 +91,7 @@ inline bool start_daemon(cluster& c, size_t i) {
 /// `swarm init` on daemon 0, then fetches the manager join token.
 inline bool init_swarm(cluster& c) {
   pb::ControlRequest req;
-  req.mutable_swarm_init();
+  req.mutable_swarm_init()->set_autolock(c.autolock);
   pb::ControlReply rep;
   if (!call(c.m[0], req, rep, 30'000)) {
     progress("swarm init failed: " + rep.error());
