@@ -13,6 +13,7 @@
 
 #include "cli/commands/invocation.hpp"
 #include "cli/output/views.hpp"
+#include "messages/result.hpp"
 
 namespace actorswarm::cli {
 
@@ -39,6 +40,10 @@ void add_leaf(CLI::App& parent, const std::string& names,
               const std::string& description, invocation& inv,
               std::function<int(const CLI::App*)> handler,
               const std::function<void(CLI::App*)>& flags = {});
+
+/// Sets `--cert-expiry` (a duration, `text`) on the swarm update `u`; the
+/// flag's error line when it does not parse (swarm_ca.cpp).
+status set_cert_expiry(pb::SwarmUpdateRequest& u, const std::string& text);
 
 /// Adds `unlock-key` and `unlock` to the `swarm` noun (swarm_lock.cpp).
 void add_swarm_lock_commands(CLI::App& swarm, invocation& inv);

@@ -182,15 +182,9 @@ int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
     u->set_set_autolock(true);
     u->set_autolock(*on);
   }
-  if (!o.cert_expiry.empty()) {
-    auto ns = parse_duration_ns(o.cert_expiry);
-    if (!ns)
-      return usage_error(inv, app,
-                         flag_error("--cert-expiry", o.cert_expiry,
-                                    ns.error().message));
-    u->set_set_cert_expiry(true);
-    u->set_cert_expiry_ns(*ns);
-  }
+  if (!o.cert_expiry.empty())
+    if (auto ok = set_cert_expiry(*u, o.cert_expiry); !ok)
+      return usage_error(inv, app, ok.error().message);
   auto reply = inv.call(req);
   if (!reply)
     return 1;

@@ -17,6 +17,16 @@
 
 namespace actorswarm::cli {
 
+status set_cert_expiry(pb::SwarmUpdateRequest& u, const std::string& text) {
+  auto ns = parse_duration_ns(text);
+  if (!ns)
+    return fail(errc::invalid_spec,
+                flag_error("--cert-expiry", text, ns.error().message));
+  u.set_set_cert_expiry(true);
+  u.set_cert_expiry_ns(*ns);
+  return ok_status();
+}
+
 namespace {
 
 constexpr int64_t poll_interval_ns = 100'000'000;
@@ -46,15 +56,9 @@ int print_root(invocation& inv, const pb::ControlReply& r) {
 int swarm_ca(invocation& inv, const CLI::App* app, const ca_opts& o) {
   pb::ControlRequest update;
   auto* u = update.mutable_swarm_update();
-  if (!o.cert_expiry.empty()) {
-    auto ns = parse_duration_ns(o.cert_expiry);
-    if (!ns)
-      return usage_error(inv, app,
-                         flag_error("--cert-expiry", o.cert_expiry,
-                                    ns.error().message));
-    u->set_set_cert_expiry(true);
-    u->set_cert_expiry_ns(*ns);
-  }
+  if (!o.cert_expiry.empty())
+    if (auto ok = set_cert_expiry(*u, o.cert_expiry); !ok)
+      return usage_error(inv, app, ok.error().message);
   u->set_rotate_ca(o.rotate);
   uint64_t target = 0;
   if (o.rotate || u->set_cert_expiry()) {
