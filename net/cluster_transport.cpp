@@ -325,7 +325,7 @@ void reply(transport_t* self, conn_id c, uint64_t request_id,
 }
 
 // A request from a peer: its local server of that kind answers.
-void serve(transport_t* self, conn_id c, const peer_identity& peer,
+void serve(transport_t* self, conn_id c, const std::string& sender,
            pb::Envelope& env) {
   auto& st = self->state;
   auto kind = static_cast<int32_t>(env.kind());
@@ -340,14 +340,13 @@ void serve(transport_t* self, conn_id c, const peer_identity& peer,
   }
   self
     ->request(i->second, std::chrono::milliseconds(st.cfg.rpc_timeout_ms),
-              rpc_atom::value, kind, peer.node_id,
-              std::move(*env.mutable_payload()))
+              rpc_atom::value, kind, sender, std::move(*env.mutable_payload()))
     .then(
       [=](std::string& out) { reply(self, c, id, std::move(out), nullptr); },
       [=](caf::error& err) {
         auto f = to_failure(err);
-        log()->warn("request of kind {} from {} failed here: {}", kind,
-                    peer.node_id, f.message);
+        log()->warn("request of kind {} from {} failed here: {}", kind, sender,
+                    f.message);
         reply(self, c, id, {}, &f);
       });
 }
@@ -393,7 +392,9 @@ void on_frame(transport_t* self, conn_id c, const std::string& frame) {
   auto i = st.conns.find(c);
   if (i == st.conns.end() || !i->second.up)
     return;
-  auto peer = i->second.peer;
+  // Connections leave the map only on the wire's down event, never while a
+  // frame is handled: the reference stays valid (no copy per frame).
+  const auto& peer = i->second.peer;
   pb::Envelope env;
   auto refuse = [&](const std::string& why) {
     log()->warn("closed the connection of {}: {}",
@@ -429,7 +430,7 @@ void on_frame(transport_t* self, conn_id c, const std::string& frame) {
       on_raft(self, c, env);
       break;
     default:
-      serve(self, c, peer, env);
+      serve(self, c, peer.node_id, env);
   }
 }
 
