@@ -137,6 +137,7 @@ void start_manager(node_self self) {
   scfg.raft.core.id = st.id.raft_id;
   scfg.raft.tick_ms = st.cfg.tick_ms;
   scfg.raft.seed = st.id.raft_id;
+  scfg.raft.incarnation = new_epoch(net::openssl_secrets());
   scfg.raft.bootstrap.clear();
   if (!st.id.joined)
     scfg.raft.bootstrap.push_back(self_member(st.id));

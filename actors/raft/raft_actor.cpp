@@ -1,5 +1,6 @@
 #include "actors/raft/raft_actor.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -34,6 +35,8 @@ struct raft_state {
   // ReadIndex requests waiting for their read_state, by context.
   std::map<std::string, caf::typed_response_promise<uint64_t>> reads;
   uint64_t next_read = 0;
+  // "<incarnation>." : request ids unique per peer and incarnation.
+  std::string read_prefix;
   bool flush_scheduled = false;
   bool snapshots = false;
   static inline const char* name = "raft";
@@ -221,6 +224,14 @@ void run_ready(raft_actor_t* self) {
     });
 }
 
+// Prefix of this peer's ReadIndex request ids (see raft_actor_config).
+std::string read_prefix(uint64_t incarnation) {
+  static std::atomic<uint64_t> spawned{0};
+  if (incarnation == 0)
+    return "p" + std::to_string(++spawned) + ".";
+  return std::to_string(incarnation) + ".";
+}
+
 void start_core(raft_actor_t* self, persistence::log_store* log,
                 persistence::snapshot_store* snaps,
                 std::optional<pb::SnapshotMetadata> latest) {
@@ -237,6 +248,7 @@ void start_core(raft_actor_t* self, persistence::log_store* log,
                          st.cfg.bootstrap.size());
   }
   st.core = std::make_unique<raft_core>(st.cfg.core, *st.log, st.cfg.seed);
+  st.read_prefix = read_prefix(st.cfg.incarnation);
   auto voters = voter_ids(st.core->conf_state());
   logger("raft")->info("started raft_id={} term={} first={} last={} "
                        "applied={} voters={}",
@@ -277,7 +289,7 @@ raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
     },
     [=](raft_read_atom) -> caf::result<uint64_t> {
       auto& st = self->state;
-      auto ctx = std::to_string(++st.next_read);
+      auto ctx = st.read_prefix + std::to_string(++st.next_read);
       if (auto ok = st.core->read_index(ctx); !ok)
         return make_error(ok.error());
       auto rp = self->make_response_promise<uint64_t>();

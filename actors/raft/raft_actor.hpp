@@ -47,6 +47,11 @@ struct raft_actor_config {
   uint64_t snapshot_interval = cluster_defaults::snapshot_interval_entries;
   /// Seed of the election jitter.
   uint64_t seed = 0;
+  /// Random per spawn in the daemon (the node's process epoch): part of
+  /// every ReadIndex request id, so a leader's answer meant for an earlier
+  /// run of this peer never matches a read of this one. 0 (tests and
+  /// simulations): a number unique within the process instead.
+  uint64_t incarnation = 0;
   /// If non-empty and the log is empty: bootstrap a new group with these
   /// voters (swarm init: only this node).
   std::vector<pb::Member> bootstrap;

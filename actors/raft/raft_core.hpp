@@ -80,7 +80,10 @@ public:
   status transfer_leadership(uint64_t to);
 
   /// Requests a linearizable read (ReadIndex, thesis §6.4). `ctx` must be
-  /// non-empty and unique; its read_state arrives in a later ready. Fails
+  /// non-empty and unique to this node and its incarnation (an answer meant
+  /// for a previous run must not match); its read_state arrives in a later
+  /// ready. The leader confirms reads with heartbeat rounds of its own
+  /// numbering, never by the asker's id. Fails
   /// with errc::not_leader when no leader is known.
   status read_index(std::string ctx);
 
@@ -173,10 +176,15 @@ public:
 private:
   // -- pending reads -----------------------------------------------------------
 
+  // A read the leader confirms with a round of heartbeats. `context` and
+  // `from` route the answer back to the asker; `round` is what the
+  // heartbeats carry (the leader's own number, unique in this term), so an
+  // acknowledgement counts only for rounds sent no later than it was.
   struct pending_read {
     std::string context;
     uint64_t index = 0;
     uint64_t from = 0;
+    std::string round;
     std::map<uint64_t, bool> acks;
   };
 
@@ -234,7 +242,7 @@ private:
 
   void leader_read_index(uint64_t from, std::string ctx);
   void answer_read(uint64_t from, std::string ctx, uint64_t index);
-  void ack_read(uint64_t from, const std::string& ctx);
+  void ack_read(uint64_t from, const std::string& round);
   bool committed_in_term() const;
   void release_deferred_reads();
 
@@ -257,6 +265,7 @@ private:
   uint64_t lead_transferee_ = 0;
   uint64_t pending_conf_index_ = 0;
   std::deque<pending_read> pending_reads_;
+  uint64_t read_rounds_ = 0; // heartbeat rounds started for reads
   std::vector<std::pair<uint64_t, std::string>> deferred_reads_;
   std::vector<read_state> read_states_;
   pb::HardState prev_hs_;

@@ -43,13 +43,19 @@ void raft_core::leader_read_index(uint64_t from, std::string ctx) {
     return;
   }
   pending_read r;
-  r.context = ctx;
+  r.context = std::move(ctx);
   r.index = log_.committed();
   r.from = from;
+  // Rounds are numbered by the leader: askers number their reads each on
+  // their own, so an acknowledgement matched by their ids could confirm a
+  // later read with the same id (issue #9). The term in every message keeps
+  // rounds of earlier terms apart.
+  r.round = "r" + std::to_string(++read_rounds_);
   r.acks.emplace(cfg_.id, true);
+  auto round = r.round;
   pending_reads_.push_back(std::move(r));
   // Step 2: confirm we are still leader with a round of heartbeats.
-  bcast_heartbeat(ctx);
+  bcast_heartbeat(round);
 }
 
 void raft_core::answer_read(uint64_t from, std::string ctx, uint64_t index) {
@@ -65,9 +71,9 @@ void raft_core::answer_read(uint64_t from, std::string ctx, uint64_t index) {
   send(std::move(m));
 }
 
-void raft_core::ack_read(uint64_t from, const std::string& ctx) {
+void raft_core::ack_read(uint64_t from, const std::string& round) {
   size_t k = 0;
-  while (k < pending_reads_.size() && pending_reads_[k].context != ctx)
+  while (k < pending_reads_.size() && pending_reads_[k].round != round)
     ++k;
   if (k == pending_reads_.size())
     return;

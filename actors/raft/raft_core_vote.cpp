@@ -44,10 +44,10 @@ void raft_core::tick_heartbeat() {
   }
   if (heartbeat_elapsed_ >= cfg_.heartbeat_tick) {
     heartbeat_elapsed_ = 0;
-    // Repeat the newest pending read context so reads survive a lost
+    // Repeat the newest pending read round so reads survive a lost
     // heartbeat (etcd).
     bcast_heartbeat(pending_reads_.empty() ? std::string{}
-                                           : pending_reads_.back().context);
+                                           : pending_reads_.back().round);
   }
 }
 

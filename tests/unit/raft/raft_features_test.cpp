@@ -328,3 +328,48 @@ TEST_CASE("raft: new timing (swarm update --election-tick) applies from the "
     f.tick();
   CHECK(f.state() != role::follower);
 }
+
+// Issue #9 defect 2: the leader matched heartbeat acknowledgements to reads
+// by the asker's request id alone, and every node numbers its reads from 1.
+// An acknowledgement sent before a later read with the same id (here a
+// duplicate the network delivered late) confirmed that read, without any
+// round of heartbeats after it: a deposed leader could answer a stale index.
+TEST_CASE("raft: a heartbeat acknowledgement sent before a read never "
+          "confirms it, whatever the read's id",
+          "[unit]") {
+  test_cluster c{3};
+  c.elect(1);
+  REQUIRE(c[1].core->propose("a").ok());
+  c.stabilize();
+  auto of_type = [](std::vector<pb::RaftMessage> xs, pb::RaftMessage::Type t) {
+    std::vector<pb::RaftMessage> out;
+    for (auto& m : xs)
+      if (m.type() == t)
+        out.push_back(m);
+    return out;
+  };
+  // Node 2 reads with id "1"; node 3 answers the leader's heartbeat round.
+  REQUIRE(c[2].core->read_index("1").ok());
+  for (auto& m : of_type(c[2].take(), pb::RaftMessage::READ_INDEX))
+    c[1].step(m);
+  auto hbs = of_type(c[1].take(), pb::RaftMessage::HEARTBEAT);
+  REQUIRE(hbs.size() == 2);
+  for (auto& m : hbs)
+    if (m.to() == 3)
+      c[3].step(m);
+  auto acks = of_type(c[3].take(), pb::RaftMessage::HEARTBEAT_RESP);
+  REQUIRE(acks.size() == 1);
+  c[1].step(acks[0]);
+  auto answers = of_type(c[1].take(), pb::RaftMessage::READ_INDEX_RESP);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].to() == 2);
+  // Node 3 now reads, also with id "1"; the leader's new heartbeats are
+  // lost (it may already be deposed). A late duplicate of node 3's earlier
+  // acknowledgement must not confirm the new read.
+  REQUIRE(c[3].core->read_index("1").ok());
+  for (auto& m : of_type(c[3].take(), pb::RaftMessage::READ_INDEX))
+    c[1].step(m);
+  static_cast<void>(c[1].take());
+  c[1].step(acks[0]);
+  CHECK(of_type(c[1].take(), pb::RaftMessage::READ_INDEX_RESP).empty());
+}

@@ -22,6 +22,10 @@ struct raft_sim::node {
   uint64_t applied = 0;
   uint64_t state = 0;
   std::map<std::string, uint64_t> reads;
+  /// Read ids as the raft actor makes them: "<incarnation>.<n>", n counting
+  /// from 1 again at every restart.
+  std::string read_prefix;
+  uint64_t read_seq = 0;
 };
 
 sim_config sim_config::random(uint64_t seed, size_t nodes) {
@@ -96,6 +100,9 @@ void raft_sim::restart(node& n) {
   n.up = true;
   n.leader_term = 0;
   n.reads.clear();
+  n.read_prefix = std::to_string(mix64(seed_ ^ n.id ^ (n.incarnation << 40)))
+                  + ".";
+  n.read_seq = 0;
   // The state machine is volatile: rebuild it from the snapshot; the core
   // hands the committed entries after it again.
   auto s = n.log.snapshot();
@@ -159,7 +166,8 @@ void raft_sim::faults(uint64_t now) {
     }
   }
   if (n.up && chance(cfg_.p_read)) {
-    auto ctx = "r" + std::to_string(++reads_);
+    ++reads_;
+    auto ctx = n.read_prefix + std::to_string(++n.read_seq);
     n.reads[ctx] = checker_.max_committed();
     (void) n.core->read_index(ctx);
   }
