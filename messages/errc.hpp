@@ -42,6 +42,10 @@ enum class errc : uint8_t {
   internal = 15,
   /// Another node could not be reached on its cluster address.
   unavailable = 16,
+  /// The request reached a leader that lost leadership (or could no longer
+  /// be heard) before it answered: the change may or may not be applied.
+  /// Look at the state before retrying.
+  unknown_outcome = 19,
 };
 
 /// Short stable name of an error code, e.g. "stale_version".

@@ -108,7 +108,7 @@ void raft_core::sync_progress() {
     progress pr{cfg_.max_inflight_msgs};
     pr.next = log_.last_index() + 1;
     if (id == cfg_.id)
-      pr.match = log_.last_index();
+      pr.match = log_.durable_last_index();
     // New members count as active so CheckQuorum does not count them against
     // the leader before they had a chance to answer (etcd).
     pr.recent_active = true;
@@ -256,13 +256,10 @@ result<uint64_t> raft_core::propose_conf_change(const pb::ConfChange& cc) {
 uint64_t raft_core::append_entry(pb::Entry e) {
   e.set_term(term_);
   e.set_index(log_.last_index() + 1);
-  auto li = log_.append({std::move(e)});
-  // The leader counts its own copy now; it persists it before any message
-  // that could make a follower's ack count (ready order).
-  if (auto i = prs_.find(cfg_.id); i != prs_.end())
-    i->second.maybe_update(li);
-  maybe_commit();
-  return li;
+  // The leader counts its own copy once it is durable (advance), like a
+  // follower's: the commit rule then holds whatever order the owner
+  // persists and sends in (etcd's self-acknowledgement).
+  return log_.append({std::move(e)});
 }
 
 // -- ready / advance ------------------------------------------------------------
@@ -315,12 +312,25 @@ void raft_core::advance(const raft::ready& rd) {
   if (!rd.entries.empty()) {
     const auto& last = rd.entries.back();
     log_.stable_to(last.index(), last.term());
+    ack_own_entries();
   }
   for (const auto& e : rd.committed_entries)
     if (e.type() == pb::Entry::CONF_CHANGE)
       apply_conf_entry(e);
   if (!rd.committed_entries.empty())
     log_.applied_to(rd.committed_entries.back().index());
+}
+
+void raft_core::ack_own_entries() {
+  if (role_ != role::leader)
+    return;
+  auto i = prs_.find(cfg_.id);
+  if (i == prs_.end() || !i->second.maybe_update(log_.durable_last_index()))
+    return;
+  // Alone (or the last ack of a quorum): followers learn the new commit
+  // index with the next append.
+  if (maybe_commit())
+    bcast_append();
 }
 
 void raft_core::apply_conf_entry(const pb::Entry& e) {

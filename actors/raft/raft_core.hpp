@@ -200,6 +200,8 @@ private:
   bool promotable() const;
   std::vector<uint64_t> voters() const;
   void apply_conf_entry(const pb::Entry& e);
+  // The leader's own entries became durable: count them (advance()).
+  void ack_own_entries();
   void sync_progress();
   soft_state soft() const;
 

@@ -18,6 +18,12 @@ uint64_t raft_log::first_index() const {
   return storage_.first_index();
 }
 
+uint64_t raft_log::durable_last_index() const {
+  if (!unstable_.entries().empty())
+    return unstable_.offset() - 1;
+  return storage_.last_index();
+}
+
 uint64_t raft_log::last_index() const {
   if (auto i = unstable_.maybe_last_index())
     return *i;

@@ -25,6 +25,10 @@ public:
     return storage_.latest_snapshot_index();
   }
   uint64_t last_index() const;
+
+  /// Last index known to be on stable storage: entries after it are still
+  /// in the unstable part (handed out by ready(), not yet advanced).
+  uint64_t durable_last_index() const;
   uint64_t last_term() const;
 
   /// Term of entry `i`, or nullopt when compacted or beyond last_index().

@@ -64,6 +64,15 @@ failure lost_leadership() {
   return fail(errc::not_leader, docker_text::no_leader());
 }
 
+// A proposal that reached a leader's log (or was sent to one) whose answer
+// can no longer come: it may still commit under the next leader, so "no
+// leader" (failed, retry) would be a lie that makes clients apply twice.
+failure outcome_unknown() {
+  return fail(errc::unknown_outcome,
+              "the leader changed before the request committed: it may or "
+              "may not have been applied; check before retrying");
+}
+
 std::optional<pb::SnapshotMetadata>
 recover(store_state& st, persistence::snapshot_store* snaps) {
   if (!snaps)
@@ -225,7 +234,7 @@ void propose_remote(store_actor_t* self, uint64_t lead,
       },
       [=](caf::error&) mutable {
         if (take())
-          rp.deliver(make_error(lost_leadership()));
+          rp.deliver(make_error(outcome_unknown()));
       });
 }
 
@@ -299,7 +308,7 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
       ++i;
       continue;
     }
-    i->second.second.deliver(make_error(lost_leadership()));
+    i->second.second.deliver(make_error(outcome_unknown()));
     i = st.forwarded.erase(i);
   }
   if (!about_to_lead(st)) {
@@ -311,9 +320,10 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   if (st.status->is_leader)
     return;
   // Lost leadership: the entries may still commit under a new leader, but
-  // nobody here can tell the proposer; fail fast (SwarmKit does the same).
+  // nobody here can tell the proposer; fail fast (SwarmKit does the same),
+  // saying that the outcome is unknown.
   for (auto& [index, p] : st.pending)
-    p.promise.deliver(make_error(lost_leadership()));
+    p.promise.deliver(make_error(outcome_unknown()));
   st.pending.clear();
 }
 

@@ -96,16 +96,19 @@ pb::StoreBatch batch_of(pb::StoreAction::Kind kind, const T& x,
   return b;
 }
 
-/// A memory log that counts its saves (group commit: one save per flush).
+/// A memory log that counts its saves (group commit: one synced save per
+/// flush; the commit index may follow in an unsynced one).
 class counting_log_store : public persistence::memory_log_store {
 public:
   void save(const persistence::log_write& x) override {
     ++saves;
+    synced_saves += x.sync ? 1 : 0;
     entries_saved += x.entries.size();
     memory_log_store::save(x);
   }
 
   size_t saves = 0;
+  size_t synced_saves = 0;
   size_t entries_saved = 0;
 };
 

@@ -91,10 +91,10 @@ TEST_CASE_METHOD(fixture,
                  "[actor]") {
   spawn_store();
   auto before = log.last_index();
-  log.saves = 0;
+  log.synced_saves = 0;
   auto hs = propose_together(1, 5);
   drain();
-  CHECK(log.saves == 1);
+  CHECK(log.synced_saves == 1);
   auto xs = indexes(hs);
   REQUIRE(xs.size() == 5);
   // Each reply carries its own entry's index, in proposal order.
@@ -109,14 +109,14 @@ TEST_CASE_METHOD(fixture,
                  "store: proposals of separate rounds get separate saves",
                  "[actor]") {
   spawn_store();
-  log.saves = 0;
+  log.synced_saves = 0;
   uint64_t prev = log.last_index();
   for (int i = 1; i <= 3; ++i) {
     auto idx = propose(batch_of(pb::StoreAction::CREATE, service(i)));
     CHECK(idx == prev + 1);
     prev = idx;
   }
-  CHECK(log.saves == 3);
+  CHECK(log.synced_saves == 3);
 }
 
 TEST_CASE_METHOD(fixture,

@@ -373,3 +373,27 @@ TEST_CASE("raft: a heartbeat acknowledgement sent before a read never "
   c[1].step(acks[0]);
   CHECK(of_type(c[1].take(), pb::RaftMessage::READ_INDEX_RESP).empty());
 }
+
+// Issue #9: the leader counted its own entry as soon as it appended it,
+// correct only because the owner persisted it in the same turn. The core
+// now counts the leader's copy when advance() reports it durable, as a
+// follower's acknowledgement counts.
+TEST_CASE("raft: the leader's own entry counts toward commit only once it "
+          "is durable",
+          "[unit]") {
+  test_cluster c{1};
+  c.elect(1);
+  auto& n = c[1];
+  auto index = n.core->propose("x");
+  REQUIRE(index.ok());
+  CHECK(n.core->log().committed() < *index);
+  auto rd = n.core->ready();
+  // Not durable yet: nothing to apply.
+  CHECK(rd.committed_entries.empty());
+  REQUIRE(rd.entries.size() == 1);
+  n.log.append(rd.entries);
+  n.core->advance(rd);
+  CHECK(n.core->log().committed() == *index);
+  n.flush();
+  CHECK(n.applied_data() == std::vector<std::string>{"x"});
+}
