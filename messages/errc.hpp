@@ -42,6 +42,9 @@ enum class errc : uint8_t {
   internal = 15,
   /// Another node could not be reached on its cluster address.
   unavailable = 16,
+  /// The data dir is inconsistent or damaged (found at start-up): the
+  /// daemon refuses to start rather than run on half its state.
+  data_corrupt = 17,
 };
 
 /// Short stable name of an error code, e.g. "stale_version".
