@@ -38,6 +38,8 @@ const char* to_string(errc x) {
       return "internal";
     case errc::unavailable:
       return "unavailable";
+    case errc::data_corrupt:
+      return "data_corrupt";
     case errc::unknown_outcome:
       return "unknown_outcome";
   }

@@ -42,6 +42,9 @@ enum class errc : uint8_t {
   internal = 15,
   /// Another node could not be reached on its cluster address.
   unavailable = 16,
+  /// The data dir is inconsistent or damaged (found at start-up): the
+  /// daemon refuses to start rather than run on half its state.
+  data_corrupt = 17,
   /// The request reached a leader that lost leadership (or could no longer
   /// be heard) before it answered: the change may or may not be applied.
   /// Look at the state before retrying.

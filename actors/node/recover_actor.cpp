@@ -43,17 +43,20 @@ void rebuild(recover_self self, const store_view_ptr& view) {
   auto& cfg = self->state.cfg;
   auto applied = view->applied_index();
   auto state = view->snapshot().SerializeAsString();
-  auto meta = raft::force_new_cluster(cfg.dir->log(), cfg.dir->snapshots(),
-                                      state, applied, self_member(cfg.id));
-  if (!meta) {
+  auto forced = raft::force_new_cluster(cfg.dir->log(), cfg.dir->snapshots(),
+                                        state, applied, self_member(cfg.id));
+  if (!forced) {
     // Nothing was rewritten (or a repeat is safe): run on as before.
-    logger("node")->error("force-new-cluster failed: {}", meta.error().message);
-    start_then_answer(self, error_reply(meta.error()));
+    logger("node")->error("force-new-cluster failed: {}",
+                          forced.error().message);
+    start_then_answer(self, error_reply(forced.error()));
     return;
   }
-  logger("node")->warn("forced a new cluster: one manager raft_id={} at "
-                       "index={} term={}",
-                       cfg.id.raft_id, applied, meta->term());
+  logger("node")->warn("forced a new cluster: one manager raft_id={} "
+                       "applied={} committed entries kept up to index={} "
+                       "term={}",
+                       cfg.id.raft_id, applied, forced->kept_commit,
+                       forced->term);
   auto ok = init_reply(*view->cluster(), cfg.id);
   self->request(cfg.membership, caf::infinite, node_founded_atom_v)
     .then([=](bool) { start_then_answer(self, ok); },

@@ -12,6 +12,7 @@
 #include "caf/all.hpp"
 
 #include "actors/raft/apply_batch.hpp"
+#include "actors/raft/startup_reconcile.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/assert.hpp"
 #include "messages/caf_error.hpp"
@@ -73,14 +74,21 @@ failure outcome_unknown() {
               "may not have been applied; check before retrying");
 }
 
+// Restores the newest snapshot, after making the log consistent with it
+// (a crash while installing a leader's snapshot leaves the log behind it).
+// The daemon ran the same reconcile before (cli/daemon/run_daemon.cpp) and
+// turned a refusal into its exit code; here a refusal is fail-stop.
 std::optional<pb::SnapshotMetadata>
-recover(store_state& st, persistence::snapshot_store* snaps) {
+recover(store_state& st, persistence::log_store& log,
+        persistence::snapshot_store* snaps) {
   if (!snaps)
     return std::nullopt;
   pb::StoreSnapshot data;
   auto meta = snaps->load_latest_message(data);
   if (!meta)
     AS_FAIL_STOP("cannot read snapshot: " + meta.error().message);
+  if (auto ok = raft::reconcile_at_startup(log, *meta); !ok)
+    AS_FAIL_STOP("data dir corrupt: " + ok.error().message);
   if (!*meta)
     return std::nullopt;
   st.state.restore(std::move(data));
@@ -331,7 +339,7 @@ store_actor_type::behavior_type store_actor(store_actor_t* self,
                                             persistence::log_store* log,
                                             persistence::snapshot_store* snaps,
                                             store_config cfg) {
-  auto latest = recover(self->state, snaps);
+  auto latest = recover(self->state, *log, snaps);
   cfg.raft.core.applied = self->state.state.applied_index();
   cfg.raft.snapshot_interval = cfg.snapshot_interval;
   self->state.read_timeout = std::chrono::milliseconds(

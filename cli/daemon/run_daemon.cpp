@@ -11,6 +11,7 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/raft/startup_reconcile.hpp"
 #include "actors/task/process_executor.hpp"
 #include "actors/task/task_actor.hpp"
 #include "cli/daemon/unlock_gate.hpp"
@@ -20,6 +21,7 @@
 #include "net/control_listen.hpp"
 #include "net/control_server.hpp"
 #include "persistence/data_dir.hpp"
+#include "persistence/startup_error.hpp"
 
 namespace actorswarm::cli {
 
@@ -99,6 +101,22 @@ wait_for_unlock(caf::actor_system& sys, const daemon_options& opts, gid_t group,
   return slot->dir();
 }
 
+// Before any component starts: the Raft log made consistent with the newest
+// snapshot, or (a data dir that lost its snapshots, say) one line naming the
+// dir and exit code data_dir_corrupt_exit, the dir unchanged.
+void refuse_corrupt_dir(persistence::data_dir& dir) {
+  auto ok = raft::reconcile_at_startup(dir.log(), dir.snapshots());
+  if (ok)
+    return;
+  bool corrupt = ok.error().code == errc::data_corrupt;
+  std::fprintf(stderr, "Error: data dir %s %s: %s\n", dir.path().c_str(),
+               corrupt ? "is corrupt" : "cannot be used",
+               ok.error().message.c_str());
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(corrupt ? persistence::data_dir_corrupt_exit : 1);
+}
+
 } // namespace
 
 int run_daemon(const daemon_options& opts) {
@@ -151,6 +169,7 @@ int run_daemon(const daemon_options& opts) {
       std::_Exit(0);
     }
   }
+  refuse_corrupt_dir(*dir);
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);

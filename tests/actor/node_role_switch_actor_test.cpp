@@ -225,9 +225,17 @@ TEST_CASE_METHOD(recover_fixture,
   CHECK(r.cluster().id() == "c1");
   CHECK(r.text() == "n1");
   CHECK(*ev == std::vector<std::string>{"stop", "founded", "start"});
-  CHECK(dir->log().last_index() == 3);
-  CHECK(dir->log().first_index() == 4);
-  CHECK(dir->log().hard_state().commit() == 3);
+  // Entries 1..3 kept (applied, so committed); entry 4 adds this manager
+  // (no voter was recorded) and is committed with them.
+  CHECK(dir->log().first_index() == 1);
+  CHECK(dir->log().last_index() == 4);
+  CHECK(dir->log().hard_state().commit() == 4);
+  auto added = dir->log().entries(4, 5, persistence::no_size_limit_bytes);
+  REQUIRE(added.ok());
+  pb::ConfChange cc;
+  REQUIRE(cc.ParseFromString(added->front().data()));
+  CHECK(cc.type() == pb::ConfChange::ADD_NODE);
+  CHECK(cc.member().raft_id() == 7);
 }
 
 TEST_CASE_METHOD(recover_fixture,
