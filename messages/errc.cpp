@@ -38,6 +38,10 @@ const char* to_string(errc x) {
       return "internal";
     case errc::unavailable:
       return "unavailable";
+    case errc::data_corrupt:
+      return "data_corrupt";
+    case errc::no_space:
+      return "no_space";
   }
   return "unknown";
 }

@@ -117,7 +117,10 @@ file_snapshot_store::save_with(const pb::SnapshotMetadata& meta,
     err = errno;
   if (err != 0) {
     ::unlink(tmp_path.c_str());
-    return fail(errc::internal,
+    // A full disk is worth telling apart: the caller may refuse, not stop.
+    auto code = err == ENOSPC || err == EDQUOT ? errc::no_space
+                                               : errc::internal;
+    return fail(code,
                 "cannot write snapshot " + final_path + ": " + errno_text(err));
   }
   // Once renamed, the caller may compact the log: the rename must be durable.

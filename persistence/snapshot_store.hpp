@@ -30,9 +30,10 @@ public:
 
   /// Makes (meta, data) durable and the latest snapshot, then drops all but
   /// the `keep_old` previous ones. Never publishes half-written data: fails
-  /// with errc::internal (nothing published, the caller may retry later) if
-  /// the snapshot could not be written; fail-stop if the publication itself
-  /// cannot be made durable.
+  /// with errc::no_space on a full disk, errc::internal otherwise (nothing
+  /// published either way, the caller may retry later) if the snapshot
+  /// could not be written; fail-stop if the publication itself cannot be
+  /// made durable.
   virtual status save(const pb::SnapshotMetadata& meta, const std::string& data)
     = 0;
 

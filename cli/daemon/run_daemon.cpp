@@ -20,6 +20,7 @@
 #include "net/control_listen.hpp"
 #include "net/control_server.hpp"
 #include "persistence/data_dir.hpp"
+#include "persistence/startup_error.hpp"
 
 namespace actorswarm::cli {
 
@@ -127,8 +128,9 @@ int run_daemon(const daemon_options& opts) {
   bool locked = !opened
                 && persistence::data_dir::is_locked_failure(opened.error());
   if (!opened && !locked) {
+    // One line; a corrupt or full data dir has its own exit code.
     std::fprintf(stderr, "Error: %s\n", opened.error().message.c_str());
-    return 1;
+    return persistence::startup_exit_code(opened.error().code);
   }
   if (opened)
     dir = std::move(*opened);

@@ -198,7 +198,7 @@ TEST_CASE("autolock: a flipped byte in a stored entry refuses the start",
   });
   auto r = open_with(d.dir.path(), d.key);
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == errc::internal);
+  CHECK(r.error().code == errc::data_corrupt);
   CHECK(r.error().message
         == "data dir " + d.dir.path()
              + " is corrupt: raft log entry 4: data dir corrupt or wrong "
