@@ -209,7 +209,7 @@ status data_dir::open_db(bool initialize) {
   opts.create_if_missing = initialize;
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
-  set_failure_handling(opts);
+  auto corruption = set_failure_handling(opts);
   // Open every family the database has, or RocksDB refuses; ours are added.
   std::vector<std::string> names = cf_names;
   std::vector<std::string> existing;
@@ -225,9 +225,12 @@ status data_dir::open_db(bool initialize) {
     return ok_status();
   db_ = nullptr;
   cfs_.clear();
-  if (st.IsCorruption())
-    return fail(errc::data_corrupt,
-                dir_label(path_) + " is corrupt: " + st.ToString());
+  if (st.IsCorruption()) {
+    // RocksDB's own line names the damaged file.
+    auto what = corruption();
+    return fail(errc::data_corrupt, dir_label(path_) + " is corrupt: "
+                                      + (what.empty() ? st.ToString() : what));
+  }
   if (is_no_space(st))
     return fail(errc::no_space, dir_label(path_)
                                   + ": no space left on device to open its "

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <rocksdb/env.h>
@@ -55,7 +56,25 @@ public:
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
       msg.pop_back();
     spdlog::warn("rocksdb: {}", msg);
+    if (msg.find("Corruption") == std::string::npos)
+      return;
+    // Without RocksDB's "[WARN] [file.cc:line] " prefixes (at most two).
+    for (int i = 0; i < 2 && !msg.empty() && msg.front() == '['; ++i)
+      if (auto end = msg.find("] "); end != std::string::npos)
+        msg.erase(0, end + 2);
+    std::lock_guard<std::mutex> guard{mu_};
+    if (last_corruption_.empty())
+      last_corruption_ = msg;
   }
+
+  std::string last_corruption() const {
+    std::lock_guard<std::mutex> guard{mu_};
+    return last_corruption_;
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::string last_corruption_; // the first one: the cause
 };
 
 // Turns RocksDB's automatic recovery from a full disk off (see
@@ -72,7 +91,7 @@ public:
 
 } // namespace
 
-void set_failure_handling(rocksdb::DBOptions& opts) {
+std::function<std::string()> set_failure_handling(rocksdb::DBOptions& opts) {
   // A torn last record (a crash while it was written, before its sync
   // returned, so nothing acknowledged depended on it) is dropped; any other
   // damage refuses the open (Status::Corruption). Not kPointInTimeRecovery
@@ -83,8 +102,10 @@ void set_failure_handling(rocksdb::DBOptions& opts) {
   opts.wal_recovery_mode
     = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   opts.paranoid_checks = true;
-  opts.info_log = std::make_shared<spdlog_logger>();
+  auto logger = std::make_shared<spdlog_logger>();
+  opts.info_log = logger;
   opts.listeners.push_back(std::make_shared<manual_recovery>());
+  return [logger] { return logger->last_corruption(); };
 }
 
 failure no_space_failure(const rocksdb::DB& db) {

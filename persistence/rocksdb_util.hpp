@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <rocksdb/db.h>
@@ -38,7 +39,10 @@ rocksdb::WriteOptions write_options(bool sync);
 ///   for a free-space margin of one write buffer (64 MiB) and meanwhile
 ///   answers DB::Resume "busy"; the log store calls Resume itself before
 ///   the next write instead (rocksdb_log_store::try_save).
-void set_failure_handling(rocksdb::DBOptions& opts);
+/// Returns what RocksDB said last about a corruption (its message names the
+/// damaged file, which Status::Corruption often does not), "" if nothing:
+/// call it after a failed open.
+std::function<std::string()> set_failure_handling(rocksdb::DBOptions& opts);
 
 /// The operational error of a write refused for a full disk: "no space
 /// left on device in <data dir>: the write was refused". `db` is the

@@ -135,6 +135,8 @@ TEST_CASE("cluster: a flipped byte in the middle of a stopped daemon's "
   CHECK(r.exit_code == actorswarm::persistence::data_dir_corrupt_exit);
   auto line = "Error: data dir " + f.data_dir() + " is corrupt: ";
   CHECK(r.err.find(line) != std::string::npos);
+  // ... naming the damaged file
+  CHECK(r.err.find(line + wal) != std::string::npos);
   CHECK(r.err.find("assertion") == std::string::npos);
   CHECK(r.err.find("fatal") == std::string::npos);
   // check: the data dir is as it was

@@ -97,6 +97,7 @@ TEST_CASE("data_dir: a flipped byte in the middle of the write-ahead log "
   CHECK_THAT(r.error().message,
              Catch::StartsWith("data dir " + tmp.path() + " is corrupt: "));
   CHECK(r.error().message.find('\n') == std::string::npos);
+  CHECK_THAT(r.error().message, Catch::Contains(wal));
   CHECK(files_of(tmp.path()) == before);
 }
 
