@@ -5,6 +5,7 @@
 // once there is space.
 
 #include "cluster/cluster_fixture.hpp"
+#include "cluster/manager_set.hpp"
 
 #include <signal.h>
 #include <sys/mount.h>
@@ -13,7 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -243,4 +246,67 @@ TEST_CASE("cluster: a daemon restarted on a full disk that RocksDB cannot "
            == 0;
   }));
   CHECK(f.stop_daemon(SIGTERM));
+}
+
+TEST_CASE("cluster: of three managers, a follower with a full disk stays up "
+          "and catches up once there is space, and a leader with a full disk "
+          "steps down and another takes the writes",
+          "[cluster]") {
+  manager_set m{3};
+  std::vector<std::unique_ptr<tmpfs_mount>> disks;
+  for (size_t i = 0; i < m.size(); ++i) {
+    disks.push_back(std::make_unique<tmpfs_mount>(m[i].data_dir(), "48m"));
+    if (!disks.back()->mounted()) {
+      WARN("skipped: cannot mount a tmpfs here (needs root)");
+      return;
+    }
+  }
+  auto leader = form_and_lead(m);
+  auto follower = live_other(m, leader);
+  auto big = "big=" + std::string(16 * 1024, 'x');
+  // start: the follower's disk fills up
+  auto filler = m[follower].data_dir() + "/filler";
+  REQUIRE(fill_disk(filler, 64) > 0);
+  // check: the leader and the other follower take writes; the full one
+  // stays up and serves reads
+  auto r = m[leader].cli({"service", "create", "--name", "while-full",
+                          "--replicas", "0", "--label", big, "host", "sleep",
+                          "3600"});
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  CHECK(process_alive(m[follower].daemon_pid()));
+  CHECK(m[follower].cli({"service", "ls"}).exit_code == 0);
+  // start: space is back on the follower
+  REQUIRE(::unlink(filler.c_str()) == 0);
+  // check: it catches up without a restart
+  CHECK(m.wait_replicas(follower, "while-full", "0/0", 20s));
+  // start: the leader's disk fills up
+  filler = m[leader].data_dir() + "/filler";
+  REQUIRE(fill_disk(filler, 64) > 0);
+  // check: its write is not acknowledged as done; it steps down, another
+  // manager leads and takes writes; the old leader stays up
+  auto refused = m[leader].cli({"service", "create", "--name", "on-full-leader",
+                                "--replicas", "0", "--label", big, "host",
+                                "sleep", "3600"});
+  INFO(describe(refused));
+  CHECK(refused.exit_code != 0);
+  CHECK(process_alive(m[leader].daemon_pid()));
+  auto other = live_other(m, leader);
+  CHECK(eventually(
+    [&] {
+      return m[other]
+               .cli({"service", "create", "--name", "new-leader", "--replicas",
+                     "0", "host", "sleep", "3600"})
+               .exit_code
+             == 0;
+    },
+    20s, 200ms));
+  CHECK(m.leader_seen_by(other) != int(leader));
+  CHECK(process_alive(m[leader].daemon_pid()));
+  // start: space is back on the old leader
+  REQUIRE(::unlink(filler.c_str()) == 0);
+  // check: it catches up as a follower
+  CHECK(m.wait_replicas(leader, "new-leader", "0/0", 20s));
+  for (size_t i = 0; i < m.size(); ++i)
+    m[i].stop_daemon(SIGTERM);
 }
