@@ -39,8 +39,8 @@ public:
 
   /// The newest snapshot whose checksum verifies, or none if there never was
   /// one. Skips a corrupt snapshot with a warning and tries the previous one;
-  /// fails with errc::internal if snapshots exist but none verifies (the data
-  /// they replaced is gone; refusing to start beats starting empty).
+  /// fails with errc::data_corrupt if snapshots exist but none verifies (the
+  /// data they replaced is gone; refusing to start beats starting empty).
   virtual result<std::optional<pb::Snapshot>> load_latest() const = 0;
 
   /// Like `save(meta, state serialized)`, but streams `state` into storage:

@@ -153,6 +153,14 @@ int run_daemon(const daemon_options& opts) {
       std::_Exit(0);
     }
   }
+  // Snapshots that exist but none of which verifies is corruption found at
+  // start-up: one line and exit code 3, not an abort in the store.
+  if (auto snap = dir->snapshots().load_latest(); !snap) {
+    std::fprintf(stderr, "Error: data dir %s is corrupt: %s\n",
+                 dir->path().c_str(), snap.error().message.c_str());
+    std::fflush(stderr);
+    std::_Exit(persistence::startup_exit_code(snap.error().code));
+  }
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);

@@ -257,7 +257,7 @@ TEST_CASE("autolock: a flipped byte in a sealed snapshot is refused, never "
   REQUIRE(dd);
   auto snap = (*dd)->snapshots().load_latest();
   REQUIRE_FALSE(snap);
-  CHECK(snap.error().code == errc::internal);
+  CHECK(snap.error().code == errc::data_corrupt);
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0]
         == "snapshot " + d.snapshot_path()
