@@ -225,10 +225,10 @@ result<std::optional<pb::SnapshotMetadata>> file_snapshot_store::load_with(
     warn_(msg + "; trying an older snapshot");
   }
   if (!xs.empty())
-    return fail(errc::data_corrupt, "all " + std::to_string(xs.size())
-                                  + " snapshots in " + dir_
-                                  + " are corrupt; refusing to start without "
-                                    "the state they hold");
+    return fail(errc::data_corrupt,
+                "all " + std::to_string(xs.size()) + " snapshots in " + dir_
+                  + " are corrupt; refusing to start without "
+                    "the state they hold");
   return std::optional<pb::SnapshotMetadata>{};
 }
 
