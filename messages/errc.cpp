@@ -40,6 +40,8 @@ const char* to_string(errc x) {
       return "unavailable";
     case errc::data_corrupt:
       return "data_corrupt";
+    case errc::no_space:
+      return "no_space";
     case errc::unknown_outcome:
       return "unknown_outcome";
   }

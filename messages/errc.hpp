@@ -42,9 +42,13 @@ enum class errc : uint8_t {
   internal = 15,
   /// Another node could not be reached on its cluster address.
   unavailable = 16,
-  /// The data dir is inconsistent or damaged (found at start-up): the
-  /// daemon refuses to start rather than run on half its state.
+  /// The data dir is damaged (a corrupt database, log entry or snapshot):
+  /// the daemon refuses to start on it (persistence/startup_error.hpp).
   data_corrupt = 17,
+  /// The disk of the data dir is full (ENOSPC): the write was refused and
+  /// nothing of it was stored; reads go on, and writes succeed again once
+  /// there is space.
+  no_space = 18,
   /// The request reached a leader that lost leadership (or could no longer
   /// be heard) before it answered: the change may or may not be applied.
   /// Look at the state before retrying.

@@ -201,14 +201,15 @@ status data_dir::open_db(bool initialize) {
   auto db_path = path_ + "/db";
   std::error_code ec;
   if (!initialize && !fs::exists(db_path + "/CURRENT", ec))
-    return fail(errc::internal, dir_label(path_) + " is corrupt: its database "
-                                  + db_path
-                                  + " is missing; refusing to start "
-                                    "with an empty Raft log");
+    return fail(errc::data_corrupt, dir_label(path_)
+                                      + " is corrupt: its database " + db_path
+                                      + " is missing; refusing to start "
+                                        "with an empty Raft log");
   rocksdb::DBOptions opts;
   opts.create_if_missing = initialize;
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
+  auto corruption = set_failure_handling(opts);
   // Open every family the database has, or RocksDB refuses; ours are added.
   std::vector<std::string> names = cf_names;
   std::vector<std::string> existing;
@@ -224,9 +225,17 @@ status data_dir::open_db(bool initialize) {
     return ok_status();
   db_ = nullptr;
   cfs_.clear();
-  if (st.IsCorruption())
-    return fail(errc::internal,
-                dir_label(path_) + " is corrupt: " + st.ToString());
+  if (st.IsCorruption()) {
+    // RocksDB's own line names the damaged file.
+    auto what = corruption();
+    return fail(errc::data_corrupt, dir_label(path_) + " is corrupt: "
+                                      + (what.empty() ? st.ToString() : what));
+  }
+  if (is_no_space(st))
+    return fail(errc::no_space, dir_label(path_)
+                                  + ": no space left on device to open its "
+                                    "database: "
+                                  + st.ToString());
   return fail(errc::internal, dir_label(path_) + ": cannot open its database: "
                                 + st.ToString());
 }
@@ -236,7 +245,7 @@ status data_dir::open_stores(const data_dir_options& opts) {
   bool mixed = cipher_ && key_state_ != at_rest::key_state::on;
   auto log = rocksdb_log_store::load(db_, cfs_[1], cfs_[2], cipher_, mixed);
   if (!log)
-    return fail(errc::internal,
+    return fail(errc::data_corrupt,
                 dir_label(path_) + " is corrupt: " + log.error().message);
   rocksdb_log_ = log->get();
   log_ = std::move(*log);

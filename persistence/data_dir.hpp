@@ -61,9 +61,13 @@ public:
   /// - errc::refused: in use by another daemon (names its pid); not ours (a
   ///   non-empty dir without FORMAT); an unsupported FORMAT; not a directory.
   /// - errc::not_found: missing or uninitialized and `create` is false.
-  /// - errc::internal: the database is corrupt, missing (after FORMAT was
-  ///   written) or cannot be opened; a stored entry or snapshot does not
-  ///   open under the DEK ("data dir corrupt or wrong unlock key").
+  /// - errc::data_corrupt ("data dir <path> is corrupt: <what>"): the
+  ///   database is corrupt (RocksDB found a damaged record: WAL, MANIFEST,
+  ///   table) or missing (after FORMAT was written); the raft log does not
+  ///   match its hard state; a stored entry does not open under the DEK
+  ///   ("data dir corrupt or wrong unlock key"). Nothing is changed.
+  /// - errc::no_space: the disk is full and the database cannot open.
+  /// - errc::internal: the database cannot be opened for another reason.
   /// - errc::refused, docker_text::swarm_locked() (`is_locked_failure`):
   ///   locked, and `opts.unlock_key` is not set. A locked dir that holds no
   ///   Raft data (its node left or was demoted: log, hard state and

@@ -117,7 +117,10 @@ file_snapshot_store::save_with(const pb::SnapshotMetadata& meta,
     err = errno;
   if (err != 0) {
     ::unlink(tmp_path.c_str());
-    return fail(errc::internal,
+    // A full disk is worth telling apart: the caller may refuse, not stop.
+    auto code = err == ENOSPC || err == EDQUOT ? errc::no_space
+                                               : errc::internal;
+    return fail(code,
                 "cannot write snapshot " + final_path + ": " + errno_text(err));
   }
   // Once renamed, the caller may compact the log: the rename must be durable.
@@ -222,10 +225,10 @@ result<std::optional<pb::SnapshotMetadata>> file_snapshot_store::load_with(
     warn_(msg + "; trying an older snapshot");
   }
   if (!xs.empty())
-    return fail(errc::internal, "all " + std::to_string(xs.size())
-                                  + " snapshots in " + dir_
-                                  + " are corrupt; refusing to start without "
-                                    "the state they hold");
+    return fail(errc::data_corrupt,
+                "all " + std::to_string(xs.size()) + " snapshots in " + dir_
+                  + " are corrupt; refusing to start without "
+                    "the state they hold");
   return std::optional<pb::SnapshotMetadata>{};
 }
 

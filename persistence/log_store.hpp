@@ -49,8 +49,10 @@ struct log_write {
 ///
 /// Only the raft peer that owns it may call it (single-threaded use; no
 /// internal locking). Read errors are operational (`log_compacted`,
-/// `log_unavailable`). A failed write or sync, or corrupt stored data, is
-/// fail-stop (AS_FAIL_STOP): nobody can act on a lost write (STYLE.md R6).
+/// `log_unavailable`), and so is a full disk where a method says so
+/// (`try_save`, `compact_prefix`: nothing was written). Any other failed
+/// write or sync, or corrupt stored data, is fail-stop (AS_FAIL_STOP):
+/// nobody can act on a lost write (STYLE.md R6).
 class log_store {
 public:
   virtual ~log_store() = default;
@@ -84,11 +86,24 @@ public:
   /// Preconditions (AS_ASSERT): entries contiguous; no gap after last_index().
   virtual void save(const log_write& x) = 0;
 
+  /// Like `save`, but a full disk (ENOSPC) is an operational error: fails
+  /// with errc::no_space ("no space left on device in <data dir>: the write
+  /// was refused") and changes nothing, neither what is stored nor what this
+  /// object answers, so the caller refuses what depended on the write and
+  /// may try again later; a later call succeeds once there is space again.
+  /// Any other failure is fail-stop, as in `save` (an fsync error, EIO,
+  /// too: STYLE.md R6). Default: `save` (a store that cannot run out).
+  virtual status try_save(const log_write& x) {
+    save(x);
+    return ok_status();
+  }
+
   /// Drops all entries <= `index` after a snapshot at (index, term), synced.
   /// If the log holds `index` with term `term`, later entries are kept;
   /// otherwise (a snapshot from the leader that replaces our log) all entries
   /// go and last_index() becomes `index`. Fails with `log_compacted` (and
-  /// changes nothing) if `index` <= snapshot().index.
+  /// changes nothing) if `index` <= snapshot().index, with errc::no_space
+  /// (changes nothing) on a full disk, like `try_save`.
   virtual status compact_prefix(uint64_t index, uint64_t term) = 0;
 
   /// Drops every entry, the hard state and the compaction point, synced:

@@ -58,7 +58,7 @@ memory_snapshot_store::load_latest_message(
     state.Clear();
   }
   if (!snaps_.empty())
-    return fail(errc::internal, "no snapshot parses");
+    return fail(errc::data_corrupt, "no snapshot parses");
   return std::optional<pb::SnapshotMetadata>{};
 }
 

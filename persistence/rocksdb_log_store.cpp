@@ -15,7 +15,7 @@ constexpr const char* hard_state_key = "hard_state";
 constexpr const char* snapshot_key = "snapshot";
 
 failure corrupt(const std::string& what) {
-  return fail(errc::internal, what);
+  return fail(errc::data_corrupt, what);
 }
 
 std::string entry_label(uint64_t i) {
@@ -80,6 +80,13 @@ rocksdb_log_store::load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf,
     if (!last)
       return last.error();
   }
+  // Each save writes hard state and entries in one batch, so a commit
+  // index past the last entry means lost or damaged records.
+  if (self->hard_state_.commit() > self->last_index_)
+    return corrupt("raft hard state commits index "
+                   + std::to_string(self->hard_state_.commit())
+                   + " but the raft log ends at "
+                   + std::to_string(self->last_index_));
   if (self->cipher_)
     if (auto st = self->verify_all(); !st)
       return st.error();
@@ -154,6 +161,27 @@ snapshot_point rocksdb_log_store::snapshot() const {
 }
 
 void rocksdb_log_store::save(const log_write& x) {
+  if (auto ok = try_save(x); !ok)
+    AS_FAIL_STOP("raft log save failed: " + ok.error().message);
+}
+
+status rocksdb_log_store::write(rocksdb::WriteBatch& batch, bool sync,
+                                const char* what) {
+  if (stopped_) {
+    if (auto st = resume(*db_); !st.ok())
+      return no_space_failure(*db_);
+    stopped_ = false;
+  }
+  auto st = db_->Write(write_options(sync), &batch);
+  if (is_no_space(st)) {
+    stopped_ = true;
+    return no_space_failure(*db_);
+  }
+  must_succeed(st, what);
+  return ok_status();
+}
+
+status rocksdb_log_store::try_save(const log_write& x) {
   std::lock_guard<std::mutex> guard{mu_};
   auto skip = check_log_write(x, first_unlocked(), last_index_);
   rocksdb::WriteBatch batch;
@@ -177,10 +205,12 @@ void rocksdb_log_store::save(const log_write& x) {
     }
     new_last = x.entries.back().index();
   }
-  must_succeed(db_->Write(write_options(x.sync), &batch), "raft log save");
+  if (auto ok = write(batch, x.sync, "raft log save"); !ok)
+    return ok;
   if (x.hard_state)
     hard_state_ = *x.hard_state;
   last_index_ = new_last;
+  return ok_status();
 }
 
 status rocksdb_log_store::compact_prefix(uint64_t index, uint64_t term) {
@@ -199,7 +229,8 @@ status rocksdb_log_store::compact_prefix(uint64_t index, uint64_t term) {
   meta.set_term(term);
   must_succeed(batch.Put(state_cf_, snapshot_key, meta.SerializeAsString()),
                "raft log batch");
-  must_succeed(db_->Write(write_options(true), &batch), "raft log compaction");
+  if (auto ok = write(batch, true, "raft log compaction"); !ok)
+    return ok;
   snap_ = snapshot_point{index, term};
   if (!keep_suffix)
     last_index_ = index;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include "persistence/at_rest.hpp"
 #include "persistence/log_store.hpp"
@@ -52,6 +53,8 @@ public:
 
   void save(const log_write& x) override;
 
+  status try_save(const log_write& x) override;
+
   status compact_prefix(uint64_t index, uint64_t term) override;
 
   void clear() override;
@@ -91,6 +94,11 @@ private:
   /// Opens every stored entry (load with a cipher).
   status verify_all() const;
 
+  /// Writes `batch` (synced if `sync`): ok, or errc::no_space on a full
+  /// disk (then nothing was written); fail-stop otherwise. `what` names the
+  /// write. A database a full disk stopped is resumed first.
+  status write(rocksdb::WriteBatch& batch, bool sync, const char* what);
+
   // Guards all below against a concurrent reseal.
   mutable std::mutex mu_;
   rocksdb::DB* db_;
@@ -98,6 +106,8 @@ private:
   rocksdb::ColumnFamilyHandle* state_cf_;
   std::shared_ptr<const at_rest::cipher> cipher_;
   bool accept_plain_ = false;
+  // A write failed for a full disk: RocksDB stopped writing until Resume.
+  bool stopped_ = false;
 
   // Caches of durable state, updated after each successful write.
   snapshot_point snap_;

@@ -8,6 +8,21 @@
 
 namespace actorswarm::persistence {
 
+namespace {
+
+// A synced write; a database that a full disk stopped (the raft log store
+// found it full) is resumed once first, so these writes go on once there is
+// space again. Still full, or any other failure: fail-stop as before.
+void write_synced(rocksdb::DB& db, rocksdb::WriteBatch& batch,
+                  const char* what) {
+  auto st = db.Write(write_options(true), &batch);
+  if (is_no_space(st) && resume(db).ok())
+    st = db.Write(write_options(true), &batch);
+  must_succeed(st, what);
+}
+
+} // namespace
+
 rocksdb_task_record_store::rocksdb_task_record_store(
   rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf)
   : db_(db), cf_(cf) {
@@ -18,14 +33,14 @@ void rocksdb_task_record_store::put(const std::vector<record>& xs) {
   rocksdb::WriteBatch batch;
   for (const auto& [id, value] : xs)
     must_succeed(batch.Put(cf_, id, value), "task record batch");
-  must_succeed(db_->Write(write_options(true), &batch), "task record put");
+  write_synced(*db_, batch, "task record put");
 }
 
 void rocksdb_task_record_store::remove(const std::vector<std::string>& ids) {
   rocksdb::WriteBatch batch;
   for (const auto& id : ids)
     must_succeed(batch.Delete(cf_, id), "task record batch");
-  must_succeed(db_->Write(write_options(true), &batch), "task record remove");
+  write_synced(*db_, batch, "task record remove");
 }
 
 std::vector<task_record_store::record>
@@ -62,12 +77,15 @@ std::optional<std::string> rocksdb_kv_store::get(const std::string& key) const {
 }
 
 void rocksdb_kv_store::put(const std::string& key, const std::string& value) {
-  must_succeed(db_->Put(write_options(true), cf_, key, value),
-               "node state put");
+  rocksdb::WriteBatch batch;
+  must_succeed(batch.Put(cf_, key, value), "node state batch");
+  write_synced(*db_, batch, "node state put");
 }
 
 void rocksdb_kv_store::remove(const std::string& key) {
-  must_succeed(db_->Delete(write_options(true), cf_, key), "node state remove");
+  rocksdb::WriteBatch batch;
+  must_succeed(batch.Delete(cf_, key), "node state batch");
+  write_synced(*db_, batch, "node state remove");
 }
 
 } // namespace actorswarm::persistence

@@ -30,16 +30,17 @@ public:
 
   /// Makes (meta, data) durable and the latest snapshot, then drops all but
   /// the `keep_old` previous ones. Never publishes half-written data: fails
-  /// with errc::internal (nothing published, the caller may retry later) if
-  /// the snapshot could not be written; fail-stop if the publication itself
-  /// cannot be made durable.
+  /// with errc::no_space on a full disk, errc::internal otherwise (nothing
+  /// published either way, the caller may retry later) if the snapshot
+  /// could not be written; fail-stop if the publication itself cannot be
+  /// made durable.
   virtual status save(const pb::SnapshotMetadata& meta, const std::string& data)
     = 0;
 
   /// The newest snapshot whose checksum verifies, or none if there never was
   /// one. Skips a corrupt snapshot with a warning and tries the previous one;
-  /// fails with errc::internal if snapshots exist but none verifies (the data
-  /// they replaced is gone; refusing to start beats starting empty).
+  /// fails with errc::data_corrupt if snapshots exist but none verifies (the
+  /// data they replaced is gone; refusing to start beats starting empty).
   virtual result<std::optional<pb::Snapshot>> load_latest() const = 0;
 
   /// Like `save(meta, state serialized)`, but streams `state` into storage:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/raft.pb.h"
+#include "messages/result.hpp"
 
 namespace actorswarm::raft {
 
@@ -35,6 +36,15 @@ struct raft_status {
   pb::ConfState members;
   /// Raft ids of voters whose connection is up (always includes self).
   std::vector<uint64_t> reachable;
+  /// Set while this peer cannot write its log (a full disk: errc::no_space,
+  /// "no space left on device in <data dir>: the write was refused"), until
+  /// a write succeeds again. Such a peer does not lead and acknowledges
+  /// nothing.
+  std::optional<failure> write_refused;
+  /// When a refused write held proposals that no other peer received
+  /// either: the first log index of them. Those entries are gone and never
+  /// commit; their proposers get `write_refused`. 0: none.
+  uint64_t refused_from = 0;
 
   /// Whether voter `id` is in `reachable`.
   bool reaches(uint64_t id) const {

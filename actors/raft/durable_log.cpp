@@ -73,24 +73,28 @@ void durable_log::bootstrap(const std::vector<pb::Member>& members) {
   log_.save(w);
 }
 
-void durable_log::persist(const ready& rd) {
+status durable_log::persist(const ready& rd) {
   if (rd.snapshot) {
     const auto& meta = rd.snapshot->metadata();
     AS_ASSERT(snaps_ != nullptr);
     auto ok = snaps_->save(meta, rd.snapshot->data());
+    if (!ok && ok.error().code == errc::no_space)
+      return ok.error(); // not stored: the leader sends it again
     if (!ok)
       AS_FAIL_STOP("cannot store the leader's snapshot: " + ok.error().message);
     // A stale compaction point (log_compacted) leaves the log as it is.
-    static_cast<void>(log_.compact_prefix(meta.index(), meta.term()));
+    auto compacted = log_.compact_prefix(meta.index(), meta.term());
+    if (!compacted && compacted.error().code == errc::no_space)
+      return compacted.error();
     latest_ = meta;
   }
   if (!rd.hard_state && rd.entries.empty())
-    return;
+    return ok_status();
   persistence::log_write w;
   w.hard_state = rd.hard_state;
   w.entries = rd.entries;
   w.sync = rd.must_sync;
-  log_.save(w);
+  return log_.try_save(w);
 }
 
 bool durable_log::save_snapshot(const pb::Snapshot& s) {

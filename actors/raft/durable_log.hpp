@@ -17,7 +17,8 @@ namespace actorswarm::raft {
 /// snapshots (persistence::snapshot_store), plus the writes of the Ready loop
 /// (STYLE.md R1, R5): what a `ready` hands out is persisted here before any
 /// message leaves. Single-threaded: only the raft peer actor that owns the
-/// stores calls it. A failed write is fail-stop inside the stores.
+/// stores calls it. A failed write is fail-stop inside the stores, but for
+/// a full disk (persist).
 ///
 /// Log compaction keeps the log back to the previous snapshot (the store
 /// keeps one old snapshot as a fallback, and a follower a little behind gets
@@ -56,8 +57,12 @@ public:
 
   /// Persists `rd` in etcd's order: the leader's snapshot (published, then
   /// the log compacted to it), then entries and hard state in one write,
-  /// synced if rd.must_sync.
-  void persist(const ready& rd);
+  /// synced if rd.must_sync. Fails with errc::no_space on a full disk: then
+  /// the entries and hard state of `rd` were not written (a snapshot file
+  /// may have been published, the log not compacted to it: the leader sends
+  /// the snapshot again), and nothing that depends on them may leave this
+  /// peer. Any other failure is fail-stop.
+  status persist(const ready& rd);
 
   /// Publishes a snapshot the owner took at its applied index, then
   /// compacts the log to the previous snapshot. Returns false (and changes

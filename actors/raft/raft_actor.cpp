@@ -39,13 +39,18 @@ struct raft_state {
   std::string read_prefix;
   bool flush_scheduled = false;
   bool snapshots = false;
+  // Set while the disk refuses writes (a full disk), until one succeeds.
+  std::optional<failure> write_refused;
+  uint64_t restarts = 0; // cores rebuilt after a refused write
   static inline const char* name = "raft";
 };
 
 using raft_actor_t = raft_actor_type::stateful_base<raft_state>;
 
-raft_status_ptr make_status(const raft_state& st) {
+raft_status_ptr make_status(const raft_state& st, uint64_t refused_from = 0) {
   auto out = std::make_shared<raft_status>();
+  out->write_refused = st.write_refused;
+  out->refused_from = refused_from;
   const auto& c = *st.core;
   out->raft_id = c.id();
   out->term = c.term();
@@ -96,6 +101,10 @@ std::vector<pb::Entry> advance_view(const std::vector<pb::Entry>& xs) {
 // once instead of after an election timeout. Membership is known only once
 // the bootstrap entries are applied, so this runs after every advance.
 void maybe_campaign_alone(raft_state& st) {
+  // A peer that cannot write tries again at its election timeout, not in a
+  // loop of refused writes.
+  if (st.write_refused)
+    return;
   auto& c = *st.core;
   if (c.state() != role::follower && c.state() != role::pre_candidate)
     return;
@@ -147,6 +156,43 @@ bool adds_member(const std::vector<pb::Entry>& xs) {
   return false;
 }
 
+// The disk refused the write of `rd` (full): nothing that depends on it may
+// leave this peer, and the core must forget what it holds only in memory.
+// The core is rebuilt from what is durable, as after a crash and restart of
+// this peer without its process: a leader steps down (a follower at the
+// same term and vote), the entries it had not stored are gone, a follower
+// does not acknowledge the append, and no vote is granted. What it refused
+// it retries from the start: the leader resends, an election timeout
+// campaigns again. `sent_entries`: the leader sent entries of `rd` before
+// writing them (early), so others may still commit them.
+void refuse_ready(raft_actor_t* self, const ready& rd, bool sent_entries,
+                  failure why) {
+  auto& st = self->state;
+  AS_ASSERT(why.code == errc::no_space);
+  if (!st.write_refused)
+    logger("raft")->error("{}; not leading and acknowledging nothing until "
+                          "a write succeeds",
+                          why.message);
+  st.write_refused = std::move(why);
+  // Proposals only this peer held: refused for certain (they never commit).
+  // Sent ones may commit under another leader: the store answers them as
+  // any proposal whose leader stepped down.
+  uint64_t refused_from = 0;
+  if (st.core->state() == role::leader && !sent_entries && !rd.entries.empty())
+    refused_from = rd.entries.front().index();
+  for (auto& [ctx, rp] : st.reads)
+    rp.deliver(make_error(errc::not_leader, "leadership changed during "
+                                            "a read"));
+  st.reads.clear();
+  auto cfg = st.core->config();
+  cfg.applied = st.core->log().applied();
+  st.core = std::make_unique<raft_core>(cfg, *st.log,
+                                        st.cfg.seed + ++st.restarts);
+  self->send(st.state_machine, leader_atom::value,
+             make_status(st, refused_from));
+  schedule_flush(self);
+}
+
 // One turn of etcd's Ready loop: persist (synced) -> send -> apply ->
 // advance. The apply is awaited, so no input reaches the core between
 // ready() and advance().
@@ -166,9 +212,11 @@ void run_ready(raft_actor_t* self) {
                && (!rd->hard_state
                    || (rd->hard_state->term() == durable.term()
                        && rd->hard_state->vote() == durable.vote()));
+  bool sent_entries = false;
   auto send_all = [&] {
     if (st.transport)
       for (auto& m : rd->messages) {
+        sent_entries = sent_entries || m.entries_size() > 0;
         if (m.type() == pb::RaftMessage::SNAP)
           logger("raft")->info("sending snapshot index={} to={}",
                                m.snapshot().metadata().index(), m.to());
@@ -178,7 +226,16 @@ void run_ready(raft_actor_t* self) {
   };
   if (early)
     send_all();
-  st.log->persist(*rd);
+  if (auto ok = st.log->persist(*rd); !ok) {
+    refuse_ready(self, *rd, sent_entries, std::move(ok.error()));
+    return;
+  }
+  if (st.write_refused) {
+    logger("raft")->info("writes succeed again");
+    st.write_refused.reset();
+    if (!rd->soft_state)
+      self->send(st.state_machine, leader_atom::value, make_status(st));
+  }
   if (!early)
     send_all();
   for (auto& rs : rd->read_states)

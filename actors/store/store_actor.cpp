@@ -250,7 +250,10 @@ void propose_remote(store_actor_t* self, uint64_t lead,
 // from a follower, nowhere without a leader (docker's wording, at once).
 void route(store_actor_t* self, const pb::StoreBatch& batch, index_promise rp) {
   auto& st = self->state;
-  if (about_to_lead(st))
+  // Nobody else can lead, and this manager cannot write: say why at once.
+  if (about_to_lead(st) && st.status && st.status->write_refused)
+    rp.deliver(make_error(*st.status->write_refused));
+  else if (about_to_lead(st))
     st.waiting.emplace_back(batch, rp);
   else if (st.status->is_leader)
     propose_local(self, batch, rp);
@@ -308,6 +311,14 @@ caf::result<bool> linearizable_read(store_actor_t* self) {
 void on_status(store_actor_t* self, raft::raft_status_ptr x) {
   auto& st = self->state;
   st.status = std::move(x);
+  // The disk refused these entries and no one else has them: they never
+  // commit, so their proposers learn why (a full disk), for certain.
+  if (st.status->refused_from > 0 && st.status->write_refused) {
+    auto i = st.pending.lower_bound(st.status->refused_from);
+    for (auto j = i; j != st.pending.end(); ++j)
+      j->second.promise.deliver(make_error(*st.status->write_refused));
+    st.pending.erase(i, st.pending.end());
+  }
   for (auto& w : st.status_watchers)
     self->send(w, leader_atom::value, st.status);
   // Forwarded to a leader we no longer follow: its answer may never come.
@@ -319,7 +330,7 @@ void on_status(store_actor_t* self, raft::raft_status_ptr x) {
     i->second.second.deliver(make_error(outcome_unknown()));
     i = st.forwarded.erase(i);
   }
-  if (!about_to_lead(st)) {
+  if (!about_to_lead(st) || st.status->write_refused) {
     auto waiting = std::move(st.waiting);
     st.waiting.clear();
     for (auto& [batch, rp] : waiting)

@@ -114,7 +114,7 @@ void refuse_corrupt_dir(persistence::data_dir& dir) {
                ok.error().message.c_str());
   spdlog::shutdown();
   std::fflush(nullptr);
-  std::_Exit(corrupt ? persistence::data_dir_corrupt_exit : 1);
+  std::_Exit(persistence::startup_exit_code(ok.error().code));
 }
 
 } // namespace
@@ -145,8 +145,9 @@ int run_daemon(const daemon_options& opts) {
   bool locked = !opened
                 && persistence::data_dir::is_locked_failure(opened.error());
   if (!opened && !locked) {
+    // One line; a corrupt or full data dir has its own exit code.
     std::fprintf(stderr, "Error: %s\n", opened.error().message.c_str());
-    return 1;
+    return persistence::startup_exit_code(opened.error().code);
   }
   if (opened)
     dir = std::move(*opened);

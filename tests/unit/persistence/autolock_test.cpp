@@ -198,7 +198,7 @@ TEST_CASE("autolock: a flipped byte in a stored entry refuses the start",
   });
   auto r = open_with(d.dir.path(), d.key);
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == errc::internal);
+  CHECK(r.error().code == errc::data_corrupt);
   CHECK(r.error().message
         == "data dir " + d.dir.path()
              + " is corrupt: raft log entry 4: data dir corrupt or wrong "
@@ -257,7 +257,7 @@ TEST_CASE("autolock: a flipped byte in a sealed snapshot is refused, never "
   REQUIRE(dd);
   auto snap = (*dd)->snapshots().load_latest();
   REQUIRE_FALSE(snap);
-  CHECK(snap.error().code == errc::internal);
+  CHECK(snap.error().code == errc::data_corrupt);
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0]
         == "snapshot " + d.snapshot_path()

@@ -123,7 +123,7 @@ TEST_CASE("data_dir: a corrupt database is a clear failure, not a crash",
   write_text(manifest, std::string(4096, '\x5a'));
   auto r = data_dir::open(tmp.path(), true);
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == errc::internal);
+  CHECK(r.error().code == errc::data_corrupt);
   INFO(r.error().message);
   CHECK_THAT(r.error().message,
              Catch::StartsWith("data dir " + tmp.path() + " is corrupt: "));
@@ -157,7 +157,7 @@ TEST_CASE("data_dir: a lost database is refused, never started empty",
   std::filesystem::remove_all(tmp.path() + "/db");
   auto r = data_dir::open(tmp.path(), true);
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == errc::internal);
+  CHECK(r.error().code == errc::data_corrupt);
   CHECK_THAT(r.error().message,
              Catch::StartsWith("data dir " + tmp.path() + " is corrupt: ")
                && Catch::Contains("is missing"));

@@ -133,7 +133,7 @@ TEMPLATE_TEST_CASE("file_snapshot_store: if every snapshot is corrupt, load "
   flip_byte(f.store.files().front(), 3);
   auto snap = f.store.load_latest();
   REQUIRE_FALSE(snap);
-  CHECK(snap.error().code == errc::internal);
+  CHECK(snap.error().code == errc::data_corrupt);
   CHECK_THAT(snap.error().message, Catch::Contains("are corrupt"));
 }
 

@@ -220,3 +220,71 @@ TEST_CASE("raft: durable log gives a pre-Raft log its single voter", "[unit]") {
   CHECK(core.state() == role::leader);
   CHECK(core.term() == 2);
 }
+
+namespace {
+
+// Snapshots on a full disk: every save is refused (errc::no_space), as
+// file_snapshot_store refuses on ENOSPC; nothing is published.
+struct full_snapshot_store : persistence::memory_snapshot_store {
+  status save(const pb::SnapshotMetadata&, const std::string&) override {
+    return fail(errc::no_space, "cannot write snapshot: no space left");
+  }
+};
+
+} // namespace
+
+TEST_CASE("raft: durable log refuses the leader's snapshot on a full disk "
+          "and changes nothing (the leader sends it again)",
+          "[unit]") {
+  persistence::memory_log_store store;
+  full_snapshot_store snaps;
+  durable_log log{store, &snaps, std::nullopt};
+  log.bootstrap({member(1)});
+  auto last = store.last_index();
+  auto hs_before = store.hard_state();
+  ready rd;
+  pb::Snapshot snap;
+  snap.mutable_metadata()->set_index(10);
+  snap.mutable_metadata()->set_term(3);
+  *snap.mutable_metadata()->mutable_conf_state()->add_voters() = member(1);
+  snap.set_data("leader state");
+  rd.snapshot = snap;
+  pb::HardState hs;
+  hs.set_term(3);
+  hs.set_commit(10);
+  rd.hard_state = hs;
+  rd.must_sync = true;
+  auto ok = log.persist(rd);
+  REQUIRE_FALSE(ok);
+  CHECK(ok.error().code == errc::no_space);
+  CHECK(store.first_index() == 1);
+  CHECK(store.last_index() == last);
+  CHECK(store.hard_state().term() == hs_before.term());
+  CHECK(log.snapshot_index() == 0);
+}
+
+TEST_CASE("raft: durable log refuses entries the disk refuses and changes "
+          "nothing",
+          "[unit]") {
+  struct full_log : persistence::memory_log_store {
+    status try_save(const persistence::log_write&) override {
+      return fail(errc::no_space, "no space left on device in /d: the write "
+                                  "was refused");
+    }
+  };
+  full_log store;
+  persistence::memory_snapshot_store snaps;
+  durable_log log{store, &snaps, std::nullopt};
+  log.bootstrap({member(1)});
+  auto last = store.last_index();
+  ready rd;
+  pb::Entry e;
+  e.set_index(last + 1);
+  e.set_term(1);
+  rd.entries.push_back(e);
+  rd.must_sync = true;
+  auto ok = log.persist(rd);
+  REQUIRE_FALSE(ok);
+  CHECK(ok.error().code == errc::no_space);
+  CHECK(store.last_index() == last);
+}
