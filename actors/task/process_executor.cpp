@@ -279,6 +279,9 @@ result<started_process> process_executor::start(const pb::Task& t) {
     ::close(pipe_fd);
     return child.error();
   }
+  // A pipe still pumped under this pid belongs to an earlier process whose
+  // exit was never waited for (its pid is reused now): close it first.
+  pump_->finish(child->pid);
   pump_->add(child->pid, pipe_fd,
              std::make_unique<log_writer>(logs_.log_path(t.id()), cfg_.logs));
   process_handle h{child->pid, read_start_time(child->pid), child->pid};
@@ -355,6 +358,7 @@ void process_executor::resume_output(const std::string& task_id,
   int fd = open_pipe(logs_.pipe_path(task_id));
   if (fd < 0)
     return;
+  pump_->finish(proc.pid); // a stale pipe under a reused pid (see start)
   pump_->add(proc.pid, fd,
              std::make_unique<log_writer>(logs_.log_path(task_id), cfg_.logs));
 }
