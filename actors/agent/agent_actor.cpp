@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "caf/all.hpp"
 
@@ -18,7 +19,12 @@ namespace actorswarm::agent {
 
 namespace {
 
-constexpr auto log_maintenance_period = std::chrono::seconds(1);
+/// How often the node bound of task logs is checked (task_logs::trim_node).
+/// Only finished tasks' files are trimmed, and those no longer grow.
+constexpr auto log_trim_period = std::chrono::seconds(10);
+
+/// Upper bound of task directories looked at on a full assignment.
+constexpr size_t task_dirs_max = 1'000'000;
 
 struct pending_record {
   std::string task_id;
@@ -135,6 +141,29 @@ void reap_unassigned(agent_ptr self) {
     schedule_flush(self);
 }
 
+// A task's logs go when it leaves the task history (the store deleted it):
+// its id is in `deleted`, or, on a full assignment, its directory belongs to
+// no task the store still has for this node (deleted while we were away).
+// A task this agent still has an actor for keeps its logs. (A deleted task
+// whose process is still stopping loses the last of its output: its writer
+// then drops what comes.)
+void remove_logs(agent_ptr self, const pb::Assignments& as) {
+  auto& st = self->state;
+  auto& logs = st.exec->logs();
+  auto ours = [&st](const std::string& id) { return st.tasks.count(id) != 0; };
+  for (auto& id : as.deleted())
+    if (!ours(id))
+      logs.remove(id);
+  if (!as.full())
+    return;
+  std::unordered_set<std::string> keep(as.kept().begin(), as.kept().end());
+  for (auto& t : as.update())
+    keep.insert(t.id());
+  for (auto& id : logs.task_ids(task_dirs_max))
+    if (keep.count(id) == 0 && !ours(id))
+      logs.remove(id);
+}
+
 void on_assignments(agent_ptr self, const pb::Assignments& as) {
   auto& st = self->state;
   if (as.session_id() != st.session_id && !st.session_id.empty())
@@ -152,6 +181,7 @@ void on_assignments(agent_ptr self, const pb::Assignments& as) {
       st.tasks.erase(i);
     }
   }
+  remove_logs(self, as);
   if (as.full()) {
     std::unordered_map<std::string, bool> wanted;
     for (auto& t : as.update())
@@ -210,7 +240,7 @@ agent_actor(agent_ptr self, dispatcher::session_host_actor_type dispatcher,
   logger("agent")->info("agent started node_id={} recorded_tasks={}",
                         cfg.node_id, st.recorded.size());
   open_session(self);
-  self->delayed_send(self, log_maintenance_period, log_maintain_atom::value);
+  self->delayed_send(self, log_trim_period, log_maintain_atom::value);
   return {
     [=](assign_atom, const pb::Assignments& as) { on_assignments(self, as); },
     [=](task_status_atom, const std::string& task_id, const pb::TaskStatus& s) {
@@ -240,11 +270,13 @@ agent_actor(agent_ptr self, dispatcher::session_host_actor_type dispatcher,
     },
     [=](log_maintain_atom) {
       auto& st = self->state;
-      auto now = st.clk->now_ns();
-      for (auto& [id, a] : st.tasks)
-        st.exec->logs().maintain(id, now);
-      self->delayed_send(self, log_maintenance_period,
-                         log_maintain_atom::value);
+      auto freed = st.exec->logs().trim_node([&st](const std::string& id) {
+        return st.tasks.count(id) != 0 || st.recorded.count(id) != 0;
+      });
+      if (freed > 0)
+        logger("agent")->info("task logs over the node bound freed_bytes={}",
+                              freed);
+      self->delayed_send(self, log_trim_period, log_maintain_atom::value);
     },
   };
 }

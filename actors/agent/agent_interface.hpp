@@ -24,7 +24,7 @@ using agent_actor_type = caf::typed_actor<
   caf::reacts_to<flush_atom>,
   /// internal: time to send the session's heartbeat (every half period).
   caf::reacts_to<heartbeat_due_atom>,
-  /// internal: the task log maintenance timer (rotation, time index).
+  /// internal: the task log timer (the node bound, task_logs::trim_node).
   caf::reacts_to<log_maintain_atom>>;
 
 } // namespace actorswarm::agent

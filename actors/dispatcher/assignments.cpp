@@ -13,9 +13,14 @@ pb::Assignments full_assignments(const store::object_store& view,
                                  const std::string& node_id) {
   pb::Assignments out;
   out.set_full(true);
-  for (auto& [id, t] : view.tasks())
-    if (t->node_id() == node_id && is_assigned(*t))
+  for (auto& [id, t] : view.tasks()) {
+    if (t->node_id() != node_id)
+      continue;
+    if (is_assigned(*t))
       *out.add_update() = *t;
+    else
+      out.add_kept(t->id());
+  }
   return out;
 }
 
@@ -31,7 +36,9 @@ changed_assignments(const store::change_set& cs) {
         out[t.node_id()].add_remove(t.id());
     } else if (!c.task_after && c.task_before
                && !c.task_before->node_id().empty()) {
-      out[c.task_before->node_id()].add_remove(c.task_before->id());
+      auto& a = out[c.task_before->node_id()];
+      a.add_remove(c.task_before->id());
+      a.add_deleted(c.task_before->id());
     }
   }
   return out;

@@ -15,12 +15,15 @@ namespace actorswarm::dispatcher {
 /// True when the agent of the task's node should run or track `t`.
 bool is_assigned(const pb::Task& t);
 
-/// All tasks currently assigned to `node_id`, as a full Assignments set.
+/// All tasks currently assigned to `node_id`, as a full Assignments set, with
+/// the ids of the node's other tasks still in the store in `kept` (their logs
+/// stay).
 pb::Assignments full_assignments(const store::object_store& view,
                                  const std::string& node_id);
 
 /// The per-node changes a committed change set implies: tasks to (re)send
-/// and task ids to forget, keyed by node id.
+/// and task ids to forget (deleted ones also in `deleted`: their logs go),
+/// keyed by node id.
 std::unordered_map<std::string, pb::Assignments>
 changed_assignments(const store::change_set& cs);
 

@@ -102,8 +102,8 @@ class executor {
 public:
   virtual ~executor() = default;
 
-  /// Checks the spec (image, command) and creates the task's directory, log
-  /// file and cgroup. Returns a warning to log once ("" if none), or a
+  /// Checks the spec (image, command) and creates the task's directory and
+  /// cgroup. Returns a warning to log once ("" if none), or a
   /// failure (errc::unsupported_image, errc::invalid_spec, errc::internal),
   /// which rejects the task.
   virtual result<std::string> prepare(const pb::Task& task) = 0;
@@ -123,7 +123,8 @@ public:
   virtual exec_state exec_result(started_process& proc, std::string& reason)
     = 0;
 
-  /// Calls `cb` once on the watcher thread when the process ends. `is_child`
+  /// Calls `cb` once on the watcher thread when the process ends, after the
+  /// output it wrote is in its log files. `is_child`
   /// false for a process adopted after a restart: the exit status is then
   /// unknown. Returns false if the process could not be watched.
   virtual bool wait(const process_handle& proc, bool is_child,
@@ -148,8 +149,17 @@ public:
   /// `remove_logs` (the task was removed for good).
   virtual status remove(const std::string& task_id, bool remove_logs) = 0;
 
-  /// The task log files (service logs, maintenance pass).
+  /// The task log files (service logs, the node bound's pass).
   virtual const task_logs& logs() const = 0;
+
+  /// After a daemon restart, before adopt(): resumes draining the output of
+  /// the task's process (it waited in the process's pipe meanwhile). The
+  /// default, for runtimes without output pipes, does nothing.
+  virtual void resume_output(const std::string& task_id,
+                             const process_handle& proc) {
+    static_cast<void>(task_id);
+    static_cast<void>(proc);
+  }
 };
 
 } // namespace actorswarm::task

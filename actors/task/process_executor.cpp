@@ -5,9 +5,12 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "actors/task/log_writer.hpp"
 #include "actors/task/privileges.hpp"
 #include "actors/task/process_spawn.hpp"
 #include "os/users.hpp"
@@ -104,6 +107,37 @@ status set_credentials(const pb::ContainerSpec& c, spawn_request& req) {
   return ok_status();
 }
 
+// The pipe size asked for: a task's output waits here while the daemon is
+// down or behind (the kernel may give less to an unprivileged daemon).
+constexpr int pipe_size_bytes = 1 << 20;
+
+// The daemon's end of a task's FIFO: read-write, so it never reads EOF
+// between writers, and non-blocking for the pump.
+int open_pipe(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0)
+    ::fcntl(fd, F_SETPIPE_SZ, pipe_size_bytes);
+  return fd;
+}
+
+// A fresh FIFO for the task's output, opened for the pump. -1 with errno.
+int make_pipe(const std::string& path) {
+  ::unlink(path.c_str()); // a stale one from an earlier attempt
+  if (::mkfifo(path.c_str(), 0600) != 0)
+    return -1;
+  return open_pipe(path);
+}
+
+// Drains the task's output into its log before the exit is reported.
+std::function<void(process_exit)>
+finishing(std::shared_ptr<output_pump> pump, pid_t pid,
+          std::function<void(process_exit)> cb) {
+  return [pump = std::move(pump), pid, cb = std::move(cb)](process_exit x) {
+    pump->finish(pid);
+    cb(x);
+  };
+}
+
 } // namespace
 
 // -- started_process ----------------------------------------------------------
@@ -188,7 +222,8 @@ process_executor::process_executor(process_executor_config cfg,
     watcher_(watcher),
     logs_(cfg_.tasks_dir, cfg_.logs),
     cgroups_(cfg_.cgroups),
-    gate_path_(find_gate_program(cfg_.gate_path)) {
+    gate_path_(find_gate_program(cfg_.gate_path)),
+    pump_(std::make_shared<output_pump>()) {
   if (cfg_.base_env.empty())
     cfg_.base_env = daemon_env();
 }
@@ -233,11 +268,22 @@ result<started_process> process_executor::start(const pb::Task& t) {
   req.argv.assign(c.command().begin(), c.command().end());
   // Docker's default for an image without WORKDIR.
   req.workdir = c.dir().empty() ? "/" : c.dir();
-  req.log_path = logs_.log_path(t.id());
+  req.log_path = logs_.pipe_path(t.id());
   req.gate_path = gate_path_;
+  int pipe_fd = make_pipe(req.log_path);
+  if (pipe_fd < 0)
+    return fail(errc::internal, "task: output pipe " + req.log_path + ": "
+                                  + std::strerror(errno));
   auto child = spawn_held(req, watcher_);
-  if (!child)
+  if (!child) {
+    ::close(pipe_fd);
     return child.error();
+  }
+  // A pipe still pumped under this pid belongs to an earlier process whose
+  // exit was never waited for (its pid is reused now): close it first.
+  pump_->finish(child->pid);
+  pump_->add(child->pid, pipe_fd,
+             std::make_unique<log_writer>(logs_.log_path(t.id()), cfg_.logs));
   process_handle h{child->pid, read_start_time(child->pid), child->pid};
   started_process proc{h, child->gate_fd, child->err_fd};
   proc.exec_path = std::move(req.path);
@@ -291,7 +337,8 @@ exec_state process_executor::exec_result(started_process& proc,
 
 bool process_executor::wait(const process_handle& proc, bool is_child,
                             std::function<void(process_exit)> cb) {
-  return watcher_.watch(proc.pid, is_child, std::move(cb));
+  return watcher_.watch(proc.pid, is_child,
+                        finishing(pump_, proc.pid, std::move(cb)));
 }
 
 bool process_executor::adopt(const process_handle& proc,
@@ -299,7 +346,21 @@ bool process_executor::adopt(const process_handle& proc,
   if (!alive_with_start_time(proc.pid, proc.start_time_ticks))
     return false;
   // The watcher checks the start time again once its pidfd is open.
-  return watcher_.watch(proc.pid, false, std::move(cb), proc.start_time_ticks);
+  return watcher_.watch(proc.pid, false,
+                        finishing(pump_, proc.pid, std::move(cb)),
+                        proc.start_time_ticks);
+}
+
+void process_executor::resume_output(const std::string& task_id,
+                                     const process_handle& proc) {
+  // A task started before output pipes (or whose directory is gone) has
+  // none: nothing to resume.
+  int fd = open_pipe(logs_.pipe_path(task_id));
+  if (fd < 0)
+    return;
+  pump_->finish(proc.pid); // a stale pipe under a reused pid (see start)
+  pump_->add(proc.pid, fd,
+             std::make_unique<log_writer>(logs_.log_path(task_id), cfg_.logs));
 }
 
 status process_executor::shutdown(const process_handle& proc) {

@@ -1,24 +1,28 @@
 #pragma once
 
 // The `process` runtime (image `host`): each task is a host process in its
-// own process group, with its env and workdir, stdout and stderr appended to
-// its log file, limits through cgroups where the host has them.
+// own process group, with its env and workdir, stdout and stderr a pipe the
+// output pump drains into its size-capped log files (task_logs.hpp), limits
+// through cgroups where the host has them.
 //
 // Crash safety: start() spawns a child (the actorswarm-gate program, or a
 // fork of the daemon without it) that sets itself up and then blocks on a
 // start gate; the agent records {pid, start time, pgid} durably and calls
 // release(), only then does the child exec. If the daemon dies before the
 // release, the gate's write end closes and the child exits (127) without
-// exec, so no task runs that the daemon has no record of. Output goes to
-// files, never through a pipe to the daemon, so a task outlives the daemon;
-// after a restart the agent adopts it by pid plus start time.
+// exec, so no task runs that the daemon has no record of. The output pipe is
+// a FIFO in the task directory that the task also holds open for reading, so
+// a task outlives the daemon (its output waits in the pipe); after a restart
+// the agent adopts it by pid plus start time and resumes its output.
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/task/cgroups.hpp"
 #include "actors/task/executor.hpp"
+#include "os/output_pump.hpp"
 #include "os/process_watcher.hpp"
 
 namespace actorswarm::task {
@@ -74,6 +78,13 @@ public:
   const task_logs& logs() const override {
     return logs_;
   }
+  void resume_output(const std::string& task_id,
+                     const process_handle& proc) override;
+
+  /// The output pump (tests and benchmarks read its counters).
+  const output_pump& pump() const {
+    return *pump_;
+  }
 
   /// The cgroup helper (tests inspect and clean up through it).
   cgroups& cgroup_control() {
@@ -93,6 +104,9 @@ private:
   std::atomic<bool> warned_{false};
   /// The gate program found at construction; empty: fork().
   std::string gate_path_;
+  /// Drains every task's output pipe. Shared with the exit callbacks the
+  /// watcher holds, so it outlives a callback that runs during destruction.
+  std::shared_ptr<output_pump> pump_;
 };
 
 } // namespace actorswarm::task

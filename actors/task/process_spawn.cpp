@@ -299,8 +299,10 @@ result<spawned> spawn_gated(const spawn_request& req) {
                                       + std::to_string(creds.group_count)
                                       + ")");
   creds_text.resize(std::strlen(creds_text.c_str()));
+  // Read-write: on the task's FIFO the task then holds a reader of its own,
+  // so its writes never raise SIGPIPE while the daemon (the pump) is down.
   int log_fd = ::open(req.log_path.c_str(),
-                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                      O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0)
     return fail(errc::internal,
                 "task: open log " + req.log_path + ": " + std::strerror(errno));

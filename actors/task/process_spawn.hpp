@@ -26,7 +26,8 @@ struct spawn_request {
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string workdir;
-  /// The file stdout and stderr append to.
+  /// Where stdout and stderr go: the task's output FIFO (or a file, which
+  /// is created and appended to). Opened read-write (see spawn_gated).
   std::string log_path;
   /// The `actorswarm-gate` program; empty: fork() instead.
   std::string gate_path;

@@ -112,6 +112,8 @@ void watch(task_ptr self, bool is_child) {
   auto me = caf::actor_cast<task_actor_type>(self);
   auto h = handle_of(*st.proc);
   auto cb = [me](process_exit x) { caf::anon_send(me, exited_atom::value, x); };
+  if (!is_child) // adopted after a restart: its output waited in its pipe
+    st.exec->resume_output(st.task.id(), h);
   bool ok = is_child ? st.exec->wait(h, true, cb) : st.exec->adopt(h, cb);
   if (!ok)
     caf::anon_send(me, exited_atom::value, process_exit::unknown());

@@ -1,5 +1,7 @@
 #include "actors/task/task_logs.hpp"
 
+#include "actors/task/log_index.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -16,86 +18,12 @@ namespace {
 /// Bytes read per backwards step of tail().
 constexpr uint64_t tail_chunk_bytes = 64 * 1024;
 
-/// The sidecar index: `base <offset>` (global offset of the current file's
-/// first byte), then `<end_offset> <ns>` lines: the bytes before end_offset
-/// and after the previous line's end were first seen at ns.
-struct log_index {
-  uint64_t base = 0;
-  std::vector<std::pair<uint64_t, int64_t>> entries;
-
-  uint64_t seen_end() const {
-    return entries.empty() ? base : std::max(base, entries.back().first);
-  }
-
-  // First-seen time of global offset `off`, or `fallback_ns`.
-  int64_t time_of(uint64_t off, int64_t fallback_ns) const {
-    auto i = std::upper_bound(entries.begin(), entries.end(), off,
-                              [](uint64_t x, const auto& e) {
-                                return x < e.first;
-                              });
-    return i == entries.end() ? fallback_ns : i->second;
-  }
-};
-
 /// One file of a task's output with its place in the global byte stream.
 struct log_file {
   std::string path;
   uint64_t start = 0;
   uint64_t size = 0;
 };
-
-uint64_t file_size(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
-
-std::string index_path(const std::string& log) {
-  return log + ".idx";
-}
-
-std::string rotated_path(const std::string& log, uint32_t k) {
-  return log + "." + std::to_string(k);
-}
-
-log_index load_index(const std::string& log) {
-  log_index idx;
-  std::ifstream in(index_path(log));
-  std::string word;
-  if (!(in >> word >> idx.base) || word != "base")
-    return log_index{};
-  uint64_t end = 0;
-  int64_t ns = 0;
-  while (in >> end >> ns)
-    idx.entries.emplace_back(end, ns);
-  return idx;
-}
-
-// Rewrites the index aside and renames it into place (no sync: logs are not
-// durable state; a torn index only loses timestamps).
-status save_index(const std::string& log, const log_index& idx) {
-  auto tmp = index_path(log) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "base " << idx.base << '\n';
-    for (auto& [end, ns] : idx.entries)
-      out << end << ' ' << ns << '\n';
-    if (!out)
-      return fail(errc::internal, "task logs: cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, index_path(log), ec);
-  if (ec)
-    return fail(errc::internal, "task logs: " + ec.message());
-  return ok_status();
-}
-
-status append_index(const std::string& log, uint64_t end, int64_t ns) {
-  std::ofstream out(index_path(log), std::ios::app);
-  out << end << ' ' << ns << '\n';
-  if (!out)
-    return fail(errc::internal, "task logs: cannot append to the index");
-  return ok_status();
-}
 
 // The task's files, oldest first, with global start offsets derived from the
 // index base and the sizes of the (immutable) rotated files.
@@ -114,33 +42,6 @@ std::vector<log_file> list_files(const std::string& log, const log_index& idx,
   }
   std::reverse(out.begin(), out.end());
   return out;
-}
-
-// Copytruncate (logrotate's): the task keeps its O_APPEND fd and writes at the
-// new end of the truncated file. Returns the bytes copied into `.1`.
-result<uint64_t> rotate(const std::string& log, uint32_t files_max) {
-  std::error_code ec;
-  for (uint32_t k = files_max; k >= 2; --k) {
-    auto from = rotated_path(log, k - 1);
-    if (k == files_max)
-      fs::remove(from, ec);
-    else if (fs::exists(from))
-      fs::rename(from, rotated_path(log, k), ec);
-    if (ec)
-      return fail(errc::internal, "task logs: rotate: " + ec.message());
-  }
-  uint64_t copied = file_size(log);
-  if (files_max > 1) {
-    fs::copy_file(log, rotated_path(log, 1),
-                  fs::copy_options::overwrite_existing, ec);
-    if (ec)
-      return fail(errc::internal, "task logs: rotate: " + ec.message());
-    copied = file_size(rotated_path(log, 1));
-  }
-  fs::resize_file(log, 0, ec);
-  if (ec)
-    return fail(errc::internal, "task logs: truncate: " + ec.message());
-  return copied;
 }
 
 // Reads [from, to) of a file.
@@ -224,6 +125,10 @@ std::string task_logs::log_path(const std::string& task_id) const {
   return task_dir(task_id) + "/output.log";
 }
 
+std::string task_logs::pipe_path(const std::string& task_id) const {
+  return task_dir(task_id) + "/output.pipe";
+}
+
 status task_logs::create(const std::string& task_id) const {
   std::error_code ec;
   fs::create_directories(task_dir(task_id), ec);
@@ -231,37 +136,6 @@ status task_logs::create(const std::string& task_id) const {
     return fail(errc::internal,
                 "task: create " + task_dir(task_id) + ": " + ec.message());
   return ok_status();
-}
-
-status task_logs::maintain(const std::string& task_id, int64_t now_ns) const {
-  auto log = log_path(task_id);
-  auto idx = load_index(log);
-  if (!fs::exists(index_path(log))) {
-    if (auto st = save_index(log, idx); !st)
-      return st;
-  }
-  auto end = idx.base + file_size(log);
-  if (end > idx.seen_end()) {
-    if (auto st = append_index(log, end, now_ns); !st)
-      return st;
-    idx.entries.emplace_back(end, now_ns);
-  }
-  if (end - idx.base <= cfg_.log_size_max_bytes)
-    return ok_status();
-  auto copied = rotate(log, cfg_.log_files_max);
-  if (!copied)
-    return copied.error();
-  // Bytes written between our stat and the copy were first seen now, too.
-  if (idx.base + *copied > idx.seen_end())
-    idx.entries.emplace_back(idx.base + *copied, now_ns);
-  idx.base += *copied;
-  // Keep only entries that still describe bytes on disk.
-  auto files = list_files(log, idx, cfg_.log_files_max);
-  auto oldest = files.front().start;
-  auto keep = std::find_if(idx.entries.begin(), idx.entries.end(),
-                           [&](const auto& e) { return e.first > oldest; });
-  idx.entries.erase(idx.entries.begin(), keep);
-  return save_index(log, idx);
 }
 
 result<std::vector<log_line>> task_logs::tail(const std::string& task_id,
@@ -320,6 +194,91 @@ status task_logs::remove(const std::string& task_id) const {
     return fail(errc::internal,
                 "task: remove " + task_dir(task_id) + ": " + ec.message());
   return ok_status();
+}
+
+} // namespace actorswarm::task
+
+namespace actorswarm::task {
+
+namespace {
+
+/// Upper bound of task directories the node pass looks at.
+constexpr size_t node_dirs_max = 1'000'000;
+
+/// One file the node pass may remove.
+struct node_file {
+  std::string task_id;
+  std::string path;
+  uint64_t size = 0;
+  fs::file_time_type mtime;
+  /// A rotated file (`.1`, ...): removed before any current file.
+  bool rotated = false;
+};
+
+bool is_rotated_name(const std::string& name) {
+  auto dot = name.rfind('.');
+  return name.rfind("output.log.", 0) == 0 && dot != std::string::npos
+         && dot + 1 < name.size()
+         && name.find_first_not_of("0123456789", dot + 1) == std::string::npos;
+}
+
+} // namespace
+
+std::vector<std::string> task_logs::task_ids(size_t max) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator i(tasks_dir_, ec), end; !ec && i != end;
+       i.increment(ec)) {
+    if (out.size() >= max)
+      break;
+    if (i->is_directory(ec))
+      out.push_back(i->path().filename().string());
+  }
+  return out;
+}
+
+uint64_t task_logs::trim_node(
+  const std::function<bool(const std::string&)>& running) const {
+  uint64_t total = 0;
+  std::vector<node_file> files;
+  std::error_code ec;
+  for (auto& id : task_ids(node_dirs_max)) {
+    bool live = running(id);
+    for (fs::directory_iterator i(task_dir(id), ec), end; !ec && i != end;
+         i.increment(ec)) {
+      if (!i->is_regular_file(ec))
+        continue;
+      auto size = i->file_size(ec);
+      total += ec ? 0 : size;
+      auto name = i->path().filename().string();
+      bool rotated = is_rotated_name(name);
+      if (!live && (rotated || name == "output.log"))
+        files.push_back({id, i->path().string(), size, i->last_write_time(ec),
+                         rotated});
+    }
+  }
+  if (total <= cfg_.node_log_bytes_max)
+    return 0;
+  // Rotated files first, then current ones; oldest first within each.
+  std::sort(files.begin(), files.end(), [](const auto& x, const auto& y) {
+    return x.rotated != y.rotated ? x.rotated : x.mtime < y.mtime;
+  });
+  uint64_t removed = 0;
+  for (auto& f : files) {
+    if (total - removed <= cfg_.node_log_bytes_max)
+      break;
+    if (f.rotated) {
+      fs::remove(f.path, ec);
+      removed += f.size;
+      continue;
+    }
+    // The current file goes with its whole directory: nothing is left to
+    // read, and its rotated files were counted (and removed) before it.
+    uint64_t dir_bytes = f.size + file_size(index_path(f.path));
+    if (remove(f.task_id))
+      removed += dir_bytes;
+  }
+  return removed;
 }
 
 } // namespace actorswarm::task

@@ -94,6 +94,12 @@ public:
     return true;
   }
 
+  void resume_output(const std::string&,
+                     const task::process_handle& h) override {
+    calls.push_back("resume-output");
+    CHECK(h.pid == fake_pid);
+  }
+
   status shutdown(const task::process_handle&) override {
     calls.push_back("shutdown");
     return ok_status();
@@ -428,7 +434,8 @@ TEST_CASE_METHOD(task_fixture,
   SECTION("alive: it runs on, its end is unknown") {
     spawn(make_task(pb::STARTING, pb::RUNNING), rec);
     CHECK(lines() == std::vector<line>{adopted});
-    CHECK(exec->calls == std::vector<std::string>{"adopt"});
+    // Its output waited in its pipe: the pump resumes before the watch.
+    CHECK(exec->calls == std::vector<std::string>{"resume-output", "adopt"});
     exit_with(task::process_exit::unknown());
     CHECK(lines() == std::vector<line>{adopted, unknown});
   }
@@ -447,7 +454,8 @@ TEST_CASE_METHOD(task_fixture,
   }
   SECTION("to be stopped: it is stopped") {
     spawn(make_task(pb::STARTING, pb::SHUTDOWN), rec);
-    CHECK(exec->calls == std::vector<std::string>{"adopt", "shutdown"});
+    CHECK(exec->calls
+          == std::vector<std::string>{"resume-output", "adopt", "shutdown"});
     exit_with(task::process_exit::unknown());
     CHECK(lines()
           == std::vector<line>{

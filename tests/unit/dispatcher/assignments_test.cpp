@@ -291,3 +291,33 @@ TEST_CASE("assignments: a node's status reports count only for tasks "
   b.set_node_id("n3");
   CHECK(own_updates(view, b).empty());
 }
+
+TEST_CASE("a task the store deletes is named in deleted, so the agent removes "
+          "its logs, and an ended task is not",
+          "[unit]") {
+  store::change_set cs;
+  cs.changes.push_back(updated(task("ended", "n1", pb::RUNNING),
+                               task("ended", "n1", pb::FAILED)));
+  cs.changes.push_back(removed(task("reaped", "n1", pb::COMPLETE)));
+  auto out = changed_assignments(cs);
+  REQUIRE(out.count("n1") == 1);
+  CHECK(remove_ids(out.at("n1"))
+        == std::vector<std::string>{"ended", "reaped"});
+  CHECK(std::vector<std::string>(out.at("n1").deleted().begin(),
+                                 out.at("n1").deleted().end())
+        == std::vector<std::string>{"reaped"});
+}
+
+TEST_CASE("a full set keeps the node's finished tasks in kept, so their logs "
+          "stay",
+          "[unit]") {
+  auto view
+    = view_of({task("a", "n1", pb::RUNNING), task("g", "n1", pb::FAILED),
+               task("h", "n1", pb::COMPLETE), task("d", "n2", pb::FAILED)});
+  auto as = full_assignments(view, "n1");
+  std::vector<std::string> kept(as.kept().begin(), as.kept().end());
+  std::sort(kept.begin(), kept.end());
+  CHECK(kept == std::vector<std::string>{"g", "h"});
+  CHECK(update_ids(as) == std::vector<std::string>{"a"});
+  CHECK(as.deleted().empty());
+}
