@@ -55,8 +55,8 @@ std::vector<std::string> create_web(std::vector<std::string> flags) {
 
 } // namespace
 
-TEST_CASE("cluster: a billion replicas are refused by the swarm's replica "
-          "limit, which swarm update changes",
+TEST_CASE("cluster: a service of a billion replicas is refused by the "
+          "swarm's replica limit, which swarm update changes",
           "[cluster]") {
   cluster_fixture f;
   REQUIRE(f.start_daemon());
@@ -76,7 +76,7 @@ TEST_CASE("cluster: a billion replicas are refused by the swarm's replica "
   expect_refused(f, create_web({"--replicas", "6"}),
                  "replicas 6 exceed this swarm's limit of 5");
   REQUIRE(f.cli(create_web({"--replicas", "5"})).exit_code == 0);
-  CHECK(f.wait_task_count(5) == 5);
+  REQUIRE(f.wait_replicas("web", "5/5"));
   expect_refused(f, {"service", "scale", "web=6"},
                  "replicas 6 exceed this swarm's limit of 5");
   expect_refused(f, {"service", "update", "-d", "--replicas", "6", "web"},
@@ -90,13 +90,14 @@ TEST_CASE("cluster: a billion replicas are refused by the swarm's replica "
   CHECK(contains(f.cli({"info"}).out, "Max Replicas Per Service: 5"));
 }
 
-TEST_CASE("cluster: bad byte sizes, empty numbers and broken templates are "
-          "refused in one line",
+TEST_CASE("cluster: service flags with bad byte sizes or empty numbers and "
+          "broken templates are refused in one line",
           "[cluster]") {
   cluster_fixture f;
   REQUIRE(f.start_daemon());
   REQUIRE(f.swarm_init());
   REQUIRE(f.cli(create_web({"--replicas", "1"})).exit_code == 0);
+  REQUIRE(f.wait_replicas("web", "1/1"));
   expect_refused(f, create_web({"--limit-memory", "100000000000000000000"}),
                  "invalid size: '100000000000000000000': too large");
   expect_refused(f, create_web({"--reserve-memory", "100000000000000000000"}),

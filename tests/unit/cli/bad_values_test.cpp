@@ -207,7 +207,8 @@ TEST_CASE("a template naming a field a row does not have fails", "[unit]") {
         == "<no value>");
 }
 
-TEST_CASE("--format errors exit 1 with one line and print nothing else",
+TEST_CASE("format templates that fail exit 1 with one line and print "
+          "nothing else",
           "[unit]") {
   fake_daemon d;
   d.on = [](const pb::ControlRequest& req) {
