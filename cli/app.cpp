@@ -39,6 +39,13 @@ std::string docker_message(const CLI::ParseError& e, const CLI::App* at) {
       return "actorswarm: '" + word + "' is not an actorswarm command.";
     return "unknown command \"" + word + "\" for \"" + command_path(at) + "\"";
   }
+  // refuse_empty: "--replicas: invalid argument ..." is pflag's line after
+  // CLI11's "<name>: ".
+  if (dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
+    auto at_msg = what.find(": invalid argument ");
+    if (at_msg != std::string::npos)
+      return what.substr(at_msg + 2);
+  }
   // CLI11: "--replicas: 1 required TEXT missing" / "... requires 1 argument"
   auto colon = what.find(':');
   if (colon != std::string::npos && what.rfind("--", 0) == 0

@@ -149,16 +149,24 @@ result<int64_t> parse_ram_bytes(const std::string& text) {
                                       + ": invalid syntax");
   if (size < 0)
     return invalid;
+  // go-units converts with int64(size * mul), which wraps a size past int64
+  // to a negative one; refuse it instead (Docker has no text for it).
+  auto checked = [&text](double bytes) -> result<int64_t> {
+    if (!(bytes < 9223372036854775808.0))
+      return fail(errc::invalid_spec,
+                  "invalid size: '" + text
+                    + "': too large (at most 9223372036854775807 bytes, 8EiB)");
+    return static_cast<int64_t>(bytes);
+  };
   if (sfx.empty())
-    return static_cast<int64_t>(size);
+    return checked(size);
   for (auto& c : sfx)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto bad_suffix = fail(errc::invalid_spec, "invalid suffix: '" + sfx + "'");
   if (sfx.size() > 3)
     return bad_suffix;
   if (sfx[0] == 'b')
-    return sfx.size() == 1 ? result<int64_t>{static_cast<int64_t>(size)}
-                           : result<int64_t>{bad_suffix};
+    return sfx.size() == 1 ? checked(size) : result<int64_t>{bad_suffix};
   static const std::string mults = "kmgtp";
   auto idx = mults.find(sfx[0]);
   if (idx == std::string::npos)
@@ -169,7 +177,7 @@ result<int64_t> parse_ram_bytes(const std::string& text) {
   double mul = 1;
   for (size_t i = 0; i <= idx; ++i)
     mul *= 1024;
-  return static_cast<int64_t>(size * mul);
+  return checked(size * mul);
 }
 
 result<int64_t> parse_nano_cpus(const std::string& text) {

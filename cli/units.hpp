@@ -19,7 +19,8 @@ result<int64_t> parse_duration_ns(const std::string& text);
 
 /// Parses a memory size the way docker's RAMInBytes does ("512m", "1g",
 /// "100k", "1.5GiB", plain bytes); binary multiples (k = 1024).
-/// On error: `invalid size: '12Q'`.
+/// On error: `invalid size: '12Q'`; a size past int64 (8EiB) is refused as
+/// too large (go-units would wrap it to a negative one).
 result<int64_t> parse_ram_bytes(const std::string& text);
 
 /// Parses a decimal CPU count ("0.5", "2") into nano CPUs (1e9 per core).

@@ -65,6 +65,10 @@ struct cluster_defaults {
   static constexpr int64_t restart_delay_ns = 5'000'000'000;
   /// `--stop-grace-period`.
   static constexpr int64_t stop_grace_ns = 10'000'000'000;
+  /// The most replicas one service may ask for (`swarm update
+  /// --max-replicas-per-service`; Docker has no limit, but one request must
+  /// not be able to exhaust a manager's memory).
+  static constexpr uint64_t max_replicas_per_service = 100'000;
 };
 
 } // namespace actorswarm

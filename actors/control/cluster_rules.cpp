@@ -1,6 +1,7 @@
 #include "actors/control/cluster_rules.hpp"
 
 #include "actors/control/task_rules.hpp"
+#include "messages/defaults.hpp"
 #include "messages/docker_text.hpp"
 
 namespace actorswarm::control {
@@ -38,6 +39,8 @@ void apply_swarm_update(pb::ClusterSpec& spec,
     spec.set_election_tick(req.election_tick());
   if (req.set_heartbeat_tick())
     spec.set_heartbeat_tick(req.heartbeat_tick());
+  if (req.set_max_replicas_per_service())
+    spec.set_max_replicas_per_service(req.max_replicas_per_service());
   if (req.set_cert_expiry())
     spec.mutable_ca_config()->set_node_cert_expiry_ns(req.cert_expiry_ns());
   if (req.rotate_ca()) {
@@ -47,6 +50,13 @@ void apply_swarm_update(pb::ClusterSpec& spec,
 }
 
 } // namespace
+
+uint64_t max_replicas_per_service(const store::object_store& view) {
+  auto c = view.cluster();
+  if (!c || c->spec().max_replicas_per_service() == 0)
+    return cluster_defaults::max_replicas_per_service;
+  return c->spec().max_replicas_per_service();
+}
 
 status check_cert_expiry(const pb::SwarmUpdateRequest& req) {
   // SwarmKit's ca.MinNodeCertExpiration.
@@ -65,6 +75,10 @@ result<write_decision> update_swarm(const store::object_store& view,
     return fail(errc::not_in_swarm, docker_text::not_swarm_manager());
   if (auto st = check_cert_expiry(req); !st)
     return st.error();
+  // 0 stored means "the default", so it cannot be asked for.
+  if (req.set_max_replicas_per_service() && req.max_replicas_per_service() == 0)
+    return fail(errc::invalid_spec,
+                "max-replicas-per-service must be at least 1");
   auto x = *c;
   auto& spec = *x.mutable_spec();
   apply_swarm_update(spec, req);

@@ -23,11 +23,17 @@ namespace actorswarm::control {
 /// fills) in `unlock_key`, and for rotate_ca the updated cluster without
 /// its keys (the force_rotate to wait for). Refused: no cluster in `view` (this
 /// node is not a manager: not_in_swarm), or ticks where the election tick is
-/// not greater than a heartbeat tick of at least 1, or a --cert-expiry under an
-/// hour (invalid_spec).
+/// not greater than a heartbeat tick of at least 1, a --cert-expiry under an
+/// hour, or a --max-replicas-per-service of 0 (invalid_spec).
 result<write_decision> update_swarm(const store::object_store& view,
                                     const pb::SwarmUpdateRequest& req,
                                     int64_t now_ns);
+
+/// The most replicas one service may ask for: the cluster's
+/// max_replicas_per_service, cluster_defaults::max_replicas_per_service when
+/// it is 0 (a cluster made before the setting existed) or there is no
+/// cluster in `view`.
+uint64_t max_replicas_per_service(const store::object_store& view);
 
 /// --cert-expiry of `swarm update` or `swarm ca`: at least one hour
 /// (invalid_spec, docker's "minimum certificate expiry time is 1h0m0s").

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "actors/control/cluster_rules.hpp"
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
 #include "actors/task/privileges.hpp"
@@ -112,6 +113,21 @@ status validate_privileges(pb::ContainerSpec& c) {
   return normalize_capabilities(*c.mutable_capability_drop());
 }
 
+// `swarm update --max-replicas-per-service`: one request must not make the
+// managers hold more tasks than they can (issue #9). A count that does not
+// change is kept, so a service stored above a lowered limit can still be
+// edited and scaled down.
+status check_replica_limit(const store::object_store& view,
+                           const pb::ServiceSpec& spec, uint64_t current) {
+  auto limit = max_replicas_per_service(view);
+  if (spec.replicas() <= limit || spec.replicas() == current)
+    return ok_status();
+  return invalid("replicas " + std::to_string(spec.replicas())
+                 + " exceed this swarm's limit of " + std::to_string(limit)
+                 + " per service; raise it with `actorswarm swarm update "
+                   "--max-replicas-per-service N`");
+}
+
 // An edited copy of the service `ref` names, validated, one spec version
 // on, as an UPDATE batch.
 template <class Edit>
@@ -122,9 +138,12 @@ result<write_decision> edit_service(const store::object_store& view,
   if (!found)
     return found.error();
   auto svc = **found;
+  auto replicas = svc.spec().replicas();
   if (auto ok = edit(svc); !ok)
     return ok.error();
   if (auto ok = validate_service_spec(*svc.mutable_spec()); !ok)
+    return ok.error();
+  if (auto ok = check_replica_limit(view, svc.spec(), replicas); !ok)
     return ok.error();
   svc.set_spec_version(svc.spec_version() + 1);
   write_decision out;
@@ -185,6 +204,8 @@ result<write_decision> create_service(const store::object_store& view,
                                       pb::ServiceSpec spec,
                                       std::mt19937_64& gen, int64_t now_ns) {
   if (auto ok = validate_service_spec(spec); !ok)
+    return ok.error();
+  if (auto ok = check_replica_limit(view, spec, 0); !ok)
     return ok.error();
   auto svc = make_service(spec, gen);
   // The store's rule, asked early on the view so a create bound to fail is

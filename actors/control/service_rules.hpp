@@ -38,6 +38,11 @@ std::string random_service_name(std::mt19937_64& gen);
 
 // -- writes ------------------------------------------------------------------
 
+/// Replica counts above the swarm's max_replicas_per_service
+/// (cluster_rules.hpp) are refused (invalid_spec, naming the limit and how to
+/// raise it) by create, update and scale; update and scale keep a count that
+/// does not change.
+///
 /// `service create`: validates `spec`, makes the service (make_service) and
 /// refuses a name another service holds (the store's rule, asked on `view`,
 /// in Docker's words: `rpc error: code = AlreadyExists desc = ...`). The

@@ -10,6 +10,7 @@
 #include "actors/orchestrator/task_reaper.hpp"
 #include "actors/scheduler/constraint.hpp"
 #include "actors/store/store_interface.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::orchestrator {
 
@@ -65,9 +66,20 @@ void arm_timer(orchestrator_actor_t* self) {
                      orchestrator_wakeup_atom::value);
 }
 
+// The swarm's max_replicas_per_service (0: the default).
+uint64_t replica_limit(const store::object_store& view) {
+  auto c = view.cluster();
+  if (!c || c->spec().max_replicas_per_service() == 0)
+    return cluster_defaults::max_replicas_per_service;
+  return c->spec().max_replicas_per_service();
+}
+
 // Reconciles every dirty service and proposes one batch; one proposal in
 // flight at a time, so no reconcile runs on a view that misses its own
-// previous writes.
+// previous writes. The batch creates at most new_tasks_per_batch_max tasks
+// over all services; a service that stopped at that budget is reconciled
+// again once the batch has committed. No slot above the swarm's replica
+// limit is filled.
 void reconcile(orchestrator_actor_t* self) {
   auto& st = self->state;
   if (st.in_flight || st.dirty.empty())
@@ -81,6 +93,9 @@ void reconcile(orchestrator_actor_t* self) {
     history = c->spec().task_history_limit();
   pb::StoreBatch batch;
   batch.set_proposed_at_ns(now);
+  reconcile_limits limits;
+  limits.slots_max = replica_limit(st.view);
+  std::vector<std::string> again;
   for (auto& id : st.dirty.take()) {
     auto svc_it = st.view.services().find(id);
     const pb::Service* svc = svc_it == st.view.services().end()
@@ -92,12 +107,18 @@ void reconcile(orchestrator_actor_t* self) {
     node_predicate ok = [svc](const pb::Node& n) {
       return svc && eligible(n, *svc);
     };
-    auto r = reconcile_service(svc, tasks, nodes, ok, st.restarts, now, st.gen);
+    auto r = reconcile_service(svc, tasks, nodes, ok, st.restarts, now, st.gen,
+                               limits);
     r.merge(reap_tasks(svc, tasks, history));
     if (r.next_wakeup_ns)
       st.dirty.schedule(id, *r.next_wakeup_ns);
-    for (auto& a : r.actions)
+    if (r.more)
+      again.push_back(id);
+    for (auto& a : r.actions) {
+      if (a.kind() == pb::StoreAction::CREATE && limits.new_tasks_max > 0)
+        --limits.new_tasks_max;
       *batch.add_actions() = std::move(a);
+    }
   }
   arm_timer(self);
   if (batch.actions_size() == 0)
@@ -107,6 +128,8 @@ void reconcile(orchestrator_actor_t* self) {
     .then(
       [=](uint64_t) {
         self->state.in_flight = false;
+        for (auto& id : again)
+          self->state.dirty.mark(id);
         reconcile(self);
       },
       [=](caf::error& err) {

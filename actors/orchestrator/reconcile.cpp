@@ -20,13 +20,15 @@ reconcile_result reconcile_service(const pb::Service* service,
                                    const node_map& nodes,
                                    const node_predicate& eligible,
                                    restart_tracker& restarts, int64_t now_ns,
-                                   std::mt19937_64& gen) {
+                                   std::mt19937_64& gen,
+                                   const reconcile_limits& limits) {
   if (service == nullptr)
     return reconcile_removed(tasks, restarts);
   if (service->spec().mode() == pb::ServiceSpec::GLOBAL)
     return reconcile_global(*service, tasks, nodes, eligible, restarts, now_ns,
                             gen);
-  return reconcile_replicated(*service, tasks, nodes, restarts, now_ns, gen);
+  return reconcile_replicated(*service, tasks, nodes, restarts, now_ns, gen,
+                              limits);
 }
 
 } // namespace actorswarm::orchestrator

@@ -24,13 +24,16 @@ reconcile_result reconcile_removed(const std::vector<pb::Task>& tasks,
                                    restart_tracker& restarts);
 
 /// Reconciles one service: nullptr (deleted) → reconcile_removed; GLOBAL →
-/// reconcile_global; REPLICATED → reconcile_replicated. `tasks` are all
-/// tasks of that service.
+/// reconcile_global; REPLICATED → reconcile_replicated within `limits`
+/// (the rest when `more` is set: after these commit). A global service makes at
+/// most one task per node, so it is bounded by the cluster's size. `tasks` are
+/// all tasks of that service.
 reconcile_result reconcile_service(const pb::Service* service,
                                    const std::vector<pb::Task>& tasks,
                                    const node_map& nodes,
                                    const node_predicate& eligible,
                                    restart_tracker& restarts, int64_t now_ns,
-                                   std::mt19937_64& gen);
+                                   std::mt19937_64& gen,
+                                   const reconcile_limits& limits = {});
 
 } // namespace actorswarm::orchestrator

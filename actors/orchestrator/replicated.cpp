@@ -34,7 +34,8 @@ reconcile_result reconcile_replicated(const pb::Service& service,
                                       const std::vector<pb::Task>& tasks,
                                       const node_map& nodes,
                                       restart_tracker& restarts, int64_t now_ns,
-                                      std::mt19937_64& gen) {
+                                      std::mt19937_64& gen,
+                                      const reconcile_limits& limits) {
   AS_ASSERT(service.spec().mode() == pb::ServiceSpec::REPLICATED);
   reconcile_result out;
   auto replicas = service.spec().replicas();
@@ -58,17 +59,32 @@ reconcile_result reconcile_replicated(const pb::Service& service,
     }
     x.tasks.emplace_back(&t);
   }
-  // Bounded by replicas: one instance per slot, created or reconciled.
+  // One instance per slot, created or reconciled, in slot order. An empty
+  // slot gets a task or ends the walk, and above slots_max the walk jumps
+  // from held slot to held slot: at most slots.size() + new_tasks_max + 1
+  // steps, however large replicas is.
+  uint64_t created = 0;
+  auto next = slots.begin();
   for (uint64_t slot = 1; slot <= replicas; ++slot) {
-    auto i = slots.find(slot);
-    if (i == slots.end()) {
-      instance x;
-      x.slot = slot;
-      reconcile_instance(service, std::move(x), restarts, now_ns, gen, out);
-    } else {
-      reconcile_instance(service, std::move(i->second), restarts, now_ns, gen,
-                         out);
+    if (created >= limits.new_tasks_max) {
+      out.more = true;
+      break;
     }
+    bool held = next != slots.end() && next->first == slot;
+    if (!held && slot > limits.slots_max) {
+      if (next == slots.end())
+        break;
+      slot = next->first - 1; // the loop's ++slot lands on it
+      continue;
+    }
+    instance x;
+    x.slot = slot;
+    if (held)
+      x = std::move((next++)->second);
+    auto before = out.actions.size();
+    reconcile_instance(service, std::move(x), restarts, now_ns, gen, out);
+    for (auto i = before; i < out.actions.size(); ++i)
+      created += out.actions[i].kind() == pb::StoreAction::CREATE ? 1 : 0;
   }
   return out;
 }

@@ -22,10 +22,17 @@ namespace actorswarm::orchestrator {
 /// construction). New tasks are unassigned (node_id empty). Restarts are
 /// recorded in `restarts`; ids come from `gen`. Deterministic for equal
 /// inputs and generator state. Requires spec.mode REPLICATED.
+///
+/// Creates at most `limits.new_tasks_max` tasks (slots visited in ascending
+/// order); when it stops there with slots left to visit it sets `more`, and
+/// the caller reconciles again once the actions have committed. Fills no
+/// empty slot above `limits.slots_max`. The work is bounded by tasks.size()
+/// + new_tasks_max, not by spec.replicas.
 reconcile_result reconcile_replicated(const pb::Service& service,
                                       const std::vector<pb::Task>& tasks,
                                       const node_map& nodes,
                                       restart_tracker& restarts, int64_t now_ns,
-                                      std::mt19937_64& gen);
+                                      std::mt19937_64& gen,
+                                      const reconcile_limits& limits = {});
 
 } // namespace actorswarm::orchestrator

@@ -17,6 +17,7 @@ void reconcile_result::merge(reconcile_result x) {
     actions.emplace_back(std::move(a));
   if (x.next_wakeup_ns)
     wake_at(*x.next_wakeup_ns);
+  more = more || x.more;
 }
 
 bool is_terminal(pb::TaskState x) {

@@ -5,6 +5,7 @@
 // StoreAction builders every reconcile function returns.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -31,8 +32,32 @@ struct reconcile_result {
   /// Lowers next_wakeup_ns to `at_ns` if that is earlier.
   void wake_at(int64_t at_ns);
 
-  /// Appends the actions of `x` and merges its wakeup.
+  /// True when reconcile stopped creating tasks at its budget
+  /// (new_tasks_per_batch_max): the caller proposes `actions`, and once they
+  /// commit reconciles the service again for the next batch.
+  bool more = false;
+
+  /// Appends the actions of `x` and merges its wakeup and `more`.
   void merge(reconcile_result x);
+};
+
+/// At most this many new tasks per proposal, over all services of one
+/// reconcile pass: a 100,000-replica service is created in batches, so no
+/// Raft entry holds it all and the leader's actors never spend seconds on
+/// one reconcile (nor does a service stored with more replicas than
+/// `swarm update --max-replicas-per-service` allows exhaust the manager).
+constexpr uint64_t new_tasks_per_batch_max = 1'000;
+
+/// What one reconcile of a replicated service may do.
+struct reconcile_limits {
+  /// New tasks it may create (the rest: reconcile_result::more).
+  uint64_t new_tasks_max = new_tasks_per_batch_max;
+  /// Empty slots above this are never filled; slots that hold tasks are
+  /// reconciled as usual (restarts included) while spec.replicas covers
+  /// them. The swarm's max_replicas_per_service: a
+  /// service stored before the limit existed (or above a lowered one) does
+  /// not make the manager hold more tasks than it allows.
+  uint64_t slots_max = std::numeric_limits<uint64_t>::max();
 };
 
 /// True for states a task never leaves (COMPLETE and beyond): its process

@@ -13,6 +13,7 @@
 
 #include "cli/commands/invocation.hpp"
 #include "cli/output/views.hpp"
+#include "cli/units.hpp"
 #include "messages/result.hpp"
 
 namespace actorswarm::cli {
@@ -57,6 +58,29 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
                           std::vector<std::string>& into,
                           const std::string& description);
 
+/// Prints `text` on stdout and returns 0, or its error line on stderr and
+/// returns 1 (a --format template that does not parse or evaluate).
+int print_rendered(invocation& inv, const result<std::string>& text);
+
+/// Refuses an empty value of `opt` while parsing, with `parse`'s error in
+/// pflag's words (`invalid argument "" for "--replicas" flag:
+/// strconv.ParseUint: parsing "": invalid syntax`): the commands read an
+/// empty value as "flag not given", so `--replicas ""` would otherwise be
+/// taken as the default. For options that hold numbers, durations, sizes.
+template <class Parse>
+CLI::Option* refuse_empty(CLI::Option* opt, Parse parse) {
+  auto flag = opt->get_name();
+  opt->check(CLI::Validator(
+    [flag, parse](std::string& x) -> std::string {
+      if (!x.empty())
+        return {};
+      auto r = parse(x);
+      return r ? std::string{} : flag_error(flag, x, r.error().message);
+    },
+    ""));
+  return opt;
+}
+
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
 int require_args(invocation& inv, const CLI::App* app, size_t given,
@@ -71,17 +95,18 @@ int for_each_ref(
   const std::function<void(const std::string&)>& done);
 
 /// Prints `inspect` output: `pretty(x)` for each object with --pretty, else
-/// the JSON array or the --format template.
+/// the JSON array or the --format template. Returns 0, or 1 after printing
+/// the template's error line (nothing else printed).
 template <class T, class Pretty>
-void print_inspect(invocation& inv, const std::vector<const T*>& xs,
-                   bool pretty, const std::string& format, Pretty pretty_fn) {
+int print_inspect(invocation& inv, const std::vector<const T*>& xs, bool pretty,
+                  const std::string& format, Pretty pretty_fn) {
   if (pretty) {
     for (const auto* x : xs)
       inv.out() << pretty_fn(*x);
-    return;
+    return 0;
   }
   std::vector<const google::protobuf::Message*> msgs(xs.begin(), xs.end());
-  inv.out() << output::inspect_json(msgs, format);
+  return print_rendered(inv, output::inspect_json(msgs, format));
 }
 
 /// Polls TaskList about every 100 ms and shows docker's progress until the

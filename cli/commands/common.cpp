@@ -72,6 +72,13 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+int print_rendered(invocation& inv, const result<std::string>& text) {
+  if (!text)
+    return inv.fail(text.error().message);
+  inv.out() << *text;
+  return 0;
+}
+
 int require_args(invocation& inv, const CLI::App* app, size_t given,
                  size_t min) {
   if (given >= min)

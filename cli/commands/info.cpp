@@ -2,6 +2,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/output/views.hpp"
+#include "messages/defaults.hpp"
 
 namespace actorswarm::cli {
 
@@ -39,6 +40,11 @@ int info_command(invocation& inv) {
       << " Leader: " << i.leader_addr() << "\n"
       << " Orchestration:\n  Task History Retention Limit: "
       << cs.task_history_limit() << "\n"
+      << "  Max Replicas Per Service: "
+      << (cs.max_replicas_per_service() == 0
+            ? cluster_defaults::max_replicas_per_service
+            : cs.max_replicas_per_service())
+      << "\n"
       << " Scheduling Strategy: "
       << output::pretty_enum(pb::Placement::Strategy_Name(
            cs.scheduler_strategy() == pb::Placement::DEFAULT

@@ -34,8 +34,7 @@ int node_ls(invocation& inv, const node_opts& o) {
   std::vector<pb::Node> nodes(reply->nodes().begin(), reply->nodes().end());
   // The daemon marks this node by setting info.node_id in the reply.
   auto l = output::node_listing(nodes, reply->info().node_id());
-  inv.out() << output::render_listing(l, o.format, o.quiet);
-  return 0;
+  return print_rendered(inv, output::render_listing(l, o.format, o.quiet));
 }
 
 // Docker's node.Reference: `self` names the node the daemon runs on, asked
@@ -72,8 +71,7 @@ int node_inspect(invocation& inv, const CLI::App* app, const node_opts& o) {
   std::vector<const pb::Node*> xs;
   for (const auto& n : reply->nodes())
     xs.push_back(&n);
-  print_inspect(inv, xs, o.pretty, o.format, output::node_pretty);
-  return 0;
+  return print_inspect(inv, xs, o.pretty, o.format, output::node_pretty);
 }
 
 // `node ps [NODE...]`: the tasks on each node (default: self), as
@@ -95,8 +93,7 @@ int node_ps(invocation& inv, const node_opts& o) {
   }
   auto l = output::task_listing(std::move(tasks), names,
                                 inv.ctx().wall_now_ns(), o.no_trunc);
-  inv.out() << output::render_listing(l, o.format, o.quiet);
-  return 0;
+  return print_rendered(inv, output::render_listing(l, o.format, o.quiet));
 }
 
 int node_update(invocation& inv, const CLI::App* app, const node_opts& o) {

@@ -73,8 +73,7 @@ int service_ls(invocation& inv, const list_opts& o) {
     if (ls_filter_match(o.filters, e.service()))
       xs.push_back(e);
   auto l = output::service_listing(xs);
-  inv.out() << output::render_listing(l, o.format, o.quiet);
-  return 0;
+  return print_rendered(inv, output::render_listing(l, o.format, o.quiet));
 }
 
 int service_ps(invocation& inv, const CLI::App* app, const list_opts& o) {
@@ -111,8 +110,7 @@ int service_ps(invocation& inv, const CLI::App* app, const list_opts& o) {
                                            reply->node_names().end());
   auto l = output::task_listing(std::move(tasks), names,
                                 inv.ctx().wall_now_ns(), o.no_trunc);
-  inv.out() << output::render_listing(l, o.format, o.quiet);
-  return 0;
+  return print_rendered(inv, output::render_listing(l, o.format, o.quiet));
 }
 
 int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
@@ -127,8 +125,7 @@ int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
   std::vector<const pb::Service*> xs;
   for (const auto& e : reply->services())
     xs.push_back(&e.service());
-  print_inspect(inv, xs, o.pretty, o.format, output::service_pretty);
-  return 0;
+  return print_inspect(inv, xs, o.pretty, o.format, output::service_pretty);
 }
 
 int service_scale(invocation& inv, const CLI::App* app, const list_opts& o) {

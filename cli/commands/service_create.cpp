@@ -19,29 +19,41 @@ void add_create_flags(CLI::App* c, create_opts& o) {
   auto& f = o.f;
   c->add_option("--name", f.name, "Service name");
   c->add_option("--mode", f.mode, "Service mode (replicated|global)");
-  c->add_option("--replicas", f.replicas, "Number of tasks");
+  refuse_empty(c->add_option("--replicas", f.replicas, "Number of tasks"),
+               parse_uint);
   c->add_option("--restart-condition", f.restart_condition,
                 "Restart when condition is met (none|on-failure|any)");
-  c->add_option("--restart-delay", f.restart_delay,
-                "Delay between restart attempts (ns|us|ms|s|m|h)");
-  c->add_option("--restart-max-attempts", f.restart_max_attempts,
-                "Maximum number of restarts before giving up");
-  c->add_option("--restart-window", f.restart_window,
-                "Window used to evaluate the restart policy");
+  refuse_empty(c->add_option("--restart-delay", f.restart_delay,
+                             "Delay between restart attempts (ns|us|ms|s|m|h)"),
+               parse_duration_ns);
+  refuse_empty(c->add_option("--restart-max-attempts", f.restart_max_attempts,
+                             "Maximum number of restarts before giving up"),
+               parse_uint);
+  refuse_empty(c->add_option("--restart-window", f.restart_window,
+                             "Window used to evaluate the restart policy"),
+               parse_duration_ns);
   add_repeated(c, "--constraint", f.constraints, "Placement constraints");
   add_repeated(c, "--placement-pref", f.placement_prefs,
                "Add a placement preference (spread=node.labels.X)");
-  c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
-                "Maximum number of tasks per node (0 = unlimited)");
-  c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs");
-  c->add_option("--reserve-memory", f.reserve_memory, "Reserve Memory");
-  c->add_option("--limit-cpu", f.limit_cpu, "Limit CPUs");
-  c->add_option("--limit-memory", f.limit_memory, "Limit Memory");
+  refuse_empty(
+    c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
+                  "Maximum number of tasks per node (0 = unlimited)"),
+    parse_uint);
+  refuse_empty(c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs"),
+               parse_nano_cpus);
+  refuse_empty(c->add_option("--reserve-memory", f.reserve_memory,
+                             "Reserve Memory"),
+               parse_ram_bytes);
+  refuse_empty(c->add_option("--limit-cpu", f.limit_cpu, "Limit CPUs"),
+               parse_nano_cpus);
+  refuse_empty(c->add_option("--limit-memory", f.limit_memory, "Limit Memory"),
+               parse_ram_bytes);
   add_repeated(c, "-e,--env", f.env, "Set environment variables");
   c->add_option("-w,--workdir", f.workdir, "Working directory");
   add_repeated(c, "-l,--label", f.labels, "Service labels");
-  c->add_option("--stop-grace-period", f.stop_grace_period,
-                "Time to wait before force killing a task");
+  refuse_empty(c->add_option("--stop-grace-period", f.stop_grace_period,
+                             "Time to wait before force killing a task"),
+               parse_duration_ns);
   c->add_option("--placement-strategy", f.placement_strategy,
                 "Scheduling strategy (spread|binpack|random)");
   c->add_option("-u,--user", f.user,

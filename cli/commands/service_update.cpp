@@ -22,7 +22,8 @@ struct update_opts {
 
 void add_update_flags(CLI::App* c, update_opts& o) {
   auto& f = o.f;
-  c->add_option("--replicas", f.replicas, "Number of tasks");
+  refuse_empty(c->add_option("--replicas", f.replicas, "Number of tasks"),
+               parse_uint);
   c->add_option("--image", f.image, "Service image tag (`host`)");
   c->add_option("--args", f.args, "Service command args (shell words)");
   add_repeated(c, "--env-add", f.env_add,
@@ -37,24 +38,37 @@ void add_update_flags(CLI::App* c, update_opts& o) {
                "Add a placement preference (spread=node.labels.X)");
   add_repeated(c, "--placement-pref-rm", f.placement_pref_rm,
                "Remove a placement preference");
-  c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
-                "Maximum number of tasks per node (0 = unlimited)");
+  refuse_empty(
+    c->add_option("--replicas-max-per-node", f.replicas_max_per_node,
+                  "Maximum number of tasks per node (0 = unlimited)"),
+    parse_uint);
   c->add_option("--placement-strategy", f.placement_strategy,
                 "Scheduling strategy (spread|binpack|random)");
-  c->add_option("--limit-cpu", f.limit_cpu, "Limit CPUs (0 removes the limit)");
-  c->add_option("--limit-memory", f.limit_memory, "Limit Memory (0 removes)");
-  c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs");
-  c->add_option("--reserve-memory", f.reserve_memory, "Reserve Memory");
+  refuse_empty(c->add_option("--limit-cpu", f.limit_cpu,
+                             "Limit CPUs (0 removes the limit)"),
+               parse_nano_cpus);
+  refuse_empty(c->add_option("--limit-memory", f.limit_memory,
+                             "Limit Memory (0 removes)"),
+               parse_ram_bytes);
+  refuse_empty(c->add_option("--reserve-cpu", f.reserve_cpu, "Reserve CPUs"),
+               parse_nano_cpus);
+  refuse_empty(c->add_option("--reserve-memory", f.reserve_memory,
+                             "Reserve Memory"),
+               parse_ram_bytes);
   c->add_option("--restart-condition", f.restart_condition,
                 "Restart when condition is met (none|on-failure|any)");
-  c->add_option("--restart-delay", f.restart_delay,
-                "Delay between restart attempts (ns|us|ms|s|m|h)");
-  c->add_option("--restart-max-attempts", f.restart_max_attempts,
-                "Maximum number of restarts before giving up");
-  c->add_option("--restart-window", f.restart_window,
-                "Window used to evaluate the restart policy");
-  c->add_option("--stop-grace-period", f.stop_grace_period,
-                "Time to wait before force killing a task");
+  refuse_empty(c->add_option("--restart-delay", f.restart_delay,
+                             "Delay between restart attempts (ns|us|ms|s|m|h)"),
+               parse_duration_ns);
+  refuse_empty(c->add_option("--restart-max-attempts", f.restart_max_attempts,
+                             "Maximum number of restarts before giving up"),
+               parse_uint);
+  refuse_empty(c->add_option("--restart-window", f.restart_window,
+                             "Window used to evaluate the restart policy"),
+               parse_duration_ns);
+  refuse_empty(c->add_option("--stop-grace-period", f.stop_grace_period,
+                             "Time to wait before force killing a task"),
+               parse_duration_ns);
   c->add_option("-w,--workdir", f.workdir, "Working directory");
   c->add_option("-u,--user", f.user,
                 "Username or UID (format: <name|uid>[:<group|gid>])");

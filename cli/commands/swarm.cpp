@@ -27,6 +27,7 @@ struct swarm_opts {
   bool quiet = false;
   bool rotate = false;
   std::string task_history_limit;
+  std::string max_replicas;
   std::string election_tick;
   std::string heartbeat_tick;
   bool autolock_init = false;
@@ -155,6 +156,11 @@ int swarm_update(invocation& inv, const CLI::App* app, const swarm_opts& o) {
        u->set_set_task_history_limit(true);
        u->set_task_history_limit(v);
      }},
+    {"--max-replicas-per-service", o.max_replicas,
+     [u](uint64_t v) {
+       u->set_set_max_replicas_per_service(true);
+       u->set_max_replicas_per_service(v);
+     }},
     {"--election-tick", o.election_tick,
      [u](uint64_t v) {
        u->set_set_election_tick(true);
@@ -250,17 +256,26 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
       [o](CLI::App* up) {
         up->add_option("--scheduler-strategy", o->strategy,
                        "Scheduling strategy (spread|binpack|random)");
-        up->add_option("--task-history-limit", o->task_history_limit,
-                       "Task history retention limit");
-        up->add_option("--election-tick", o->election_tick,
-                       "Raft election timeout in ticks");
-        up->add_option("--heartbeat-tick", o->heartbeat_tick,
-                       "Raft heartbeat interval in ticks");
+        refuse_empty(up->add_option("--task-history-limit",
+                                    o->task_history_limit,
+                                    "Task history retention limit"),
+                     parse_uint);
+        refuse_empty(
+          up->add_option("--max-replicas-per-service", o->max_replicas,
+                         "Most replicas one service may have (default 100000)"),
+          parse_uint);
+        refuse_empty(up->add_option("--election-tick", o->election_tick,
+                                    "Raft election timeout in ticks"),
+                     parse_uint);
+        refuse_empty(up->add_option("--heartbeat-tick", o->heartbeat_tick,
+                                    "Raft heartbeat interval in ticks"),
+                     parse_uint);
         up->add_flag("--autolock{true}", o->autolock,
                      "Change manager autolocking setting (true|false)");
-        up->add_option("--cert-expiry", o->cert_expiry,
-                       "Validity period for node certificates "
-                       "(ns|us|ms|s|m|h) (default 2160h0m0s)");
+        refuse_empty(up->add_option("--cert-expiry", o->cert_expiry,
+                                    "Validity period for node certificates "
+                                    "(ns|us|ms|s|m|h) (default 2160h0m0s)"),
+                     parse_duration_ns);
       });
     add_leaf(
       *sw, "leave", "Leave the swarm", inv,

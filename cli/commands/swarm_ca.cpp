@@ -104,9 +104,10 @@ void add_swarm_ca_command(CLI::App& swarm, invocation& inv) {
     swarm, "ca", "Display and rotate the root CA", inv,
     [&inv, o](const CLI::App* a) { return swarm_ca(inv, a, *o); },
     [o](CLI::App* ca) {
-      ca->add_option("--cert-expiry", o->cert_expiry,
-                     "Validity period for node certificates "
-                     "(ns|us|ms|s|m|h) (default 2160h0m0s)");
+      refuse_empty(ca->add_option("--cert-expiry", o->cert_expiry,
+                                  "Validity period for node certificates "
+                                  "(ns|us|ms|s|m|h) (default 2160h0m0s)"),
+                   parse_duration_ns);
       ca->add_flag("-d,--detach", o->detach,
                    "Exit immediately instead of waiting for the root "
                    "rotation to converge");

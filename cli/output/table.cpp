@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cli/output/go_template.hpp"
+
 namespace actorswarm::cli::output {
 
 namespace {
@@ -67,57 +69,42 @@ std::string render_default_table(const listing& l) {
   return render_table(rows);
 }
 
-std::string render_template_table(const listing& l, const std::string& tmpl) {
+result<std::string> render_template_table(const listing& l,
+                                          const std::string& tmpl) {
+  auto t = parse_template(tmpl);
+  if (!t)
+    return t.error();
   nlohmann::json header = nlohmann::json::object();
   for (const auto& c : l.columns)
     header[c.key] = c.header;
   std::vector<std::vector<std::string>> rows;
-  rows.push_back(split_tabs(expand_template(tmpl, header)));
-  for (const auto& r : l.rows)
-    rows.push_back(split_tabs(expand_template(tmpl, r)));
+  auto head = execute_template(*t, header, true);
+  if (!head)
+    return head.error();
+  rows.push_back(split_tabs(*head));
+  for (const auto& r : l.rows) {
+    auto x = execute_template(*t, r);
+    if (!x)
+      return x.error();
+    rows.push_back(split_tabs(*x));
+  }
   return render_table(rows);
 }
 
-// Docker's field names are Go's (`ID`, `Spec`, `ManagerStatus`); ours are
-// proto's (`id`, `spec`, `manager_status`): compare without case and '_'.
-std::string fold_key(const std::string& key) {
+// TEMPLATE once per object, each on its own line.
+result<std::string> render_each(const std::vector<nlohmann::json>& xs,
+                                const std::string& tmpl) {
+  auto t = parse_template(tmpl);
+  if (!t)
+    return t.error();
   std::string out;
-  for (char c : key)
-    if (c != '_')
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// The member of object `x` named `key`: exact, else the one whose folded
-// name matches (so `{{.Spec.Name}}` reads `spec.name`); null when none.
-const nlohmann::json* member(const nlohmann::json& x, const std::string& key) {
-  if (!x.is_object())
-    return nullptr;
-  if (auto i = x.find(key); i != x.end())
-    return &*i;
-  auto want = fold_key(key);
-  for (auto i = x.begin(); i != x.end(); ++i)
-    if (fold_key(i.key()) == want)
-      return &*i;
-  return nullptr;
-}
-
-// Go template field chain: "." is the row, ".A.B" is row["A"]["B"].
-nlohmann::json lookup(const nlohmann::json& row, const std::string& path) {
-  if (path.empty() || path[0] != '.')
-    return nullptr;
-  const nlohmann::json* cur = &row;
-  size_t pos = 1;
-  // Each step consumes one path segment: bounded by the path's length.
-  while (pos < path.size()) {
-    auto dot = path.find('.', pos);
-    auto key = path.substr(pos, dot == std::string::npos ? dot : dot - pos);
-    cur = member(*cur, key);
-    if (cur == nullptr)
-      return nullptr;
-    pos = dot == std::string::npos ? path.size() : dot + 1;
+  for (const auto& x : xs) {
+    auto line = execute_template(*t, x);
+    if (!line)
+      return line.error();
+    out += unescape_tabs(*line) + "\n";
   }
-  return *cur;
+  return out;
 }
 
 } // namespace
@@ -150,32 +137,8 @@ std::string value_text(const nlohmann::json& x) {
   return x.dump();
 }
 
-std::string expand_template(const std::string& tmpl,
-                            const nlohmann::json& row) {
-  std::string out;
-  size_t pos = 0;
-  // Each iteration consumes at least one action or the rest: bounded.
-  while (pos < tmpl.size()) {
-    auto open = tmpl.find("{{", pos);
-    auto close = open == std::string::npos ? open : tmpl.find("}}", open);
-    if (close == std::string::npos) {
-      out += tmpl.substr(pos);
-      break;
-    }
-    out += tmpl.substr(pos, open - pos);
-    auto action = trim(tmpl.substr(open + 2, close - open - 2));
-    bool as_json = action.rfind("json ", 0) == 0;
-    if (as_json)
-      action = trim(action.substr(5));
-    auto value = lookup(row, action);
-    out += as_json ? value.dump() : value_text(value);
-    pos = close + 2;
-  }
-  return out;
-}
-
-std::string render_listing(const listing& l, const std::string& format,
-                           bool quiet) {
+result<std::string> render_listing(const listing& l, const std::string& format,
+                                   bool quiet) {
   std::string out;
   if (quiet) {
     for (const auto& r : l.rows)
@@ -192,20 +155,15 @@ std::string render_listing(const listing& l, const std::string& format,
   }
   if (f.rfind("table ", 0) == 0)
     return render_template_table(l, unescape_tabs(f.substr(6)));
-  for (const auto& r : l.rows)
-    out += unescape_tabs(expand_template(format, r)) + "\n";
-  return out;
+  return render_each(l.rows, format);
 }
 
-std::string render_inspect(const std::vector<nlohmann::json>& objects,
-                           const std::string& format) {
+result<std::string> render_inspect(const std::vector<nlohmann::json>& objects,
+                                   const std::string& format) {
   auto f = trim(format);
   if (f.empty() || f == "json")
     return nlohmann::json(objects).dump(4) + "\n";
-  std::string out;
-  for (const auto& x : objects)
-    out += unescape_tabs(expand_template(format, x)) + "\n";
-  return out;
+  return render_each(objects, format);
 }
 
 } // namespace actorswarm::cli::output

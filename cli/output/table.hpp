@@ -11,6 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/output/go_template.hpp"
+#include "messages/result.hpp"
+
 namespace actorswarm::cli::output {
 
 /// Renders rows (first row: header) like tabwriter.NewWriter(w, 10, 1, 3,
@@ -40,20 +43,15 @@ std::string value_text(const nlohmann::json& x);
 /// Renders `l` per `format`: "" or "table" -> the table; "json" or
 /// "{{json .}}" -> one compact JSON object per line; "table TEMPLATE" ->
 /// a table of the template's columns (split at tabs or a literal `\t`);
-/// anything else -> TEMPLATE once per row. With `quiet`, only the ID column.
-std::string render_listing(const listing& l, const std::string& format,
-                           bool quiet);
-
-/// Substitutes `{{.Key}}`, `{{.A.B}}` (nested objects) and `{{json .}}` /
-/// `{{json .Key}}` in `tmpl` with values of `row`; unknown keys become
-/// "<no value>" as in Go. Keys match exactly, else ignoring case and '_', so
-/// docker's `{{.Spec.Name}}` and `{{.ManagerStatus}}` read proto's
-/// `spec.name` and `manager_status`.
-std::string expand_template(const std::string& tmpl, const nlohmann::json& row);
+/// anything else -> TEMPLATE once per row (go_template.hpp). With `quiet`,
+/// only the ID column. A template that does not parse, or names a field a
+/// row does not have, fails with Go's error line and nothing rendered.
+result<std::string> render_listing(const listing& l, const std::string& format,
+                                   bool quiet);
 
 /// `inspect --format`: "" or "json" -> the 4-space indented array of
-/// `objects`; otherwise TEMPLATE once per object.
-std::string render_inspect(const std::vector<nlohmann::json>& objects,
-                           const std::string& format);
+/// `objects`; otherwise TEMPLATE once per object, failing as render_listing.
+result<std::string> render_inspect(const std::vector<nlohmann::json>& objects,
+                                   const std::string& format);
 
 } // namespace actorswarm::cli::output

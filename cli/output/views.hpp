@@ -45,8 +45,10 @@ std::string task_current_state(const pb::TaskStatus& status, int64_t now_ns);
 
 /// `inspect [--format F]` of messages: a JSON array, 4-space indented, proto
 /// field names, enums by name and default values included; or template F
-/// once per message (`{{.spec.name}}`).
-std::string
+/// once per message (`{{.spec.name}}`), which sees every field of the
+/// message type (unset messages as empty objects), so only a field the type
+/// does not have fails (render_inspect).
+result<std::string>
 inspect_json(const std::vector<const google::protobuf::Message*>& xs,
              const std::string& format = "");
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "actor/store_fixture.hpp"
 #include "actors/allocator/allocator_actor.hpp"
@@ -146,4 +147,29 @@ TEST_CASE_METHOD(pipeline_fixture,
   CHECK(repl.desired_state() == pb::RUNNING);
   CHECK(repl.status().state() == pb::ASSIGNED);
   CHECK(view()->tasks().at(old.id())->desired_state() == pb::SHUTDOWN);
+}
+
+TEST_CASE_METHOD(pipeline_fixture,
+                 "orchestrator: a 2500-replica service is created in batches "
+                 "of at most 1000 tasks, one after the other commits",
+                 "[actor]") {
+  auto id = create(2'500, 0);
+  drain();
+  CHECK(desired_running(id).size() == 2'500);
+  // Every proposal in the log: none creates more than a batch of tasks.
+  auto xs = log.entries(log.first_index(), log.last_index() + 1,
+                        std::numeric_limits<uint64_t>::max());
+  REQUIRE(xs);
+  std::vector<size_t> creates;
+  for (auto& e : *xs) {
+    pb::StoreBatch b;
+    if (e.type() != pb::Entry::NORMAL || !b.ParseFromString(e.data()))
+      continue;
+    size_t n = 0;
+    for (auto& a : b.actions())
+      n += a.kind() == pb::StoreAction::CREATE && a.has_task() ? 1 : 0;
+    if (n > 0)
+      creates.push_back(n);
+  }
+  CHECK(creates == std::vector<size_t>{1'000, 1'000, 500});
 }

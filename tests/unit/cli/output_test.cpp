@@ -59,8 +59,8 @@ TEST_CASE("node ls: docker's columns and the self marker", "[unit]") {
   std::vector<pb::Node> nodes{
     make_node("bbbbbbbbbbbbbbbbbbbbbbbbb", "worker1", false, false),
     make_node("aaaaaaaaaaaaaaaaaaaaaaaaa", "manager1", true, true)};
-  auto out = render_listing(node_listing(nodes, "aaaaaaaaaaaaaaaaaaaaaaaaa"),
-                            "", false);
+  auto out = *render_listing(node_listing(nodes, "aaaaaaaaaaaaaaaaaaaaaaaaa"),
+                             "", false);
   CHECK(out
         == "ID                            HOSTNAME   STATUS    AVAILABILITY   "
            "MANAGER STATUS   ENGINE VERSION\n"
@@ -68,13 +68,13 @@ TEST_CASE("node ls: docker's columns and the self marker", "[unit]") {
            "Leader           0.1.0\n"
            "bbbbbbbbbbbbbbbbbbbbbbbbb     worker1    Ready     Active         "
            "                 0.1.0\n");
-  auto json = render_listing(node_listing(nodes, "x"), "json", false);
+  auto json = *render_listing(node_listing(nodes, "x"), "json", false);
   CHECK(json.find(R"("Hostname":"manager1")") != std::string::npos);
   CHECK(json.find(R"("Self":false)") != std::string::npos);
   CHECK(std::count(json.begin(), json.end(), '\n') == 2);
-  CHECK(render_listing(node_listing(nodes, ""), "{{.Hostname}}", false)
+  CHECK(*render_listing(node_listing(nodes, ""), "{{.Hostname}}", false)
         == "manager1\nworker1\n");
-  CHECK(render_listing(node_listing(nodes, ""), "", true)
+  CHECK(*render_listing(node_listing(nodes, ""), "", true)
         == "aaaaaaaaaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbbbbbbbb\n");
 }
 
@@ -93,12 +93,12 @@ TEST_CASE("service ls: replicas running/desired, sorted by name", "[unit]") {
   s->mutable_spec()->mutable_task()->mutable_container()->set_image("host");
   entries[1].set_running(1);
   entries[1].set_desired(1);
-  auto out = render_listing(service_listing(entries), "", false);
+  auto out = *render_listing(service_listing(entries), "", false);
   CHECK(out
         == "ID             NAME      MODE         REPLICAS   IMAGE     PORTS\n"
            "yyyyyyyyyyyy   agent     global       1/1        host      \n"
            "zzzzzzzzzzzz   web       replicated   2/3        host      \n");
-  auto json = render_listing(service_listing(entries), "json", false);
+  auto json = *render_listing(service_listing(entries), "json", false);
   CHECK(
     json.substr(0, json.find('\n'))
     == R"({"ID":"yyyyyyyyyyyy","Image":"host","Mode":"global","Name":"agent","Ports":"","Replicas":"1/1"})");
@@ -112,7 +112,7 @@ TEST_CASE("service ps: history rows, state age, error truncation", "[unit]") {
     make_task("t3aaaaaaaaaaaaaaaaaaaaaaa", 2, pb::RUNNING, pb::RUNNING, 120)};
   std::map<std::string, std::string> names{{"n1", "node-1"}};
   auto l = task_listing(tasks, names, 123 * sec_ns, false);
-  auto out = render_listing(l, "", false);
+  auto out = *render_listing(l, "", false);
   CHECK(out
         == "ID             NAME        IMAGE     NODE      DESIRED STATE   "
            "CURRENT STATE            ERROR                              PORTS\n"
@@ -147,7 +147,7 @@ TEST_CASE("inspect JSON is an array of objects with proto field names",
   s.set_id("abc");
   s.mutable_spec()->set_name("web");
   s.mutable_spec()->set_replicas(3);
-  auto text = inspect_json({&s});
+  auto text = *inspect_json({&s});
   auto j = nlohmann::json::parse(text);
   REQUIRE(j.is_array());
   CHECK(j[0]["spec"]["name"] == "web");
