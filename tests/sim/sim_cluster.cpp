@@ -64,6 +64,9 @@ struct packet {
   uint64_t to = 0;
   pb::RaftMessage msg;
   uint64_t call = 0;
+  /// Requests: the requester's incarnation; replies go back to it only (a
+  /// reply belongs to its connection, which a restart closed).
+  uint64_t incarnation = 0;
   int32_t rpc = 0;
   bool ok = false;
   std::string payload;
@@ -204,7 +207,7 @@ struct transport_state {
 using transport_actor = caf::stateful_actor<transport_state>;
 
 caf::behavior sim_transport(transport_actor* self, simulation* sim, uint64_t id,
-                            std::shared_ptr<bool> alive);
+                            uint64_t incarnation, std::shared_ptr<bool> alive);
 
 caf::behavior sim_watcher(caf::event_based_actor* self, simulation* sim,
                           uint64_t id, uint64_t incarnation,
@@ -264,6 +267,12 @@ public:
       trace("n" + std::to_string(id) + " started (incarnation "
             + std::to_string(inc) + ")");
     }
+    // A member in the leader's configuration has joined (its conf
+    // change's answer may have been lost).
+    if (st->is_leader)
+      for (const auto& m : st->members.voters())
+        if (joins_.count(m.raft_id()))
+          joined(m.raft_id());
     if (st->is_leader && st->term > n.last_leader_term) {
       n.last_leader_term = st->term;
       checker_.on_leader(st->term, id);
@@ -276,7 +285,11 @@ public:
     auto& n = node(id);
     if (inc != n.incarnation || !*n.alive)
       return; // the simulation killed it
-    auto why = last_fatal.empty() ? caf::to_string(reason) : last_fatal;
+    // The fatal stop that ended it is the last one thrown (several nodes
+    // may stop in one instant: then all are named).
+    auto why = last_fatal.empty()
+                 ? caf::to_string(reason) + " (no AS_ASSERT/AS_FAIL_STOP line)"
+                 : last_fatal;
     last_fatal.clear();
     *n.alive = false;
     n.up = false;
@@ -401,7 +414,8 @@ private:
     if (n.bootstrap)
       scfg.raft.bootstrap.push_back(member(n.id));
     n.store = store::spawn_store(fx_.sys, n.log, &n.snaps, scfg);
-    n.transport = fx_.sys.spawn(sim_transport, this, n.id, n.alive);
+    n.transport = fx_.sys.spawn(sim_transport, this, n.id, n.incarnation,
+                                n.alive);
     fx_.self->send(
       n.store, store_connect_atom::value,
       caf::actor_cast<net::cluster_transport_actor_type>(n.transport));
@@ -485,10 +499,12 @@ private:
           caf::anon_send(n.transport, raft_msg_atom::value, std::move(p->msg));
           break;
         case packet::kind::request:
-          caf::anon_send(n.transport, rpc_atom::value, p->from, p->call, p->rpc,
-                         std::move(p->payload));
+          caf::anon_send(n.transport, rpc_atom::value, p->from, p->call,
+                         p->incarnation, p->rpc, std::move(p->payload));
           break;
         case packet::kind::reply:
+          if (p->incarnation != n.incarnation)
+            continue;
           caf::anon_send(n.transport, cluster_call_atom::value, p->call, p->ok,
                          std::move(p->payload));
           break;
@@ -573,6 +589,11 @@ private:
         ++i;
       }
     }
+    for (auto i = joins_.begin(); i != joins_.end();)
+      if (node(i->first).removed)
+        i = joins_.erase(i);
+      else
+        ++i;
     for (auto& [id, t] : joins_)
       if (t <= now_) {
         t = now_ + 2000; // again until it is a member
@@ -635,6 +656,14 @@ private:
         break;
       case fault_event::kind::force_new:
         force_new_cluster(*n);
+        break;
+      case fault_event::kind::quiet:
+        net_.heal();
+        for (auto& m : nodes_) {
+          m->faults.crash_at = 0;
+          m->faults.corrupt_read = 0;
+          restart(*m);
+        }
         break;
     }
   }
@@ -821,7 +850,7 @@ private:
 
   // -- force-new-cluster (recover_actor's steps) --------------------------
 
-  void force_new_cluster(sim_node& requested) {
+  void force_new_cluster(sim_node&) {
     // On the leader of a cluster that ran whole for a while (the schedule
     // keeps faults away before it): what it committed is all that was
     // acknowledged, so nothing may be lost.
@@ -830,19 +859,23 @@ private:
       if (m->up && m->started && m->is_leader
           && (!pick || m->last_leader_term > pick->last_leader_term))
         pick = m.get();
-    if (!pick)
-      pick = &requested;
-    auto& n = *pick;
-    if (!n.up || !n.started)
+    if (!pick) {
+      trace("force-new-cluster skipped: no leader");
       return;
+    }
+    auto& n = *pick;
     // The view recover_actor takes before it stops the components.
     auto view = ask_view(n);
-    if (!view)
+    if (!view || view->applied == 0) {
+      trace("force-new-cluster skipped: nothing applied");
       return;
-    // Stopping the components is asynchronous: the cluster runs on a
-    // little, so the log may commit past the view's applied index.
-    for (auto k = fnc_rng_() % 300; k > 0 && fx_.sched.try_run_once(); --k)
-      ++result_.messages;
+    }
+    // Stopping the components is asynchronous: the cluster runs on for a
+    // while (clients too), so the log may commit past the view's applied
+    // index and hold entries after it.
+    run_until(now_ + fnc_rng_() % 400);
+    if (!n.up || !result_.violation.empty())
+      return;
     trace("n" + std::to_string(n.id) + " force-new-cluster at applied "
           + std::to_string(view->applied) + " (durable commit "
           + std::to_string(n.log.hard_state().commit()) + ")");
@@ -862,8 +895,28 @@ private:
       if (attempt < 2 && fnc_rng_() % 2 == 0)
         n.faults.arm(1 + fnc_rng_() % 4,
                      fnc_rng_() % 2 ? crash_mode::after : crash_mode::before);
-      auto meta = raft::force_new_cluster(n.log, n.snaps, view->state,
-                                          view->applied, member(n.id));
+      result<pb::SnapshotMetadata> meta = fail(errc::internal, "not run");
+      try {
+        meta = raft::force_new_cluster(n.log, n.snaps, view->state,
+                                       view->applied, member(n.id));
+      } catch (const sim_fatal& e) {
+        // A crashed process stops at its crash point; whatever the rest of
+        // the call then trips over never happened.
+        if (n.faults.frozen) {
+          trace("n" + std::to_string(n.id)
+                + " crashed inside force-new-cluster: " + n.faults.why);
+          n.log.crash();
+          continue;
+        }
+        // The operator sees the tool stop with this line.
+        if (injected(e.what)) {
+          n.log.crash();
+          continue;
+        }
+        violation("force-new-cluster on node " + std::to_string(n.id)
+                  + " stopped: " + e.what);
+        return;
+      }
       if (n.faults.frozen) {
         trace("n" + std::to_string(n.id)
               + " crashed inside force-new-cluster: " + n.faults.why);
@@ -871,8 +924,11 @@ private:
         continue;
       }
       n.faults.crash_at = 0;
-      if (!meta)
+      if (!meta) {
+        // Nothing rewritten: the operator runs it again.
         trace("force-new-cluster failed: " + meta.error().message);
+        continue;
+      }
       break;
     }
     n.faults.crash_at = 0;
@@ -1000,7 +1056,7 @@ private:
 };
 
 caf::behavior sim_transport(transport_actor* self, simulation* sim, uint64_t id,
-                            std::shared_ptr<bool> alive) {
+                            uint64_t incarnation, std::shared_ptr<bool> alive) {
   auto rpc_timeout
     = std::chrono::milliseconds(net::cluster_transport_config{}.rpc_timeout_ms);
   return {
@@ -1037,6 +1093,7 @@ caf::behavior sim_transport(transport_actor* self, simulation* sim, uint64_t id,
         p.from = id;
         p.to = to;
         p.call = call;
+        p.incarnation = incarnation;
         p.rpc = kind;
         p.payload = std::move(payload);
         sim->net_send(std::move(p));
@@ -1056,8 +1113,8 @@ caf::behavior sim_transport(transport_actor* self, simulation* sim, uint64_t id,
       if (self->state.raft)
         self->send(self->state.raft, raft_msg_atom::value, std::move(m));
     },
-    [=](rpc_atom, uint64_t from, uint64_t call, int32_t kind,
-        std::string& payload) {
+    [=](rpc_atom, uint64_t from, uint64_t call, uint64_t from_incarnation,
+        int32_t kind, std::string& payload) {
       auto reply = [=](bool ok, std::string bytes) {
         if (!*alive)
           return;
@@ -1066,6 +1123,7 @@ caf::behavior sim_transport(transport_actor* self, simulation* sim, uint64_t id,
         p.from = id;
         p.to = from;
         p.call = call;
+        p.incarnation = from_incarnation;
         p.ok = ok;
         p.payload = std::move(bytes);
         sim->net_send(std::move(p));
@@ -1194,6 +1252,9 @@ std::string to_string(const fault_event& x) {
     case fault_event::kind::force_new:
       out << "force-new-cluster on n" << x.node;
       break;
+    case fault_event::kind::quiet:
+      out << "quiet: network whole, all nodes up, no armed crash";
+      break;
   }
   return out.str();
 }
@@ -1285,15 +1346,8 @@ std::vector<fault_event> make_schedule(const sim_options& opts) {
               out.end());
     fault_event h;
     h.at = quiet;
-    h.what = fault_event::kind::heal;
+    h.what = fault_event::kind::quiet;
     out.push_back(h);
-    for (uint64_t i = 1; i <= n; ++i) {
-      fault_event up;
-      up.at = quiet;
-      up.what = fault_event::kind::restart;
-      up.node = i;
-      out.push_back(up);
-    }
     out.push_back(f);
   }
   std::stable_sort(out.begin(), out.end(),

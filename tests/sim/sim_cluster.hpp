@@ -62,6 +62,7 @@ struct fault_event {
     one_way,      // drop messages from node to arg
     heal,         // network whole again
     force_new,    // force-new-cluster on node (see sim_options)
+    quiet,        // network whole, every node up, armed crashes off
   };
   sim_time at = 0;
   kind what = kind::crash;

@@ -146,6 +146,8 @@ TEST_CASE("sim: replay one seed", "[.replay][sim]") {
   auto opts = ci_options();
   if (const char* s = std::getenv("AS_SIM_SNAPSHOT_WINDOW"))
     opts.crash_in_snapshot_install = std::string{s} == "1";
+  if (const char* s = std::getenv("AS_SIM_FAULT_MS"))
+    opts.fault_ms = std::strtoull(s, nullptr, 10);
   if (std::getenv("AS_SIM_FORCE_NEW_CLUSTER"))
     opts.force_new_cluster = true;
   if (const char* s = std::getenv("AS_SEED"))
@@ -221,7 +223,7 @@ TEST_CASE("sim: crashes inside snapshot installs are survived (defect 1 "
 TEST_CASE("sim: finds defect 3 (unsafe force-new-cluster) with its bug "
           "switch",
           "[sim][bugs][!mayfail]") {
-  sim_options o;
+  auto o = ci_options();
   o.force_new_cluster = true;
   finds_with_switch(raft::bugs::unsafe_force_new_cluster, o, 200, "");
 }
@@ -229,7 +231,7 @@ TEST_CASE("sim: finds defect 3 (unsafe force-new-cluster) with its bug "
 TEST_CASE("sim: force-new-cluster with crashes inside is safe (defect 3 "
           "fixed)",
           "[sim][bugs][!mayfail]") {
-  sim_options o;
+  auto o = ci_options();
   o.force_new_cluster = true;
   run_seeds(o, seed_range(7001, 100), false);
 }
