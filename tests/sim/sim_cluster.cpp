@@ -895,7 +895,7 @@ private:
       if (attempt < 2 && fnc_rng_() % 2 == 0)
         n.faults.arm(1 + fnc_rng_() % 4,
                      fnc_rng_() % 2 ? crash_mode::after : crash_mode::before);
-      result<pb::SnapshotMetadata> meta = fail(errc::internal, "not run");
+      result<raft::forced_cluster> meta = fail(errc::internal, "not run");
       try {
         meta = raft::force_new_cluster(n.log, n.snaps, view->state,
                                        view->applied, member(n.id));

@@ -28,7 +28,7 @@ namespace {
 // and compacting the log (the simulation finds defect 1 there at once:
 // seed 18 of "3 managers - seeds 1 to 250"). The lead flips this on merge,
 // together with the [!mayfail] tags of the bug-switch cases below.
-constexpr bool defect1_fixed = false;
+constexpr bool defect1_fixed = true;
 
 sim_options ci_options() {
   sim_options o;
@@ -203,7 +203,7 @@ TEST_CASE("sim: runs do real work (acknowledged ops and restarts)", "[sim]") {
 // Defect 1: a follower that crashes between publishing the leader's
 // snapshot and compacting its log cannot start again.
 TEST_CASE("sim: finds defect 1 (no start-up reconcile) with its bug switch",
-          "[sim][bugs][!mayfail]") {
+          "[sim][bugs]") {
   sim_options o;
   o.crash_in_snapshot_install = true;
   finds_with_switch(raft::bugs::skip_startup_reconcile, o, 200,
@@ -212,7 +212,7 @@ TEST_CASE("sim: finds defect 1 (no start-up reconcile) with its bug switch",
 
 TEST_CASE("sim: crashes inside snapshot installs are survived (defect 1 "
           "fixed)",
-          "[sim][bugs][!mayfail]") {
+          "[sim][bugs]") {
   sim_options o;
   o.crash_in_snapshot_install = true;
   run_seeds(o, seed_range(5001, 100), false);
@@ -222,7 +222,7 @@ TEST_CASE("sim: crashes inside snapshot installs are survived (defect 1 "
 // dropped.
 TEST_CASE("sim: finds defect 3 (unsafe force-new-cluster) with its bug "
           "switch",
-          "[sim][bugs][!mayfail]") {
+          "[sim][bugs]") {
   auto o = ci_options();
   o.force_new_cluster = true;
   finds_with_switch(raft::bugs::unsafe_force_new_cluster, o, 200, "");
@@ -230,7 +230,7 @@ TEST_CASE("sim: finds defect 3 (unsafe force-new-cluster) with its bug "
 
 TEST_CASE("sim: force-new-cluster with crashes inside is safe (defect 3 "
           "fixed)",
-          "[sim][bugs][!mayfail]") {
+          "[sim][bugs]") {
   auto o = ci_options();
   o.force_new_cluster = true;
   run_seeds(o, seed_range(7001, 100), false);
