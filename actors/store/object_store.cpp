@@ -177,7 +177,7 @@ apply_outcome object_store::apply(const pb::StoreBatch& batch, uint64_t index) {
         for (auto i = cs->changes.rbegin(); i != cs->changes.rend(); ++i)
           commit(inverse(*i));
         out.errors.push_back(r.error());
-        out.changes = std::make_shared<change_set>(change_set{index, {}});
+        out.changes = std::make_shared<change_set>(change_set{index, {}, nullptr});
         applied_index_ = index;
         return out;
       }
@@ -239,6 +239,10 @@ void object_store::commit(const change& c) {
 }
 
 void object_store::apply_changes(const change_set& xs) {
+  if (xs.reset) {
+    *this = *xs.reset;
+    return;
+  }
   for (auto& c : xs.changes)
     commit(c);
   applied_index_ = std::max(applied_index_, xs.index);

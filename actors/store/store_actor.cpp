@@ -171,7 +171,9 @@ std::string apply(store_actor_t* self, const raft::apply_batch& xs) {
     auto before = st.state;
     st.state.restore(std::move(data));
     // Watchers learn what the snapshot changed as ordinary events.
-    publish(self, std::make_shared<const change_set>(diff(before, st.state)));
+    auto cs = std::make_shared<change_set>(diff(before, st.state));
+    cs->reset = std::make_shared<const object_store>(st.state);
+    publish(self, cs);
     logger("store")->info("restored leader snapshot index={}",
                           st.state.applied_index());
   }

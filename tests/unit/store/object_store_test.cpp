@@ -206,6 +206,16 @@ TEST_CASE("store: diff turns a view into a restored snapshot's state",
   CHECK(view.service_by_name("cache") != nullptr);
   CHECK(view.service_by_name("db") == nullptr);
   CHECK(store::diff(after, after).changes.empty());
+  // A snapshot install hands watchers the whole state too: a view takes it
+  // (and ends where replaying every change ends) instead of replaying.
+  cs.reset = std::make_shared<const object_store>(after);
+  auto taken = before;
+  taken.apply_changes(cs);
+  CHECK(taken.applied_index() == 9);
+  CHECK(store::diff(view, taken).changes.empty());
+  CHECK(taken.service_by_name("cache") != nullptr);
+  CHECK(taken.service_by_name("db") == nullptr);
+  CHECK(taken.tasks_of("s1").empty());
 }
 
 TEST_CASE("store: serialize_snapshot writes what snapshot() serializes, and "
