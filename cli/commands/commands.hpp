@@ -81,6 +81,24 @@ CLI::Option* refuse_empty(CLI::Option* opt, Parse parse) {
   return opt;
 }
 
+/// The restart policy flags shared by `service create` and `service
+/// update` (`--restart-condition|delay|max-attempts|window`), into the
+/// fields of the same names of `f`.
+template <class Flags>
+void add_restart_flags(CLI::App* c, Flags& f) {
+  c->add_option("--restart-condition", f.restart_condition,
+                "Restart when condition is met (none|on-failure|any)");
+  refuse_empty(c->add_option("--restart-delay", f.restart_delay,
+                             "Delay between restart attempts (ns|us|ms|s|m|h)"),
+               parse_duration_ns);
+  refuse_empty(c->add_option("--restart-max-attempts", f.restart_max_attempts,
+                             "Maximum number of restarts before giving up"),
+               parse_uint);
+  refuse_empty(c->add_option("--restart-window", f.restart_window,
+                             "Window used to evaluate the restart policy"),
+               parse_duration_ns);
+}
+
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
 int require_args(invocation& inv, const CLI::App* app, size_t given,

@@ -21,17 +21,7 @@ void add_create_flags(CLI::App* c, create_opts& o) {
   c->add_option("--mode", f.mode, "Service mode (replicated|global)");
   refuse_empty(c->add_option("--replicas", f.replicas, "Number of tasks"),
                parse_uint);
-  c->add_option("--restart-condition", f.restart_condition,
-                "Restart when condition is met (none|on-failure|any)");
-  refuse_empty(c->add_option("--restart-delay", f.restart_delay,
-                             "Delay between restart attempts (ns|us|ms|s|m|h)"),
-               parse_duration_ns);
-  refuse_empty(c->add_option("--restart-max-attempts", f.restart_max_attempts,
-                             "Maximum number of restarts before giving up"),
-               parse_uint);
-  refuse_empty(c->add_option("--restart-window", f.restart_window,
-                             "Window used to evaluate the restart policy"),
-               parse_duration_ns);
+  add_restart_flags(c, f);
   add_repeated(c, "--constraint", f.constraints, "Placement constraints");
   add_repeated(c, "--placement-pref", f.placement_prefs,
                "Add a placement preference (spread=node.labels.X)");

@@ -55,17 +55,7 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   refuse_empty(c->add_option("--reserve-memory", f.reserve_memory,
                              "Reserve Memory"),
                parse_ram_bytes);
-  c->add_option("--restart-condition", f.restart_condition,
-                "Restart when condition is met (none|on-failure|any)");
-  refuse_empty(c->add_option("--restart-delay", f.restart_delay,
-                             "Delay between restart attempts (ns|us|ms|s|m|h)"),
-               parse_duration_ns);
-  refuse_empty(c->add_option("--restart-max-attempts", f.restart_max_attempts,
-                             "Maximum number of restarts before giving up"),
-               parse_uint);
-  refuse_empty(c->add_option("--restart-window", f.restart_window,
-                             "Window used to evaluate the restart policy"),
-               parse_duration_ns);
+  add_restart_flags(c, f);
   refuse_empty(c->add_option("--stop-grace-period", f.stop_grace_period,
                              "Time to wait before force killing a task"),
                parse_duration_ns);
