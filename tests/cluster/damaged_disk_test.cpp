@@ -21,6 +21,8 @@
 #include <catch2/catch.hpp>
 
 #include "persistence/startup_error.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tmpfs_mount.hpp"
 
 using namespace actorswarm::test;
 using namespace std::chrono_literals;
@@ -28,13 +30,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_all(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Every file of `dir` with its bytes, but the lock file (it holds the pid
 // of the last daemon that tried).
@@ -56,33 +51,6 @@ std::string wal_holding(const std::string& data_dir,
       return de.path().string();
   return "";
 }
-
-// A small tmpfs mounted on `path` for one test; unmounted (lazily, should
-// a process still hold it) when it goes.
-class tmpfs_mount {
-public:
-  tmpfs_mount(const std::string& path, const std::string& size) : path_(path) {
-    fs::create_directories(path);
-    auto opts = "size=" + size + ",mode=0700";
-    mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0, opts.c_str()) == 0;
-  }
-
-  ~tmpfs_mount() {
-    if (mounted_)
-      ::umount2(path_.c_str(), MNT_DETACH);
-  }
-
-  tmpfs_mount(const tmpfs_mount&) = delete;
-  tmpfs_mount& operator=(const tmpfs_mount&) = delete;
-
-  bool mounted() const {
-    return mounted_;
-  }
-
-private:
-  std::string path_;
-  bool mounted_ = false;
-};
 
 // Fills the filesystem of `path` with the file `path`: writes until the
 // disk refuses (bounded by `max_mib`). Returns the bytes written.

@@ -7,8 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "cluster_fixture.hpp"
+#include "support/tmpfs_mount.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <poll.h>
 #include <set>
 #include <sys/inotify.h>
@@ -22,38 +24,6 @@ using namespace std::chrono_literals;
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A tmpfs of `size_mib` mounted on a path the test owns; unmounted (lazily:
-/// the daemon may still hold files) and removed at the end. Declared before
-/// the cluster_fixture, so it outlives the daemon.
-struct tmpfs_mount {
-  std::string path;
-  bool mounted = false;
-
-  bool mount(const std::string& at, int size_mib) {
-    std::error_code ec;
-    fs::create_directories(at, ec);
-    auto opts = "size=" + std::to_string(size_mib) + "m,mode=0700";
-    mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, opts.c_str()) == 0;
-    path = at;
-    return mounted;
-  }
-
-  ~tmpfs_mount() {
-    if (mounted)
-      ::umount2(path.c_str(), MNT_DETACH);
-    std::error_code ec;
-    if (!path.empty())
-      fs::remove_all(fs::path(path).parent_path(), ec);
-  }
-};
-
-uint64_t free_bytes(const std::string& path) {
-  struct statvfs st {};
-  if (::statvfs(path.c_str(), &st) != 0)
-    return 0;
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-}
 
 std::set<std::string> task_dirs(const std::string& data_dir) {
   std::set<std::string> out;
@@ -97,9 +67,13 @@ TEST_CASE("cluster: a host yes task on a small filesystem never fills it, "
   if (::geteuid() != 0)
     return;
   constexpr int fs_mib = 64;
-  tmpfs_mount disk;
+  // Declared before the fixture, so it outlives the daemon; the fixture
+  // cannot remove its dir while the tmpfs is on it, so the mount does.
+  std::optional<tmpfs_mount> disk;
   cluster_fixture f;
-  REQUIRE(disk.mount(f.data_dir(), fs_mib));
+  disk.emplace(f.data_dir(), std::to_string(fs_mib) + "m",
+               fs::path(f.data_dir()).parent_path().string());
+  REQUIRE(disk->mounted());
   REQUIRE(f.start_daemon());
   REQUIRE(f.swarm_init());
   REQUIRE(
