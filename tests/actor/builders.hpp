@@ -96,6 +96,12 @@ pb::StoreBatch batch_of(pb::StoreAction::Kind kind, const T& x,
   return b;
 }
 
+/// An atomic batch creating service `id` named "svc-<id>".
+inline pb::StoreBatch create_service(const std::string& id) {
+  return batch_of(pb::StoreAction::CREATE,
+                  make_service(id, make_spec("svc-" + id, 0)));
+}
+
 /// A memory log that counts its saves (group commit: one synced save per
 /// flush; the commit index may follow in an unsynced one).
 class counting_log_store : public persistence::memory_log_store {

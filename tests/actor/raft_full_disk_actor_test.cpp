@@ -11,6 +11,7 @@
 #include "actors/raft/apply_batch.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/store/store_interface.hpp"
+#include "builders.hpp"
 #include "persistence/memory_log_store.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "support/actor_fixture.hpp"
@@ -39,16 +40,6 @@ struct full_disk_log : persistence::memory_log_store {
     return ok_status();
   }
 };
-
-pb::StoreBatch create_service(const std::string& id) {
-  pb::StoreBatch b;
-  b.set_atomic(true);
-  auto* a = b.add_actions();
-  a->set_kind(pb::StoreAction::CREATE);
-  a->mutable_service()->set_id(id);
-  a->mutable_service()->mutable_spec()->set_name("svc-" + id);
-  return b;
-}
 
 struct full_disk_fixture : actor_fixture {
   full_disk_log log;
