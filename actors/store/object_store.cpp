@@ -177,7 +177,8 @@ apply_outcome object_store::apply(const pb::StoreBatch& batch, uint64_t index) {
         for (auto i = cs->changes.rbegin(); i != cs->changes.rend(); ++i)
           commit(inverse(*i));
         out.errors.push_back(r.error());
-        out.changes = std::make_shared<change_set>(change_set{index, {}, nullptr});
+        out.changes
+          = std::make_shared<change_set>(change_set{index, {}, nullptr});
         applied_index_ = index;
         return out;
       }

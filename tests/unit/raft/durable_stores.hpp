@@ -19,6 +19,7 @@
 #include "persistence/memory_log_store.hpp"
 #include "persistence/memory_snapshot_store.hpp"
 #include "unit/persistence/fixtures.hpp"
+#include "unit/raft/raft_fixture.hpp"
 
 namespace actorswarm::raft::test {
 
@@ -180,6 +181,25 @@ struct switch_guard {
 // -- a peer over the stores -----------------------------------------------------
 
 /// The newest snapshot of `snaps`, if any (the test fails if none verifies).
+/// Entry `index` at `term`, data "e<index>".
+inline pb::Entry entry(uint64_t index, uint64_t term) {
+  pb::Entry e;
+  e.set_index(index);
+  e.set_term(term);
+  e.set_data("e" + std::to_string(index));
+  return e;
+}
+
+/// Snapshot metadata at (index, term) of the voters 1, 2, 3.
+inline pb::SnapshotMetadata three_voter_meta(uint64_t index, uint64_t term) {
+  pb::SnapshotMetadata m;
+  m.set_index(index);
+  m.set_term(term);
+  for (uint64_t id = 1; id <= 3; ++id)
+    *m.mutable_conf_state()->add_voters() = member(id);
+  return m;
+}
+
 inline std::optional<pb::Snapshot> newest(persistence::snapshot_store& snaps) {
   auto x = snaps.load_latest();
   REQUIRE(x.ok());

@@ -25,23 +25,6 @@ constexpr uint64_t old_term = 3;
 constexpr uint64_t old_commit = 9;
 constexpr uint64_t old_applied = 8;
 
-pb::Entry entry(uint64_t index, uint64_t term) {
-  pb::Entry e;
-  e.set_index(index);
-  e.set_term(term);
-  e.set_data("e" + std::to_string(index));
-  return e;
-}
-
-pb::SnapshotMetadata old_meta(uint64_t index, uint64_t term) {
-  pb::SnapshotMetadata m;
-  m.set_index(index);
-  m.set_term(term);
-  for (uint64_t id = 1; id <= 3; ++id)
-    *m.mutable_conf_state()->add_voters() = member(id);
-  return m;
-}
-
 // What a follower of a 3-voter group holds: bootstrap entries 1..3 (term 1),
 // 4..7 (term 2), 8..`last` (term 3) where 9 adds member 4 (committed, not
 // yet applied: the store applied 8); commit 9; snapshots at 3 and
@@ -71,9 +54,10 @@ std::map<uint64_t, std::string> write_old_group(Stores& st, uint64_t last,
   for (auto& e : w.entries)
     out[e.index()] = e.SerializeAsString();
   auto term_of = [&](uint64_t i) { return *log.term(i); };
-  REQUIRE(st.snaps().save(old_meta(3, 1), "old@3").ok());
-  REQUIRE(
-    st.snaps().save(old_meta(snap_index, term_of(snap_index)), "old").ok());
+  REQUIRE(st.snaps().save(three_voter_meta(3, 1), "old@3").ok());
+  REQUIRE(st.snaps()
+            .save(three_voter_meta(snap_index, term_of(snap_index)), "old")
+            .ok());
   REQUIRE(log.compact_prefix(compact_index, term_of(compact_index)).ok());
   return out;
 }

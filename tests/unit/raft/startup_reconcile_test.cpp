@@ -19,23 +19,6 @@ namespace {
 constexpr uint64_t leader_term = 3;
 constexpr uint64_t snap_index = 12;
 
-pb::Entry entry(uint64_t index, uint64_t term) {
-  pb::Entry e;
-  e.set_index(index);
-  e.set_term(term);
-  e.set_data("e" + std::to_string(index));
-  return e;
-}
-
-pb::SnapshotMetadata meta(uint64_t index, uint64_t term) {
-  pb::SnapshotMetadata m;
-  m.set_index(index);
-  m.set_term(term);
-  for (uint64_t id = 1; id <= 3; ++id)
-    *m.mutable_conf_state()->add_voters() = member(id);
-  return m;
-}
-
 // Follower 2 of a 3-voter group: bootstrap entries 1..3 (term 1), 4..`last`
 // at `term`, commit `commit`, hard state term `term`; its own snapshot at 3
 // and the log compacted to 3.
@@ -50,7 +33,7 @@ void write_follower(Stores& st, uint64_t last, uint64_t term, uint64_t commit) {
   hs.set_commit(commit);
   w.hard_state = hs;
   st.log().save(w);
-  REQUIRE(st.snaps().save(meta(3, 1), "own@3").ok());
+  REQUIRE(st.snaps().save(three_voter_meta(3, 1), "own@3").ok());
   REQUIRE(st.log().compact_prefix(3, 1).ok());
 }
 
@@ -58,7 +41,8 @@ void write_follower(Stores& st, uint64_t last, uint64_t term, uint64_t commit) {
 // compacted yet: the state a crash inside durable_log::persist leaves.
 template <class Stores>
 void publish_leader_snapshot(Stores& st) {
-  REQUIRE(st.snaps().save(meta(snap_index, leader_term), "leader").ok());
+  REQUIRE(
+    st.snaps().save(three_voter_meta(snap_index, leader_term), "leader").ok());
 }
 
 // Starts a peer on the stores as the store and raft actors do, and lets the
@@ -143,10 +127,11 @@ TEMPLATE_TEST_CASE("raft: a crash inside durable_log::persist between the "
   crashing_log_store log{st.log(), budget};
   crashing_snapshot_store snaps{st.snaps(), budget};
   {
-    durable_log dl{log, &snaps, meta(3, 1)};
+    durable_log dl{log, &snaps, three_voter_meta(3, 1)};
     ready rd;
     rd.snapshot.emplace();
-    *rd.snapshot->mutable_metadata() = meta(snap_index, leader_term);
+    *rd.snapshot->mutable_metadata() = three_voter_meta(snap_index,
+                                                        leader_term);
     rd.snapshot->set_data("leader");
     pb::HardState hs;
     hs.set_term(leader_term);
@@ -215,7 +200,7 @@ TEMPLATE_TEST_CASE("raft: start-up reconcile refuses a compacted log whose "
   }
   SECTION("only a snapshot before the compaction point") {
     st.snaps().clear();
-    REQUIRE(st.snaps().save(meta(2, 1), "old@2").ok());
+    REQUIRE(st.snaps().save(three_voter_meta(2, 1), "old@2").ok());
     why = "the raft log is compacted to index 3 but the newest readable "
           "snapshot is at index 2";
   }
