@@ -138,15 +138,22 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
                     "Group for the control socket (default: actorswarm if "
                     "it exists, else the daemon's group)");
       d->add_option("--log-level", f->opts.log_level, "Log level");
-      d->add_option("--tick-ms", f->tick_ms, "Raft tick length in ms");
-      d->add_option("--snapshot-interval", f->snapshot_interval,
-                    "Applied Raft entries between two snapshots");
-      d->add_option("--handshake-timeout", f->handshake_timeout,
-                    "Close cluster-port connections that have not finished "
-                    "their TLS handshake by then (default 10s)");
-      d->add_option("--max-unauthenticated", f->max_unauthenticated,
-                    "Cluster-port connections not yet authenticated at "
-                    "once; more are closed (default 256)");
+      refuse_empty(d->add_option("--tick-ms", f->tick_ms,
+                                 "Raft tick length in ms"),
+                   parse_uint);
+      refuse_empty(d->add_option("--snapshot-interval", f->snapshot_interval,
+                                 "Applied Raft entries between two snapshots"),
+                   parse_uint);
+      refuse_empty(
+        d->add_option("--handshake-timeout", f->handshake_timeout,
+                      "Close cluster-port connections that have not finished "
+                      "their TLS handshake by then (default 10s)"),
+        parse_duration_ns);
+      refuse_empty(
+        d->add_option("--max-unauthenticated", f->max_unauthenticated,
+                      "Cluster-port connections not yet authenticated at "
+                      "once; more are closed (default 256)"),
+        parse_uint);
     });
 }
 

@@ -113,6 +113,14 @@ TEST_CASE("an empty value of a number, duration or size flag is refused, "
   CHECK(
     refused({"swarm", "ca", "--cert-expiry", ""})
     == R"(invalid argument "" for "--cert-expiry" flag: time: invalid duration "")");
+  for (const char* flag :
+       {"--tick-ms", "--snapshot-interval", "--max-unauthenticated"})
+    CHECK(refused({"daemon", flag, ""})
+          == std::string{"invalid argument \"\" for \""} + flag
+               + "\" flag: strconv.ParseUint: parsing \"\": invalid syntax");
+  CHECK(
+    refused({"daemon", "--handshake-timeout", ""})
+    == R"(invalid argument "" for "--handshake-timeout" flag: time: invalid duration "")");
   // String flags may still be empty.
   fake_daemon d;
   CHECK(d.run({"service", "create", "-d", "--workdir", "", "host", "sleep"})
