@@ -40,6 +40,7 @@ void simulation::on_save(uint64_t id, const persistence::log_write& w,
 void simulation::check_end() {
   // Every node is up and all agree (state machine safety after heal).
   std::optional<std::pair<uint64_t, std::string>> first;
+  store_view_ptr newest;
   for (auto& n : nodes_) {
     if (n->removed)
       continue;
@@ -59,6 +60,8 @@ void simulation::check_end() {
     h.receive(
       [&](const store_view_ptr& v) {
         applied = v->applied_index();
+        if (!newest || applied > newest->applied_index())
+          newest = v;
         std::map<std::string, std::string> sorted;
         for (const auto& [id, s] : v->services())
           sorted[std::string{id}] = std::to_string(s->spec().replicas()) + "@"
@@ -95,6 +98,11 @@ void simulation::check_end() {
                 + " ms after the faults healed");
       return;
     }
+  }
+  if (opts_.orchestration && newest) {
+    check_orchestration(*newest);
+    if (!result_.violation.empty())
+      return;
   }
   auto lin = check_linearizable(history_);
   if (!lin.ok)

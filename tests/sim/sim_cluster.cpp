@@ -1,6 +1,7 @@
 #include "sim/sim_cluster.hpp"
 
 #include "messages/assert.hpp"
+#include "messages/ids_seed.hpp"
 #include "sim/simulation.hpp"
 
 // The run loop: one event-driven loop over CAF's test coordinator that
@@ -17,6 +18,8 @@ simulation::simulation(const sim_options& opts,
     schedule_(sched),
     net_(test::mix64(opts.seed ^ 0x6e6574)),
     work_rng_(test::mix64(opts.seed ^ 0x776f726b)) {
+  if (opts_.force_new_cluster)
+    opts_.orchestration = false;
   std::mt19937_64 r(test::mix64(opts.seed ^ 0x6e6f6465));
   for (uint64_t i = 1; i <= opts.managers; ++i) {
     nodes_.push_back(std::make_unique<sim_node>(i, r()));
@@ -143,6 +146,8 @@ std::optional<sim_time> simulation::next_scripted() const {
     take(t);
   for (auto& j : joins_)
     take(j.second);
+  if (opts_.orchestration && registered_.size() < nodes_.size())
+    take(next_registration_);
   return out;
 }
 
@@ -169,6 +174,11 @@ void simulation::run_scripted() {
       t = now_ + 2000; // again until it is a member
       join(id);
     }
+  if (opts_.orchestration && registered_.size() < nodes_.size()
+      && next_registration_ <= now_) {
+    next_registration_ = now_ + 2000; // again until stored
+    register_nodes();
+  }
   while (next_op_ < workload_.size() && workload_[next_op_].at <= now_)
     issue(workload_[next_op_++]);
   for (size_t i = 0; i < retries_.size();) {
@@ -242,6 +252,9 @@ sim_result simulation::run() {
   auto previous = on_fatal;
   on_fatal = throw_fatal;
   last_fatal.clear();
+  // The daemon's random ids (orchestrator, dispatcher sessions) from the
+  // seed, so a seed replays exactly.
+  reseed_ids(test::mix64(opts_.seed ^ 0x696473));
   plan_workload();
   for (auto& n : nodes_)
     start(*n);
@@ -250,6 +263,7 @@ sim_result simulation::run() {
   run_until(opts_.fault_ms);
   // Heal: network whole, every node up, no more disk faults.
   trace("heal: network whole, all nodes up, no faults");
+  healed_at_ = now_;
   net_.heal();
   net_.faults = false;
   for (auto& n : nodes_) {

@@ -46,6 +46,11 @@ struct sim_options {
   /// crash points inside) in the middle of the run; the other managers are
   /// gone for good, as when an operator runs it.
   bool force_new_cluster = false;
+  /// Run the leader's orchestration (dispatcher, leadership actor with the
+  /// orchestrator, scheduler, allocator, CA) on every manager and a
+  /// simulated agent per node, and check the orchestration invariants.
+  /// Off with force_new_cluster (the removed managers' nodes stay).
+  bool orchestration = true;
   /// Lines of trace kept for a report.
   size_t trace_lines = 80;
 };
@@ -93,6 +98,8 @@ struct sim_result {
   size_t restarts = 0;
   size_t snapshots_installed = 0;
   size_t messages = 0;
+  /// Task processes the simulated agents started (orchestration).
+  size_t tasks_started = 0;
 
   bool ok() const {
     return violation.empty();

@@ -5,6 +5,8 @@
 
 #include "sim/simulation.hpp"
 
+#include "actors/dispatcher/dispatcher_actor.hpp"
+#include "actors/node/leadership_actor.hpp"
 #include "messages/assert.hpp"
 
 namespace actorswarm::sim::detail {
@@ -79,12 +81,25 @@ void simulation::on_down(uint64_t id, uint64_t inc, const caf::error& reason) {
 
 caf::behavior sim_watcher(caf::event_based_actor* self, simulation* sim,
                           uint64_t id, uint64_t incarnation,
-                          store::store_actor_type store) {
+                          store::store_actor_type store,
+                          net::cluster_transport_actor_type transport,
+                          dispatcher::dispatcher_actor_type disp,
+                          node::clock* clk) {
   self->set_down_handler([=](const caf::down_msg& dm) {
     sim->on_down(id, incarnation, dm.reason);
     self->quit();
   });
   self->monitor(store);
+  if (clk) {
+    // As start_manager: the leadership actor, linked (a component that
+    // dies takes the node down), and the dispatcher.
+    self->set_exit_handler([=](const caf::exit_msg& m) {
+      sim->on_down(id, incarnation, m.reason);
+      self->quit(m.reason);
+    });
+    node::spawn_leadership(self, store, transport, *clk);
+    self->monitor(disp);
+  }
   self->send(store, watch_atom::value,
              caf::actor_cast<store::leader_watcher_actor_type>(self));
   return {
@@ -119,7 +134,17 @@ void simulation::start(sim_node& n) {
   fx_.self->send(
     n.store, store_connect_atom::value,
     caf::actor_cast<net::cluster_transport_actor_type>(n.transport));
-  n.watcher = fx_.sys.spawn(sim_watcher, this, n.id, n.incarnation, n.store);
+  auto transport
+    = caf::actor_cast<net::cluster_transport_actor_type>(n.transport);
+  node::clock* clk = nullptr;
+  if (opts_.orchestration) {
+    n.dispatcher = dispatcher::spawn_dispatcher(fx_.sys, n.store, clock_);
+    n.agent = spawn_sim_agent(fx_.sys, this, n.id, n.alive, n.dispatcher);
+    clk = &clock_;
+  }
+  n.assigned.clear();
+  n.watcher = fx_.sys.spawn(sim_watcher, this, n.id, n.incarnation, n.store,
+                            transport, n.dispatcher, clk);
 }
 
 // Kills n's process: nothing it does from now on escapes, its disk
@@ -139,6 +164,10 @@ void simulation::kill_actors(sim_node& n) {
   caf::anon_send_exit(n.store, caf::exit_reason::kill);
   caf::anon_send_exit(n.transport, caf::exit_reason::kill);
   caf::anon_send_exit(n.watcher, caf::exit_reason::kill);
+  if (n.dispatcher)
+    caf::anon_send_exit(n.dispatcher, caf::exit_reason::kill);
+  if (n.agent)
+    caf::anon_send_exit(n.agent, caf::exit_reason::kill);
 }
 
 void simulation::restart(sim_node& n) {

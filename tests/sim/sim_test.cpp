@@ -198,6 +198,19 @@ TEST_CASE("sim: runs do real work (acknowledged ops and restarts)", "[sim]") {
   CHECK(restarts > 5);
 }
 
+TEST_CASE("sim: orchestration runs tasks (leader actors and agents)", "[sim]") {
+  auto opts = ci_options();
+  size_t started = 0;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    opts.seed = seed;
+    auto r = run_seed(opts);
+    REQUIRE(r.ok());
+    started += r.tasks_started;
+  }
+  std::cerr << "sim: 5 seeds started " << started << " task processes\n";
+  CHECK(started > 20);
+}
+
 // -- bug switches (issue #9, FoundationDB's BUGGIFY) ---------------------
 
 // Defect 1: a follower that crashes between publishing the leader's

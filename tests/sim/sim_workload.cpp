@@ -23,7 +23,10 @@ void simulation::plan_workload() {
              : r < 50 ? op_kind::update
              : r < 60 ? op_kind::remove
                       : op_kind::read;
-    p.replicas = ++replicas;
+    // With orchestration every replica is a task: keep services small
+    // (1 to 4); versions still tell the values apart.
+    ++replicas;
+    p.replicas = opts_.orchestration ? 1 + replicas % 4 : replicas;
     workload_.push_back(p);
     t += 50 + work_rng_() % 300;
   }
@@ -36,7 +39,8 @@ void simulation::plan_workload() {
     p.node = i;
     p.kind = op_kind::create;
     p.key = "probe-" + std::to_string(i);
-    p.replicas = ++replicas;
+    ++replicas;
+    p.replicas = opts_.orchestration ? 1 : replicas;
     workload_.push_back(p);
   }
   auto final_reads = opts_.fault_ms + opts_.heal_ms - 3000;

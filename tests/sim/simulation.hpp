@@ -13,11 +13,14 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "support/actor_fixture.hpp"
 
+#include "actors/dispatcher/dispatcher_interface.hpp"
+#include "actors/node/clock.hpp"
 #include "actors/raft/raft_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/store/store_interface.hpp"
@@ -77,11 +80,45 @@ struct sim_node {
   caf::actor watcher;
   uint64_t last_leader_term = 0;
   bool is_leader = false;
+  // Orchestration: the dispatcher and the simulated agent of this
+  // incarnation; the tasks its dispatcher assigned it (as last seen); the
+  // task processes running on the node (task id -> slot), which survive a
+  // daemon crash (the real agent adopts them from its task records).
+  dispatcher::dispatcher_actor_type dispatcher;
+  caf::actor agent;
+  std::map<std::string, pb::Task> assigned;
+  std::map<std::string, std::string> processes;
 };
 
+/// The simulation's wall clock (node::clock): sim time.
+class sim_clock final : public node::clock {
+public:
+  explicit sim_clock(const sim_time* now) : now_(now) {
+    // nop
+  }
+
+  int64_t now_ns() const override {
+    return 1'700'000'000'000'000'000 + static_cast<int64_t>(*now_) * 1'000'000;
+  }
+
+private:
+  const sim_time* now_;
+};
+
+/// The simulated agent of node `id` (sim_orchestration.cpp).
+caf::actor spawn_sim_agent(caf::actor_system& sys, simulation* sim, uint64_t id,
+                           std::shared_ptr<bool> alive,
+                           dispatcher::dispatcher_actor_type disp);
+
+/// Reports the Raft status and the stops of node `id`'s store; with
+/// `clk`, also spawns the leadership actor (linked) as the daemon's node
+/// actor does and reports the stops of it and of `disp`.
 caf::behavior sim_watcher(caf::event_based_actor* self, simulation* sim,
                           uint64_t id, uint64_t incarnation,
-                          store::store_actor_type store);
+                          store::store_actor_type store,
+                          net::cluster_transport_actor_type transport,
+                          dispatcher::dispatcher_actor_type disp,
+                          node::clock* clk);
 
 class simulation {
 public:
@@ -125,6 +162,26 @@ public:
     return opts_;
   }
 
+  static std::string node_name(uint64_t id) {
+    return "node-" + std::to_string(id);
+  }
+
+  static pb::Member member(uint64_t id) {
+    pb::Member m;
+    m.set_raft_id(id);
+    m.set_node_id(node_name(id));
+    m.set_addr("10.0.0." + std::to_string(id) + ":2377");
+    return m;
+  }
+
+  // -- orchestration (sim_orchestration.cpp) ---------------------------------
+
+  /// Node `id`'s agent got assignments: the status reports it sends.
+  pb::StatusBatch on_assignments(uint64_t id, const pb::Assignments& a);
+
+  /// What node `id`'s agent reports for the tasks assigned to it.
+  pb::StatusBatch agent_reports(uint64_t id);
+
 private:
   sim_node& node(uint64_t id) {
     return *nodes_[id - 1];
@@ -152,14 +209,6 @@ private:
   template <class F>
   void helper(F f) {
     helpers_.push_back(fx_.sys.spawn(std::move(f)));
-  }
-
-  static pb::Member member(uint64_t id) {
-    pb::Member m;
-    m.set_raft_id(id);
-    m.set_node_id("node-" + std::to_string(id));
-    m.set_addr("10.0.0." + std::to_string(id) + ":2377");
-    return m;
   }
 
   // -- joins (as admission_actor: a conf change on the leader) ---------------
@@ -224,6 +273,37 @@ private:
 
   void check_end();
 
+  // -- orchestration (sim_orchestration.cpp) ---------------------------------
+
+  /// Task processes of one slot (service and slot, or service and node for
+  /// global services) and since when more than one runs.
+  struct slot_state {
+    std::set<std::string> running;
+    sim_time since = never;
+  };
+
+  void start_process(sim_node& n, const pb::Task& t);
+
+  void stop_process(sim_node& n, const std::string& task);
+
+  // A slot that ran more than one process: longer than the window after
+  // the faults healed is a violation.
+  void check_slot(const std::string& key, const slot_state& s);
+
+  // Stores the nodes' objects (as swarm init and the admission actor do),
+  // through the leader, until done.
+  void register_nodes();
+
+  // Desired state reached: every service's replicas run on nodes.
+  void check_orchestration(const store::object_store& v);
+
+  /// The reconciliation window: two processes of one slot may run this
+  /// long once the faults healed. After the heal every node is up and
+  /// reachable, so the old process stops as soon as its node's store
+  /// catches up and its dispatcher sends the changed assignments (a
+  /// snapshot install at most); 5 s is about 50 Raft ticks.
+  static constexpr sim_time reconcile_window_ms = 5000;
+
   // -- members ---------------------------------------------------------------
 
   static constexpr sim_time op_timeout_ms = 4000;
@@ -251,6 +331,11 @@ private:
   std::deque<std::string> trace_;
   uint64_t digest_ = 0;
   sim_result result_;
+  sim_clock clock_{&now_};
+  std::map<std::string, slot_state> slots_;
+  std::set<uint64_t> registered_;
+  sim_time next_registration_ = 1000;
+  sim_time healed_at_ = never;
   // Last: the actors go before everything they point at.
   test_coordinator_fixture<test::actor_test_config> fx_;
 };
