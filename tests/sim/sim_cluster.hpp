@@ -6,11 +6,15 @@
 // the daemon's start-up path) over its own fault-injecting disk
 // (sim/sim_disk.hpp), linked by a simulated network at the envelope layer
 // (above TLS: a sim transport actor in place of net::cluster_transport),
-// all under CAF's test coordinator and one seed. A client workload writes
-// and reads services through every manager; the run checks Raft's
-// invariants, the linearizability of the client history
-// (sim/linearizability.hpp), that every node can restart, and liveness once
-// the faults heal. docs/simulation.md describes what it covers.
+// all under CAF's test coordinator and one seed. Each manager also runs the
+// daemon's dispatcher and leadership actor (orchestrator, scheduler,
+// allocator while it leads) with a simulated agent per node. A client
+// workload writes and reads services through every manager; the run checks
+// Raft's invariants, the linearizability of the client history
+// (sim/linearizability.hpp), that every node can restart, liveness once
+// the faults heal, and the orchestration invariants (desired state reached,
+// no slot run twice beyond the reconciliation window). docs/simulation.md
+// describes what it covers.
 //
 // A run is a function of (options, fault schedule): the schedule is drawn
 // from the seed (make_schedule) and can be shrunk (shrink_schedule) to a

@@ -5,7 +5,8 @@
 // manager's lifecycle: spawn, crash, restart, join), sim_workload.cpp (the
 // client workload and its history), sim_force_new.cpp (force-new-cluster as
 // recover_actor runs it), sim_checks.cpp (Raft invariants from the disks and
-// the end-of-run checks), sim_network.* (the network and the transport).
+// the end-of-run checks), sim_orchestration.cpp (the simulated agents and
+// the orchestration checks), sim_network.* (the network and the transport).
 
 #include <cstdint>
 #include <deque>
