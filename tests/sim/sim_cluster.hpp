@@ -104,6 +104,9 @@ struct sim_result {
   size_t messages = 0;
   /// Task processes the simulated agents started (orchestration).
   size_t tasks_started = 0;
+  /// Times a slot ran two task processes at once (a task moved while its
+  /// old node still ran it).
+  size_t duplicate_slots = 0;
 
   bool ok() const {
     return violation.empty();

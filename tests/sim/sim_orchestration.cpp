@@ -168,6 +168,7 @@ void simulation::start_process(sim_node& n, const pb::Task& t) {
   s.running.insert(t.id());
   if (s.running.size() > 1 && s.since == never) {
     s.since = now_;
+    ++result_.duplicate_slots;
     trace("slot " + key + " runs " + std::to_string(s.running.size())
           + " tasks (n" + std::to_string(n.id) + " started one)");
   }
@@ -180,6 +181,9 @@ void simulation::stop_process(sim_node& n, const std::string& task) {
   auto& s = slots_[i->second];
   s.running.erase(task);
   if (s.running.size() <= 1 && s.since != never) {
+    trace("slot " + i->second + " runs one task again after "
+          + std::to_string(now_ - s.since) + " ms (n" + std::to_string(n.id)
+          + " stopped one)");
     check_slot(i->second, s);
     s.since = never;
   }
@@ -192,8 +196,8 @@ void simulation::check_slot(const std::string& key, const slot_state& s) {
   auto from = std::max(s.since, healed_at_);
   if (s.since == never || now_ <= from || now_ - from <= reconcile_window_ms)
     return;
-  violation("slot " + key + " ran " + std::to_string(s.running.size())
-            + " tasks for " + std::to_string(now_ - from)
+  violation("slot " + key + " ran two tasks at once for "
+            + std::to_string(now_ - from)
             + " ms after the faults healed (window "
             + std::to_string(reconcile_window_ms) + " ms)");
 }
