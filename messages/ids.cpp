@@ -1,4 +1,5 @@
 #include "messages/ids.hpp"
+#include "messages/ids_seed.hpp"
 
 #include <optional>
 
@@ -22,11 +23,30 @@ std::string new_id(std::mt19937_64& gen) {
   return out;
 }
 
-std::string new_id() {
-  static std::mutex mtx;
+namespace {
+
+std::mutex ids_mtx;
+
+std::mt19937_64& ids_gen() {
   static std::mt19937_64 gen{std::random_device{}()};
-  std::lock_guard<std::mutex> guard{mtx};
-  return new_id(gen);
+  return gen;
+}
+
+} // namespace
+
+std::string new_id() {
+  std::lock_guard<std::mutex> guard{ids_mtx};
+  return new_id(ids_gen());
+}
+
+void reseed_ids(uint64_t seed) {
+  std::lock_guard<std::mutex> guard{ids_mtx};
+  ids_gen().seed(seed);
+}
+
+uint64_t os_seed() {
+  std::lock_guard<std::mutex> guard{ids_mtx};
+  return ids_gen()();
 }
 
 bool is_id(const std::string& x) {

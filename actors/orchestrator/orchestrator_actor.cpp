@@ -11,6 +11,7 @@
 #include "actors/scheduler/constraint.hpp"
 #include "actors/store/store_interface.hpp"
 #include "messages/defaults.hpp"
+#include "messages/ids_seed.hpp"
 
 namespace actorswarm::orchestrator {
 
@@ -22,7 +23,7 @@ struct orchestrator_state {
   node::clock* clk = nullptr;
   dirty_set dirty;
   restart_tracker restarts;
-  std::mt19937_64 gen{std::random_device{}()};
+  std::mt19937_64 gen{os_seed()};
   bool in_flight = false;
   std::optional<int64_t> timer_at_ns;
   static inline const char* name = "orchestrator";

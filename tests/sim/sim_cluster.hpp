@@ -6,11 +6,15 @@
 // the daemon's start-up path) over its own fault-injecting disk
 // (sim/sim_disk.hpp), linked by a simulated network at the envelope layer
 // (above TLS: a sim transport actor in place of net::cluster_transport),
-// all under CAF's test coordinator and one seed. A client workload writes
-// and reads services through every manager; the run checks Raft's
-// invariants, the linearizability of the client history
-// (sim/linearizability.hpp), that every node can restart, and liveness once
-// the faults heal. docs/simulation.md describes what it covers.
+// all under CAF's test coordinator and one seed. Each manager also runs the
+// daemon's dispatcher and leadership actor (orchestrator, scheduler,
+// allocator while it leads) with a simulated agent per node. A client
+// workload writes and reads services through every manager; the run checks
+// Raft's invariants, the linearizability of the client history
+// (sim/linearizability.hpp), that every node can restart, liveness once
+// the faults heal, and the orchestration invariants (desired state reached,
+// no slot run twice beyond the reconciliation window). docs/simulation.md
+// describes what it covers.
 //
 // A run is a function of (options, fault schedule): the schedule is drawn
 // from the seed (make_schedule) and can be shrunk (shrink_schedule) to a
@@ -46,6 +50,11 @@ struct sim_options {
   /// crash points inside) in the middle of the run; the other managers are
   /// gone for good, as when an operator runs it.
   bool force_new_cluster = false;
+  /// Run the leader's orchestration (dispatcher, leadership actor with the
+  /// orchestrator, scheduler, allocator, CA) on every manager and a
+  /// simulated agent per node, and check the orchestration invariants.
+  /// Off with force_new_cluster (the removed managers' nodes stay).
+  bool orchestration = true;
   /// Lines of trace kept for a report.
   size_t trace_lines = 80;
 };
@@ -93,6 +102,11 @@ struct sim_result {
   size_t restarts = 0;
   size_t snapshots_installed = 0;
   size_t messages = 0;
+  /// Task processes the simulated agents started (orchestration).
+  size_t tasks_started = 0;
+  /// Times a slot ran two task processes at once (a task moved while its
+  /// old node still ran it).
+  size_t duplicate_slots = 0;
 
   bool ok() const {
     return violation.empty();
