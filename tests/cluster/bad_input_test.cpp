@@ -20,35 +20,6 @@ bool contains(const std::string& x, const std::string& needle) {
   return x.find(needle) != std::string::npos;
 }
 
-// stderr lines that say what went wrong (docker's usage hint left out).
-std::vector<std::string> error_lines(const std::string& err) {
-  std::vector<std::string> xs;
-  for (auto& line : lines_of(err))
-    if (!line.empty() && line.rfind("See '", 0) != 0)
-      xs.push_back(line);
-  return xs;
-}
-
-// Runs `args`, expects a refusal whose one stderr line contains `needle`,
-// and an unchanged `service ls` afterwards.
-void expect_refused(const cluster_fixture& f,
-                    const std::vector<std::string>& args,
-                    const std::string& needle) {
-  auto before = f.cli({"service", "ls"});
-  auto r = f.cli(args);
-  auto after = f.cli({"service", "ls"});
-  std::string cmd;
-  for (auto& a : args)
-    cmd += a + " ";
-  INFO("command: " << cmd << "\nstdout: " << r.out << "\nstderr: " << r.err);
-  CHECK(r.exit_code != 0);
-  auto lines = error_lines(r.err);
-  CHECK(lines.size() == 1);
-  CHECK(contains(r.err, needle));
-  CHECK(after.exit_code == 0);
-  CHECK(after.out == before.out);
-}
-
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out{path, std::ios::binary | std::ios::trunc};
   out << text;

@@ -433,4 +433,33 @@ std::string cluster_fixture::daemon_log() const {
   return read_file(dir_ + "/daemon.log");
 }
 
+std::vector<std::string> error_lines(const std::string& err) {
+  std::vector<std::string> xs;
+  for (auto& line : lines_of(err))
+    if (!line.empty() && line.rfind("See '", 0) != 0)
+      xs.push_back(line);
+  return xs;
+}
+
+void expect_refused(const cluster_fixture& f,
+                    const std::vector<std::string>& args,
+                    const std::string& needle, int exit_code) {
+  auto before = f.cli({"service", "ls"});
+  auto r = f.cli(args);
+  auto after = f.cli({"service", "ls"});
+  std::string cmd;
+  for (auto& a : args)
+    cmd += a + " ";
+  INFO("command: " << cmd << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  if (exit_code != 0)
+    CHECK(r.exit_code == exit_code);
+  else
+    CHECK(r.exit_code != 0);
+  CHECK(error_lines(r.err).size() == 1);
+  CHECK(r.err.find(needle) != std::string::npos);
+  CHECK(after.exit_code == 0);
+  CHECK(after.out == before.out);
+  CHECK(process_alive(f.daemon_pid()));
+}
+
 } // namespace actorswarm::test

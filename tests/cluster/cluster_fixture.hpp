@@ -171,4 +171,14 @@ private:
   pid_t daemon_pid_ = 0;
 };
 
+/// stderr lines that say what went wrong (docker's usage hint left out).
+std::vector<std::string> error_lines(const std::string& err);
+
+/// Runs `args` through `f`'s CLI and expects a refusal: a non-zero exit
+/// (`exit_code` exactly, when not 0), one stderr line containing `needle`,
+/// `service ls` unchanged and the daemon still running.
+void expect_refused(const cluster_fixture& f,
+                    const std::vector<std::string>& args,
+                    const std::string& needle, int exit_code = 0);
+
 } // namespace actorswarm::test
