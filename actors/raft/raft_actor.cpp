@@ -156,6 +156,15 @@ bool adds_member(const std::vector<pb::Entry>& xs) {
   return false;
 }
 
+// The core forgot its pending reads (the leader changed, or it was rebuilt):
+// their callers learn it now instead of at their timeout.
+void fail_reads(raft_state& st) {
+  for (auto& [ctx, rp] : st.reads)
+    rp.deliver(make_error(errc::not_leader, "leadership changed during "
+                                            "a read"));
+  st.reads.clear();
+}
+
 // The disk refused the write of `rd` (full): nothing that depends on it may
 // leave this peer, and the core must forget what it holds only in memory.
 // The core is rebuilt from what is durable, as after a crash and restart of
@@ -180,10 +189,7 @@ void refuse_ready(raft_actor_t* self, const ready& rd, bool sent_entries,
   uint64_t refused_from = 0;
   if (st.core->state() == role::leader && !sent_entries && !rd.entries.empty())
     refused_from = rd.entries.front().index();
-  for (auto& [ctx, rp] : st.reads)
-    rp.deliver(make_error(errc::not_leader, "leadership changed during "
-                                            "a read"));
-  st.reads.clear();
+  fail_reads(st);
   auto cfg = st.core->config();
   cfg.applied = st.core->log().applied();
   st.core = std::make_unique<raft_core>(cfg, *st.log,
@@ -249,10 +255,7 @@ void run_ready(raft_actor_t* self) {
                          rd->soft_state->lead, st.core->term());
     self->send(st.state_machine, leader_atom::value, make_status(st));
     // The core forgets pending reads when the leader changes.
-    for (auto& [ctx, rp] : st.reads)
-      rp.deliver(make_error(errc::not_leader, "leadership changed during "
-                                              "a read"));
-    st.reads.clear();
+    fail_reads(st);
   }
   if (!rd->snapshot && rd->committed_entries.empty()) {
     finish_ready(self, rd, 0, {});

@@ -252,17 +252,19 @@ void propose_remote(store_actor_t* self, uint64_t lead,
 // from a follower, nowhere without a leader (docker's wording, at once).
 void route(store_actor_t* self, const pb::StoreBatch& batch, index_promise rp) {
   auto& st = self->state;
-  // Nobody else can lead, and this manager cannot write: say why at once.
-  if (about_to_lead(st) && st.status && st.status->write_refused)
-    rp.deliver(make_error(*st.status->write_refused));
-  else if (about_to_lead(st))
-    st.waiting.emplace_back(batch, rp);
-  else if (st.status->is_leader)
+  if (about_to_lead(st)) {
+    // Nobody else can lead, and this manager cannot write: say why at once.
+    if (st.status && st.status->write_refused)
+      rp.deliver(make_error(*st.status->write_refused));
+    else
+      st.waiting.emplace_back(batch, rp);
+  } else if (st.status->is_leader) {
     propose_local(self, batch, rp);
-  else if (st.status->lead != 0 && st.transport)
+  } else if (st.status->lead != 0 && st.transport) {
     propose_remote(self, st.status->lead, batch, rp);
-  else
+  } else {
     rp.deliver(make_error(lost_leadership()));
+  }
 }
 
 // A proposal a follower forwarded: answered with a ProposeReply once the
