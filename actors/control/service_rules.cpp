@@ -114,13 +114,13 @@ status validate_privileges(pb::ContainerSpec& c) {
 }
 
 // `swarm update --max-replicas-per-service`: one request must not make the
-// managers hold more tasks than they can (issue #9). A count that does not
-// change is kept, so a service stored above a lowered limit can still be
-// edited and scaled down.
+// managers hold more tasks than they can (issue #9). Only growth past the
+// limit is refused, so a service stored above a lowered limit can still be
+// edited and scaled down step by step.
 status check_replica_limit(const store::object_store& view,
                            const pb::ServiceSpec& spec, uint64_t current) {
   auto limit = max_replicas_per_service(view);
-  if (spec.replicas() <= limit || spec.replicas() == current)
+  if (spec.replicas() <= std::max(limit, current))
     return ok_status();
   return invalid("replicas " + std::to_string(spec.replicas())
                  + " exceed this swarm's limit of " + std::to_string(limit)
