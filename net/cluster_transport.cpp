@@ -1,5 +1,7 @@
 #include "net/cluster_transport.hpp"
 
+#include "net/raft_lane.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -110,6 +112,18 @@ struct transport_state {
   // Node ids whose certificates are refused (node rm); every new wire too.
   std::vector<std::string> revoked;
   static inline const char* name = "cluster_transport";
+
+  // The raft actor may outlive this actor (and its wire) a moment.
+  ~transport_state() {
+    if (cfg.lane)
+      cfg.lane->attach(nullptr, std::nullopt);
+  }
+
+  // The lane follows the wire and this node's identity.
+  void attach_lane() {
+    if (cfg.lane)
+      cfg.lane->attach(wire.get(), *sealer);
+  }
 };
 
 using transport_t
@@ -250,12 +264,16 @@ conn_id link_conn(transport_t* self, uint64_t id) {
 }
 
 void send_raft(transport_t* self, pb::RaftMessage& m) {
+  auto& st = self->state;
   auto c = link_conn(self, m.to());
   if (c == 0)
     return; // unreachable for now: Raft retransmits
   send_frame(self, c,
-             self->state.sealer->seal(pb::Envelope::RAFT,
-                                      m.SerializeAsString()));
+             st.sealer->seal(pb::Envelope::RAFT, m.SerializeAsString()));
+  // Open: the raft actor's next messages to this peer go straight to the
+  // wire (net/raft_lane.hpp).
+  if (st.cfg.lane && current(self, c) && st.conns[c].up)
+    st.cfg.lane->open(m.to(), c & local_mask);
 }
 
 // -- the wire's events ------------------------------------------------------
@@ -286,6 +304,8 @@ void on_down(transport_t* self, conn_id c, const std::string& reason) {
     return;
   auto who = i->second.peer.node_id.empty() ? i->second.addr
                                             : i->second.peer.node_id;
+  if (st.cfg.lane && current(self, c))
+    st.cfg.lane->close(c & local_mask);
   st.conns.erase(i);
   for (auto a = st.by_addr.begin(); a != st.by_addr.end();)
     a = a->second == c ? st.by_addr.erase(a) : std::next(a);
@@ -441,6 +461,8 @@ void on_frame(transport_t* self, conn_id c, const std::string& frame) {
 status replace_wire(transport_t* self,
                     const std::optional<wire_credentials>& c) {
   auto& st = self->state;
+  if (st.cfg.lane)
+    st.cfg.lane->attach(nullptr, std::nullopt);
   st.wire.reset();
   st.sink.reset();
   for (auto& [id, call] : st.calls)
@@ -464,6 +486,7 @@ status replace_wire(transport_t* self,
     return f;
   }
   st.wire = std::move(*w);
+  st.attach_lane();
   // Without credentials the node left its swarm: that swarm's removed
   // nodes mean nothing to the next one.
   if (!c)
@@ -571,6 +594,8 @@ cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
     [=](raft_members_atom, const pb::ConfState& cs) {
       auto& voters = self->state.voters;
       voters.clear();
+      if (self->state.cfg.lane)
+        self->state.cfg.lane->clear(); // addresses may have changed
       for (const auto& m : cs.voters())
         if (!m.node_id().empty())
           voters.insert(m.node_id());
@@ -584,6 +609,7 @@ cluster_transport_actor(transport_t* self, cluster_transport_config cfg) {
     [=](cluster_raft_id_atom, uint64_t id) {
       self->state.cfg.self.raft_id = id;
       self->state.sealer->set_raft_id(id);
+      self->state.attach_lane();
     },
     [=](redial_atom, uint64_t id) {
       auto& l = self->state.links[id];

@@ -35,6 +35,8 @@
 
 namespace actorswarm::net {
 
+class raft_lane;
+
 /// Tunables of the transport (backoff in ms, queue bound).
 struct cluster_transport_config {
   sender_identity self;
@@ -53,6 +55,9 @@ struct cluster_transport_config {
   pb::NodeCredentials creds;
   /// Makes the wire (tests pass a fake).
   wire_factory make_wire = tls_wire_factory({});
+  /// Shared with the raft actor (its outbox), kept up to date here; null:
+  /// every Raft message goes through this actor.
+  std::shared_ptr<raft_lane> lane;
 };
 
 /// Spawns the transport.

@@ -10,7 +10,7 @@ pb::Envelope envelope_sealer::seal(pb::Envelope::Kind kind,
   out.set_sender_node_id(id_.node_id);
   out.set_sender_raft_id(id_.raft_id);
   out.set_sender_epoch(id_.epoch);
-  out.set_seq(next_seq_++);
+  out.set_seq(next_seq_->fetch_add(1, std::memory_order_relaxed));
   out.set_kind(kind);
   out.set_payload(std::move(payload));
   return out;

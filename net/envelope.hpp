@@ -7,7 +7,9 @@
 // every frame against tampering and replay; this decides what that peer
 // may ask for. No CAF here: the transport actor calls it.
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -29,9 +31,15 @@ struct sender_identity {
 /// 1 and are for logs and debugging (TLS orders and protects frames).
 class envelope_sealer {
 public:
-  explicit envelope_sealer(sender_identity id) : id_(std::move(id)) {
+  explicit envelope_sealer(sender_identity id)
+    : id_(std::move(id)),
+      next_seq_(std::make_shared<std::atomic<uint64_t>>(1)) {
     // nop
   }
+
+  /// A copy numbers on with the original: seal() may run on several threads
+  /// (the transport actor's and, through net/raft_lane.hpp, the raft
+  /// actor's), each with its own copy.
 
   /// Wraps `payload` of `kind` with the next sequence number.
   pb::Envelope seal(pb::Envelope::Kind kind, std::string payload);
@@ -44,7 +52,7 @@ public:
 
 private:
   sender_identity id_;
-  uint64_t next_seq_ = 1;
+  std::shared_ptr<std::atomic<uint64_t>> next_seq_;
 };
 
 /// Whether `x`, arriving from `peer`, may be handled: a peer without a

@@ -21,6 +21,7 @@
 #include "messages/log.hpp"
 #include "net/cluster_secrets.hpp"
 #include "net/cluster_transport.hpp"
+#include "net/raft_lane.hpp"
 #include "persistence/certificates.hpp"
 #include "persistence/data_dir.hpp"
 
@@ -42,6 +43,8 @@ struct node_state {
   control::control_actor_type control;
   // Opened once per process: it outlives stops.
   net::cluster_transport_actor_type transport;
+  // The transport's shortcut for Raft messages; the raft peer's outbox.
+  std::shared_ptr<net::raft_lane> lane;
   store::store_actor_type store;
   dispatcher::dispatcher_actor_type dispatcher;
   agent::agent_actor_type agent;
@@ -91,6 +94,9 @@ void open_transport(node_self self) {
   tcfg.listen_host = host;
   tcfg.listen_port = port;
   tcfg.make_wire = net::tls_wire_factory(st.cfg.wire);
+  if (!st.lane)
+    st.lane = std::make_shared<net::raft_lane>();
+  tcfg.lane = st.lane;
   if (auto certs = persistence::load_node_certs(st.dir->path()); certs)
     tcfg.creds = node_credentials(*certs, st.id.cluster_id);
   else
@@ -138,6 +144,10 @@ void start_manager(node_self self) {
   scfg.raft.tick_ms = st.cfg.tick_ms;
   scfg.raft.seed = st.id.raft_id;
   scfg.raft.incarnation = new_epoch(net::openssl_secrets());
+  // Made here or by open_transport, whichever runs first.
+  if (!st.lane)
+    st.lane = std::make_shared<net::raft_lane>();
+  scfg.raft.outbox = st.lane;
   scfg.raft.bootstrap.clear();
   if (!st.id.joined)
     scfg.raft.bootstrap.push_back(self_member(st.id));

@@ -73,12 +73,26 @@ raft_status_ptr make_status(const raft_state& st, uint64_t refused_from = 0) {
   return out;
 }
 
+void run_ready(raft_actor_t* self);
+
 void schedule_flush(raft_actor_t* self) {
   auto& st = self->state;
   if (st.flush_scheduled || !st.core->has_ready())
     return;
   st.flush_scheduled = true;
   self->send(self, raft_ready_atom::value);
+}
+
+// After a peer's message: the turn runs at once when nothing else waits in
+// the mailbox (a follower's append goes to disk without a trip through the
+// mailbox); else after what waits, so a burst of messages makes one turn.
+// Only at the end of a handler that answers nobody: run_ready may apply
+// entries, and a proposer must learn its index before they are applied.
+void flush_soon(raft_actor_t* self) {
+  if (!self->state.flush_scheduled && self->mailbox().empty())
+    run_ready(self);
+  else
+    schedule_flush(self);
 }
 
 // What advance() needs of the committed entries: the conf changes and the
@@ -199,6 +213,33 @@ void refuse_ready(raft_actor_t* self, const ready& rd, bool sent_entries,
   schedule_flush(self);
 }
 
+// Hands rd's snapshot and committed entries to the state machine; the rest
+// of the turn (advance) runs with its answer.
+void start_apply(raft_actor_t* self, const std::shared_ptr<ready>& rd) {
+  auto& st = self->state;
+  auto batch = std::make_shared<apply_batch>();
+  if (rd->snapshot) {
+    batch->snapshot = std::move(*rd->snapshot);
+    rd->snapshot = pb::Snapshot{};
+    *rd->snapshot->mutable_metadata() = batch->snapshot->metadata();
+  }
+  batch->entries = std::move(rd->committed_entries);
+  rd->committed_entries = advance_view(batch->entries);
+  auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
+  // Every snapshot_interval entries, and when a member joins (it then gets
+  // this snapshot instead of the whole log).
+  batch->want_snapshot
+    = st.snapshots
+      && (last >= st.log->snapshot_index() + st.cfg.snapshot_interval
+          || (adds_member(batch->entries) && last > st.log->snapshot_index()));
+  self
+    ->request(st.state_machine, caf::infinite, apply_atom::value,
+              apply_batch_ptr{std::move(batch)})
+    .await([=](uint64_t applied, std::string& state) {
+      finish_ready(self, rd, applied, std::move(state));
+    });
+}
+
 // One turn of etcd's Ready loop: persist (synced) -> send -> apply ->
 // advance. The apply is awaited, so no input reaches the core between
 // ready() and advance().
@@ -226,13 +267,28 @@ void run_ready(raft_actor_t* self) {
         if (m.type() == pb::RaftMessage::SNAP)
           logger("raft")->info("sending snapshot index={} to={}",
                                m.snapshot().metadata().index(), m.to());
+        if (m.type() != pb::RaftMessage::SNAP && st.cfg.outbox
+            && st.cfg.outbox->try_send(m))
+          continue;
         self->send(st.transport, raft_send_atom::value, std::move(m));
       }
     rd->messages.clear();
   };
+  // A turn that only moves the commit index (no entries, no term or vote
+  // change: an unsynced write) applies first: the entries are durable on a
+  // quorum already, so the state machine need not wait for this peer's
+  // note of the commit index (etcd applies in parallel with that write too).
+  bool apply_first = !rd->must_sync && !rd->snapshot && rd->entries.empty()
+                     && !rd->soft_state && !rd->committed_entries.empty();
+  if (apply_first)
+    start_apply(self, rd);
   if (early)
     send_all();
-  if (auto ok = st.log->persist(*rd); !ok) {
+  if (auto ok = st.log->persist(*rd); !ok && apply_first) {
+    // Only the commit index was not noted: it is learned again from the
+    // leader (or, leading, from the next commit); nothing waits for it.
+    logger("raft")->warn("commit index not written: {}", ok.error().message);
+  } else if (!ok) {
     refuse_ready(self, *rd, sent_entries, std::move(ok.error()));
     return;
   }
@@ -257,31 +313,13 @@ void run_ready(raft_actor_t* self) {
     // The core forgets pending reads when the leader changes.
     fail_reads(st);
   }
+  if (apply_first)
+    return; // finish_ready runs with the state machine's answer
   if (!rd->snapshot && rd->committed_entries.empty()) {
     finish_ready(self, rd, 0, {});
     return;
   }
-  auto batch = std::make_shared<apply_batch>();
-  if (rd->snapshot) {
-    batch->snapshot = std::move(*rd->snapshot);
-    rd->snapshot = pb::Snapshot{};
-    *rd->snapshot->mutable_metadata() = batch->snapshot->metadata();
-  }
-  batch->entries = std::move(rd->committed_entries);
-  rd->committed_entries = advance_view(batch->entries);
-  auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
-  // Every snapshot_interval entries, and when a member joins (it then gets
-  // this snapshot instead of the whole log).
-  batch->want_snapshot
-    = st.snapshots
-      && (last >= st.log->snapshot_index() + st.cfg.snapshot_interval
-          || (adds_member(batch->entries) && last > st.log->snapshot_index()));
-  self
-    ->request(st.state_machine, caf::infinite, apply_atom::value,
-              apply_batch_ptr{std::move(batch)})
-    .await([=](uint64_t applied, std::string& state) {
-      finish_ready(self, rd, applied, std::move(state));
-    });
+  start_apply(self, rd);
 }
 
 // Prefix of this peer's ReadIndex request ids (see raft_actor_config).
@@ -386,7 +424,7 @@ raft_actor(raft_actor_t* self, raft_state_machine_actor_type state_machine,
       down.erase(std::remove(down.begin(), down.end(), m.from()), down.end());
       self->state.heard[m.from()] = self->state.ticks;
       self->state.core->step(m);
-      schedule_flush(self);
+      flush_soon(self);
     },
     [=](peer_down_atom, uint64_t id) {
       auto& down = self->state.down;

@@ -20,6 +20,7 @@
 //           dies the raft peer dies with it (linked).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,7 @@
 
 #include "actors/raft/raft_config.hpp"
 #include "actors/raft/raft_interface.hpp"
+#include "actors/raft/raft_outbox.hpp"
 #include "messages/defaults.hpp"
 #include "messages/raft.pb.h"
 
@@ -52,6 +54,9 @@ struct raft_actor_config {
   /// run of this peer never matches a read of this one. 0 (tests and
   /// simulations): a number unique within the process instead.
   uint64_t incarnation = 0;
+  /// Where Raft messages leave without the transport actor's mailbox when
+  /// it can (actors/raft/raft_outbox.hpp); null: always the transport.
+  std::shared_ptr<raft_outbox> outbox;
   /// If non-empty and the log is empty: bootstrap a new group with these
   /// voters (swarm init: only this node).
   std::vector<pb::Member> bootstrap;
