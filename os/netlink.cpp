@@ -110,6 +110,7 @@ link_info to_link_info(rtnl_link* x) {
   out.master = rtnl_link_get_master(x);
   out.up = (rtnl_link_get_flags(x) & IFF_UP) != 0;
   out.mtu = rtnl_link_get_mtu(x);
+  read_mac(rtnl_link_get_addr(x), out.mac);
   return out;
 }
 
@@ -305,6 +306,12 @@ status netlink_conn::create_veth(const veth_spec& spec) {
     if (!mac)
       return fail(errc::internal, "netlink: out of memory");
     rtnl_link_set_addr(peer.get(), mac.get());
+  }
+  // One queue each: by default a veth gets one per possible CPU, and each
+  // costs sysfs entries at creation and deletion.
+  for (auto* end : {x.get(), peer.get()}) {
+    rtnl_link_set_num_tx_queues(end, 1);
+    rtnl_link_set_num_rx_queues(end, 1);
   }
   if (spec.peer_ns != nullptr)
     rtnl_link_set_ns_fd(peer.get(), spec.peer_ns->fd());

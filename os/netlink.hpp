@@ -34,6 +34,8 @@ struct link_info {
   int master = 0;
   bool up = false;
   uint32_t mtu = 0;
+  /// Its link-layer address (zero for devices without one).
+  mac_address mac{};
 };
 
 /// What a VXLAN device is made of, as the kernel reports it.

@@ -49,6 +49,22 @@ private:
   netns home_;
 };
 
+// Turns IPv6 off in the calling thread's (new) namespace, for all devices
+// to come, as Docker does for containers on IPv4-only networks: no
+// link-local addresses, duplicate address detection or MLD on every device
+// brought up, which is most of what bringing one up costs. Best effort: a
+// kernel without IPv6, or a read-only /proc/sys, leaves it on.
+void disable_ipv6() {
+  for (auto* path : {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+                     "/proc/sys/net/ipv6/conf/default/disable_ipv6"}) {
+    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    [[maybe_unused]] auto n = ::write(fd, "1", 1);
+    ::close(fd);
+  }
+}
+
 } // namespace
 
 // -- netns --------------------------------------------------------------------
@@ -179,6 +195,8 @@ result<netns> netns_dir::create(const std::string& name) {
       error = errno_text("pin network namespace at " + path, errno);
     else if ((made = ::open(thread_netns_path, O_RDONLY | O_CLOEXEC)) < 0)
       error = errno_text(thread_netns_path, errno);
+    else
+      disable_ipv6(); // /proc/sys/net is the opener's namespace: the new one
   }
   if (made < 0) {
     ::umount2(path.c_str(), MNT_DETACH);

@@ -116,8 +116,9 @@ public:
   /// be removed first. For tests; a daemon leaves it, as `ip netns` does.
   status release();
 
-  /// Creates a new, empty network namespace (only `lo`, down) pinned as
-  /// `name` and returns it open. errc::name_conflict when `name` exists.
+  /// Creates a new, empty network namespace (only `lo`, down; IPv6 off, as
+  /// the overlay is IPv4) pinned as `name` and returns it open.
+  /// errc::name_conflict when `name` exists.
   result<netns> create(const std::string& name);
 
   /// Opens the namespace pinned as `name`; errc::not_found when there is

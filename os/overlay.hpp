@@ -173,7 +173,8 @@ public:
   /// Adds the task's leg on a network: a veth pair from the network's bridge
   /// into the task's namespace as `leg.ifname` (MAC mac_from_ip, overlay
   /// MTU), its address, and the default route when asked. Attaching a leg
-  /// that exists is not an error. errc::not_found for a network not ensured
+  /// that exists is not an error; a leg of the same address left by a
+  /// removed task whose namespace has not died yet is replaced. errc::not_found for a network not ensured
   /// or a task not created; errc::invalid_spec for an address outside the
   /// subnet or a bad interface name (nothing done).
   status attach_task(const std::string& task_id, const task_leg& leg);
@@ -182,9 +183,15 @@ public:
   /// a missing leg is not an error.
   status detach_task(const std::string& task_id, const task_leg& leg);
 
-  /// Deletes the task's legs and unpins its namespace (which dies with the
-  /// last process in it). Removing an unknown task is not an error.
-  status remove_task(const std::string& task_id);
+  /// Unpins the task's namespace, which dies once nothing holds it any more
+  /// (no process inside, no socket made in it, no open handle), and its legs
+  /// with it. `delete_legs` true: deletes the legs first, so they are gone
+  /// when this returns whoever still holds the namespace (one device
+  /// deletion, tens of ms on a loaded host: docs/benchmarks.md). False: the
+  /// kernel deletes them with the namespace, asynchronously and batched
+  /// across namespaces (cheapest when many tasks go at once). Removing an
+  /// unknown task is not an error.
+  status remove_task(const std::string& task_id, bool delete_legs = false);
 
   // -- start-up ---------------------------------------------------------------
 

@@ -50,7 +50,7 @@ result<reconcile_report> overlay::reconcile(const desired_state& desired) {
         pinned_tasks.insert(parsed->id);
         continue;
       }
-      ok = remove_task(parsed->id);
+      ok = remove_task(parsed->id, true); // exact: gone when we report
       report.removed_tasks.push_back(parsed->id);
     }
     if (!ok)

@@ -61,6 +61,9 @@ status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
   auto ns = dir_.open(task_netns_name(task_id));
   if (!ns)
     return fail(errc::not_found, "no network namespace for task " + task_id);
+  auto conn = netlink_conn::open(*ns);
+  if (!conn)
+    return conn.error();
   veth_spec spec;
   spec.name = task_leg_name(tag_, leg.address.addr);
   spec.mtu = mtu_;
@@ -70,12 +73,24 @@ status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
   spec.peer_mac = mac_from_ip(leg.address.addr);
   spec.set_peer_mac = true;
   auto made = st.conn.create_veth(spec);
-  // An existing leg is adopted: a repeated call, or after reconcile.
-  if (!made && !st.conn.link(spec.name))
-    return made;
-  auto conn = netlink_conn::open(*ns);
-  if (!conn)
-    return conn.error();
+  if (!made) {
+    auto stale = st.conn.link(spec.name);
+    if (!stale)
+      return made;
+    // The leg exists. Ours when the task's end is there with the task's MAC
+    // (a repeated call, or after reconcile): adopt it. Otherwise it is left
+    // from a removed task whose namespace has not died yet, and the address
+    // was handed out again: replace it.
+    auto mine = conn->link(leg.ifname);
+    if (!mine || mine->mac != spec.peer_mac) {
+      if (auto ok = st.conn.delete_link(stale->index);
+          !ok && ok.error().code != errc::not_found)
+        return ok;
+      made = st.conn.create_veth(spec);
+      if (!made)
+        return made;
+    }
+  }
   auto configure = [&]() -> status {
     auto link = conn->link(leg.ifname);
     if (!link)
@@ -114,10 +129,12 @@ status overlay::detach_task(const std::string& task_id, const task_leg& leg) {
   return ok_status();
 }
 
-status overlay::remove_task(const std::string& task_id) {
+status overlay::remove_task(const std::string& task_id, bool delete_legs) {
   if (!valid_object_id(task_id))
     return fail(errc::invalid_spec, "invalid task id: \"" + task_id + "\"");
   auto name = task_netns_name(task_id);
+  if (!delete_legs)
+    return dir_.remove(name);
   if (auto ns = dir_.open(name)) {
     // Delete the legs now: the kernel would only do it once the namespace
     // dies, asynchronously, and later still while a process is inside it.

@@ -230,3 +230,38 @@ TEST_CASE("overlay: bad input is refused with one clear error and changes "
   require_ok(a.ov->remove_network("net1"));
   CHECK(pinned(a.pins).empty());
 }
+
+TEST_CASE("overlay: an address handed out again right after its task's "
+          "removal gets a fresh leg",
+          "[unit]") {
+  AS_REQUIRE_ROOT();
+  test_hosts world{"as-ov-reuse-world", 1};
+  test_node a{"as-ov-reuse", "eeee0000000000000000000000", world.hosts[0],
+              world.addrs[0]};
+  require_ok(a.ov->ensure_network(net1()));
+  require_ok(a.ov->create_task("t1"));
+  require_ok(a.ov->attach_task("t1", leg1("10.10.0.2/24")));
+  auto held = a.pins.dir.open("t-t1"); // keeps t1's namespace, and leg, alive
+  require_ok(held);
+  require_ok(a.ov->remove_task("t1")); // lazy: the leg stays while held
+  auto t2 = a.ov->create_task("t2");
+  require_ok(t2);
+  require_ok(a.ov->attach_task("t2", leg1("10.10.0.2/24")));
+  auto conn = netlink_conn::open(*t2);
+  require_ok(conn);
+  auto eth = conn->link("eth0");
+  require_ok(eth);
+  CHECK(eth->up);
+  CHECK(eth->mac == mac_from_ip(*parse_ipv4("10.10.0.2")));
+  CHECK(to_string((*conn->addresses(eth->index))[0]) == "10.10.0.2/24");
+  // The old task's end went with the replaced leg.
+  CHECK(extra_links(*held, {}).empty());
+  // Deleting the legs: gone when remove_task returns, even though held.
+  require_ok(a.ov->remove_task("t2", true));
+  auto n1 = a.pins.dir.open("n-net1");
+  require_ok(n1);
+  CHECK(extra_links(*n1, {"aseeeeb001001", "aseeeev001001"}).empty());
+  CHECK(extra_links(*t2, {}).empty());
+  require_ok(a.ov->remove_network("net1"));
+  CHECK(pinned(a.pins).empty());
+}
