@@ -10,6 +10,7 @@
 //
 //   build/netns_bench [--tasks N]
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,18 @@ using namespace actorswarm::os;
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+// This process's CPU time (user + system) in ms: unlike wall time, it does
+// not grow with other processes' load on a shared machine.
+double cpu_ms() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3
+           + static_cast<double>(t.tv_usec) / 1e3;
+  };
+  return ms(ru.ru_utime) + ms(ru.ru_stime);
+}
 
 double ms_since(clock_type::time_point t0) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t0)
@@ -66,6 +79,7 @@ task_leg leg_of(int i) {
 bool setup(overlay& ov, int tasks, const char* name) {
   std::vector<double> xs;
   auto all0 = clock_type::now();
+  auto cpu0 = cpu_ms();
   for (int i = 0; i < tasks; ++i) {
     auto id = "task" + std::to_string(i);
     auto s0 = clock_type::now();
@@ -75,6 +89,8 @@ bool setup(overlay& ov, int tasks, const char* name) {
     xs.push_back(ms_since(s0));
   }
   std::printf("%s_wall %.3f ms\n", name, ms_since(all0));
+  std::printf("%s_cpu_mean %.3f ms\n", name,
+              (cpu_ms() - cpu0) / static_cast<double>(tasks));
   print_stats(name, xs);
   return true;
 }
@@ -83,8 +99,8 @@ bool setup(overlay& ov, int tasks, const char* name) {
 int legs_left(const netns_dir& dir) {
   auto ns = dir.open(network_netns_name("bench"));
   auto conn = ns ? netlink_conn::open(*ns) : result<netlink_conn>{ns.error()};
-  auto links = conn ? conn->links() : result<std::vector<link_info>>{
-                                        conn.error()};
+  auto links = conn ? conn->links()
+                    : result<std::vector<link_info>>{conn.error()};
   if (!links)
     return -1;
   int n = 0;
@@ -99,6 +115,7 @@ bool teardown(overlay& ov, const netns_dir& dir, int tasks, bool delete_legs,
               const char* name) {
   std::vector<double> xs;
   auto all0 = clock_type::now();
+  auto cpu0 = cpu_ms();
   for (int i = 0; i < tasks; ++i) {
     auto s0 = clock_type::now();
     if (!check(ov.remove_task("task" + std::to_string(i), delete_legs),
@@ -106,6 +123,8 @@ bool teardown(overlay& ov, const netns_dir& dir, int tasks, bool delete_legs,
       return false;
     xs.push_back(ms_since(s0));
   }
+  std::printf("%s_cpu_mean %.3f ms\n", name,
+              (cpu_ms() - cpu0) / static_cast<double>(tasks));
   print_stats(name, xs);
   for (int round = 0; round < 30000 && legs_left(dir) != 0; ++round)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -37,7 +37,8 @@ bool parse_octet(const std::string& text, size_t& pos, uint32_t& out) {
     x = x * 10 + static_cast<uint32_t>(text[pos++] - '0');
   auto digits = pos - start;
   // No empty octet, no leading zero ("010" reads as octal elsewhere).
-  if (digits == 0 || digits > 3 || x > 255 || (digits > 1 && text[start] == '0'))
+  if (digits == 0 || digits > 3 || x > 255
+      || (digits > 1 && text[start] == '0'))
     return false;
   out = x;
   return true;
@@ -120,8 +121,8 @@ mac_address mac_from_ip(ipv4 x) {
 
 result<std::string> node_tag(const std::string& node_id) {
   if (node_id.size() < node_tag_length)
-    return fail(errc::invalid_spec, "node id too short for a device tag: \""
-                                      + node_id + "\"");
+    return fail(errc::invalid_spec,
+                "node id too short for a device tag: \"" + node_id + "\"");
   auto tag = node_id.substr(0, node_tag_length);
   for (char c : tag)
     if (!is_base36(c))

@@ -155,13 +155,13 @@ status netns_dir::prepare() {
       return ok_status();
     if (errno != EINVAL || attempt > 0)
       break;
-    if (::mount(path_.c_str(), path_.c_str(), "none", MS_BIND | MS_REC,
-                nullptr)
+    if (::mount(path_.c_str(), path_.c_str(), "none", MS_BIND | MS_REC, nullptr)
         != 0)
       break;
   }
-  return fail(errc::internal, errno_text("make " + path_ + " a shared mount "
-                                                           "point",
+  return fail(errc::internal, errno_text("make " + path_
+                                           + " a shared mount "
+                                             "point",
                                          errno));
 }
 
@@ -190,8 +190,7 @@ result<netns> netns_dir::create(const std::string& name) {
     error = errno_text("unshare(CLONE_NEWNET)", errno);
   } else {
     thread_netns_guard back{std::move(*home)};
-    if (::mount(thread_netns_path, path.c_str(), "none", MS_BIND, nullptr)
-        != 0)
+    if (::mount(thread_netns_path, path.c_str(), "none", MS_BIND, nullptr) != 0)
       error = errno_text("pin network namespace at " + path, errno);
     else if ((made = ::open(thread_netns_path, O_RDONLY | O_CLOEXEC)) < 0)
       error = errno_text(thread_netns_path, errno);

@@ -65,9 +65,8 @@ status overlay::validate(const network_desc& desc) const {
   if (!valid_object_id(desc.id))
     return fail(errc::invalid_spec, "invalid network id: \"" + desc.id + "\"");
   if (desc.vni == 0 || desc.vni > vni_max)
-    return fail(errc::invalid_spec,
-                "VXLAN id out of range (1-16777215): "
-                  + std::to_string(desc.vni));
+    return fail(errc::invalid_spec, "VXLAN id out of range (1-16777215): "
+                                      + std::to_string(desc.vni));
   if (desc.subnet.length == 0 || desc.subnet.length > 30)
     return fail(errc::invalid_spec,
                 "invalid subnet for an overlay: " + to_string(desc.subnet));
@@ -105,8 +104,9 @@ status overlay::ensure_network(const network_desc& desc) {
     }
   }
   networks_.emplace(desc.id, std::move(st));
-  logger("dataplane")->info("network ready id={} vni={} subnet={}", desc.id,
-                            desc.vni, to_string(desc.subnet));
+  logger("dataplane")
+    ->info("network ready id={} vni={} subnet={}", desc.id, desc.vni,
+           to_string(desc.subnet));
   return ok_status();
 }
 

@@ -174,9 +174,9 @@ public:
   /// into the task's namespace as `leg.ifname` (MAC mac_from_ip, overlay
   /// MTU), its address, and the default route when asked. Attaching a leg
   /// that exists is not an error; a leg of the same address left by a
-  /// removed task whose namespace has not died yet is replaced. errc::not_found for a network not ensured
-  /// or a task not created; errc::invalid_spec for an address outside the
-  /// subnet or a bad interface name (nothing done).
+  /// removed task whose namespace has not died yet is replaced. errc::not_found
+  /// for a network not ensured or a task not created; errc::invalid_spec for an
+  /// address outside the subnet or a bad interface name (nothing done).
   status attach_task(const std::string& task_id, const task_leg& leg);
 
   /// Deletes the task's leg on `leg.network_id` (found by its address);
@@ -222,8 +222,7 @@ private:
   status adopt_vxlan(network_state& st, std::vector<std::string>& removed);
   status make_vxlan(network_state& st);
   status unpin_network(const std::string& network_id);
-  status reconcile_legs(const desired_state& desired,
-                        reconcile_report& report);
+  status reconcile_legs(const desired_state& desired, reconcile_report& report);
   status remove_host_devices(reconcile_report& report);
 
   // -- member variables -------------------------------------------------------

@@ -23,6 +23,11 @@ result<reconcile_report> overlay::reconcile(const desired_state& desired) {
   for (auto& t : desired.tasks) {
     if (!valid_object_id(t.id))
       return fail(errc::invalid_spec, "invalid task id: \"" + t.id + "\"");
+    for (auto& leg : t.legs)
+      if (nets.count(leg.network_id) == 0)
+        return fail(errc::invalid_spec, "task " + t.id + " is on network "
+                                          + leg.network_id
+                                          + ", which is not desired");
     tasks.emplace(t.id, &t);
   }
   auto pins = dir_.list();
@@ -77,12 +82,13 @@ result<reconcile_report> overlay::reconcile(const desired_state& desired) {
       adopted.tasks.push_back(t);
   if (auto ok = reconcile_legs(adopted, report); !ok)
     return ok.error();
-  logger("dataplane")->info(
-    "reconciled networks_adopted={} networks_removed={} tasks_adopted={} "
-    "tasks_removed={} tasks_missing={} devices_removed={}",
-    report.adopted_networks.size(), report.removed_networks.size(),
-    report.adopted_tasks.size(), report.removed_tasks.size(),
-    report.missing_tasks.size(), report.removed_devices.size());
+  logger("dataplane")
+    ->info(
+      "reconciled networks_adopted={} networks_removed={} tasks_adopted={} "
+      "tasks_removed={} tasks_missing={} devices_removed={}",
+      report.adopted_networks.size(), report.removed_networks.size(),
+      report.adopted_tasks.size(), report.removed_tasks.size(),
+      report.missing_tasks.size(), report.removed_devices.size());
   return report;
 }
 

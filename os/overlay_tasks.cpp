@@ -124,8 +124,8 @@ status overlay::detach_task(const std::string& task_id, const task_leg& leg) {
   auto ok = st.conn.delete_link(link->index);
   if (!ok && ok.error().code != errc::not_found)
     return ok;
-  logger("dataplane")->debug("leg detached task={} network={}", task_id,
-                             leg.network_id);
+  logger("dataplane")
+    ->debug("leg detached task={} network={}", task_id, leg.network_id);
   return ok_status();
 }
 

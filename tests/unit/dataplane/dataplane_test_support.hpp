@@ -133,8 +133,9 @@ struct test_hosts {
 /// A socket made inside `ns` (it stays there), -1 on failure.
 inline int socket_in(const os::netns& ns, int type) {
   int fd = -1;
-  auto ok = os::run_in_netns(
-    ns, [&] { fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0); });
+  auto ok = os::run_in_netns(ns, [&] {
+    fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  });
   return ok ? fd : -1;
 }
 

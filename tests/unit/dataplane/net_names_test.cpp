@@ -5,8 +5,7 @@
 using namespace actorswarm;
 using namespace actorswarm::os;
 
-TEST_CASE("net names: IPv4 addresses and prefixes parse and print",
-          "[unit]") {
+TEST_CASE("net names: IPv4 addresses and prefixes parse and print", "[unit]") {
   CHECK(parse_ipv4("10.0.1.5")->value == 0x0a000105u);
   CHECK(parse_ipv4("255.255.255.255")->value == 0xffffffffu);
   CHECK(parse_ipv4("0.0.0.0")->value == 0u);
@@ -24,8 +23,8 @@ TEST_CASE("net names: IPv4 addresses and prefixes parse and print",
   CHECK(p->length == 24);
   CHECK(to_string(*p) == "10.0.1.5/24");
   CHECK(parse_ipv4_prefix("0.0.0.0/0")->length == 0);
-  for (auto bad : {"10.0.1.0", "10.0.1.0/33", "10.0.1.0/", "10.0.1.0/2x",
-                   "/24", "10.0.1/24"}) {
+  for (auto bad : {"10.0.1.0", "10.0.1.0/33", "10.0.1.0/", "10.0.1.0/2x", "/24",
+                   "10.0.1/24"}) {
     INFO(bad);
     CHECK_FALSE(parse_ipv4_prefix(bad).ok());
   }
@@ -72,16 +71,15 @@ TEST_CASE("net names: device names fit IFNAMSIZ and parse back", "[unit]") {
   CHECK(vx->kind == device_kind::vxlan);
   CHECK(vx->value == 0x1001u);
   CHECK(parse_device_name("as3f9kb001001")->kind == device_kind::bridge);
-  for (auto other : {"eth0", "lo", "as3f9kx001001", "as3f9kb00100",
-                     "as3f9kb0010011", "as3F9kb001001", "as3f9kb00100g",
-                     "docker0", "as3f9kt0a00010"}) {
+  for (auto other :
+       {"eth0", "lo", "as3f9kx001001", "as3f9kb00100", "as3f9kb0010011",
+        "as3F9kb001001", "as3f9kb00100g", "docker0", "as3f9kt0a00010"}) {
     INFO(other);
     CHECK_FALSE(parse_device_name(other).has_value());
   }
 }
 
-TEST_CASE("net names: a node id that cannot tag devices is refused",
-          "[unit]") {
+TEST_CASE("net names: a node id that cannot tag devices is refused", "[unit]") {
   CHECK(node_tag("abc").error().code == errc::invalid_spec);
   CHECK_FALSE(node_tag("AB12xyz").ok());
   CHECK_FALSE(node_tag("ab-2xyz").ok());

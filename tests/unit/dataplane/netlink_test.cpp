@@ -72,8 +72,7 @@ TEST_CASE("netlink: a veth pair across namespaces carries TCP between the "
   CHECK(ca->link("va")->mtu == 1300);
   require_ok(ca->set_up(va->index, false));
   CHECK_FALSE(ca->link("va")->up);
-  require_ok(cb->delete_address(eth->index,
-                                *parse_ipv4_prefix("10.1.0.2/24")));
+  require_ok(cb->delete_address(eth->index, *parse_ipv4_prefix("10.1.0.2/24")));
   CHECK(cb->addresses(eth->index)->empty());
   // Deleting one end deletes both.
   require_ok(ca->delete_link(va->index));

@@ -148,8 +148,14 @@ TEST_CASE("overlay: a restarted node adopts what is desired and removes the "
     require_ok(a.ov->create_task(id));
   require_ok(a.ov->attach_task("t1", leg1("10.10.0.2/24")));
   require_ok(a.ov->attach_task("t2", leg1("10.10.0.3/24")));
-  // "Crash": drop the overlay without any cleanup; start a new one.
+  // "Crash": drop the overlay without any cleanup; start a new one. Also a
+  // tagged device in the host namespace (a crash between making a device
+  // there and moving it away would leave one) and someone else's device.
   a.ov.reset();
+  auto hconn = netlink_conn::open(world.hosts[0]);
+  require_ok(hconn);
+  require_ok(hconn->create_bridge("asccccb00beef", 0));
+  require_ok(hconn->create_bridge("asddddb00beef", 0));
   overlay_config cfg;
   cfg.netns_dir = a.pins.dir.path();
   cfg.node_id = "cccc0000000000000000000000";
@@ -167,6 +173,10 @@ TEST_CASE("overlay: a restarted node adopts what is desired and removes the "
   CHECK(report->adopted_tasks == std::vector<std::string>{"t1"});
   CHECK(report->removed_tasks == std::vector<std::string>{"t2"});
   CHECK(report->missing_tasks == std::vector<std::string>{"t9"});
+  CHECK(report->removed_devices == std::vector<std::string>{"asccccb00beef"});
+  CHECK(extra_links(world.hosts[0], {"eth0"})
+        == std::vector<std::string>{"asddddb00beef"});
+  require_ok(hconn->delete_link(hconn->link("asddddb00beef")->index));
   CHECK(pinned(a.pins) == std::vector<std::string>{"n-net1", "t-t1"});
   // The adopted network works: its devices are the ones it had.
   require_ok(again.ensure_network(net1()));
@@ -174,8 +184,7 @@ TEST_CASE("overlay: a restarted node adopts what is desired and removes the "
   require_ok(t1);
   auto n1 = a.pins.dir.open("n-net1");
   require_ok(n1);
-  CHECK(extra_links(*n1, {"asccccb001001", "asccccv001001",
-                          "ascccct0a0a0002"})
+  CHECK(extra_links(*n1, {"asccccb001001", "asccccv001001", "ascccct0a0a0002"})
           .empty());
   CHECK(extra_links(*t1, {"eth0"}).empty());
   // Then nothing desired: nothing left.
