@@ -105,6 +105,13 @@ TEST_CASE("overlay: tasks on two hosts reach each other over VXLAN, and "
         == "hello over the overlay");
   CHECK(tcp_exchange(*tb, *ta, *parse_ipv4("10.10.0.2"))
         == "hello over the overlay");
+  // The task's leg: the overlay MTU, the MAC its address implies.
+  auto tconn = netlink_conn::open(*ta);
+  require_ok(tconn);
+  auto eth = tconn->link("eth0");
+  require_ok(eth);
+  CHECK(eth->mtu == 1450);
+  CHECK(eth->mac == mac_from_ip(*parse_ipv4("10.10.0.2")));
   // The host namespaces got no device of ours.
   CHECK(extra_links(world.hosts[0], {"eth0"}).empty());
   CHECK(extra_links(world.hosts[1], {"eth0"}).empty());
