@@ -185,3 +185,164 @@ TEST_CASE("nft netns: a table is replaced in one transaction, a failed "
   REQUIRE(now.ok());
   CHECK(now->find("dnat to 10.0.1.12") != std::string::npos);
 }
+
+namespace {
+
+// A node of the routing mesh (Docker's shape): the node's namespace (its
+// "host" namespace, with a firewall whose FORWARD policy drops), reached by
+// an outside client over eth0; a veth pair to its ingress sandbox; the
+// sandbox's leg in the ingress network (a bridge) where two tasks listen.
+struct mesh_node {
+  netns outside;
+  netns node;
+  netns sandbox;
+  netns t1;
+  netns t2;
+  bridge_net ingress;
+  std::unique_ptr<name_server> s1;
+  std::unique_ptr<name_server> s2;
+
+  mesh_node() {
+    REQUIRE(sh(node, "ip link add eth0 type veth peer name eth0 netns "
+                       + ns_path(outside))
+            == 0);
+    REQUIRE(sh(node, "ip addr add 192.168.50.1/24 dev eth0 && ip link set "
+                     "eth0 up && ip link set lo up")
+            == 0);
+    REQUIRE(sh(outside, "ip addr add 192.168.50.2/24 dev eth0 && ip link set "
+                        "eth0 up && ip link set lo up")
+            == 0);
+    REQUIRE(sh(node, "ip link add as_ing0 type veth peer name link0 netns "
+                       + ns_path(sandbox))
+            == 0);
+    REQUIRE(sh(node, "ip addr add 172.31.255.1/30 dev as_ing0 && ip link set "
+                     "as_ing0 up")
+            == 0);
+    REQUIRE(sh(sandbox, "ip addr add 172.31.255.2/30 dev link0 && ip link set "
+                        "link0 up && ip link set lo up && ip route add "
+                        "default via 172.31.255.1")
+            == 0);
+    ingress.attach(sandbox, "vs", "10.0.0.2/24", "ing0");
+    ingress.attach(t1, "vt1", "10.0.0.5/24");
+    ingress.attach(t2, "vt2", "10.0.0.6/24");
+    // What the data plane sets when it makes the node's sandbox: forwarding
+    // in both, and route_localnet on the host end for 127.0.0.1:P.
+    REQUIRE(sysctl(node, "net/ipv4/ip_forward", "1"));
+    REQUIRE(sysctl(sandbox, "net/ipv4/ip_forward", "1"));
+    REQUIRE(sysctl(node, "net/ipv4/conf/as_ing0/route_localnet", "1"));
+    s1 = std::make_unique<name_server>(t1, 80, "t1");
+    s2 = std::make_unique<name_server>(t2, 80, "t2");
+    REQUIRE(s1->ok());
+    REQUIRE(s2->ok());
+  }
+
+  mesh_state state() const {
+    mesh_state x;
+    x.sandbox_address = "172.31.255.2";
+    x.host_device = "as_ing0";
+    x.ingress_ports.push_back(
+      {protocol::tcp, 8000, 80, {"10.0.0.5", "10.0.0.6"}});
+    x.ingress_ports.push_back(
+      {protocol::udp, 8001, 80, {"10.0.0.5", "10.0.0.6"}});
+    return x;
+  }
+};
+
+// A host firewall as iptables-nft writes it: table ip filter, chain FORWARD
+// with policy drop (Docker's, or Debian's firewall's), one rule of its own.
+constexpr const char* host_firewall
+  = "table ip filter {\n"
+    "  chain INPUT { type filter hook input priority filter; policy accept; }\n"
+    "  chain FORWARD {\n"
+    "    type filter hook forward priority filter; policy drop;\n"
+    "    iifname \"docker0\" oifname \"docker0\" counter accept\n"
+    "  }\n"
+    "}\n";
+
+} // namespace
+
+TEST_CASE("nft netns: a published port answers from outside through a "
+          "FORWARD DROP firewall only thanks to our accept rule",
+          "[unit][nft][netns]") {
+  if (skip_unless_root())
+    return;
+  mesh_node n;
+  REQUIRE(run(n.node.fd(), host_firewall).ok());
+  auto firewall_before = list(n.node.fd(), "list table ip filter");
+  REQUIRE(firewall_before.ok());
+  auto rep = apply_mesh(n.node.fd(), n.sandbox.fd(), n.state());
+  REQUIRE(rep.ok());
+  CHECK(rep->chain_found);
+  CHECK(rep->inserted == 1);
+  CHECK(rep->removed == 0);
+  CHECK_FALSE(rep->legacy_filter);
+  // Our rule heads the chain; the policy and the firewall's rule are kept.
+  auto fwd = list(n.node.fd(), "list chain ip filter FORWARD");
+  REQUIRE(fwd.ok());
+  CHECK(fwd->find("policy drop;\n\t\tmeta mark & 0x00100000 == 0x00100000 "
+                  "accept comment \"actorswarm\"\n\t\tiifname \"docker0\"")
+        != std::string::npos);
+  // From outside, balanced over both tasks, TCP and UDP.
+  auto tcp = spread_tcp(n.outside, "192.168.50.1", 8000, 10);
+  CHECK(tcp["t1"] == 5);
+  CHECK(tcp["t2"] == 5);
+  auto udp = spread_udp(n.outside, "192.168.50.1", 8001, 4);
+  CHECK(udp["t1"] == 2);
+  CHECK(udp["t2"] == 2);
+  // From the node itself, on its address and on 127.0.0.1.
+  CHECK(tcp_ask(n.node, "192.168.50.1", 8000).error == 0);
+  auto local = tcp_ask(n.node, "127.0.0.1", 8000);
+  CHECK(local.error == 0);
+  CHECK((local.name == "t1" || local.name == "t2"));
+  // Without our accept rule the firewall drops the very same connection.
+  auto removed = remove_forward_accept(n.node.fd(), "actorswarm");
+  REQUIRE(removed.ok());
+  CHECK(*removed == 1);
+  CHECK(tcp_ask(n.outside, "192.168.50.1", 8000, 500).error == ETIMEDOUT);
+  // Ensuring again puts it back, once.
+  auto again = ensure_forward_accept(n.node.fd(), default_mark, "actorswarm");
+  REQUIRE(again.ok());
+  CHECK(again->inserted == 1);
+  again = ensure_forward_accept(n.node.fd(), default_mark, "actorswarm");
+  REQUIRE(again.ok());
+  CHECK(again->inserted == 0);
+  CHECK(tcp_ask(n.outside, "192.168.50.1", 8000).error == 0);
+  // Teardown leaves the firewall exactly as it was, and nothing of ours.
+  REQUIRE(remove_mesh(n.node.fd(), n.sandbox.fd()).ok());
+  auto firewall_after = list(n.node.fd(), "list table ip filter");
+  REQUIRE(firewall_after.ok());
+  CHECK(*firewall_after == *firewall_before);
+  auto node_tables = list(n.node.fd(), "list tables");
+  REQUIRE(node_tables.ok());
+  CHECK(*node_tables == "table ip filter\n");
+  auto sandbox_rules = list(n.sandbox.fd(), "list ruleset");
+  REQUIRE(sandbox_rules.ok());
+  CHECK(*sandbox_rules == "");
+}
+
+TEST_CASE("nft netns: a port with no running task is refused, a host-mode "
+          "port goes to its task, and no firewall means nothing inserted",
+          "[unit][nft][netns]") {
+  if (skip_unless_root())
+    return;
+  mesh_node n;
+  auto x = n.state();
+  x.ingress_ports[0].backends.clear();
+  // Host mode: the node reaches t1 over a route (the data plane's business);
+  // here the sandbox routes for it.
+  REQUIRE(sh(n.node, "ip route add 10.0.0.0/24 via 172.31.255.2") == 0);
+  REQUIRE(sh(n.t1, "ip route add default via 10.0.0.2") == 0);
+  x.host_ports.push_back({protocol::tcp, 9000, 80, "10.0.0.5"});
+  auto rep = apply_mesh(n.node.fd(), n.sandbox.fd(), x);
+  REQUIRE(rep.ok());
+  CHECK_FALSE(rep->chain_found);
+  CHECK(rep->inserted == 0);
+  CHECK(tcp_ask(n.outside, "192.168.50.1", 8000, 1000).error == ECONNREFUSED);
+  auto host_mode = tcp_ask(n.outside, "192.168.50.1", 9000);
+  CHECK(host_mode.error == 0);
+  CHECK(host_mode.name == "t1");
+  REQUIRE(remove_mesh(n.node.fd(), n.sandbox.fd()).ok());
+  auto rules = list(n.node.fd(), "list ruleset");
+  REQUIRE(rules.ok());
+  CHECK(*rules == "");
+}
