@@ -7,8 +7,10 @@
 # Part 1, "loopback": ../shared/bench/l4proxy.sh --target 127.0.0.1:18443 runs
 #   inside a fresh namespace where nft_mesh_rules installed our host table's
 #   local-client rule (ct mark + numgen DNAT in the output hook) for
-#   127.0.0.1:18443 -> its three backends 127.0.0.1:18081..18083: direct,
-#   HAProxy and our DNAT in one run, same backends, same wrk.
+#   127.0.0.1:18443 -> its three backends 127.0.0.1:18081..18083, plus a SNAT
+#   to 127.0.0.2 (the mesh's second translation, and it keeps wrk's source
+#   ports clear of the backends' TIME_WAIT sockets from the direct runs):
+#   direct, HAProxy and our NAT in one run, same backends, same wrk.
 # Part 2, "mesh": the whole ingress path, as on a node: a client namespace
 #   -> the node's namespace (render_host: DNAT to the sandbox, forward) ->
 #   the ingress sandbox (render_sandbox: DNAT to a task + masquerade) -> a

@@ -71,7 +71,12 @@ std::string loopback_script(uint16_t published,
          + std::to_string(published)
          + " ct mark set ct mark | 0x00100000 dnat ip addr . port to numgen "
            "inc mod "
-         + std::to_string(ports.size()) + " map { " + map + " }\n  }\n}\n";
+         + std::to_string(ports.size()) + " map { " + map
+         + " }\n  }\n"
+           "  chain mesh_snat {\n"
+           "    type nat hook postrouting priority srcnat; policy accept;\n"
+           "    ct mark & 0x00100000 == 0x00100000 snat to 127.0.0.2\n"
+           "  }\n}\n";
 }
 
 } // namespace
