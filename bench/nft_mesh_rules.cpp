@@ -8,6 +8,7 @@
 //   nft_mesh_rules sandbox SANDBOX_ADDR PUBLISHED TARGET BACKEND...
 //   nft_mesh_rules loopback PUBLISHED BACKEND_PORT...
 //   nft_mesh_rules remove
+//   nft_mesh_rules time-vip N
 //
 // host/sandbox: render_host/render_sandbox for one TCP port published in
 // ingress mode, applied with apply_mesh's steps. loopback: the host table's
@@ -16,9 +17,16 @@
 // ../shared/bench/l4proxy.sh can measure next to HAProxy (its backends share
 // one address, so the map goes to address . port).
 
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "os/nftables.hpp"
@@ -79,6 +87,72 @@ std::string loopback_script(uint16_t published,
            "  }\n}\n";
 }
 
+int time_vip(int n) {
+  vip_state x;
+  for (int s = 0; s < 3; ++s) {
+    vip_service v{"10.0.1." + std::to_string(2 + s), {}};
+    for (int b = 0; b < 10; ++b)
+      v.backends.push_back("10.0." + std::to_string(2 + s) + "."
+                           + std::to_string(10 + b));
+    x.services.push_back(v);
+  }
+  using clock = std::chrono::steady_clock;
+  auto us = [](clock::time_point a, clock::time_point b) {
+    return std::chrono::duration<double, std::micro>(b - a).count();
+  };
+  std::vector<double> open_us;
+  std::vector<double> apply_us;
+  std::vector<double> close_us;
+  std::vector<double> oneshot_us;
+  for (int i = 0; i < n; ++i) {
+    int fd = -1;
+    std::thread t([&fd] {
+      if (::unshare(CLONE_NEWNET) == 0)
+        fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    });
+    t.join();
+    if (fd < 0)
+      return 1;
+    auto t0 = clock::now();
+    auto s = session::open(fd);
+    auto t1 = clock::now();
+    if (!s || !apply_vip(**s, x)) {
+      std::fprintf(stderr, "apply failed\n");
+      return 1;
+    }
+    auto t2 = clock::now();
+    x.services[0].backends.pop_back();
+    auto again = apply_vip(**s, x);
+    x.services[0].backends.push_back("10.0.2.99");
+    auto t3 = clock::now();
+    s->reset();
+    auto t4 = clock::now();
+    auto oneshot = apply_vip(fd, x);
+    auto t5 = clock::now();
+    ::close(fd);
+    if (!again || !oneshot)
+      return 1;
+    open_us.push_back(us(t0, t1));
+    apply_us.push_back(us(t1, t2));
+    apply_us.push_back(us(t2, t3));
+    close_us.push_back(us(t3, t4));
+    oneshot_us.push_back(us(t4, t5));
+  }
+  auto report = [](const char* name, std::vector<double>& xs) {
+    std::sort(xs.begin(), xs.end());
+    double sum = 0;
+    for (auto v : xs)
+      sum += v;
+    std::printf("%s_mean_us %.0f us\n%s_p99_us %.0f us\n", name,
+                sum / xs.size(), name, xs[xs.size() * 99 / 100]);
+  };
+  report("nft_session_open", open_us);
+  report("nft_session_apply_vip", apply_us);
+  report("nft_session_close", close_us);
+  report("nft_oneshot_apply_vip", oneshot_us);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +162,8 @@ int main(int argc, char** argv) {
   const auto& mode = args[0];
   if (mode == "remove")
     return apply(render_delete(default_table));
+  if (mode == "time-vip" && args.size() == 2)
+    return time_vip(std::max(1, std::atoi(args[1].c_str())));
   if (mode == "loopback" && args.size() >= 3) {
     std::vector<uint16_t> ports;
     for (size_t i = 2; i < args.size(); ++i)
@@ -106,7 +182,8 @@ int main(int argc, char** argv) {
   } else {
     return usage();
   }
-  ingress_port p{protocol::tcp, port(args[at].c_str()),
+  ingress_port p{protocol::tcp,
+                 port(args[at].c_str()),
                  port(args[at + 1].c_str()),
                  {args.begin() + static_cast<long>(at) + 2, args.end()}};
   x.ingress_ports.push_back(p);

@@ -109,9 +109,15 @@ TEST_CASE("nft netns: connections to a VIP spread over its backends, a "
   // once (EPERM), or the ICMP error comes back (ECONNREFUSED).
   auto udp_refused = udp_ask(client, "10.0.1.101", 8080, 1000).error;
   CHECK((udp_refused == EPERM || udp_refused == ECONNREFUSED));
-  // b2 stops: the next connections all go to b1.
+  // b2 stops: the next connections all go to b1. Through a kept session,
+  // run from this thread (never in the namespace): its socket is there.
+  auto kept = session::open(client.fd());
+  REQUIRE(kept.ok());
   x.services[0].backends = {"10.0.1.11"};
-  REQUIRE(apply_vip(client.fd(), x).ok());
+  REQUIRE(apply_vip(**kept, x).ok());
+  auto listed = (*kept)->list("list table ip actorswarm");
+  REQUIRE(listed.ok());
+  CHECK(listed->find("dnat to 10.0.1.11\n") != std::string::npos);
   auto after = spread_tcp(client, "10.0.1.100", 8080, 10);
   CHECK(after["b1"] == 10);
   CHECK(after.count("b2") == 0);
