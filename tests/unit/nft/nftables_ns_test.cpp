@@ -313,6 +313,21 @@ TEST_CASE("nft netns: a published port answers from outside through a "
   REQUIRE(again.ok());
   CHECK(again->inserted == 0);
   CHECK(tcp_ask(n.outside, "192.168.50.1", 8000).error == 0);
+  // A rule with our tag but not ours exactly (another mark, say from an
+  // older configuration) is replaced, duplicates go: one rule stays.
+  REQUIRE(run(n.node.fd(), "insert rule ip filter FORWARD meta mark & 0x1 == "
+                           "0x1 accept comment \"actorswarm\"\n")
+            .ok());
+  again = ensure_forward_accept(n.node.fd(), default_mark, "actorswarm");
+  REQUIRE(again.ok());
+  CHECK(again->inserted == 1);
+  CHECK(again->removed == 2);
+  fwd = list(n.node.fd(), "list chain ip filter FORWARD");
+  REQUIRE(fwd.ok());
+  CHECK(fwd->find("comment \"actorswarm\"")
+        == fwd->rfind("comment "
+                      "\"actorswarm\""));
+  CHECK(fwd->find("0x00100000 accept comment") != std::string::npos);
   // Teardown leaves the firewall exactly as it was, and nothing of ours.
   REQUIRE(remove_mesh(n.node.fd(), n.sandbox.fd()).ok());
   auto firewall_after = list(n.node.fd(), "list table ip filter");
