@@ -77,6 +77,7 @@ change inverse(const change& c) {
   std::swap(out.service_before, out.service_after);
   std::swap(out.task_before, out.task_after);
   std::swap(out.cluster_before, out.cluster_after);
+  std::swap(out.network_before, out.network_after);
   return out;
 }
 
@@ -158,6 +159,22 @@ result<change> object_store::check(const pb::StoreAction& x, int64_t now_ns,
       out.cluster_after = *r;
       return out;
     }
+    case pb::StoreAction::kNetwork: {
+      auto& net = x.network();
+      out.network_before = find(networks_, net.id());
+      if (x.kind() != pb::StoreAction::REMOVE) {
+        if (net.spec().name().empty())
+          return fail(errc::invalid_spec, "network without name");
+        if (auto conflict = network_name_conflict(net))
+          return *conflict;
+      }
+      auto r = check_one(x.kind(), net, out.network_before, "network", index,
+                         now_ns);
+      if (!r)
+        return r.error();
+      out.network_after = *r;
+      return out;
+    }
     default:
       return fail(errc::bad_request, "store action without target");
   }
@@ -214,6 +231,13 @@ void object_store::commit(const change& c) {
   };
   put(nodes_, c.node_before, c.node_after);
   put(clusters_, c.cluster_before, c.cluster_after);
+  if (c.network_before || c.network_after) {
+    if (c.network_before)
+      network_names_.erase(c.network_before->spec().name());
+    if (c.network_after)
+      network_names_[c.network_after->spec().name()] = c.network_after->id();
+    put(networks_, c.network_before, c.network_after);
+  }
   if (c.service_before || c.service_after) {
     if (c.service_before)
       service_names_.erase(c.service_before->spec().name());
@@ -268,6 +292,8 @@ void object_store::restore(pb::StoreSnapshot&& snap) {
   take(*snap.mutable_tasks(), [](change& c, auto p) { c.task_after = p; });
   take(*snap.mutable_clusters(),
        [](change& c, auto p) { c.cluster_after = p; });
+  take(*snap.mutable_networks(),
+       [](change& c, auto p) { c.network_after = p; });
   applied_index_ = snap.applied_index();
 }
 
@@ -297,6 +323,9 @@ std::string object_store::serialize_snapshot() const {
                                 wfl::WIRETYPE_VARINT));
       cos.WriteVarint64(applied_index_);
     }
+    // After applied_index, in field order, as SerializeAsString writes.
+    for (auto& [id, x] : networks_)
+      put(pb::StoreSnapshot::kNetworksFieldNumber, *x);
   }
   return out;
 }
@@ -350,6 +379,12 @@ change_set diff(const object_store& before, const object_store& after) {
                c.task_before = std::move(b);
                c.task_after = std::move(a);
              });
+  diff_table(before.networks(), after.networks(), out.changes,
+             [](change& c, object_ptr<pb::Network> b,
+                object_ptr<pb::Network> a) {
+               c.network_before = std::move(b);
+               c.network_after = std::move(a);
+             });
   auto bc = before.cluster();
   auto ac = after.cluster();
   if (ac && (!bc || bc->meta().version() != ac->meta().version())) {
@@ -372,6 +407,8 @@ pb::StoreSnapshot object_store::snapshot() const {
     *out.add_tasks() = *x;
   for (auto& [id, x] : clusters_)
     *out.add_clusters() = *x;
+  for (auto& [id, x] : networks_)
+    *out.add_networks() = *x;
   out.set_applied_index(applied_index_);
   return out;
 }
@@ -402,6 +439,21 @@ object_store::service_name_conflict(const pb::Service& svc) const {
     return std::nullopt;
   return fail(errc::name_conflict,
               docker_text::name_conflict("service", svc.spec().name()));
+}
+
+object_ptr<pb::Network>
+object_store::network_by_name(const std::string& name) const {
+  auto i = network_names_.find(name);
+  return i == network_names_.end() ? nullptr : find(networks_, i->second);
+}
+
+std::optional<failure>
+object_store::network_name_conflict(const pb::Network& net) const {
+  auto i = network_names_.find(net.spec().name());
+  if (i == network_names_.end() || i->second == net.id())
+    return std::nullopt;
+  return fail(errc::name_conflict,
+              docker_text::name_conflict("network", net.spec().name()));
 }
 
 } // namespace actorswarm::store

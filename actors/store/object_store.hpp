@@ -1,11 +1,11 @@
 #pragma once
 
-// The replicated state machine (DESIGN.md, Store): nodes, services, tasks and
-// the cluster object, each held as an immutable shared object so that views in
-// other actors share them instead of copying. Every replica applies the same
-// log in the same order through apply(), which validates each action against
-// the current state (versions, names, forward-only task states), so the
-// outcome is deterministic and identical everywhere.
+// The replicated state machine (DESIGN.md, Store): nodes, services, tasks,
+// networks and the cluster object, each held as an immutable shared object so
+// that views in other actors share them instead of copying. Every replica
+// applies the same log in the same order through apply(), which validates each
+// action against the current state (versions, names, forward-only task states),
+// so the outcome is deterministic and identical everywhere.
 
 #include <cstdint>
 #include <functional>
@@ -35,6 +35,7 @@ struct change {
   object_ptr<pb::Service> service_before, service_after;
   object_ptr<pb::Task> task_before, task_after;
   object_ptr<pb::Cluster> cluster_before, cluster_after;
+  object_ptr<pb::Network> network_before, network_after;
 };
 
 class object_store;
@@ -113,6 +114,10 @@ public:
     return tasks_;
   }
 
+  const table<pb::Network>& networks() const noexcept {
+    return networks_;
+  }
+
   /// The cluster object, or null before `swarm init`.
   object_ptr<pb::Cluster> cluster() const;
 
@@ -128,6 +133,12 @@ public:
   /// (by id) holds `svc`'s name; none when the name is free or its own.
   std::optional<failure> service_name_conflict(const pb::Service& svc) const;
 
+  /// Looks up a network by name.
+  object_ptr<pb::Network> network_by_name(const std::string& name) const;
+
+  /// The same rule for networks: a network name belongs to one network.
+  std::optional<failure> network_name_conflict(const pb::Network& net) const;
+
   uint64_t applied_index() const noexcept {
     return applied_index_;
   }
@@ -141,7 +152,9 @@ private:
   table<pb::Service> services_;
   table<pb::Task> tasks_;
   table<pb::Cluster> clusters_;
+  table<pb::Network> networks_;
   std::unordered_map<std::string, std::string> service_names_; // name -> id
+  std::unordered_map<std::string, std::string> network_names_; // name -> id
   std::unordered_map<std::string,
                      std::map<std::string_view, object_ptr<pb::Task>>>
     tasks_by_service_;
