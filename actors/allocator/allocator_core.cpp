@@ -165,7 +165,8 @@ void allocator_core::allocate_services(pb::StoreBatch& b) {
       continue;
     }
     last_error_.erase(id);
-    if (bytes_of(*r) == bytes_of(s.endpoint()))
+    if (endpoint_empty(*r) ? endpoint_empty(s.endpoint())
+                           : bytes_of(*r) == bytes_of(s.endpoint()))
       continue;
     auto* a = b.add_actions();
     a->set_kind(pb::StoreAction::UPDATE);

@@ -59,6 +59,11 @@ bool task_dead(const pb::Task& t) {
   return t.status().state() > pb::RUNNING;
 }
 
+bool endpoint_empty(const pb::Endpoint& e) {
+  return e.virtual_ips_size() == 0 && e.ports_size() == 0
+         && e.spec().ByteSizeLong() == 0;
+}
+
 bool service_on_networks(const pb::ServiceSpec& s) {
   if (s.networks_size() > 0)
     return true;
@@ -357,7 +362,9 @@ result<pb::Task> network_allocator::allocate_task(const pb::Task& t,
   if (!s)
     return out;
   auto* ep = endpoint(s->id());
-  if (ep)
+  // An empty endpoint (no networks, no ports) is left unset: the task stays
+  // as small as before networks existed.
+  if (ep && !endpoint_empty(*ep))
     *out.mutable_endpoint() = *ep;
   if (!service_on_networks(s->spec()))
     return out;

@@ -38,6 +38,12 @@ bool network_allocated(const pb::Network& n);
 /// (SwarmKit's taskDead: its process is gone and never comes back).
 bool task_dead(const pb::Task& t);
 
+/// True when `e` holds nothing: no VIP, no port, a default spec. Such an
+/// endpoint is never written (a service or task without networks and ports
+/// stays as it was before networks existed). Proto3 serializes a present but
+/// empty submessage, so compare with this, not bytes.
+bool endpoint_empty(const pb::Endpoint& e);
+
 /// True when tasks of `s` need network addresses at all: it names networks
 /// or publishes a port in ingress mode.
 bool service_on_networks(const pb::ServiceSpec& s);

@@ -115,6 +115,24 @@ TEST_CASE("allocator core: a task of a service without networks goes "
   CHECK(l.core.state().ports().size() == 0);
 }
 
+TEST_CASE("allocator core: a service without networks or ports is never "
+          "written, its tasks get no endpoint",
+          "[unit]") {
+  net_loop l;
+  auto svc = make_net_service("plain", {});
+  svc.mutable_spec()->mutable_endpoint(); // present, but empty
+  l.create(svc);
+  auto created = l.index;
+  l.create(make_new_task("plain-t1", svc, 1));
+  l.settle();
+  auto s = l.service("plain");
+  // Untouched since its creation: the versions control holds stay valid.
+  CHECK(s.meta().version() == created);
+  CHECK_FALSE(s.has_endpoint());
+  CHECK_FALSE(l.task("plain-t1").has_endpoint());
+  CHECK(l.task("plain-t1").status().state() == pb::PENDING);
+}
+
 TEST_CASE("allocator core: ingress-mode ports join ingress, unnumbered ones "
           "get 30000 and up",
           "[unit]") {
