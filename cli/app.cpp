@@ -120,6 +120,7 @@ int run(int argc, const char* const* argv, context& ctx,
   add_swarm_commands(app, inv);
   add_node_commands(app, inv);
   add_service_commands(app, inv);
+  add_network_commands(app, inv);
   return parse_and_run(app, inv, argc, argv);
 }
 

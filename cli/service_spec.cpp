@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "cli/network_spec.hpp"
 #include "cli/units.hpp"
 #include "messages/defaults.hpp"
 
@@ -102,12 +103,35 @@ status apply_container(const service_create_flags& f, pb::ContainerSpec& c) {
     c.add_env(e);
   c.set_dir(f.workdir);
   c.set_user(f.user);
+  c.set_hostname(f.hostname);
   effective_caps(f.cap_add, f.cap_drop, c);
   int64_t grace = default_stop_grace_ns;
   auto st = parse_into("--stop-grace-period", f.stop_grace_period,
                        parse_duration_ns, grace);
   c.set_stop_grace_period_ns(grace);
   return st;
+}
+
+// --network, --publish, --endpoint-mode.
+status apply_networking(const service_create_flags& f, pb::ServiceSpec& spec) {
+  for (const auto& x : f.networks) {
+    auto n = parse_network_opt("--network", x);
+    if (!n)
+      return n.error();
+    *spec.add_networks() = std::move(*n);
+  }
+  auto* ep = spec.mutable_endpoint();
+  for (const auto& x : f.publish) {
+    auto p = parse_port_opt("-p, --publish", x);
+    if (!p)
+      return p.error();
+    *ep->add_ports() = std::move(*p);
+  }
+  auto mode = parse_endpoint_mode(f.endpoint_mode);
+  if (!mode)
+    return mode.error();
+  ep->set_mode(*mode);
+  return ok_status();
 }
 
 } // namespace
@@ -203,7 +227,8 @@ result<pb::ServiceSpec> build_service_spec(const service_create_flags& f) {
        {apply_mode(f, spec), apply_restart(f, *task->mutable_restart()),
         apply_placement(f, *task->mutable_placement()),
         apply_resources(f, *task->mutable_resources()),
-        apply_container(f, *task->mutable_container())})
+        apply_container(f, *task->mutable_container()),
+        apply_networking(f, spec)})
     if (!st)
       return st.error();
   for (const auto& l : f.labels) {

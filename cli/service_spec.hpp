@@ -36,6 +36,10 @@ struct service_create_flags {
   std::string user;                 // UID[:GID] or NAME[:GROUP]
   std::vector<std::string> cap_add; // capability names or ALL
   std::vector<std::string> cap_drop;
+  std::vector<std::string> networks; // NAME or name=N,alias=A
+  std::vector<std::string> publish;  // published=P,target=T,... or P:T
+  std::string endpoint_mode;         // vip|dnsrr
+  std::string hostname;
   std::string image;
   std::vector<std::string> command; // argv after IMAGE, untouched
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/network_spec.hpp"
 #include "cli/service_spec.hpp"
 #include "cli/units.hpp"
 
@@ -167,6 +168,8 @@ status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
     c.set_dir(f.workdir);
   if (!f.user.empty())
     c.set_user(f.user);
+  if (!f.hostname.empty())
+    c.set_hostname(f.hostname);
   if (!f.cap_add.empty() || !f.cap_drop.empty())
     update_capabilities(f, c);
   auto grace = c.stop_grace_period_ns();
@@ -176,10 +179,73 @@ status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
   return st;
 }
 
+// --publish-add/--publish-rm (docker's updatePorts), --endpoint-mode.
+status update_endpoint(const service_update_flags& f, pb::EndpointSpec& ep) {
+  auto parse_all = [](const char* flag, const std::vector<std::string>& xs)
+    -> result<std::vector<pb::PortConfig>> {
+    std::vector<pb::PortConfig> out;
+    for (const auto& x : xs) {
+      auto p = parse_port_opt(flag, x);
+      if (!p)
+        return p.error();
+      out.push_back(std::move(*p));
+    }
+    return out;
+  };
+  auto add = parse_all("--publish-add", f.publish_add);
+  if (!add)
+    return add.error();
+  auto rm = parse_all("--publish-rm", f.publish_rm);
+  if (!rm)
+    return rm.error();
+  if (!add->empty() || !rm->empty())
+    update_ports(ep, *rm, *add);
+  if (!f.endpoint_mode.empty()) {
+    auto mode = parse_endpoint_mode(f.endpoint_mode);
+    if (!mode)
+      return mode.error();
+    ep.set_mode(*mode);
+  }
+  return ok_status();
+}
+
+// --network-add/--network-rm (docker's updateNetworks).
+status update_service_networks(const service_update_flags& f,
+                               pb::ServiceSpec& spec,
+                               const network_resolver& resolve) {
+  if (f.network_add.empty() && f.network_rm.empty())
+    return ok_status();
+  auto id_of = [&resolve](const std::string& ref) -> result<std::string> {
+    return resolve ? resolve(ref) : result<std::string>{ref};
+  };
+  std::vector<std::string> rm_ids;
+  for (const auto& ref : f.network_rm) {
+    auto id = id_of(ref);
+    if (!id)
+      return id.error();
+    rm_ids.push_back(*id);
+  }
+  std::vector<pb::NetworkAttachmentConfig> add;
+  std::vector<std::string> add_refs;
+  for (const auto& x : f.network_add) {
+    auto n = parse_network_opt("--network-add", x);
+    if (!n)
+      return n.error();
+    auto id = id_of(n->target());
+    if (!id)
+      return id.error();
+    add_refs.push_back(n->target());
+    n->set_target(*id);
+    add.push_back(std::move(*n));
+  }
+  return update_networks(*spec.mutable_networks(), rm_ids, add, add_refs);
+}
+
 } // namespace
 
 status apply_service_update(const service_update_flags& f,
-                            pb::ServiceSpec& spec) {
+                            pb::ServiceSpec& spec,
+                            const network_resolver& resolve) {
   auto replicas = spec.replicas();
   if (auto st = parse_into("--replicas", f.replicas, parse_uint, replicas); !st)
     return st;
@@ -199,7 +265,9 @@ status apply_service_update(const service_update_flags& f,
   for (auto st : {update_container(f, *task->mutable_container()),
                   update_resources(f, *task->mutable_resources()),
                   update_restart(f, *task->mutable_restart()),
-                  update_placement(f, *task->mutable_placement())})
+                  update_placement(f, *task->mutable_placement()),
+                  update_endpoint(f, *spec.mutable_endpoint()),
+                  update_service_networks(f, spec, resolve)})
     if (!st)
       return st;
   return ok_status();
@@ -217,7 +285,9 @@ bool update_is_empty(const service_update_flags& f) {
          && f.restart_delay.empty() && f.restart_max_attempts.empty()
          && f.restart_window.empty() && f.stop_grace_period.empty()
          && f.workdir.empty() && f.user.empty() && f.cap_add.empty()
-         && f.cap_drop.empty();
+         && f.cap_drop.empty() && f.network_add.empty() && f.network_rm.empty()
+         && f.publish_add.empty() && f.publish_rm.empty()
+         && f.endpoint_mode.empty() && f.hostname.empty();
 }
 
 result<std::vector<std::string>> split_shell_words(const std::string& text) {

@@ -7,6 +7,7 @@
 // service's capability lists (docker's updateCapabilities), and every other
 // flag replaces one field. Pure: no IO.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,14 +44,27 @@ struct service_update_flags {
   std::string user;                 // UID[:GID] or NAME[:GROUP]
   std::vector<std::string> cap_add; // capability names, ALL or RESET
   std::vector<std::string> cap_drop;
+  std::vector<std::string> network_add; // NAME or name=N,alias=A
+  std::vector<std::string> network_rm;  // NAME or id
+  std::vector<std::string> publish_add; // as --publish
+  std::vector<std::string> publish_rm;  // as --publish: by target port
+  std::string endpoint_mode;            // vip|dnsrr
+  std::string hostname;
   bool force = false; ///< update even when nothing changes (redeploys)
 };
+
+/// Turns a network reference (name or id) into the network's id, or fails
+/// with the daemon's `network X not found`.
+using network_resolver = std::function<result<std::string>(const std::string&)>;
 
 /// Applies the flags to `spec` in place. On a bad value returns one line in
 /// pflag's wording (`invalid argument "x" for "--replicas" flag: ...`) and
 /// leaves `spec` partly edited: callers validate on a scratch copy first.
+/// --network-add/--network-rm references go through `resolve` (docker's
+/// updateNetworks compares ids); without one they are taken as ids.
 status apply_service_update(const service_update_flags& f,
-                            pb::ServiceSpec& spec);
+                            pb::ServiceSpec& spec,
+                            const network_resolver& resolve = {});
 
 /// True when no flag that changes the spec was given.
 bool update_is_empty(const service_update_flags& f);

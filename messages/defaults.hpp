@@ -69,6 +69,22 @@ struct cluster_defaults {
   /// --max-replicas-per-service`; Docker has no limit, but one request must
   /// not be able to exhaust a manager's memory).
   static constexpr uint64_t max_replicas_per_service = 100'000;
+
+  // -- Networks (Docker's `swarm init` and ingress defaults) -------------------
+
+  /// `--default-addr-pool`: where networks without --subnet get theirs.
+  static constexpr const char* default_addr_pool = "10.0.0.0/8";
+  /// `--default-addr-pool-mask-length`.
+  static constexpr uint32_t subnet_size = 24;
+  /// `--data-path-port`: the VXLAN UDP port.
+  static constexpr uint32_t data_path_port = 4789;
+  /// The `ingress` network `swarm init` creates, as Docker's.
+  static constexpr const char* ingress_name = "ingress";
+  static constexpr const char* ingress_subnet = "10.0.0.0/24";
+  static constexpr const char* ingress_gateway = "10.0.0.1";
+  /// Published ports without a number come from this range (ingress mode).
+  static constexpr uint32_t dynamic_port_min = 30000;
+  static constexpr uint32_t dynamic_port_max = 32767;
 };
 
 } // namespace actorswarm

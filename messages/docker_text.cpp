@@ -84,3 +84,49 @@ std::string cannot_rotate_unlock_key() {
 }
 
 } // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
+std::string network_not_found(const std::string& ref) {
+  return "network " + ref + " not found";
+}
+
+std::string network_name_exists(const std::string& name) {
+  return "network with name " + name + " already exists";
+}
+
+std::string predefined_network(const std::string& name) {
+  return name + " is a pre-defined network and cannot be created";
+}
+
+std::string network_in_use(const std::string& network_id,
+                           const std::string& service_id) {
+  return rpc_error("FailedPrecondition", "network " + network_id
+                                           + " is in use by service "
+                                           + service_id);
+}
+
+std::string ingress_in_use(const std::string& service_id) {
+  return rpc_error("FailedPrecondition",
+                   "ingress network cannot be removed because service "
+                     + service_id + " depends on it");
+}
+
+std::string ingress_explicit(const std::string& name) {
+  return rpc_error("InvalidArgument",
+                   "Service cannot be explicitly attached to the ingress "
+                   "network \""
+                     + name + "\"");
+}
+
+std::string port_in_use(uint32_t port, const std::string& service_name,
+                        const std::string& service_id, bool host_mode) {
+  return rpc_error("InvalidArgument", "port '" + std::to_string(port)
+                                        + "' is already in use by service '"
+                                        + service_name + "' (" + service_id
+                                        + ") as "
+                                        + (host_mode ? "a host-published port"
+                                                     : "an ingress port"));
+}
+
+} // namespace actorswarm::docker_text

@@ -17,6 +17,7 @@
 // (hostnames) may repeat, as in Docker: no rule.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace actorswarm::docker_text {
@@ -90,5 +91,41 @@ std::string no_unlock_key();
 
 /// `swarm unlock-key --rotate` when autolock is off.
 std::string cannot_rotate_unlock_key();
+
+} // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
+// -- networks (moby's daemon/cluster/networks.go, SwarmKit's controlapi
+// network.go and service.go) ---------------------------------------------
+
+/// A network reference that matches nothing where Docker looks it up by
+/// name or id (`service create --network nope`, `network rm nope`).
+std::string network_not_found(const std::string& ref);
+
+/// `network create` with a name a network holds (libnetwork's
+/// NetworkNameError).
+std::string network_name_exists(const std::string& name);
+
+/// `network create bridge|host|none` (moby's notAllowedError).
+std::string predefined_network(const std::string& name);
+
+/// `network rm` of a network a service names (SwarmKit's removeNetwork,
+/// FailedPrecondition).
+std::string network_in_use(const std::string& network_id,
+                           const std::string& service_id);
+
+/// `network rm ingress` while a service publishes a port in ingress mode
+/// (SwarmKit's removeIngressNetwork, FailedPrecondition).
+std::string ingress_in_use(const std::string& service_id);
+
+/// `--network ingress` (SwarmKit's validateNetworks, InvalidArgument).
+std::string ingress_explicit(const std::string& name);
+
+/// A published port another service holds (SwarmKit's checkPortConflicts,
+/// InvalidArgument): `port '8000' is already in use by service 'web' (id)
+/// as an ingress port` (`as a host-published port` when `host_mode`).
+std::string port_in_use(uint32_t port, const std::string& service_name,
+                        const std::string& service_id, bool host_mode);
 
 } // namespace actorswarm::docker_text

@@ -52,6 +52,8 @@ bool is_read(const pb::ControlRequest& req) {
     case R::kLogs:
     case R::kSwarmUnlock:
     case R::kSwarmCa:
+    case R::kNetworkList:
+    case R::kNetworkInspect:
       return true;
     case R::kUnlockKey:
       return !req.unlock_key().rotate();
@@ -90,6 +92,10 @@ pb::ControlReply answer_read(const store::object_store& view,
       return not_locked_reply();
     case R::kSwarmCa:
       return read_ca(view);
+    case R::kNetworkList:
+      return list_networks(view);
+    case R::kNetworkInspect:
+      return or_error(inspect_networks(view, req.network_inspect()));
     default:
       return error_reply(unknown_request());
   }
@@ -122,6 +128,10 @@ result<write_decision> decide_write(const store::object_store& view,
       return update_swarm(view, req.swarm_update(), now_ns);
     case R::kUnlockKey:
       return rotate_unlock_key(view, req.unlock_key(), now_ns);
+    case R::kNetworkCreate:
+      return create_network(view, req.network_create().spec(), gen, now_ns);
+    case R::kNetworkRemove:
+      return remove_networks(view, req.network_remove(), now_ns);
     default:
       return unknown_request();
   }

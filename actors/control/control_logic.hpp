@@ -13,6 +13,7 @@
 
 #include "actors/control/cluster_rules.hpp"
 #include "actors/control/decision.hpp"
+#include "actors/control/network_rules.hpp"
 #include "actors/control/node_rules.hpp"
 #include "actors/control/service_rules.hpp"
 #include "actors/control/task_rules.hpp"

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/control/cluster_rules.hpp"
+#include "actors/control/network_rules.hpp"
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
 #include "actors/task/privileges.hpp"
@@ -145,6 +146,9 @@ result<write_decision> edit_service(const store::object_store& view,
     return ok.error();
   if (auto ok = check_replica_limit(view, svc.spec(), replicas); !ok)
     return ok.error();
+  if (auto ok = check_service_networking(view, *svc.mutable_spec(), svc.id());
+      !ok)
+    return ok.error();
   svc.set_spec_version(svc.spec_version() + 1);
   write_decision out;
   out.batch = single_action(pb::StoreAction::UPDATE, now_ns);
@@ -206,6 +210,8 @@ result<write_decision> create_service(const store::object_store& view,
   if (auto ok = validate_service_spec(spec); !ok)
     return ok.error();
   if (auto ok = check_replica_limit(view, spec, 0); !ok)
+    return ok.error();
+  if (auto ok = check_service_networking(view, spec, ""); !ok)
     return ok.error();
   auto svc = make_service(spec, gen);
   // The store's rule, asked early on the view so a create bound to fail is

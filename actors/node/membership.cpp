@@ -10,6 +10,7 @@
 
 #include "actors/ca/join_token.hpp"
 #include "actors/ca/renewal.hpp"
+#include "actors/control/network_rules.hpp"
 #include "actors/raft/conf_change.hpp"
 #include "messages/defaults.hpp"
 #include "messages/docker_text.hpp"
@@ -229,6 +230,9 @@ result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
   if (spec.election_tick() <= spec.heartbeat_tick())
     return fail(errc::invalid_spec,
                 "election tick must be greater than heartbeat tick");
+  // --default-addr-pool, --default-addr-pool-mask-length, --data-path-port.
+  if (auto ok = control::apply_network_settings(req, spec); !ok)
+    return ok.error();
   return c;
 }
 
@@ -255,6 +259,10 @@ pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
   ms.set_addr(id.addr);
   ms.set_leader(true);
   ms.set_reachability(pb::ManagerStatus::REACHABLE);
+  // Docker's `ingress` network (10.0.0.0/24), there from the start.
+  auto* ia = b.add_actions();
+  ia->set_kind(pb::StoreAction::CREATE);
+  *ia->mutable_network() = control::make_ingress_network(new_id());
   return b;
 }
 

@@ -81,13 +81,15 @@ uint64_t new_epoch(const cluster_secrets& secrets);
 /// port opens there).
 std::pair<std::string, uint16_t> listen_endpoint(const std::string& addr);
 
-/// A new Cluster: id, root CA, join tokens, default spec from `req`. The CA,
+/// A new Cluster: id, root CA, join tokens, default spec from `req` (its
+/// network settings checked by control::apply_network_settings). The CA,
 /// its digest and the tokens' secrets come from `secrets`.
 result<pb::Cluster> make_cluster(const pb::SwarmInitRequest& req,
                                  const std::string& addr,
                                  const cluster_secrets& secrets);
 
-/// The atomic batch `swarm init` commits: the cluster and this node.
+/// The atomic batch `swarm init` commits: the cluster, this node and the
+/// `ingress` network.
 pb::StoreBatch init_batch(const pb::Cluster& c, const identity& id,
                           const std::string& certificate_pem, int64_t now_ns);
 

@@ -147,6 +147,7 @@ void add_node_commands(CLI::App& root, invocation& inv);
 void add_service_commands(CLI::App& root, invocation& inv);
 void add_service_create(CLI::App& service, invocation& inv);
 void add_service_update(CLI::App& service, invocation& inv);
+void add_network_commands(CLI::App& root, invocation& inv);
 
 /// `actorswarm info`.
 int info_command(invocation& inv);

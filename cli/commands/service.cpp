@@ -123,9 +123,26 @@ int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
   if (!reply)
     return 1;
   std::vector<const pb::Service*> xs;
-  for (const auto& e : reply->services())
+  bool networks = false;
+  for (const auto& e : reply->services()) {
     xs.push_back(&e.service());
-  return print_inspect(inv, xs, o.pretty, o.format, output::service_pretty);
+    networks = networks || !e.service().spec().networks().empty();
+  }
+  // --pretty names the networks (docker looks each one up).
+  std::map<std::string, std::string> names;
+  if (o.pretty && networks) {
+    pb::ControlRequest ls;
+    ls.mutable_network_list();
+    auto nets = inv.call(ls);
+    if (!nets)
+      return 1;
+    for (const auto& n : nets->networks())
+      names[n.id()] = n.spec().name();
+  }
+  return print_inspect(inv, xs, o.pretty, o.format,
+                       [&names](const pb::Service& s) {
+                         return output::service_pretty(s, names);
+                       });
 }
 
 int service_scale(invocation& inv, const CLI::App* app, const list_opts& o) {

@@ -50,6 +50,14 @@ void add_create_flags(CLI::App* c, create_opts& o) {
                 "Username or UID (format: <name|uid>[:<group|gid>])");
   add_repeated(c, "--cap-add", f.cap_add, "Add Linux capabilities");
   add_repeated(c, "--cap-drop", f.cap_drop, "Drop Linux capabilities");
+  add_repeated(c, "--network", f.networks,
+               "Network attachments (NAME or name=N,alias=A)");
+  add_repeated(c, "-p,--publish", f.publish,
+               "Publish a port as a node port (P:T[/udp] or "
+               "published=P,target=T[,protocol=udp][,mode=host])");
+  c->add_option("--endpoint-mode", f.endpoint_mode,
+                "Endpoint mode (vip or dnsrr)");
+  c->add_option("--hostname", f.hostname, "Container hostname");
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");

@@ -4,6 +4,7 @@
 // refused as out of sequence instead of being overwritten.
 
 #include <memory>
+#include <optional>
 
 #include "cli/commands/commands.hpp"
 #include "cli/service_update.hpp"
@@ -64,12 +65,48 @@ void add_update_flags(CLI::App* c, update_opts& o) {
                 "Username or UID (format: <name|uid>[:<group|gid>])");
   add_repeated(c, "--cap-add", f.cap_add, "Add Linux capabilities");
   add_repeated(c, "--cap-drop", f.cap_drop, "Drop Linux capabilities");
+  add_repeated(c, "--network-add", f.network_add,
+               "Add a network (NAME or name=N,alias=A)");
+  add_repeated(c, "--network-rm", f.network_rm, "Remove a network");
+  add_repeated(c, "--publish-add", f.publish_add,
+               "Add or update a published port");
+  add_repeated(c, "--publish-rm", f.publish_rm,
+               "Remove a published port by its target port");
+  c->add_option("--endpoint-mode", f.endpoint_mode,
+                "Endpoint mode (vip or dnsrr)");
+  c->add_option("--hostname", f.hostname, "Container hostname");
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");
   c->add_flag("-q,--quiet", o.quiet, "Suppress progress output");
   c->add_option("SERVICE", o.refs, "Service");
+}
+
+// Network references as docker's updateNetworks resolves them: by name, id
+// or unique id prefix, from one `network ls` taken when first needed.
+network_resolver network_ids(invocation& inv) {
+  auto listed = std::make_shared<std::optional<pb::ControlReply>>();
+  return [&inv, listed](const std::string& ref) -> result<std::string> {
+    if (!*listed) {
+      pb::ControlRequest req;
+      req.mutable_network_list();
+      auto reply = inv.call(req);
+      if (!reply)
+        return fail(errc::internal, "");
+      *listed = std::move(*reply);
+    }
+    std::vector<std::string> by_prefix;
+    for (const auto& n : (*listed)->networks()) {
+      if (n.spec().name() == ref || n.id() == ref)
+        return n.id();
+      if (n.id().rfind(ref, 0) == 0)
+        by_prefix.push_back(n.id());
+    }
+    if (by_prefix.size() == 1)
+      return by_prefix[0];
+    return fail(errc::not_found, docker_text::network_not_found(ref));
+  };
 }
 
 int update(invocation& inv, const CLI::App* app, const update_opts& o) {
@@ -98,8 +135,13 @@ int update(invocation& inv, const CLI::App* app, const update_opts& o) {
   u->set_ref(svc.id());
   u->set_version(svc.meta().version());
   *u->mutable_spec() = svc.spec();
-  if (auto st = apply_service_update(o.f, *u->mutable_spec()); !st)
+  if (auto st = apply_service_update(o.f, *u->mutable_spec(), network_ids(inv));
+      !st) {
+    // A failed `network ls` printed its error already.
+    if (st.error().message.empty())
+      return 1;
     return inv.fail(docker_text::from_daemon(st.error().message));
+  }
   if (!inv.call(req))
     return 1;
   inv.out() << o.refs[0] << '\n';

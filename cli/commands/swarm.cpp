@@ -7,6 +7,7 @@
 // - swarm join: info.is_manager. join-token: text (the token, else
 //   cluster.join_tokens) and info.node_addr.
 
+#include <cstdint>
 #include <memory>
 
 #include "cli/commands/commands.hpp"
@@ -33,6 +34,9 @@ struct swarm_opts {
   bool autolock_init = false;
   std::string autolock; // update: "" unset, else the flag's value
   std::string cert_expiry;
+  std::vector<std::string> addr_pools; // --default-addr-pool
+  std::string addr_pool_mask_length;   // uint
+  std::string data_path_port;          // uint
   std::vector<std::string> args;
 };
 
@@ -63,6 +67,26 @@ int swarm_init(invocation& inv, const CLI::App* app, const swarm_opts& o) {
   init->set_listen_addr(o.listen_addr);
   init->set_force_new_cluster(o.force);
   init->set_autolock(o.autolock_init);
+  for (const auto& p : o.addr_pools)
+    init->add_default_addr_pool(p);
+  // Docker's Uint32Var flags; their ranges are the daemon's to check.
+  uint64_t mask = 0, port = 0;
+  for (auto st :
+       {parse_into("--default-addr-pool-mask-length", o.addr_pool_mask_length,
+                   parse_uint, mask),
+        parse_into("--data-path-port", o.data_path_port, parse_uint, port)})
+    if (!st)
+      return usage_error(inv, app, st.error().message);
+  if (mask > UINT32_MAX || port > UINT32_MAX)
+    return usage_error(inv, app,
+                       mask > UINT32_MAX
+                         ? flag_error("--default-addr-pool-mask-length",
+                                      o.addr_pool_mask_length,
+                                      "value out of range")
+                         : flag_error("--data-path-port", o.data_path_port,
+                                      "value out of range"));
+  init->set_subnet_size(static_cast<uint32_t>(mask));
+  init->set_data_path_port(static_cast<uint32_t>(port));
   if (!o.strategy.empty()) {
     auto st = parse_strategy("--scheduler-strategy", o.strategy);
     if (!st)
@@ -230,6 +254,17 @@ void add_swarm_commands(CLI::App& root, invocation& inv) {
         init->add_flag("--autolock", o->autolock_init,
                        "Enable manager autolocking (requiring an unlock key "
                        "to start a stopped manager)");
+        add_repeated(init, "--default-addr-pool", o->addr_pools,
+                     "default address pool in CIDR format");
+        refuse_empty(init->add_option("--default-addr-pool-mask-length",
+                                      o->addr_pool_mask_length,
+                                      "default address pool subnet mask "
+                                      "length (default 24)"),
+                     parse_uint);
+        refuse_empty(init->add_option("--data-path-port", o->data_path_port,
+                                      "Port number to use for data path "
+                                      "traffic (1024 - 49151, default 4789)"),
+                     parse_uint);
       });
     add_leaf(
       *sw, "join", "Join a swarm as a node and/or manager", inv,

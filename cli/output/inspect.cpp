@@ -108,7 +108,9 @@ inspect_json(const std::vector<const google::protobuf::Message*>& xs,
   return render_inspect(objects, format);
 }
 
-std::string service_pretty(const pb::Service& s) {
+std::string
+service_pretty(const pb::Service& s,
+               const std::map<std::string, std::string>& network_names) {
   const auto& spec = s.spec();
   const auto& task = spec.task();
   std::string out = "\nID:\t\t" + s.id() + "\nName:\t\t" + spec.name() + "\n";
@@ -161,7 +163,7 @@ std::string service_pretty(const pb::Service& s) {
     if (!c.capability_drop().empty())
       out += " Drop: " + join(c.capability_drop(), ", ") + "\n";
   }
-  return out;
+  return out + service_networking_pretty(s, network_names);
 }
 
 std::string node_pretty(const pb::Node& n) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "cli/network_spec.hpp"
 #include "cli/units.hpp"
 #include "messages/ids.hpp"
 
@@ -106,7 +107,7 @@ listing service_listing(const std::vector<pb::ServiceEntry>& services) {
                       {"Mode", global ? "global" : "replicated"},
                       {"Replicas", replicas},
                       {"Image", spec.task().container().image()},
-                      {"Ports", ""}});
+                      {"Ports", ports_text(service_ports(e->service()))}});
   }
   return l;
 }

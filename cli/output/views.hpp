@@ -55,10 +55,36 @@ inspect_json(const std::vector<const google::protobuf::Message*>& xs,
 /// One message as compact JSON (proto field names, defaults included).
 std::string message_json(const google::protobuf::Message& x);
 
-/// `service inspect --pretty`: docker's human-readable layout.
-std::string service_pretty(const pb::Service& s);
+/// `service inspect --pretty`: docker's human-readable layout, network
+/// ids shown by the names in `network_names` (service_networking_pretty).
+std::string
+service_pretty(const pb::Service& s,
+               const std::map<std::string, std::string>& network_names = {});
 
 /// `node inspect --pretty`: docker's human-readable layout.
 std::string node_pretty(const pb::Node& n);
+
+// -- networks (network_views.cpp) ---------------------------------------------
+
+/// `network ls`: NETWORK ID, NAME, DRIVER, SCOPE (`swarm`); sorted by name.
+listing network_listing(const std::vector<pb::Network>& networks);
+
+/// `network inspect`: docker's object (Name, Id, Created, Scope, Driver,
+/// EnableIPv6, IPAM {Driver, Options, Config [{Subnet, Gateway}]},
+/// Internal, Attachable, Ingress, Options, Labels). IPAM.Config holds the
+/// allocated subnet, else the requested one; Options the VXLAN id once
+/// allocated, as docker's overlay driver shows it.
+nlohmann::json network_json(const pb::Network& n);
+
+/// `service inspect --pretty`, the networking part (docker's template):
+/// `Networks: a b` (names from `network_names`, ids else), `Endpoint Mode:`
+/// and the allocated (else requested) ports.
+std::string service_networking_pretty(
+  const pb::Service& s,
+  const std::map<std::string, std::string>& network_names);
+
+/// Go's time.Time.Format(time.RFC3339Nano) in UTC:
+/// "2024-05-01T12:00:03.25Z".
+std::string rfc3339_nano(int64_t unix_ns);
 
 } // namespace actorswarm::cli::output

@@ -44,6 +44,10 @@ std::vector<std::pair<pb::ControlRequest, route>> every_request() {
   add(route::read, [](R& r) { r.mutable_unlock_key(); });
   add(route::read, [](R& r) { r.mutable_swarm_unlock(); });
   add(route::read, [](R& r) { r.mutable_swarm_ca(); });
+  add(route::read, [](R& r) { r.mutable_network_list(); });
+  add(route::read, [](R& r) { r.mutable_network_inspect(); });
+  add(route::write, [](R& r) { r.mutable_network_create(); });
+  add(route::write, [](R& r) { r.mutable_network_remove(); });
   add(route::write, [](R& r) { r.mutable_swarm_update(); });
   add(route::write, [](R& r) { r.mutable_node_update(); });
   add(route::write, [](R& r) { r.mutable_service_create(); });

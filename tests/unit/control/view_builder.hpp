@@ -38,6 +38,12 @@ public:
     return apply(b);
   }
 
+  view_builder& add(const pb::Network& x) {
+    auto b = create();
+    *b.mutable_actions(0)->mutable_network() = x;
+    return apply(b);
+  }
+
   view_builder& add(const pb::Cluster& x) {
     auto b = create();
     *b.mutable_actions(0)->mutable_cluster() = x;

@@ -188,7 +188,17 @@ TEST_CASE("membership: a new cluster has an id, a root CA, two valid join "
   CHECK(s.dispatcher_heartbeat_ns() == 5 * second_ns);
   CHECK(s.snapshot_interval() == 10000);
   CHECK(s.keep_old_snapshots() == 0);
+  REQUIRE(s.default_addr_pool_size() == 1);
+  CHECK(s.default_addr_pool(0) == "10.0.0.0/8");
+  CHECK(s.subnet_size() == 24);
+  CHECK(s.data_path_port() == 4789);
   CHECK(make_cluster(req, "x", secrets)->id() != c->id());
+  // Bad network settings refuse the init (control::apply_network_settings).
+  req.set_data_path_port(80);
+  auto bad = make_cluster(req, "x", secrets);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message
+        == "Datapath port number is not in valid range (1024-49151) : 80");
 }
 
 TEST_CASE("membership: a new cluster's CA and token secrets come from the "
@@ -236,8 +246,9 @@ TEST_CASE("membership: swarm init takes the strategy and ticks it was given "
         == "election tick must be greater than heartbeat tick");
 }
 
-TEST_CASE("membership: swarm init commits the cluster and this node, a "
-          "reachable leading manager, in one atomic batch",
+TEST_CASE("membership: swarm init commits the cluster, this node, a "
+          "reachable leading manager, and the ingress network in one atomic "
+          "batch",
           "[unit]") {
   auto c = make_cluster(pb::SwarmInitRequest{}, "x", secrets);
   REQUIRE(c);
@@ -246,8 +257,14 @@ TEST_CASE("membership: swarm init commits the cluster and this node, a "
   auto b = init_batch(*c, id, "CERT", now_ns);
   CHECK(b.atomic());
   CHECK(b.proposed_at_ns() == now_ns);
-  REQUIRE(b.actions_size() == 2);
+  REQUIRE(b.actions_size() == 3);
   CHECK(b.actions(0).kind() == pb::StoreAction::CREATE);
+  CHECK(b.actions(2).kind() == pb::StoreAction::CREATE);
+  const auto& ingress = b.actions(2).network();
+  CHECK_FALSE(ingress.id().empty());
+  CHECK(ingress.spec().name() == "ingress");
+  CHECK(ingress.spec().ingress());
+  CHECK(ingress.spec().ipam().subnet() == "10.0.0.0/24");
   CHECK(b.actions(0).cluster().id() == c->id());
   const auto& n = b.actions(1).node();
   CHECK(b.actions(1).kind() == pb::StoreAction::CREATE);
