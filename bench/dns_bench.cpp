@@ -1,0 +1,102 @@
+// dns_bench: actorswarm's embedded DNS server holding a benchmark's names,
+// for bench/dns_bench.sh (which loads it with ../shared/bench/dns.sh's
+// dnsperf run, next to dnsmasq holding the same names).
+//
+//   dns_bench --mapping FILE [--listen IP:PORT] [--per-service N]
+//
+// FILE has "name<TAB>IPv4" lines (dns.sh --names-out DIR writes
+// DIR/mapping.tsv); each name becomes a vip service of one network whose
+// virtual IP is that address (the zone holds the name exactly as it would
+// hold a service's). The server (the daemon's: net/dns/server.hpp) serves
+// one listener on IP:PORT (default 127.0.0.1:15354) in this namespace, no
+// upstream; it runs until SIGINT/SIGTERM and then prints its counters as
+// "name value unit" lines.
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "net/dns/server.hpp"
+
+using namespace actorswarm;
+using namespace actorswarm::dns;
+
+int main(int argc, char** argv) {
+  std::string mapping;
+  std::string listen = "127.0.0.1:15354";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--mapping")
+      mapping = argv[i + 1];
+    else if (k == "--listen")
+      listen = argv[i + 1];
+  }
+  if (mapping.empty()) {
+    std::cerr << "usage: dns_bench --mapping FILE [--listen IP:PORT]\n";
+    return 2;
+  }
+  std::ifstream in{mapping};
+  if (!in) {
+    std::cerr << "dns_bench: cannot read " << mapping << "\n";
+    return 1;
+  }
+  zone_update u;
+  u.network_id = "bench";
+  u.version = 1;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream w{line};
+    zone_service s;
+    if (w >> s.name >> s.vip)
+      u.services.push_back(std::move(s));
+  }
+  auto z = zone::build(u);
+  if (!z) {
+    std::cerr << "dns_bench: " << z.error().message << "\n";
+    return 1;
+  }
+  auto ep = parse_endpoint(listen);
+  if (!ep) {
+    std::cerr << "dns_bench: " << ep.error().message << "\n";
+    return 1;
+  }
+  auto colon = listen.rfind(':');
+  auto socks = open_dns_sockets(
+    listen.substr(0, colon),
+    static_cast<uint16_t>(std::stoi(listen.substr(colon + 1))));
+  if (!socks) {
+    std::cerr << "dns_bench: " << socks.error().message << "\n";
+    return 1;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  // blocked before the server thread starts, so only signalfd sees them
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  auto srv = server::start({});
+  if (!srv) {
+    std::cerr << "dns_bench: " << srv.error().message << "\n";
+    return 1;
+  }
+  (*srv)->add_listener(std::move(*socks), {"bench"});
+  (*srv)->publish(*z);
+  std::cerr << "# dns_bench: " << (*z)->size() << " names on " << listen
+            << "\n";
+  std::cout << "ready" << std::endl;
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  signalfd_siginfo si{};
+  [[maybe_unused]] auto n = ::read(sfd, &si, sizeof si);
+  auto st = (*srv)->stats();
+  std::cout << "ours_queries " << st.queries << " count\n"
+            << "ours_local_answers " << st.local_answers << " count\n"
+            << "ours_rejected " << st.rejected << " count\n"
+            << "ours_dropped " << st.dropped << " count\n";
+  return 0;
+}
