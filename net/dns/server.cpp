@@ -103,6 +103,7 @@ struct command {
 
 struct server::impl {
   server_config cfg;
+  std::vector<std::string> search; // cfg.search_domains, normalized
   int ep = -1;
   int wake = -1;
   int up4 = -1;
@@ -422,7 +423,17 @@ struct server::impl {
           big.push_back(s->z.get());
         zs = big.data();
       }
-      if (auto e = lookup(zs, l.view.size(), q.lower_name())) {
+      auto e = lookup(zs, l.view.size(), q.lower_name());
+      for (size_t i = 0; e == nullptr && i < search.size(); ++i) {
+        auto name = q.lower_name();
+        auto& d = search[i];
+        if (name.size() > d.size() + 1
+            && name.compare(name.size() - d.size(), d.size(), d) == 0
+            && name[name.size() - d.size() - 1] == '.')
+          e = lookup(zs, l.view.size(),
+                     name.substr(0, name.size() - d.size() - 1));
+      }
+      if (e != nullptr) {
         n_local.fetch_add(1, std::memory_order_relaxed);
         // Our names have A records only: other types (AAAA, MX, ...) get
         // an empty NOERROR, as Docker answers AAAA for IPv4-only names.
@@ -777,6 +788,11 @@ struct server::impl {
 result<std::unique_ptr<server>> server::start(server_config cfg) {
   auto x = std::make_unique<impl>();
   x->cfg = std::move(cfg);
+  for (auto& d : x->cfg.search_domains) {
+    auto n = normalize_name(d);
+    if (!n.empty())
+      x->search.push_back(std::move(n));
+  }
   auto err = [](const char* what) {
     return fail(errc::internal, std::string("dns server: ") + what + ": "
                                   + std::strerror(errno));

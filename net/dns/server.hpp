@@ -57,6 +57,12 @@ struct server_config {
   std::chrono::milliseconds tcp_idle_timeout{10000};
   /// Answer bytes queued for a TCP peer that does not read, at most.
   size_t tcp_max_buffered = 256 * 1024;
+  /// Search domains the tasks' resolv.conf lists (the host's): a name not
+  /// in the asker's zones that ends in one of them is looked up again
+  /// without it ("app.example.com" -> "app"), as Docker's resolver strips
+  /// them, so a stub resolver's search-list attempt is answered here
+  /// instead of going upstream first. Any case, trailing dot or not.
+  std::vector<std::string> search_domains;
 };
 
 /// Counters since start (read while running; relaxed).

@@ -229,6 +229,23 @@ std::vector<endpoint> parse_resolv_conf(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> parse_resolv_search(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words{line};
+    std::string key;
+    if (!(words >> key) || (key != "search" && key != "domain"))
+      continue;
+    out.clear();
+    std::string d;
+    while (words >> d && d[0] != '#' && d[0] != ';')
+      out.push_back(d);
+  }
+  return out;
+}
+
 std::vector<endpoint> read_resolv_conf(const std::string& path) {
   std::ifstream f{path};
   if (!f)

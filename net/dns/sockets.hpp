@@ -91,6 +91,10 @@ result<endpoint> parse_endpoint(std::string_view text,
 /// cannot read are skipped.
 std::vector<endpoint> parse_resolv_conf(std::string_view text);
 
+/// The search domains of a resolv.conf's text (its last `search` or
+/// `domain` line, as glibc reads it), for server_config::search_domains.
+std::vector<std::string> parse_resolv_search(std::string_view text);
+
 /// parse_resolv_conf of the file at `path` (none when it cannot be read).
 std::vector<endpoint>
 read_resolv_conf(const std::string& path = "/etc/resolv.conf");

@@ -149,6 +149,20 @@ TEST_CASE_METHOD(server_fixture,
 }
 
 TEST_CASE_METHOD(server_fixture,
+                 "dns server: the tasks' search domains are stripped from "
+                 "names that are not ours with them",
+                 "[dns]") {
+  server_config cfg;
+  cfg.search_domains = {"Example.COM.", "corp"};
+  start(cfg);
+  srv->publish(make_zone("n1", "web", "10.9.0.2"));
+  CHECK(ask("web.example.com").a == std::vector<std::string>{"10.9.0.2"});
+  CHECK(ask("tasks.web.corp").a.size() == 2);
+  CHECK(ask("web.example.org").rcode == 2); // not a search domain
+  CHECK(ask("example.com").rcode == 2);
+}
+
+TEST_CASE_METHOD(server_fixture,
                  "dns server: a listener sees only its own networks", "[dns]") {
   start({}, {"n1"});
   srv->publish(make_zone("n1", "web", "10.9.0.2"));
@@ -388,6 +402,9 @@ TEST_CASE("dns upstreams: resolv.conf nameservers in order, without "
   REQUIRE(ups.size() == 2);
   CHECK(ups[0].to_string() == "192.0.2.53:53");
   CHECK(ups[1].to_string() == "[2001:db8::53]:53");
+  CHECK(parse_resolv_search("domain a.example\nsearch b.example c.example\n")
+        == std::vector<std::string>{"b.example", "c.example"});
+  CHECK(parse_resolv_search("nameserver 1.1.1.1\n").empty());
   auto e = parse_endpoint("127.0.0.1:5353");
   REQUIRE(e.ok());
   CHECK(e->to_string() == "127.0.0.1:5353");
