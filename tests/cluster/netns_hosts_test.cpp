@@ -44,6 +44,19 @@ std::string joined(const std::vector<std::string>& xs) {
   return out;
 }
 
+// REQUIRE / CHECK `ok`, with the CLI's output when it fails.
+void require_ok(bool ok, const cmd_result& r) {
+  INFO("exit " << r.exit_code << "\nstdout: " << r.out
+               << "\nstderr: " << r.err);
+  REQUIRE(ok);
+}
+
+void check_ok(bool ok, const cmd_result& r) {
+  INFO("exit " << r.exit_code << "\nstdout: " << r.out
+               << "\nstderr: " << r.err);
+  CHECK(ok);
+}
+
 ino_t netns_inode(pid_t pid) {
   struct stat st {};
   if (::stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &st) != 0)
@@ -90,9 +103,11 @@ TEST_CASE("cluster: netns hosts reach each other over the test's bridge, "
   };
   // check: it answers from another host and from the switch, and runs in
   // host 2's namespace (not the test's)
-  CHECK(answers(h.host(0)));
+  auto from_host = answers(h.host(0));
+  auto from_switch = answers(h.switch_ns());
   INFO(reply.error);
-  CHECK(answers(h.switch_ns()));
+  CHECK(from_host);
+  CHECK(from_switch);
   CHECK(netns_inode(server) == h.host(2).inode());
   auto procs = h.processes();
   CHECK(std::find(procs.begin(), procs.end(), server) != procs.end());
@@ -140,8 +155,7 @@ TEST_CASE("cluster: three daemons in three host namespaces form a swarm over "
     // start: a 3-replica service
     auto r = s[0].cli({"service", "create", "-d", "--name", "web", "--replicas",
                        "3", "--restart-delay", "0s", "host", "sleep", "3600"});
-    INFO(r.out << r.err);
-    REQUIRE(r.exit_code == 0);
+    require_ok(r.exit_code == 0, r);
     // check: one task on every host, running inside that host's namespace
     auto spread = [&] {
       for (size_t i = 0; i < s.size(); ++i)
@@ -184,7 +198,7 @@ TEST_CASE("cluster: three daemons in three host namespaces form a swarm over "
 TEST_CASE("cluster: a published port of a service on an overlay network "
           "answers on every host's address, a host without a task included, "
           "and removing service and network leaves nothing",
-          "[cluster][netns][.netns-e2e]") {
+          "[.netns-e2e]") {
   if (skip_netns())
     return;
   netns_hosts h{3};
@@ -194,13 +208,11 @@ TEST_CASE("cluster: a published port of a service on an overlay network "
   REQUIRE(why.empty());
   // start: an overlay network and a 2-replica HTTP service published on 8000
   auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
+  require_ok(r.exit_code == 0, r);
   r = s[0].cli({"service", "create", "-d", "--name", "app", "--replicas", "2",
                 "--network", "appnet", "--publish", "8000:80", "host",
                 "python3", "-m", "http.server", "80"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
+  require_ok(r.exit_code == 0, r);
   auto two_tasks = [&] {
     size_t n = 0;
     for (size_t i = 0; i < s.size(); ++i)
@@ -220,22 +232,25 @@ TEST_CASE("cluster: a published port of a service on an overlay network "
       reply = http_get(h.switch_ns(), h.addr(i), 8000, "/", 1s);
       return reply.status == 200;
     };
+    auto ok = eventually(answers, 20s, 50ms);
     INFO("host " << i << " (" << h.addr(i) << "): " << reply.error);
-    CHECK(eventually(answers, 20s, 50ms));
+    CHECK(ok);
   }
   // check: and from another host (host 0 asking host 1 and 2)
-  for (size_t i = 1; i < h.size(); ++i)
-    CHECK(http_get(h.host(0), h.addr(i), 8000, "/", 2s).status == 200);
+  for (size_t i = 1; i < h.size(); ++i) {
+    auto reply = http_get(h.host(0), h.addr(i), 8000, "/", 2s);
+    INFO("host 0 to host " << i << ": " << reply.error);
+    CHECK(reply.status == 200);
+  }
   // stop: service rm, network rm
   r = s[0].cli({"service", "rm", "app"});
-  INFO(r.out << r.err);
-  CHECK(r.exit_code == 0);
+  check_ok(r.exit_code == 0, r);
   auto net_rm = [&] {
     r = s[0].cli({"network", "rm", "appnet"});
     return r.exit_code == 0;
   };
-  INFO(r.out << r.err);
-  CHECK(eventually(net_rm, 10s, 50ms));
+  auto removed = eventually(net_rm, 10s, 50ms);
+  check_ok(removed, r);
   // check: no namespace, device or rule of the data plane is left on any host
   auto clean = [&] {
     for (size_t i = 0; i < s.size(); ++i) {
