@@ -255,7 +255,8 @@ result<std::string> process_executor::prepare(const pb::Task& t) {
   return warning;
 }
 
-result<started_process> process_executor::start(const pb::Task& t) {
+result<started_process> process_executor::start(const pb::Task& t,
+                                                const start_options& opts) {
   auto& c = t.spec().container();
   spawn_request req;
   req.env = task_env(t);
@@ -270,6 +271,7 @@ result<started_process> process_executor::start(const pb::Task& t) {
   req.workdir = c.dir().empty() ? "/" : c.dir();
   req.log_path = logs_.pipe_path(t.id());
   req.gate_path = gate_path_;
+  req.netns_path = opts.netns_path;
   int pipe_fd = make_pipe(req.log_path);
   if (pipe_fd < 0)
     return fail(errc::internal, "task: output pipe " + req.log_path + ": "

@@ -35,6 +35,9 @@ struct spawn_request {
   /// `groups` backs creds.groups (spawn_gated points it there).
   os::credentials creds;
   std::vector<uint32_t> groups;
+  /// A network namespace (a pinned path) the child enters before it waits
+  /// at its gate; empty: the daemon's.
+  std::string netns_path;
 };
 
 /// A forked child blocked at its gate.
@@ -56,6 +59,7 @@ enum class spawn_stage : int32_t {
   user = 4,
   caps = 5,
   args = 6,
+  netns = 7,
 };
 
 /// The 8-byte record a failing child writes to the error pipe.

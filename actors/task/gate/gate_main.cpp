@@ -14,6 +14,8 @@
 //   fd 3: the gate (one byte: exec; EOF: the daemon died, exit 127)
 //   fd 4: the exec-error pipe; a failing stage writes {stage, errno}
 //         (two int32, spawn_error_record in process_spawn.hpp).
+//   fd 5, when open: the task's network namespace, entered before the gate
+//         waits (the task's legs and VIP rules are ready by then).
 // Plain libc only: this runs once per task start.
 
 #include "os/credentials.hpp"
@@ -21,6 +23,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,10 +33,12 @@ namespace {
 
 constexpr int gate_fd = 3;
 constexpr int err_fd = 4;
+constexpr int netns_fd = 5;
 // Must match actorswarm::task::spawn_stage.
 constexpr int32_t stage_chdir = 2;
 constexpr int32_t stage_exec = 3;
 constexpr int32_t stage_bad_args = 6;
+constexpr int32_t stage_netns = 7;
 
 // The --user's groups: static, so the gate allocates nothing for them.
 uint32_t groups[actorswarm::os::groups_max];
@@ -80,6 +85,13 @@ int main(int argc, char** argv) {
                                          actorswarm::os::groups_max)) {
     report(stage_bad_args, EINVAL);
     setup_ok = false;
+  }
+  if (fcntl(netns_fd, F_GETFD) >= 0) {
+    if (setup_ok && setns(netns_fd, CLONE_NEWNET) != 0) {
+      report(stage_netns, errno);
+      setup_ok = false;
+    }
+    close(netns_fd);
   }
   if (setup_ok && chdir(argv[1]) != 0) {
     report(stage_chdir, errno);
