@@ -6,6 +6,7 @@
 #include "caf/message.hpp"
 
 #include "actors/dispatcher/dispatcher_interface.hpp"
+#include "actors/dns/dns_interface.hpp"
 #include "actors/raft/raft_interface.hpp"
 #include "actors/store/store_interface.hpp"
 #include "actors/task/task_interface.hpp"
@@ -29,12 +30,14 @@ static_assert(blocks::actorswarm_store::begin == first::store);
 static_assert(blocks::actorswarm_task::begin == first::task);
 static_assert(blocks::actorswarm_dispatcher::begin == first::dispatcher);
 static_assert(blocks::actorswarm_embed::begin == first::embed);
+static_assert(blocks::actorswarm_dns::begin == first::dns);
 static_assert(first::fits(blocks::actorswarm_messages::end, first::raft));
 static_assert(first::fits(blocks::actorswarm_raft::end, first::store));
 static_assert(first::fits(blocks::actorswarm_store::end, first::task));
 static_assert(first::fits(blocks::actorswarm_task::end, first::dispatcher));
 static_assert(first::fits(blocks::actorswarm_dispatcher::end, first::node));
-static_assert(first::fits(blocks::actorswarm_embed::end, first::limit));
+static_assert(first::fits(blocks::actorswarm_embed::end, first::dns));
+static_assert(first::fits(blocks::actorswarm_dns::end, first::limit));
 
 } // namespace
 
@@ -45,6 +48,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<blocks::actorswarm_task>();
   cfg.add_message_types<blocks::actorswarm_dispatcher>();
   cfg.add_message_types<blocks::actorswarm_embed>();
+  cfg.add_message_types<blocks::actorswarm_dns>();
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
                                            const caf::message& ctx) {
     std::string out = "actorswarm: ";

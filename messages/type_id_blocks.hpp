@@ -30,8 +30,10 @@ constexpr caf::type_id_t node = 380;
 constexpr caf::type_id_t control = 400;
 /// include/actorswarm/embed.hpp: what embedders receive.
 constexpr caf::type_id_t embed = 420;
-/// One past the last id any block may use (the embed block ends before it).
-constexpr caf::type_id_t limit = 440;
+/// actors/dns/dns_interface.hpp: zone snapshots.
+constexpr caf::type_id_t dns = 440;
+/// One past the last id any block may use (the dns block ends before it).
+constexpr caf::type_id_t limit = 460;
 
 /// Whether a block ending at `end` (one past its last id) leaves room for
 /// the block that starts at `next`.
@@ -41,7 +43,7 @@ constexpr bool fits(caf::type_id_t end, caf::type_id_t next) {
 
 static_assert(messages < raft && raft < store && store < task
                 && task < dispatcher && dispatcher < node && node < control
-                && control < embed && embed < limit,
+                && control < embed && embed < dns && dns < limit,
               "type-id blocks are listed in increasing order");
 
 } // namespace actorswarm::type_id_blocks

@@ -2,6 +2,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/allocator/allocator_core.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/store/store_interface.hpp"
 
@@ -12,40 +13,31 @@ namespace {
 struct allocator_state {
   store::store_actor_type store;
   node::clock* clk = nullptr;
-  std::map<std::string, pb::Task> fresh; // NEW tasks, by id
+  allocator_core core;
   bool in_flight = false;
   static inline const char* name = "allocator";
 };
 
 using allocator_actor_t = allocator_actor_type::stateful_base<allocator_state>;
 
-void note(allocator_state& st, const store::object_ptr<pb::Task>& t,
-          const store::object_ptr<pb::Task>& before) {
-  if (t && t->status().state() == pb::NEW)
-    st.fresh[t->id()] = *t;
-  else
-    st.fresh.erase(t ? t->id() : before->id());
+void log_warnings(allocator_state& st) {
+  for (auto& line : st.core.take_warnings())
+    logger("allocator")->warn("{}", line);
 }
 
-// Moves every NEW task to PENDING in one batch (no networks to allocate yet).
+// Proposes the next batch (networks, endpoints, new tasks' addresses and
+// their move to PENDING), one at a time: the next waits for this one's
+// answer, whose changes arrive before it as events.
 void run(allocator_actor_t* self) {
   auto& st = self->state;
-  if (st.in_flight || st.fresh.empty())
+  if (st.in_flight)
     return;
-  auto now = st.clk->now_ns();
-  pb::StoreBatch batch;
-  batch.set_proposed_at_ns(now);
-  for (auto& [id, t] : st.fresh) {
-    auto* a = batch.add_actions();
-    a->set_kind(pb::StoreAction::UPDATE);
-    auto& x = *a->mutable_task() = t;
-    x.mutable_status()->set_state(pb::PENDING);
-    x.mutable_status()->set_message("pending task scheduling");
-    x.mutable_status()->set_timestamp_ns(now);
-  }
-  st.fresh.clear();
+  auto batch = st.core.next_batch(st.clk->now_ns());
+  log_warnings(st);
+  if (!batch)
+    return;
   st.in_flight = true;
-  store::propose_then(self, st.store, std::move(batch), "allocator", [=] {
+  store::propose_then(self, st.store, std::move(*batch), "allocator", [=] {
     self->state.in_flight = false;
     run(self);
   });
@@ -57,15 +49,16 @@ allocator_actor(allocator_actor_t* self, store::store_actor_type store,
   self->state.store = store;
   self->state.clk = clk;
   store::subscribe(self, store, [=](const store_view_ptr& v) {
-    for (auto& [id, t] : v->tasks())
-      note(self->state, t, nullptr);
+    // A new leader: rebuild from the store before allocating anything, so
+    // nothing is handed out twice across a failover.
+    for (auto& line : self->state.core.restore(*v))
+      logger("allocator")->warn("restore conflict: {}", line);
     run(self);
   });
   return {
     [=](events_atom, const store::change_set_ptr& cs) {
       for (auto& c : cs->changes)
-        if (c.task_after || c.task_before)
-          note(self->state, c.task_after, c.task_before);
+        self->state.core.note(c);
       run(self);
     },
   };
