@@ -118,6 +118,9 @@ std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
         p.set_address(a.addresses(0));
         p.set_node_id(t->node_id());
         p.set_node_addr(host);
+        p.set_service_id(t->service_id());
+        p.set_slot(t->slot() != 0 ? std::to_string(t->slot()) : t->node_id());
+        p.set_running(is_serving(*t));
       }
       auto& b = backends[t->service_id()][a.network_id()];
       if (is_serving(*t))
@@ -145,6 +148,7 @@ std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
       auto& s = *nn.add_services();
       s.set_service_id(sid);
       s.set_name(svc->spec().name());
+      s.set_dnsrr(svc->spec().endpoint().mode() == pb::EndpointSpec::DNSRR);
       if (v != vips.end())
         s.set_vip(v->second);
       if (bs != nullptr)
@@ -185,11 +189,26 @@ std::string fill_networks(const store::object_store& view,
 bool touches_networks(const store::change_set& cs) {
   if (cs.reset)
     return true;
-  for (auto& c : cs.changes)
-    if (c.task_before || c.task_after || c.service_before || c.service_after
-        || c.network_before || c.network_after || c.node_before || c.node_after
-        || c.cluster_before || c.cluster_after)
+  // Cheap enough to run on every commit: tasks without networks (most
+  // status reports) and node heartbeats move nothing here.
+  auto on_networks = [](const store::object_ptr<pb::Task>& t) {
+    return t && t->networks_size() != 0;
+  };
+  for (auto& c : cs.changes) {
+    if (on_networks(c.task_before) || on_networks(c.task_after)
+        || c.service_before || c.service_after || c.network_before
+        || c.network_after)
       return true;
+    if ((c.node_before || c.node_after)
+        && (!c.node_before || !c.node_after
+            || c.node_before->status().addr() != c.node_after->status().addr()))
+      return true;
+    if ((c.cluster_before || c.cluster_after)
+        && (!c.cluster_before || !c.cluster_after
+            || c.cluster_before->spec().data_path_port()
+                 != c.cluster_after->spec().data_path_port()))
+      return true;
+  }
   return false;
 }
 

@@ -49,8 +49,9 @@ uint32_t data_path_port(const store::object_store& view);
 std::string fill_networks(const store::object_store& view,
                           const std::string& node_id, pb::Assignments& as);
 
-/// True when a change set can change some node's network part (tasks,
-/// services, networks, nodes or the cluster moved).
+/// True when a change set can change some node's network part: a task on a
+/// network, a service or a network moved, a node's address or the data
+/// path port changed, or a snapshot was installed.
 bool touches_networks(const store::change_set& cs);
 
 /// Turns reported statuses into status-only store actions, dropping

@@ -37,6 +37,13 @@ struct start_options {
   /// The network namespace to start it in (the pinned path the network
   /// actor prepared); empty: the daemon's own.
   std::string netns_path;
+  /// With a netns_path: the task's hostname, in a UTS namespace of its own
+  /// ("": the host's, no UTS namespace).
+  std::string hostname;
+  /// With a netns_path: the text of the task's /etc/resolv.conf (written to
+  /// its task directory and bound there in a mount namespace of its own);
+  /// "": the host's file, no mount namespace.
+  std::string resolv_conf;
 };
 
 /// A process forked by start(), blocked at its start gate until release().

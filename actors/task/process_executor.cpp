@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -272,6 +273,16 @@ result<started_process> process_executor::start(const pb::Task& t,
   req.log_path = logs_.pipe_path(t.id());
   req.gate_path = gate_path_;
   req.netns_path = opts.netns_path;
+  if (!opts.netns_path.empty()) {
+    req.hostname = opts.hostname;
+    if (!opts.resolv_conf.empty()) {
+      req.resolv_conf = logs_.task_dir(t.id()) + "/resolv.conf";
+      std::ofstream out(req.resolv_conf, std::ios::trunc);
+      out << opts.resolv_conf;
+      if (!out.flush())
+        return fail(errc::internal, "task: write " + req.resolv_conf);
+    }
+  }
   int pipe_fd = make_pipe(req.log_path);
   if (pipe_fd < 0)
     return fail(errc::internal, "task: output pipe " + req.log_path + ": "

@@ -1,5 +1,7 @@
 #include "actors/task/process_spawn.hpp"
 
+#include "actors/task/sandbox.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -40,9 +42,11 @@ struct child_args {
   const char* workdir;
   int log_fd;
   int null_fd;
-  int gate_fd;  // read end
-  int err_fd;   // write end, close-on-exec
-  int netns_fd; // -1: stay in the daemon's network namespace
+  int gate_fd;             // read end
+  int err_fd;              // write end, close-on-exec
+  int netns_fd;            // -1: stay in the daemon's network namespace
+  const char* hostname;    // sandbox (enter_sandbox); "" for none
+  const char* resolv_conf; // sandbox; "" for none
   const os::credentials* creds;
 };
 
@@ -100,6 +104,12 @@ bool wait_gate(int gate_fd) {
   if (setup_ok && a.netns_fd >= 0 && setns(a.netns_fd, CLONE_NEWNET) != 0) {
     report(a.err_fd, spawn_stage::netns, errno);
     setup_ok = false;
+  }
+  if (setup_ok && a.netns_fd >= 0) {
+    if (int err = enter_sandbox(a.hostname, a.resolv_conf)) {
+      report(a.err_fd, spawn_stage::sandbox, err);
+      setup_ok = false;
+    }
   }
   if (setup_ok && chdir(a.workdir) != 0) {
     report(a.err_fd, spawn_stage::chdir, errno);
@@ -178,9 +188,14 @@ bool raise_netns_fd(int& fd) {
 pid_t spawn_gate(const spawn_request& req, const std::string& creds,
                  const std::vector<char*>& argv, char* const* envp, int log_fd,
                  int gate_fd, int err_fd, int netns_fd) {
+  // The gate's <sandbox>: only with a namespace of the task's own.
+  std::string sandbox;
+  if (netns_fd >= 0 && !(req.hostname.empty() && req.resolv_conf.empty()))
+    sandbox = req.hostname + "\n" + req.resolv_conf;
   std::vector<char*> gate_argv{const_cast<char*>(req.gate_path.c_str()),
                                const_cast<char*>(req.workdir.c_str()),
                                const_cast<char*>(creds.c_str()),
+                               const_cast<char*>(sandbox.c_str()),
                                const_cast<char*>(req.path.c_str())};
   gate_argv.insert(gate_argv.end(), argv.begin(), argv.end());
   posix_spawnattr_t attr;
@@ -230,9 +245,18 @@ pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
     fork_errno = errno;
     return -1;
   }
-  child_args args{req.path.c_str(), argv,    envp,    req.workdir.c_str(),
-                  log_fd,           null_fd, gate_fd, err_fd,
-                  netns_fd,         &creds};
+  child_args args{req.path.c_str(),
+                  argv,
+                  envp,
+                  req.workdir.c_str(),
+                  log_fd,
+                  null_fd,
+                  gate_fd,
+                  err_fd,
+                  netns_fd,
+                  req.hostname.c_str(),
+                  req.resolv_conf.c_str(),
+                  &creds};
   pid_t pid = fork();
   if (pid == 0)
     child_main(args);
@@ -286,6 +310,8 @@ std::string describe(const spawn_error_record& rec, const std::string& path,
       return "task: set capabilities: " + reason;
     case spawn_stage::netns:
       return "task: enter network namespace: " + reason;
+    case spawn_stage::sandbox:
+      return "task: set up hostname and resolv.conf: " + reason;
     case spawn_stage::args:
       return "task: the start gate does not understand its arguments (is "
              "actorswarm-gate from the same build?)";

@@ -38,6 +38,11 @@ struct spawn_request {
   /// A network namespace (a pinned path) the child enters before it waits
   /// at its gate; empty: the daemon's.
   std::string netns_path;
+  /// With a network namespace: the task's hostname (its own UTS namespace)
+  /// and the file bound onto /etc/resolv.conf (its own mount namespace);
+  /// empty: none (actors/task/sandbox.hpp).
+  std::string hostname;
+  std::string resolv_conf;
 };
 
 /// A forked child blocked at its gate.
@@ -60,6 +65,7 @@ enum class spawn_stage : int32_t {
   caps = 5,
   args = 6,
   netns = 7,
+  sandbox = 8,
 };
 
 /// The 8-byte record a failing child writes to the error pipe.

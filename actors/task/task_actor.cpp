@@ -209,8 +209,14 @@ void start(task_ptr self) {
     return;
   }
   start_options opts;
-  if (st.netns_path)
+  if (st.netns_path) {
     opts.netns_path = *st.netns_path;
+    // docker: --hostname, else the container id's first 12 characters.
+    auto& h = st.task.spec().container().hostname();
+    opts.hostname = h.empty() ? st.task.id().substr(0, 12) : h;
+    // The resolv.conf naming the embedded DNS (127.0.0.11) goes in once its
+    // server sockets run in the task namespaces: opts.resolv_conf.
+  }
   auto p = st.exec->start(st.task, opts);
   if (!p) {
     release_net(self);

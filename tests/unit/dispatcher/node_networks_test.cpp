@@ -143,6 +143,9 @@ TEST_CASE("a node gets the networks its tasks are on, with peers and VIPs",
   CHECK(n.peers(0).task_id() == "t1");
   CHECK(n.peers(0).address() == "10.0.1.5/24");
   CHECK(n.peers(0).node_addr() == "192.168.1.1");
+  CHECK(n.peers(0).service_id() == "web");
+  CHECK(n.peers(0).slot() == "n1"); // no slot: a global task's node
+  CHECK(n.peers(0).running());
   CHECK(n.peers(1).task_id() == "t2");
   CHECK(n.peers(1).node_addr() == "192.168.1.2");
   REQUIRE(n.services_size() == 1);
@@ -218,4 +221,30 @@ TEST_CASE("the network digest changes only when the node's part does",
                              "10.0.1.9/24"));
   auto d3 = fill_networks(w.view(), "n1", c);
   CHECK(d1 != d3);
+}
+
+TEST_CASE("only changes that can move a network part are looked at", "[unit]") {
+  auto w = three_nodes();
+  store::change_set cs;
+  store::change c;
+  c.kind = pb::StoreAction::UPDATE;
+  pb::Task plain;
+  plain.set_id("p");
+  c.task_before = std::make_shared<const pb::Task>(plain);
+  c.task_after = std::make_shared<const pb::Task>(plain);
+  cs.changes.push_back(c);
+  CHECK_FALSE(touches_networks(cs));
+  cs.changes[0].task_after = std::make_shared<const pb::Task>(w.tasks[0]);
+  CHECK(touches_networks(cs));
+  store::change n;
+  n.kind = pb::StoreAction::UPDATE;
+  n.node_before = std::make_shared<const pb::Node>(w.nodes[0]);
+  n.node_after = std::make_shared<const pb::Node>(w.nodes[0]);
+  store::change_set ns;
+  ns.changes.push_back(n);
+  CHECK_FALSE(touches_networks(ns)); // a heartbeat's status update
+  auto moved = w.nodes[0];
+  moved.mutable_status()->set_addr("192.168.9.9:2377");
+  ns.changes[0].node_after = std::make_shared<const pb::Node>(moved);
+  CHECK(touches_networks(ns));
 }

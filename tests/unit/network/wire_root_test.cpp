@@ -31,7 +31,8 @@ constexpr const char* server_py
     "socket.create_connection(('127.0.0.1',int(sys.argv[1]))).close()\n"
     "while True:\n"
     "  c,_=s.accept()\n"
-    "  c.sendall(b'hello from t1')\n"
+    "  c.sendall(('hello from '+socket.gethostname()+' '\n"
+    "    +open('/etc/resolv.conf').read().split()[1]).encode())\n"
     "  c.close()\n";
 
 pb::Assignments assignments() {
@@ -156,6 +157,8 @@ TEST_CASE("root: a task process in its prepared namespace is reachable from "
   REQUIRE(exec.prepare(t).ok());
   task::start_options opts;
   opts.netns_path = *path0;
+  opts.hostname = "t1-host";
+  opts.resolv_conf = "nameserver 127.0.0.11\n";
   auto proc = exec.start(t, opts);
   test::require_ok(proc);
   task::test::exit_waiter w;
@@ -183,8 +186,10 @@ TEST_CASE("root: a task process in its prepared namespace is reachable from "
   if (c >= 0)
     ::close(c);
   ::close(ready);
-  CHECK(fetch(*ns1, os::ipv4{0x0a000905}, 8080) == "hello from t1");
-  CHECK(fetch(*ns1, os::ipv4{0x0a000902}, 8080) == "hello from t1"); // VIP
+  // Its own hostname and resolv.conf (UTS and mount namespaces).
+  const std::string hello = "hello from t1-host 127.0.0.11";
+  CHECK(fetch(*ns1, os::ipv4{0x0a000905}, 8080) == hello);
+  CHECK(fetch(*ns1, os::ipv4{0x0a000902}, 8080) == hello); // VIP
   // Not in the host's namespace: the hosts have no such listener.
   CHECK(fetch(hosts.hosts[0], os::ipv4{0x7f000001}, 8080).empty());
   // Release: namespaces and the network go.
