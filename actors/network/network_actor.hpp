@@ -34,6 +34,10 @@ struct network_actor_config {
   /// Run on a thread of its own (the daemon); false under the test
   /// coordinator.
   bool detached = true;
+  /// The embedded DNS: a zone actor per network, a server socket pair at
+  /// 127.0.0.11:53 in each task namespace (needs root and real namespaces:
+  /// off with a fake data plane).
+  bool dns = true;
 };
 
 network_actor_type spawn_network_actor(caf::actor_system& sys,

@@ -214,8 +214,9 @@ void start(task_ptr self) {
     // docker: --hostname, else the container id's first 12 characters.
     auto& h = st.task.spec().container().hostname();
     opts.hostname = h.empty() ? st.task.id().substr(0, 12) : h;
-    // The resolv.conf naming the embedded DNS (127.0.0.11) goes in once its
-    // server sockets run in the task namespaces: opts.resolv_conf.
+    // The embedded DNS, whose sockets the network actor opened in the
+    // namespace (docker's resolv.conf for a task).
+    opts.resolv_conf = "nameserver 127.0.0.11\noptions ndots:0\n";
   }
   auto p = st.exec->start(st.task, opts);
   if (!p) {

@@ -147,6 +147,7 @@ struct network_fixture : actor_fixture {
     cfg.node_id = "n1";
     cfg.addr = "192.168.1.1:2377";
     cfg.detached = false;
+    cfg.dns = false;
     auto l = log;
     cfg.make = [l](uint16_t) { return std::make_unique<fake_plane>(l); };
     net = track(network::spawn_network_actor(sys, std::move(cfg)));
