@@ -116,9 +116,11 @@ void spawn_task(agent_ptr self, const pb::Task& t) {
   std::optional<task::process_record> rec;
   if (auto i = st.recorded.find(t.id()); i != st.recorded.end())
     rec = task::decode_record(i->second);
-  auto a = task::spawn_task_actor(
-    self->system(), caf::actor_cast<agent_actor_type>(self),
-    std::shared_ptr<task::executor>(st.runtime, st.exec), *st.clk, t, rec);
+  auto a = task::spawn_task_actor(self->system(),
+                                  caf::actor_cast<agent_actor_type>(self),
+                                  std::shared_ptr<task::executor>(st.runtime,
+                                                                  st.exec),
+                                  *st.clk, t, rec, st.cfg.network);
   st.tasks.emplace(t.id(), a);
 }
 
@@ -168,6 +170,10 @@ void on_assignments(agent_ptr self, const pb::Assignments& as) {
   auto& st = self->state;
   if (as.session_id() != st.session_id && !st.session_id.empty())
     return;
+  // First the data plane: a task actor spawned below asks the network
+  // actor for its namespace after this.
+  if (st.cfg.network && as.networks_set())
+    self->send(st.cfg.network, net_assign_atom::value, as);
   for (auto& t : as.update()) {
     auto i = st.tasks.find(t.id());
     if (i == st.tasks.end())

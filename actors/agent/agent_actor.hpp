@@ -14,6 +14,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/agent/agent_interface.hpp"
+#include "actors/network/network_interface.hpp"
 
 namespace actorswarm::persistence {
 class task_record_store;
@@ -31,6 +32,10 @@ struct agent_config {
   std::string addr;
   std::string tasks_dir;   // per-task log dirs
   std::string cgroup_root; // cgroup subtree name for task limits
+  /// The node's network actor: gets the assignments first, and the task
+  /// actors ask it for their namespaces. Null: tasks on networks run in the
+  /// daemon's namespace.
+  network::network_actor_type network;
 };
 
 /// Spawns the agent; it opens its session with `dispatcher` at once.

@@ -1,5 +1,9 @@
 #include "actors/dispatcher/assignments.hpp"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "actors/task/task_state_machine.hpp"
 
 namespace actorswarm::dispatcher {
@@ -42,6 +46,170 @@ changed_assignments(const store::change_set& cs) {
     }
   }
   return out;
+}
+
+std::string addr_host(const std::string& addr) {
+  if (!addr.empty() && addr.front() == '[') {
+    auto close = addr.find(']');
+    return close == std::string::npos ? addr : addr.substr(1, close - 1);
+  }
+  auto colon = addr.find(':');
+  if (colon == std::string::npos
+      || addr.find(':', colon + 1) != std::string::npos)
+    return addr; // no port, or a bare IPv6 address
+  return addr.substr(0, colon);
+}
+
+namespace {
+
+bool is_allocated(const pb::Network& n) {
+  return n.vni() != 0 && !n.ipam().subnet().empty();
+}
+
+// Serving: running, and not asked to stop (SwarmKit removes a task from
+// balancing when its desired state moves past RUNNING).
+bool is_serving(const pb::Task& t) {
+  return t.status().state() == pb::RUNNING && t.desired_state() <= pb::RUNNING
+         && !t.node_id().empty();
+}
+
+} // namespace
+
+std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
+                                           const std::string& node_id) {
+  // The networks this node's tasks are on.
+  std::set<std::string> wanted;
+  for (auto& [id, t] : view.tasks()) {
+    if (t->node_id() != node_id || !is_assigned(*t))
+      continue;
+    for (auto& a : t->networks())
+      if (!a.addresses().empty())
+        wanted.insert(a.network_id());
+  }
+  std::map<std::string, pb::NodeNetwork> out;
+  for (auto& id : wanted) {
+    auto n = view.networks().find(id);
+    if (n == view.networks().end() || !is_allocated(*n->second))
+      continue;
+    *out[id].mutable_network() = *n->second;
+  }
+  if (out.empty())
+    return {};
+  // Peers, and the services' backends, sorted by task id.
+  std::map<std::string, store::object_ptr<pb::Task>> tasks;
+  for (auto& [id, t] : view.tasks())
+    if (is_assigned(*t) && !t->networks().empty())
+      tasks.emplace(t->id(), t);
+  // service id -> network id -> backends
+  std::map<std::string, std::map<std::string, std::vector<std::string>>>
+    backends;
+  for (auto& [id, t] : tasks) {
+    auto node = view.nodes().find(t->node_id());
+    auto host = node == view.nodes().end()
+                  ? std::string{}
+                  : addr_host(node->second->status().addr());
+    for (auto& a : t->networks()) {
+      auto o = out.find(a.network_id());
+      if (o == out.end() || a.addresses().empty())
+        continue;
+      if (!host.empty()) {
+        auto& p = *o->second.add_peers();
+        p.set_task_id(t->id());
+        p.set_address(a.addresses(0));
+        p.set_node_id(t->node_id());
+        p.set_node_addr(host);
+        p.set_service_id(t->service_id());
+        p.set_slot(t->slot() != 0 ? std::to_string(t->slot()) : t->node_id());
+        p.set_running(is_serving(*t));
+      }
+      auto& b = backends[t->service_id()][a.network_id()];
+      if (is_serving(*t))
+        b.push_back(a.addresses(0));
+    }
+  }
+  // Services, by id: those with a VIP on the network or a task on it.
+  std::map<std::string, store::object_ptr<pb::Service>> services(
+    view.services().begin(), view.services().end());
+  for (auto& [sid, svc] : services) {
+    std::map<std::string, std::string> vips; // network id -> vip
+    for (auto& v : svc->endpoint().virtual_ips())
+      vips[v.network_id()] = v.addr();
+    auto b = backends.find(sid);
+    for (auto& [nid, nn] : out) {
+      auto v = vips.find(nid);
+      const std::vector<std::string>* bs = nullptr;
+      if (b != backends.end()) {
+        auto i = b->second.find(nid);
+        if (i != b->second.end())
+          bs = &i->second;
+      }
+      if (v == vips.end() && bs == nullptr)
+        continue;
+      auto& s = *nn.add_services();
+      s.set_service_id(sid);
+      s.set_name(svc->spec().name());
+      s.set_dnsrr(svc->spec().endpoint().mode() == pb::EndpointSpec::DNSRR);
+      if (v != vips.end())
+        s.set_vip(v->second);
+      if (bs != nullptr)
+        for (auto& x : *bs)
+          s.add_backends(x);
+      for (auto& att : svc->spec().networks())
+        if (att.target() == nid)
+          for (auto& al : att.aliases())
+            s.add_aliases(al);
+    }
+  }
+  std::vector<pb::NodeNetwork> xs;
+  xs.reserve(out.size());
+  for (auto& [id, nn] : out)
+    xs.push_back(std::move(nn));
+  return xs;
+}
+
+uint32_t data_path_port(const store::object_store& view) {
+  auto c = view.cluster();
+  return c ? c->spec().data_path_port() : 0;
+}
+
+std::string fill_networks(const store::object_store& view,
+                          const std::string& node_id, pb::Assignments& as) {
+  as.set_networks_set(true);
+  as.clear_networks();
+  for (auto& n : node_networks(view, node_id))
+    *as.add_networks() = std::move(n);
+  as.set_data_path_port(data_path_port(view));
+  std::string digest;
+  for (auto& n : as.networks())
+    digest += n.SerializeAsString();
+  digest += std::to_string(as.data_path_port());
+  return digest;
+}
+
+bool touches_networks(const store::change_set& cs) {
+  if (cs.reset)
+    return true;
+  // Cheap enough to run on every commit: tasks without networks (most
+  // status reports) and node heartbeats move nothing here.
+  auto on_networks = [](const store::object_ptr<pb::Task>& t) {
+    return t && t->networks_size() != 0;
+  };
+  for (auto& c : cs.changes) {
+    if (on_networks(c.task_before) || on_networks(c.task_after)
+        || c.service_before || c.service_after || c.network_before
+        || c.network_after)
+      return true;
+    if ((c.node_before || c.node_after)
+        && (!c.node_before || !c.node_after
+            || c.node_before->status().addr() != c.node_after->status().addr()))
+      return true;
+    if ((c.cluster_before || c.cluster_after)
+        && (!c.cluster_before || !c.cluster_after
+            || c.cluster_before->spec().data_path_port()
+                 != c.cluster_after->spec().data_path_port()))
+      return true;
+  }
+  return false;
 }
 
 std::vector<pb::StoreAction>

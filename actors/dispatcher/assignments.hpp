@@ -27,6 +27,33 @@ pb::Assignments full_assignments(const store::object_store& view,
 std::unordered_map<std::string, pb::Assignments>
 changed_assignments(const store::change_set& cs);
 
+/// The host part of a node address ("10.0.0.2:2377" -> "10.0.0.2",
+/// "[fd00::1]:2377" -> "fd00::1", "10.0.0.2" as is).
+std::string addr_host(const std::string& addr);
+
+/// What the data plane of `node_id` needs (DESIGN.md, Networking): every
+/// allocated network (vni and subnet set) one of its assigned tasks is on,
+/// with the peers on it (every assigned task with an address there whose
+/// node has an address) and the services on it (VIP, running tasks'
+/// addresses: state RUNNING and desired at most RUNNING, so a task being
+/// stopped leaves balancing first). Sorted by network id; deterministic, so
+/// two results compare equal when nothing the node needs changed.
+std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
+                                           const std::string& node_id);
+
+/// The cluster's data path port (0 before swarm init or when unset: 4789).
+uint32_t data_path_port(const store::object_store& view);
+
+/// Fills `as`'s network part for `node_id` (networks_set, networks,
+/// data_path_port). Returns a digest of it (compare with the last one sent).
+std::string fill_networks(const store::object_store& view,
+                          const std::string& node_id, pb::Assignments& as);
+
+/// True when a change set can change some node's network part: a task on a
+/// network, a service or a network moved, a node's address or the data
+/// path port changed, or a snapshot was installed.
+bool touches_networks(const store::change_set& cs);
+
 /// Turns reported statuses into status-only store actions, dropping
 /// reports that do not move a known task forward (task::can_transition: a
 /// state that is not a TaskState is dropped too).

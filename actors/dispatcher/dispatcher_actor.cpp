@@ -32,6 +32,8 @@ struct session {
   /// replaying its log, a manager that just joined) would make the agent
   /// stop tasks that are in fact assigned to it.
   bool awaiting_full = true;
+  /// The network part last sent (assignments.hpp fill_networks' digest).
+  std::string networks_sent;
 };
 
 struct dispatcher_state {
@@ -122,6 +124,7 @@ void send_full_when_current(dispatcher_ptr self, const std::string& node_id,
       }
       s->second.awaiting_full = false;
       auto as = full_assignments(st.view, node_id);
+      s->second.networks_sent = fill_networks(st.view, node_id, as);
       as.set_session_id(session_id);
       self->send(s->second.agent, assign_atom::value, std::move(as));
     });
@@ -148,7 +151,25 @@ void on_events(dispatcher_ptr self, const store::change_set& cs) {
   auto& st = self->state;
   st.view.apply_changes(cs);
   register_late_nodes(self);
-  for (auto& [node_id, as] : changed_assignments(cs)) {
+  auto changed = changed_assignments(cs);
+  // The network part goes with the task changes, and alone when only it
+  // moved (a task elsewhere started, a service got its VIP).
+  if (touches_networks(cs)) {
+    for (auto& [node_id, s] : st.sessions) {
+      if (s.awaiting_full || s.unregistered)
+        continue;
+      pb::Assignments net;
+      auto digest = fill_networks(st.view, node_id, net);
+      if (digest == s.networks_sent)
+        continue;
+      s.networks_sent = std::move(digest);
+      auto& as = changed[node_id];
+      as.set_networks_set(true);
+      *as.mutable_networks() = std::move(*net.mutable_networks());
+      as.set_data_path_port(net.data_path_port());
+    }
+  }
+  for (auto& [node_id, as] : changed) {
     auto s = st.sessions.find(node_id);
     // Until its full set went out, a session gets no increments: the full
     // set, computed later, includes them.
@@ -171,6 +192,7 @@ pb::SessionReply open_session(dispatcher_ptr self,
   self->monitor(agent);
   s.unregistered.reset();
   s.awaiting_full = true;
+  s.networks_sent.clear();
   auto n = st.view.nodes().find(req.node_id());
   if (n != st.view.nodes().end()) {
     s.ready = req;

@@ -10,6 +10,7 @@
 #include "actors/dispatcher/agent_server_actor.hpp"
 #include "actors/dispatcher/dispatcher_actor.hpp"
 #include "actors/dispatcher/dispatcher_proxy_actor.hpp"
+#include "actors/network/network_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/leadership_actor.hpp"
 #include "actors/node/membership.hpp"
@@ -48,6 +49,8 @@ struct node_state {
   store::store_actor_type store;
   dispatcher::dispatcher_actor_type dispatcher;
   agent::agent_actor_type agent;
+  // The node's data plane (overlay networks of its tasks).
+  network::network_actor_type network;
   // A manager's door for remote agents; a worker's proxy of its managers'
   // dispatchers.
   dispatcher::agent_server_actor_type agent_server;
@@ -108,9 +111,20 @@ void open_transport(node_self self) {
   tell_membership(self);
 }
 
+// The node's data plane, started with the agent (on every role); linked.
+void start_network(node_self self) {
+  auto& st = self->state;
+  network::network_actor_config ncfg;
+  ncfg.netns_dir = st.dir->path() + "/netns";
+  ncfg.node_id = st.id.node_id;
+  ncfg.addr = st.id.addr;
+  st.network = network::spawn_network_actor(self->system(), std::move(ncfg));
+  self->link_to(st.network);
+}
+
 agent::agent_config agent_cfg(const node_state& st) {
-  return {st.id.node_id, st.id.hostname, st.id.addr, st.cfg.tasks_dir,
-          st.cfg.cgroup_root};
+  return {st.id.node_id,    st.id.hostname,     st.id.addr,
+          st.cfg.tasks_dir, st.cfg.cgroup_root, st.network};
 }
 
 // A worker: no store; its agent talks to a manager's dispatcher.
@@ -122,6 +136,7 @@ void start_worker(node_self self) {
   st.dispatcher_proxy = dispatcher::spawn_dispatcher_proxy(sys, st.transport,
                                                            st.id.managers);
   serve(self, {pb::Envelope::ASSIGN}, st.dispatcher_proxy);
+  start_network(self);
   st.agent = agent::spawn_agent(sys, st.dispatcher_proxy,
                                 st.dir->task_records(), agent_cfg(st), *st.clk);
   self->link_to(st.dispatcher_proxy);
@@ -170,6 +185,7 @@ void start_manager(node_self self) {
            pb::Envelope::STATUS},
           st.agent_server);
   }
+  start_network(self);
   st.agent = agent::spawn_agent(sys, st.dispatcher, st.dir->task_records(),
                                 agent_cfg(st), *st.clk);
   self->link_to(st.store);
@@ -218,6 +234,7 @@ void stop_linked(node_self self) {
       stop_one(self, h.address());
   };
   stop(st.agent);
+  stop(st.network);
   stop(st.dispatcher_proxy);
   stop(st.agent_server);
   stop(st.dispatcher);

@@ -32,6 +32,20 @@ struct process_handle {
   pid_t pgid = 0;
 };
 
+/// Where start() puts the process, beyond what the task's spec says.
+struct start_options {
+  /// The network namespace to start it in (the pinned path the network
+  /// actor prepared); empty: the daemon's own.
+  std::string netns_path;
+  /// With a netns_path: the task's hostname, in a UTS namespace of its own
+  /// ("": the host's, no UTS namespace).
+  std::string hostname;
+  /// With a netns_path: the text of the task's /etc/resolv.conf (written to
+  /// its task directory and bound there in a mount namespace of its own);
+  /// "": the host's file, no mount namespace.
+  std::string resolv_conf;
+};
+
 /// A process forked by start(), blocked at its start gate until release().
 /// Move-only: it owns the gate and the exec-error pipe; destroying it before
 /// release() closes the gate, so the child exits without exec.
@@ -112,7 +126,15 @@ public:
   /// the handle durably, then calls release(). Fails with the reason if the
   /// command cannot be found, the spec's --user does not exist on this node,
   /// or the fork fails.
-  virtual result<started_process> start(const pb::Task& task) = 0;
+  /// `opts.netns_path`: the process enters that network namespace before
+  /// it execs (a failure to enter is an exec failure, exec_result()).
+  virtual result<started_process>
+  start(const pb::Task& task, const start_options& opts) = 0;
+
+  /// start() in the daemon's namespaces.
+  result<started_process> start(const pb::Task& task) {
+    return start(task, start_options{});
+  }
 
   /// Opens the gate: the child execs. Never blocks.
   virtual status release(started_process& proc) = 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -255,7 +256,8 @@ result<std::string> process_executor::prepare(const pb::Task& t) {
   return warning;
 }
 
-result<started_process> process_executor::start(const pb::Task& t) {
+result<started_process> process_executor::start(const pb::Task& t,
+                                                const start_options& opts) {
   auto& c = t.spec().container();
   spawn_request req;
   req.env = task_env(t);
@@ -270,6 +272,17 @@ result<started_process> process_executor::start(const pb::Task& t) {
   req.workdir = c.dir().empty() ? "/" : c.dir();
   req.log_path = logs_.pipe_path(t.id());
   req.gate_path = gate_path_;
+  req.netns_path = opts.netns_path;
+  if (!opts.netns_path.empty()) {
+    req.hostname = opts.hostname;
+    if (!opts.resolv_conf.empty()) {
+      req.resolv_conf = logs_.task_dir(t.id()) + "/resolv.conf";
+      std::ofstream out(req.resolv_conf, std::ios::trunc);
+      out << opts.resolv_conf;
+      if (!out.flush())
+        return fail(errc::internal, "task: write " + req.resolv_conf);
+    }
+  }
   int pipe_fd = make_pipe(req.log_path);
   if (pipe_fd < 0)
     return fail(errc::internal, "task: output pipe " + req.log_path + ": "

@@ -65,7 +65,9 @@ public:
   process_executor(process_executor_config cfg, process_watcher& watcher);
 
   result<std::string> prepare(const pb::Task& task) override;
-  result<started_process> start(const pb::Task& task) override;
+  using executor::start;
+  result<started_process> start(const pb::Task& task,
+                                const start_options& opts) override;
   status release(started_process& proc) override;
   exec_state exec_result(started_process& proc, std::string& reason) override;
   bool wait(const process_handle& proc, bool is_child,

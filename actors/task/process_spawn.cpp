@@ -1,10 +1,13 @@
 #include "actors/task/process_spawn.hpp"
 
+#include "actors/task/sandbox.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,8 +42,11 @@ struct child_args {
   const char* workdir;
   int log_fd;
   int null_fd;
-  int gate_fd; // read end
-  int err_fd;  // write end, close-on-exec
+  int gate_fd;             // read end
+  int err_fd;              // write end, close-on-exec
+  int netns_fd;            // -1: stay in the daemon's network namespace
+  const char* hostname;    // sandbox (enter_sandbox); "" for none
+  const char* resolv_conf; // sandbox; "" for none
   const os::credentials* creds;
 };
 
@@ -95,6 +101,16 @@ bool wait_gate(int gate_fd) {
   }
   for (int fd = 0; fd < 3; ++fd)
     fcntl(fd, F_SETFD, 0);
+  if (setup_ok && a.netns_fd >= 0 && setns(a.netns_fd, CLONE_NEWNET) != 0) {
+    report(a.err_fd, spawn_stage::netns, errno);
+    setup_ok = false;
+  }
+  if (setup_ok && a.netns_fd >= 0) {
+    if (int err = enter_sandbox(a.hostname, a.resolv_conf)) {
+      report(a.err_fd, spawn_stage::sandbox, err);
+      setup_ok = false;
+    }
+  }
   if (setup_ok && chdir(a.workdir) != 0) {
     report(a.err_fd, spawn_stage::chdir, errno);
     setup_ok = false;
@@ -149,18 +165,37 @@ bool raise_fd(int& fd) {
   return true;
 }
 
+// Moves the namespace fd to 6 or above (close-on-exec): the spawn dup2's it
+// onto 5, which must be another fd for the dup to clear close-on-exec.
+bool raise_netns_fd(int& fd) {
+  if (fd < 0 || fd >= 6)
+    return true;
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, 6);
+  if (high < 0)
+    return false;
+  close(fd);
+  fd = high;
+  return true;
+}
+
 // posix_spawn of the gate program (argv: gate, workdir, credentials,
 // program, task argv)
 // with the child's whole setup as attributes and file actions: own process
 // group, empty signal mask, every signal at its default, stdin /dev/null,
-// stdout and stderr the log, fd 3 the gate, fd 4 the error pipe, no other
-// fd. Returns the pid, or -1.
+// stdout and stderr the log, fd 3 the gate, fd 4 the error pipe, fd 5 the
+// network namespace to enter (when `netns_fd` >= 0), no other fd. Returns
+// the pid, or -1.
 pid_t spawn_gate(const spawn_request& req, const std::string& creds,
                  const std::vector<char*>& argv, char* const* envp, int log_fd,
-                 int gate_fd, int err_fd) {
+                 int gate_fd, int err_fd, int netns_fd) {
+  // The gate's <sandbox>: only with a namespace of the task's own.
+  std::string sandbox;
+  if (netns_fd >= 0 && !(req.hostname.empty() && req.resolv_conf.empty()))
+    sandbox = req.hostname + "\n" + req.resolv_conf;
   std::vector<char*> gate_argv{const_cast<char*>(req.gate_path.c_str()),
                                const_cast<char*>(req.workdir.c_str()),
                                const_cast<char*>(creds.c_str()),
+                               const_cast<char*>(sandbox.c_str()),
                                const_cast<char*>(req.path.c_str())};
   gate_argv.insert(gate_argv.end(), argv.begin(), argv.end());
   posix_spawnattr_t attr;
@@ -186,7 +221,9 @@ pid_t spawn_gate(const spawn_request& req, const std::string& creds,
   rc |= posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
   rc |= posix_spawn_file_actions_adddup2(&fa, gate_fd, 3);
   rc |= posix_spawn_file_actions_adddup2(&fa, err_fd, 4);
-  rc |= posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+  if (netns_fd >= 0)
+    rc |= posix_spawn_file_actions_adddup2(&fa, netns_fd, 5);
+  rc |= posix_spawn_file_actions_addclosefrom_np(&fa, netns_fd >= 0 ? 6 : 5);
   pid_t pid = -1;
   if (rc != 0
       || posix_spawn(&pid, req.gate_path.c_str(), &fa, &attr, gate_argv.data(),
@@ -202,15 +239,24 @@ pid_t spawn_gate(const spawn_request& req, const std::string& creds,
 // or -1 with `fork_errno` set.
 pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
                  char* const* argv, char* const* envp, int log_fd, int gate_fd,
-                 int err_fd, int& fork_errno) {
+                 int err_fd, int netns_fd, int& fork_errno) {
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
     fork_errno = errno;
     return -1;
   }
-  child_args args{
-    req.path.c_str(), argv,   envp,  req.workdir.c_str(), log_fd, null_fd,
-    gate_fd,          err_fd, &creds};
+  child_args args{req.path.c_str(),
+                  argv,
+                  envp,
+                  req.workdir.c_str(),
+                  log_fd,
+                  null_fd,
+                  gate_fd,
+                  err_fd,
+                  netns_fd,
+                  req.hostname.c_str(),
+                  req.resolv_conf.c_str(),
+                  &creds};
   pid_t pid = fork();
   if (pid == 0)
     child_main(args);
@@ -262,6 +308,10 @@ std::string describe(const spawn_error_record& rec, const std::string& path,
       return "task: set user \"" + user + "\": " + reason;
     case spawn_stage::caps:
       return "task: set capabilities: " + reason;
+    case spawn_stage::netns:
+      return "task: enter network namespace: " + reason;
+    case spawn_stage::sandbox:
+      return "task: set up hostname and resolv.conf: " + reason;
     case spawn_stage::args:
       return "task: the start gate does not understand its arguments (is "
              "actorswarm-gate from the same build?)";
@@ -306,6 +356,16 @@ result<spawned> spawn_gated(const spawn_request& req) {
   if (log_fd < 0)
     return fail(errc::internal,
                 "task: open log " + req.log_path + ": " + std::strerror(errno));
+  int netns_fd = -1;
+  if (!req.netns_path.empty()) {
+    netns_fd = ::open(req.netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0) {
+      int e = errno;
+      close(log_fd);
+      return fail(errc::internal, "task: open network namespace "
+                                    + req.netns_path + ": " + std::strerror(e));
+    }
+  }
   int gate[2] = {-1, -1};
   int err[2] = {-1, -1};
   // A socketpair for the gate: send(MSG_NOSIGNAL) to a dead child is EPIPE,
@@ -313,19 +373,19 @@ result<spawned> spawn_gated(const spawn_request& req) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0
       || pipe2(err, O_CLOEXEC) != 0) {
     int e = errno;
-    close_all({log_fd, gate[0], gate[1], err[0], err[1]});
+    close_all({log_fd, gate[0], gate[1], err[0], err[1], netns_fd});
     return fail(errc::internal, std::string("task: pipe: ") + std::strerror(e));
   }
   pid_t pid = -1;
   if (!req.gate_path.empty() && raise_fd(log_fd) && raise_fd(gate[1])
-      && raise_fd(err[1]))
+      && raise_fd(err[1]) && raise_netns_fd(netns_fd))
     pid = spawn_gate(req, creds_text, argv, envp.data(), log_fd, gate[1],
-                     err[1]);
+                     err[1], netns_fd);
   int fork_errno = 0;
   if (pid < 0) // no gate program, or it could not be spawned
     pid = fork_gated(req, creds, argv.data(), envp.data(), log_fd, gate[1],
-                     err[1], fork_errno);
-  close_all({log_fd, gate[1], err[1]});
+                     err[1], netns_fd, fork_errno);
+  close_all({log_fd, gate[1], err[1], netns_fd});
   if (pid < 0) {
     close_all({gate[0], err[0]});
     return fail(errc::internal,

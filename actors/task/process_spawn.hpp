@@ -35,6 +35,14 @@ struct spawn_request {
   /// `groups` backs creds.groups (spawn_gated points it there).
   os::credentials creds;
   std::vector<uint32_t> groups;
+  /// A network namespace (a pinned path) the child enters before it waits
+  /// at its gate; empty: the daemon's.
+  std::string netns_path;
+  /// With a network namespace: the task's hostname (its own UTS namespace)
+  /// and the file bound onto /etc/resolv.conf (its own mount namespace);
+  /// empty: none (actors/task/sandbox.hpp).
+  std::string hostname;
+  std::string resolv_conf;
 };
 
 /// A forked child blocked at its gate.
@@ -56,6 +64,8 @@ enum class spawn_stage : int32_t {
   user = 4,
   caps = 5,
   args = 6,
+  netns = 7,
+  sandbox = 8,
 };
 
 /// The 8-byte record a failing child writes to the error pipe.

@@ -8,6 +8,7 @@
 #include "actors/task/executor.hpp"
 #include "actors/task/task_interface.hpp"
 #include "actors/task/task_state_machine.hpp"
+#include "messages/caf_error.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 
@@ -42,6 +43,12 @@ struct task_state {
   pb::TaskState start_desired = pb::RUNNING;
   /// prepare() ran in this actor's life (a restarted daemon prepares again).
   bool prepared = false;
+  /// The node's network actor (null: no networks on this node).
+  network::network_actor_type net;
+  /// The task's network namespace, once the network actor prepared it.
+  std::optional<std::string> netns_path;
+  /// A prepare request to the network actor is under way.
+  bool net_pending = false;
   bool stopping = false;
   bool leaving = false;
   static inline const char* name = "task";
@@ -119,6 +126,47 @@ void watch(task_ptr self, bool is_child) {
     caf::anon_send(me, exited_atom::value, process_exit::unknown());
 }
 
+// True when the task's process runs in a namespace of its own.
+bool on_networks(const task_state& st) {
+  return st.net && !st.task.networks().empty();
+}
+
+// The process exited (or never started): the network actor removes the
+// task's namespace. Unknown to it (never prepared) is fine.
+void release_net(task_ptr self) {
+  auto& st = self->state;
+  if (!on_networks(st))
+    return;
+  st.netns_path.reset();
+  self->send(st.net, net_release_atom::value, st.task.id());
+}
+
+void advance(task_ptr self);
+
+// Asks the network actor for the task's namespace; the start goes on
+// (advance) once it is ready, or fails with the network's error.
+void prepare_net(task_ptr self) {
+  auto& st = self->state;
+  st.net_pending = true;
+  st.start_pending = true;
+  self->request(st.net, caf::infinite, net_prepare_atom::value, st.task)
+    .then(
+      [=](std::string& path) {
+        auto& st = self->state;
+        st.net_pending = false;
+        st.start_pending = false;
+        st.netns_path = std::move(path);
+        advance(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        st.net_pending = false;
+        st.start_pending = false;
+        apply(self, error_of(to_failure(err).message), false);
+        advance(self);
+      });
+}
+
 // executor::prepare as an observation.
 observation prepare(task_ptr self) {
   auto& st = self->state;
@@ -130,8 +178,6 @@ observation prepare(task_ptr self) {
   st.prepared = true;
   return {};
 }
-
-void advance(task_ptr self);
 
 // The record is durable: the gate opens, the process runs.
 void on_recorded(task_ptr self) {
@@ -158,8 +204,23 @@ void start(task_ptr self) {
       return;
     }
   }
-  auto p = st.exec->start(st.task);
+  if (on_networks(st) && !st.netns_path) {
+    prepare_net(self);
+    return;
+  }
+  start_options opts;
+  if (st.netns_path) {
+    opts.netns_path = *st.netns_path;
+    // docker: --hostname, else the container id's first 12 characters.
+    auto& h = st.task.spec().container().hostname();
+    opts.hostname = h.empty() ? st.task.id().substr(0, 12) : h;
+    // The embedded DNS, whose sockets the network actor opened in the
+    // namespace (docker's resolv.conf for a task).
+    opts.resolv_conf = "nameserver 127.0.0.11\noptions ndots:0\n";
+  }
+  auto p = st.exec->start(st.task, opts);
   if (!p) {
+    release_net(self);
     apply(self, error_of(p.error().message), false);
     return;
   }
@@ -239,6 +300,7 @@ void on_exit(task_ptr self, const process_exit& x) {
   if (st.gated && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
     obs.err = reason;
   st.gated.reset();
+  release_net(self);
   apply(self, obs, false);
   if (st.leaving)
     self->quit();
@@ -250,12 +312,14 @@ void on_assign(task_ptr self, const pb::Task& t) {
   advance(self);
 }
 
-task_actor_type::behavior_type
-task_actor(task_ptr self, owner_actor_type agent,
-           std::shared_ptr<executor> exec, node::clock* clk, pb::Task task,
-           std::optional<process_record> record) {
+task_actor_type::behavior_type task_actor(task_ptr self, owner_actor_type agent,
+                                          std::shared_ptr<executor> exec,
+                                          node::clock* clk, pb::Task task,
+                                          std::optional<process_record> record,
+                                          network::network_actor_type net) {
   auto& st = self->state;
   st.agent = std::move(agent);
+  st.net = std::move(net);
   st.exec = std::move(exec);
   st.clk = clk;
   st.task = task;
@@ -282,10 +346,14 @@ task_actor(task_ptr self, owner_actor_type agent,
       // The task is no longer assigned: stop what runs, then go.
       auto& st = self->state;
       st.leaving = true;
-      if (!st.proc)
+      if (!st.proc) {
+        // A prepare still under way is answered first (same sender), so
+        // this release removes what it made.
+        release_net(self);
         self->quit();
-      else
+      } else {
         advance(self);
+      }
     },
   };
 }
@@ -295,9 +363,10 @@ task_actor(task_ptr self, owner_actor_type agent,
 task_actor_type spawn_task_actor(caf::actor_system& sys, owner_actor_type agent,
                                  std::shared_ptr<executor> exec,
                                  node::clock& clk, pb::Task task,
-                                 std::optional<process_record> record) {
+                                 std::optional<process_record> record,
+                                 network::network_actor_type net) {
   return sys.spawn(task_actor, std::move(agent), std::move(exec), &clk,
-                   std::move(task), record);
+                   std::move(task), record, std::move(net));
 }
 
 } // namespace actorswarm::task

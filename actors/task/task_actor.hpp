@@ -15,6 +15,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/network/network_interface.hpp"
 #include "actors/task/process_record.hpp"
 #include "actors/task/task_interface.hpp"
 #include "messages/objects.pb.h"
@@ -28,10 +29,15 @@ namespace actorswarm::task {
 class executor;
 
 /// Spawns the actor of `task` for `agent`. `record`: the process a previous
-/// daemon recorded for it, adopted if it still lives.
+/// daemon recorded for it, adopted if it still lives. `net`: the node's
+/// network actor; a task on networks (Task.networks) has it prepare its
+/// namespace before the process starts (in that namespace), and release it
+/// after the process exited. Null: every task runs in the daemon's
+/// namespace.
 task_actor_type spawn_task_actor(caf::actor_system& sys, owner_actor_type agent,
                                  std::shared_ptr<executor> exec,
                                  node::clock& clk, pb::Task task,
-                                 std::optional<process_record> record);
+                                 std::optional<process_record> record,
+                                 network::network_actor_type net = {});
 
 } // namespace actorswarm::task

@@ -213,3 +213,69 @@ TEST_CASE_METHOD(dispatcher_fixture,
   drain();
   CHECK(node_state("n1") == pb::NodeStatus::READY);
 }
+
+namespace {
+
+pb::Task on_app(pb::Task t, const std::string& addr) {
+  auto& a = *t.add_networks();
+  a.set_network_id("app");
+  a.add_addresses(addr);
+  return t;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(dispatcher_fixture,
+                 "dispatcher: a node gets its networks with its assignments "
+                 "and their changes alone when only they moved",
+                 "[actor]") {
+  pb::Network net;
+  net.set_id("app");
+  net.mutable_spec()->set_name("app");
+  net.set_vni(4097);
+  net.mutable_ipam()->set_subnet("10.0.1.0/24");
+  pb::StoreBatch b;
+  b.set_atomic(true);
+  auto* a = b.add_actions();
+  a->set_kind(pb::StoreAction::CREATE);
+  *a->mutable_network() = net;
+  propose(std::move(b));
+  // t2 (n1) and t3 (n2) join the network; n2 has an address, so t3 is a
+  // peer of n1's.
+  auto n2 = *view()->nodes().at("n2");
+  n2.mutable_status()->set_addr("192.168.1.2:2377");
+  propose(batch_of(pb::StoreAction::UPDATE, n2));
+  auto t2 = on_app(*view()->tasks().at("t2"), "10.0.1.5/24");
+  propose(batch_of(pb::StoreAction::UPDATE, t2));
+  auto t3 = on_app(*view()->tasks().at("t3"), "10.0.1.6/24");
+  propose(batch_of(pb::StoreAction::UPDATE, t3));
+  start_agent();
+  // The full set, then n1's own address (its session marked it READY) made
+  // t2 a peer: a network part alone.
+  REQUIRE_FALSE(seen->assignments.empty());
+  auto& full = seen->assignments[0];
+  CHECK(full.full());
+  CHECK(full.networks_set());
+  REQUIRE(full.networks_size() == 1);
+  CHECK(full.networks(0).network().id() == "app");
+  auto& last = seen->assignments.back();
+  REQUIRE(last.networks_size() == 1);
+  CHECK(last.networks(0).peers_size() == 2);
+  auto sent = seen->assignments.size();
+  // t3 runs on n2: n1's view of the network changed (a VIP backend of the
+  // service), though none of n1's tasks did.
+  t3 = *view()->tasks().at("t3");
+  t3.mutable_status()->set_state(pb::RUNNING);
+  propose(batch_of(pb::StoreAction::UPDATE, t3));
+  REQUIRE(seen->assignments.size() == sent + 1);
+  auto& inc = seen->assignments.back();
+  CHECK(inc.update().empty());
+  CHECK(inc.networks_set());
+  REQUIRE(inc.networks_size() == 1);
+  REQUIRE(inc.networks(0).services_size() == 1);
+  auto& bs = inc.networks(0).services(0).backends();
+  CHECK(std::find(bs.begin(), bs.end(), "10.0.1.6/24") != bs.end());
+  // A change that moves nothing of n1's network part sends nothing.
+  create_task("t5", 5, "n2", pb::ASSIGNED);
+  CHECK(seen->assignments.size() == sent + 1);
+}

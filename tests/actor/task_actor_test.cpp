@@ -36,6 +36,8 @@ public:
   // -- what the test observes -------------------------------------------------
 
   std::vector<std::string> calls;
+  /// The network namespace each start() was given ("" for none).
+  std::vector<std::string> netns_paths;
   std::function<void(task::process_exit)> on_exit;
 
   /// Ends the "process" the way the watcher would report it.
@@ -54,8 +56,10 @@ public:
     return std::string{};
   }
 
-  result<task::started_process> start(const pb::Task&) override {
+  result<task::started_process> start(const pb::Task&,
+                                      const task::start_options& o) override {
     calls.push_back("start");
+    netns_paths.push_back(o.netns_path);
     if (start_error)
       return *start_error;
     return task::started_process{{fake_pid, fake_start_ticks, fake_pid},
@@ -501,4 +505,89 @@ TEST_CASE_METHOD(task_fixture,
   CHECK(lines()
         == std::vector<line>{{pb::STARTING, "starting", "", 0, 0, false},
                              {pb::RUNNING, "started", "", 0, fake_pid, true}});
+}
+
+namespace {
+
+struct net_seen {
+  std::vector<std::string> calls;
+  bool refuse = false;
+};
+
+using net_seen_ptr = std::shared_ptr<net_seen>;
+
+network::network_actor_type::behavior_type fake_network(net_seen_ptr seen) {
+  return {
+    [=](net_assign_atom, const pb::Assignments&) {
+      seen->calls.push_back("assign");
+    },
+    [=](net_prepare_atom, const pb::Task& t) -> caf::result<std::string> {
+      seen->calls.push_back("prepare " + t.id());
+      if (seen->refuse)
+        return make_error(errc::not_found, "network app is not assigned");
+      return "/netns/t-" + t.id();
+    },
+    [=](net_release_atom, const std::string& id) {
+      seen->calls.push_back("release " + id);
+    },
+  };
+}
+
+pb::Task net_task(pb::TaskState state, pb::TaskState desired) {
+  auto t = make_task(state, desired);
+  auto& a = *t.add_networks();
+  a.set_network_id("app");
+  a.add_addresses("10.0.1.5/24");
+  return t;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(task_fixture,
+                 "task actor: a task on a network starts in the namespace the "
+                 "network actor prepared and releases it after its exit",
+                 "[actor]") {
+  auto ns = std::make_shared<net_seen>();
+  auto net = track(sys.spawn(fake_network, ns));
+  task = track(task::spawn_task_actor(sys, agent, exec, clk,
+                                      net_task(pb::ASSIGNED, pb::RUNNING),
+                                      std::nullopt, net));
+  drain();
+  CHECK(lines() == started_lines());
+  CHECK(ns->calls == std::vector<std::string>{"prepare t1"});
+  CHECK(exec->netns_paths == std::vector<std::string>{"/netns/t-t1"});
+  exit_with(exited(0));
+  CHECK(ns->calls == std::vector<std::string>{"prepare t1", "release t1"});
+}
+
+TEST_CASE_METHOD(task_fixture,
+                 "task actor: a refused network fails the task before its "
+                 "process starts",
+                 "[actor]") {
+  auto ns = std::make_shared<net_seen>();
+  ns->refuse = true;
+  auto net = track(sys.spawn(fake_network, ns));
+  task = track(task::spawn_task_actor(sys, agent, exec, clk,
+                                      net_task(pb::ASSIGNED, pb::RUNNING),
+                                      std::nullopt, net));
+  drain();
+  CHECK(exec->netns_paths.empty());
+  REQUIRE_FALSE(seen->statuses.empty());
+  CHECK(seen->statuses.back().state() == pb::FAILED);
+  CHECK(seen->statuses.back().err() == "network app is not assigned");
+}
+
+TEST_CASE_METHOD(task_fixture,
+                 "task actor: a task without networks never asks the network "
+                 "actor",
+                 "[actor]") {
+  auto ns = std::make_shared<net_seen>();
+  auto net = track(sys.spawn(fake_network, ns));
+  task = track(task::spawn_task_actor(sys, agent, exec, clk,
+                                      make_task(pb::ASSIGNED, pb::RUNNING),
+                                      std::nullopt, net));
+  drain();
+  CHECK(lines() == started_lines());
+  CHECK(ns->calls.empty());
+  CHECK(exec->netns_paths == std::vector<std::string>{""});
 }

@@ -24,6 +24,8 @@
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 
+#include "os/netns.hpp"
+
 namespace fs = std::filesystem;
 
 namespace actorswarm::test {
@@ -255,6 +257,31 @@ cluster_fixture::cluster_fixture() {
   port_ = free_port();
 }
 
+namespace {
+
+// The network namespaces a killed daemon left pinned under its data dirs
+// (<data-dir>/netns, kept for a restart to adopt): unpinned, so they die
+// with their devices, and the pin directory's mount point released, so the
+// temp dir can go.
+void release_netns_pins(const std::string& root) {
+  std::error_code ec;
+  std::vector<std::string> dirs;
+  fs::recursive_directory_iterator it(root, ec), end;
+  for (int i = 0; !ec && it != end && i < 100000; it.increment(ec), ++i)
+    if (it->is_directory(ec) && it->path().filename() == "netns"
+        && it.depth() <= 3)
+      dirs.push_back(it->path().string());
+  for (auto& d : dirs) {
+    actorswarm::os::netns_dir pins(d);
+    if (auto xs = pins.list())
+      for (auto& x : *xs)
+        pins.remove(x.name);
+    pins.release();
+  }
+}
+
+} // namespace
+
 cluster_fixture::~cluster_fixture() {
   if (daemon_pid_ > 0 && !stop_daemon(SIGTERM))
     stop_daemon(SIGKILL);
@@ -263,6 +290,7 @@ cluster_fixture::~cluster_fixture() {
     std::fprintf(stderr, "---- daemon log (%s) ----\n%s---- end ----\n",
                  dir_.c_str(), daemon_log().c_str());
   }
+  release_netns_pins(dir_);
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }

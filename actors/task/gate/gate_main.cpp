@@ -1,12 +1,15 @@
 // actorswarm-gate: the start gate of a `process` task, spawned by the daemon
 // with posix_spawn (no fork of the big daemon; see process_spawn.cpp).
 //
-//   actorswarm-gate <workdir> <credentials> <program> <argv0> [args...]
+//   actorswarm-gate <workdir> <credentials> <sandbox> <program> <argv0>
+//                   [args...]
 //
 // <credentials> is os/credentials.hpp's text: the capability set, and the
 // uid, gid and groups when the task has a --user. They are applied after
 // the gate opens, just before exec (chdir runs first, as root, as runc
-// tries it).
+// tries it). <sandbox> is "" or "<hostname>\n<resolv.conf path>" (either
+// part may be empty): a networked task's own UTS and mount namespaces
+// (actors/task/sandbox.hpp), set up after it entered fd 5's namespace.
 //
 // The daemon has already set the process group, an empty signal mask,
 // default signal dispositions, stdin (/dev/null), stdout and stderr (the
@@ -14,13 +17,17 @@
 //   fd 3: the gate (one byte: exec; EOF: the daemon died, exit 127)
 //   fd 4: the exec-error pipe; a failing stage writes {stage, errno}
 //         (two int32, spawn_error_record in process_spawn.hpp).
+//   fd 5, when open: the task's network namespace, entered before the gate
+//         waits (the task's legs and VIP rules are ready by then).
 // Plain libc only: this runs once per task start.
 
+#include "actors/task/sandbox.hpp"
 #include "os/credentials.hpp"
 
 #include <cerrno>
 #include <cstdint>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,10 +37,13 @@ namespace {
 
 constexpr int gate_fd = 3;
 constexpr int err_fd = 4;
+constexpr int netns_fd = 5;
 // Must match actorswarm::task::spawn_stage.
 constexpr int32_t stage_chdir = 2;
 constexpr int32_t stage_exec = 3;
 constexpr int32_t stage_bad_args = 6;
+constexpr int32_t stage_netns = 7;
+constexpr int32_t stage_sandbox = 8;
 
 // The --user's groups: static, so the gate allocates nothing for them.
 uint32_t groups[actorswarm::os::groups_max];
@@ -71,7 +81,7 @@ void default_all_signals() {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5)
+  if (argc < 6)
     _exit(127);
   default_all_signals();
   bool setup_ok = true;
@@ -80,6 +90,27 @@ int main(int argc, char** argv) {
                                          actorswarm::os::groups_max)) {
     report(stage_bad_args, EINVAL);
     setup_ok = false;
+  }
+  if (fcntl(netns_fd, F_GETFD) >= 0) {
+    if (setup_ok && setns(netns_fd, CLONE_NEWNET) != 0) {
+      report(stage_netns, errno);
+      setup_ok = false;
+    }
+    close(netns_fd);
+  }
+  if (setup_ok && argv[3][0] != '\0') {
+    char* hostname = argv[3];
+    char* resolv = nullptr;
+    for (char* p = argv[3]; *p != '\0'; ++p)
+      if (*p == '\n') {
+        *p = '\0';
+        resolv = p + 1;
+        break;
+      }
+    if (int err = actorswarm::task::enter_sandbox(hostname, resolv)) {
+      report(stage_sandbox, err);
+      setup_ok = false;
+    }
   }
   if (setup_ok && chdir(argv[1]) != 0) {
     report(stage_chdir, errno);
@@ -96,7 +127,7 @@ int main(int argc, char** argv) {
     report(static_cast<int32_t>(step), err);
     _exit(127);
   }
-  execve(argv[3], argv + 4, environ);
+  execve(argv[4], argv + 5, environ);
   report(stage_exec, errno);
   _exit(127);
 }

@@ -1,0 +1,308 @@
+#include "actors/network/network_plane.hpp"
+
+#include <algorithm>
+
+#include "messages/log.hpp"
+
+namespace actorswarm::network {
+
+namespace {
+
+// "10.0.1.5/24" or "10.0.1.5" -> "10.0.1.5".
+std::string host_of(const std::string& cidr) {
+  return cidr.substr(0, cidr.find('/'));
+}
+
+bool same(const nft::vip_state& x, const nft::vip_state& y) {
+  if (x.services.size() != y.services.size())
+    return false;
+  for (size_t i = 0; i < x.services.size(); ++i)
+    if (x.services[i].vip != y.services[i].vip
+        || x.services[i].backends != y.services[i].backends)
+      return false;
+  return true;
+}
+
+bool same_peers(const std::vector<os::peer>& x,
+                const std::vector<os::peer>& y) {
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(),
+                    [](const os::peer& a, const os::peer& b) {
+                      return a.task_ip == b.task_ip && a.node_ip == b.node_ip;
+                    });
+}
+
+// The first usable address of the subnet: the gateway when none was given.
+os::ipv4 first_host(const os::ipv4_prefix& net) {
+  return {(net.addr.value & os::prefix_mask(net.length)) + 1};
+}
+
+} // namespace
+
+std::map<std::string, network_need>
+needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
+         std::vector<std::string>& warnings) {
+  std::map<std::string, network_need> out;
+  for (auto& x : xs) {
+    auto& n = x.network();
+    network_need need;
+    need.desc.id = n.id();
+    need.desc.vni = n.vni();
+    auto subnet = os::parse_ipv4_prefix(n.ipam().subnet());
+    if (!subnet) {
+      warnings.push_back("network " + n.id() + ": subnet \"" + n.ipam().subnet()
+                         + "\": " + subnet.error().message);
+      continue;
+    }
+    need.desc.subnet = *subnet;
+    need.desc.subnet.addr.value &= os::prefix_mask(subnet->length);
+    if (n.ipam().gateway().empty()) {
+      need.desc.gateway = first_host(*subnet);
+    } else if (auto gw = os::parse_ipv4(host_of(n.ipam().gateway())); gw) {
+      need.desc.gateway = *gw;
+    } else {
+      warnings.push_back("network " + n.id() + ": gateway \""
+                         + n.ipam().gateway() + "\": " + gw.error().message);
+      continue;
+    }
+    for (auto& p : x.peers()) {
+      auto ip = os::parse_ipv4(host_of(p.address()));
+      auto node = os::parse_ipv4(p.node_addr());
+      if (!ip || !node) {
+        warnings.push_back("network " + n.id() + ": peer " + p.task_id() + " ("
+                           + p.address() + " on " + p.node_addr()
+                           + ") is not IPv4");
+        continue;
+      }
+      need.peers.push_back({*ip, *node});
+    }
+    for (auto& s : x.services()) {
+      if (s.vip().empty())
+        continue;
+      nft::vip_service v;
+      v.vip = host_of(s.vip());
+      for (auto& b : s.backends()) {
+        auto h = host_of(b);
+        if (std::find(v.backends.begin(), v.backends.end(), h)
+            == v.backends.end())
+          v.backends.push_back(h);
+      }
+      need.vips.push_back(std::move(v));
+    }
+    out.emplace(n.id(), std::move(need));
+  }
+  return out;
+}
+
+nft::vip_state vip_state_of(const std::map<std::string, network_need>& needs,
+                            const std::vector<std::string>& networks) {
+  nft::vip_state out;
+  for (auto& id : networks) {
+    auto i = needs.find(id);
+    if (i == needs.end())
+      continue;
+    for (auto& v : i->second.vips) {
+      auto dup = std::find_if(out.services.begin(), out.services.end(),
+                              [&v](auto& x) { return x.vip == v.vip; });
+      if (dup == out.services.end())
+        out.services.push_back(v);
+    }
+  }
+  return out;
+}
+
+status network_plane::ensure(const std::string& network_id) {
+  auto i = needs_.find(network_id);
+  if (i == needs_.end())
+    return fail(errc::not_found,
+                "network " + network_id + " is not assigned to this node");
+  if (auto st = dp_.ensure_network(i->second.desc); !st)
+    return st;
+  if (auto st = dp_.set_peers(network_id, i->second.peers); !st)
+    return st;
+  ensured_.insert(network_id);
+  return ok_status();
+}
+
+status network_plane::drop_unused(const std::string& network_id) {
+  for (auto& [id, t] : tasks_)
+    if (std::count(t.networks.begin(), t.networks.end(), network_id) != 0)
+      return ok_status();
+  if (ensured_.erase(network_id) == 0)
+    return ok_status();
+  return dp_.remove_network(network_id);
+}
+
+status network_plane::assign(const pb::Assignments& as) {
+  if (!as.networks_set())
+    return ok_status();
+  std::vector<std::string> warnings;
+  auto needs = needs_of(as.networks(), warnings);
+  for (auto& w : warnings)
+    logger("network")->warn("{}", w);
+  status first = ok_status();
+  auto note = [&first](status st) {
+    if (!st) {
+      logger("network")->warn("{}", st.error().message);
+      if (first)
+        first = st;
+    }
+  };
+  if (!reconciled_ && as.full()) {
+    // A previous daemon's namespaces: keep those of tasks still assigned
+    // here (their processes may run), remove everything else.
+    os::desired_state desired;
+    std::set<std::string> nets;
+    for (auto& t : as.update()) {
+      os::task_desc td;
+      td.id = t.id();
+      int k = 0;
+      for (auto& a : t.networks()) {
+        auto n = needs.find(a.network_id());
+        auto addr = a.addresses().empty()
+                      ? result<os::ipv4_prefix>(fail(errc::invalid_spec, ""))
+                      : os::parse_ipv4_prefix(a.addresses(0));
+        if (n == needs.end() || !addr)
+          continue;
+        os::task_leg leg;
+        leg.network_id = a.network_id();
+        leg.address = *addr;
+        leg.ifname = "eth" + std::to_string(k);
+        leg.default_route = k == 0;
+        ++k;
+        td.legs.push_back(leg);
+        nets.insert(a.network_id());
+      }
+      if (!td.legs.empty())
+        desired.tasks.push_back(std::move(td));
+    }
+    for (auto& [id, t] : tasks_) { // prepared before the full set came
+      desired.tasks.push_back({id, t.legs});
+      for (auto& n : t.networks)
+        nets.insert(n);
+    }
+    for (auto& id : nets)
+      desired.networks.push_back(needs.at(id).desc);
+    auto rep = dp_.reconcile(desired);
+    if (!rep) {
+      note(rep.error());
+    } else {
+      reconciled_ = true;
+      for (auto& id : nets)
+        ensured_.insert(id);
+      // Adopted namespaces of tasks whose processes may still run: they are
+      // local tasks now (released when their processes exit).
+      for (auto& td : desired.tasks) {
+        if (tasks_.count(td.id) != 0)
+          continue;
+        if (std::count(rep->missing_tasks.begin(), rep->missing_tasks.end(),
+                       td.id)
+            != 0)
+          continue;
+        local_task lt;
+        lt.legs = td.legs;
+        for (auto& l : td.legs)
+          lt.networks.push_back(l.network_id);
+        tasks_.emplace(td.id, std::move(lt));
+      }
+      logger("network")->info(
+        "reconciled adopted_networks={} removed_networks={} adopted_tasks={} "
+        "removed_tasks={}",
+        rep->adopted_networks.size(), rep->removed_networks.size(),
+        rep->adopted_tasks.size(), rep->removed_tasks.size());
+    }
+  }
+  auto old = std::move(needs_);
+  needs_ = std::move(needs);
+  // Networks set up here: follow their changes.
+  std::vector<std::string> ids(ensured_.begin(), ensured_.end());
+  for (auto& id : ids) {
+    auto n = needs_.find(id);
+    if (n == needs_.end())
+      continue; // kept until its last local task is released
+    auto o = old.find(id);
+    bool fresh = o == old.end();
+    if (fresh || !(o->second.desc == n->second.desc))
+      note(dp_.ensure_network(n->second.desc));
+    if (fresh || !same_peers(o->second.peers, n->second.peers))
+      note(dp_.set_peers(id, n->second.peers));
+  }
+  for (auto& [id, t] : tasks_) {
+    auto want = vip_state_of(needs_, t.networks);
+    if (same(want, t.applied))
+      continue;
+    auto st = dp_.apply_vip(id, want);
+    note(st);
+    if (st)
+      t.applied = std::move(want);
+  }
+  return first;
+}
+
+result<std::string> network_plane::prepare(const pb::Task& task) {
+  local_task lt;
+  int k = 0;
+  for (auto& a : task.networks()) {
+    if (a.addresses().empty())
+      continue;
+    auto addr = os::parse_ipv4_prefix(a.addresses(0));
+    if (!addr)
+      return fail(errc::invalid_spec, "network " + a.network_id()
+                                        + ": task address \"" + a.addresses(0)
+                                        + "\": " + addr.error().message);
+    os::task_leg leg;
+    leg.network_id = a.network_id();
+    leg.address = *addr;
+    leg.ifname = "eth" + std::to_string(k);
+    leg.default_route = k == 0;
+    ++k;
+    lt.legs.push_back(leg);
+    lt.networks.push_back(a.network_id());
+  }
+  if (lt.legs.empty())
+    return fail(errc::invalid_spec, "task " + task.id() + " has no network");
+  auto undo = [this, &task, &lt](const failure& f) -> result<std::string> {
+    dp_.remove_task(task.id());
+    tasks_.erase(task.id());
+    for (auto& n : lt.networks)
+      drop_unused(n);
+    return f;
+  };
+  for (auto& n : lt.networks)
+    if (ensured_.count(n) == 0)
+      if (auto st = ensure(n); !st)
+        return undo(st.error());
+  auto path = dp_.create_task(task.id());
+  if (!path)
+    return undo(path.error());
+  for (auto& leg : lt.legs)
+    if (auto st = dp_.attach_task(task.id(), leg); !st)
+      return undo(st.error());
+  auto vips = vip_state_of(needs_, lt.networks);
+  if (auto st = dp_.apply_vip(task.id(), vips); !st)
+    return undo(st.error());
+  lt.applied = std::move(vips);
+  tasks_[task.id()] = std::move(lt);
+  return path;
+}
+
+status network_plane::release(const std::string& task_id) {
+  auto i = tasks_.find(task_id);
+  if (i == tasks_.end())
+    return ok_status();
+  auto nets = std::move(i->second.networks);
+  tasks_.erase(i);
+  auto st = dp_.remove_task(task_id);
+  for (auto& n : nets)
+    if (auto s = drop_unused(n); !s && st)
+      st = s;
+  return st;
+}
+
+std::vector<std::string> network_plane::task_ids() const {
+  std::vector<std::string> out;
+  for (auto& [id, t] : tasks_)
+    out.push_back(id);
+  return out;
+}
+
+} // namespace actorswarm::network

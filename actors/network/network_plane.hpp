@@ -1,0 +1,95 @@
+#pragma once
+
+// The network actor's logic, CAF-free: the node's data plane kept in step
+// with its assignments (DESIGN.md, Networking). Holds what the assignments
+// say each network needs (its VNI, subnet, peers, services), which task
+// namespaces are prepared here, and drives a data_plane:
+// - prepare(task): ensures the task's networks (namespace, bridge, VXLAN,
+//   peers), creates the task's namespace, attaches a leg per network ("eth0"
+//   first, with the default route), applies its VIP table; returns the
+//   namespace's path for the executor.
+// - release(task): removes the task's namespace; a network whose last local
+//   task went is removed.
+// - assign(assignments): on a network part (networks_set), updates peers and
+//   the VIP tables of the local tasks whose networks changed. The first full
+//   set first reconciles with what a previous daemon left (adopt or remove).
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/network/data_plane.hpp"
+#include "messages/dispatcher.pb.h"
+#include "messages/result.hpp"
+
+namespace actorswarm::network {
+
+/// One network as this node needs it, from the assignments.
+struct network_need {
+  os::network_desc desc;
+  std::vector<os::peer> peers;
+  /// Services with a VIP on the network and their backends (no prefix).
+  std::vector<nft::vip_service> vips;
+};
+
+/// Converts an assignments' network part; entries that do not parse are
+/// left out and described in `warnings`.
+std::map<std::string, network_need>
+needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
+         std::vector<std::string>& warnings);
+
+/// The VIP table of a task on `networks`: the union of their services.
+nft::vip_state vip_state_of(const std::map<std::string, network_need>& needs,
+                            const std::vector<std::string>& networks);
+
+class network_plane {
+public:
+  explicit network_plane(data_plane& dp) : dp_(dp) {
+    // nop
+  }
+
+  /// Follows the assignments. Errors are logged and retried on the next
+  /// change (the returned status is the first one).
+  status assign(const pb::Assignments& as);
+
+  /// Sets up the task's namespace on its networks (Task.networks); returns
+  /// the namespace's path. errc::not_found when a network is not in the
+  /// assignments (yet); nothing is left behind on failure.
+  result<std::string> prepare(const pb::Task& task);
+
+  /// Removes the task's namespace (after its process exited). Unknown tasks
+  /// are not an error.
+  status release(const std::string& task_id);
+
+  /// True once the first full network part was reconciled.
+  bool reconciled() const {
+    return reconciled_;
+  }
+
+  /// The local tasks' namespaces (for tests).
+  std::vector<std::string> task_ids() const;
+
+  /// The networks set up on this node (for tests).
+  const std::set<std::string>& networks() const {
+    return ensured_;
+  }
+
+private:
+  struct local_task {
+    std::vector<os::task_leg> legs;
+    std::vector<std::string> networks;
+    nft::vip_state applied;
+  };
+
+  status ensure(const std::string& network_id);
+  status drop_unused(const std::string& network_id);
+
+  data_plane& dp_;
+  bool reconciled_ = false;
+  std::map<std::string, network_need> needs_;
+  std::set<std::string> ensured_;
+  std::map<std::string, local_task> tasks_;
+};
+
+} // namespace actorswarm::network
