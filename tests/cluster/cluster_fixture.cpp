@@ -30,6 +30,13 @@ namespace fs = std::filesystem;
 
 namespace actorswarm::test {
 
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -54,12 +61,13 @@ struct failure_listener : Catch::TestEventListenerBase {
 
 CATCH_REGISTER_LISTENER(failure_listener)
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+} // namespace
+
+bool test_case_failed() {
+  return current_test_failed;
 }
+
+namespace {
 
 // Exec in a forked child: never returns. Async-signal-safe enough for a test
 // process (no locks are held by other threads of the test runner).

@@ -34,6 +34,13 @@ struct task_row {
   std::string error;
 };
 
+/// Whether an assertion of the running test case failed (fixtures print
+/// their daemons' logs then).
+bool test_case_failed();
+
+/// The whole file (empty if it cannot be read).
+std::string read_file(const std::string& path);
+
 /// Calls `pred` every `step` until it returns true or `timeout` has passed;
 /// returns its last value. Bounded in time and count.
 bool eventually(const std::function<bool()>& pred,

@@ -14,9 +14,6 @@
 #include <sstream>
 #include <thread>
 
-#define CATCH_CONFIG_EXTERNAL_INTERFACES
-#include <catch2/catch.hpp>
-
 namespace fs = std::filesystem;
 
 namespace actorswarm::test {
@@ -24,33 +21,6 @@ namespace actorswarm::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Set when an assertion of the running test case fails, so a daemon prints
-// its log when it is torn down.
-bool netns_test_failed = false;
-
-struct netns_failure_listener : Catch::TestEventListenerBase {
-  using TestEventListenerBase::TestEventListenerBase;
-
-  void testCaseStarting(const Catch::TestCaseInfo&) override {
-    netns_test_failed = false;
-  }
-
-  bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk())
-      netns_test_failed = true;
-    return true;
-  }
-};
-
-CATCH_REGISTER_LISTENER(netns_failure_listener)
-
-std::string slurp(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trim(const std::string& x) {
   auto b = x.find_first_not_of(" \t\r\n");
@@ -80,7 +50,7 @@ bool reaped(pid_t pid) {
 
 bool has_task_id(const std::string& pid) {
   static const std::string key = "ACTORSWARM_TASK_ID=";
-  for (const auto& kv : split(slurp("/proc/" + pid + "/environ"), '\0'))
+  for (const auto& kv : split(read_file("/proc/" + pid + "/environ"), '\0'))
     if (kv.compare(0, key.size(), key) == 0)
       return true;
   return false;
@@ -99,7 +69,7 @@ netns_daemon::netns_daemon(const netns_hosts& hosts, size_t i,
 netns_daemon::~netns_daemon() {
   if (pid_ > 0 && !stop(SIGTERM))
     stop(SIGKILL);
-  if (netns_test_failed)
+  if (test_case_failed())
     std::fprintf(stderr,
                  "---- daemon log (host %zu, %s) ----\n%s---- end ----\n", i_,
                  dir().c_str(), daemon_log().c_str());
@@ -118,7 +88,7 @@ std::string netns_daemon::cluster_addr() const {
 }
 
 std::string netns_daemon::daemon_log() const {
-  return slurp(dir() + "/daemon.log");
+  return read_file(dir() + "/daemon.log");
 }
 
 bool netns_daemon::start() {
