@@ -226,12 +226,15 @@ void start_apply(raft_actor_t* self, const std::shared_ptr<ready>& rd) {
   batch->entries = std::move(rd->committed_entries);
   rd->committed_entries = advance_view(batch->entries);
   auto last = batch->entries.empty() ? 0 : batch->entries.back().index();
-  // Every snapshot_interval entries, and when a member joins (it then gets
-  // this snapshot instead of the whole log).
+  // Every snapshot_interval entries, and on the leader when a member joins
+  // (it then gets this snapshot instead of the whole log). Only the leader
+  // sends it: followers making one too (every manager serializing and
+  // writing its whole state at once) slowed the join on a shared machine.
   batch->want_snapshot
     = st.snapshots
       && (last >= st.log->snapshot_index() + st.cfg.snapshot_interval
-          || (adds_member(batch->entries) && last > st.log->snapshot_index()));
+          || (adds_member(batch->entries) && st.core->state() == role::leader
+              && last > st.log->snapshot_index()));
   self
     ->request(st.state_machine, caf::infinite, apply_atom::value,
               apply_batch_ptr{std::move(batch)})
