@@ -63,6 +63,19 @@ CATCH_REGISTER_LISTENER(failure_listener)
 
 } // namespace
 
+bool socket_answers(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
+            == 0;
+  ::close(fd);
+  return ok;
+}
+
 bool test_case_failed() {
   return current_test_failed;
 }
@@ -133,19 +146,6 @@ void drain(int out_fd, int err_fd, cmd_result& r,
       }
     }
   }
-}
-
-bool socket_answers(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
-            == 0;
-  ::close(fd);
-  return ok;
 }
 
 std::set<std::string> task_ids_in(const std::string& tasks_dir) {

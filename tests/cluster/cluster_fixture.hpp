@@ -38,6 +38,9 @@ struct task_row {
 /// their daemons' logs then).
 bool test_case_failed();
 
+/// Whether a unix socket at `path` accepts a connection.
+bool socket_answers(const std::string& path);
+
 /// The whole file (empty if it cannot be read).
 std::string read_file(const std::string& path);
 

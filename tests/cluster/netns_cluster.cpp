@@ -28,19 +28,6 @@ std::string trim(const std::string& x) {
   return b == std::string::npos ? "" : x.substr(b, e - b + 1);
 }
 
-bool socket_answers(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
-            == 0;
-  ::close(fd);
-  return ok;
-}
-
 // Reaps `pid` if it exited; true when it did (or is not our child).
 bool reaped(pid_t pid) {
   int status = 0;

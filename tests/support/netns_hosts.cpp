@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -326,21 +327,36 @@ void netns_hosts::close() {
   if (closed_)
     return;
   // Every process in our namespaces is ours (daemons, their tasks, helpers).
-  // Bounded: a process being killed may still show for a moment.
-  for (int round = 0; round < 100; ++round) {
+  // Killed, then waited for through a pidfd each (readable once it exited;
+  // not only children), bounded by one deadline per round.
+  for (int round = 0; round < 10; ++round) {
     auto pids = processes();
     if (pids.empty())
       break;
-    if (round == 99)
+    if (round == 9) {
       for (auto pid : pids)
         problems_.push_back("process " + std::to_string(pid)
                             + " outlived SIGKILL in a namespace");
-    for (auto pid : pids)
+      break;
+    }
+    std::vector<pollfd> fds;
+    for (auto pid : pids) {
       ::kill(pid, SIGKILL);
+      int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+      if (fd >= 0)
+        fds.push_back({fd, POLLIN, 0});
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+    for (auto& p : fds) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() > 0)
+        ::poll(&p, 1, static_cast<int>(left.count()));
+      ::close(p.fd);
+    }
     // Reap our own children among them; others go by themselves.
     for (auto pid : pids)
       ::waitpid(pid, nullptr, WNOHANG);
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
   closed_ = true;
   // Devices first (synchronously), then the namespaces.
