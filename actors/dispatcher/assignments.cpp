@@ -194,9 +194,19 @@ bool touches_networks(const store::change_set& cs) {
   auto on_networks = [](const store::object_ptr<pb::Task>& t) {
     return t && t->networks_size() != 0;
   };
+  // A service on no network, with no VIP and no published port (the
+  // ingress network) is in no node's network part: its updates (most
+  // writes) must not make every session rescan every task.
+  auto service_on_networks = [](const store::object_ptr<pb::Service>& s) {
+    return s
+           && (s->spec().networks_size() != 0
+               || s->spec().endpoint().ports_size() != 0
+               || s->endpoint().virtual_ips_size() != 0);
+  };
   for (auto& c : cs.changes) {
     if (on_networks(c.task_before) || on_networks(c.task_after)
-        || c.service_before || c.service_after || c.network_before
+        || service_on_networks(c.service_before)
+        || service_on_networks(c.service_after) || c.network_before
         || c.network_after)
       return true;
     if ((c.node_before || c.node_after)

@@ -247,4 +247,24 @@ TEST_CASE("only changes that can move a network part are looked at", "[unit]") {
   moved.mutable_status()->set_addr("192.168.9.9:2377");
   ns.changes[0].node_after = std::make_shared<const pb::Node>(moved);
   CHECK(touches_networks(ns));
+  // A service on no network (a label changed) moves nothing; one on a
+  // network, or publishing a port (ingress), does.
+  pb::Service bare;
+  bare.set_id("s");
+  store::change sc;
+  sc.kind = pb::StoreAction::UPDATE;
+  sc.service_before = std::make_shared<const pb::Service>(bare);
+  sc.service_after = std::make_shared<const pb::Service>(bare);
+  store::change_set ss;
+  ss.changes.push_back(sc);
+  CHECK_FALSE(touches_networks(ss));
+  auto attached = bare;
+  attached.mutable_spec()->add_networks()->set_target("net-app");
+  ss.changes[0].service_after = std::make_shared<const pb::Service>(attached);
+  CHECK(touches_networks(ss));
+  auto published = bare;
+  published.mutable_spec()->mutable_endpoint()->add_ports()->set_target_port(
+    80);
+  ss.changes[0].service_after = std::make_shared<const pb::Service>(published);
+  CHECK(touches_networks(ss));
 }
