@@ -143,6 +143,10 @@ std::string task_leg_name(const std::string& tag, ipv4 task_ip) {
   return device(tag, device_kind::task_leg, task_ip.value);
 }
 
+std::string ingress_link_name(const std::string& tag) {
+  return device(tag, device_kind::ingress_link, 0);
+}
+
 std::optional<device_name> parse_device_name(const std::string& name) {
   constexpr size_t head = 2 + node_tag_length + 1;
   if (name.size() <= head || name.compare(0, 2, name_prefix) != 0)
@@ -154,7 +158,7 @@ std::optional<device_name> parse_device_name(const std::string& name) {
       return std::nullopt;
   auto kind = static_cast<device_kind>(name[head - 1]);
   if (kind != device_kind::bridge && kind != device_kind::vxlan
-      && kind != device_kind::task_leg)
+      && kind != device_kind::task_leg && kind != device_kind::ingress_link)
     return std::nullopt;
   out.kind = kind;
   if (name.size() - head != payload_digits(kind))
@@ -179,11 +183,16 @@ std::string task_netns_name(const std::string& task_id) {
   return "t-" + task_id;
 }
 
+std::string sandbox_netns_name(const std::string& name) {
+  return "s-" + name;
+}
+
 std::optional<netns_name> parse_netns_name(const std::string& name) {
   if (name.size() < 3 || name[1] != '-')
     return std::nullopt;
   auto kind = static_cast<netns_kind>(name[0]);
-  if (kind != netns_kind::network && kind != netns_kind::task)
+  if (kind != netns_kind::network && kind != netns_kind::task
+      && kind != netns_kind::sandbox)
     return std::nullopt;
   auto id = name.substr(2);
   if (!valid_object_id(id))

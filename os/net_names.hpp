@@ -14,6 +14,7 @@
 //     b  the bridge of a network        payload: VNI, 6 hex digits
 //     v  the VXLAN device of a network  payload: VNI, 6 hex digits
 //     t  a task's leg on the bridge     payload: task IPv4 address, 8 hex
+//     i  the host end of the link to the ingress sandbox   payload: 000000
 // e.g. "as3f9kb001001", "as3f9kv001001", "as3f9kt0a000105" (15 characters).
 // The VNI is unique per network and a task's address unique within its
 // network (IPAM never hands one out twice), so names never collide inside a
@@ -22,7 +23,8 @@
 //
 // Namespaces are pinned as files under `<data-dir>/netns/`, a directory only
 // this node's daemon uses: "n-<network id>" for a network's namespace (its
-// bridge and VXLAN device), "t-<task id>" for a task's namespace.
+// bridge and VXLAN device), "t-<task id>" for a task's namespace, "s-ingress"
+// for the routing mesh's ingress sandbox.
 
 #include <array>
 #include <cstdint>
@@ -117,6 +119,7 @@ enum class device_kind : char {
   bridge = 'b',
   vxlan = 'v',
   task_leg = 't',
+  ingress_link = 'i',
 };
 
 /// The tag of a node in device names: the first node_tag_length characters
@@ -131,6 +134,10 @@ std::string vxlan_name(const std::string& tag, uint32_t vni);
 
 /// "as<tag>t<ip>": the network-namespace end of a task's leg.
 std::string task_leg_name(const std::string& tag, ipv4 task_ip);
+
+/// "as<tag>i000000": the host namespace's end of the veth pair to the node's
+/// ingress sandbox (the routing mesh).
+std::string ingress_link_name(const std::string& tag);
 
 /// A device name split into its parts.
 struct device_name {
@@ -148,6 +155,7 @@ std::optional<device_name> parse_device_name(const std::string& name);
 enum class netns_kind : char {
   network = 'n',
   task = 't',
+  sandbox = 's',
 };
 
 /// "n-<network id>": the pinned name of a network's namespace.
@@ -155,6 +163,10 @@ std::string network_netns_name(const std::string& network_id);
 
 /// "t-<task id>": the pinned name of a task's namespace.
 std::string task_netns_name(const std::string& task_id);
+
+/// "s-<name>": the pinned name of a sandbox's namespace (the node's ingress
+/// sandbox: "s-ingress").
+std::string sandbox_netns_name(const std::string& name);
 
 /// A pinned namespace's name split into its parts.
 struct netns_name {

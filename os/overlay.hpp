@@ -17,14 +17,15 @@
 // What it creates, and how a restarted daemon finds it: namespaces are
 // pinned under `<netns_dir>` ("n-<network id>", "t-<task id>"), devices
 // carry the node's tag (os/net_names.hpp). reconcile() at start-up adopts
-// what is desired and removes the rest. No device is ever made in the host
-// namespace: the VXLAN device is created straight into its network's
-// namespace (its UDP socket stays in the host namespace, see
-// netlink_conn::create_vxlan), and a leg straight across from the network's
-// namespace into the task's.
+// what is desired and removes the rest. The only device made in the host
+// namespace is the host end of the ingress sandbox's link (ensure_sandbox):
+// the VXLAN device is created straight into its network's namespace (its UDP
+// socket stays in the host namespace, see netlink_conn::create_vxlan), and a
+// leg straight across from the network's namespace into the task's.
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,33 @@ struct task_leg {
 struct task_desc {
   std::string id;
   std::vector<task_leg> legs;
+};
+
+/// The node's ingress sandbox (the routing mesh; Docker's ingress_sbox): a
+/// namespace pinned as "s-ingress" with a leg on the ingress network ("eth0",
+/// the node's address there, no default route) and a veth link to the host
+/// namespace ("eth1" inside, ingress_link_name() outside), its default route
+/// via the host end. Published ports reach it over the link (os/nft_rules.hpp
+/// render_host), and leave it over the ingress network (render_sandbox).
+struct sandbox_desc {
+  /// The ingress network (ensure_network'd first).
+  std::string network_id;
+  /// The node's address on it, with the subnet's length ("10.0.0.3/24").
+  ipv4_prefix address;
+  /// The link's subnet, at most /30: the host end gets its first address,
+  /// the sandbox end the second. Link-local by default, so that it cannot
+  /// clash with a routed subnet of the host's.
+  ipv4_prefix link{{0xa9fe1e00}, 30}; // 169.254.30.0/30
+};
+
+/// What ensure_sandbox() set up.
+struct sandbox_info {
+  /// The namespace's pin.
+  std::string netns_path;
+  /// The host end's device name and address, the sandbox end's address.
+  std::string host_device;
+  ipv4 host_address;
+  ipv4 sandbox_address;
 };
 
 /// Everything this node should have.
@@ -193,6 +221,22 @@ public:
   /// unknown task is not an error.
   status remove_task(const std::string& task_id, bool delete_legs = false);
 
+  // -- the ingress sandbox ----------------------------------------------------
+
+  /// Makes the ingress sandbox or adopts it as it is (fixing what differs),
+  /// and sets what its rules need: ip_forward in both namespaces,
+  /// route_localnet on the host end. Idempotent. errc::not_found when the
+  /// network was not ensured; errc::invalid_spec for an address outside its
+  /// subnet or a link subnet longer than /30 (nothing done).
+  result<sandbox_info> ensure_sandbox(const sandbox_desc& desc);
+
+  /// Removes the sandbox: the host link, its leg, its namespace. Removing a
+  /// missing sandbox is not an error.
+  status remove_sandbox();
+
+  /// The sandbox's namespace path (it may not exist).
+  std::string sandbox_netns_path() const;
+
   // -- start-up ---------------------------------------------------------------
 
   /// Adopts what `desired` names and removes everything else of ours: pinned
@@ -224,6 +268,7 @@ private:
   status unpin_network(const std::string& network_id);
   status reconcile_legs(const desired_state& desired, reconcile_report& report);
   status remove_host_devices(reconcile_report& report);
+  status attach_leg(const netns& ns, netlink_conn& conn, const task_leg& leg);
 
   // -- member variables -------------------------------------------------------
 
@@ -234,6 +279,8 @@ private:
   std::string tag_;
   uint32_t mtu_ = 0;
   std::map<std::string, network_state> networks_;
+  /// The sandbox as last ensured (its leg is found by its address).
+  std::optional<sandbox_desc> sandbox_;
   /// Devices removed by the last adopt, for reconcile's report.
   std::vector<std::string> adopt_removed_;
 };

@@ -42,6 +42,12 @@ result<reconcile_report> overlay::reconcile(const desired_state& desired) {
     if (!p.mounted || !parsed) {
       ok = dir_.remove(p.name);
       report.removed_files.push_back(p.name);
+    } else if (parsed->kind == netns_kind::sandbox) {
+      // Made again by ensure_sandbox() from the assignments (its host link
+      // goes with the tagged host devices below, its leg with the legs).
+      sandbox_.reset();
+      ok = dir_.remove(p.name);
+      report.removed_files.push_back(p.name);
     } else if (parsed->kind == netns_kind::network) {
       if (nets.count(parsed->id) > 0) {
         pinned_nets.insert(parsed->id);

@@ -44,6 +44,22 @@ result<netns> overlay::create_task(const std::string& task_id) {
 }
 
 status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
+  if (!valid_object_id(task_id))
+    return fail(errc::invalid_spec, "invalid task id: \"" + task_id + "\"");
+  if (networks_.count(leg.network_id) == 0)
+    return fail(errc::not_found, "network " + leg.network_id + " not found");
+  auto ns = dir_.open(task_netns_name(task_id));
+  if (!ns)
+    return fail(errc::not_found, "no network namespace for task " + task_id);
+  auto conn = netlink_conn::open(*ns);
+  if (!conn)
+    return conn.error();
+  return attach_leg(*ns, *conn, leg);
+}
+
+// A leg into `ns` (a task's or the sandbox's), `conn` connected to it.
+status overlay::attach_leg(const netns& ns, netlink_conn& conn,
+                           const task_leg& leg) {
   auto i = networks_.find(leg.network_id);
   if (i == networks_.end())
     return fail(errc::not_found, "network " + leg.network_id + " not found");
@@ -56,20 +72,12 @@ status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
   if (!valid_ifname(leg.ifname))
     return fail(errc::invalid_spec,
                 "invalid interface name: \"" + leg.ifname + "\"");
-  if (!valid_object_id(task_id))
-    return fail(errc::invalid_spec, "invalid task id: \"" + task_id + "\"");
-  auto ns = dir_.open(task_netns_name(task_id));
-  if (!ns)
-    return fail(errc::not_found, "no network namespace for task " + task_id);
-  auto conn = netlink_conn::open(*ns);
-  if (!conn)
-    return conn.error();
   veth_spec spec;
   spec.name = task_leg_name(tag_, leg.address.addr);
   spec.mtu = mtu_;
   spec.master = st.bridge;
   spec.peer_name = leg.ifname;
-  spec.peer_ns = &*ns;
+  spec.peer_ns = &ns;
   spec.peer_mac = mac_from_ip(leg.address.addr);
   spec.set_peer_mac = true;
   auto made = st.conn.create_veth(spec);
@@ -81,7 +89,7 @@ status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
     // (a repeated call, or after reconcile): adopt it. Otherwise it is left
     // from a removed task whose namespace has not died yet, and the address
     // was handed out again: replace it.
-    auto mine = conn->link(leg.ifname);
+    auto mine = conn.link(leg.ifname);
     if (!mine || mine->mac != spec.peer_mac) {
       if (auto ok = st.conn.delete_link(stale->index);
           !ok && ok.error().code != errc::not_found)
@@ -92,15 +100,15 @@ status overlay::attach_task(const std::string& task_id, const task_leg& leg) {
     }
   }
   auto configure = [&]() -> status {
-    auto link = conn->link(leg.ifname);
+    auto link = conn.link(leg.ifname);
     if (!link)
       return link.error();
-    if (auto ok = conn->add_address(link->index, leg.address); !ok)
+    if (auto ok = conn.add_address(link->index, leg.address); !ok)
       return ok;
-    if (auto ok = conn->set_up(link->index, true); !ok)
+    if (auto ok = conn.set_up(link->index, true); !ok)
       return ok;
     if (leg.default_route)
-      return conn->set_default_route(st.desc.gateway, link->index);
+      return conn.set_default_route(st.desc.gateway, link->index);
     return ok_status();
   };
   auto ok = configure();

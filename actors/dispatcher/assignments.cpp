@@ -73,12 +73,55 @@ bool is_serving(const pb::Task& t) {
          && !t.node_id().empty();
 }
 
+bool publishes_ingress(const pb::Service& s) {
+  for (auto& p : s.endpoint().ports())
+    if (p.publish_mode() == pb::PortConfig::INGRESS && p.published_port() != 0)
+      return true;
+  return false;
+}
+
+// The node's address on network `id` ("10.0.0.3/24"), or "".
+std::string attachment_address(const pb::Node& n, const std::string& id) {
+  for (auto& a : n.attachments())
+    if (a.network_id() == id && !a.addresses().empty())
+      return a.addresses(0);
+  return {};
+}
+
+// The allocated ingress network, while some service publishes a port in
+// ingress mode (the routing mesh is needed), or null.
+const pb::Network* mesh_network(const store::object_store& view) {
+  const pb::Network* in = nullptr;
+  for (auto& [id, n] : view.networks())
+    if (n->spec().ingress() && is_allocated(*n))
+      in = n.get();
+  if (in == nullptr)
+    return nullptr;
+  for (auto& [id, s] : view.services())
+    if (publishes_ingress(*s))
+      return in;
+  return nullptr;
+}
+
 } // namespace
+
+std::string ingress_address(const store::object_store& view,
+                            const std::string& node_id) {
+  auto* in = mesh_network(view);
+  auto n = view.nodes().find(node_id);
+  if (in == nullptr || n == view.nodes().end())
+    return {};
+  return attachment_address(*n->second, in->id());
+}
 
 std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
                                            const std::string& node_id) {
-  // The networks this node's tasks are on.
+  // The networks this node's tasks are on, and the ingress network while
+  // the node needs its routing mesh.
   std::set<std::string> wanted;
+  auto* mesh = mesh_network(view);
+  if (mesh != nullptr && !ingress_address(view, node_id).empty())
+    wanted.insert(mesh->id());
   for (auto& [id, t] : view.tasks()) {
     if (t->node_id() != node_id || !is_assigned(*t))
       continue;
@@ -95,6 +138,22 @@ std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
   }
   if (out.empty())
     return {};
+  // The nodes' ingress sandboxes first (no task id), by node id: tasks on
+  // ingress answer them.
+  if (auto o = mesh ? out.find(mesh->id()) : out.end(); o != out.end()) {
+    std::map<std::string, store::object_ptr<pb::Node>> nodes(
+      view.nodes().begin(), view.nodes().end());
+    for (auto& [id, n] : nodes) {
+      auto addr = attachment_address(*n, mesh->id());
+      auto host = addr_host(n->status().addr());
+      if (addr.empty() || host.empty())
+        continue;
+      auto& p = *o->second.add_peers();
+      p.set_address(addr);
+      p.set_node_id(id);
+      p.set_node_addr(host);
+    }
+  }
   // Peers, and the services' backends, sorted by task id.
   std::map<std::string, store::object_ptr<pb::Task>> tasks;
   for (auto& [id, t] : view.tasks())
@@ -143,9 +202,15 @@ std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
         if (i != b->second.end())
           bs = &i->second;
       }
-      if (v == vips.end() && bs == nullptr)
+      bool mesh_ports = nn.network().spec().ingress()
+                        && publishes_ingress(*svc);
+      if (v == vips.end() && bs == nullptr && !mesh_ports)
         continue;
       auto& s = *nn.add_services();
+      if (mesh_ports)
+        for (auto& p : svc->endpoint().ports())
+          if (p.publish_mode() == pb::PortConfig::INGRESS)
+            *s.add_ports() = p;
       s.set_service_id(sid);
       s.set_name(svc->spec().name());
       s.set_dnsrr(svc->spec().endpoint().mode() == pb::EndpointSpec::DNSRR);
@@ -179,10 +244,12 @@ std::string fill_networks(const store::object_store& view,
   for (auto& n : node_networks(view, node_id))
     *as.add_networks() = std::move(n);
   as.set_data_path_port(data_path_port(view));
+  as.set_ingress_address(ingress_address(view, node_id));
   std::string digest;
   for (auto& n : as.networks())
     digest += n.SerializeAsString();
   digest += std::to_string(as.data_path_port());
+  digest += "/" + as.ingress_address();
   return digest;
 }
 
@@ -211,7 +278,12 @@ bool touches_networks(const store::change_set& cs) {
       return true;
     if ((c.node_before || c.node_after)
         && (!c.node_before || !c.node_after
-            || c.node_before->status().addr() != c.node_after->status().addr()))
+            || c.node_before->status().addr() != c.node_after->status().addr()
+            || c.node_before->attachments_size()
+                 != c.node_after->attachments_size()
+            || (c.node_after->attachments_size() != 0
+                && c.node_before->attachments(0).SerializeAsString()
+                     != c.node_after->attachments(0).SerializeAsString())))
       return true;
     if ((c.cluster_before || c.cluster_after)
         && (!c.cluster_before || !c.cluster_after

@@ -31,13 +31,22 @@ changed_assignments(const store::change_set& cs);
 /// "[fd00::1]:2377" -> "fd00::1", "10.0.0.2" as is).
 std::string addr_host(const std::string& addr);
 
+/// The node's address on the ingress network (its routing-mesh sandbox's,
+/// "10.0.0.3/24") while some service publishes a port in ingress mode; ""
+/// otherwise, or while it has none yet.
+std::string ingress_address(const store::object_store& view,
+                            const std::string& node_id);
+
 /// What the data plane of `node_id` needs (DESIGN.md, Networking): every
 /// allocated network (vni and subnet set) one of its assigned tasks is on,
 /// with the peers on it (every assigned task with an address there whose
 /// node has an address) and the services on it (VIP, running tasks'
 /// addresses: state RUNNING and desired at most RUNNING, so a task being
-/// stopped leaves balancing first). Sorted by network id; deterministic, so
-/// two results compare equal when nothing the node needs changed.
+/// stopped leaves balancing first). While the node needs its routing mesh
+/// (ingress_address), also the ingress network, whose peers then include
+/// every node's sandbox (no task id, first) and whose services carry their
+/// published ports. Sorted by network id; deterministic, so two results
+/// compare equal when nothing the node needs changed.
 std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
                                            const std::string& node_id);
 

@@ -16,6 +16,13 @@ public:
   }
 
   status start() override {
+    if (host_.valid()) {
+      auto dup = host_.dup();
+      if (!dup)
+        return dup.error();
+      host_dup_ = std::move(*dup);
+      host_fd_ = host_dup_.fd();
+    }
     if (!host_.valid()) {
       auto host = os::netns::current();
       if (!host)
@@ -28,7 +35,17 @@ public:
 
   result<os::reconcile_report>
   reconcile(const os::desired_state& desired) override {
-    return ov_->reconcile(desired);
+    // The sandbox goes with the pins; a previous daemon's mesh rules in the
+    // host namespace too (the assignments bring the mesh back if needed).
+    auto rep = ov_->reconcile(desired);
+    if (!rep)
+      return rep;
+    auto h = host_session();
+    if (!h)
+      return h.error();
+    if (auto ok = nft::remove_mesh(**h, nullptr); !ok)
+      return ok.error();
+    return rep;
   }
 
   status ensure_network(const os::network_desc& desc) override {
@@ -82,11 +99,61 @@ public:
     return nft::apply_vip(*i->second, x);
   }
 
+  result<os::sandbox_info>
+  ensure_sandbox(const os::sandbox_desc& desc) override {
+    auto info = ov_->ensure_sandbox(desc);
+    if (!info)
+      return info;
+    if (!sandbox_) {
+      auto ns = os::netns::open(info->netns_path);
+      if (!ns)
+        return ns.error();
+      auto s = nft::session::open(ns->fd());
+      if (!s)
+        return s.error();
+      sandbox_ = std::move(*s);
+    }
+    return info;
+  }
+
+  status remove_sandbox() override {
+    if (auto h = host_session(); !h) {
+      return h.error();
+    } else if (auto ok = nft::remove_mesh(**h, sandbox_.get()); !ok) {
+      return ok;
+    }
+    sandbox_.reset(); // its socket holds the namespace
+    return ov_->remove_sandbox();
+  }
+
+  result<nft::forward_report> apply_mesh(const nft::mesh_state& x) override {
+    auto h = host_session();
+    if (!h)
+      return h.error();
+    return nft::apply_mesh(**h, sandbox_.get(), x);
+  }
+
 private:
+  result<nft::session*> host_session() {
+    if (!host_nft_) {
+      auto s = nft::session::open(host_fd_);
+      if (!s)
+        return s.error();
+      host_nft_ = std::move(*s);
+    }
+    return host_nft_.get();
+  }
+
   os::overlay_config cfg_;
   os::netns host_;
+  os::netns host_dup_; // kept for host_fd_
   std::unique_ptr<os::overlay> ov_;
   std::map<std::string, std::unique_ptr<nft::session>> sessions_;
+  // The host namespace's fd (-1: the daemon's own) and rules session, and
+  // the sandbox's.
+  int host_fd_ = -1;
+  std::unique_ptr<nft::session> host_nft_;
+  std::unique_ptr<nft::session> sandbox_;
 };
 
 } // namespace

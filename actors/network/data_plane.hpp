@@ -13,6 +13,7 @@
 
 #include "messages/result.hpp"
 #include "os/nft_rules.hpp"
+#include "os/nftables.hpp"
 #include "os/overlay.hpp"
 
 namespace actorswarm::network {
@@ -24,7 +25,8 @@ public:
   /// Prepares the pin directory and the host connection; call once, first.
   virtual status start() = 0;
 
-  /// os::overlay::reconcile: adopts what `desired` names, removes the rest.
+  /// os::overlay::reconcile: adopts what `desired` names, removes the rest,
+  /// the ingress sandbox and the mesh's rules included.
   virtual result<os::reconcile_report>
   reconcile(const os::desired_state& desired) = 0;
 
@@ -45,6 +47,18 @@ public:
   /// Replaces the VIP table in the task's namespace.
   virtual status apply_vip(const std::string& task_id, const nft::vip_state& x)
     = 0;
+
+  /// os::overlay::ensure_sandbox: the node's ingress sandbox.
+  virtual result<os::sandbox_info> ensure_sandbox(const os::sandbox_desc& desc)
+    = 0;
+
+  /// Removes the routing mesh: its rules (nft::remove_mesh) and the
+  /// sandbox. Idempotent.
+  virtual status remove_sandbox() = 0;
+
+  /// Replaces the routing mesh's rules (nft::apply_mesh): the sandbox's
+  /// table (when there is a sandbox), the host's, the FORWARD accept rule.
+  virtual result<nft::forward_report> apply_mesh(const nft::mesh_state& x) = 0;
 };
 
 /// The real data plane: os::overlay in the caller's (host) namespace and

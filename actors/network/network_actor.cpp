@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <map>
 
 #include "caf/all.hpp"
@@ -31,6 +32,8 @@ struct network_state {
   std::map<std::string, dns::dns_zone_actor_type> zones;
   std::map<std::string, uint64_t> listeners;
   uint64_t zone_version = 0;
+  /// A net_refresh_atom is on its way (the mesh's timer).
+  bool refresh_armed = false;
   ~network_state() {
     for (auto& [id, z] : zones)
       caf::anon_send_exit(z, caf::exit_reason::user_shutdown);
@@ -144,6 +147,17 @@ void update_zones(network_ptr self, const pb::Assignments& as) {
   st.zones = std::move(keep);
 }
 
+// How often the routing mesh's rules are applied again.
+constexpr auto mesh_refresh_interval = std::chrono::seconds(10);
+
+void arm_refresh(network_ptr self) {
+  auto& st = self->state;
+  if (st.refresh_armed || !st.plane || !st.plane->mesh())
+    return;
+  st.refresh_armed = true;
+  self->delayed_send(self, mesh_refresh_interval, net_refresh_atom::value);
+}
+
 void on_assign(network_ptr self, const pb::Assignments& as) {
   auto& st = self->state;
   if (!as.networks_set())
@@ -156,6 +170,7 @@ void on_assign(network_ptr self, const pb::Assignments& as) {
     return;
   st.plane->assign(as);
   update_zones(self, as);
+  arm_refresh(self);
 }
 
 network_actor_type::behavior_type network_actor(network_ptr self,
@@ -204,6 +219,15 @@ network_actor_type::behavior_type network_actor(network_ptr self,
       if (auto s = st.plane->release(task_id); !s)
         logger("network")->warn("release task_id={}: {}", task_id,
                                 s.error().message);
+    },
+    [=](net_refresh_atom) {
+      auto& st = self->state;
+      st.refresh_armed = false;
+      if (!st.plane)
+        return;
+      if (auto s = st.plane->refresh_mesh(); !s)
+        logger("network")->warn("routing mesh: {}", s.error().message);
+      arm_refresh(self);
     },
   };
 }

@@ -15,6 +15,7 @@
 CAF_ADD_ATOM(actorswarm, actorswarm, net_assign_atom, "netassign")
 CAF_ADD_ATOM(actorswarm, actorswarm, net_prepare_atom, "netprep")
 CAF_ADD_ATOM(actorswarm, actorswarm, net_release_atom, "netrelease")
+CAF_ADD_ATOM(actorswarm, actorswarm, net_refresh_atom, "netrefresh")
 
 namespace actorswarm::network {
 
@@ -29,6 +30,9 @@ using network_actor_type = caf::typed_actor<
   caf::replies_to<net_prepare_atom, pb::Task>::with<std::string>,
   /// (task id): removes the task's namespace; its process has exited. No
   /// reply.
-  caf::reacts_to<net_release_atom, std::string>>;
+  caf::reacts_to<net_release_atom, std::string>,
+  /// Its own timer while the node has a routing mesh: applies the mesh's
+  /// rules again (a host firewall reload drops our FORWARD accept rule).
+  caf::reacts_to<net_refresh_atom>>;
 
 } // namespace actorswarm::network

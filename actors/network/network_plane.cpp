@@ -1,6 +1,8 @@
 #include "actors/network/network_plane.hpp"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "messages/log.hpp"
 
@@ -29,6 +31,19 @@ bool same_peers(const std::vector<os::peer>& x,
                     [](const os::peer& a, const os::peer& b) {
                       return a.task_ip == b.task_ip && a.node_ip == b.node_ip;
                     });
+}
+
+bool same_mesh(const nft::mesh_state& x, const nft::mesh_state& y) {
+  auto same_port = [](const nft::ingress_port& a, const nft::ingress_port& b) {
+    return a.proto == b.proto && a.published == b.published
+           && a.target == b.target && a.backends == b.backends;
+  };
+  return x.sandbox_address == y.sandbox_address
+         && x.host_device == y.host_device
+         && std::equal(x.ingress_ports.begin(), x.ingress_ports.end(),
+                       y.ingress_ports.begin(), y.ingress_ports.end(),
+                       same_port)
+         && x.host_ports.size() == y.host_ports.size();
 }
 
 // The first usable address of the subnet: the gateway when none was given.
@@ -75,19 +90,37 @@ needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
       }
       need.peers.push_back({*ip, *node});
     }
+    need.ingress = n.spec().ingress();
     for (auto& s : x.services()) {
-      if (s.vip().empty())
-        continue;
-      nft::vip_service v;
-      v.vip = host_of(s.vip());
+      std::vector<std::string> backends;
       for (auto& b : s.backends()) {
         auto h = host_of(b);
-        if (std::find(v.backends.begin(), v.backends.end(), h)
-            == v.backends.end())
-          v.backends.push_back(h);
+        if (std::find(backends.begin(), backends.end(), h) == backends.end())
+          backends.push_back(h);
       }
-      need.vips.push_back(std::move(v));
+      if (need.ingress)
+        for (auto& p : s.ports()) {
+          if (p.publish_mode() != pb::PortConfig::INGRESS
+              || p.published_port() == 0 || p.published_port() > 65535
+              || p.target_port() == 0 || p.target_port() > 65535)
+            continue;
+          nft::ingress_port ip;
+          ip.proto = p.protocol() == pb::PortConfig::UDP ? nft::protocol::udp
+                                                         : nft::protocol::tcp;
+          ip.published = static_cast<uint16_t>(p.published_port());
+          ip.target = static_cast<uint16_t>(p.target_port());
+          ip.backends = backends;
+          need.ports.push_back(std::move(ip));
+        }
+      if (s.vip().empty())
+        continue;
+      need.vips.push_back({host_of(s.vip()), std::move(backends)});
     }
+    std::sort(need.ports.begin(), need.ports.end(),
+              [](const nft::ingress_port& a, const nft::ingress_port& b) {
+                return std::tie(a.proto, a.published)
+                       < std::tie(b.proto, b.published);
+              });
     out.emplace(n.id(), std::move(need));
   }
   return out;
@@ -124,6 +157,8 @@ status network_plane::ensure(const std::string& network_id) {
 }
 
 status network_plane::drop_unused(const std::string& network_id) {
+  if (sandbox_ && sandbox_network_ == network_id)
+    return ok_status();
   for (auto& [id, t] : tasks_)
     if (std::count(t.networks.begin(), t.networks.end(), network_id) != 0)
       return ok_status();
@@ -235,7 +270,87 @@ status network_plane::assign(const pb::Assignments& as) {
     if (st)
       t.applied = std::move(want);
   }
+  if (reconciled_)
+    note(update_mesh(as.ingress_address()));
   return first;
+}
+
+status network_plane::update_mesh(const std::string& ingress_address) {
+  // The ingress network, when some service publishes a port on it.
+  std::string in_id;
+  const network_need* in = nullptr;
+  for (auto& [id, n] : needs_)
+    if (n.ingress && !n.ports.empty()) {
+      in_id = id;
+      in = &n;
+    }
+  auto addr = os::parse_ipv4_prefix(ingress_address);
+  if (in == nullptr || !addr)
+    return sandbox_ ? remove_mesh() : ok_status();
+  if (!sandbox_ || sandbox_network_ != in_id
+      || sandbox_address_ != ingress_address) {
+    if (sandbox_ && sandbox_network_ != in_id)
+      if (auto st = remove_mesh(); !st)
+        return st;
+    if (ensured_.count(in_id) == 0)
+      if (auto st = ensure(in_id); !st)
+        return st;
+    os::sandbox_desc d;
+    d.network_id = in_id;
+    d.address = *addr;
+    auto info = dp_.ensure_sandbox(d);
+    if (!info)
+      return info.error();
+    sandbox_ = std::move(*info);
+    sandbox_network_ = in_id;
+    sandbox_address_ = ingress_address;
+    mesh_.reset();
+  }
+  nft::mesh_state m;
+  m.sandbox_address = os::to_string(sandbox_->sandbox_address);
+  m.host_device = sandbox_->host_device;
+  m.ingress_ports = in->ports;
+  if (mesh_ && same_mesh(*mesh_, m))
+    return ok_status();
+  auto rep = dp_.apply_mesh(m);
+  if (!rep)
+    return rep.error();
+  if (rep->legacy_filter && !warned_legacy_) {
+    warned_legacy_ = true;
+    logger("network")->warn(
+      "the legacy iptables filter table is loaded: if its FORWARD policy "
+      "drops, published ports need `iptables-legacy -I FORWARD -m mark "
+      "--mark {0:#x}/{0:#x} -j ACCEPT`",
+      m.mark);
+  }
+  logger("network")->debug("routing mesh applied ports={}",
+                           m.ingress_ports.size());
+  mesh_ = std::move(m);
+  return ok_status();
+}
+
+status network_plane::refresh_mesh() {
+  if (!mesh_)
+    return ok_status();
+  auto rep = dp_.apply_mesh(*mesh_);
+  if (!rep)
+    return rep.error();
+  if (rep->inserted != 0)
+    logger("network")->info("routing mesh: FORWARD accept rule restored");
+  return ok_status();
+}
+
+status network_plane::remove_mesh() {
+  mesh_.reset();
+  auto st = dp_.remove_sandbox();
+  if (!sandbox_)
+    return st;
+  sandbox_.reset();
+  sandbox_address_.clear();
+  auto net = std::exchange(sandbox_network_, {});
+  if (auto s = drop_unused(net); !s && st)
+    st = s;
+  return st;
 }
 
 result<std::string> network_plane::prepare(const pb::Task& task) {

@@ -13,8 +13,14 @@
 // - assign(assignments): on a network part (networks_set), updates peers and
 //   the VIP tables of the local tasks whose networks changed. The first full
 //   set first reconciles with what a previous daemon left (adopt or remove).
+// - the routing mesh: while the ingress network is in the assignments with
+//   published ports and the node has its ingress address, the ingress
+//   sandbox (os::overlay::ensure_sandbox) and the mesh's rules
+//   (nft::apply_mesh), applied again on every change of ports or backends
+//   and by refresh_mesh(); removed when no port is published any more.
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +37,11 @@ struct network_need {
   std::vector<os::peer> peers;
   /// Services with a VIP on the network and their backends (no prefix).
   std::vector<nft::vip_service> vips;
+  /// The ingress network (Network.spec.ingress).
+  bool ingress = false;
+  /// Ingress mode: the ports its services publish, with their backends on
+  /// this network (for the routing mesh), sorted by protocol and port.
+  std::vector<nft::ingress_port> ports;
 };
 
 /// Converts an assignments' network part; entries that do not parse are
@@ -62,6 +73,19 @@ public:
   /// are not an error.
   status release(const std::string& task_id);
 
+  /// Applies the routing mesh's rules again (a host firewall that reloaded
+  /// dropped our FORWARD accept rule); nothing without a mesh. For a
+  /// periodic timer.
+  status refresh_mesh();
+
+  /// Removes the routing mesh (the node leaves the swarm).
+  status remove_mesh();
+
+  /// The mesh as last applied, if any (for tests).
+  const std::optional<nft::mesh_state>& mesh() const {
+    return mesh_;
+  }
+
   /// True once the first full network part was reconciled.
   bool reconciled() const {
     return reconciled_;
@@ -84,12 +108,20 @@ private:
 
   status ensure(const std::string& network_id);
   status drop_unused(const std::string& network_id);
+  status update_mesh(const std::string& ingress_address);
 
   data_plane& dp_;
   bool reconciled_ = false;
   std::map<std::string, network_need> needs_;
   std::set<std::string> ensured_;
   std::map<std::string, local_task> tasks_;
+  // The routing mesh: the sandbox (its network and address), the rules last
+  // applied.
+  std::optional<os::sandbox_info> sandbox_;
+  std::string sandbox_network_;
+  std::string sandbox_address_;
+  std::optional<nft::mesh_state> mesh_;
+  bool warned_legacy_ = false;
 };
 
 } // namespace actorswarm::network

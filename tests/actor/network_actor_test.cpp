@@ -91,6 +91,32 @@ public:
     return ok_status();
   }
 
+  result<os::sandbox_info> ensure_sandbox(const os::sandbox_desc& d) override {
+    log_->calls.push_back("sandbox " + d.network_id + " "
+                          + os::to_string(d.address));
+    os::sandbox_info info;
+    info.netns_path = "/fake/s-ingress";
+    info.host_device = "asfakei000000";
+    info.host_address = {0xa9fe1e01};
+    info.sandbox_address = {0xa9fe1e02};
+    return info;
+  }
+
+  status remove_sandbox() override {
+    log_->calls.push_back("unsandbox");
+    return ok_status();
+  }
+
+  result<nft::forward_report> apply_mesh(const nft::mesh_state& x) override {
+    std::string ports;
+    for (auto& p : x.ingress_ports) {
+      ports += (ports.empty() ? "" : ",") + std::to_string(p.published) + "->"
+               + std::to_string(p.target) + "[" + join(p.backends) + "]";
+    }
+    log_->calls.push_back("mesh " + x.sandbox_address + " " + ports);
+    return nft::forward_report{};
+  }
+
   status apply_vip(const std::string& id, const nft::vip_state& x) override {
     std::vector<std::string> xs;
     for (auto& s : x.services)
@@ -240,4 +266,75 @@ TEST_CASE_METHOD(network_fixture,
   full.set_networks_set(true);
   assign(full);
   CHECK(take().empty());
+}
+
+namespace {
+
+// The ingress network with one service publishing 8000 -> 80 over
+// `backends`, as the dispatcher sends it to every node.
+pb::NodeNetwork ingress_network(const std::vector<std::string>& backends) {
+  pb::NodeNetwork nn;
+  auto& n = *nn.mutable_network();
+  n.set_id("ing");
+  n.set_vni(4096);
+  n.mutable_spec()->set_ingress(true);
+  n.mutable_ipam()->set_subnet("10.0.0.0/24");
+  n.mutable_ipam()->set_gateway("10.0.0.1");
+  auto& sb = *nn.add_peers(); // node n2's sandbox
+  sb.set_address("10.0.0.3/24");
+  sb.set_node_id("n2");
+  sb.set_node_addr("192.168.1.2");
+  auto& s = *nn.add_services();
+  s.set_service_id("web");
+  s.set_name("web");
+  s.set_vip("10.0.0.4/24");
+  for (auto& b : backends)
+    s.add_backends(b);
+  auto& p = *s.add_ports();
+  p.set_target_port(80);
+  p.set_published_port(8000);
+  return nn;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(network_fixture,
+                 "network actor: the routing mesh follows the published "
+                 "ports and their backends, and goes with the last port",
+                 "[actor]") {
+  pb::Assignments full;
+  full.set_full(true);
+  full.set_networks_set(true);
+  full.set_ingress_address("10.0.0.2/24");
+  *full.add_networks() = ingress_network({"10.0.0.5/24"});
+  assign(full);
+  CHECK(take()
+        == std::vector<std::string>{
+          "start", "reconcile 0 []",
+          "ensure ing vni=4096 10.0.0.0/24 gw=10.0.0.1",
+          "peers ing [10.0.0.3@192.168.1.2]", "sandbox ing 10.0.0.2/24",
+          "mesh 169.254.30.2 8000->80[10.0.0.5]"});
+  // Another backend: only the rules change.
+  pb::Assignments inc;
+  inc.set_networks_set(true);
+  inc.set_ingress_address("10.0.0.2/24");
+  *inc.add_networks() = ingress_network({"10.0.0.5/24", "10.0.0.6/24"});
+  assign(inc);
+  CHECK(take()
+        == std::vector<std::string>{"mesh 169.254.30.2 8000->80[10.0.0.5,"
+                                    "10.0.0.6]"});
+  // The same again: nothing.
+  assign(inc);
+  CHECK(take().empty());
+  // The timer applies the rules again (a firewall reload).
+  caf::anon_send(net, net_refresh_atom::value);
+  drain();
+  CHECK(take()
+        == std::vector<std::string>{"mesh 169.254.30.2 8000->80[10.0.0.5,"
+                                    "10.0.0.6]"});
+  // No published port any more: no ingress network, no mesh.
+  pb::Assignments gone;
+  gone.set_networks_set(true);
+  assign(gone);
+  CHECK(take() == std::vector<std::string>{"unsandbox", "remove-network ing"});
 }

@@ -530,6 +530,7 @@ network::network_actor_type::behavior_type fake_network(net_seen_ptr seen) {
     [=](net_release_atom, const std::string& id) {
       seen->calls.push_back("release " + id);
     },
+    [=](net_refresh_atom) {},
   };
 }
 

@@ -147,11 +147,14 @@ inline sockaddr_in sockaddr_of(os::ipv4 ip, uint16_t port) {
   return sa;
 }
 
-/// Connects over TCP from `from` to `to_ip` in `to`, sends a line and reads
-/// it on the other side; waits at most `deadline_ms` for each step. Returns
-/// what arrived ("" on failure).
-inline std::string tcp_exchange(const os::netns& from, const os::netns& to,
-                                os::ipv4 to_ip, int deadline_ms = 5000) {
+/// Listens in `to` at `listen_ip`:`listen_port` (0: any port), connects over
+/// TCP from `from` to `dst_ip`:`dst_port` (0: the listening port), sends a
+/// line and reads it on the listening side; waits at most `deadline_ms` for
+/// each step. Returns what arrived ("" on failure).
+inline std::string tcp_exchange_via(const os::netns& from, const os::netns& to,
+                                    os::ipv4 listen_ip, uint16_t listen_port,
+                                    os::ipv4 dst_ip, uint16_t dst_port,
+                                    int deadline_ms = 5000) {
   int lfd = socket_in(to, SOCK_STREAM);
   int cfd = socket_in(from, SOCK_STREAM | SOCK_NONBLOCK);
   int afd = -1;
@@ -161,16 +164,19 @@ inline std::string tcp_exchange(const os::netns& from, const os::netns& to,
       if (fd >= 0)
         ::close(fd);
   };
-  auto sa = sockaddr_of(to_ip, 0);
+  int one = 1;
+  auto sa = sockaddr_of(listen_ip, listen_port);
   socklen_t len = sizeof(sa);
   if (lfd < 0 || cfd < 0
+      || ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
       || ::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0
       || ::listen(lfd, 1) != 0
       || ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
     cleanup();
     return got;
   }
-  int rc = ::connect(cfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  auto da = sockaddr_of(dst_ip, dst_port != 0 ? dst_port : ntohs(sa.sin_port));
+  int rc = ::connect(cfd, reinterpret_cast<sockaddr*>(&da), sizeof(da));
   pollfd p{cfd, POLLOUT, 0};
   int err = 0;
   socklen_t elen = sizeof(err);
@@ -195,6 +201,12 @@ inline std::string tcp_exchange(const os::netns& from, const os::netns& to,
   }
   cleanup();
   return got;
+}
+
+/// tcp_exchange_via straight to `to_ip` in `to`, on a port of its choice.
+inline std::string tcp_exchange(const os::netns& from, const os::netns& to,
+                                os::ipv4 to_ip, int deadline_ms = 5000) {
+  return tcp_exchange_via(from, to, to_ip, 0, to_ip, 0, deadline_ms);
 }
 
 } // namespace actorswarm::test

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "os/nftables.hpp"
 #include "unit/dataplane/dataplane_test_support.hpp"
 
 using namespace actorswarm;
@@ -280,4 +281,69 @@ TEST_CASE("overlay: an address handed out again right after its task's "
   CHECK(extra_links(*t2, {}).empty());
   require_ok(a.ov->remove_network("net1"));
   CHECK(pinned(a.pins).empty());
+}
+
+TEST_CASE("overlay: the ingress sandbox carries a published port from one "
+          "host to a task on another, and goes without a trace",
+          "[unit]") {
+  AS_REQUIRE_ROOT();
+  // host 0: the node with the sandbox; host 1: the task's; host 2: a client.
+  test_hosts world{"as-ov-mesh", 3};
+  test_node a{"as-ov-ma", "aaaa0000000000000000000000", world.hosts[0],
+              world.addrs[0]};
+  test_node b{"as-ov-mb", "bbbb0000000000000000000000", world.hosts[1],
+              world.addrs[1]};
+  for (auto* n : {&a, &b})
+    require_ok(n->ov->ensure_network(net1()));
+  auto tb = b.ov->create_task("tb");
+  require_ok(tb);
+  require_ok(b.ov->attach_task("tb", leg1("10.10.0.3/24")));
+  sandbox_desc sd;
+  sd.network_id = "net1";
+  sd.address = *parse_ipv4_prefix("10.10.0.10/24");
+  auto info = a.ov->ensure_sandbox(sd);
+  require_ok(info);
+  require_ok(a.ov->ensure_sandbox(sd)); // idempotent
+  CHECK(info->host_device == "asaaaai000000");
+  CHECK(to_string(info->sandbox_address) == "169.254.30.2");
+  std::vector<peer> peers{{*parse_ipv4("10.10.0.3"), world.addrs[1]},
+                          {*parse_ipv4("10.10.0.10"), world.addrs[0]}};
+  require_ok(a.ov->set_peers("net1", peers));
+  require_ok(b.ov->set_peers("net1", peers));
+  nft::mesh_state m;
+  m.sandbox_address = to_string(info->sandbox_address);
+  m.host_device = info->host_device;
+  nft::ingress_port port;
+  port.published = 8000;
+  port.target = 80;
+  port.backends = {"10.10.0.3"};
+  m.ingress_ports = {port};
+  auto sbox = netns::open(info->netns_path);
+  require_ok(sbox);
+  require_ok(nft::apply_mesh(world.hosts[0].fd(), sbox->fd(), m));
+  // The client reaches the task through host 0, which runs none.
+  CHECK(tcp_exchange_via(world.hosts[2], *tb, *parse_ipv4("10.10.0.3"), 80,
+                         world.addrs[0], 8000)
+        == "hello over the overlay");
+  // Bad input changes nothing.
+  auto bad = sd;
+  bad.address = *parse_ipv4_prefix("10.99.0.10/24");
+  CHECK(a.ov->ensure_sandbox(bad).error().code == errc::invalid_spec);
+  bad = sd;
+  bad.link = *parse_ipv4_prefix("169.254.30.0/31");
+  CHECK(a.ov->ensure_sandbox(bad).error().code == errc::invalid_spec);
+  // Teardown: rules, link, leg, namespace.
+  require_ok(nft::remove_mesh(world.hosts[0].fd(), sbox->fd()));
+  sbox = netns{};
+  require_ok(a.ov->remove_sandbox());
+  require_ok(a.ov->remove_sandbox()); // idempotent
+  CHECK(extra_links(world.hosts[0], {"eth0"}).empty());
+  auto rules = nft::list(world.hosts[0].fd(), "list ruleset");
+  require_ok(rules);
+  CHECK(rules->find("actorswarm") == std::string::npos);
+  require_ok(b.ov->remove_task("tb"));
+  for (auto* n : {&a, &b}) {
+    require_ok(n->ov->remove_network("net1"));
+    CHECK(pinned(n->pins).empty());
+  }
 }

@@ -247,6 +247,13 @@ TEST_CASE("only changes that can move a network part are looked at", "[unit]") {
   moved.mutable_status()->set_addr("192.168.9.9:2377");
   ns.changes[0].node_after = std::make_shared<const pb::Node>(moved);
   CHECK(touches_networks(ns));
+  // Its ingress address arriving (the allocator) moves its mesh.
+  auto addressed = w.nodes[0];
+  auto& att = *addressed.add_attachments();
+  att.set_network_id("ing");
+  att.add_addresses("10.0.0.2/24");
+  ns.changes[0].node_after = std::make_shared<const pb::Node>(addressed);
+  CHECK(touches_networks(ns));
   // A service on no network (a label changed) moves nothing; one on a
   // network, or publishing a port (ingress), does.
   pb::Service bare;
@@ -267,4 +274,82 @@ TEST_CASE("only changes that can move a network part are looked at", "[unit]") {
     80);
   ss.changes[0].service_after = std::make_shared<const pb::Service>(published);
   CHECK(touches_networks(ss));
+}
+
+namespace {
+
+// three_nodes() plus the ingress network, every node's sandbox address on
+// it, and "pub" publishing 8000 -> 80 in ingress mode with one task on n2.
+world with_mesh() {
+  auto w = three_nodes();
+  auto in = network("ing", 4096, "10.0.0.0/24");
+  in.mutable_spec()->set_ingress(true);
+  w.networks.push_back(in);
+  int k = 2;
+  for (auto& n : w.nodes) {
+    auto& a = *n.add_attachments();
+    a.set_network_id("ing");
+    a.add_addresses("10.0.0." + std::to_string(k++) + "/24");
+  }
+  auto pub = service("pub", "pub", "ing", "10.0.0.9/24");
+  auto& p = *pub.mutable_endpoint()->add_ports();
+  p.set_target_port(80);
+  p.set_published_port(8000);
+  w.services.push_back(pub);
+  w.tasks.push_back(net_task("t4", "pub", "n2", pb::RUNNING, "ing",
+                             "10.0.0.10/24"));
+  return w;
+}
+
+} // namespace
+
+TEST_CASE("while a port is published in ingress mode every node gets the "
+          "ingress network, every sandbox as a peer, the ports and its own "
+          "address",
+          "[unit]") {
+  auto w = with_mesh();
+  auto v = w.view();
+  // n3 runs no task of "pub": it still gets the mesh.
+  auto xs = node_networks(v, "n3");
+  REQUIRE(xs.size() == 2);
+  auto& in = xs[0];
+  CHECK(in.network().id() == "ing");
+  REQUIRE(in.peers_size() == 4);
+  CHECK(in.peers(0).task_id().empty()); // the sandboxes, by node id
+  CHECK(in.peers(0).node_id() == "n1");
+  CHECK(in.peers(0).address() == "10.0.0.2/24");
+  CHECK(in.peers(2).address() == "10.0.0.4/24");
+  CHECK(in.peers(3).task_id() == "t4");
+  REQUIRE(in.services_size() == 1);
+  CHECK(in.services(0).name() == "pub");
+  REQUIRE(in.services(0).ports_size() == 1);
+  CHECK(in.services(0).ports(0).published_port() == 8000);
+  CHECK(in.services(0).backends(0) == "10.0.0.10/24");
+  CHECK(ingress_address(v, "n3") == "10.0.0.4/24");
+  pb::Assignments as;
+  fill_networks(v, "n3", as);
+  CHECK(as.ingress_address() == "10.0.0.4/24");
+  // Without a published port: no mesh, no ingress network.
+  w.services.back().mutable_endpoint()->clear_ports();
+  w.tasks.pop_back();
+  auto v2 = w.view();
+  CHECK(ingress_address(v2, "n3").empty());
+  auto ys = node_networks(v2, "n3");
+  REQUIRE(ys.size() == 1);
+  CHECK(ys[0].network().id() == "other");
+}
+
+TEST_CASE("a node without its ingress address yet gets no mesh", "[unit]") {
+  auto w = with_mesh();
+  w.nodes[2].clear_attachments();
+  auto v = w.view();
+  CHECK(ingress_address(v, "n3").empty());
+  auto xs = node_networks(v, "n3");
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].network().id() == "other");
+  // The others do not list it as a peer either.
+  auto ys = node_networks(v, "n1");
+  REQUIRE(ys.size() == 2);
+  CHECK(ys[1].network().id() == "ing");
+  CHECK(ys[1].peers_size() == 3);
 }
