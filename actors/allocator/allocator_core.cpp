@@ -53,13 +53,25 @@ allocator_core::restore(const store::object_store& view) {
     if (t->status().state() == pb::NEW)
       fresh_[t->id()] = t;
   }
+  // Nodes last; which of them lack their ingress address is worked out on
+  // the first next_batch (refresh_nodes), once the ingress network is known.
+  for (auto& [id, n] : view.networks())
+    if (n->spec().ingress() && network_allocated(*n))
+      ingress_ = n->id();
+  for (auto& [id, n] : view.nodes()) {
+    add(alloc_->restore_node(*n));
+    nodes_[n->id()] = n;
+  }
   return out;
 }
 
 void allocator_core::note(const store::change& c) {
   if (c.cluster_after && !c.cluster_before && alloc_
-      && alloc_->addresses().network_count() == 0 && alloc_->task_count() == 0)
+      && alloc_->addresses().network_count() == 0 && alloc_->task_count() == 0
+      && alloc_->node_count() == 0)
     configure(c.cluster_after); // swarm init's settings, before any use
+  if (c.network_after || c.network_before)
+    note_ingress(c);
   if (c.network_after) {
     if (network_allocated(*c.network_after)) {
       networks_.erase(c.network_after->id());
@@ -83,6 +95,48 @@ void allocator_core::note(const store::change& c) {
   }
   if (c.task_after || c.task_before)
     note_task(c);
+  if (c.node_after || c.node_before)
+    note_node(c);
+}
+
+void allocator_core::note_ingress(const store::change& c) {
+  if (c.network_after) {
+    if (c.network_after->spec().ingress()
+        && network_allocated(*c.network_after))
+      ingress_ = c.network_after->id();
+  } else if (c.network_before->id() == ingress_) {
+    ingress_.clear(); // nodes keep their stale attachment until a new one
+  }
+}
+
+void allocator_core::note_node(const store::change& c) {
+  if (!c.node_after) {
+    auto& id = c.node_before->id();
+    nodes_.erase(id);
+    node_todo_.erase(id);
+    node_proposed_.erase(id);
+    node_blocked_.erase(id);
+    last_error_.erase("node " + id);
+    freed_ |= alloc_->release_node(id);
+    return;
+  }
+  auto& n = c.node_after;
+  auto& id = n->id();
+  nodes_[id] = n;
+  node_proposed_.erase(id); // a newer version: it may be proposed again
+  if (!alloc_->node_allocated(*n) && !alloc_->node_held(id)) {
+    // An address this leader does not hold (a predecessor's proposal that
+    // committed after this leader's restore): take it rather than hand it
+    // out again; a conflict leaves the node to get a new one.
+    for (auto& line : alloc_->restore_node(*n))
+      warnings_.push_back("node address conflict: " + line);
+  }
+  if (alloc_->node_allocated(*n)) {
+    node_todo_.erase(id);
+    node_blocked_.erase(id);
+  } else if (node_blocked_.count(id) == 0) {
+    node_todo_.insert(id);
+  }
 }
 
 void allocator_core::note_task(const store::change& c) {
@@ -106,6 +160,8 @@ void allocator_core::retry_blocked() {
   for (auto& [id, t] : blocked_)
     fresh_.emplace(id, t);
   blocked_.clear();
+  node_todo_.insert(node_blocked_.begin(), node_blocked_.end());
+  node_blocked_.clear();
   dirty_services_.insert(failed_services_.begin(), failed_services_.end());
   failed_services_.clear();
 }
@@ -114,15 +170,48 @@ std::optional<pb::StoreBatch> allocator_core::next_batch(int64_t now_ns) {
   if (!alloc_)
     configure(nullptr);
   retry_blocked();
+  refresh_nodes();
   pb::StoreBatch b;
   b.set_proposed_at_ns(now_ns);
+  // Nodes in a batch of their own (see the header), taking turns with the
+  // rest so that neither waits for the other to run out of work.
+  if (std::exchange(nodes_turn_, false)) {
+    allocate_nodes(b);
+    if (b.actions_size() > 0)
+      return b;
+  }
   // In SwarmKit's order: networks, then the services on them, then tasks.
   allocate_networks(b);
   allocate_services(b);
   allocate_tasks(b, now_ns);
-  if (b.actions_size() == 0)
-    return std::nullopt;
-  return b;
+  if (b.actions_size() > 0) {
+    nodes_turn_ = true;
+    return b;
+  }
+  allocate_nodes(b);
+  if (b.actions_size() > 0)
+    return b;
+  return std::nullopt;
+}
+
+bool allocator_core::ingress_ready() const {
+  // Allocated in the store, not only held: a node's attachment never names
+  // a network whose subnet is not written yet.
+  return !ingress_.empty() && ingress_ == alloc_->ingress_id();
+}
+
+void allocator_core::refresh_nodes() {
+  if (!ingress_ready() || nodes_for_ == ingress_)
+    return;
+  // A new ingress network (or the first look after restore): every node
+  // without an address on it is to do.
+  nodes_for_ = ingress_;
+  node_todo_.clear();
+  node_proposed_.clear();
+  node_blocked_.clear();
+  for (auto& [id, n] : nodes_)
+    if (!alloc_->node_allocated(*n))
+      node_todo_.insert(id);
 }
 
 void allocator_core::allocate_networks(pb::StoreBatch& b) {
@@ -212,6 +301,42 @@ void allocator_core::allocate_tasks(pb::StoreBatch& b, int64_t now_ns) {
     x.mutable_status()->set_timestamp_ns(now_ns);
   }
   fresh_.clear();
+}
+
+void allocator_core::allocate_nodes(pb::StoreBatch& b) {
+  if (!ingress_ready())
+    return;
+  for (auto it = node_todo_.begin();
+       it != node_todo_.end() && b.actions_size() < node_batch_max;) {
+    auto& id = *it;
+    if (node_proposed_.count(id) != 0) {
+      ++it; // waiting for the change that shows it, or a newer version
+      continue;
+    }
+    auto n = nodes_.find(id);
+    if (n == nodes_.end()) {
+      it = node_todo_.erase(it);
+      continue;
+    }
+    auto key = "node " + id;
+    auto r = alloc_->allocate_node(*n->second);
+    if (!r) {
+      auto& last = last_error_[key];
+      if (last != r.error().message)
+        warnings_.push_back("node " + n->second->description().hostname() + " ("
+                            + id + "): " + r.error().message);
+      last = r.error().message;
+      node_blocked_.insert(id);
+      it = node_todo_.erase(it);
+      continue;
+    }
+    last_error_.erase(key);
+    auto* a = b.add_actions();
+    a->set_kind(pb::StoreAction::UPDATE);
+    *a->mutable_node() = std::move(*r);
+    node_proposed_.insert(id);
+    ++it;
+  }
 }
 
 } // namespace actorswarm::allocator

@@ -4,7 +4,15 @@
 // glue around it): it restores the network allocation state from a store
 // view, notes each applied change, and builds the next batch to propose:
 // networks' subnets and VNIs, services' endpoints, new tasks' addresses and
-// their move to PENDING (SwarmKit's allocator, manager/allocator/).
+// their move to PENDING, and every node's address on the ingress network
+// (SwarmKit's allocator, manager/allocator/).
+//
+// Nodes go in batches of their own, never with networks, services or tasks:
+// the dispatcher writes node objects too (status_only updates), so a full
+// node update of the allocator can be stale, and must not take other work
+// down with it. A node stays to do until a change shows it with its
+// attachment; a refused update is proposed again with the newest object once
+// that object's change arrives (not before: no loop of refusals).
 //
 // A task whose allocation fails stays NEW with the reason in its status
 // `err` (written once per distinct reason) and is tried again once something
@@ -59,13 +67,28 @@ public:
     return blocked_.size();
   }
 
+  /// Nodes whose ingress address failed (the ingress pool is full); tried
+  /// again when something frees up.
+  size_t blocked_node_count() const noexcept {
+    return node_blocked_.size();
+  }
+
+  /// At most this many node updates per batch (a node object carries its
+  /// certificate); the rest follow in the next node batch.
+  static constexpr int node_batch_max = 256;
+
 private:
   void configure(const store::object_ptr<pb::Cluster>& c);
   void note_task(const store::change& c);
+  void note_node(const store::change& c);
+  void note_ingress(const store::change& c);
   void retry_blocked();
+  bool ingress_ready() const;
+  void refresh_nodes();
   void allocate_networks(pb::StoreBatch& b);
   void allocate_services(pb::StoreBatch& b);
   void allocate_tasks(pb::StoreBatch& b, int64_t now_ns);
+  void allocate_nodes(pb::StoreBatch& b);
 
   std::optional<network_allocator> alloc_;
   // Every service, for its tasks' allocation.
@@ -82,6 +105,21 @@ private:
   std::map<std::string, std::string> last_error_;
   std::vector<std::string> warnings_;
   bool freed_ = false;
+  // Every node, the newest object of each, for its ingress address.
+  std::map<std::string, store::object_ptr<pb::Node>> nodes_;
+  // Nodes whose object lacks their ingress attachment; of those, the ones
+  // proposed at their current version (proposed again only once a newer
+  // version arrives) and the ones whose allocation failed (tried again
+  // when something frees up, as blocked_ tasks).
+  std::set<std::string> node_todo_;
+  std::set<std::string> node_proposed_;
+  std::set<std::string> node_blocked_;
+  // The ingress network the store holds allocated ("": none), and the one
+  // node_todo_ was last computed against (a new one: every node again).
+  std::string ingress_;
+  std::string nodes_for_;
+  // After a batch of networks, services and tasks, nodes go first.
+  bool nodes_turn_ = false;
 };
 
 } // namespace actorswarm::allocator

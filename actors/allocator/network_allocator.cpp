@@ -27,7 +27,8 @@ const pb::Endpoint::VirtualIP* held_vip(const pb::Endpoint* held,
   return nullptr;
 }
 
-// The address part of "10.0.1.5/24" (or of a bare "10.0.1.5").
+} // namespace
+
 result<uint32_t> address_of(const std::string& text) {
   if (text.find('/') == std::string::npos)
     return parse_ipv4(text);
@@ -36,8 +37,6 @@ result<uint32_t> address_of(const std::string& text) {
     return x.error();
   return x->addr;
 }
-
-} // namespace
 
 result<ipam_config> config_of(const pb::ClusterSpec& spec) {
   ipam_config out;
@@ -189,6 +188,17 @@ result<pb::Network> network_allocator::allocate_network(const pb::Network& n) {
 bool network_allocator::release_network(const std::string& id) {
   if (id == ingress_id_)
     ingress_id_.clear();
+  // The network takes its addresses with it: nodes' holds there are only
+  // forgotten (a later release_node must not give them back again).
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    auto& xs = it->second;
+    xs.erase(std::remove_if(xs.begin(), xs.end(),
+                            [&](const address& x) {
+                              return x.network_id == id;
+                            }),
+             xs.end());
+    it = xs.empty() ? nodes_.erase(it) : std::next(it);
+  }
   return ip_.remove_network(id);
 }
 

@@ -6,13 +6,15 @@
 // endpoint mode VIP, none in DNSRR; ingress-mode published ports, 30000-32767
 // when unnumbered); tasks get one address per network of their service
 // (ingress too when the service publishes in ingress mode) and a copy of the
-// service's Endpoint. The allocator actor calls it once per commit and
-// proposes what it returns; it owns one instance, on the leader only.
+// service's Endpoint; nodes get one address each on the ingress network
+// (their ingress sandbox's, SwarmKit's Node.Attachments, allocateNode). The
+// allocator actor calls it once per commit and proposes what it returns; it
+// owns one instance, on the leader only.
 //
 // What it holds is what it handed out (or restored), which may be ahead of
 // the store while a proposal is in flight, and stays held when a proposal is
-// refused (a stale update): asking again for the same network, service or
-// task returns what it holds instead of allocating twice. Held resources go
+// refused (a stale update): asking again for the same network, service, task
+// or node returns what it holds instead of allocating twice. Held resources go
 // back when the object goes (release_*), or when a task is dead.
 
 #include <optional>
@@ -48,6 +50,9 @@ bool endpoint_empty(const pb::Endpoint& e);
 /// or publishes a port in ingress mode.
 bool service_on_networks(const pb::ServiceSpec& s);
 
+/// The address part of "10.0.1.5/24" (or of a bare "10.0.1.5").
+result<uint32_t> address_of(const std::string& text);
+
 /// Allocation state of the whole cluster.
 class network_allocator {
 public:
@@ -70,6 +75,12 @@ public:
   /// skipped). Conflict lines, one per address not taken.
   std::vector<std::string> restore_task(const pb::Task& t);
 
+  /// Takes a node's attachment addresses. An attachment on a network that
+  /// holds no allocation (ingress removed) is skipped silently: it is stale,
+  /// and allocate_node replaces it. Conflict lines, one per address not
+  /// taken (the node then holds nothing there and gets a new address).
+  std::vector<std::string> restore_node(const pb::Node& n);
+
   // -- allocation -------------------------------------------------------
 
   /// `n` with `ipam` (subnet, gateway) and `vni` filled: its spec's subnet
@@ -91,10 +102,25 @@ public:
   /// taken): the service is not allocated, or an address pool is exhausted.
   result<pb::Task> allocate_task(const pb::Task& t, const pb::Service* s);
 
+  /// `n` with exactly one attachment: on the ingress network, its address
+  /// in CIDR form ("10.0.0.5/24"), no aliases; the held one when asked
+  /// again, else a new one. Addresses held on other networks are released
+  /// (their attachments replaced). Error (nothing changes): not_found when
+  /// no ingress network is allocated (the node is left as it is: its stale
+  /// attachments stay until an ingress exists), or the ingress pool's
+  /// refusal (exhausted).
+  result<pb::Node> allocate_node(const pb::Node& n);
+
+  /// True when `n` carries exactly what allocate_node would give it: one
+  /// attachment on the ingress network with the one address held for it.
+  /// False without an ingress network.
+  bool node_allocated(const pb::Node& n) const;
+
   // -- release ----------------------------------------------------------
 
-  /// Releases a removed network (its subnet, VNI and addresses); false
-  /// when not held.
+  /// Releases a removed network (its subnet, VNI and addresses, and the
+  /// nodes' holds there, which are dropped, not released twice); false when
+  /// not held.
   bool release_network(const std::string& id);
 
   /// Releases a removed service's VIPs and ingress ports.
@@ -102,6 +128,9 @@ public:
 
   /// Releases a removed or dead task's addresses.
   bool release_task(const std::string& id);
+
+  /// Releases a removed node's addresses; false when it held none.
+  bool release_node(const std::string& id);
 
   // -- inspection -------------------------------------------------------
 
@@ -124,6 +153,16 @@ public:
   /// Tasks holding addresses.
   size_t task_count() const noexcept {
     return tasks_.size();
+  }
+
+  /// Nodes holding addresses.
+  size_t node_count() const noexcept {
+    return nodes_.size();
+  }
+
+  /// True when node `id` holds an address.
+  bool node_held(const std::string& id) const {
+    return nodes_.count(id) != 0;
   }
 
 private:
@@ -154,6 +193,7 @@ private:
   std::string ingress_id_;
   std::unordered_map<std::string, pb::Endpoint> services_;
   std::unordered_map<std::string, std::vector<address>> tasks_;
+  std::unordered_map<std::string, std::vector<address>> nodes_;
 };
 
 } // namespace actorswarm::allocator

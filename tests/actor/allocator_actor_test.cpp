@@ -9,10 +9,12 @@
 
 using namespace actorswarm;
 using namespace actorswarm::test;
+using actorswarm::allocator::test::make_net_node;
 using actorswarm::allocator::test::make_net_service;
 using actorswarm::allocator::test::make_network;
 using actorswarm::allocator::test::make_new_task;
 using actorswarm::allocator::test::make_port;
+using actorswarm::allocator::test::node_status;
 using actorswarm::allocator::test::one;
 
 namespace {
@@ -45,7 +47,8 @@ struct allocator_fixture : store_fixture {
     drain();
   }
 
-  // Live tasks' addresses and services' VIPs; fails on a repeat.
+  // Live tasks' addresses, services' VIPs and nodes' addresses; fails on a
+  // repeat.
   size_t check_unique() {
     auto v = view();
     std::set<std::string> seen;
@@ -62,6 +65,12 @@ struct allocator_fixture : store_fixture {
         seen.insert(vip.network_id() + " " + vip.addr());
         ++n;
       }
+    for (auto& [id, x] : v->nodes())
+      for (auto& att : x->attachments())
+        for (auto& a : att.addresses()) {
+          seen.insert(att.network_id() + " " + a);
+          ++n;
+        }
     CHECK(seen.size() == n);
     return n;
   }
@@ -163,4 +172,45 @@ TEST_CASE_METHOD(allocator_fixture,
   CHECK(count_state(pb::PENDING) == 4);
   CHECK(count_state(pb::NEW) == 1);
   check_unique();
+}
+
+TEST_CASE_METHOD(allocator_fixture,
+                 "allocator: every node gets an address on ingress, kept "
+                 "across status updates and a new leader",
+                 "[actor]") {
+  propose(one(pb::StoreAction::CREATE, make_net_node("a")));
+  propose(one(pb::StoreAction::CREATE,
+              make_net_node("b", pb::NodeSpec::MANAGER)));
+  drain();
+  auto v = view();
+  std::set<std::string> addrs;
+  for (auto id : {"a", "b"}) {
+    auto& n = *v->nodes().at(id);
+    INFO(n.ShortDebugString());
+    REQUIRE(n.attachments_size() == 1);
+    CHECK(n.attachments(0).network_id() == "ing");
+    REQUIRE(n.attachments(0).addresses_size() == 1);
+    addrs.insert(n.attachments(0).addresses(0));
+  }
+  CHECK(addrs == std::set<std::string>{"10.0.0.2/24", "10.0.0.3/24"});
+  // The dispatcher's status-only update keeps it; nothing more is proposed.
+  propose(node_status(*v->nodes().at("a"), pb::NodeStatus::DOWN));
+  drain();
+  auto before = view()->applied_index();
+  CHECK(view()->nodes().at("a")->attachments_size() == 1);
+  // A new leader proposes nothing for nodes that have their address.
+  caf::anon_send_exit(alloc, caf::exit_reason::user_shutdown);
+  drain();
+  alloc = start_allocator();
+  CHECK(view()->applied_index() == before);
+  run_service(make_net_service("web", {"n1"}, {make_port(80, 0)}), 3);
+  CHECK(count_state(pb::PENDING) == 3);
+  CHECK(check_unique() == 2 + 3 * 2 + 2);
+  // A removed node's address goes back to ingress: the next node takes the
+  // next address after the cursor, and none repeats.
+  propose(one(pb::StoreAction::REMOVE, *view()->nodes().at("a")));
+  propose(one(pb::StoreAction::CREATE, make_net_node("c")));
+  drain();
+  CHECK(view()->nodes().at("c")->attachments_size() == 1);
+  CHECK(check_unique() == 2 + 3 * 2 + 2);
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// Networks, services with endpoints and tasks for the allocator's tests, and
-// a leader loop that applies the allocator core's batches to a store.
+// Networks, services with endpoints, tasks and nodes for the allocator's tests,
+// and a leader loop that applies the allocator core's batches to a store.
 
 #include <cstdint>
 #include <optional>
@@ -79,6 +79,38 @@ inline pb::Task make_new_task(const std::string& id, const pb::Service& svc,
   t.set_spec_version(svc.spec_version());
   t.mutable_status()->set_state(pb::NEW);
   return t;
+}
+
+/// A node `id` (hostname "host-<id>") in `role`, READY.
+inline pb::Node make_net_node(const std::string& id,
+                              pb::NodeSpec::Role role = pb::NodeSpec::WORKER) {
+  pb::Node n;
+  n.set_id(id);
+  n.set_role(role);
+  n.mutable_spec()->set_desired_role(role);
+  n.mutable_description()->set_hostname("host-" + id);
+  n.mutable_status()->set_state(pb::NodeStatus::READY);
+  n.mutable_status()->set_addr("192.0.2.1");
+  return n;
+}
+
+/// The dispatcher's status-only node update (any version).
+inline pb::StoreBatch node_status(const pb::Node& n,
+                                  pb::NodeStatus::State state) {
+  pb::StoreBatch b;
+  auto* a = b.add_actions();
+  a->set_kind(pb::StoreAction::UPDATE);
+  a->set_status_only(true);
+  auto& x = *a->mutable_node();
+  x.set_id(n.id());
+  *x.mutable_description() = n.description();
+  *x.mutable_status() = n.status();
+  x.mutable_status()->set_state(state);
+  return b;
+}
+
+inline void put(pb::StoreAction& a, const pb::Node& x) {
+  *a.mutable_node() = x;
 }
 
 inline void put(pb::StoreAction& a, const pb::Network& x) {
@@ -159,6 +191,12 @@ struct leader_loop {
   pb::Service service(const std::string& id) {
     auto it = db.services().find(id);
     REQUIRE(it != db.services().end());
+    return *it->second;
+  }
+
+  pb::Node node(const std::string& id) {
+    auto it = db.nodes().find(id);
+    REQUIRE(it != db.nodes().end());
     return *it->second;
   }
 
