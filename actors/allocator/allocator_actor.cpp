@@ -26,8 +26,8 @@ void log_warnings(allocator_state& st) {
 }
 
 // Proposes the next batch (networks, endpoints, new tasks' addresses and
-// their move to PENDING), one at a time: the next waits for this one's
-// answer, whose changes arrive before it as events.
+// their move to PENDING; or nodes' ingress addresses), one at a time: the next
+// waits for this one's answer, whose changes arrive before it as events.
 void run(allocator_actor_t* self) {
   auto& st = self->state;
   if (st.in_flight)

@@ -1,8 +1,8 @@
 #pragma once
 
 // The allocator actor's protocol (actors/allocator/allocator_actor.hpp): a
-// store subscriber, nothing more; it proposes network allocations and new
-// tasks' move to pending.
+// store subscriber, nothing more; it proposes network allocations, new
+// tasks' move to pending and nodes' ingress addresses.
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
