@@ -34,6 +34,8 @@ struct network_state {
   uint64_t zone_version = 0;
   /// A net_refresh_atom is on its way (the mesh's timer).
   bool refresh_armed = false;
+  /// The first full set found nothing to reconcile (no network, no pins).
+  bool clean_start = false;
   ~network_state() {
     for (auto& [id, z] : zones)
       caf::anon_send_exit(z, caf::exit_reason::user_shutdown);
@@ -83,6 +85,8 @@ bool ensure_started(network_ptr self, uint32_t data_path_port) {
     return false;
   }
   st.plane = std::make_unique<network_plane>(*st.dp);
+  if (st.clean_start)
+    st.plane->start_clean();
   if (st.cfg.dns) {
     dns::server_config dc;
     dc.upstreams = dns::read_resolv_conf();
@@ -164,8 +168,11 @@ void on_assign(network_ptr self, const pb::Assignments& as) {
     return;
   // Nothing to do without networks, unless a previous daemon left some.
   if (!st.plane && as.networks().empty()
-      && !(as.full() && !st.cfg.netns_dir.empty() && exists(st.cfg.netns_dir)))
+      && !(as.full() && !st.cfg.netns_dir.empty()
+           && exists(st.cfg.netns_dir))) {
+    st.clean_start = st.clean_start || as.full();
     return;
+  }
   if (!ensure_started(self, as.data_path_port()))
     return;
   st.plane->assign(as);

@@ -86,6 +86,12 @@ public:
     return mesh_;
   }
 
+  /// Nothing of a previous daemon exists (the first full set came with no
+  /// network and no pin directory): the next assignments need no reconcile.
+  void start_clean() {
+    reconciled_ = true;
+  }
+
   /// True once the first full network part was reconciled.
   bool reconciled() const {
     return reconciled_;

@@ -338,3 +338,24 @@ TEST_CASE_METHOD(network_fixture,
   assign(gone);
   CHECK(take() == std::vector<std::string>{"unsandbox", "remove-network ing"});
 }
+
+TEST_CASE_METHOD(network_fixture,
+                 "network actor: a node that started with nothing gets its "
+                 "mesh from a later increment, without a reconcile",
+                 "[actor]") {
+  pb::Assignments full;
+  full.set_full(true);
+  full.set_networks_set(true);
+  assign(full);
+  CHECK(take().empty());
+  pb::Assignments inc;
+  inc.set_networks_set(true);
+  inc.set_ingress_address("10.0.0.2/24");
+  *inc.add_networks() = ingress_network({"10.0.0.5/24"});
+  assign(inc);
+  CHECK(take()
+        == std::vector<std::string>{
+          "start", "ensure ing vni=4096 10.0.0.0/24 gw=10.0.0.1",
+          "peers ing [10.0.0.3@192.168.1.2]", "sandbox ing 10.0.0.2/24",
+          "mesh 169.254.30.2 8000->80[10.0.0.5]"});
+}

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -124,8 +125,17 @@ cmd_result netns_daemon::cli(const std::vector<std::string>& args) const {
 
 std::vector<pid_t> netns_daemon::task_pids() const {
   std::vector<pid_t> pids;
-  auto own = hosts_.host(i_).inode();
+  // The host's namespace and the task namespaces its daemon pinned (a
+  // mounted pin's inode is the namespace's).
+  std::set<ino_t> own{hosts_.host(i_).inode()};
   std::error_code ec;
+  for (fs::directory_iterator it{data_dir() + "/netns", ec}, end;
+       !ec && it != end; it.increment(ec)) {
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) == 0)
+      own.insert(st.st_ino);
+  }
+  ec.clear();
   for (fs::directory_iterator it{"/proc", ec}, end; !ec && it != end;
        it.increment(ec)) {
     auto name = it->path().filename().string();
@@ -133,7 +143,7 @@ std::vector<pid_t> netns_daemon::task_pids() const {
       continue;
     struct stat st {};
     if (::stat(("/proc/" + name + "/ns/net").c_str(), &st) != 0
-        || st.st_ino != own)
+        || own.count(st.st_ino) == 0)
       continue;
     auto pid = pid_t(std::stol(name));
     if (pid != pid_ && has_task_id(name) && process_alive(pid))

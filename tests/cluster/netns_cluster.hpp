@@ -69,8 +69,8 @@ public:
     return i_;
   }
 
-  /// Live task processes of this daemon (in its host's namespace, with
-  /// ACTORSWARM_TASK_ID set), sorted.
+  /// Live task processes of this daemon (with ACTORSWARM_TASK_ID set, in its
+  /// host's namespace or a task namespace it pinned), sorted.
   std::vector<pid_t> task_pids() const;
 
   /// This node's ID (`info`), or "".

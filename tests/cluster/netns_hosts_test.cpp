@@ -2,9 +2,8 @@
 // harness itself (addresses, the bridge, processes started inside a host,
 // a FORWARD drop firewall, nothing left behind), then real daemons, one per
 // host namespace, forming a swarm over the test's bridge, and the issue's
-// acceptance scenario for the data plane (hidden until it is wired: run it
-// with `cluster_tests "[netns-e2e]"`, the tag's leading dot hides it from
-// the default run and from CI).
+// acceptance scenario for the data plane (overlay, routing mesh, DNS, VIPs,
+// behind a host firewall, nothing left behind).
 //
 // Every test needs root (namespaces, mounts): it skips (WARN) otherwise.
 
@@ -21,7 +20,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "os/netlink.hpp"
 #include "os/netns.hpp"
+#include "unit/dns/dns_test_util.hpp"
 
 using namespace actorswarm::test;
 using namespace std::chrono_literals;
@@ -192,83 +193,213 @@ TEST_CASE("cluster: three daemons in three host namespaces form a swarm over "
   CHECK(h.leftovers().empty());
 }
 
-// The acceptance scenario for the data plane; hidden until the
-// agent wires networks (the daemons do not make namespaces, VXLAN or the
-// routing mesh yet).
-TEST_CASE("cluster: a published port of a service on an overlay network "
-          "answers on every host's address, a host without a task included, "
-          "and removing service and network leaves nothing",
-          "[.netns-e2e]") {
+namespace {
+
+// What a task of host `d` sees: its namespace, from the daemon's pins.
+std::string task_netns_path(const netns_daemon& d) {
+  for (const auto& p : pins_of(d))
+    if (p.rfind("t-", 0) == 0)
+      return d.data_dir() + "/netns/" + p;
+  return {};
+}
+
+// The A records the embedded DNS answers for `name`, asked from inside the
+// namespace at `netns_path` (at 127.0.0.11:53, as the task's resolver does).
+std::vector<std::string> resolve_in(const std::string& netns_path,
+                                    const std::string& name) {
+  auto ns = actorswarm::os::netns::open(netns_path);
+  if (!ns)
+    return {};
+  dns_test::bytes reply;
+  auto q = dns_test::make_query(0x4242, name);
+  actorswarm::os::run_in_netns(*ns, [&] {
+    reply = dns_test::udp_exchange("127.0.0.11", 53, q, 1000);
+  });
+  auto a = dns_test::read_answer(reply).a;
+  std::sort(a.begin(), a.end());
+  return a;
+}
+
+// The IPv4 address of eth0 in the namespace of process `pid` (a task's).
+std::string task_address(pid_t pid) {
+  auto ns = actorswarm::os::netns::open("/proc/" + std::to_string(pid)
+                                        + "/ns/net");
+  if (!ns)
+    return {};
+  auto conn = actorswarm::os::netlink_conn::open(*ns);
+  if (!conn)
+    return {};
+  auto eth = conn->link("eth0");
+  if (!eth)
+    return {};
+  auto addrs = conn->addresses(eth->index);
+  if (!addrs || addrs->empty())
+    return {};
+  return actorswarm::os::to_string((*addrs)[0].addr);
+}
+
+} // namespace
+
+// The acceptance scenario for the data plane, on three hosts whose
+// firewall drops forwarded packets (Docker's and Debian's FORWARD policy).
+TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
+          "port answers on every host, a host without a task included; "
+          "names resolve; the VIP balances; a killed task leaves DNS and "
+          "balancing; removal leaves nothing",
+          "[cluster][netns]") {
   if (skip_netns())
     return;
   netns_hosts h{3};
+  for (size_t i = 0; i < h.size(); ++i)
+    h.set_forward_drop(i);
+  std::vector<std::string> firewall;
+  for (size_t i = 0; i < h.size(); ++i)
+    firewall.push_back(h.ruleset(i));
   netns_swarm s{h};
   auto why = s.form(3);
   INFO(why);
   REQUIRE(why.empty());
-  // start: an overlay network and a 2-replica HTTP service published on 8000
+  auto idle = s[2].node_id();
+  REQUIRE(!idle.empty());
+  // start: an overlay network, a 3-replica HTTP service published on 7080
+  // on hosts 0 and 1 only, a client on host 2
   auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
   require_ok(r.exit_code == 0, r);
-  r = s[0].cli({"service", "create", "-d", "--name", "app", "--replicas", "2",
-                "--network", "appnet", "--publish", "8000:80", "host",
-                "python3", "-m", "http.server", "80"});
+  r = s[0].cli({"service",
+                "create",
+                "-d",
+                "--name",
+                "app",
+                "--replicas",
+                "3",
+                "--network",
+                "appnet",
+                "--publish",
+                "7080:80",
+                "--restart-condition",
+                "none",
+                "--constraint",
+                "node.id!=" + idle,
+                "host",
+                "python3",
+                "-m",
+                "http.server",
+                "80"});
   require_ok(r.exit_code == 0, r);
-  auto two_tasks = [&] {
-    size_t n = 0;
-    for (size_t i = 0; i < s.size(); ++i)
-      n += s[i].task_pids().size();
-    return n == 2;
+  r = s[0].cli({"service", "create", "-d", "--name", "client", "--network",
+                "appnet", "--constraint", "node.id==" + idle, "host", "sleep",
+                "3600"});
+  require_ok(r.exit_code == 0, r);
+  auto placed = [&] {
+    return s[0].task_pids().size() + s[1].task_pids().size() == 3
+           && s[2].task_pids().size() == 1;
   };
-  REQUIRE(eventually(two_tasks, 20s, 50ms));
-  // check: some host has no task of the service
-  bool idle_host = false;
-  for (size_t i = 0; i < s.size(); ++i)
-    idle_host = idle_host || s[i].task_pids().empty();
-  CHECK(idle_host);
-  // check: port 8000 answers on every host's address, from the switch
+  auto ok_placed = eventually(placed, 30s, 50ms);
+  INFO("app: " << s[0].cli({"service", "ps", "--no-trunc", "app"}).out
+               << "client: "
+               << s[0].cli({"service", "ps", "--no-trunc", "client"}).out);
+  REQUIRE(ok_placed);
+  // check: 7080 answers on every host's address, from outside (the switch)
+  // and from host 0
   for (size_t i = 0; i < h.size(); ++i) {
     http_reply reply;
     auto answers = [&] {
-      reply = http_get(h.switch_ns(), h.addr(i), 8000, "/", 1s);
+      reply = http_get(h.switch_ns(), h.addr(i), 7080, "/", 1s);
       return reply.status == 200;
     };
-    auto ok = eventually(answers, 20s, 50ms);
+    auto ok = eventually(answers, 30s, 50ms);
     INFO("host " << i << " (" << h.addr(i) << "): " << reply.error);
     CHECK(ok);
   }
-  // check: and from another host (host 0 asking host 1 and 2)
   for (size_t i = 1; i < h.size(); ++i) {
-    auto reply = http_get(h.host(0), h.addr(i), 8000, "/", 2s);
+    auto reply = http_get(h.host(0), h.addr(i), 7080, "/", 2s);
     INFO("host 0 to host " << i << ": " << reply.error);
     CHECK(reply.status == 200);
   }
-  // stop: service rm, network rm
-  r = s[0].cli({"service", "rm", "app"});
+  // check: from the client's namespace, the service name is its VIP,
+  // tasks.app its three tasks, and the VIP reaches them across hosts
+  auto client = task_netns_path(s[2]);
+  REQUIRE(!client.empty());
+  std::vector<std::string> vip, tasks;
+  auto resolved = [&] {
+    vip = resolve_in(client, "app");
+    tasks = resolve_in(client, "tasks.app");
+    return vip.size() == 1 && tasks.size() == 3;
+  };
+  CHECK(eventually(resolved, 10s, 50ms));
+  INFO("app: " << joined(vip) << "tasks.app: " << joined(tasks));
+  REQUIRE(vip.size() == 1);
+  auto client_ns = actorswarm::os::netns::open(client);
+  REQUIRE(client_ns);
+  for (int i = 0; i < 6; ++i)
+    CHECK(http_get(*client_ns, vip[0], 80, "/", 2s).status == 200);
+  // check: dnsrr names its tasks
+  r = s[0].cli({"service", "create", "-d", "--name", "rr", "--replicas", "2",
+                "--endpoint-mode", "dnsrr", "--network", "appnet", "host",
+                "sleep", "3600"});
+  require_ok(r.exit_code == 0, r);
+  auto rr = [&] { return resolve_in(client, "rr").size() == 2; };
+  CHECK(eventually(rr, 20s, 50ms));
+  // check: a network in use is not removed
+  r = s[0].cli({"network", "rm", "appnet"});
+  CHECK(r.exit_code != 0);
+  // start: one app task is killed (not replaced: restart condition none)
+  auto pids = s[0].task_pids();
+  for (auto pid : s[1].task_pids())
+    pids.push_back(pid);
+  pid_t victim = 0;
+  std::string gone;
+  for (auto pid : pids) {
+    auto a = task_address(pid);
+    if (std::find(tasks.begin(), tasks.end(), a) != tasks.end()) {
+      victim = pid;
+      gone = a;
+      break;
+    }
+  }
+  REQUIRE(victim != 0);
+  REQUIRE(::kill(victim, SIGKILL) == 0);
+  // check: its address leaves DNS, and the VIP and the mesh only use the
+  // others
+  auto left = [&] {
+    auto xs = resolve_in(client, "tasks.app");
+    return xs.size() == 2 && std::find(xs.begin(), xs.end(), gone) == xs.end();
+  };
+  CHECK(eventually(left, 10s, 20ms));
+  for (int i = 0; i < 6; ++i) {
+    CHECK(http_get(*client_ns, vip[0], 80, "/", 2s).status == 200);
+    CHECK(http_get(h.switch_ns(), h.addr(2), 7080, "/", 2s).status == 200);
+  }
+  // stop: services, then the network
+  client_ns = actorswarm::os::netns{};
+  r = s[0].cli({"service", "rm", "app", "client", "rr"});
   check_ok(r.exit_code == 0, r);
   auto net_rm = [&] {
     r = s[0].cli({"network", "rm", "appnet"});
     return r.exit_code == 0;
   };
-  auto removed = eventually(net_rm, 10s, 50ms);
+  auto removed = eventually(net_rm, 20s, 50ms);
   check_ok(removed, r);
-  // check: no namespace, device or rule of the data plane is left on any host
+  // check: no namespace, device or rule of the data plane is left on any
+  // host, and the host's firewall is as it was
   auto clean = [&] {
     for (size_t i = 0; i < s.size(); ++i) {
       if (!pins_of(s[i]).empty() || !s[i].task_pids().empty())
         return false;
       if (h.devices(i) != std::vector<std::string>{"eth0", "lo"})
         return false;
-      if (h.ruleset(i).find("table") != std::string::npos)
+      if (h.ruleset(i) != firewall[i])
         return false;
     }
     return true;
   };
-  CHECK(eventually(clean, 10s, 50ms));
+  CHECK(eventually(clean, 20s, 50ms));
   for (size_t i = 0; i < s.size(); ++i) {
     INFO("host " << i << " pins: " << joined(pins_of(s[i])) << "devices: "
                  << joined(h.devices(i)) << "rules: " << h.ruleset(i));
     CHECK(pins_of(s[i]).empty());
+    CHECK(h.ruleset(i) == firewall[i]);
   }
-  // nothing here also means nothing in the port 8000 path any more
-  CHECK(http_get(h.switch_ns(), h.addr(0), 8000, "/", 1s).status == 0);
+  // nothing here also means nothing in the port 7080 path any more
+  CHECK(http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 0);
 }
