@@ -243,9 +243,9 @@ std::string task_address(pid_t pid) {
 // The acceptance scenario for the data plane, on three hosts whose
 // firewall drops forwarded packets (Docker's and Debian's FORWARD policy).
 TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
-          "port answers on every host, a host without a task included; "
-          "names resolve; the VIP balances; a killed task leaves DNS and "
-          "balancing; removal leaves nothing",
+          "port answers on every host (one without a task too), names "
+          "resolve, the VIP balances, a killed task leaves DNS and "
+          "balancing, and removal leaves nothing",
           "[cluster][netns]") {
   if (skip_netns())
     return;
