@@ -108,7 +108,7 @@ std::string check_mesh(const mesh_state& x) {
   for (const auto& p : x.host_ports) {
     if (auto err = check_port(p.proto, p.published, p.target); !err.empty())
       return err;
-    if (!is_ipv4(p.backend))
+    if (!p.backend.empty() && !is_ipv4(p.backend))
       return "invalid backend address \"" + p.backend + "\" of port "
              + std::to_string(p.published);
   }
@@ -205,10 +205,15 @@ result<std::string> render_host(const mesh_state& x) {
     for (const auto& p : x.ingress_ports)
       out += "    " + match + port_match(p.proto, p.published) + " "
              + set_mark(x.mark) + " dnat to " + x.sandbox_address + "\n";
-    for (const auto& p : x.host_ports)
-      out += "    " + match + port_match(p.proto, p.published) + " "
-             + set_mark(x.mark) + " dnat to " + p.backend + ":"
-             + std::to_string(p.target) + "\n";
+    for (const auto& p : x.host_ports) {
+      if (!p.backend.empty())
+        out += "    " + match + port_match(p.proto, p.published) + " "
+               + set_mark(x.mark) + " dnat to " + p.backend + ":"
+               + std::to_string(p.target) + "\n";
+      else if (p.published != p.target) // a task in this namespace
+        out += "    " + match + port_match(p.proto, p.published)
+               + " redirect to :" + std::to_string(p.target) + "\n";
+    }
     return out;
   };
   auto dnat = dnat_rules("fib daddr type local ");

@@ -24,7 +24,8 @@
 // - render_host: in the node's own (host) namespace. A port published in
 //   ingress mode, addressed to any local address (prerouting for remote
 //   clients, output for local ones), goes to the sandbox's link address; a
-//   port published in host mode goes straight to the local task. Every such
+//   port published in host mode goes straight to the local task (a task in
+//   the host namespace: redirected to its target port). Every such
 //   connection gets our conntrack mark, and its packets our packet mark in
 //   the forward hook, which the accept rule we insert into a host firewall's
 //   `ip filter FORWARD` chain matches (os/nftables.hpp).
@@ -90,8 +91,9 @@ struct host_port {
   protocol proto = protocol::tcp;
   uint16_t published = 0;
   uint16_t target = 0;
-  /// The task's address as the host namespace routes to it. A task in the
-  /// host namespace binds the port itself: leave it out of host_ports.
+  /// The task's address as the host namespace routes to it. Empty: the task
+  /// runs in the host namespace and binds `target` itself; `published` is
+  /// redirected to it when the two differ.
   std::string backend;
 };
 

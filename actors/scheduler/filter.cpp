@@ -87,6 +87,26 @@ std::string max_replicas_filter::explain(size_t) const {
   return "max replicas per node limit exceed";
 }
 
+// -- host_port_filter ---------------------------------------------------------
+
+bool host_port_filter::set_task(const pb::Task& task) {
+  ports_ = usage_of(task).host_ports;
+  return !ports_.empty();
+}
+
+bool host_port_filter::check(const node_info& node) const {
+  for (auto k : ports_)
+    if (node.host_port_used(k))
+      return false;
+  return true;
+}
+
+std::string host_port_filter::explain(size_t nodes) const {
+  // SwarmKit's text.
+  return "host-mode port already in use on " + std::to_string(nodes)
+         + (nodes == 1 ? " node" : " nodes");
+}
+
 // -- pipeline -----------------------------------------------------------------
 
 pipeline::pipeline() {
@@ -95,6 +115,7 @@ pipeline::pipeline() {
   add_filter(std::make_unique<resource_filter>());
   add_filter(std::make_unique<constraint_filter>());
   add_filter(std::make_unique<max_replicas_filter>());
+  add_filter(std::make_unique<host_port_filter>());
 }
 
 void pipeline::add_filter(std::unique_ptr<filter> f) {

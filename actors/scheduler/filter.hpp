@@ -69,6 +69,18 @@ private:
   bool valid_ = true;
 };
 
+/// No active task on the node publishes one of the task's host-mode ports
+/// (SwarmKit's HostPortFilter). Enabled when the task publishes in host mode.
+class host_port_filter : public filter {
+public:
+  bool set_task(const pb::Task& task) override;
+  bool check(const node_info& node) const override;
+  std::string explain(size_t nodes) const override;
+
+private:
+  std::vector<uint32_t> ports_;
+};
+
 /// Fewer than placement.max_replicas tasks of the service on the node.
 /// Enabled when max_replicas > 0.
 class max_replicas_filter : public filter {

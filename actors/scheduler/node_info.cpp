@@ -10,6 +10,14 @@ task_usage usage_of(const pb::Task& task) {
   out.service_id = task.service_id();
   out.nano_cpus = std::max<int64_t>(r.nano_cpus(), 0);
   out.memory_bytes = std::max<int64_t>(r.memory_bytes(), 0);
+  for (auto& p : task.endpoint().ports())
+    if (p.publish_mode() == pb::PortConfig::HOST && p.published_port() != 0) {
+      auto key = host_port_key(p.protocol() == pb::PortConfig::UDP,
+                               p.published_port());
+      if (std::find(out.host_ports.begin(), out.host_ports.end(), key)
+          == out.host_ports.end())
+        out.host_ports.push_back(key);
+    }
   return out;
 }
 
@@ -32,6 +40,8 @@ void node_info::add_task(const task_usage& usage) {
   reserved_memory_bytes_ += usage.memory_bytes;
   ++active_tasks_;
   ++tasks_by_service_[usage.service_id];
+  for (auto k : usage.host_ports)
+    ++host_ports_[k];
 }
 
 void node_info::remove_task(const task_usage& usage) {
@@ -41,6 +51,10 @@ void node_info::remove_task(const task_usage& usage) {
                                                   - usage.memory_bytes);
   if (active_tasks_ > 0)
     --active_tasks_;
+  for (auto k : usage.host_ports)
+    if (auto h = host_ports_.find(k);
+        h != host_ports_.end() && --h->second == 0)
+      host_ports_.erase(h);
   auto i = tasks_by_service_.find(usage.service_id);
   if (i == tasks_by_service_.end())
     return;

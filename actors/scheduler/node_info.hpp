@@ -20,7 +20,14 @@ struct task_usage {
   int64_t nano_cpus = 0;
   /// Reserved memory; never negative.
   int64_t memory_bytes = 0;
+  /// Ports it publishes in host mode (host_port_key), each at most once.
+  std::vector<uint32_t> host_ports;
 };
+
+/// A published port as the host-port filter keys it: protocol and number.
+inline uint32_t host_port_key(bool udp, uint32_t port) {
+  return (udp ? 0x10000u : 0u) | (port & 0xffffu);
+}
 
 /// Builds the usage of `task` from its service and reservations.
 task_usage usage_of(const pb::Task& task);
@@ -73,6 +80,12 @@ public:
   /// Active tasks of `service_id` on this node.
   uint32_t active_tasks_of(const std::string& service_id) const;
 
+  /// True when an active task here publishes `key` (host_port_key) in host
+  /// mode.
+  bool host_port_used(uint32_t key) const {
+    return host_ports_.count(key) != 0;
+  }
+
   // -- resources --------------------------------------------------------------
 
   /// Total CPU minus reservations of active tasks; may be negative when the
@@ -117,6 +130,8 @@ private:
   bool known_ = false;
   int64_t reserved_nano_cpus_ = 0;
   int64_t reserved_memory_bytes_ = 0;
+  // Host-mode ports of active tasks: key -> tasks publishing it.
+  std::unordered_map<uint32_t, uint32_t> host_ports_;
   uint32_t active_tasks_ = 0;
   std::unordered_map<std::string, uint32_t> tasks_by_service_;
   /// Failure times by versioned service, oldest first, at most `keep` each.

@@ -186,6 +186,19 @@ TEST_CASE("nft rules: without localhost, local clients reach published "
   require_parses(text);
 }
 
+TEST_CASE("nft rules: a host-mode port of a task in the host namespace is "
+          "redirected to its target port, or left to the task",
+          "[unit][nft]") {
+  mesh_state x;
+  x.host_ports.push_back({protocol::tcp, 8080, 80, ""});
+  x.host_ports.push_back({protocol::tcp, 9090, 9090, ""}); // binds it itself
+  auto text = render_ok(render_host(x));
+  CHECK(text.find("fib daddr type local tcp dport 8080 redirect to :80\n")
+        != text.npos);
+  CHECK(text.find("9090") == text.npos);
+  require_parses(text);
+}
+
 TEST_CASE("nft rules: a node with host-mode ports only needs no sandbox",
           "[unit][nft]") {
   mesh_state x;

@@ -102,6 +102,34 @@ TEST_CASE("max_replicas_filter caps tasks of a service per node", "[unit]") {
   CHECK(f.explain(4) == "max replicas per node limit exceed");
 }
 
+TEST_CASE("host_port_filter keeps a host-mode port to one task per node",
+          "[unit]") {
+  host_port_filter f;
+  CHECK_FALSE(f.set_task(make_task("t0", "s1")));
+  auto publish = [](pb::Task t, uint32_t port, bool host, bool udp) {
+    auto& p = *t.mutable_endpoint()->add_ports();
+    p.set_published_port(port);
+    p.set_target_port(80);
+    p.set_publish_mode(host ? pb::PortConfig::HOST : pb::PortConfig::INGRESS);
+    p.set_protocol(udp ? pb::PortConfig::UDP : pb::PortConfig::TCP);
+    return t;
+  };
+  auto ingress = publish(make_task("t1", "s1"), 8080, false, false);
+  CHECK_FALSE(f.set_task(ingress)); // the mesh's ports are not the node's
+  auto task = publish(make_task("t2", "s1"), 8080, true, false);
+  REQUIRE(f.set_task(task));
+  auto n = info(make_node("n1"));
+  CHECK(f.check(n));
+  n.add_task(usage_of(publish(make_task("t3", "s2"), 8080, true, true)));
+  CHECK(f.check(n)); // 8080/udp is another port
+  n.add_task(usage_of(task));
+  CHECK_FALSE(f.check(n));
+  n.remove_task(usage_of(task));
+  CHECK(f.check(n));
+  CHECK(f.explain(1) == "host-mode port already in use on 1 node");
+  CHECK(f.explain(3) == "host-mode port already in use on 3 nodes");
+}
+
 TEST_CASE("pipeline counts the first failing filter per node", "[unit]") {
   pipeline p;
   auto task = make_task("t1", "s1", 3 * one_cpu, 0);
