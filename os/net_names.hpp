@@ -14,7 +14,12 @@
 //     b  the bridge of a network        payload: VNI, 6 hex digits
 //     v  the VXLAN device of a network  payload: VNI, 6 hex digits
 //     t  a task's leg on the bridge     payload: task IPv4 address, 8 hex
-// e.g. "as3f9kb001001", "as3f9kv001001", "as3f9kt0a000105" (15 characters).
+//     g  the node's gateway bridge      payload: "0" (one per node)
+//     e  a task's leg on the gateway    payload: the task's gateway-subnet
+//        bridge (its host-side end)      IPv4 address, 8 hex
+// e.g. "as3f9kb001001", "as3f9kv001001", "as3f9kt0a000105" (15 characters),
+// "as3f9kg0", "as3f9keac120002". The gateway bridge and its legs live in the
+// node's host namespace (Docker's docker_gwbridge; os/overlay.hpp).
 // The VNI is unique per network and a task's address unique within its
 // network (IPAM never hands one out twice), so names never collide inside a
 // network namespace. The task's end of a leg, inside the task's namespace, is
@@ -117,6 +122,8 @@ enum class device_kind : char {
   bridge = 'b',
   vxlan = 'v',
   task_leg = 't',
+  gateway_bridge = 'g',
+  gateway_leg = 'e',
 };
 
 /// The tag of a node in device names: the first node_tag_length characters
@@ -132,11 +139,19 @@ std::string vxlan_name(const std::string& tag, uint32_t vni);
 /// "as<tag>t<ip>": the network-namespace end of a task's leg.
 std::string task_leg_name(const std::string& tag, ipv4 task_ip);
 
+/// "as<tag>g0": the node's gateway bridge (in the host namespace).
+std::string gateway_bridge_name(const std::string& tag);
+
+/// "as<tag>e<ip>": the host-namespace end of a task's leg on the gateway
+/// bridge; `task_ip` is the task's address in the gateway subnet.
+std::string gateway_leg_name(const std::string& tag, ipv4 task_ip);
+
 /// A device name split into its parts.
 struct device_name {
   std::string tag;
   device_kind kind = device_kind::bridge;
-  /// The VNI (bridge, vxlan) or the task's address (task_leg).
+  /// The VNI (bridge, vxlan), the task's address (task_leg, gateway_leg),
+  /// 0 (gateway_bridge).
   uint32_t value = 0;
 };
 
