@@ -89,11 +89,11 @@ std::string peer_seen(const netns& from, const netns& to, ipv4 to_ip,
   std::string seen;
   auto sa = sockaddr_of(to_ip, 0);
   socklen_t len = sizeof(sa);
-  bool ready
-    = lfd >= 0 && cfd >= 0
-      && ::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0
-      && ::listen(lfd, 1) == 0
-      && ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len) == 0;
+  bool ready = lfd >= 0 && cfd >= 0
+               && ::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0
+               && ::listen(lfd, 1) == 0
+               && ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len)
+                    == 0;
   if (ready) {
     int rc = ::connect(cfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
     pollfd lp{lfd, POLLIN, 0};
