@@ -243,7 +243,8 @@ public:
   /// The gateway: adopted tasks keep their gateway legs (found by their
   /// address in the gateway subnet, reported in gateway_legs, default route
   /// set again); other legs on the gateway bridge are deleted, and the
-  /// gateway with its rules is removed when no adopted task has a leg.
+  /// gateway with its rules is removed when no adopted task has a leg (the
+  /// host's nftables are not touched when there is no gateway bridge).
   result<reconcile_report> reconcile(const desired_state& desired);
 
   // -- gateway (overlay_gateway.cpp) --------------------------------------------
@@ -272,9 +273,9 @@ public:
   /// not an error. The task keeps no default route.
   status detach_gateway(const std::string& task_id, const gateway_leg& leg);
 
-  /// Removes the gateway: every leg on the bridge, the bridge, the table and
-  /// its FORWARD accept rule. ip_forward stays on (as Docker leaves it).
-  /// Idempotent.
+  /// Removes the gateway: the table and its FORWARD accept rule, then every
+  /// leg on the bridge and the bridge. ip_forward stays on (as Docker
+  /// leaves it). Idempotent.
   status remove_gateway();
 
 private:

@@ -232,11 +232,19 @@ status overlay::detach_gateway(const std::string& task_id,
 
 status overlay::remove_gateway() {
   AS_ASSERT(!tag_.empty()); // start() first
+  gateway_bridge_ = 0;
+  // The rules first: a crash after them leaves the bridge, which the next
+  // reconcile() finds and removes (it looks at the rules only then).
+  auto rules = gateway_rules();
+  if (!rules)
+    return rules.error();
+  if (auto ok = nft::remove_gateway(**rules, cfg_.gateway_table); !ok)
+    return ok;
   auto links = host_conn_.links();
   if (!links)
     return links.error();
   bool had = false;
-  // The legs first (a bridge's deletion leaves its ports), then the bridge.
+  // The legs, then the bridge (a bridge's deletion leaves its ports).
   for (int round = 0; round < 2; ++round)
     for (auto& x : *links) {
       auto parsed = parse_device_name(x.name);
@@ -251,12 +259,6 @@ status overlay::remove_gateway() {
         return ok;
       had = true;
     }
-  gateway_bridge_ = 0;
-  auto rules = gateway_rules();
-  if (!rules)
-    return rules.error();
-  if (auto ok = nft::remove_gateway(**rules, cfg_.gateway_table); !ok)
-    return ok;
   if (had)
     logger("dataplane")->info("gateway removed");
   return ok_status();
@@ -317,8 +319,11 @@ status overlay::reconcile_gateway(const desired_state& adopted,
     report.removed_devices.push_back(x.name);
   }
   if (report.gateway_legs.empty()) {
-    if (bridge)
-      report.removed_devices.push_back(gateway_bridge_name(tag_));
+    // No bridge: no gateway (it is made first and removed last), and no
+    // rules to look for in the host's nftables.
+    if (!bridge)
+      return ok_status();
+    report.removed_devices.push_back(gateway_bridge_name(tag_));
     return remove_gateway();
   }
   gateway_bridge_ = 0; // adopt it again: address, MTU, rules

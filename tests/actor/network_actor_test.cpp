@@ -276,9 +276,10 @@ TEST_CASE_METHOD(network_fixture,
                                   app_task("t1", "10.0.1.5/24"));
   CHECK(path == "/netns/t-t1");
   CHECK(take()
-        == std::vector<std::string>{"create t1",
-                                    "attach t1 app 10.0.1.5/24 eth0 default",
-                                    "vip t1 [10.0.1.2->]"});
+        == std::vector<std::string>{
+          "ensure app vni=4097 10.0.1.0/24 gw=10.0.1.1",
+          "peers app [10.0.1.5@192.168.1.1,10.0.1.6@192.168.1.2]", "create t1",
+          "attach t1 app 10.0.1.5/24 eth0 default", "vip t1 [10.0.1.2->]"});
   caf::anon_send(net, net_release_atom::value, std::string{"t1"});
   drain();
   CHECK(take()
