@@ -31,7 +31,8 @@ struct daemon_options {
   uint64_t max_unauthenticated = 256;
   /// The node-local subnet of the tasks' gateway bridge (Docker's
   /// docker_gwbridge), "a.b.c.d/n" with n in 8..30 and no host bits;
-  /// empty: 172.18.0.0/16 (--gateway-subnet).
+  /// empty: 172.18.0.0/16; "none": no gateway, tasks have no way out
+  /// (--gateway-subnet).
   std::string gateway_subnet;
 };
 

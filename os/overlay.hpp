@@ -52,6 +52,9 @@ namespace actorswarm::os {
 /// Docker's docker_gwbridge subnet, the default gateway subnet.
 inline constexpr ipv4_prefix default_gateway_subnet{ipv4{0xac120000u}, 16};
 
+/// overlay_config::gateway_subnet of a node without a gateway.
+inline constexpr ipv4_prefix gateway_off{ipv4{0}, 0};
+
 /// The node's side of the overlay.
 struct overlay_config {
   /// Where namespaces are pinned: `<data-dir>/netns`.
@@ -70,6 +73,8 @@ struct overlay_config {
   /// The node-local subnet of the gateway bridge (prefix length 8..30): the
   /// bridge has its first address, each task's gateway leg another one (the
   /// caller hands them out). Must not overlap the host's own networks.
+  /// Length 0 (gateway_off): no gateway, tasks have no way out; tests whose
+  /// daemons run in the machine's own namespace use that.
   ipv4_prefix gateway_subnet = default_gateway_subnet;
   /// The gateway's nftables table in the host namespace, also the tag of its
   /// FORWARD accept rule.
@@ -256,7 +261,7 @@ public:
   /// address and MTU), turns ip_forward on there and applies the gateway's
   /// rules (nft::apply_gateway). Idempotent; after the first success it
   /// returns at once until remove_gateway(). errc::invalid_spec for a bad
-  /// gateway subnet (nothing done).
+  /// gateway subnet, errc::refused when it is off (nothing done).
   status ensure_gateway();
 
   /// Adds the task's leg on the gateway bridge (ensure_gateway first): a veth

@@ -55,6 +55,8 @@ ipv4 overlay::gateway_address() const {
 
 status overlay::check_gateway_subnet() const {
   auto& net = cfg_.gateway_subnet;
+  if (net.length == 0)
+    return fail(errc::refused, "the gateway is off on this node");
   if (net.length < 8 || net.length > 30)
     return fail(errc::invalid_spec, "invalid gateway subnet: " + to_string(net)
                                       + " (prefix length 8-30)");
@@ -268,12 +270,14 @@ status overlay::remove_gateway() {
 status overlay::reconcile_gateway(const desired_state& adopted,
                                   reconcile_report& report) {
   auto& net = cfg_.gateway_subnet;
-  if (auto ok = check_gateway_subnet(); !ok)
+  bool off = net.length == 0; // a gateway left from before goes
+  if (auto ok = check_gateway_subnet(); !ok && !off)
     return ok;
   // Each adopted task's gateway leg: a device inside it holding an address
   // of the gateway subnet whose host end is ours.
   std::set<uint32_t> kept;
-  for (auto& t : adopted.tasks) {
+  static const std::vector<task_desc> none;
+  for (auto& t : off ? none : adopted.tasks) {
     auto ns = dir_.open(task_netns_name(t.id));
     if (!ns)
       continue;

@@ -39,7 +39,7 @@ struct network_actor_config {
   /// off with a fake data plane).
   bool dns = true;
   /// The tasks' gateway subnet ("172.18.0.0/16"); empty: the default
-  /// (os::default_gateway_subnet).
+  /// (os::default_gateway_subnet); "none": no gateway (os::gateway_off).
   std::string gateway_subnet;
 };
 

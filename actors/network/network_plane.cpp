@@ -286,7 +286,7 @@ result<std::string> network_plane::prepare(const pb::Task& task) {
   for (auto& leg : lt.legs)
     if (auto st = dp_.attach_task(task.id(), leg); !st)
       return undo(st.error());
-  if (wants_gateway(needs_, lt.networks))
+  if (gets_gateway(needs_, lt.networks))
     if (auto st = attach_gateway(task.id(), lt); !st)
       return undo(st.error());
   auto vips = vip_state_of(needs_, lt.networks);

@@ -100,8 +100,10 @@ private:
   status drop_unused(const std::string& network_id);
   // The gateway (network_plane_gateway.cpp).
   gateway_pool& pool();
-  static void route_via_gateway(const std::map<std::string, network_need>& n,
-                                std::vector<os::task_leg>& legs);
+  bool gets_gateway(const std::map<std::string, network_need>& needs,
+                    const std::vector<std::string>& networks) const;
+  void route_via_gateway(const std::map<std::string, network_need>& needs,
+                         std::vector<os::task_leg>& legs) const;
   status attach_gateway(const std::string& task_id, local_task& lt);
   status drop_gateway_if_unused();
   status adopt_gateways(const os::reconcile_report& rep,

@@ -22,14 +22,22 @@ gateway_pool& network_plane::pool() {
   return *pool_;
 }
 
+// wants_gateway, on a node whose gateway is on (the data plane's subnet
+// has a prefix length; os::gateway_off has none).
+bool network_plane::gets_gateway(
+  const std::map<std::string, network_need>& needs,
+  const std::vector<std::string>& networks) const {
+  return dp_.gateway_subnet().length != 0 && wants_gateway(needs, networks);
+}
+
 // With a gateway leg, the default route goes there, not to eth0's network.
 void network_plane::route_via_gateway(
   const std::map<std::string, network_need>& needs,
-  std::vector<os::task_leg>& legs) {
+  std::vector<os::task_leg>& legs) const {
   std::vector<std::string> ids;
   for (auto& l : legs)
     ids.push_back(l.network_id);
-  if (!wants_gateway(needs, ids))
+  if (!gets_gateway(needs, ids))
     return;
   for (auto& l : legs)
     l.default_route = false;
@@ -80,7 +88,7 @@ status network_plane::adopt_gateways(
   }
   status first = ok_status();
   for (auto& [id, t] : tasks_) {
-    if (t.gateway || !wants_gateway(needs, t.networks))
+    if (t.gateway || !gets_gateway(needs, t.networks))
       continue;
     if (auto st = attach_gateway(id, t); !st && first)
       first = st;

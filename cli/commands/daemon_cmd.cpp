@@ -139,12 +139,13 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
                                     "must be an integer in 1..1000000"));
     f.opts.max_unauthenticated = *v;
   }
-  if (!f.opts.gateway_subnet.empty()
+  if (!f.opts.gateway_subnet.empty() && f.opts.gateway_subnet != "none"
       && !valid_gateway_subnet(f.opts.gateway_subnet))
     return usage_error(inv, app,
                        flag_error("--gateway-subnet", f.opts.gateway_subnet,
                                   "must be an IPv4 subnet with a prefix "
-                                  "length of 8 to 30 (e.g. 172.18.0.0/16)"));
+                                  "length of 8 to 30 (e.g. 172.18.0.0/16), "
+                                  "or none"));
   if (f.opts.data_dir.empty())
     return usage_error(inv, app,
                        flag_error("--data-dir", "", "must not be empty"));
@@ -190,7 +191,8 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
       d->add_option("--gateway-subnet", f->opts.gateway_subnet,
                     "Node-local subnet of the bridge that gives tasks on "
                     "overlay networks their way out (default "
-                    "172.18.0.0/16, as Docker's docker_gwbridge)");
+                    "172.18.0.0/16, as Docker's docker_gwbridge; none: "
+                    "tasks have no way out)");
     });
 }
 

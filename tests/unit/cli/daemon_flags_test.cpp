@@ -167,6 +167,9 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
                                ctx)
         == 5);
   CHECK(got.gateway_subnet == "10.200.0.0/16");
+  const char* off[] = {"actorswarm", "daemon", "--gateway-subnet=none"};
+  CHECK(cli::run(3, off, ctx) == 5);
+  CHECK(got.gateway_subnet == "none");
   for (const auto& a : cli::daemon_argv("actorswarm-daemon", {}))
     CHECK(a.rfind("--gateway-subnet", 0) != 0);
   for (auto bad :

@@ -304,5 +304,10 @@ TEST_CASE("gateway: bad input is refused with one clear error and changes "
   CHECK(b.ov->ensure_gateway().error().message
         == "invalid gateway subnet: 10.0.0.0/31 (prefix length 8-30)");
   CHECK(links_of(host) == std::vector<std::string>{"eth0"});
+  gw_node c{"as-gw-bad3", "ffee0000000000000000000000", host, world.addrs[0],
+            gateway_off};
+  CHECK(c.ov->ensure_gateway().error().code == errc::refused);
+  require_ok(c.ov->reconcile(desired_state{}));
+  CHECK(links_of(host) == std::vector<std::string>{"eth0"});
   require_ok(a.ov->remove_task("t1", true));
 }

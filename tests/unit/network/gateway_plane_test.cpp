@@ -72,8 +72,10 @@ public:
   }
 
   os::ipv4_prefix gateway_subnet() const override {
-    return *os::parse_ipv4_prefix("10.99.0.0/29"); // .2 to .6
+    return subnet;
   }
+
+  os::ipv4_prefix subnet = *os::parse_ipv4_prefix("10.99.0.0/29"); // .2-.6
 
   status attach_gateway(const std::string& id,
                         const os::gateway_leg& l) override {
@@ -246,4 +248,19 @@ TEST_CASE("network plane: after a restart, adopted tasks keep their gateway "
   for (auto id : {"t1", "t2", "t5"})
     REQUIRE(plane.release(id).ok());
   CHECK(dp.take().back() == "remove-gateway");
+}
+
+TEST_CASE("network plane: on a node whose gateway is off, tasks keep the "
+          "default route on their first network",
+          "[unit]") {
+  fake_dp dp;
+  dp.subnet = os::gateway_off;
+  network_plane plane{dp};
+  REQUIRE(plane.assign(full_set()).ok());
+  dp.take();
+  REQUIRE(plane.prepare(task("t1", {"pub"})).ok());
+  CHECK(dp.take() == std::vector<std::string>{"attach t1 eth0 default"});
+  REQUIRE(plane.release("t1").ok());
+  CHECK(dp.take()
+        == std::vector<std::string>{"remove-task t1", "remove-network pub"});
 }
