@@ -5,8 +5,10 @@
 // network's bridge, MAC, MTU, address, up, default route), fills the
 // network's FDB and neighbour entries for N remote tasks (set_peers), and
 // removes the tasks (deleting their legs, then again leaving the legs to the
-// kernel's namespace clean-up) and the network. Prints `name value unit`
-// lines. Needs root.
+// kernel's namespace clean-up) and the network. The tasks also get their
+// leg on the node's gateway (the way out: a veth from the gateway bridge in
+// the "host" namespace, address, default route), timed apart. Prints `name
+// value unit` lines. Needs root.
 //
 //   build/netns_bench [--tasks N]
 
@@ -95,6 +97,32 @@ bool setup(overlay& ov, int tasks, const char* name) {
   return true;
 }
 
+// Gives each of the N tasks its gateway leg; prints the figures under `name`.
+bool gateway(overlay& ov, int tasks, const char* name) {
+  auto t0 = clock_type::now();
+  if (!check(ov.ensure_gateway(), "ensure_gateway"))
+    return false;
+  std::printf("netns_gateway_setup %.3f ms\n", ms_since(t0));
+  std::vector<double> xs;
+  auto all0 = clock_type::now();
+  auto cpu0 = cpu_ms();
+  for (int i = 0; i < tasks; ++i) {
+    auto s0 = clock_type::now();
+    // 172.18.0.0/16, from .0.2 on.
+    gateway_leg leg{
+      ipv4_prefix{ipv4{0xac120002u + static_cast<uint32_t>(i)}, 16}, "eth1"};
+    if (!check(ov.attach_gateway("task" + std::to_string(i), leg),
+               "attach_gateway"))
+      return false;
+    xs.push_back(ms_since(s0));
+  }
+  std::printf("%s_wall %.3f ms\n", name, ms_since(all0));
+  std::printf("%s_cpu_mean %.3f ms\n", name,
+              (cpu_ms() - cpu0) / static_cast<double>(tasks));
+  print_stats(name, xs);
+  return true;
+}
+
 // The veth legs left in the network's namespace.
 int legs_left(const netns_dir& dir) {
   auto ns = dir.open(network_netns_name("bench"));
@@ -142,7 +170,8 @@ bool run(overlay& ov, const netns_dir& dir, int tasks) {
   if (!check(ov.ensure_network(net), "ensure_network"))
     return false;
   std::printf("netns_network_setup %.3f ms\n", ms_since(t0));
-  if (!setup(ov, tasks, "netns_task_setup"))
+  if (!setup(ov, tasks, "netns_task_setup")
+      || !gateway(ov, tasks, "netns_task_gateway_leg"))
     return false;
   std::vector<peer> peers;
   for (int i = 0; i < tasks; ++i)
@@ -160,6 +189,10 @@ bool run(overlay& ov, const netns_dir& dir, int tasks) {
   if (!check(ov.remove_network("bench"), "remove_network"))
     return false;
   std::printf("netns_network_teardown %.3f ms\n", ms_since(t0));
+  t0 = clock_type::now();
+  if (!check(ov.remove_gateway(), "remove_gateway"))
+    return false;
+  std::printf("netns_gateway_teardown %.3f ms\n", ms_since(t0));
   return true;
 }
 

@@ -29,6 +29,11 @@ struct daemon_options {
   /// Inbound cluster-port connections not yet authenticated at once; more
   /// are closed at accept (--max-unauthenticated, default 256).
   uint64_t max_unauthenticated = 256;
+  /// The node-local subnet of the tasks' gateway bridge (Docker's
+  /// docker_gwbridge), "a.b.c.d/n" with n in 8..30 and no host bits;
+  /// empty: 172.18.0.0/16; "none": no gateway, tasks have no way out
+  /// (--gateway-subnet).
+  std::string gateway_subnet;
 };
 
 /// File name of the daemon binary, looked up next to the client binary.

@@ -29,6 +29,8 @@ std::vector<std::string> daemon_argv(const std::string& program,
                    + std::to_string(opts.max_unauthenticated));
   if (!opts.group.empty())
     argv.push_back("--group=" + opts.group);
+  if (!opts.gateway_subnet.empty())
+    argv.push_back("--gateway-subnet=" + opts.gateway_subnet);
   if (opts.snapshot_interval > 0)
     argv.push_back("--snapshot-interval="
                    + std::to_string(opts.snapshot_interval));

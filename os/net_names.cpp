@@ -8,9 +8,18 @@ namespace {
 
 constexpr const char* name_prefix = "as";
 
-// Hex digits of each kind's payload: a 24-bit VNI, a 32-bit address.
+// Hex digits of each kind's payload: a 24-bit VNI, a 32-bit address, the
+// gateway bridge's "0".
 size_t payload_digits(device_kind kind) {
-  return kind == device_kind::task_leg ? 8 : 6;
+  switch (kind) {
+    case device_kind::task_leg:
+    case device_kind::gateway_leg:
+      return 8;
+    case device_kind::gateway_bridge:
+      return 1;
+    default:
+      return 6;
+  }
 }
 
 bool is_base36(char c) {
@@ -147,6 +156,14 @@ std::string ingress_link_name(const std::string& tag) {
   return device(tag, device_kind::ingress_link, 0);
 }
 
+std::string gateway_bridge_name(const std::string& tag) {
+  return device(tag, device_kind::gateway_bridge, 0);
+}
+
+std::string gateway_leg_name(const std::string& tag, ipv4 task_ip) {
+  return device(tag, device_kind::gateway_leg, task_ip.value);
+}
+
 std::optional<device_name> parse_device_name(const std::string& name) {
   constexpr size_t head = 2 + node_tag_length + 1;
   if (name.size() <= head || name.compare(0, 2, name_prefix) != 0)
@@ -158,7 +175,9 @@ std::optional<device_name> parse_device_name(const std::string& name) {
       return std::nullopt;
   auto kind = static_cast<device_kind>(name[head - 1]);
   if (kind != device_kind::bridge && kind != device_kind::vxlan
-      && kind != device_kind::task_leg && kind != device_kind::ingress_link)
+      && kind != device_kind::task_leg && kind != device_kind::ingress_link
+      && kind != device_kind::gateway_bridge
+      && kind != device_kind::gateway_leg)
     return std::nullopt;
   out.kind = kind;
   if (name.size() - head != payload_digits(kind))

@@ -15,7 +15,12 @@
 //     v  the VXLAN device of a network  payload: VNI, 6 hex digits
 //     t  a task's leg on the bridge     payload: task IPv4 address, 8 hex
 //     i  the host end of the link to the ingress sandbox   payload: 000000
-// e.g. "as3f9kb001001", "as3f9kv001001", "as3f9kt0a000105" (15 characters).
+//     g  the node's gateway bridge      payload: "0" (one per node)
+//     e  a task's leg on the gateway    payload: the task's gateway-subnet
+//        bridge (its host-side end)      IPv4 address, 8 hex
+// e.g. "as3f9kb001001", "as3f9kv001001", "as3f9kt0a000105" (15 characters),
+// "as3f9kg0", "as3f9keac120002". The gateway bridge and its legs live in the
+// node's host namespace (Docker's docker_gwbridge; os/overlay.hpp).
 // The VNI is unique per network and a task's address unique within its
 // network (IPAM never hands one out twice), so names never collide inside a
 // network namespace. The task's end of a leg, inside the task's namespace, is
@@ -120,6 +125,8 @@ enum class device_kind : char {
   vxlan = 'v',
   task_leg = 't',
   ingress_link = 'i',
+  gateway_bridge = 'g',
+  gateway_leg = 'e',
 };
 
 /// The tag of a node in device names: the first node_tag_length characters
@@ -139,11 +146,19 @@ std::string task_leg_name(const std::string& tag, ipv4 task_ip);
 /// ingress sandbox (the routing mesh).
 std::string ingress_link_name(const std::string& tag);
 
+/// "as<tag>g0": the node's gateway bridge (in the host namespace).
+std::string gateway_bridge_name(const std::string& tag);
+
+/// "as<tag>e<ip>": the host-namespace end of a task's leg on the gateway
+/// bridge; `task_ip` is the task's address in the gateway subnet.
+std::string gateway_leg_name(const std::string& tag, ipv4 task_ip);
+
 /// A device name split into its parts.
 struct device_name {
   std::string tag;
   device_kind kind = device_kind::bridge;
-  /// The VNI (bridge, vxlan) or the task's address (task_leg).
+  /// The VNI (bridge, vxlan), the task's address (task_leg, gateway_leg),
+  /// 0 (gateway_bridge).
   uint32_t value = 0;
 };
 

@@ -126,6 +126,17 @@ bool is_ipv4(const std::string& x) {
   return x.size() <= 15 && ::inet_pton(AF_INET, x.c_str(), &addr) == 1;
 }
 
+bool is_ipv4_cidr(const std::string& x) {
+  auto slash = x.find('/');
+  if (slash == std::string::npos || !is_ipv4(x.substr(0, slash)))
+    return false;
+  auto len = x.substr(slash + 1);
+  if (len.empty() || len.size() > 2
+      || len.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  return std::stoi(len) <= 32;
+}
+
 bool is_table_name(const std::string& x) {
   if (x.empty() || x.size() > 32 || (x[0] >= '0' && x[0] <= '9'))
     return false;
@@ -238,6 +249,38 @@ result<std::string> render_host(const mesh_state& x) {
          + chain("mesh_snat", "nat hook postrouting priority srcnat", snat)
          + chain("mesh_mark", "filter hook forward priority mangle", mark)
          + chain("mesh_guard", "filter hook prerouting priority raw", guard)
+         + "}\n";
+}
+
+result<std::string> render_gateway(const gateway_state& x) {
+  if (!is_table_name(x.table))
+    return bad("invalid table name \"" + x.table + "\"");
+  if (x.mark == 0)
+    return bad("the mark must not be 0");
+  if (!is_ipv4_cidr(x.subnet))
+    return bad("invalid gateway subnet \"" + x.subnet + "\"");
+  if (x.bridge.empty() || x.bridge.size() > 15
+      || x.bridge.find_first_of("\"/ \t\n\\") != std::string::npos)
+    return bad("invalid device name \"" + x.bridge + "\"");
+  auto br = "\"" + x.bridge + "\"";
+  auto from_tasks = "iifname " + br + " ip saddr " + x.subnet;
+  // Leaving through any other device, the task's address becomes that
+  // device's (the reply is un-NATed by conntrack and routed back to the
+  // bridge).
+  auto snat = "    ip saddr " + x.subnet + " oifname != " + br
+              + " masquerade\n";
+  // Priority mangle: before a host firewall's filter FORWARD chain (0),
+  // which then accepts the packet mark (forward_accept_rule). The copy from
+  // the conntrack mark covers the replies; the mesh table has its own copy,
+  // but may not exist.
+  auto ours = "ct mark & " + hex(x.mark) + " == " + hex(x.mark);
+  auto mark = "    iifname " + br + " oifname " + br + " drop\n" + "    "
+              + from_tasks + " oifname != " + br + " " + set_mark(x.mark) + "\n"
+              + "    " + ours + " meta mark set meta mark | " + hex(x.mark)
+              + "\n";
+  return head(x.table)
+         + chain("gw_snat", "nat hook postrouting priority srcnat", snat)
+         + chain("gw_mark", "filter hook forward priority mangle", mark)
          + "}\n";
 }
 

@@ -44,6 +44,10 @@ namespace actorswarm::nft {
 /// tables. A node's daemon may use its own (letters, digits, '_').
 inline constexpr const char* default_table = "actorswarm";
 
+/// Name of the gateway's table in the host namespace (render_gateway), and
+/// the comment tag of its FORWARD accept rule.
+inline constexpr const char* default_gateway_table = "actorswarm_gw";
+
 /// The mark bit(s) of our published-port connections: set in the conntrack
 /// mark by our DNAT rules, copied to the packet mark in the forward hook.
 /// Other bits of either mark are kept. Calico claims 0xffff0000 of the packet
@@ -117,6 +121,17 @@ struct mesh_state {
   std::vector<host_port> host_ports;
 };
 
+/// The gateway bridge of a node (Docker's docker_gwbridge): the input of
+/// render_gateway.
+struct gateway_state {
+  std::string table = default_gateway_table;
+  uint32_t mark = default_mark;
+  /// The node-local subnet of the tasks' gateway legs ("172.18.0.0/16").
+  std::string subnet;
+  /// The gateway bridge's device name in the host namespace.
+  std::string bridge;
+};
+
 // -- generation ---------------------------------------------------------------
 
 /// The script that replaces the VIP table of a task's namespace. Fails with
@@ -129,6 +144,11 @@ result<std::string> render_sandbox(const mesh_state& x);
 
 /// The script that replaces the table of the node's host namespace.
 result<std::string> render_host(const mesh_state& x);
+
+/// The script that replaces the gateway table of the node's host namespace.
+/// Fails with errc::invalid_spec on a bad table name, subnet or device name,
+/// or a zero mark.
+result<std::string> render_gateway(const gateway_state& x);
 
 /// The script that removes table `table` (of family ip) if it exists, and
 /// succeeds if it does not.
@@ -143,6 +163,9 @@ std::string forward_accept_rule(uint32_t mark, const std::string& tag);
 
 /// True if `x` is an IPv4 address in dotted-quad form.
 bool is_ipv4(const std::string& x);
+
+/// True if `x` is an IPv4 subnet "a.b.c.d/n" (n in 0..32).
+bool is_ipv4_cidr(const std::string& x);
 
 /// True if `x` can name our table: 1-32 of [A-Za-z0-9_], not starting with a
 /// digit.

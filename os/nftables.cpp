@@ -266,6 +266,18 @@ status remove_mesh(int host_fd, int sandbox_fd, const std::string& table) {
   });
 }
 
+result<forward_report> apply_gateway(int host_fd, const gateway_state& x) {
+  return with_session<forward_report>(host_fd, [&](session& host) {
+    return apply_gateway(host, x);
+  });
+}
+
+status remove_gateway(int host_fd, const std::string& table) {
+  return with_session<unit_t>(host_fd, [&](session& host) {
+    return remove_gateway(host, table);
+  });
+}
+
 // -- rule sets ----------------------------------------------------------------
 
 status remove_table(session& ns, const std::string& table) {
@@ -355,6 +367,23 @@ status remove_mesh(session& host, session* sandbox, const std::string& table) {
     return n.error();
   if (sandbox != nullptr)
     return remove_table(*sandbox, table);
+  return ok_status();
+}
+
+result<forward_report> apply_gateway(session& host, const gateway_state& x) {
+  auto script = render_gateway(x);
+  if (!script)
+    return script.error();
+  if (auto done = host.run(*script); !done)
+    return done.error();
+  return ensure_forward_accept(host, x.mark, x.table);
+}
+
+status remove_gateway(session& host, const std::string& table) {
+  if (auto done = remove_table(host, table); !done)
+    return done;
+  if (auto n = remove_forward_accept(host, table); !n)
+    return n.error();
   return ok_status();
 }
 

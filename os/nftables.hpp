@@ -27,7 +27,10 @@
 //   the published ports or their backends change, and periodically (it
 //   re-inserts the FORWARD accept rule a host firewall reload dropped);
 //   remove_mesh when the node leaves the swarm or the daemon shuts down for
-//   good.
+//   good;
+// - the node's host namespace, table "actorswarm_gw": apply_gateway when the
+//   gateway bridge is made (os/overlay.hpp), remove_gateway when its last
+//   task goes.
 
 #include <cstddef>
 #include <cstdint>
@@ -148,5 +151,21 @@ status remove_mesh(session& host, session* sandbox,
                    const std::string& table = default_table);
 status remove_mesh(int host_fd, int sandbox_fd,
                    const std::string& table = default_table);
+
+/// The gateway of a node (tasks' way out, Docker's docker_gwbridge):
+/// replaces the gateway table in the host namespace (render_gateway), then
+/// ensures the FORWARD accept rule there, tagged with x.table. The tag is
+/// the gateway's own, not the mesh's: the rule is the same (same mark), but
+/// each owner removes only its own, so remove_mesh never cuts the tasks' way
+/// out and remove_gateway never the routing mesh's.
+result<forward_report> apply_gateway(session& host, const gateway_state& x);
+result<forward_report> apply_gateway(int host_fd, const gateway_state& x);
+
+/// Undoes apply_gateway: the table and the FORWARD accept rules tagged
+/// `table`. Idempotent.
+status remove_gateway(session& host,
+                      const std::string& table = default_gateway_table);
+status remove_gateway(int host_fd,
+                      const std::string& table = default_gateway_table);
 
 } // namespace actorswarm::nft

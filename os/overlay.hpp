@@ -17,14 +17,28 @@
 // What it creates, and how a restarted daemon finds it: namespaces are
 // pinned under `<netns_dir>` ("n-<network id>", "t-<task id>"), devices
 // carry the node's tag (os/net_names.hpp). reconcile() at start-up adopts
-// what is desired and removes the rest. The only device made in the host
-// namespace is the host end of the ingress sandbox's link (ensure_sandbox):
-// the VXLAN device is created straight into its network's namespace (its UDP
-// socket stays in the host namespace, see netlink_conn::create_vxlan), and a
-// leg straight across from the network's namespace into the task's.
+// what is desired and removes the rest. Two things of ours live in the host
+// namespace, the rest never does (the VXLAN device is created straight into
+// its network's namespace, its UDP socket staying in the host namespace, see
+// netlink_conn::create_vxlan; a leg goes straight across from the network's
+// namespace into the task's): the host end of the ingress sandbox's link
+// (ensure_sandbox), and the gateway.
+//
+// The gateway (overlay_gateway.cpp), the tasks' way to
+// the outside world, as Docker's docker_gwbridge: a bridge in the host
+// namespace ("as<tag>g0", the first address of a node-local subnet,
+// 172.18.0.0/16 by default) with a veth leg into each task that is on a
+// non-internal network, as its last interface, carrying its default route;
+// ip_forward on in the host namespace, and an nftables table there
+// (nft::render_gateway: masquerade out of any other device, our mark for a
+// host firewall's FORWARD chain). It exists while some task has a leg on it:
+// ensure_gateway/attach_gateway make it, remove_gateway takes it all away.
+// reconcile() adopts it with the legs of adopted tasks (and reports their
+// addresses), or removes it when none has one.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +47,15 @@
 #include "os/net_names.hpp"
 #include "os/netlink.hpp"
 #include "os/netns.hpp"
+#include "os/nftables.hpp"
 
 namespace actorswarm::os {
+
+/// Docker's docker_gwbridge subnet, the default gateway subnet.
+inline constexpr ipv4_prefix default_gateway_subnet{ipv4{0xac120000u}, 16};
+
+/// overlay_config::gateway_subnet of a node without a gateway.
+inline constexpr ipv4_prefix gateway_off{ipv4{0}, 0};
 
 /// The node's side of the overlay.
 struct overlay_config {
@@ -51,6 +72,17 @@ struct overlay_config {
   /// (1500 when none does). Overlay devices get this minus
   /// vxlan_overhead_bytes.
   uint32_t underlay_mtu = 0;
+  /// The node-local subnet of the gateway bridge (prefix length 8..30): the
+  /// bridge has its first address, each task's gateway leg another one (the
+  /// caller hands them out). Must not overlap the host's own networks.
+  /// Length 0 (gateway_off): no gateway, tasks have no way out; tests whose
+  /// daemons run in the machine's own namespace use that.
+  ipv4_prefix gateway_subnet = default_gateway_subnet;
+  /// The gateway's nftables table in the host namespace, also the tag of its
+  /// FORWARD accept rule.
+  std::string gateway_table = nft::default_gateway_table;
+  /// The mark bit of the gateway's connections (as the routing mesh's).
+  uint32_t gateway_mark = nft::default_mark;
 };
 
 /// One overlay network as this node needs it.
@@ -90,6 +122,17 @@ struct task_leg {
   /// Route everything else via the network's gateway (one leg of a task at
   /// most). Off: only the subnet is reachable.
   bool default_route = false;
+};
+
+/// A task's leg on the node's gateway bridge.
+struct gateway_leg {
+  /// The task's address in the gateway subnet, with its prefix length
+  /// ("172.18.0.2/16"); not the subnet's first (the bridge's), network or
+  /// broadcast address.
+  ipv4_prefix address;
+  /// The interface inside the task's namespace: the last one ("eth<N>" after
+  /// its N network legs).
+  std::string ifname;
 };
 
 /// A task as reconcile() should find it.
@@ -145,6 +188,9 @@ struct reconcile_report {
   /// Devices deleted: tagged ones in the host namespace, stale legs, stale
   /// bridges and VXLAN devices in network namespaces.
   std::vector<std::string> removed_devices;
+  /// The gateway legs of adopted tasks, by task id (their addresses are
+  /// taken); the gateway was removed when this is empty.
+  std::map<std::string, gateway_leg> gateway_legs;
 };
 
 /// The data plane of one node. See the top of this file for threads.
@@ -244,7 +290,43 @@ public:
   /// namespace. Desired networks are ensured; desired tasks that are pinned
   /// get missing legs attached and foreign legs deleted. FDB and neighbour
   /// entries are not touched: call set_peers() for each network afterwards.
+  /// The gateway: adopted tasks keep their gateway legs (found by their
+  /// address in the gateway subnet, reported in gateway_legs, default route
+  /// set again); other legs on the gateway bridge are deleted, and the
+  /// gateway with its rules is removed when no adopted task has a leg (the
+  /// host's nftables are not touched when there is no gateway bridge).
   result<reconcile_report> reconcile(const desired_state& desired);
+
+  // -- gateway (overlay_gateway.cpp) --------------------------------------------
+
+  /// The gateway bridge's address: the first of cfg.gateway_subnet.
+  ipv4 gateway_address() const;
+
+  /// Makes the gateway bridge in the host namespace (or adopts it, fixing its
+  /// address and MTU), turns ip_forward on there and applies the gateway's
+  /// rules (nft::apply_gateway). Idempotent; after the first success it
+  /// returns at once until remove_gateway(). errc::invalid_spec for a bad
+  /// gateway subnet, errc::refused when it is off (nothing done).
+  status ensure_gateway();
+
+  /// Adds the task's leg on the gateway bridge (ensure_gateway first): a veth
+  /// pair from the bridge into the task's namespace as `leg.ifname` (MAC
+  /// mac_from_ip, the underlay's MTU), its address, and the default route
+  /// via gateway_address() (replacing one a network leg set). Attaching a leg
+  /// that exists is not an error; one of the same address left by a task
+  /// whose namespace has not died yet is replaced. errc::not_found for a task
+  /// not created; errc::invalid_spec for an address outside the subnet or
+  /// reserved, or a bad interface name (nothing done).
+  status attach_gateway(const std::string& task_id, const gateway_leg& leg);
+
+  /// Deletes the task's gateway leg (found by its address); a missing leg is
+  /// not an error. The task keeps no default route.
+  status detach_gateway(const std::string& task_id, const gateway_leg& leg);
+
+  /// Removes the gateway: the table and its FORWARD accept rule, then every
+  /// leg on the bridge and the bridge. ip_forward stays on (as Docker
+  /// leaves it). Idempotent.
+  status remove_gateway();
 
 private:
   // -- member types -----------------------------------------------------------
@@ -269,6 +351,11 @@ private:
   status reconcile_legs(const desired_state& desired, reconcile_report& report);
   status remove_host_devices(reconcile_report& report);
   status attach_leg(const netns& ns, netlink_conn& conn, const task_leg& leg);
+  status check_gateway_subnet() const;
+  status adopt_gateway_bridge();
+  status reconcile_gateway(const desired_state& adopted,
+                           reconcile_report& report);
+  result<nft::session*> gateway_rules();
 
   // -- member variables -------------------------------------------------------
 
@@ -283,6 +370,12 @@ private:
   std::optional<sandbox_desc> sandbox_;
   /// Devices removed by the last adopt, for reconcile's report.
   std::vector<std::string> adopt_removed_;
+  /// The gateway bridge's index in the host namespace, 0 until
+  /// ensure_gateway() succeeded (and after remove_gateway()).
+  int gateway_bridge_ = 0;
+  /// The gateway's rules session in the host namespace (kept: closing one
+  /// after a replace waits for an RCU grace period).
+  std::unique_ptr<nft::session> gateway_nft_;
 };
 
 } // namespace actorswarm::os

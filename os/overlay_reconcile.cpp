@@ -88,6 +88,8 @@ result<reconcile_report> overlay::reconcile(const desired_state& desired) {
       adopted.tasks.push_back(t);
   if (auto ok = reconcile_legs(adopted, report); !ok)
     return ok.error();
+  if (auto ok = reconcile_gateway(adopted, report); !ok)
+    return ok.error();
   logger("dataplane")
     ->info(
       "reconciled networks_adopted={} networks_removed={} tasks_adopted={} "
@@ -138,7 +140,10 @@ status overlay::remove_host_devices(reconcile_report& report) {
     return links.error();
   for (auto& x : *links) {
     auto parsed = parse_device_name(x.name);
-    if (!parsed || parsed->tag != tag_)
+    // The gateway's devices: reconcile_gateway() keeps or removes them.
+    if (!parsed || parsed->tag != tag_
+        || parsed->kind == device_kind::gateway_bridge
+        || parsed->kind == device_kind::gateway_leg)
       continue;
     if (auto ok = host_conn_.delete_link(x.index);
         !ok && ok.error().code != errc::not_found)

@@ -133,6 +133,19 @@ public:
     return nft::apply_mesh(**h, sandbox_.get(), x);
   }
 
+  os::ipv4_prefix gateway_subnet() const override {
+    return cfg_.gateway_subnet;
+  }
+
+  status attach_gateway(const std::string& task_id,
+                        const os::gateway_leg& leg) override {
+    return ov_->attach_gateway(task_id, leg);
+  }
+
+  status remove_gateway() override {
+    return ov_->remove_gateway();
+  }
+
 private:
   result<nft::session*> host_session() {
     if (!host_nft_) {

@@ -4,7 +4,8 @@
 // that its logic (network_plane.hpp) and the actor can be tested without
 // root: a fake records the calls. The real one (make_os_data_plane) is
 // os::overlay (namespaces, bridges, VXLAN, legs) plus one nft::session per
-// task namespace (VIP balancing). Every call blocks on netlink; one caller
+// task namespace (VIP balancing), and the gateway (the tasks' way out,
+// os/overlay.hpp). Every call blocks on netlink; one caller
 // at a time (the network actor, detached).
 
 #include <memory>
@@ -59,6 +60,20 @@ public:
   /// Replaces the routing mesh's rules (nft::apply_mesh): the sandbox's
   /// table (when there is a sandbox), the host's, the FORWARD accept rule.
   virtual result<nft::forward_report> apply_mesh(const nft::mesh_state& x) = 0;
+  // -- the gateway (the tasks' way out; os/overlay.hpp) -----------------------
+
+  /// The node-local subnet of the tasks' gateway legs
+  /// (overlay_config::gateway_subnet).
+  virtual os::ipv4_prefix gateway_subnet() const = 0;
+
+  /// os::overlay::attach_gateway: the task's leg on the gateway bridge, its
+  /// default route; makes the bridge and its rules first when missing.
+  virtual status attach_gateway(const std::string& task_id,
+                                const os::gateway_leg& leg)
+    = 0;
+
+  /// os::overlay::remove_gateway: the last task with a gateway leg went.
+  virtual status remove_gateway() = 0;
 };
 
 /// The real data plane: os::overlay in the caller's (host) namespace and

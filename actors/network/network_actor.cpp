@@ -76,6 +76,17 @@ bool ensure_started(network_ptr self, uint32_t data_path_port) {
       return false;
     }
     oc.underlay = *ip;
+    if (st.cfg.gateway_subnet == "none") {
+      oc.gateway_subnet = os::gateway_off;
+    } else if (!st.cfg.gateway_subnet.empty()) {
+      auto gw = os::parse_ipv4_prefix(st.cfg.gateway_subnet);
+      if (!gw) {
+        st.broken = "network: gateway subnet: " + gw.error().message;
+        logger("network")->error("{}", st.broken);
+        return false;
+      }
+      oc.gateway_subnet = *gw;
+    }
     st.dp = make_os_data_plane(oc);
   }
   if (auto s = st.dp->start(); !s) {

@@ -38,6 +38,9 @@ struct network_actor_config {
   /// 127.0.0.11:53 in each task namespace (needs root and real namespaces:
   /// off with a fake data plane).
   bool dns = true;
+  /// The tasks' gateway subnet ("172.18.0.0/16"); empty: the default
+  /// (os::default_gateway_subnet); "none": no gateway (os::gateway_off).
+  std::string gateway_subnet;
 };
 
 network_actor_type spawn_network_actor(caf::actor_system& sys,

@@ -62,6 +62,7 @@ needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
     network_need need;
     need.desc.id = n.id();
     need.desc.vni = n.vni();
+    need.internal = n.spec().internal();
     auto subnet = os::parse_ipv4_prefix(n.ipam().subnet());
     if (!subnet) {
       warnings.push_back("network " + n.id() + ": subnet \"" + n.ipam().subnet()
@@ -207,6 +208,7 @@ status network_plane::assign(const pb::Assignments& as) {
         td.legs.push_back(leg);
         nets.insert(a.network_id());
       }
+      route_via_gateway(needs, td.legs);
       if (!td.legs.empty())
         desired.tasks.push_back(std::move(td));
     }
@@ -239,6 +241,7 @@ status network_plane::assign(const pb::Assignments& as) {
           lt.networks.push_back(l.network_id);
         tasks_.emplace(td.id, std::move(lt));
       }
+      note(adopt_gateways(*rep, needs));
       logger("network")->info(
         "reconciled adopted_networks={} removed_networks={} adopted_tasks={} "
         "removed_tasks={}",
@@ -375,11 +378,17 @@ result<std::string> network_plane::prepare(const pb::Task& task) {
   }
   if (lt.legs.empty())
     return fail(errc::invalid_spec, "task " + task.id() + " has no network");
+  route_via_gateway(needs_, lt.legs);
+  if (auto i = tasks_.find(task.id()); i != tasks_.end()) // prepared again
+    lt.gateway = i->second.gateway;
   auto undo = [this, &task, &lt](const failure& f) -> result<std::string> {
     dp_.remove_task(task.id());
     tasks_.erase(task.id());
     for (auto& n : lt.networks)
       drop_unused(n);
+    if (lt.gateway)
+      pool().release(lt.gateway->address.addr);
+    drop_gateway_if_unused();
     return f;
   };
   for (auto& n : lt.networks)
@@ -391,6 +400,9 @@ result<std::string> network_plane::prepare(const pb::Task& task) {
     return undo(path.error());
   for (auto& leg : lt.legs)
     if (auto st = dp_.attach_task(task.id(), leg); !st)
+      return undo(st.error());
+  if (gets_gateway(needs_, lt.networks))
+    if (auto st = attach_gateway(task.id(), lt); !st)
       return undo(st.error());
   auto vips = vip_state_of(needs_, lt.networks);
   if (auto st = dp_.apply_vip(task.id(), vips); !st)
@@ -405,11 +417,17 @@ status network_plane::release(const std::string& task_id) {
   if (i == tasks_.end())
     return ok_status();
   auto nets = std::move(i->second.networks);
+  auto gateway = i->second.gateway;
   tasks_.erase(i);
   auto st = dp_.remove_task(task_id);
   for (auto& n : nets)
     if (auto s = drop_unused(n); !s && st)
       st = s;
+  if (gateway) {
+    pool().release(gateway->address.addr);
+    if (auto s = drop_gateway_if_unused(); !s && st)
+      st = s;
+  }
   return st;
 }
 

@@ -6,10 +6,12 @@
 // namespaces are prepared here, and drives a data_plane:
 // - prepare(task): ensures the task's networks (namespace, bridge, VXLAN,
 //   peers), creates the task's namespace, attaches a leg per network ("eth0"
-//   first, with the default route), applies its VIP table; returns the
-//   namespace's path for the executor.
+//   first), and, unless all its networks are internal, a last leg on the
+//   node's gateway (its default route, an address from gateway_pool);
+//   without one, "eth0" has the default route. Applies its VIP table;
+//   returns the namespace's path for the executor.
 // - release(task): removes the task's namespace; a network whose last local
-//   task went is removed.
+//   task went is removed, and the gateway with the last task on it.
 // - assign(assignments): on a network part (networks_set), updates peers and
 //   the VIP tables of the local tasks whose networks changed. The first full
 //   set first reconciles with what a previous daemon left (adopt or remove).
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "actors/network/data_plane.hpp"
+#include "actors/network/gateway_pool.hpp"
 #include "messages/dispatcher.pb.h"
 #include "messages/result.hpp"
 
@@ -42,6 +45,8 @@ struct network_need {
   /// Ingress mode: the ports its services publish, with their backends on
   /// this network (for the routing mesh), sorted by protocol and port.
   std::vector<nft::ingress_port> ports;
+  /// Network.spec.internal: its tasks get no way out through the gateway.
+  bool internal = false;
 };
 
 /// Converts an assignments' network part; entries that do not parse are
@@ -53,6 +58,12 @@ needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
 /// The VIP table of a task on `networks`: the union of their services.
 nft::vip_state vip_state_of(const std::map<std::string, network_need>& needs,
                             const std::vector<std::string>& networks);
+
+/// True when a task on `networks` gets a gateway leg: one of them is known
+/// and not internal (Docker: only tasks on internal networks alone go
+/// without docker_gwbridge).
+bool wants_gateway(const std::map<std::string, network_need>& needs,
+                   const std::vector<std::string>& networks);
 
 class network_plane {
 public:
@@ -110,11 +121,23 @@ private:
     std::vector<os::task_leg> legs;
     std::vector<std::string> networks;
     nft::vip_state applied;
+    /// Its leg on the gateway, if it has one.
+    std::optional<os::gateway_leg> gateway;
   };
 
   status ensure(const std::string& network_id);
   status drop_unused(const std::string& network_id);
   status update_mesh(const std::string& ingress_address);
+  // The gateway (network_plane_gateway.cpp).
+  gateway_pool& pool();
+  bool gets_gateway(const std::map<std::string, network_need>& needs,
+                    const std::vector<std::string>& networks) const;
+  void route_via_gateway(const std::map<std::string, network_need>& needs,
+                         std::vector<os::task_leg>& legs) const;
+  status attach_gateway(const std::string& task_id, local_task& lt);
+  status drop_gateway_if_unused();
+  status adopt_gateways(const os::reconcile_report& rep,
+                        const std::map<std::string, network_need>& needs);
 
   data_plane& dp_;
   bool reconciled_ = false;
@@ -128,6 +151,10 @@ private:
   std::string sandbox_address_;
   std::optional<nft::mesh_state> mesh_;
   bool warned_legacy_ = false;
+  /// The addresses of the gateway legs (made on first use).
+  std::optional<gateway_pool> pool_;
+  /// The gateway may exist (remove_gateway() is due once no task has a leg).
+  bool gateway_on_ = false;
 };
 
 } // namespace actorswarm::network

@@ -118,6 +118,7 @@ void start_network(node_self self) {
   ncfg.netns_dir = st.dir->path() + "/netns";
   ncfg.node_id = st.id.node_id;
   ncfg.addr = st.id.addr;
+  ncfg.gateway_subnet = st.cfg.gateway_subnet;
   st.network = network::spawn_network_actor(self->system(), std::move(ncfg));
   self->link_to(st.network);
 }

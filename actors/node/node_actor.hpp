@@ -49,6 +49,8 @@ struct node_config {
   /// What unauthenticated peers may cost on the cluster port
   /// (--handshake-timeout, --max-unauthenticated).
   net::wire_limits wire;
+  /// The tasks' gateway subnet (--gateway-subnet); empty: the default.
+  std::string gateway_subnet;
 };
 
 /// Spawns the node supervisor and its control actor. Returns {node,

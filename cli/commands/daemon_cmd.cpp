@@ -1,6 +1,7 @@
 // `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
 // [--control-addr unix://PATH] [--group NAME] [--log-level L] [--tick-ms N]
-// [--snapshot-interval N] [--handshake-timeout D] [--max-unauthenticated N]`:
+// [--snapshot-interval N] [--handshake-timeout D] [--max-unauthenticated N]
+// [--gateway-subnet CIDR]`:
 // validates the flags into cli::daemon_options and hands over to
 // context.run_daemon.
 
@@ -47,6 +48,32 @@ bool valid_listen_addr(const std::string& addr) {
     start = i + 1;
   }
   return parts == 4;
+}
+
+// "a.b.c.d/n", n in 8..30, no host bits: the gateway bridge's subnet.
+bool valid_gateway_subnet(const std::string& x) {
+  auto slash = x.find('/');
+  if (slash == std::string::npos)
+    return false;
+  auto len = parse_uint(x.substr(slash + 1));
+  if (!len || *len < 8 || *len > 30)
+    return false;
+  uint64_t value = 0;
+  int parts = 0;
+  size_t start = 0;
+  auto host = x.substr(0, slash);
+  for (size_t i = 0; i <= host.size(); ++i) {
+    if (i < host.size() && host[i] != '.')
+      continue;
+    auto part = parse_uint(host.substr(start, i - start));
+    if (!part || *part > 255 || i - start > 3 || i == start)
+      return false;
+    value = (value << 8) | *part;
+    ++parts;
+    start = i + 1;
+  }
+  auto host_bits = (uint64_t{1} << (32 - *len)) - 1;
+  return parts == 4 && (value & host_bits) == 0;
 }
 
 int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
@@ -112,6 +139,13 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
                                     "must be an integer in 1..1000000"));
     f.opts.max_unauthenticated = *v;
   }
+  if (!f.opts.gateway_subnet.empty() && f.opts.gateway_subnet != "none"
+      && !valid_gateway_subnet(f.opts.gateway_subnet))
+    return usage_error(inv, app,
+                       flag_error("--gateway-subnet", f.opts.gateway_subnet,
+                                  "must be an IPv4 subnet with a prefix "
+                                  "length of 8 to 30 (e.g. 172.18.0.0/16), "
+                                  "or none"));
   if (f.opts.data_dir.empty())
     return usage_error(inv, app,
                        flag_error("--data-dir", "", "must not be empty"));
@@ -154,6 +188,11 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
                       "Cluster-port connections not yet authenticated at "
                       "once; more are closed (default 256)"),
         parse_uint);
+      d->add_option("--gateway-subnet", f->opts.gateway_subnet,
+                    "Node-local subnet of the bridge that gives tasks on "
+                    "overlay networks their way out (default "
+                    "172.18.0.0/16, as Docker's docker_gwbridge; none: "
+                    "tasks have no way out)");
     });
 }
 

@@ -125,6 +125,22 @@ public:
     return ok_status();
   }
 
+  os::ipv4_prefix gateway_subnet() const override {
+    return os::default_gateway_subnet;
+  }
+
+  status attach_gateway(const std::string& id,
+                        const os::gateway_leg& l) override {
+    log_->calls.push_back("gateway " + id + " " + os::to_string(l.address) + " "
+                          + l.ifname);
+    return ok_status();
+  }
+
+  status remove_gateway() override {
+    log_->calls.push_back("remove-gateway");
+    return ok_status();
+  }
+
 private:
   std::shared_ptr<plane_log> log_;
 };
@@ -212,7 +228,8 @@ TEST_CASE_METHOD(network_fixture,
   CHECK(path == "/netns/t-t1");
   CHECK(take()
         == std::vector<std::string>{"create t1",
-                                    "attach t1 app 10.0.1.5/24 eth0 default",
+                                    "attach t1 app 10.0.1.5/24 eth0",
+                                    "gateway t1 172.18.0.2/16 eth1",
                                     "vip t1 [10.0.1.2->10.0.1.6]"});
   // t1 runs now: a backend more; the VIP table follows, the peers did not
   // change.
@@ -230,7 +247,8 @@ TEST_CASE_METHOD(network_fixture,
   caf::anon_send(net, net_release_atom::value, std::string{"t1"});
   drain();
   CHECK(take()
-        == std::vector<std::string>{"remove-task t1", "remove-network app"});
+        == std::vector<std::string>{"remove-task t1", "remove-network app",
+                                    "remove-gateway"});
 }
 
 TEST_CASE_METHOD(network_fixture,
@@ -266,6 +284,32 @@ TEST_CASE_METHOD(network_fixture,
   full.set_networks_set(true);
   assign(full);
   CHECK(take().empty());
+}
+
+TEST_CASE_METHOD(network_fixture,
+                 "network actor: a task on internal networks only gets no "
+                 "gateway leg, its first leg keeps the default route",
+                 "[actor]") {
+  pb::Assignments full;
+  full.set_full(true);
+  full.set_networks_set(true);
+  auto nn = app_network({});
+  nn.mutable_network()->mutable_spec()->set_internal(true);
+  *full.add_networks() = nn;
+  assign(full);
+  take();
+  auto path = ask_ok<std::string>(net, net_prepare_atom::value,
+                                  app_task("t1", "10.0.1.5/24"));
+  CHECK(path == "/netns/t-t1");
+  CHECK(take()
+        == std::vector<std::string>{
+          "ensure app vni=4097 10.0.1.0/24 gw=10.0.1.1",
+          "peers app [10.0.1.5@192.168.1.1,10.0.1.6@192.168.1.2]", "create t1",
+          "attach t1 app 10.0.1.5/24 eth0 default", "vip t1 [10.0.1.2->]"});
+  caf::anon_send(net, net_release_atom::value, std::string{"t1"});
+  drain();
+  CHECK(take()
+        == std::vector<std::string>{"remove-task t1", "remove-network app"});
 }
 
 namespace {

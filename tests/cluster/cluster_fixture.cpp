@@ -306,10 +306,12 @@ cluster_fixture::~cluster_fixture() {
 pid_t cluster_fixture::spawn_daemon(const std::string& data_dir,
                                     const std::string& control_path,
                                     const std::string& log_path) const {
-  std::vector<std::string> args = {AS_BINARY,        "daemon",
-                                   "--data-dir",     data_dir,
+  std::vector<std::string> args = {AS_BINARY, "daemon", "--data-dir", data_dir,
                                    "--control-addr", "unix://" + control_path,
-                                   "--listen-addr",  cluster_addr()};
+                                   "--listen-addr", cluster_addr(),
+                                   // These daemons run in the machine's own
+                                   // namespace: no gateway bridge there.
+                                   "--gateway-subnet", "none"};
   args.insert(args.end(), daemon_flags_.begin(), daemon_flags_.end());
   int log_fd = ::open(log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

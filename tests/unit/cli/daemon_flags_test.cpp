@@ -141,3 +141,55 @@ TEST_CASE("daemon refuses a bad --handshake-timeout or --max-unauthenticated "
           != std::string::npos);
   }
 }
+
+TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
+          "is refused with one line",
+          "[unit]") {
+  fake_daemon d;
+  auto ctx = d.make_context();
+  cli::daemon_options got;
+  ctx.run_daemon = [&](const cli::daemon_options& o) {
+    got = o;
+    return 5;
+  };
+  const char* argv[] = {"actorswarm", "daemon", "--gateway-subnet",
+                        "10.200.0.0/16"};
+  CHECK(cli::run(4, argv, ctx) == 5);
+  CHECK(got.gateway_subnet == "10.200.0.0/16");
+  auto args = cli::daemon_argv("actorswarm-daemon", got);
+  CHECK(std::find(args.begin(), args.end(), "--gateway-subnet=10.200.0.0/16")
+        != args.end());
+  std::vector<const char*> child;
+  for (const auto& a : args)
+    child.push_back(a.c_str());
+  got = {};
+  CHECK(cli::run_daemon_binary(static_cast<int>(child.size()), child.data(),
+                               ctx)
+        == 5);
+  CHECK(got.gateway_subnet == "10.200.0.0/16");
+  const char* off[] = {"actorswarm", "daemon", "--gateway-subnet=none"};
+  CHECK(cli::run(3, off, ctx) == 5);
+  CHECK(got.gateway_subnet == "none");
+  for (const auto& a : cli::daemon_argv("actorswarm-daemon", {}))
+    CHECK(a.rfind("--gateway-subnet", 0) != 0);
+  for (auto bad :
+       {"172.18.0.0", "172.18.0.1/16", "172.18.0.0/31", "172.18.0.0/4",
+        "172.18.0/16", "300.1.0.0/16", "x/16", "172.18..0/16"}) {
+    fake_daemon e;
+    auto ectx = e.make_context();
+    bool ran = false;
+    ectx.run_daemon = [&](const cli::daemon_options&) {
+      ran = true;
+      return 0;
+    };
+    auto arg = std::string{"--gateway-subnet="} + bad;
+    const char* bargv[] = {"actorswarm", "daemon", arg.c_str()};
+    INFO(arg << ": " << e.err.str());
+    CHECK(cli::run(3, bargv, ectx) != 0);
+    CHECK_FALSE(ran);
+    CHECK(e.err.str().find(std::string{"invalid argument \""} + bad
+                           + "\" for \"--gateway-subnet\" flag: must be an "
+                             "IPv4 subnet with a prefix length of 8 to 30")
+          != std::string::npos);
+  }
+}

@@ -79,6 +79,28 @@ TEST_CASE("net names: device names fit IFNAMSIZ and parse back", "[unit]") {
   }
 }
 
+TEST_CASE("net names: the gateway bridge and its legs are named by the node "
+          "tag and parse back",
+          "[unit]") {
+  CHECK(gateway_bridge_name("3f9k") == "as3f9kg0");
+  auto ip = *parse_ipv4("172.18.0.2");
+  CHECK(gateway_leg_name("3f9k", ip) == "as3f9keac120002");
+  CHECK(gateway_leg_name("3f9k", ip).size() == ifname_length_max);
+  auto br = parse_device_name("as3f9kg0");
+  REQUIRE(br.has_value());
+  CHECK(br->tag == "3f9k");
+  CHECK(br->kind == device_kind::gateway_bridge);
+  CHECK(br->value == 0u);
+  auto leg = parse_device_name("as3f9keac120002");
+  REQUIRE(leg.has_value());
+  CHECK(leg->kind == device_kind::gateway_leg);
+  CHECK(leg->value == ip.value);
+  for (auto other : {"as3f9kg", "as3f9kg00", "as3f9keac12000", "as3f9kgx"}) {
+    INFO(other);
+    CHECK_FALSE(parse_device_name(other).has_value());
+  }
+}
+
 TEST_CASE("net names: a node id that cannot tag devices is refused", "[unit]") {
   CHECK(node_tag("abc").error().code == errc::invalid_spec);
   CHECK_FALSE(node_tag("AB12xyz").ok());

@@ -218,6 +218,75 @@ TEST_CASE("nft rules: a node with host-mode ports only needs no sandbox",
   require_parses(text);
 }
 
+TEST_CASE("nft rules: the gateway masquerades its subnet leaving through any "
+          "other device and marks its connections",
+          "[unit][nft]") {
+  gateway_state x;
+  x.subnet = "172.18.0.0/16";
+  x.bridge = "as3f9kg0";
+  auto text = render_ok(render_gateway(x));
+  CHECK(text
+        == "table ip actorswarm_gw\n"
+           "delete table ip actorswarm_gw\n"
+           "table ip actorswarm_gw {\n"
+           "  chain gw_snat {\n"
+           "    type nat hook postrouting priority srcnat; policy accept;\n"
+           "    ip saddr 172.18.0.0/16 oifname != \"as3f9kg0\" masquerade\n"
+           "  }\n"
+           "  chain gw_mark {\n"
+           "    type filter hook forward priority mangle; policy accept;\n"
+           "    iifname \"as3f9kg0\" oifname \"as3f9kg0\" drop\n"
+           "    iifname \"as3f9kg0\" ip saddr 172.18.0.0/16 oifname != "
+           "\"as3f9kg0\" ct mark set ct mark | 0x00100000\n"
+           "    ct mark & 0x00100000 == 0x00100000 meta mark set meta mark | "
+           "0x00100000\n"
+           "  }\n"
+           "}\n");
+  require_parses(text);
+  x.table = "gw_n1";
+  x.mark = 0x40;
+  x.subnet = "10.250.0.0/24";
+  text = render_ok(render_gateway(x));
+  CHECK(text.rfind("table ip gw_n1\ndelete table ip gw_n1\n", 0) == 0);
+  CHECK(text.find("ip saddr 10.250.0.0/24 oifname") != text.npos);
+  CHECK(text.find("ct mark set ct mark | 0x00000040") != text.npos);
+  require_parses(text);
+}
+
+TEST_CASE("nft rules: a bad gateway state gets one clear error",
+          "[unit][nft]") {
+  auto refused = [](gateway_state x, const std::string& msg) {
+    auto r = render_gateway(x);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == errc::invalid_spec);
+    CHECK(r.error().message == msg);
+  };
+  gateway_state ok;
+  ok.subnet = "172.18.0.0/16";
+  ok.bridge = "as3f9kg0";
+  auto x = ok;
+  x.subnet = "172.18.0.0";
+  refused(x, "invalid gateway subnet \"172.18.0.0\"");
+  x.subnet = "172.18.0.0/33";
+  refused(x, "invalid gateway subnet \"172.18.0.0/33\"");
+  x.subnet = "172.18.0/16";
+  refused(x, "invalid gateway subnet \"172.18.0/16\"");
+  x = ok;
+  x.bridge = "br\" accept";
+  refused(x, "invalid device name \"br\" accept\"");
+  x.bridge = "";
+  refused(x, "invalid device name \"\"");
+  x = ok;
+  x.mark = 0;
+  refused(x, "the mark must not be 0");
+  x = ok;
+  x.table = "gw;flush";
+  refused(x, "invalid table name \"gw;flush\"");
+  CHECK(is_ipv4_cidr("0.0.0.0/0"));
+  CHECK_FALSE(is_ipv4_cidr("1.2.3.4/"));
+  CHECK_FALSE(is_ipv4_cidr("1.2.3.4/-1"));
+}
+
 TEST_CASE("nft rules: bad input gets one clear error", "[unit][nft]") {
   auto refused = [](const result<std::string>& x, const std::string& msg) {
     REQUIRE_FALSE(x.ok());
