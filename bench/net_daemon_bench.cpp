@@ -22,8 +22,11 @@
 //          asked at 127.0.0.11:53 from inside the client task's namespace no
 //          longer lists its address and (2) the client's VIP table (`table
 //          ip actorswarm`, listed through libnftables in its namespace) no
-//          longer names it; then until the replacement is running and in
-//          both. Median and max.
+//          longer names it (each watched by a thread of its own, polling
+//          back to back); then until the replacement is running and in
+//          both. Median and max; also when the killed task's actor saw the
+//          exit (its FAILED status's timestamp), to split the node's part
+//          from the control plane's round trip.
 //   vip    nginx (--workers per task, 1 KiB /index.html) as two services on
 //          the overlay, `web1` (1 replica) and `web3` (3 replicas); wrk (2
 //          threads, --conns connections, --duration s, keep-alive and
@@ -604,7 +607,7 @@ bool kill_trials(daemon_proc& d, const options& o) {
     }
     return true;
   };
-  std::vector<double> dns_ms, vip_ms, both_ms, back_ms;
+  std::vector<double> dns_ms, vip_ms, both_ms, back_ms, seen_ms;
   steady::time_point last_kill{};
   for (int k = 0; k <= o.kills && !stop_requested; ++k) {
     std::vector<pb::Task> running;
@@ -635,6 +638,9 @@ bool kill_trials(daemon_proc& d, const options& o) {
     // VIP table watched by a thread of its own, DNS here: neither waits for
     // the other.
     std::atomic<double> vip_gone{-1};
+    auto wall0 = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
     auto t0 = steady::now();
     ::kill(pid, SIGKILL);
     last_kill = t0;
@@ -658,11 +664,22 @@ bool kill_trials(daemon_proc& d, const options& o) {
       progress("kill: " + addr + " still listed 5 s after kill -9");
       return false;
     }
-    char line[160];
+    // When the task's own actor saw the exit (the FAILED status's time):
+    // the rest is the control plane's round trip and the data plane.
+    double seen = -1;
+    std::vector<pb::Task> all;
+    if (tasks_of(d.socket, "srv", all))
+      for (auto& t : all)
+        if (t.id() == victim.id() && t.status().state() >= pb::COMPLETE)
+          seen = static_cast<double>(t.status().timestamp_ns() - wall0) / 1e6;
+    if (seen >= 0)
+      seen_ms.push_back(seen);
+    char line[200];
     std::snprintf(line, sizeof line,
-                  "kill %d: %s (pid %d) out of DNS after %.2f ms, out of the "
-                  "VIP table after %.2f ms",
-                  k + 1, addr.c_str(), pid, dns_gone, vip_gone.load());
+                  "kill %d: %s (pid %d) exit seen by its task actor after "
+                  "%.2f ms, out of DNS after %.2f ms, out of the VIP table "
+                  "after %.2f ms",
+                  k + 1, addr.c_str(), pid, seen, dns_gone, vip_gone.load());
     progress(line);
     dns_ms.push_back(dns_gone);
     vip_ms.push_back(vip_gone);
@@ -674,6 +691,8 @@ bool kill_trials(daemon_proc& d, const options& o) {
   figure("kill_vip_gone_max_ms", max_of(vip_ms), "ms");
   figure("kill_both_gone_median_ms", median(both_ms), "ms");
   figure("kill_both_gone_max_ms", max_of(both_ms), "ms");
+  figure("kill_exit_seen_median_ms", median(seen_ms), "ms");
+  figure("kill_exit_seen_max_ms", max_of(seen_ms), "ms");
   figure("kill_replacement_in_both_median_ms", median(back_ms), "ms");
   figure("kill_trials", static_cast<double>(dns_ms.size()), "count");
   return true;
