@@ -44,7 +44,9 @@
 //       [--wrk-rounds 3] [--conns 64] [--workers 2] [--perf-out FILE]
 //   --binary  the actorswarm CLI (default: the one of this build)
 //   --perf-out FILE  `perf record -g` of the daemon over each networked
-//             create (FILE.<round>.create) and its removal (FILE.<round>.rm)
+//             create (FILE.<round>.create) and its removal (FILE.<round>.rm);
+//             ASBENCH_PERF_EVENT=sched:sched_switch records where threads
+//             block instead of CPU samples
 //   ASBENCH_KEEP=1 keeps the daemon's log (copied to /tmp/net_daemon_bench.log)
 // Every process it starts (daemon, tasks, wrk) it stops by PID; the
 // namespaces, pins and the temp dir are removed (netns_hosts::close), and
@@ -367,9 +369,14 @@ bool start_once(daemon_proc& d, const options& o, bool networked,
   auto perf_start = [&](const std::string& file) -> pid_t {
     if (o.perf_out.empty() || !networked)
       return -1;
-    auto pid = spawn({"/usr/bin/perf", "record", "-q", "-F", "1999", "-g", "-p",
-                      std::to_string(d.pid), "-o", file},
-                     d.dir + "/perf.log");
+    const char* event = std::getenv("ASBENCH_PERF_EVENT");
+    std::vector<std::string> args = {"/usr/bin/perf", "record", "-q", "-g"};
+    if (event != nullptr) // e.g. sched:sched_switch: where threads block
+      args.insert(args.end(), {"-e", event});
+    else
+      args.insert(args.end(), {"-F", "1999"});
+    args.insert(args.end(), {"-p", std::to_string(d.pid), "-o", file});
+    auto pid = spawn(args, d.dir + "/perf.log");
     sleep_ms(500); // perf attaches to every thread first
     return pid;
   };
