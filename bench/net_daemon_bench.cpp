@@ -751,7 +751,7 @@ bool part_kill(daemon_proc& d, const options& o) {
 // -- vip: wrk through the VIP vs straight to the task ---------------------------
 
 struct wrk_result {
-  double rps = 0, p50 = 0, p99 = 0, errors = 0;
+  double rps = 0, p50 = 0, p99 = 0, max = 0, errors = 0;
 };
 
 bool run_wrk(const daemon_proc& d, const options& o, const std::string& pin,
@@ -792,6 +792,7 @@ bool run_wrk(const daemon_proc& d, const options& o, const std::string& pin,
   out.rps = (v["requests"] - v["err_status"]) / (v["duration_us"] / 1e6);
   out.p50 = v["p50_us"] / 1000;
   out.p99 = v["p99_us"] / 1000;
+  out.max = v["max_us"] / 1000;
   out.errors = v["err_connect"] + v["err_read"] + v["err_write"]
                + v["err_status"] + v["err_timeout"];
   return true;
@@ -903,9 +904,9 @@ bool vip_runs(daemon_proc& d, const options& o) {
         auto key = t.label + (close ? "_close" : "_keepalive");
         char line[160];
         std::snprintf(line, sizeof line,
-                      "round %d %s: %.0f req/s p50 %.2f ms p99 %.2f ms, %.0f "
-                      "errors",
-                      r + 1, key.c_str(), w.rps, w.p50, w.p99, w.errors);
+                      "round %d %s: %.0f req/s p50 %.2f ms p99 %.2f ms max "
+                      "%.0f ms, %.0f errors",
+                      r + 1, key.c_str(), w.rps, w.p50, w.p99, w.max, w.errors);
         progress(line);
         results[key].push_back(w);
       }
