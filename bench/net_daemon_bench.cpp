@@ -27,16 +27,23 @@
 //          both. Median and max; also when the killed task's actor saw the
 //          exit (its FAILED status's timestamp), to split the node's part
 //          from the control plane's round trip.
-//   vip    nginx (--workers per task, 1 KiB /index.html) as two services on
-//          the overlay, `web1` (1 replica) and `web3` (3 replicas); wrk (2
-//          threads, --conns connections, --duration s, keep-alive and
-//          `Connection: close`) inside the client task's namespace (nsenter
-//          --net=<data-dir>/netns/t-<id>) against web1's VIP, straight to
-//          web1's task address (the same backend: only the path differs), and
-//          against web3's VIP; --wrk-rounds interleaved rounds, medians, and
-//          the ratio VIP/direct. Conntrack's TIME_WAIT is set to 1 s in the
-//          namespaces of these tasks (as bench/mesh_bench.sh does), so a new
-//          connection per request does not fill the table.
+//   vip    nginx (--workers per task, 1 KiB /index.html) as three services
+//          on the overlay, `web1` and `webd` (1 replica each) and `web3` (3
+//          replicas); wrk (2 threads, --conns connections, --duration s,
+//          keep-alive and `Connection: close`) inside the client task's
+//          namespace (nsenter --net=<data-dir>/netns/t-<id>) against web1's
+//          VIP, straight to webd's task address (a twin backend: only the
+//          path differs), and against web3's VIP; --wrk-rounds interleaved
+//          rounds, medians, and the ratio VIP/direct. Direct and VIP
+//          connections never go to the same nginx: the client's TCP
+//          timestamps differ per destination address (VIP or task), so a SYN
+//          on a port the other path used moments ago meets the server's
+//          TIME_WAIT socket with an older timestamp, is dropped (PAWS) and
+//          retransmitted after 1 s. The client's SYN retransmissions and
+//          conntrack's failed inserts and drops are printed per round.
+//          Conntrack's TIME_WAIT is set to 1 s in the namespaces of these tasks
+//          (as bench/mesh_bench.sh does), so a new connection per request does
+//          not fill the table.
 //
 // Usage (root; build first: cmake --build build -- -j2 net_daemon_bench):
 //   nice -n 19 build/net_daemon_bench [--binary PATH] [--parts start,kill,vip]
@@ -750,6 +757,51 @@ bool part_kill(daemon_proc& d, const options& o) {
 
 // -- vip: wrk through the VIP vs straight to the task ---------------------------
 
+// Counters of a namespace (read from a thread inside it): TCP SYN
+// retransmissions and conntrack's failed inserts, drops and resolved clashes.
+struct ns_counters {
+  double syn_retrans = 0, insert_failed = 0, drop = 0, clash_resolved = 0;
+};
+
+ns_counters counters_in(const os::netns& ns) {
+  ns_counters c;
+  os::run_in_netns(ns, [&] {
+    // TcpExt: a header line of names, then a line of values.
+    std::istringstream net(read_all("/proc/thread-self/net/netstat"));
+    std::string names, values;
+    while (std::getline(net, names) && std::getline(net, values)) {
+      if (names.compare(0, 7, "TcpExt:") != 0)
+        continue;
+      std::istringstream n(names), v(values);
+      for (std::string name, value; n >> name && v >> value;)
+        if (name == "TCPSynRetrans")
+          c.syn_retrans = std::stod(value);
+    }
+    // One line per CPU, hexadecimal; the columns named in the first line.
+    std::istringstream ct(read_all("/proc/thread-self/net/stat/nf_conntrack"));
+    std::string header;
+    std::getline(ct, header);
+    std::vector<std::string> cols;
+    std::istringstream h(header);
+    for (std::string x; h >> x;)
+      cols.push_back(x);
+    for (std::string line; std::getline(ct, line);) {
+      std::istringstream l(line);
+      std::string x;
+      for (size_t i = 0; i < cols.size() && l >> x; ++i) {
+        auto v = static_cast<double>(std::stoul(x, nullptr, 16));
+        if (cols[i] == "insert_failed")
+          c.insert_failed += v;
+        else if (cols[i] == "drop")
+          c.drop += v;
+        else if (cols[i] == "clashres")
+          c.clash_resolved += v;
+      }
+    }
+  });
+  return c;
+}
+
 struct wrk_result {
   double rps = 0, p50 = 0, p99 = 0, max = 0, errors = 0;
 };
@@ -799,7 +851,8 @@ bool run_wrk(const daemon_proc& d, const options& o, const std::string& pin,
 }
 
 bool vip_runs(daemon_proc& d, const options& o) {
-  progress("vip: nginx as web1 (1 replica) and web3 (3), wrk from a client "
+  progress("vip: nginx as web1 and webd (1 replica each) and web3 (3), wrk "
+           "from a client "
            "task");
   auto www = d.dir + "/www";
   auto tmp = d.dir + "/nginx-tmp";
@@ -837,9 +890,8 @@ bool vip_runs(daemon_proc& d, const options& o) {
   // Each task's own pid file (the three of web3 share the config).
   auto nginx = "exec /usr/sbin/nginx -c " + conf + " -g \"pid " + pids
                + "/$ACTORSWARM_TASK_ID.pid;\"";
-  for (auto& [name, n] :
-       std::vector<std::pair<std::string, std::string>>{{"web1", "1"},
-                                                        {"web3", "3"}})
+  for (auto& [name, n] : std::vector<std::pair<std::string, std::string>>{
+         {"web1", "1"}, {"webd", "1"}, {"web3", "3"}})
     if (!d.run_cli({"service", "create", "-d", "--name", name, "--replicas", n,
                     "--restart-delay", "0s", "--network", network_name, "host",
                     "/bin/sh", "-c", nginx}))
@@ -849,28 +901,30 @@ bool vip_runs(daemon_proc& d, const options& o) {
                   "sleep", "3600"}))
     return false;
   for (auto& [name, n] : std::vector<std::pair<std::string, long>>{
-         {"web1", 1}, {"web3", 3}, {"cli", 1}})
+         {"web1", 1}, {"webd", 1}, {"web3", 3}, {"cli", 1}})
     if (wait_running(d.socket, name, n, steady::now(), 5, 60'000) < 0) {
       progress("vip: " + name + " not running");
       return false;
     }
   auto client = running_tasks(d, "cli");
   auto web1 = running_tasks(d, "web1");
+  auto webd = running_tasks(d, "webd");
   auto web3 = running_tasks(d, "web3");
-  if (client.size() != 1 || web1.size() != 1 || web3.size() != 3)
+  if (client.size() != 1 || web1.size() != 1 || webd.size() != 1
+      || web3.size() != 3)
     return false;
   auto pin = d.data_dir + "/netns/t-" + client[0].id();
   auto opened = os::netns::open(pin);
   if (!opened)
     return false;
   auto ns = std::make_unique<os::netns>(std::move(*opened));
-  for (auto* set : {&client, &web1, &web3})
+  for (auto* set : {&client, &web1, &webd, &web3})
     for (auto& t : *set)
       conntrack_time_wait_1s(d, t.id());
   struct target {
     std::string label, addr;
   };
-  std::vector<target> targets = {{"direct", addr_of(web1[0]) + ":80"},
+  std::vector<target> targets = {{"direct", addr_of(webd[0]) + ":80"},
                                  {"vip", vip_of(web1[0]) + ":80"},
                                  {"vip3", vip_of(web3[0]) + ":80"}};
   for (auto& t : targets) {
@@ -891,7 +945,6 @@ bool vip_runs(daemon_proc& d, const options& o) {
     }
     progress("vip: " + t.label + " " + t.addr + " answers");
   }
-  ns.reset(); // wrk enters the namespace by its pin
   std::map<std::string, std::vector<wrk_result>> results;
   for (int r = 0; r < o.wrk_rounds && !stop_requested; ++r)
     for (bool close : {false, true})
@@ -899,14 +952,21 @@ bool vip_runs(daemon_proc& d, const options& o) {
         // Every other round in reverse order: no target always goes first.
         auto& t = targets[r % 2 ? targets.size() - 1 - i : i];
         wrk_result w;
+        auto c0 = counters_in(*ns);
         if (!run_wrk(d, o, pin, t.addr, close, w))
           return false;
+        auto c1 = counters_in(*ns);
         auto key = t.label + (close ? "_close" : "_keepalive");
-        char line[160];
+        char line[320];
         std::snprintf(line, sizeof line,
                       "round %d %s: %.0f req/s p50 %.2f ms p99 %.2f ms max "
-                      "%.0f ms, %.0f errors",
-                      r + 1, key.c_str(), w.rps, w.p50, w.p99, w.max, w.errors);
+                      "%.0f ms, %.0f errors; client: %.0f SYN retransmits, "
+                      "conntrack %.0f insert failed, %.0f drops, %.0f clashes "
+                      "resolved",
+                      r + 1, key.c_str(), w.rps, w.p50, w.p99, w.max, w.errors,
+                      c1.syn_retrans - c0.syn_retrans,
+                      c1.insert_failed - c0.insert_failed, c1.drop - c0.drop,
+                      c1.clash_resolved - c0.clash_resolved);
         progress(line);
         results[key].push_back(w);
       }
@@ -954,7 +1014,7 @@ bool vip_runs(daemon_proc& d, const options& o) {
 
 bool part_vip(daemon_proc& d, const options& o) {
   bool ok = vip_runs(d, o);
-  return d.remove({"web1", "web3", "cli"}) >= 0 && ok;
+  return d.remove({"web1", "webd", "web3", "cli"}) >= 0 && ok;
 }
 
 bool parse_args(int argc, char** argv, options& o) {
