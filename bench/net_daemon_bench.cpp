@@ -40,7 +40,9 @@
 //          on a port the other path used moments ago meets the server's
 //          TIME_WAIT socket with an older timestamp, is dropped (PAWS) and
 //          retransmitted after 1 s. The client's SYN retransmissions and
-//          conntrack's failed inserts and drops are printed per round.
+//          conntrack's failed inserts and drops are printed per round, with
+//          each wrk run's CLOCK_MONOTONIC start and end (to cut a `perf
+//          record -a -k CLOCK_MONOTONIC` profile into the runs).
 //          Conntrack's TIME_WAIT is set to 1 s in the namespaces of these tasks
 //          (as bench/mesh_bench.sh does), so a new connection per request does
 //          not fill the table.
@@ -953,8 +955,16 @@ bool vip_runs(daemon_proc& d, const options& o) {
         auto& t = targets[r % 2 ? targets.size() - 1 - i : i];
         wrk_result w;
         auto c0 = counters_in(*ns);
+        // CLOCK_MONOTONIC seconds (perf record -k CLOCK_MONOTONIC's clock),
+        // to cut a system-wide profile into the runs.
+        auto mono = [] {
+          return std::chrono::duration<double>(steady::now().time_since_epoch())
+            .count();
+        };
+        auto m0 = mono();
         if (!run_wrk(d, o, pin, t.addr, close, w))
           return false;
+        auto m1 = mono();
         auto c1 = counters_in(*ns);
         auto key = t.label + (close ? "_close" : "_keepalive");
         char line[320];
@@ -962,11 +972,11 @@ bool vip_runs(daemon_proc& d, const options& o) {
                       "round %d %s: %.0f req/s p50 %.2f ms p99 %.2f ms max "
                       "%.0f ms, %.0f errors; client: %.0f SYN retransmits, "
                       "conntrack %.0f insert failed, %.0f drops, %.0f clashes "
-                      "resolved",
+                      "resolved [monotonic %.3f-%.3f s]",
                       r + 1, key.c_str(), w.rps, w.p50, w.p99, w.max, w.errors,
                       c1.syn_retrans - c0.syn_retrans,
                       c1.insert_failed - c0.insert_failed, c1.drop - c0.drop,
-                      c1.clash_resolved - c0.clash_resolved);
+                      c1.clash_resolved - c0.clash_resolved, m0, m1);
         progress(line);
         results[key].push_back(w);
       }
