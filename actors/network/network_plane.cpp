@@ -264,7 +264,13 @@ status network_plane::assign(const pb::Assignments& as) {
     if (fresh || !same_peers(o->second.peers, n->second.peers))
       note(dp_.set_peers(id, n->second.peers));
   }
+  for (auto& t : as.update())
+    if (t.desired_state() > pb::RUNNING)
+      if (auto i = tasks_.find(t.id()); i != tasks_.end())
+        i->second.stopping = true;
   for (auto& [id, t] : tasks_) {
+    if (t.stopping)
+      continue;
     auto want = vip_state_of(needs_, t.networks);
     if (same(want, t.applied))
       continue;

@@ -123,6 +123,10 @@ private:
     nft::vip_state applied;
     /// Its leg on the gateway, if it has one.
     std::optional<os::gateway_leg> gateway;
+    /// Asked to stop (desired state past RUNNING): its VIP table is left
+    /// as it is until its namespace goes, so that removing N tasks costs N
+    /// table replacements, not N per backend change.
+    bool stopping = false;
   };
 
   status ensure(const std::string& network_id);

@@ -403,3 +403,27 @@ TEST_CASE_METHOD(network_fixture,
           "peers ing [10.0.0.3@192.168.1.2]", "sandbox ing 10.0.0.2/24",
           "mesh 169.254.30.2 8000->80[10.0.0.5]"});
 }
+
+TEST_CASE_METHOD(network_fixture,
+                 "network actor: a task asked to stop keeps its VIP table "
+                 "until it goes",
+                 "[actor]") {
+  pb::Assignments full;
+  full.set_full(true);
+  full.set_networks_set(true);
+  *full.add_networks() = app_network({"10.0.1.6/24"});
+  *full.add_update() = app_task("t1", "10.0.1.5/24");
+  assign(full);
+  ask_ok<std::string>(net, net_prepare_atom::value,
+                      app_task("t1", "10.0.1.5/24"));
+  take();
+  // Its service goes: t1 is asked to stop and the backends change.
+  pb::Assignments inc;
+  inc.set_networks_set(true);
+  *inc.add_networks() = app_network({});
+  auto stop = app_task("t1", "10.0.1.5/24");
+  stop.set_desired_state(pb::SHUTDOWN);
+  *inc.add_update() = stop;
+  assign(inc);
+  CHECK(take().empty());
+}
