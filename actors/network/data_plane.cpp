@@ -1,5 +1,7 @@
 #include "actors/network/data_plane.hpp"
 
+#include <sys/stat.h>
+
 #include <map>
 
 #include "os/nftables.hpp"
@@ -170,6 +172,28 @@ private:
 };
 
 } // namespace
+
+status clear_data_plane(const std::string& netns_dir,
+                        const std::string& node_id) {
+  struct stat st {};
+  if (netns_dir.empty() || ::stat(netns_dir.c_str(), &st) != 0)
+    return ok_status(); // no network was ever set up here
+  os::overlay_config cfg;
+  cfg.netns_dir = netns_dir;
+  cfg.node_id = node_id;
+  cfg.underlay = {0x7f000001}; // only removes: no VXLAN device is made
+  auto host = os::netns::current();
+  if (!host)
+    return host.error();
+  os::overlay ov{cfg, std::move(*host)};
+  if (auto ok = ov.start(); !ok)
+    return ok;
+  if (auto rep = ov.reconcile({}); !rep)
+    return rep.error();
+  if (auto ok = nft::remove_mesh(-1, -1); !ok)
+    return ok;
+  return nft::remove_gateway(-1);
+}
 
 std::unique_ptr<data_plane> make_os_data_plane(os::overlay_config cfg) {
   return std::make_unique<os_data_plane>(std::move(cfg), os::netns{});

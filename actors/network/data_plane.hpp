@@ -76,6 +76,13 @@ public:
   virtual status remove_gateway() = 0;
 };
 
+/// Removes everything the data plane left on this node in the caller's
+/// (host) namespace: the pinned namespaces under `netns_dir` and their
+/// devices, the ingress link, the gateway, the mesh's and the gateway's rules.
+/// For `swarm leave`, once the tasks stopped. Nothing there: nothing done.
+status clear_data_plane(const std::string& netns_dir,
+                        const std::string& node_id);
+
 /// The real data plane: os::overlay in the caller's (host) namespace and
 /// libnftables sessions per task namespace.
 std::unique_ptr<data_plane> make_os_data_plane(os::overlay_config cfg);

@@ -7,6 +7,7 @@
 #include "caf/all.hpp"
 
 #include "actors/control/control_logic.hpp"
+#include "actors/network/data_plane.hpp"
 #include "actors/node/leave.hpp"
 #include "actors/node/role_change_actor.hpp"
 #include "messages/caf_error.hpp"
@@ -61,6 +62,12 @@ void check_stopped(leave_self self) {
     case stop_check::done:
       break;
   }
+  // The node's namespaces, devices and rules go with it (its tasks are
+  // gone; a daemon that only restarts keeps them for the next one).
+  if (auto ok = network::clear_data_plane(st.cfg.netns_dir, st.cfg.id.node_id);
+      !ok)
+    logger("node")->warn("leaving the swarm: network data plane: {}",
+                         ok.error().message);
   answer(self, pb::ControlReply{});
 }
 

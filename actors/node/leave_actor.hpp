@@ -37,6 +37,8 @@ struct leave_config {
   leave_node_type node; // stops the components
   persistence::task_record_store* records = nullptr;
   clock* clk = nullptr;
+  /// `<data-dir>/netns`: the data plane is cleared once the tasks stopped.
+  std::string netns_dir;
 };
 
 /// Spawns a leave linked to `parent`.

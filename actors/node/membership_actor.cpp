@@ -281,7 +281,8 @@ reply_t swarm_leave(membership_self self, bool force) {
     return error_reply(*refusal);
   st.busy = own_change::leaving;
   auto l = spawn_leave(self, {st.id, force, st.store, st.transport, st.node,
-                              &st.dir->task_records(), st.clk});
+                              &st.dir->task_records(), st.clk,
+                              st.dir->path() + "/netns"});
   auto rp = self->make_response_promise<pb::ControlReply>();
   run_change(self, self->request(l, caf::infinite, node_leave_atom_v),
              [=](pb::ControlReply r) mutable {

@@ -161,7 +161,7 @@ struct leave_fixture : actor_fixture {
       self.ptr(),
       {id, force, caf::actor_cast<store::store_actor_type>(store),
        caf::actor_cast<net::cluster_transport_actor_type>(transport), node,
-       &records, &clk});
+       &records, &clk, ""});
   }
 };
 

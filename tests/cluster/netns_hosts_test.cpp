@@ -403,3 +403,38 @@ TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
   // nothing here also means nothing in the port 7080 path any more
   CHECK(http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 0);
 }
+
+TEST_CASE("cluster: a node that leaves the swarm takes its namespaces, "
+          "devices and rules with it",
+          "[cluster][netns]") {
+  if (skip_netns())
+    return;
+  netns_hosts h{1};
+  auto firewall = h.ruleset(0);
+  netns_swarm s{h};
+  auto why = s.form(1);
+  INFO(why);
+  REQUIRE(why.empty());
+  auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
+  require_ok(r.exit_code == 0, r);
+  r = s[0].cli({"service", "create", "-d", "--name", "app", "--network",
+                "appnet", "--publish", "7080:80", "host", "python3", "-m",
+                "http.server", "80"});
+  require_ok(r.exit_code == 0, r);
+  auto answers = [&] {
+    return http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 200;
+  };
+  REQUIRE(eventually(answers, 30s, 50ms));
+  CHECK(!pins_of(s[0]).empty());
+  r = s[0].cli({"swarm", "leave", "--force"});
+  require_ok(r.exit_code == 0, r);
+  auto clean = [&] {
+    return pins_of(s[0]).empty() && s[0].task_pids().empty()
+           && h.devices(0) == std::vector<std::string>{"eth0", "lo"}
+           && h.ruleset(0) == firewall;
+  };
+  CHECK(eventually(clean, 20s, 50ms));
+  INFO("pins: " << joined(pins_of(s[0])) << "devices: " << joined(h.devices(0))
+                << "rules: " << h.ruleset(0));
+  CHECK(h.ruleset(0) == firewall);
+}
