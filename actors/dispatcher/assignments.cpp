@@ -245,9 +245,25 @@ std::string fill_networks(const store::object_store& view,
     *as.add_networks() = std::move(n);
   as.set_data_path_port(data_path_port(view));
   as.set_ingress_address(ingress_address(view, node_id));
+  as.clear_host_ports();
+  std::map<std::string, store::object_ptr<pb::Task>> mine;
+  for (auto& [id, t] : view.tasks())
+    if (t->node_id() == node_id && t->endpoint().ports_size() != 0
+        && is_assigned(*t) && t->desired_state() <= pb::RUNNING)
+      mine.emplace(id, t);
+  for (auto& [id, t] : mine)
+    for (auto& p : t->endpoint().ports())
+      if (p.publish_mode() == pb::PortConfig::HOST && p.published_port() != 0) {
+        auto& x = *as.add_host_ports();
+        x.set_task_id(id);
+        *x.mutable_port() = p;
+        x.set_on_networks(t->networks_size() != 0);
+      }
   std::string digest;
   for (auto& n : as.networks())
     digest += n.SerializeAsString();
+  for (auto& x : as.host_ports())
+    digest += x.SerializeAsString();
   digest += std::to_string(as.data_path_port());
   digest += "/" + as.ingress_address();
   return digest;
@@ -259,7 +275,7 @@ bool touches_networks(const store::change_set& cs) {
   // Cheap enough to run on every commit: tasks without networks (most
   // status reports) and node heartbeats move nothing here.
   auto on_networks = [](const store::object_ptr<pb::Task>& t) {
-    return t && t->networks_size() != 0;
+    return t && (t->networks_size() != 0 || t->endpoint().ports_size() != 0);
   };
   // A service on no network, with no VIP and no published port (the
   // ingress network) is in no node's network part: its updates (most

@@ -168,6 +168,7 @@ void on_events(dispatcher_ptr self, const store::change_set& cs) {
       *as.mutable_networks() = std::move(*net.mutable_networks());
       as.set_data_path_port(net.data_path_port());
       as.set_ingress_address(net.ingress_address());
+      *as.mutable_host_ports() = std::move(*net.mutable_host_ports());
     }
   }
   for (auto& [node_id, as] : changed) {

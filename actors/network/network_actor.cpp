@@ -178,7 +178,7 @@ void on_assign(network_ptr self, const pb::Assignments& as) {
   if (!as.networks_set())
     return;
   // Nothing to do without networks, unless a previous daemon left some.
-  if (!st.plane && as.networks().empty()
+  if (!st.plane && as.networks().empty() && as.host_ports().empty()
       && !(as.full() && !st.cfg.netns_dir.empty()
            && exists(st.cfg.netns_dir))) {
     st.clean_start = st.clean_start || as.full();

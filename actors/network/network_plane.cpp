@@ -43,7 +43,13 @@ bool same_mesh(const nft::mesh_state& x, const nft::mesh_state& y) {
          && std::equal(x.ingress_ports.begin(), x.ingress_ports.end(),
                        y.ingress_ports.begin(), y.ingress_ports.end(),
                        same_port)
-         && x.host_ports.size() == y.host_ports.size();
+         && std::equal(x.host_ports.begin(), x.host_ports.end(),
+                       y.host_ports.begin(), y.host_ports.end(),
+                       [](const nft::host_port& a, const nft::host_port& b) {
+                         return a.proto == b.proto && a.published == b.published
+                                && a.target == b.target
+                                && a.backend == b.backend;
+                       });
 }
 
 // The first usable address of the subnet: the gateway when none was given.
@@ -279,12 +285,43 @@ status network_plane::assign(const pb::Assignments& as) {
     if (st)
       t.applied = std::move(want);
   }
+  ingress_address_ = as.ingress_address();
+  host_ports_.assign(as.host_ports().begin(), as.host_ports().end());
   if (reconciled_)
-    note(update_mesh(as.ingress_address()));
+    note(update_mesh());
   return first;
 }
 
-status network_plane::update_mesh(const std::string& ingress_address) {
+std::vector<nft::host_port> network_plane::host_ports() const {
+  std::vector<nft::host_port> out;
+  std::set<std::pair<int, uint32_t>> seen;
+  for (auto& x : host_ports_) {
+    auto& p = x.port();
+    if (p.published_port() == 0 || p.published_port() > 65535
+        || p.target_port() == 0 || p.target_port() > 65535
+        || !seen.emplace(p.protocol(), p.published_port()).second)
+      continue;
+    nft::host_port hp;
+    hp.proto = p.protocol() == pb::PortConfig::UDP ? nft::protocol::udp
+                                                   : nft::protocol::tcp;
+    hp.published = static_cast<uint16_t>(p.published_port());
+    hp.target = static_cast<uint16_t>(p.target_port());
+    if (x.on_networks()) {
+      // Straight to the task over its gateway leg, once it has one.
+      auto t = tasks_.find(x.task_id());
+      if (t == tasks_.end() || !t->second.gateway)
+        continue;
+      hp.backend = os::to_string(t->second.gateway->address.addr);
+    } else if (hp.published == hp.target) {
+      continue; // the process binds the node's port itself
+    }
+    out.push_back(std::move(hp));
+  }
+  return out;
+}
+
+status network_plane::update_mesh() {
+  auto& ingress_address = ingress_address_;
   // The ingress network, when some service publishes a port on it.
   std::string in_id;
   const network_need* in = nullptr;
@@ -294,8 +331,28 @@ status network_plane::update_mesh(const std::string& ingress_address) {
       in = &n;
     }
   auto addr = os::parse_ipv4_prefix(ingress_address);
-  if (in == nullptr || !addr)
-    return sandbox_ ? remove_mesh() : ok_status();
+  auto hosts = host_ports();
+  if (in == nullptr || !addr) {
+    if (sandbox_)
+      if (auto st = remove_mesh(); !st)
+        return st;
+    if (hosts.empty()) {
+      if (!mesh_)
+        return ok_status();
+      mesh_.reset();
+      return dp_.remove_sandbox(); // the host's rules (no sandbox here)
+    }
+    // Host-mode ports only: the host's table, no sandbox.
+    nft::mesh_state m;
+    m.host_ports = std::move(hosts);
+    if (mesh_ && same_mesh(*mesh_, m))
+      return ok_status();
+    auto rep = dp_.apply_mesh(m);
+    if (!rep)
+      return rep.error();
+    mesh_ = std::move(m);
+    return ok_status();
+  }
   if (!sandbox_ || sandbox_network_ != in_id
       || sandbox_address_ != ingress_address) {
     if (sandbox_ && sandbox_network_ != in_id)
@@ -319,6 +376,7 @@ status network_plane::update_mesh(const std::string& ingress_address) {
   m.sandbox_address = os::to_string(sandbox_->sandbox_address);
   m.host_device = sandbox_->host_device;
   m.ingress_ports = in->ports;
+  m.host_ports = std::move(hosts);
   if (mesh_ && same_mesh(*mesh_, m))
     return ok_status();
   auto rep = dp_.apply_mesh(m);
@@ -415,6 +473,13 @@ result<std::string> network_plane::prepare(const pb::Task& task) {
     return undo(st.error());
   lt.applied = std::move(vips);
   tasks_[task.id()] = std::move(lt);
+  // A host-mode port of this task: its rule needed the gateway leg.
+  for (auto& x : host_ports_)
+    if (x.task_id() == task.id() && reconciled_) {
+      if (auto st = update_mesh(); !st)
+        logger("network")->warn("{}", st.error().message);
+      break;
+    }
   return path;
 }
 

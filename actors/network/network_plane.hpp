@@ -131,7 +131,8 @@ private:
 
   status ensure(const std::string& network_id);
   status drop_unused(const std::string& network_id);
-  status update_mesh(const std::string& ingress_address);
+  status update_mesh();
+  std::vector<nft::host_port> host_ports() const;
   // The gateway (network_plane_gateway.cpp).
   gateway_pool& pool();
   bool gets_gateway(const std::map<std::string, network_need>& needs,
@@ -154,6 +155,10 @@ private:
   std::string sandbox_network_;
   std::string sandbox_address_;
   std::optional<nft::mesh_state> mesh_;
+  // From the last network part: this node's address on ingress, and the
+  // host-mode ports of its tasks.
+  std::string ingress_address_;
+  std::vector<pb::TaskPort> host_ports_;
   bool warned_legacy_ = false;
   /// The addresses of the gateway legs (made on first use).
   std::optional<gateway_pool> pool_;

@@ -438,3 +438,54 @@ TEST_CASE("cluster: a node that leaves the swarm takes its namespaces, "
                 << "rules: " << h.ruleset(0));
   CHECK(h.ruleset(0) == firewall);
 }
+
+TEST_CASE("cluster: a port published in host mode answers on the node that "
+          "runs the task, from the host namespace or an overlay, and takes "
+          "one task per node",
+          "[cluster][netns]") {
+  if (skip_netns())
+    return;
+  netns_hosts h{1};
+  h.set_forward_drop(0);
+  netns_swarm s{h};
+  auto why = s.form(1);
+  INFO(why);
+  REQUIRE(why.empty());
+  // start: a task in the host namespace (7081 -> its 8081) and one on an
+  // overlay (7082 -> its 80); a second replica of the first has no node
+  auto r = s[0].cli({"service", "create", "-d", "--name", "plain", "--replicas",
+                     "2", "--publish", "mode=host,published=7081,target=8081",
+                     "host", "python3", "-m", "http.server", "8081"});
+  require_ok(r.exit_code == 0, r);
+  r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
+  require_ok(r.exit_code == 0, r);
+  r = s[0].cli({"service", "create", "-d", "--name", "onnet", "--network",
+                "appnet", "--publish", "mode=host,published=7082,target=80",
+                "host", "python3", "-m", "http.server", "80"});
+  require_ok(r.exit_code == 0, r);
+  for (int port : {7081, 7082}) {
+    http_reply reply;
+    auto answers = [&] {
+      reply = http_get(h.switch_ns(), h.addr(0), port, "/", 1s);
+      return reply.status == 200;
+    };
+    auto ok = eventually(answers, 30s, 50ms);
+    INFO("port " << port << ": " << reply.error);
+    CHECK(ok);
+  }
+  auto pending = [&] {
+    r = s[0].cli({"service", "ps", "--no-trunc", "plain"});
+    return r.out.find("host-mode port already in use on 1 node")
+           != std::string::npos;
+  };
+  auto one_pending = eventually(pending, 10s, 50ms);
+  INFO(r.out);
+  CHECK(one_pending);
+  // stop: both services; the rules go with them
+  auto firewall_only = [&] {
+    return h.ruleset(0).find("actorswarm") == std::string::npos;
+  };
+  r = s[0].cli({"service", "rm", "plain", "onnet"});
+  check_ok(r.exit_code == 0, r);
+  CHECK(eventually(firewall_only, 20s, 50ms));
+}
