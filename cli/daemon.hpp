@@ -34,6 +34,10 @@ struct daemon_options {
   /// empty: 172.18.0.0/16; "none": no gateway, tasks have no way out
   /// (--gateway-subnet).
   std::string gateway_subnet;
+  /// Where the embedded DNS forwards names it does not hold ("IP:PORT" or
+  /// "IP", port 53; --dns-upstream, repeatable); empty: the nameservers of
+  /// /etc/resolv.conf.
+  std::vector<std::string> dns_upstreams;
 };
 
 /// File name of the daemon binary, looked up next to the client binary.

@@ -31,6 +31,8 @@ std::vector<std::string> daemon_argv(const std::string& program,
     argv.push_back("--group=" + opts.group);
   if (!opts.gateway_subnet.empty())
     argv.push_back("--gateway-subnet=" + opts.gateway_subnet);
+  for (auto& x : opts.dns_upstreams)
+    argv.push_back("--dns-upstream=" + x);
   if (opts.snapshot_interval > 0)
     argv.push_back("--snapshot-interval="
                    + std::to_string(opts.snapshot_interval));

@@ -100,7 +100,16 @@ bool ensure_started(network_ptr self, uint32_t data_path_port) {
     st.plane->start_clean();
   if (st.cfg.dns) {
     dns::server_config dc;
-    dc.upstreams = dns::read_resolv_conf();
+    if (st.cfg.dns_upstreams.empty())
+      dc.upstreams = dns::read_resolv_conf();
+    for (auto& x : st.cfg.dns_upstreams) {
+      auto e = dns::parse_endpoint(x);
+      if (e)
+        dc.upstreams.push_back(*e);
+      else // the CLI checked it: only an embedder can get here
+        logger("network")->error("DNS upstream \"{}\": {}", x,
+                                 e.error().message);
+    }
     auto srv = dns::server::start(std::move(dc));
     if (srv)
       st.dns = std::shared_ptr<dns::server>(std::move(*srv));

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "caf/fwd.hpp"
 
@@ -41,6 +42,9 @@ struct network_actor_config {
   /// The tasks' gateway subnet ("172.18.0.0/16"); empty: the default
   /// (os::default_gateway_subnet); "none": no gateway (os::gateway_off).
   std::string gateway_subnet;
+  /// Upstream resolvers of the embedded DNS ("IP:PORT" or "IP");
+  /// empty: the nameservers of /etc/resolv.conf.
+  std::vector<std::string> dns_upstreams;
 };
 
 network_actor_type spawn_network_actor(caf::actor_system& sys,

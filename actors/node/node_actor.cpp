@@ -119,6 +119,7 @@ void start_network(node_self self) {
   ncfg.node_id = st.id.node_id;
   ncfg.addr = st.id.addr;
   ncfg.gateway_subnet = st.cfg.gateway_subnet;
+  ncfg.dns_upstreams = st.cfg.dns_upstreams;
   st.network = network::spawn_network_actor(self->system(), std::move(ncfg));
   self->link_to(st.network);
 }

@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "caf/fwd.hpp"
 
@@ -51,6 +52,9 @@ struct node_config {
   net::wire_limits wire;
   /// The tasks' gateway subnet (--gateway-subnet); empty: the default.
   std::string gateway_subnet;
+  /// The embedded DNS's upstream resolvers (--dns-upstream); empty: those
+  /// of /etc/resolv.conf.
+  std::vector<std::string> dns_upstreams;
 };
 
 /// Spawns the node supervisor and its control actor. Returns {node,

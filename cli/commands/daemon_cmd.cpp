@@ -1,7 +1,7 @@
 // `actorswarm daemon [--data-dir DIR] [--listen-addr IP:PORT]
 // [--control-addr unix://PATH] [--group NAME] [--log-level L] [--tick-ms N]
 // [--snapshot-interval N] [--handshake-timeout D] [--max-unauthenticated N]
-// [--gateway-subnet CIDR]`:
+// [--gateway-subnet CIDR] [--dns-upstream IP[:PORT]]...`:
 // validates the flags into cli::daemon_options and hands over to
 // context.run_daemon.
 
@@ -146,6 +146,12 @@ int run_daemon_cmd(invocation& inv, const CLI::App* app, daemon_flags& f) {
                                   "must be an IPv4 subnet with a prefix "
                                   "length of 8 to 30 (e.g. 172.18.0.0/16), "
                                   "or none"));
+  for (auto& x : f.opts.dns_upstreams)
+    if (!valid_listen_addr(x.find(':') == std::string::npos ? x + ":53" : x))
+      return usage_error(inv, app,
+                         flag_error("--dns-upstream", x,
+                                    "must be IP or IP:PORT (e.g. 10.0.0.2 or "
+                                    "127.0.0.1:5353)"));
   if (f.opts.data_dir.empty())
     return usage_error(inv, app,
                        flag_error("--data-dir", "", "must not be empty"));
@@ -188,6 +194,10 @@ void add_daemon_command(CLI::App& root, invocation& inv) {
                       "Cluster-port connections not yet authenticated at "
                       "once; more are closed (default 256)"),
         parse_uint);
+      d->add_option("--dns-upstream", f->opts.dns_upstreams,
+                    "Resolver the embedded DNS forwards other names to, "
+                    "IP or IP:PORT (repeatable; default: the nameservers of "
+                    "/etc/resolv.conf)");
       d->add_option("--gateway-subnet", f->opts.gateway_subnet,
                     "Node-local subnet of the bridge that gives tasks on "
                     "overlay networks their way out (default "

@@ -174,6 +174,7 @@ int run_daemon(const daemon_options& opts) {
   node::node_config ncfg;
   ncfg.listen_addr = opts.listen_addr;
   ncfg.gateway_subnet = opts.gateway_subnet;
+  ncfg.dns_upstreams = opts.dns_upstreams;
   ncfg.tick_ms = static_cast<uint64_t>(opts.tick_ms);
   ncfg.wire.handshake_timeout_ms = opts.handshake_timeout_ms;
   ncfg.wire.max_unauthenticated = static_cast<size_t>(opts.max_unauthenticated);

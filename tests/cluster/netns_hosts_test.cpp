@@ -195,6 +195,18 @@ TEST_CASE("cluster: three daemons in three host namespaces form a swarm over "
 
 namespace {
 
+// A process the test started (netns_hosts::spawn): stopped and reaped when
+// the test ends, however it ends.
+struct child_process {
+  pid_t pid = -1;
+  ~child_process() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
 // What a task of host `d` sees: its namespace, from the daemon's pins.
 std::string task_netns_path(const netns_daemon& d) {
   for (const auto& p : pins_of(d))
@@ -255,7 +267,18 @@ TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
   std::vector<std::string> firewall;
   for (size_t i = 0; i < h.size(); ++i)
     firewall.push_back(h.ruleset(i));
-  netns_swarm s{h};
+  // The daemons' upstream resolver: dnsmasq on host 0, port 5353.
+  auto upstream = h.addr(0) + ":5353";
+  child_process dnsmasq;
+  dnsmasq.pid = h.spawn(0,
+                        {"/usr/sbin/dnsmasq", "--keep-in-foreground",
+                         "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                         "--port=5353", "--listen-address=" + h.addr(0),
+                         "--bind-interfaces", "--pid-file=", "--user=root",
+                         "--address=/upstream.test/192.0.2.7"},
+                        "");
+  REQUIRE(dnsmasq.pid > 0);
+  netns_swarm s{h, {"--dns-upstream", upstream}};
   auto why = s.form(3);
   INFO(why);
   REQUIRE(why.empty());
@@ -333,6 +356,12 @@ TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
   REQUIRE(client_ns);
   for (int i = 0; i < 6; ++i)
     CHECK(http_get(*client_ns, vip[0], 80, "/", 2s).status == 200);
+  // check: other names go to the daemons' upstream (--dns-upstream)
+  auto forwarded = [&] {
+    return resolve_in(client, "upstream.test")
+           == std::vector<std::string>{"192.0.2.7"};
+  };
+  CHECK(eventually(forwarded, 10s, 50ms));
   // check: dnsrr names its tasks
   r = s[0].cli({"service", "create", "-d", "--name", "rr", "--replicas", "2",
                 "--endpoint-mode", "dnsrr", "--network", "appnet", "host",

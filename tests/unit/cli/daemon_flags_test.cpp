@@ -193,3 +193,51 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
           != std::string::npos);
   }
 }
+
+TEST_CASE("daemon --dns-upstream (repeatable) reaches actorswarm-daemon, and a "
+          "bad one is refused with one line",
+          "[unit]") {
+  fake_daemon d;
+  auto ctx = d.make_context();
+  cli::daemon_options got;
+  ctx.run_daemon = [&](const cli::daemon_options& o) {
+    got = o;
+    return 5;
+  };
+  const char* argv[] = {"actorswarm", "daemon",         "--dns-upstream",
+                        "10.0.0.2",   "--dns-upstream", "127.0.0.1:5353"};
+  CHECK(cli::run(6, argv, ctx) == 5);
+  CHECK(got.dns_upstreams
+        == std::vector<std::string>{"10.0.0.2", "127.0.0.1:5353"});
+  auto args = cli::daemon_argv("actorswarm-daemon", got);
+  CHECK(std::count(args.begin(), args.end(), "--dns-upstream=127.0.0.1:5353")
+        == 1);
+  std::vector<const char*> child;
+  for (const auto& a : args)
+    child.push_back(a.c_str());
+  got = {};
+  CHECK(cli::run_daemon_binary(static_cast<int>(child.size()), child.data(),
+                               ctx)
+        == 5);
+  CHECK(got.dns_upstreams
+        == std::vector<std::string>{"10.0.0.2", "127.0.0.1:5353"});
+  for (auto bad : {"dns.example", "10.0.0.2:0", "10.0.0.2:70000", "10.0.0",
+                   "10.0.0.2:", ":53"}) {
+    fake_daemon e;
+    auto ectx = e.make_context();
+    bool ran = false;
+    ectx.run_daemon = [&](const cli::daemon_options&) {
+      ran = true;
+      return 0;
+    };
+    auto arg = std::string{"--dns-upstream="} + bad;
+    const char* bargv[] = {"actorswarm", "daemon", arg.c_str()};
+    INFO(arg << ": " << e.err.str());
+    CHECK(cli::run(3, bargv, ectx) != 0);
+    CHECK_FALSE(ran);
+    CHECK(e.err.str().find(std::string{"invalid argument \""} + bad
+                           + "\" for \"--dns-upstream\" flag: must be IP or "
+                             "IP:PORT")
+          != std::string::npos);
+  }
+}
