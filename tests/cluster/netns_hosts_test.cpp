@@ -518,3 +518,41 @@ TEST_CASE("cluster: a port published in host mode answers on the node that "
   check_ok(r.exit_code == 0, r);
   CHECK(eventually(firewall_only, 20s, 50ms));
 }
+
+TEST_CASE("cluster: a daemon killed with -9 and started again adopts its "
+          "namespaces, rebuilds its routing mesh and leaves no duplicate",
+          "[cluster][netns]") {
+  if (skip_netns())
+    return;
+  netns_hosts h{1};
+  netns_swarm s{h};
+  auto why = s.form(1);
+  INFO(why);
+  REQUIRE(why.empty());
+  auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
+  require_ok(r.exit_code == 0, r);
+  r = s[0].cli({"service", "create", "-d", "--name", "app", "--network",
+                "appnet", "--publish", "7080:80", "host", "python3", "-m",
+                "http.server", "80"});
+  require_ok(r.exit_code == 0, r);
+  auto answers = [&] {
+    return http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 200;
+  };
+  REQUIRE(eventually(answers, 30s, 50ms));
+  auto pins = pins_of(s[0]);
+  auto devices = h.devices(0);
+  auto task = s[0].task_pids();
+  REQUIRE(task.size() == 1);
+  // start: kill -9 the daemon (its task lives on), start it again
+  REQUIRE(s[0].stop(SIGKILL));
+  REQUIRE(s[0].start());
+  // check: the same task answers through a mesh built again, with the same
+  // namespaces and devices, nothing twice
+  CHECK(eventually(answers, 30s, 50ms));
+  CHECK(s[0].task_pids() == task);
+  CHECK(pins_of(s[0]) == pins);
+  auto same_devices = [&] { return h.devices(0) == devices; };
+  CHECK(eventually(same_devices, 10s, 50ms));
+  INFO("before: " << joined(devices) << "after: " << joined(h.devices(0)));
+  CHECK(h.devices(0) == devices);
+}
