@@ -219,6 +219,16 @@ std::optional<netns_name> parse_netns_name(const std::string& name) {
   return netns_name{kind, id};
 }
 
+bool valid_ifname(const std::string& x) {
+  if (x.empty() || x.size() > ifname_length_max || x == "." || x == ".."
+      || x == "lo")
+    return false;
+  for (char c : x)
+    if (c == '/' || c == ':' || c <= ' ' || c > '~')
+      return false;
+  return true;
+}
+
 bool valid_object_id(const std::string& id) {
   if (id.empty() || id.size() > 64 || id[0] == '.')
     return false;

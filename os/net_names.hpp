@@ -192,6 +192,10 @@ struct netns_name {
 /// Parses a name made by the two functions above; nothing otherwise.
 std::optional<netns_name> parse_netns_name(const std::string& name);
 
+/// True when `x` may name a task's interface: 1 to ifname_length_max
+/// printable characters, no '/', ':' or blank, not ".", ".." or "lo".
+bool valid_ifname(const std::string& x);
+
 /// True when `id` may name a network or task in a file name: 1 to 64
 /// characters of [0-9A-Za-z_.-], not starting with '.'.
 bool valid_object_id(const std::string& id);

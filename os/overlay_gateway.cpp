@@ -17,16 +17,6 @@ namespace actorswarm::os {
 
 namespace {
 
-bool valid_ifname(const std::string& x) {
-  if (x.empty() || x.size() > ifname_length_max || x == "." || x == ".."
-      || x == "lo")
-    return false;
-  for (char c : x)
-    if (c == '/' || c == ':' || c <= ' ' || c > '~')
-      return false;
-  return true;
-}
-
 uint32_t network_of(const ipv4_prefix& net) {
   return net.addr.value & prefix_mask(net.length);
 }

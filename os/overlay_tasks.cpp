@@ -11,16 +11,6 @@ namespace {
 // The loopback device of a new network namespace is always index 1.
 constexpr int loopback_index = 1;
 
-bool valid_ifname(const std::string& x) {
-  if (x.empty() || x.size() > ifname_length_max || x == "." || x == ".."
-      || x == "lo")
-    return false;
-  for (char c : x)
-    if (c == '/' || c == ':' || c <= ' ' || c > '~')
-      return false;
-  return true;
-}
-
 } // namespace
 
 result<netns> overlay::create_task(const std::string& task_id) {

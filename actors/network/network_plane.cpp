@@ -52,6 +52,24 @@ bool same_mesh(const nft::mesh_state& x, const nft::mesh_state& y) {
                        });
 }
 
+// A published port's protocol and numbers, or nothing when they are out of
+// range (the control plane refuses those; a stale or foreign message).
+struct port_numbers {
+  nft::protocol proto = nft::protocol::tcp;
+  uint16_t published = 0;
+  uint16_t target = 0;
+};
+
+std::optional<port_numbers> numbers_of(const pb::PortConfig& p) {
+  if (p.published_port() == 0 || p.published_port() > 65535
+      || p.target_port() == 0 || p.target_port() > 65535)
+    return std::nullopt;
+  return port_numbers{p.protocol() == pb::PortConfig::UDP ? nft::protocol::udp
+                                                          : nft::protocol::tcp,
+                      static_cast<uint16_t>(p.published_port()),
+                      static_cast<uint16_t>(p.target_port())};
+}
+
 // The first usable address of the subnet: the gateway when none was given.
 os::ipv4 first_host(const os::ipv4_prefix& net) {
   return {(net.addr.value & os::prefix_mask(net.length)) + 1};
@@ -107,15 +125,13 @@ needs_of(const google::protobuf::RepeatedPtrField<pb::NodeNetwork>& xs,
       }
       if (need.ingress)
         for (auto& p : s.ports()) {
-          if (p.publish_mode() != pb::PortConfig::INGRESS
-              || p.published_port() == 0 || p.published_port() > 65535
-              || p.target_port() == 0 || p.target_port() > 65535)
+          auto n = numbers_of(p);
+          if (p.publish_mode() != pb::PortConfig::INGRESS || !n)
             continue;
           nft::ingress_port ip;
-          ip.proto = p.protocol() == pb::PortConfig::UDP ? nft::protocol::udp
-                                                         : nft::protocol::tcp;
-          ip.published = static_cast<uint16_t>(p.published_port());
-          ip.target = static_cast<uint16_t>(p.target_port());
+          ip.proto = n->proto;
+          ip.published = n->published;
+          ip.target = n->target;
           ip.backends = backends;
           need.ports.push_back(std::move(ip));
         }
@@ -296,16 +312,13 @@ std::vector<nft::host_port> network_plane::host_ports() const {
   std::vector<nft::host_port> out;
   std::set<std::pair<int, uint32_t>> seen;
   for (auto& x : host_ports_) {
-    auto& p = x.port();
-    if (p.published_port() == 0 || p.published_port() > 65535
-        || p.target_port() == 0 || p.target_port() > 65535
-        || !seen.emplace(p.protocol(), p.published_port()).second)
+    auto n = numbers_of(x.port());
+    if (!n || !seen.emplace(int(n->proto), n->published).second)
       continue;
     nft::host_port hp;
-    hp.proto = p.protocol() == pb::PortConfig::UDP ? nft::protocol::udp
-                                                   : nft::protocol::tcp;
-    hp.published = static_cast<uint16_t>(p.published_port());
-    hp.target = static_cast<uint16_t>(p.target_port());
+    hp.proto = n->proto;
+    hp.published = n->published;
+    hp.target = n->target;
     if (x.on_networks()) {
       // Straight to the task over its gateway leg, once it has one.
       auto t = tasks_.find(x.task_id());

@@ -207,6 +207,24 @@ struct child_process {
   }
 };
 
+// One node: a swarm, an overlay network "appnet" and a service "app" on it
+// publishing 7080 -> 80 (python's http.server), answering on host 0.
+void start_published_app(const netns_hosts& h, netns_swarm& s) {
+  auto why = s.form(1);
+  INFO(why);
+  REQUIRE(why.empty());
+  auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
+  require_ok(r.exit_code == 0, r);
+  r = s[0].cli({"service", "create", "-d", "--name", "app", "--network",
+                "appnet", "--publish", "7080:80", "host", "python3", "-m",
+                "http.server", "80"});
+  require_ok(r.exit_code == 0, r);
+  auto answers = [&] {
+    return http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 200;
+  };
+  REQUIRE(eventually(answers, 30s, 50ms));
+}
+
 // What a task of host `d` sees: its namespace, from the daemon's pins.
 std::string task_netns_path(const netns_daemon& d) {
   for (const auto& p : pins_of(d))
@@ -441,21 +459,9 @@ TEST_CASE("cluster: a node that leaves the swarm takes its namespaces, "
   netns_hosts h{1};
   auto firewall = h.ruleset(0);
   netns_swarm s{h};
-  auto why = s.form(1);
-  INFO(why);
-  REQUIRE(why.empty());
-  auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
-  require_ok(r.exit_code == 0, r);
-  r = s[0].cli({"service", "create", "-d", "--name", "app", "--network",
-                "appnet", "--publish", "7080:80", "host", "python3", "-m",
-                "http.server", "80"});
-  require_ok(r.exit_code == 0, r);
-  auto answers = [&] {
-    return http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 200;
-  };
-  REQUIRE(eventually(answers, 30s, 50ms));
+  start_published_app(h, s);
   CHECK(!pins_of(s[0]).empty());
-  r = s[0].cli({"swarm", "leave", "--force"});
+  auto r = s[0].cli({"swarm", "leave", "--force"});
   require_ok(r.exit_code == 0, r);
   auto clean = [&] {
     return pins_of(s[0]).empty() && s[0].task_pids().empty()
@@ -526,19 +532,10 @@ TEST_CASE("cluster: a daemon killed with -9 and started again adopts its "
     return;
   netns_hosts h{1};
   netns_swarm s{h};
-  auto why = s.form(1);
-  INFO(why);
-  REQUIRE(why.empty());
-  auto r = s[0].cli({"network", "create", "-d", "overlay", "appnet"});
-  require_ok(r.exit_code == 0, r);
-  r = s[0].cli({"service", "create", "-d", "--name", "app", "--network",
-                "appnet", "--publish", "7080:80", "host", "python3", "-m",
-                "http.server", "80"});
-  require_ok(r.exit_code == 0, r);
+  start_published_app(h, s);
   auto answers = [&] {
     return http_get(h.switch_ns(), h.addr(0), 7080, "/", 1s).status == 200;
   };
-  REQUIRE(eventually(answers, 30s, 50ms));
   auto pins = pins_of(s[0]);
   auto devices = h.devices(0);
   auto task = s[0].task_pids();

@@ -142,6 +142,31 @@ TEST_CASE("daemon refuses a bad --handshake-timeout or --max-unauthenticated "
   }
 }
 
+namespace {
+
+// `daemon FLAG=BAD` exits non-zero with one line naming the flag and why,
+// and starts no daemon.
+void check_refused(const std::string& flag, const std::string& bad,
+                   const std::string& why) {
+  fake_daemon e;
+  auto ectx = e.make_context();
+  bool ran = false;
+  ectx.run_daemon = [&](const cli::daemon_options&) {
+    ran = true;
+    return 0;
+  };
+  auto arg = flag + "=" + bad;
+  const char* bargv[] = {"actorswarm", "daemon", arg.c_str()};
+  INFO(arg << ": " << e.err.str());
+  CHECK(cli::run(3, bargv, ectx) != 0);
+  CHECK_FALSE(ran);
+  CHECK(e.err.str().find("invalid argument \"" + bad + "\" for \"" + flag
+                         + "\" flag: " + why)
+        != std::string::npos);
+}
+
+} // namespace
+
 TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
           "is refused with one line",
           "[unit]") {
@@ -175,22 +200,8 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
   for (auto bad :
        {"172.18.0.0", "172.18.0.1/16", "172.18.0.0/31", "172.18.0.0/4",
         "172.18.0/16", "300.1.0.0/16", "x/16", "172.18..0/16"}) {
-    fake_daemon e;
-    auto ectx = e.make_context();
-    bool ran = false;
-    ectx.run_daemon = [&](const cli::daemon_options&) {
-      ran = true;
-      return 0;
-    };
-    auto arg = std::string{"--gateway-subnet="} + bad;
-    const char* bargv[] = {"actorswarm", "daemon", arg.c_str()};
-    INFO(arg << ": " << e.err.str());
-    CHECK(cli::run(3, bargv, ectx) != 0);
-    CHECK_FALSE(ran);
-    CHECK(e.err.str().find(std::string{"invalid argument \""} + bad
-                           + "\" for \"--gateway-subnet\" flag: must be an "
-                             "IPv4 subnet with a prefix length of 8 to 30")
-          != std::string::npos);
+    check_refused("--gateway-subnet", bad,
+                  "must be an IPv4 subnet with a prefix length of 8 to 30");
   }
 }
 
@@ -223,21 +234,6 @@ TEST_CASE("daemon --dns-upstream (repeatable) reaches actorswarm-daemon, and a "
         == std::vector<std::string>{"10.0.0.2", "127.0.0.1:5353"});
   for (auto bad : {"dns.example", "10.0.0.2:0", "10.0.0.2:70000", "10.0.0",
                    "10.0.0.2:", ":53"}) {
-    fake_daemon e;
-    auto ectx = e.make_context();
-    bool ran = false;
-    ectx.run_daemon = [&](const cli::daemon_options&) {
-      ran = true;
-      return 0;
-    };
-    auto arg = std::string{"--dns-upstream="} + bad;
-    const char* bargv[] = {"actorswarm", "daemon", arg.c_str()};
-    INFO(arg << ": " << e.err.str());
-    CHECK(cli::run(3, bargv, ectx) != 0);
-    CHECK_FALSE(ran);
-    CHECK(e.err.str().find(std::string{"invalid argument \""} + bad
-                           + "\" for \"--dns-upstream\" flag: must be IP or "
-                             "IP:PORT")
-          != std::string::npos);
+    check_refused("--dns-upstream", bad, "must be IP or IP:PORT");
   }
 }
