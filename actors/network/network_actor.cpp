@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "caf/all.hpp"
 
@@ -36,6 +38,8 @@ struct network_state {
   bool refresh_armed = false;
   /// The first full set found nothing to reconcile (no network, no pins).
   bool clean_start = false;
+  /// The network part last followed (without tasks), for withdraw().
+  pb::Assignments last;
   ~network_state() {
     for (auto& [id, z] : zones)
       caf::anon_send_exit(z, caf::exit_reason::user_shutdown);
@@ -198,6 +202,39 @@ void on_assign(network_ptr self, const pb::Assignments& as) {
   st.plane->assign(as);
   update_zones(self, as);
   arm_refresh(self);
+  st.last.Clear();
+  st.last.set_networks_set(true);
+  *st.last.mutable_networks() = as.networks();
+  st.last.set_data_path_port(as.data_path_port());
+  st.last.set_ingress_address(as.ingress_address());
+  *st.last.mutable_host_ports() = as.host_ports();
+}
+
+// A local task's process exited: its addresses leave this node's DNS answers
+// and VIP and mesh backends now, before its stop is reported and comes back
+// with the assignments (which then change nothing here).
+void withdraw(network_ptr self, const std::string& task_id) {
+  auto& st = self->state;
+  std::set<std::string> gone;
+  for (auto& nn : *st.last.mutable_networks())
+    for (auto& p : *nn.mutable_peers())
+      if (p.task_id() == task_id && p.running()) {
+        p.set_running(false);
+        gone.insert(p.address());
+      }
+  if (gone.empty())
+    return;
+  for (auto& nn : *st.last.mutable_networks())
+    for (auto& svc : *nn.mutable_services()) {
+      auto& bs = *svc.mutable_backends();
+      bs.erase(std::remove_if(bs.begin(), bs.end(),
+                              [&gone](const std::string& b) {
+                                return gone.count(b) != 0;
+                              }),
+               bs.end());
+    }
+  st.plane->assign(st.last);
+  update_zones(self, st.last);
 }
 
 network_actor_type::behavior_type network_actor(network_ptr self,
@@ -243,6 +280,7 @@ network_actor_type::behavior_type network_actor(network_ptr self,
         st.dns->remove_listener(l->second); // its sockets hold the namespace
         st.listeners.erase(l);
       }
+      withdraw(self, task_id);
       if (auto s = st.plane->release(task_id); !s)
         logger("network")->warn("release task_id={}: {}", task_id,
                                 s.error().message);

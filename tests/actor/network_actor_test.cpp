@@ -427,3 +427,33 @@ TEST_CASE_METHOD(network_fixture,
   assign(inc);
   CHECK(take().empty());
 }
+
+TEST_CASE_METHOD(network_fixture,
+                 "network actor: a local task that exits leaves the other "
+                 "local tasks' VIP tables at once, before the assignments say",
+                 "[actor]") {
+  auto nn = app_network({"10.0.1.5/24", "10.0.1.6/24"});
+  for (auto& p : *nn.mutable_peers()) {
+    p.set_running(true);
+    p.set_service_id("web");
+  }
+  pb::Assignments full;
+  full.set_full(true);
+  full.set_networks_set(true);
+  *full.add_networks() = nn;
+  *full.add_update() = app_task("t1", "10.0.1.5/24");
+  *full.add_update() = app_task("t3", "10.0.1.7/24");
+  assign(full);
+  ask_ok<std::string>(net, net_prepare_atom::value,
+                      app_task("t1", "10.0.1.5/24"));
+  ask_ok<std::string>(net, net_prepare_atom::value,
+                      app_task("t3", "10.0.1.7/24"));
+  take();
+  caf::anon_send(net, net_release_atom::value, std::string{"t1"});
+  drain();
+  auto calls = take();
+  REQUIRE(calls.size() >= 2);
+  CHECK(std::count(calls.begin(), calls.end(), "vip t3 [10.0.1.2->10.0.1.6]")
+        == 1);
+  CHECK(calls.back() == "remove-task t1");
+}
