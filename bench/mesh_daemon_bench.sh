@@ -39,8 +39,13 @@
 #        MDBENCH_THREADS [2], MDBENCH_MODES ["keepalive close"],
 #        MDBENCH_TARGETS ["direct haproxy mesh"], MDBENCH_SUBNET [77],
 #        MDBENCH_HOLD [0]: seconds to hold the set-up after the load,
-#        MDBENCH_PERF_DIR [unset]: record every wrk run with `perf record -a -g`
-#        into DIR/<target>_<mode>_r<round>.data (where the time goes).
+#        MDBENCH_CPU [1]: sample all CPUs during every wrk run (`perf record
+#        -a -F 499`, when perf is installed) and report the CPU time the run's
+#        own processes used per request (md_<target>_<mode>_cpu_us_per_req:
+#        wrk, the tasks' nginx, haproxy and ksoftirqd, whose contexts also
+#        carry the kernel's forwarding and NAT work),
+#        MDBENCH_PERF_DIR [unset]: keep those recordings, with call graphs,
+#        as DIR/<target>_<mode>_r<round>.data (where the time goes).
 # Output: "name value unit" lines on stdout (md_<target>_<mode>_rps, _p50_ms,
 #         _p99_ms, _errors, then ratios), progress as "# ..." on stderr,
 #         including the load average before and after.
@@ -49,7 +54,16 @@
 # script), but not through it: --load-only takes loopback addresses only.
 # Conntrack keeps closed connections 120 s (TIME_WAIT) by default; with a new
 # connection per request that fills the table, so the script sets
-# nf_conntrack_tcp_timeout_time_wait=1 in every namespace of the path.
+# nf_conntrack_tcp_timeout_time_wait=1 in every namespace of the path but the
+# ingress sandboxes, which get 65 s: longer than TCP's own TIME_WAIT (60 s,
+# held by the tasks, which close first). Every connection to a task leaves
+# from the sandbox's address (the mesh's masquerade, HAProxy, direct's wrk),
+# with three different TCP timestamp clocks; while conntrack remembers a
+# 4-tuple, NAT picks another source port for a new connection that would
+# reuse it, but with 1 s it forgot: the next SYN on that 4-tuple met the task's
+# TIME_WAIT with an older timestamp clock, was dropped (PAWS) and retried 1 s
+# later (thousands of SYN retransmits per run, in whichever target ran after
+# another: first runs of this script).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -64,6 +78,9 @@ targets="${MDBENCH_TARGETS:-direct haproxy mesh}"
 k="${MDBENCH_SUBNET:-77}"
 hold="${MDBENCH_HOLD:-0}"
 perf_dir="${MDBENCH_PERF_DIR:-}"
+cpu="${MDBENCH_CPU:-1}"
+command -v perf >/dev/null || cpu=0
+[ -z "$perf_dir" ] || cpu=1
 log() { echo "# $*" >&2; }
 die() { echo "# ERROR: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
@@ -100,6 +117,7 @@ procs_in_ours() {
       [ "$i" = "$x" ] && { echo "$p"; break; }
     done
   done
+  return 0
 }
 stop_pid() { # PID: SIGTERM, up to 10 s, SIGKILL
   kill -TERM "$1" 2>/dev/null || return 0
@@ -152,8 +170,8 @@ mkns() { # NAME: a namespace held by a sleeping process of ours
 }
 in_ns() { local n=$1; shift; nsenter -t "${ns[$n]}" -n "$@"; }
 in_pin() { local p=$1; shift; nsenter --net="$p" "$@"; }
-tw1() { echo 1 >/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait; }
-export -f tw1
+tw() { echo "$1" >/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait; }
+export -f tw
 
 log "load before set-up: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 mkns client
@@ -275,15 +293,48 @@ others+=($!)
 for _ in $(seq 1 50); do serves client 169.254.30.2:18000 && break; sleep 0.1; done
 serves client 169.254.30.2:18000 || { cat "$work/haproxy.log" >&2; die "HAProxy does not serve the file"; }
 
-# TIME_WAIT of 1 s in every namespace of the path.
-in_ns client bash -c tw1
+# Conntrack's TIME_WAIT: 1 s, 65 s in the sandboxes (see the top).
+in_ns client bash -c 'tw 1'
 for i in $(seq 0 $((nodes - 1))); do
-  in_ns "node$i" bash -c tw1
-  for p in "$work/node$i"/data/netns/*; do in_pin "$p" bash -c tw1; done
+  in_ns "node$i" bash -c 'tw 1'
+  for p in "$work/node$i"/data/netns/*; do
+    if [ "${p##*/}" = s-ingress ]; then in_pin "$p" bash -c 'tw 65'; else in_pin "$p" bash -c 'tw 1'; fi
+  done
 done
+# The tasks' processes (nginx) and haproxy, for the CPU figures.
+our_pids="$(procs_in_ours | tr '\n' ' ') ${others[*]}"
 log "haproxy $(haproxy -v | awk 'NR==1 {print $3}') in node0's sandbox on 169.254.30.2:18000; ready"
 
 # ---------------------------------------------------------------- load
+# Drop counters summed over every namespace of the set-up: TCP listen queue
+# drops (a starved nginx), TCP retransmitted segments (a dropped SYN costs
+# 1 s), conntrack insert failures and drops (NAT clashes, a full table).
+counters() {
+  local p
+  for p in "${holders[@]}"; do echo "/proc/$p/ns/net"; done
+  for p in "$work"/node*/data/netns/*; do [ -e "$p" ] && echo "$p"; done
+} 2>/dev/null
+drops() { # -> "listen_drops retrans ct_fail"
+  local p
+  for p in $(counters); do
+    nsenter --net="$p" cat /proc/net/netstat /proc/net/snmp /proc/net/stat/nf_conntrack 2>/dev/null
+  done | awk '
+    function hex(x,  i, v) { v = 0; x = tolower(x)
+      for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1
+      return v }
+    $1 == "TcpExt:" || $1 == "Tcp:" {
+      if (!seen[$1]) { for (i = 2; i <= NF; i++) name[$1, i] = $i; seen[$1] = 1; next }
+      seen[$1] = 0
+      for (i = 2; i <= NF; i++) {
+        if (name[$1, i] == "ListenDrops") ld += $i
+        if (name[$1, i] == "RetransSegs") rt += $i
+      }
+      next }
+    $1 == "entries" { for (i = 1; i <= NF; i++) ct[i] = $i; next }
+    $1 ~ /^[0-9a-f]+$/ && NF > 10 {
+      for (i = 1; i <= NF; i++) if (ct[i] == "insert_failed" || ct[i] == "drop" || ct[i] == "early_drop") cf += hex($i) }
+    END { printf "%d %d %d\n", ld, rt, cf }'
+}
 cat >"$work/report.lua" <<'LUA'
 function done(summary, latency, requests)
   local e = summary.errors
@@ -301,14 +352,36 @@ run_wrk() { # TARGET MODE ROUND
     haproxy) where=(nsenter -t "${ns[client]}" -n) addr=169.254.30.2:18000 ;;
     mesh) where=(nsenter -t "${ns[client]}" -n) addr="192.168.$k.1:8000" ;;
   esac
-  [ -z "$perf_dir" ] || perf=(perf record -q -a -g -F 499 -o "$perf_dir/$1_$2_r$3.data" --)
+  local pdata="$work/perf.data"
+  [ -z "$perf_dir" ] || pdata="$perf_dir/$1_$2_r$3.data"
+  if [ "$cpu" = 1 ]; then
+    perf=(perf record -q -a -F 499 -o "$pdata")
+    [ -z "$perf_dir" ] || perf+=(-g)
+    perf+=(--)
+  fi
+  local before after
+  before=$(drops)
   "${perf[@]}" "${where[@]}" timeout $((duration + 30)) wrk -t"$threads" -c"$conns" -d"${duration}s" \
     --timeout 5s --latency "${hdr[@]}" -s "$work/report.lua" "http://$addr/index.html" \
     >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt" >&2; die "wrk failed on $addr"; }
   awk -v n="md_$1_$2" '$1 == "RESULT" {
       printf "%s_rps %.0f req/s\n%s_p50_ms %.3f ms\n%s_p99_ms %.3f ms\n%s_errors %d count\n",
         n, ($2 - $7) / ($3 / 1e6), n, $4 / 1000, n, $5 / 1000, n, $6 }' "$work/wrk.txt" \
-    | tee -a "$work/all.txt" | awk '{ printf "%s=%s ", $1, $2 } END { print "" }' \
+    >"$work/run.txt"
+  after=$(drops)
+  echo "$before $after" | awk -v n="md_$1_$2" '{
+    printf "%s_listen_drops %d count\n%s_retrans %d count\n%s_ct_fail %d count\n",
+      n, $4 - $1, n, $5 - $2, n, $6 - $3 }' >>"$work/run.txt"
+  if [ "$cpu" = 1 ]; then
+    # Samples (1/499 s each) of our processes: wrk by name, nginx and
+    # haproxy by pid (other benchmarks on the machine may run their own).
+    perf script -i "$pdata" -F comm,pid 2>/dev/null | awk -v n="md_$1_$2" -v ours=" $our_pids " \
+      -v req="$(awk '$1 == "RESULT" { print $2 }' "$work/wrk.txt")" '
+        $1 == "wrk" || $1 ~ /^ksoftirqd/ || index(ours, " " $2 " ") { s++ }
+        END { if (req > 0) printf "%s_cpu_us_per_req %.1f us\n", n, s * 1e6 / 499 / req }' \
+      >>"$work/run.txt"
+  fi
+  tee -a "$work/all.txt" <"$work/run.txt" | awk '{ printf "%s=%s ", $1, $2 } END { print "" }' \
     | sed "s/^/# /; s/\$/load $(cut -d' ' -f1 /proc/loadavg)/" >&2
 }
 for r in $(seq 1 "$rounds"); do
@@ -324,7 +397,7 @@ awk '{ if (!($1 in n)) { order[++c0] = $1; unit[$1] = $3 } v[$1, ++n[$1]] = $2 }
       for (a = 1; a <= c; a++) x[a] = v[f, a] + 0
       for (a = 2; a <= c; a++) { t = x[a]; b = a - 1; while (b >= 1 && x[b] > t) { x[b + 1] = x[b]; b-- } x[b + 1] = t }
       m = (c % 2) ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
-      printf (unit[f] == "ms") ? "%s %.3f %s\n" : "%s %.0f %s\n", f, m, unit[f]
+      printf (unit[f] == "ms") ? "%s %.3f %s\n" : (unit[f] == "us") ? "%s %.1f %s\n" : "%s %.0f %s\n", f, m, unit[f]
     }
   }' "$work/all.txt" >"$work/final.txt"
 echo "md_nodes $nodes count"
@@ -332,7 +405,7 @@ cat "$work/final.txt"
 get() { awk -v k="$1" '$1 == k { print $2 }' "$work/final.txt"; }
 ratio() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf "%s %.3f ratio\n", n, a / b }'; }
 for m in $modes; do
-  for f in rps p99_ms; do
+  for f in rps p99_ms cpu_us_per_req; do
     for px in haproxy mesh; do
       ratio "md_${px}_${m}_${f%_ms}_ratio_vs_direct" "$(get "md_${px}_${m}_$f")" "$(get "md_direct_${m}_$f")"
     done
