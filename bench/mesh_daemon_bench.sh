@@ -271,6 +271,24 @@ done
 log "service web: tasks ${tasks[*]} on node$tnode, published 8000 answers on node0"
 
 # ---------------------------------------------------------------- haproxy
+# Each originator of connections to the tasks gets its own source address in
+# the sandbox: the mesh's masquerade keeps the sandbox's primary ingress
+# address, HAProxy binds a secondary .250, direct's wrk leaves from .251 (a
+# route with that source to the first task). The tasks hold every closed
+# connection 60 s in TIME_WAIT with the TCP timestamps it had; when two
+# originators with different timestamp clocks share a source address, a new
+# SYN on a 4-tuple NAT freed (conntrack's TIME_WAIT entry replaced by a
+# re-opening client) meets such a TIME_WAIT older clock first and is dropped
+# (PAWS), retried after 1 s: in the first runs HAProxy after the mesh lost
+# 1,500 SYNs per 4 s run that way, the mesh after HAProxy 180.
+sbaddr=$(in_pin "$sandbox" ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+net3=${sbaddr%.*}
+for a in "${tasks[@]}"; do
+  case "$a" in "$net3.250" | "$net3.251") die "task address $a is one the bench wants for itself" ;; esac
+done
+in_pin "$sandbox" ip addr add "$net3.250/24" dev eth0
+in_pin "$sandbox" ip addr add "$net3.251/24" dev eth0
+in_pin "$sandbox" ip route add "${tasks[0]}/32" dev eth0 src "$net3.251"
 cat >"$work/haproxy.cfg" <<EOF
 global
   maxconn 4000
@@ -284,6 +302,7 @@ frontend fe
   default_backend be
 backend be
   balance roundrobin
+  source $net3.250
   server b1 ${tasks[0]}:80
   server b2 ${tasks[1]}:80
   server b3 ${tasks[2]}:80
