@@ -289,6 +289,15 @@ done
 in_pin "$sandbox" ip addr add "$net3.250/24" dev eth0
 in_pin "$sandbox" ip addr add "$net3.251/24" dev eth0
 in_pin "$sandbox" ip route add "${tasks[0]}/32" dev eth0 src "$net3.251"
+if [ "$tnode" != 0 ]; then
+  # Across the overlay the tasks' ARP is answered by the VXLAN proxy from
+  # the daemon's neighbour entries: tell the tasks where .250/.251 live (the
+  # sandbox's MAC, which the other node already forwards to node0).
+  sbmac=$(in_pin "$sandbox" ip -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+  for p in "$work/node$tnode"/data/netns/t-*; do
+    for a in 250 251; do in_pin "$p" ip neigh replace "$net3.$a" lladdr "$sbmac" dev eth0 nud permanent; done
+  done
+fi
 cat >"$work/haproxy.cfg" <<EOF
 global
   maxconn 4000
