@@ -47,23 +47,22 @@
 #        MDBENCH_PERF_DIR [unset]: keep those recordings, with call graphs,
 #        as DIR/<target>_<mode>_r<round>.data (where the time goes).
 # Output: "name value unit" lines on stdout (md_<target>_<mode>_rps, _p50_ms,
-#         _p99_ms, _errors, then ratios), progress as "# ..." on stderr,
-#         including the load average before and after.
+#         _p99_ms, _errors, _listen_drops, _retrans, _ct_fail, _cpu_us_per_req,
+#         then ratios vs direct and mesh vs haproxy), progress as "# ..." on
+#         stderr, with the load average before, during and after.
 # wrk runs as l4proxy.sh's --load-only would run it (-t2 -c64 -d5s --timeout
 # 5s --latency, "Connection: close" for the close mode, the same report
 # script), but not through it: --load-only takes loopback addresses only.
+# The client namespace has tcp_tw_reuse=1 (for every target alike).
 # Conntrack keeps closed connections 120 s (TIME_WAIT) by default; with a new
 # connection per request that fills the table, so the script sets
 # nf_conntrack_tcp_timeout_time_wait=1 in every namespace of the path but the
 # ingress sandboxes, which get 65 s: longer than TCP's own TIME_WAIT (60 s,
-# held by the tasks, which close first). Every connection to a task leaves
-# from the sandbox's address (the mesh's masquerade, HAProxy, direct's wrk),
-# with three different TCP timestamp clocks; while conntrack remembers a
-# 4-tuple, NAT picks another source port for a new connection that would
-# reuse it, but with 1 s it forgot: the next SYN on that 4-tuple met the task's
-# TIME_WAIT with an older timestamp clock, was dropped (PAWS) and retried 1 s
-# later (thousands of SYN retransmits per run, in whichever target ran after
-# another: first runs of this script).
+# held by the tasks, which close first), so NAT does not reuse a 4-tuple a
+# task still holds. HAProxy and direct's wrk leave the sandbox from addresses
+# of their own (see "haproxy" below: with the sandbox's address shared by
+# three timestamp clocks, SYNs met TIME_WAITs with newer timestamps and were
+# dropped, PAWS, thousands per run in the first runs of this script).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -196,7 +195,9 @@ in_ns client sh -c 'echo 1 >/proc/sys/net/ipv4/tcp_tw_reuse'
 for i in $(seq 0 $((nodes - 1))); do
   d="$work/node$i"
   mkdir -p "$d/data"
-  in_ns "node$i" "$bin" daemon --data-dir "$d/data" --control-addr "unix://$d/ctl.sock" \
+  # nsenter itself (not a shell function, whose subshell $! would name):
+  # it execs the daemon, so $! is the daemon's pid.
+  nsenter -t "${ns[node$i]}" -n "$bin" daemon --data-dir "$d/data" --control-addr "unix://$d/ctl.sock" \
     --listen-addr "192.168.$k.$((i + 1)):2377" </dev/null >"$d/daemon.log" 2>&1 &
   daemons+=($!)
 done
@@ -316,7 +317,7 @@ backend be
   server b2 ${tasks[1]}:80
   server b3 ${tasks[2]}:80
 EOF
-in_pin "$sandbox" haproxy -db -f "$work/haproxy.cfg" </dev/null >"$work/haproxy.log" 2>&1 &
+nsenter --net="$sandbox" haproxy -db -f "$work/haproxy.cfg" </dev/null >"$work/haproxy.log" 2>&1 &
 others+=($!)
 for _ in $(seq 1 50); do serves client 169.254.30.2:18000 && break; sleep 0.1; done
 serves client 169.254.30.2:18000 || { cat "$work/haproxy.log" >&2; die "HAProxy does not serve the file"; }
