@@ -261,7 +261,7 @@ public:
   /// (no process inside, no socket made in it, no open handle), and its legs
   /// with it. `delete_legs` true: deletes the legs first, so they are gone
   /// when this returns whoever still holds the namespace (one device
-  /// deletion, tens of ms on a loaded host: docs/benchmarks.md). False: the
+  /// deletion, tens of ms on a loaded host: docs/benchmarks-networks.md). False: the
   /// kernel deletes them with the namespace, asynchronously and batched
   /// across namespaces (cheapest when many tasks go at once). Removing an
   /// unknown task is not an error.
