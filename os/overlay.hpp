@@ -261,10 +261,10 @@ public:
   /// (no process inside, no socket made in it, no open handle), and its legs
   /// with it. `delete_legs` true: deletes the legs first, so they are gone
   /// when this returns whoever still holds the namespace (one device
-  /// deletion, tens of ms on a loaded host: docs/benchmarks-networks.md). False: the
-  /// kernel deletes them with the namespace, asynchronously and batched
-  /// across namespaces (cheapest when many tasks go at once). Removing an
-  /// unknown task is not an error.
+  /// deletion, tens of ms on a loaded host: docs/benchmarks-networks.md).
+  /// False: the kernel deletes them with the namespace, asynchronously and
+  /// batched across namespaces (cheapest when many tasks go at once). Removing
+  /// an unknown task is not an error.
   status remove_task(const std::string& task_id, bool delete_legs = false);
 
   // -- the ingress sandbox ----------------------------------------------------
