@@ -29,6 +29,17 @@ void allocator_core::configure(const store::object_ptr<pb::Cluster>& c) {
   alloc_.emplace(std::move(*ip));
 }
 
+namespace {
+
+bool publishes_ingress(const pb::ServiceSpec& s) {
+  for (auto& p : s.endpoint().ports())
+    if (p.publish_mode() == pb::PortConfig::INGRESS)
+      return true;
+  return false;
+}
+
+} // namespace
+
 std::vector<std::string>
 allocator_core::restore(const store::object_store& view) {
   configure(view.cluster());
@@ -47,6 +58,8 @@ allocator_core::restore(const store::object_store& view) {
     add(alloc_->restore_service(*s));
     services_[s->id()] = s;
     dirty_services_.insert(s->id());
+    if (publishes_ingress(s->spec()))
+      publishing_.insert(s->id());
   }
   for (auto& [id, t] : view.tasks()) {
     add(alloc_->restore_task(*t));
@@ -97,6 +110,11 @@ void allocator_core::note(const store::change& c) {
     note_task(c);
   if (c.node_after || c.node_before)
     note_node(c);
+  if (c.service_after && publishes_ingress(c.service_after->spec()))
+    publishing_.insert(c.service_after->id());
+  else if (c.service_after || c.service_before)
+    publishing_.erase(c.service_after ? c.service_after->id()
+                                      : c.service_before->id());
 }
 
 void allocator_core::note_ingress(const store::change& c) {
@@ -304,7 +322,7 @@ void allocator_core::allocate_tasks(pb::StoreBatch& b, int64_t now_ns) {
 }
 
 void allocator_core::allocate_nodes(pb::StoreBatch& b) {
-  if (!ingress_ready())
+  if (!ingress_ready() || (publishing_.empty() && !nodes_always_))
     return;
   for (auto it = node_todo_.begin();
        it != node_todo_.end() && b.actions_size() < node_batch_max;) {

@@ -62,6 +62,12 @@ public:
     return *alloc_;
   }
 
+  /// Gives nodes their ingress address even while no service publishes a
+  /// port in ingress mode (tests of the node allocation alone).
+  void allocate_nodes_always() {
+    nodes_always_ = true;
+  }
+
   /// Tasks waiting for addresses (their allocation failed).
   size_t blocked_count() const noexcept {
     return blocked_.size();
@@ -107,6 +113,11 @@ private:
   bool freed_ = false;
   // Every node, the newest object of each, for its ingress address.
   std::map<std::string, store::object_ptr<pb::Node>> nodes_;
+  // Services publishing a port in ingress mode: nodes get their ingress
+  // address only while there is one (the routing mesh needs it then; a
+  // cluster without published ports pays no node write per join).
+  std::set<std::string> publishing_;
+  bool nodes_always_ = false;
   // Nodes whose object lacks their ingress attachment; of those, the ones
   // proposed at their current version (proposed again only once a newer
   // version arrives) and the ones whose allocation failed (tried again

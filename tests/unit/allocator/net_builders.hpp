@@ -149,6 +149,7 @@ struct leader_loop {
 
   leader_loop() {
     conflicts = core.restore(db);
+    core.allocate_nodes_always(); // the node tests need no published port
   }
 
   /// Applies `b` and shows the changes to the core; the refused actions.

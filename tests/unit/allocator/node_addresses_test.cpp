@@ -416,3 +416,19 @@ TEST_CASE("allocator core: a full ingress leaves a node without an address "
   CHECK(l.core.state().addresses().free_addresses("ing") == 0);
   CHECK(l.check_unique() == 3 + 1 + 1);
 }
+
+TEST_CASE("allocator core: nodes get their ingress address once a port is "
+          "published in ingress mode, not before",
+          "[unit]") {
+  leader_loop l;
+  l.core = allocator_core{}; // as the leader runs it: no allocate_nodes_always
+  l.conflicts = l.core.restore(l.db);
+  l.create(make_network("ing", "10.0.0.0/24", true));
+  l.create(make_net_node("a"));
+  l.settle();
+  CHECK(l.db.nodes().at("a")->attachments_size() == 0);
+  l.create(make_net_service("pub", {}, {make_port(80, 8080)}));
+  l.settle();
+  REQUIRE(l.db.nodes().at("a")->attachments_size() == 1);
+  CHECK(l.db.nodes().at("a")->attachments(0).network_id() == "ing");
+}
