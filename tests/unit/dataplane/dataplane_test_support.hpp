@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 
 #include "os/netlink.hpp"
 #include "os/netns.hpp"
+#include "os/overlay.hpp"
 #include "support/temp_dir.hpp"
 
 namespace actorswarm::test {
@@ -207,6 +209,44 @@ inline std::string tcp_exchange_via(const os::netns& from, const os::netns& to,
 inline std::string tcp_exchange(const os::netns& from, const os::netns& to,
                                 os::ipv4 to_ip, int deadline_ms = 5000) {
   return tcp_exchange_via(from, to, to_ip, 0, to_ip, 0, deadline_ms);
+}
+
+/// One test "node": its own pin dir (its data dir) and an overlay working in
+/// one of the test's host namespaces.
+struct test_node {
+  test_pins pins;
+  os::overlay_config cfg;
+  std::unique_ptr<os::overlay> ov;
+
+  test_node(const std::string& prefix, const std::string& node_id,
+            const os::netns& host, os::ipv4 underlay,
+            os::ipv4_prefix subnet = os::default_gateway_subnet)
+    : pins(prefix) {
+    cfg.netns_dir = pins.dir.path();
+    cfg.node_id = node_id;
+    cfg.underlay = underlay;
+    cfg.gateway_subnet = subnet;
+    restart(host);
+  }
+
+  // A new overlay on the same pins, as a restarted daemon makes it.
+  void restart(const os::netns& host) {
+    ov.reset();
+    auto h = host.dup();
+    require_ok(h);
+    ov = std::make_unique<os::overlay>(cfg, std::move(*h));
+    require_ok(ov->start());
+  }
+};
+
+/// Network "net1": VNI 4097, 10.10.0.0/24, gateway 10.10.0.1.
+inline os::network_desc net1() {
+  os::network_desc n;
+  n.id = "net1";
+  n.vni = 4097;
+  n.subnet = *os::parse_ipv4_prefix("10.10.0.0/24");
+  n.gateway = *os::parse_ipv4("10.10.0.1");
+  return n;
 }
 
 } // namespace actorswarm::test

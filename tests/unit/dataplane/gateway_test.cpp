@@ -19,41 +19,6 @@ using namespace actorswarm::test;
 
 namespace {
 
-struct gw_node {
-  test_pins pins;
-  overlay_config cfg;
-  std::unique_ptr<overlay> ov;
-
-  gw_node(const std::string& prefix, const std::string& node_id,
-          const netns& host, ipv4 underlay,
-          ipv4_prefix subnet = default_gateway_subnet)
-    : pins(prefix) {
-    cfg.netns_dir = pins.dir.path();
-    cfg.node_id = node_id;
-    cfg.underlay = underlay;
-    cfg.gateway_subnet = subnet;
-    restart(host);
-  }
-
-  // A new overlay on the same pins, as a restarted daemon makes it.
-  void restart(const netns& host) {
-    ov.reset();
-    auto h = host.dup();
-    require_ok(h);
-    ov = std::make_unique<overlay>(cfg, std::move(*h));
-    require_ok(ov->start());
-  }
-};
-
-network_desc net1() {
-  network_desc n;
-  n.id = "net1";
-  n.vni = 4097;
-  n.subnet = *parse_ipv4_prefix("10.10.0.0/24");
-  n.gateway = *parse_ipv4("10.10.0.1");
-  return n;
-}
-
 task_leg leg1(const char* addr, bool default_route = false) {
   task_leg leg;
   leg.network_id = "net1";
@@ -147,7 +112,7 @@ TEST_CASE("gateway: a task on an overlay reaches the outside, masqueraded, "
   test_hosts world{"as-gw-world", 2};
   auto& host = world.hosts[0];
   auto& inet = world.hosts[1];
-  gw_node a{"as-gw-a", "ffff0000000000000000000000", host, world.addrs[0]};
+  test_node a{"as-gw-a", "ffff0000000000000000000000", host, world.addrs[0]};
   require_ok(nft::run(host.fd(), forward_drop));
   require_ok(a.ov->ensure_network(net1()));
   require_ok(a.ov->create_task("t1"));
@@ -212,7 +177,7 @@ TEST_CASE("gateway: a task without a gateway leg (internal networks only) "
   AS_REQUIRE_ROOT();
   test_hosts world{"as-gw-int-world", 2};
   auto& host = world.hosts[0];
-  gw_node a{"as-gw-int", "ffaa0000000000000000000000", host, world.addrs[0]};
+  test_node a{"as-gw-int", "ffaa0000000000000000000000", host, world.addrs[0]};
   require_ok(a.ov->ensure_network(net1()));
   require_ok(a.ov->create_task("t1"));
   // As the network plane attaches a task on internal networks only: its
@@ -234,8 +199,8 @@ TEST_CASE("gateway: a restarted node adopts the gateway legs of adopted "
   test_hosts world{"as-gw-adopt-world", 2};
   auto& host = world.hosts[0];
   auto& inet = world.hosts[1];
-  gw_node a{"as-gw-adopt", "ffbb0000000000000000000000", host, world.addrs[0],
-            *parse_ipv4_prefix("10.99.0.0/24")};
+  test_node a{"as-gw-adopt", "ffbb0000000000000000000000", host, world.addrs[0],
+              *parse_ipv4_prefix("10.99.0.0/24")};
   require_ok(nft::run(host.fd(), forward_drop));
   require_ok(a.ov->ensure_network(net1()));
   for (auto id : {"t1", "t2"})
@@ -283,7 +248,7 @@ TEST_CASE("gateway: bad input is refused with one clear error and changes "
   AS_REQUIRE_ROOT();
   test_hosts world{"as-gw-bad-world", 1};
   auto& host = world.hosts[0];
-  gw_node a{"as-gw-bad", "ffcc0000000000000000000000", host, world.addrs[0]};
+  test_node a{"as-gw-bad", "ffcc0000000000000000000000", host, world.addrs[0]};
   CHECK(a.ov->attach_gateway("t1", gw_leg("172.18.0.2/16")).error().code
         == errc::not_found); // no namespace for the task
   require_ok(a.ov->create_task("t1"));
@@ -299,13 +264,13 @@ TEST_CASE("gateway: bad input is refused with one clear error and changes "
   CHECK(a.ov->attach_gateway("t1", gw_leg("172.18.0.2/16", "a/b")).error().code
         == errc::invalid_spec);
   CHECK(links_of(host) == std::vector<std::string>{"eth0"});
-  gw_node b{"as-gw-bad2", "ffdd0000000000000000000000", host, world.addrs[0],
-            *parse_ipv4_prefix("10.0.0.0/31")};
+  test_node b{"as-gw-bad2", "ffdd0000000000000000000000", host, world.addrs[0],
+              *parse_ipv4_prefix("10.0.0.0/31")};
   CHECK(b.ov->ensure_gateway().error().message
         == "invalid gateway subnet: 10.0.0.0/31 (prefix length 8-30)");
   CHECK(links_of(host) == std::vector<std::string>{"eth0"});
-  gw_node c{"as-gw-bad3", "ffee0000000000000000000000", host, world.addrs[0],
-            gateway_off};
+  test_node c{"as-gw-bad3", "ffee0000000000000000000000", host, world.addrs[0],
+              gateway_off};
   CHECK(c.ov->ensure_gateway().error().code == errc::refused);
   require_ok(c.ov->reconcile(desired_state{}));
   CHECK(links_of(host) == std::vector<std::string>{"eth0"});

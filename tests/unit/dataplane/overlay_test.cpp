@@ -13,35 +13,6 @@ using namespace actorswarm::test;
 
 namespace {
 
-// One test "node": its own pin dir (its data dir) and an overlay working in
-// one of the test's host namespaces.
-struct test_node {
-  test_pins pins;
-  std::unique_ptr<overlay> ov;
-
-  test_node(const std::string& prefix, const std::string& node_id,
-            const netns& host, ipv4 underlay)
-    : pins(prefix) {
-    overlay_config cfg;
-    cfg.netns_dir = pins.dir.path();
-    cfg.node_id = node_id;
-    cfg.underlay = underlay;
-    auto h = host.dup();
-    require_ok(h);
-    ov = std::make_unique<overlay>(cfg, std::move(*h));
-    require_ok(ov->start());
-  }
-};
-
-network_desc net1() {
-  network_desc n;
-  n.id = "net1";
-  n.vni = 4097;
-  n.subnet = *parse_ipv4_prefix("10.10.0.0/24");
-  n.gateway = *parse_ipv4("10.10.0.1");
-  return n;
-}
-
 task_leg leg1(const char* addr) {
   task_leg leg;
   leg.network_id = "net1";
