@@ -352,11 +352,6 @@ TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
     INFO("host " << i << " (" << h.addr(i) << "): " << reply.error);
     CHECK(ok);
   }
-  for (size_t i = 1; i < h.size(); ++i) {
-    auto reply = http_get(h.host(0), h.addr(i), 7080, "/", 2s);
-    INFO("host 0 to host " << i << ": " << reply.error);
-    CHECK(reply.status == 200);
-  }
   // check: from the client's namespace, the service name is its VIP,
   // tasks.app its three tasks, and the VIP reaches them across hosts
   auto client = task_netns_path(s[2]);
@@ -372,8 +367,23 @@ TEST_CASE("cluster: on three hosts behind a FORWARD drop firewall a published "
   REQUIRE(vip.size() == 1);
   auto client_ns = actorswarm::os::netns::open(client);
   REQUIRE(client_ns);
+  // RUNNING means started, not listening yet (python takes a while on a
+  // busy machine): every task answers straight first, so that each check
+  // below that asks once sees the network, not a process still starting.
+  auto listening = [&] {
+    for (const auto& t : tasks)
+      if (http_get(*client_ns, t, 80, "/", 1s).status != 200)
+        return false;
+    return true;
+  };
+  CHECK(eventually(listening, 20s, 50ms));
   for (int i = 0; i < 6; ++i)
     CHECK(http_get(*client_ns, vip[0], 80, "/", 2s).status == 200);
+  for (size_t i = 1; i < h.size(); ++i) {
+    auto reply = http_get(h.host(0), h.addr(i), 7080, "/", 2s);
+    INFO("host 0 to host " << i << ": " << reply.error);
+    CHECK(reply.status == 200);
+  }
   // check: other names go to the daemons' upstream (--dns-upstream)
   auto forwarded = [&] {
     return resolve_in(client, "upstream.test")
