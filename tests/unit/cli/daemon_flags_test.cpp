@@ -165,11 +165,10 @@ void check_refused(const std::string& flag, const std::string& bad,
         != std::string::npos);
 }
 
-} // namespace
-
-TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
-          "is refused with one line",
-          "[unit]") {
+// Runs `actorswarm daemon` with `flags`, then actorswarm-daemon with the
+// argv the CLI hands it; returns the options each run saw.
+std::pair<cli::daemon_options, cli::daemon_options>
+through(std::vector<const char*> flags) {
   fake_daemon d;
   auto ctx = d.make_context();
   cli::daemon_options got;
@@ -177,13 +176,11 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
     got = o;
     return 5;
   };
-  const char* argv[] = {"actorswarm", "daemon", "--gateway-subnet",
-                        "10.200.0.0/16"};
-  CHECK(cli::run(4, argv, ctx) == 5);
-  CHECK(got.gateway_subnet == "10.200.0.0/16");
-  auto args = cli::daemon_argv("actorswarm-daemon", got);
-  CHECK(std::find(args.begin(), args.end(), "--gateway-subnet=10.200.0.0/16")
-        != args.end());
+  std::vector<const char*> argv{"actorswarm", "daemon"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  CHECK(cli::run(static_cast<int>(argv.size()), argv.data(), ctx) == 5);
+  auto first = got;
+  auto args = cli::daemon_argv("actorswarm-daemon", first);
   std::vector<const char*> child;
   for (const auto& a : args)
     child.push_back(a.c_str());
@@ -191,10 +188,18 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
   CHECK(cli::run_daemon_binary(static_cast<int>(child.size()), child.data(),
                                ctx)
         == 5);
-  CHECK(got.gateway_subnet == "10.200.0.0/16");
-  const char* off[] = {"actorswarm", "daemon", "--gateway-subnet=none"};
-  CHECK(cli::run(3, off, ctx) == 5);
-  CHECK(got.gateway_subnet == "none");
+  return {first, got};
+}
+
+} // namespace
+
+TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
+          "is refused with one line",
+          "[unit]") {
+  auto [cli_side, daemon_side] = through({"--gateway-subnet", "10.200.0.0/16"});
+  CHECK(cli_side.gateway_subnet == "10.200.0.0/16");
+  CHECK(daemon_side.gateway_subnet == "10.200.0.0/16");
+  CHECK(through({"--gateway-subnet=none"}).second.gateway_subnet == "none");
   for (const auto& a : cli::daemon_argv("actorswarm-daemon", {}))
     CHECK(a.rfind("--gateway-subnet", 0) != 0);
   for (auto bad :
@@ -208,30 +213,11 @@ TEST_CASE("daemon --gateway-subnet reaches actorswarm-daemon, and a bad one "
 TEST_CASE("daemon --dns-upstream (repeatable) reaches actorswarm-daemon, and a "
           "bad one is refused with one line",
           "[unit]") {
-  fake_daemon d;
-  auto ctx = d.make_context();
-  cli::daemon_options got;
-  ctx.run_daemon = [&](const cli::daemon_options& o) {
-    got = o;
-    return 5;
-  };
-  const char* argv[] = {"actorswarm", "daemon",         "--dns-upstream",
-                        "10.0.0.2",   "--dns-upstream", "127.0.0.1:5353"};
-  CHECK(cli::run(6, argv, ctx) == 5);
-  CHECK(got.dns_upstreams
-        == std::vector<std::string>{"10.0.0.2", "127.0.0.1:5353"});
-  auto args = cli::daemon_argv("actorswarm-daemon", got);
-  CHECK(std::count(args.begin(), args.end(), "--dns-upstream=127.0.0.1:5353")
-        == 1);
-  std::vector<const char*> child;
-  for (const auto& a : args)
-    child.push_back(a.c_str());
-  got = {};
-  CHECK(cli::run_daemon_binary(static_cast<int>(child.size()), child.data(),
-                               ctx)
-        == 5);
-  CHECK(got.dns_upstreams
-        == std::vector<std::string>{"10.0.0.2", "127.0.0.1:5353"});
+  auto [cli_side, daemon_side] = through({"--dns-upstream", "10.0.0.2",
+                                          "--dns-upstream", "127.0.0.1:5353"});
+  std::vector<std::string> want{"10.0.0.2", "127.0.0.1:5353"};
+  CHECK(cli_side.dns_upstreams == want);
+  CHECK(daemon_side.dns_upstreams == want);
   for (auto bad : {"dns.example", "10.0.0.2:0", "10.0.0.2:70000", "10.0.0",
                    "10.0.0.2:", ":53"}) {
     check_refused("--dns-upstream", bad, "must be IP or IP:PORT");
