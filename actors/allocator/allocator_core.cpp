@@ -29,17 +29,6 @@ void allocator_core::configure(const store::object_ptr<pb::Cluster>& c) {
   alloc_.emplace(std::move(*ip));
 }
 
-namespace {
-
-bool publishes_ingress(const pb::ServiceSpec& s) {
-  for (auto& p : s.endpoint().ports())
-    if (p.publish_mode() == pb::PortConfig::INGRESS)
-      return true;
-  return false;
-}
-
-} // namespace
-
 std::vector<std::string>
 allocator_core::restore(const store::object_store& view) {
   configure(view.cluster());

@@ -63,11 +63,13 @@ bool endpoint_empty(const pb::Endpoint& e) {
          && e.spec().ByteSizeLong() == 0;
 }
 
-bool service_on_networks(const pb::ServiceSpec& s) {
-  if (s.networks_size() > 0)
-    return true;
+bool publishes_ingress(const pb::ServiceSpec& s) {
   auto& ports = s.endpoint().ports();
   return std::any_of(ports.begin(), ports.end(), ingress_port);
+}
+
+bool service_on_networks(const pb::ServiceSpec& s) {
+  return s.networks_size() > 0 || publishes_ingress(s);
 }
 
 // -- restore ----------------------------------------------------------------

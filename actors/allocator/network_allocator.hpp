@@ -46,6 +46,9 @@ bool task_dead(const pb::Task& t);
 /// empty submessage, so compare with this, not bytes.
 bool endpoint_empty(const pb::Endpoint& e);
 
+/// True when `s` publishes a port in ingress mode (the routing mesh).
+bool publishes_ingress(const pb::ServiceSpec& s);
+
 /// True when tasks of `s` need network addresses at all: it names networks
 /// or publishes a port in ingress mode.
 bool service_on_networks(const pb::ServiceSpec& s);

@@ -103,24 +103,25 @@ const pb::Network* mesh_network(const store::object_store& view) {
   return nullptr;
 }
 
-} // namespace
-
-std::string ingress_address(const store::object_store& view,
-                            const std::string& node_id) {
-  auto* in = mesh_network(view);
+// The node's address on `mesh` (mesh_network), "" without one.
+std::string own_ingress(const store::object_store& view,
+                        const std::string& node_id, const pb::Network* mesh) {
   auto n = view.nodes().find(node_id);
-  if (in == nullptr || n == view.nodes().end())
+  if (mesh == nullptr || n == view.nodes().end())
     return {};
-  return attachment_address(*n->second, in->id());
+  return attachment_address(*n->second, mesh->id());
 }
 
-std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
-                                           const std::string& node_id) {
+// node_networks with mesh_network(view) and the node's address on it
+// computed once by the caller (each is a scan of the view).
+std::vector<pb::NodeNetwork> networks_for(const store::object_store& view,
+                                          const std::string& node_id,
+                                          const pb::Network* mesh,
+                                          const std::string& own) {
   // The networks this node's tasks are on, and the ingress network while
   // the node needs its routing mesh.
   std::set<std::string> wanted;
-  auto* mesh = mesh_network(view);
-  if (mesh != nullptr && !ingress_address(view, node_id).empty())
+  if (mesh != nullptr && !own.empty())
     wanted.insert(mesh->id());
   for (auto& [id, t] : view.tasks()) {
     if (t->node_id() != node_id || !is_assigned(*t))
@@ -232,6 +233,19 @@ std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
   return xs;
 }
 
+} // namespace
+
+std::string ingress_address(const store::object_store& view,
+                            const std::string& node_id) {
+  return own_ingress(view, node_id, mesh_network(view));
+}
+
+std::vector<pb::NodeNetwork> node_networks(const store::object_store& view,
+                                           const std::string& node_id) {
+  auto* mesh = mesh_network(view);
+  return networks_for(view, node_id, mesh, own_ingress(view, node_id, mesh));
+}
+
 uint32_t data_path_port(const store::object_store& view) {
   auto c = view.cluster();
   return c ? c->spec().data_path_port() : 0;
@@ -241,10 +255,12 @@ std::string fill_networks(const store::object_store& view,
                           const std::string& node_id, pb::Assignments& as) {
   as.set_networks_set(true);
   as.clear_networks();
-  for (auto& n : node_networks(view, node_id))
+  auto* mesh = mesh_network(view);
+  auto own = own_ingress(view, node_id, mesh);
+  for (auto& n : networks_for(view, node_id, mesh, own))
     *as.add_networks() = std::move(n);
   as.set_data_path_port(data_path_port(view));
-  as.set_ingress_address(ingress_address(view, node_id));
+  as.set_ingress_address(own);
   as.clear_host_ports();
   std::map<std::string, store::object_ptr<pb::Task>> mine;
   for (auto& [id, t] : view.tasks())
