@@ -127,13 +127,17 @@ void step_all(update_actor_t* self) {
   arm_timer(self);
 }
 
-// Which services a change concerns: its own, a task's, and on node changes
-// (down, drained: a stop-first wait may end) every service being updated.
+// Which services a change concerns: its own, a task's (unless the service
+// is idle: no update, nothing mid-replacement), and on node changes (down,
+// drained: a stop-first wait may end) every service being updated.
 void observe(update_state& st, const store::change& c) {
   if (auto& s = c.service_after ? c.service_after : c.service_before) {
     st.dirty.mark(s->id());
   } else if (auto& t = c.task_after ? c.task_after : c.task_before) {
-    st.dirty.mark(t->service_id());
+    auto i = st.view.services().find(t->service_id());
+    if (i == st.view.services().end()
+        || !st.engine.idle(t->service_id(), i->second->spec_version()))
+      st.dirty.mark(t->service_id());
   } else if (c.node_after || c.node_before) {
     for (auto& [id, s] : st.view.services())
       if (in_progress(s->update_status()))

@@ -86,12 +86,16 @@ struct stepper {
     task_actions.push_back(set_desired_action(waiting, pb::RUNNING));
   }
 
+  /// Slots mid-replacement seen by settle().
+  size_t in_flight = 0;
+
   // Whatever the run's state: slots mid-replacement are finished, so a
   // paused or new run never leaves a slot with two tasks or none started.
   void settle() {
     for (const auto& v : slots) {
       if (v.fresh.empty())
         continue;
+      in_flight += v.in_flight() ? 1 : 0;
       auto w = std::find_if(v.fresh.begin(), v.fresh.end(), [](auto* t) {
         return t->desired_state() < pb::RUNNING;
       });
@@ -318,6 +322,8 @@ step_result update_engine::step(const std::string& id, const pb::Service* s,
              : x.begin(*s);
   x.advance(r);
   auto out = x.finish();
+  r.quiet = r.stopped && x.in_flight == 0 && out.actions.empty()
+            && !out.wake_at_ns;
   pending_[id] = std::move(r);
   if (out.actions.empty())
     accept(id);
@@ -334,6 +340,12 @@ void update_engine::accept(const std::string& id) {
 
 void update_engine::reject(const std::string& id) {
   pending_.erase(id);
+}
+
+bool update_engine::idle(const std::string& id, uint64_t spec_version) const {
+  auto i = runs_.find(id);
+  return i != runs_.end() && i->second.spec_version == spec_version
+         && i->second.quiet && pending_.count(id) == 0;
 }
 
 const run_state* update_engine::find(const std::string& id) const {

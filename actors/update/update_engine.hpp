@@ -72,6 +72,9 @@ struct run_state {
   std::map<slot_key, std::string> batch;
   /// When the last batch was all up (ns).
   std::optional<int64_t> batch_up_at_ns;
+  /// Stopped, and its last step found nothing to do and no slot
+  /// mid-replacement: task events cannot give it work (update_engine::idle).
+  bool quiet = false;
 };
 
 /// What step() asks the store to do.
@@ -109,6 +112,12 @@ public:
 
   /// The run of `id`, or null.
   const run_state* find(const std::string& id) const;
+
+  /// True when service `id` at `spec_version` has nothing to do until its
+  /// spec changes: its run is stopped and quiet. The actor then skips the
+  /// service's task events (a service being created or scaled costs the
+  /// update actor nothing).
+  bool idle(const std::string& id, uint64_t spec_version) const;
 
 private:
   // -- member types -----------------------------------------------------------

@@ -351,3 +351,20 @@ TEST_CASE("update engine: a refused batch leaves the run as it was", "[unit]") {
     [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
   CHECK(w.created.size() == 2);
 }
+
+TEST_CASE("update engine: a service with nothing to replace is idle until "
+          "its spec changes",
+          "[unit]") {
+  world w{2};
+  set_policy(w, 1, 0, 0);
+  w.start(2);
+  CHECK(w.engine.idle(w.svc.id(), w.svc.spec_version()));
+  w.update_env("V=2");
+  CHECK_FALSE(w.engine.idle(w.svc.id(), w.svc.spec_version()));
+  REQUIRE(w.step());
+  CHECK_FALSE(w.engine.idle(w.svc.id(), w.svc.spec_version()));
+  REQUIRE(w.run_until(
+    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  w.run_until([] { return false; }, 20);
+  CHECK(w.engine.idle(w.svc.id(), w.svc.spec_version()));
+}
