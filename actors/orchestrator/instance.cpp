@@ -55,9 +55,8 @@ void reconcile_instance(const pb::Service& service, instance x,
   auto& ts = x.tasks;
   std::sort(ts.begin(), ts.end(), keep_before);
   if (!ts.empty() && is_runnable(*ts.front())) {
-    auto live = std::partition_point(ts.begin(), ts.end(), [](auto* t) {
-      return is_runnable(*t);
-    });
+    auto live = std::partition_point(ts.begin(), ts.end(),
+                                     [](auto* t) { return is_runnable(*t); });
     std::vector<const pb::Task*> runnable(ts.begin(), live);
     if (update_owns(service, runnable)) {
       // Only the dead leftovers go; the live ones are the update's.

@@ -110,8 +110,8 @@ void step_all(update_actor_t* self) {
       continue;
     }
     auto i = st.view.services().find(id);
-    const pb::Service* svc
-      = i == st.view.services().end() ? nullptr : i->second.get();
+    const pb::Service* svc = i == st.view.services().end() ? nullptr
+                                                           : i->second.get();
     std::vector<pb::Task> tasks;
     if (svc != nullptr)
       for (auto& t : st.view.tasks_of(id))
@@ -145,9 +145,9 @@ void observe(update_state& st, const store::change& c) {
   }
 }
 
-update_actor_type::behavior_type
-update_actor(update_actor_t* self, store::store_actor_type store,
-             node::clock* clk) {
+update_actor_type::behavior_type update_actor(update_actor_t* self,
+                                              store::store_actor_type store,
+                                              node::clock* clk) {
   auto& st = self->state;
   st.store = store;
   st.clk = clk;

@@ -56,7 +56,8 @@ bool networks_outdated(const pb::Service& s, const pb::Task& t,
   }
   for (auto& n : t.networks()) {
     if (!ctx.ingress_network_id.empty()
-        && n.network_id() == ctx.ingress_network_id && want.count(n.network_id()) == 0)
+        && n.network_id() == ctx.ingress_network_id
+        && want.count(n.network_id()) == 0)
       continue;
     auto& xs = have[n.network_id()];
     xs.assign(n.aliases().begin(), n.aliases().end());

@@ -163,12 +163,10 @@ struct update_fixture : store_fixture {
   }
 };
 
-pb::UpdateConfig policy(uint64_t parallelism, int64_t delay_ns,
-                        int64_t monitor_ns,
-                        pb::UpdateConfig::Order order
-                        = pb::UpdateConfig::STOP_FIRST,
-                        pb::UpdateConfig::FailureAction action
-                        = pb::UpdateConfig::PAUSE) {
+pb::UpdateConfig
+policy(uint64_t parallelism, int64_t delay_ns, int64_t monitor_ns,
+       pb::UpdateConfig::Order order = pb::UpdateConfig::STOP_FIRST,
+       pb::UpdateConfig::FailureAction action = pb::UpdateConfig::PAUSE) {
   pb::UpdateConfig u;
   u.set_parallelism(parallelism);
   u.set_delay_ns(delay_ns);

@@ -548,7 +548,7 @@ TEST_CASE("control rules: service inspect answers in order or names the "
 }
 
 TEST_CASE("control rules: a service update that changes its tasks starts a "
-          "rolling update; one that does not clears the status",
+          "rolling update, one that does not clears the status",
           "[unit]") {
   auto b = web_and_api();
   pb::ServiceUpdateRequest req;

@@ -275,5 +275,5 @@ TEST_CASE_METHOD(replicated_fixture,
   REQUIRE(r.actions.size() == 1);
   CHECK(r.actions[0].task().desired_state() == pb::SHUTDOWN);
   CHECK(r.actions[0].task().id() == fresh.id()); // the less advanced one
-  (void)old;
+  (void) old;
 }

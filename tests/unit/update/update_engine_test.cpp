@@ -37,8 +37,9 @@ TEST_CASE("update engine: stop-first replaces 5 slots 2 at a time, never "
   set_policy(w, 2, 0, 0);
   w.start(5);
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.svc.update_status().message() == "update completed");
   CHECK(w.up_with("V=2") == 5);
   CHECK(w.created.size() == 5);
@@ -58,8 +59,9 @@ TEST_CASE("update engine: parallelism 0 replaces every slot in one batch",
   for (auto& t : w.tasks)
     created += has_env(t, "V=2") ? 1 : 0;
   CHECK(created == 4);
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.up_with("V=2") == 4);
 }
 
@@ -70,8 +72,9 @@ TEST_CASE("update engine: start-first keeps every replica up and shuts the "
   set_policy(w, 2, 0, 0, pb::UpdateConfig::START_FIRST);
   w.start(6);
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.up_with("V=2") == 6);
   CHECK(w.up_count() == 6);
   CHECK(w.up_min >= 6);
@@ -89,8 +92,9 @@ TEST_CASE("update engine: start-first waits for a health check to pass",
     hc->add_test("CMD");
     hc->add_test("true");
   });
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.up_min >= 2);
   for (auto& t : w.tasks)
     if (t.desired_state() <= pb::RUNNING)
@@ -108,8 +112,9 @@ TEST_CASE("update engine: the delay separates batches and the run ends when "
   CHECK(w.now_ns == t0_ns);
   REQUIRE(w.run_until([&] { return w.up_with("V=2") == 2; }));
   CHECK(w.now_ns == t0_ns + 10 * sec_ns);
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.now_ns == t0_ns + 20 * sec_ns);
   CHECK(w.svc.update_status().completed_at_ns() == t0_ns + 20 * sec_ns);
 }
@@ -124,8 +129,9 @@ TEST_CASE("update engine: the monitor period holds the next batch and the "
   REQUIRE(w.run_until([&] { return w.up_with("V=2") == 2; }));
   CHECK(w.now_ns == t0_ns + 5 * sec_ns);
   CHECK(w.state() == pb::UpdateStatus::UPDATING);
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.now_ns == t0_ns + 10 * sec_ns);
 }
 
@@ -157,8 +163,9 @@ TEST_CASE("update engine: a new task failing within the monitor period "
   CHECK(w.created.size() == 1);
   // The next `service update` starts again.
   w.update_env("V=3");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.up_with("V=3") == 4);
 }
 
@@ -173,8 +180,7 @@ TEST_CASE("update engine: a failure after the monitor period is no failure",
     return std::nullopt;
   };
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() != pb::UpdateStatus::UPDATING; }));
+  REQUIRE(w.run_until([&] { return w.state() != pb::UpdateStatus::UPDATING; }));
   CHECK(w.state() == pb::UpdateStatus::COMPLETED);
 }
 
@@ -196,8 +202,9 @@ TEST_CASE("update engine: failure action continue and a tolerated ratio "
       return t.id() == first ? std::optional<int64_t>{sec_ns} : std::nullopt;
     };
     w.update_env("V=2");
-    REQUIRE(w.run_until(
-      [&] { return w.state() != pb::UpdateStatus::UPDATING; }));
+    REQUIRE(w.run_until([&] {
+      return w.state() != pb::UpdateStatus::UPDATING;
+    }));
     INFO("action " << action);
     CHECK(w.state() == pb::UpdateStatus::COMPLETED);
     REQUIRE(w.run_until([&] { return w.up_with("V=2") == 4; }));
@@ -218,15 +225,17 @@ TEST_CASE("update engine: failure action rollback restores the previous spec "
     return std::nullopt;
   };
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::ROLLBACK_STARTED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::ROLLBACK_STARTED;
+  }));
   CHECK(w.svc.update_status().message().rfind(
           "update rolled back due to failure or early termination of task ", 0)
         == 0);
   CHECK(w.svc.spec().task().container().env_size() == 0);
   CHECK_FALSE(w.svc.has_previous_spec());
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::ROLLBACK_COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::ROLLBACK_COMPLETED;
+  }));
   CHECK(w.svc.update_status().message() == "rollback completed");
   REQUIRE(w.run_until([&] { return w.up_count() == 4; }));
   CHECK(w.up_with("V=2") == 0);
@@ -247,8 +256,9 @@ TEST_CASE("update engine: a failing rollback pauses instead of rolling back "
   w.start(2);
   w.fails_after = [](const pb::Task&) -> std::optional<int64_t> { return 0; };
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::ROLLBACK_PAUSED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::ROLLBACK_PAUSED;
+  }));
   CHECK(w.svc.update_status().message().rfind(
           "rollback paused due to failure or early termination of task ", 0)
         == 0);
@@ -262,8 +272,9 @@ TEST_CASE("update engine: a manual rollback drives the slots back with the "
   w.svc.mutable_spec()->mutable_rollback()->set_parallelism(0);
   w.start(3);
   w.update_env("V=2");
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   auto back = manual_rollback(w.svc, w.now_ns);
   REQUIRE(back);
   w.svc = *back;
@@ -271,8 +282,9 @@ TEST_CASE("update engine: a manual rollback drives the slots back with the "
   w.svc.mutable_meta()->set_version(w.svc.meta().version() + 1);
   REQUIRE(w.step());
   CHECK(w.in_flight_max <= 3);
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::ROLLBACK_COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::ROLLBACK_COMPLETED;
+  }));
   CHECK(w.up_with("V=2") == 0);
   CHECK(w.up_count() == 3);
 }
@@ -290,8 +302,9 @@ TEST_CASE("update engine: a fresh engine resumes mid-update and replaces "
     // Into the second batch: two slots done, two mid-replacement.
     REQUIRE(w.run_until([&] { return w.created.size() == 4; }));
     w.engine = update_engine{}; // the leader changed
-    REQUIRE(w.run_until(
-      [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+    REQUIRE(w.run_until([&] {
+      return w.state() == pb::UpdateStatus::COMPLETED;
+    }));
     CHECK(w.up_with("V=2") == 6);
     CHECK(w.created.size() == 6);
     CHECK(w.processes_per_slot_max
@@ -301,9 +314,10 @@ TEST_CASE("update engine: a fresh engine resumes mid-update and replaces "
   }
 }
 
-TEST_CASE("update engine: a label change replaces nothing; a change without "
-          "outdated tasks completes at once",
-          "[unit]") {
+TEST_CASE(
+  "update engine: a label change replaces nothing, and a change without "
+  "outdated tasks completes at once",
+  "[unit]") {
   world w{2};
   w.start(2);
   w.update([](pb::ServiceSpec& s) { (*s.mutable_labels())["a"] = "b"; });
@@ -328,8 +342,9 @@ TEST_CASE("update engine: --force replaces every task of a global service",
   w.update([](pb::ServiceSpec& s) {
     s.mutable_task()->set_force_update(s.task().force_update() + 1);
   });
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.created.size() == 3);
   CHECK(w.up_count() == 3);
   CHECK(w.processes_per_slot_max == 1);
@@ -347,8 +362,9 @@ TEST_CASE("update engine: a refused batch leaves the run as it was", "[unit]") {
   REQUIRE(w.engine.find(w.svc.id()) != nullptr);
   CHECK(w.engine.find(w.svc.id())->spec_version == 1);
   // Decided again from the same view: the same slot, a new task.
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   CHECK(w.created.size() == 2);
 }
 
@@ -363,8 +379,9 @@ TEST_CASE("update engine: a service with nothing to replace is idle until "
   CHECK_FALSE(w.engine.idle(w.svc.id(), w.svc.spec_version()));
   REQUIRE(w.step());
   CHECK_FALSE(w.engine.idle(w.svc.id(), w.svc.spec_version()));
-  REQUIRE(w.run_until(
-    [&] { return w.state() == pb::UpdateStatus::COMPLETED; }));
+  REQUIRE(w.run_until([&] {
+    return w.state() == pb::UpdateStatus::COMPLETED;
+  }));
   w.run_until([] { return false; }, 20);
   CHECK(w.engine.idle(w.svc.id(), w.svc.spec_version()));
 }

@@ -207,7 +207,7 @@ TEST_CASE("update plan: a task is up when running and healthy, or running "
 }
 
 TEST_CASE_METHOD(plan_fixture,
-                 "update plan: slots group fresh, outdated and stopping tasks; "
+                 "update plan: slots group fresh, outdated and stopping tasks, "
                  "dirty and in-flight slots are told apart",
                  "[unit]") {
   auto v2 = updated(v1, [](pb::ServiceSpec& s) {
@@ -219,8 +219,8 @@ TEST_CASE_METHOD(plan_fixture,
   ts.push_back(make_task(v2, 2, "n1", pb::STARTING)); //   its new task
   ts.push_back(make_task(v1, 3, "n1", pb::RUNNING, pb::SHUTDOWN)); // stop-
   ts.push_back(make_task(v2, 3, "", pb::NEW, pb::READY));          // first
-  ts.push_back(make_task(v1, 4, "n1", pb::RUNNING));  // above replicas
-  ts.push_back(make_task(v1, 1, "n1", pb::FAILED));   // history
+  ts.push_back(make_task(v1, 4, "n1", pb::RUNNING)); // above replicas
+  ts.push_back(make_task(v1, 1, "n1", pb::FAILED));  // history
   auto is_old = [&](const pb::Task& t) { return outdated(v2, t, ctx); };
   auto slots = slots_of(v2, ts, is_old);
   REQUIRE(slots.size() == 3);
@@ -304,18 +304,18 @@ TEST_CASE_METHOD(plan_fixture,
   auto s = make_service("s1", 1);
   CHECK(must_wait_for(make_task(s, 1, "n1", pb::RUNNING, pb::SHUTDOWN), ctx));
   CHECK(must_wait_for(make_task(s, 1, "n1", pb::ASSIGNED, pb::SHUTDOWN), ctx));
-  CHECK_FALSE(
-    must_wait_for(make_task(s, 1, "", pb::PENDING, pb::SHUTDOWN), ctx));
-  CHECK_FALSE(
-    must_wait_for(make_task(s, 1, "n1", pb::SHUTDOWN, pb::SHUTDOWN), ctx));
-  CHECK_FALSE(
-    must_wait_for(make_task(s, 1, "gone", pb::RUNNING, pb::SHUTDOWN), ctx));
+  CHECK_FALSE(must_wait_for(make_task(s, 1, "", pb::PENDING, pb::SHUTDOWN),
+                            ctx));
+  CHECK_FALSE(must_wait_for(make_task(s, 1, "n1", pb::SHUTDOWN, pb::SHUTDOWN),
+                            ctx));
+  CHECK_FALSE(must_wait_for(make_task(s, 1, "gone", pb::RUNNING, pb::SHUTDOWN),
+                            ctx));
   nodes["n1"].mutable_status()->set_state(pb::NodeStatus::DOWN);
-  CHECK_FALSE(
-    must_wait_for(make_task(s, 1, "n1", pb::RUNNING, pb::SHUTDOWN), ctx));
+  CHECK_FALSE(must_wait_for(make_task(s, 1, "n1", pb::RUNNING, pb::SHUTDOWN),
+                            ctx));
 }
 
-TEST_CASE("update policy: unset configs take docker's defaults; the rollback "
+TEST_CASE("update policy: unset configs take docker's defaults, the rollback "
           "config applies while rolling back",
           "[unit]") {
   auto d = policy_of(nullptr);
