@@ -270,6 +270,10 @@ status apply_service_update(const service_update_flags& f,
                   update_service_networks(f, spec, resolve)})
     if (!st)
       return st;
+  // docker's --force: ForceUpdate goes up by one, so the rolling update
+  // replaces every task although nothing else changed.
+  if (f.force)
+    task->set_force_update(task->force_update() + 1);
   return ok_status();
 }
 

@@ -69,6 +69,15 @@ struct cluster_defaults {
   /// --max-replicas-per-service`; Docker has no limit, but one request must
   /// not be able to exhaust a manager's memory).
   static constexpr uint64_t max_replicas_per_service = 100'000;
+  /// `--update-*` and `--rollback-*` when the spec has no UpdateConfig
+  /// (SwarmKit's defaults.Service.Update and .Rollback: parallelism 1,
+  /// delay 0, failure action pause, monitor 5 s, max failure ratio 0,
+  /// order stop-first). A spec that sets an UpdateConfig gives every field.
+  static constexpr uint64_t update_parallelism = 1;
+  static constexpr int64_t update_monitor_ns = 5'000'000'000;
+  /// How long a stop-first update waits for the old task to stop before it
+  /// starts the new one anyway (SwarmKit's restart supervisor TaskTimeout).
+  static constexpr int64_t update_old_task_timeout_ns = 60'000'000'000;
 
   // -- Networks (Docker's `swarm init` and ingress defaults) -------------------
 

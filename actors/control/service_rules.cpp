@@ -9,6 +9,9 @@
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
 #include "actors/task/privileges.hpp"
+#include "actors/update/update_plan.hpp"
+#include "actors/update/update_policy.hpp"
+#include "actors/update/update_status.hpp"
 #include "messages/docker_text.hpp"
 #include "messages/ids.hpp"
 
@@ -181,6 +184,8 @@ status validate_service_spec(pb::ServiceSpec& spec) {
     return r;
   if (auto r = validate_restart(spec.task().restart()); !r)
     return r;
+  if (auto r = update::validate_update_configs(spec); !r)
+    return r;
   return validate_placement(spec.task().placement());
 }
 
@@ -230,13 +235,27 @@ result<write_decision> create_service(const store::object_store& view,
 result<write_decision> update_service(const store::object_store& view,
                                       const pb::ServiceUpdateRequest& req,
                                       int64_t now_ns) {
-  return edit_service(view, req.ref(), now_ns, [&req](pb::Service& s) {
+  return edit_service(view, req.ref(), now_ns, [&req, now_ns](pb::Service& s) {
     // The store refuses the write as out of sequence if the service changed
     // since the CLI read it (0: the CLI named no version).
     if (req.version() != 0)
       s.mutable_meta()->set_version(req.version());
+    if (req.rollback()) {
+      auto back = update::manual_rollback(s, now_ns);
+      if (!back)
+        return status{back.error()};
+      s = std::move(*back);
+      return ok_status();
+    }
     *s.mutable_previous_spec() = s.spec();
     *s.mutable_spec() = req.spec();
+    // SwarmKit resets UpdateStatus here and its updater starts the update;
+    // starting it here already means no reader (the CLI's progress, the
+    // orchestrator) sees the old update's COMPLETED under the new spec.
+    if (update::spec_changes_tasks(s.previous_spec(), s.spec()))
+      *s.mutable_update_status() = update::updating_status(now_ns);
+    else
+      s.clear_update_status();
     return ok_status();
   });
 }

@@ -25,7 +25,9 @@ namespace actorswarm::control {
 /// global mode, no negative durations or resources, a memory limit of at
 /// least 6MB, valid env entries, constraints and spread preferences, a
 /// well-formed --user (UID[:GID] or NAME[:GROUP]) and known capability names
-/// (stored normalized: "CAP_X", each once, ALL alone). Other refusals are
+/// (stored normalized: "CAP_X", each once, ALL alone) and update and
+/// rollback configs without negative durations or a failure ratio outside
+/// 0..1 (update::validate_update_configs). Other refusals are
 /// `invalid_spec`.
 status validate_service_spec(pb::ServiceSpec& spec);
 
@@ -52,7 +54,14 @@ result<write_decision> create_service(const store::object_store& view,
                                       std::mt19937_64& gen, int64_t now_ns);
 
 /// `service update`: the service `req.ref()` names gets `req.spec()` (the old
-/// spec kept as previous_spec) if the new spec is valid. A non-zero
+/// spec kept as previous_spec) if the new spec is valid. When the change
+/// reaches its tasks (update::spec_changes_tasks) its update_status becomes
+/// UPDATING "update in progress" (the update actor replaces the tasks);
+/// otherwise it is cleared, as SwarmKit does. With `req.rollback()` (`service
+/// rollback`) spec and previous_spec swap instead and the status is
+/// ROLLBACK_STARTED "manually requested rollback"; without a previous spec it
+/// is refused with SwarmKit's `... does not have a previous spec`. Either
+/// way spec_version goes one up. A non-zero
 /// `req.version()` is the version the CLI read: the store refuses the write
 /// as stale_version if the service changed since. The reply names the
 /// service (text) and carries its id.

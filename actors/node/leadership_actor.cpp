@@ -10,6 +10,7 @@
 #include "actors/node/manager_status_actor.hpp"
 #include "actors/orchestrator/orchestrator_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/update/update_actor.hpp"
 #include "messages/log.hpp"
 
 namespace actorswarm::node {
@@ -24,6 +25,7 @@ struct leadership_state {
   allocator::allocator_actor_type allocator;
   scheduler::scheduler_actor_type scheduler;
   orchestrator::orchestrator_actor_type orchestrator;
+  update::update_actor_type updater;
   ca::ca_actor_type ca;
   manager_status_actor_type publisher;
   // Stopping: the components whose down message it awaits.
@@ -41,14 +43,16 @@ void start_leading(leadership_self self, uint64_t term) {
   st.allocator = allocator::spawn_allocator(sys, st.store, *st.clk);
   st.scheduler = scheduler::spawn_scheduler(sys, st.store, *st.clk);
   st.orchestrator = orchestrator::spawn_orchestrator(sys, st.store, *st.clk);
+  st.updater = update::spawn_update(sys, st.store, *st.clk);
   self->link_to(st.allocator);
   self->link_to(st.scheduler);
   self->link_to(st.orchestrator);
+  self->link_to(st.updater);
   st.ca = ca::spawn_ca(sys, st.store, st.transport, *st.clk,
                        ca::openssl_ca_crypto());
   self->link_to(st.ca);
   st.publisher = spawn_manager_status(self, st.store, *st.clk);
-  logger("node")->info("leading: allocator, scheduler, orchestrator and CA "
+  logger("node")->info("leading: allocator, scheduler, orchestrators and CA "
                        "started term={}",
                        term);
 }
@@ -68,6 +72,8 @@ void stop_leading(leadership_self self, bool await) {
   if (auto p = std::exchange(st.publisher, manager_status_actor_type{}))
     stop(p.address());
   if (auto a = std::exchange(st.ca, {}))
+    stop(a.address());
+  if (auto a = std::exchange(st.updater, {}))
     stop(a.address());
   if (auto a = std::exchange(st.orchestrator, {}))
     stop(a.address());

@@ -2,8 +2,8 @@
 
 // The leadership actor runs beside a manager's store and starts the
 // leader's components when this manager becomes Raft leader: allocator,
-// scheduler, orchestrator, the CA (actors/ca/ca_actor.hpp) and the manager
-// status publisher
+// scheduler, orchestrator, the update actor (actors/update/update_actor.hpp),
+// the CA (actors/ca/ca_actor.hpp) and the manager status publisher
 // (manager_status_actor.hpp). It stops them when the manager steps down
 // (SwarmKit's leadership-driven managers): a follower runs none. Stopped
 // itself (an exit message of reason user_shutdown), it stops them and goes

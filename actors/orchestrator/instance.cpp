@@ -24,6 +24,23 @@ void shutdown_all(const std::vector<const pb::Task*>& xs, size_t first,
     out.actions.emplace_back(set_desired_action(*xs[i], pb::SHUTDOWN));
 }
 
+// Several runnable tasks of which some run the service's current
+// spec_version and some an older one: a rolling update is replacing this
+// instance (start-first runs the new task beside the old one until it is
+// up). The update actor finishes it (actors/update/update_engine.hpp), so
+// reconcile must not shut either down.
+bool update_owns(const pb::Service& service,
+                 const std::vector<const pb::Task*>& runnable) {
+  bool fresh = false, old = false;
+  for (const auto* t : runnable) {
+    if (t->spec_version() == service.spec_version())
+      fresh = true;
+    else
+      old = true;
+  }
+  return fresh && old;
+}
+
 void create(const pb::Service& service, const instance& x, int64_t now_ns,
             std::mt19937_64& gen, reconcile_result& out) {
   out.actions.emplace_back(create_action(new_task(service, x.slot, x.node_id,
@@ -38,6 +55,15 @@ void reconcile_instance(const pb::Service& service, instance x,
   auto& ts = x.tasks;
   std::sort(ts.begin(), ts.end(), keep_before);
   if (!ts.empty() && is_runnable(*ts.front())) {
+    auto live = std::partition_point(ts.begin(), ts.end(),
+                                     [](auto* t) { return is_runnable(*t); });
+    std::vector<const pb::Task*> runnable(ts.begin(), live);
+    if (update_owns(service, runnable)) {
+      // Only the dead leftovers go; the live ones are the update's.
+      for (auto i = live; i != ts.end(); ++i)
+        out.actions.emplace_back(set_desired_action(**i, pb::SHUTDOWN));
+      return;
+    }
     // Never two runnable tasks per instance: keep one, stop the others.
     shutdown_all(ts, 1, out);
     return;

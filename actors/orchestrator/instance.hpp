@@ -32,7 +32,10 @@ struct instance {
 /// Makes `x` hold exactly one runnable task of `service`: keeps the best
 /// runnable one and shuts down the rest; otherwise replaces the newest dead
 /// one as the restart policy allows (recording the restart in `restarts`),
-/// or creates the first task. Appends to `out`.
+/// or creates the first task. Runnable tasks of the current spec_version
+/// beside runnable ones of an older spec_version are a rolling update's
+/// replacement under way: they are left to the update actor (only dead
+/// leftovers are shut down). Appends to `out`.
 void reconcile_instance(const pb::Service& service, instance x,
                         restart_tracker& restarts, int64_t now_ns,
                         std::mt19937_64& gen, reconcile_result& out);

@@ -546,3 +546,98 @@ TEST_CASE("control rules: service inspect answers in order or names the "
   CHECK(refusal(inspect_services(b.view(), req)).message
         == "No such service: nope");
 }
+
+TEST_CASE("control rules: a service update that changes its tasks starts a "
+          "rolling update, one that does not clears the status",
+          "[unit]") {
+  auto b = web_and_api();
+  pb::ServiceUpdateRequest req;
+  req.set_ref("web");
+  *req.mutable_spec() = make_spec("web", 3);
+  container(*req.mutable_spec()).add_env("V=2");
+  auto d = update_service(b.view(), req, now_ns);
+  REQUIRE(d);
+  auto& us = d->batch.actions(0).service().update_status();
+  CHECK(us.state() == pb::UpdateStatus::UPDATING);
+  CHECK(us.message() == "update in progress");
+  CHECK(us.started_at_ns() == now_ns);
+  b.apply(d->batch);
+  // Labels and replicas only: no task changes, SwarmKit clears the status.
+  req.mutable_spec()->set_replicas(4);
+  (*req.mutable_spec()->mutable_labels())["a"] = "b";
+  d = update_service(b.view(), req, now_ns);
+  REQUIRE(d);
+  CHECK_FALSE(d->batch.actions(0).service().has_update_status());
+  // --force alone (force_update one up) is a change of the tasks.
+  b.apply(d->batch);
+  req.mutable_spec()->mutable_task()->set_force_update(1);
+  d = update_service(b.view(), req, now_ns);
+  REQUIRE(d);
+  CHECK(d->batch.actions(0).service().update_status().state()
+        == pb::UpdateStatus::UPDATING);
+}
+
+TEST_CASE("control rules: service rollback swaps spec and previous spec and "
+          "starts a rollback",
+          "[unit]") {
+  auto b = web_and_api();
+  pb::ServiceUpdateRequest req;
+  req.set_ref("web");
+  *req.mutable_spec() = make_spec("web", 5);
+  b.apply(update_service(b.view(), req, now_ns)->batch);
+  auto before = *b.view().services().at("s1");
+  pb::ServiceUpdateRequest back;
+  back.set_ref("web");
+  back.set_rollback(true);
+  auto d = update_service(b.view(), back, now_ns + 7);
+  REQUIRE(d);
+  auto& s = d->batch.actions(0).service();
+  CHECK(s.spec().replicas() == 3);
+  CHECK(s.previous_spec().replicas() == 5);
+  CHECK(s.spec_version() == before.spec_version() + 1);
+  CHECK(s.update_status().state() == pb::UpdateStatus::ROLLBACK_STARTED);
+  CHECK(s.update_status().message() == "manually requested rollback");
+  CHECK(s.update_status().started_at_ns() == now_ns + 7);
+  CHECK(d->ok.text() == "web");
+  b.apply(d->batch);
+  // Rolling back again goes forward again.
+  d = update_service(b.view(), back, now_ns);
+  REQUIRE(d);
+  CHECK(d->batch.actions(0).service().spec().replicas() == 5);
+}
+
+TEST_CASE("control rules: service rollback without a previous spec is "
+          "refused with SwarmKit's text and stores nothing",
+          "[unit]") {
+  auto b = web_and_api();
+  pb::ServiceUpdateRequest back;
+  back.set_ref("api");
+  back.set_rollback(true);
+  auto d = update_service(b.view(), back, now_ns);
+  CHECK(refusal(d).code == errc::refused);
+  CHECK(refusal(d).message
+        == "rpc error: code = FailedPrecondition desc = service s2 does not "
+           "have a previous spec");
+}
+
+TEST_CASE("control rules: bad update and rollback configs are refused by "
+          "create and update",
+          "[unit]") {
+  auto b = web_and_api();
+  auto gen = seeded();
+  auto spec = make_spec("new", 1);
+  spec.mutable_update()->set_monitor_ns(-1);
+  auto c = create_service(b.view(), spec, gen, now_ns);
+  CHECK(refusal(c).code == errc::invalid_spec);
+  CHECK(refusal(c).message
+        == "rpc error: code = InvalidArgument desc = TaskSpec: "
+           "update-monitor cannot be negative");
+  pb::ServiceUpdateRequest req;
+  req.set_ref("web");
+  *req.mutable_spec() = make_spec("web", 3);
+  req.mutable_spec()->mutable_rollback()->set_max_failure_ratio(2);
+  auto d = update_service(b.view(), req, now_ns);
+  CHECK(refusal(d).message
+        == "rpc error: code = InvalidArgument desc = TaskSpec: "
+           "rollback-maxfailureratio cannot be less than 0 or bigger than 1");
+}

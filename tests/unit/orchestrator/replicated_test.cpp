@@ -252,3 +252,28 @@ TEST_CASE("replicated: equal inputs and seed give equal output", "[unit]") {
   };
   CHECK(run() == run());
 }
+
+TEST_CASE_METHOD(replicated_fixture,
+                 "replicated: a slot running tasks of the current and of an "
+                 "older spec_version is left to the rolling update",
+                 "[unit]") {
+  converge(t0_ns);
+  auto old = in_slot(2);
+  svc.set_spec_version(2);
+  auto fresh = make_task(svc, 2, "n1", pb::STARTING);
+  tasks.push_back(fresh);
+  auto dead = make_task(svc, 2, "n1", pb::FAILED);
+  tasks.push_back(dead);
+  auto r = pass(t0_ns);
+  // Only the dead leftover goes; both live tasks stay desired RUNNING.
+  REQUIRE(r.actions.size() == 1);
+  CHECK(r.actions[0].task().id() == dead.id());
+  CHECK(r.actions[0].task().desired_state() == pb::SHUTDOWN);
+  // Two runnable tasks of one spec_version are a duplicate: one goes.
+  svc.set_spec_version(3);
+  r = pass(t0_ns);
+  REQUIRE(r.actions.size() == 1);
+  CHECK(r.actions[0].task().desired_state() == pb::SHUTDOWN);
+  CHECK(r.actions[0].task().id() == fresh.id()); // the less advanced one
+  (void) old;
+}
