@@ -115,7 +115,7 @@ TEST_CASE("service inspect --format reads docker's paths, typed first, raw "
            "\"UpdateStatus\"\n");
 }
 
-TEST_CASE("node inspect prints docker's Node; a worker has no ManagerStatus",
+TEST_CASE("node inspect prints docker's Node, a worker without ManagerStatus",
           "[unit]") {
   fake_daemon d;
   d.on = [](const pb::ControlRequest&) {
