@@ -123,8 +123,10 @@ int print_inspect(invocation& inv, const std::vector<const T*>& xs, bool pretty,
       inv.out() << pretty_fn(*x);
     return 0;
   }
-  std::vector<const google::protobuf::Message*> msgs(xs.begin(), xs.end());
-  return print_rendered(inv, output::inspect_json(msgs, format));
+  std::vector<output::inspect_object> objects;
+  for (const auto* x : xs)
+    objects.push_back(output::inspect_view(*x));
+  return print_rendered(inv, output::render_inspect(objects, format));
 }
 
 /// Polls TaskList about every 100 ms and shows docker's progress until the

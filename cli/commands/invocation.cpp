@@ -21,6 +21,10 @@ std::string invocation::host() const {
 bool invocation::reply_ok(const pb::ControlReply& reply) {
   if (!reply.warning().empty())
     err() << "WARNING: " << reply.warning() << '\n';
+  if (reply.code() != 0 && refused_ != nullptr) {
+    *refused_ = reply;
+    return false;
+  }
   if (reply.code() != 0) {
     fail(docker_text::from_daemon(reply.error()));
     return false;
@@ -81,6 +85,15 @@ invocation::call(const pb::ControlRequest& req) {
     return std::nullopt;
   }
   return last;
+}
+
+std::optional<pb::ControlReply> invocation::call(const pb::ControlRequest& req,
+                                                 pb::ControlReply& refused) {
+  refused.Clear();
+  refused_ = &refused;
+  auto out = call(req);
+  refused_ = nullptr;
+  return out;
 }
 
 } // namespace actorswarm::cli

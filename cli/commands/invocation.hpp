@@ -58,6 +58,12 @@ public:
   /// daemon: ...`), sets exit code 1 and returns nullopt.
   std::optional<pb::ControlReply> call(const pb::ControlRequest& req);
 
+  /// Like call, but an error reply of the daemon is stored in `refused`
+  /// instead of printed (exit code unchanged), for commands that word it
+  /// themselves (`Error: no such service: x`); other failures print as
+  /// call's. `refused.code()` stays 0 unless the daemon refused.
+  std::optional<pb::ControlReply> call(const pb::ControlRequest& req,
+                                       pb::ControlReply& refused);
   /// Like call, but hands every reply frame to `on_reply` (logs -f);
   /// returns true when the stream ended cleanly or was stopped by on_reply.
   bool stream(const pb::ControlRequest& req,
@@ -67,6 +73,7 @@ private:
   bool reply_ok(const pb::ControlReply& reply);
 
   context& ctx_;
+  pb::ControlReply* refused_ = nullptr;
 };
 
 } // namespace actorswarm::cli

@@ -78,9 +78,9 @@ int network_inspect(invocation& inv, const CLI::App* app,
   auto reply = inv.call(req);
   if (!reply)
     return 1;
-  std::vector<nlohmann::json> xs;
+  std::vector<output::inspect_object> xs;
   for (const auto& n : reply->networks())
-    xs.push_back(output::network_json(n));
+    xs.push_back({output::network_json(n), nullptr});
   return print_rendered(inv, output::render_inspect(xs, o.format));
 }
 

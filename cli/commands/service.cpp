@@ -113,20 +113,42 @@ int service_ps(invocation& inv, const CLI::App* app, const list_opts& o) {
   return print_rendered(inv, output::render_listing(l, o.format, o.quiet));
 }
 
+// The services of `refs`, one request each as docker's inspect loop: a
+// missing one is `Error: no such service: X` (after the others are shown).
+std::vector<pb::Service> inspect_refs(invocation& inv,
+                                      const std::vector<std::string>& refs,
+                                      std::vector<std::string>& errors) {
+  std::vector<pb::Service> out;
+  for (const auto& ref : refs) {
+    pb::ControlRequest req;
+    req.mutable_service_inspect()->add_refs(ref);
+    pb::ControlReply refused;
+    auto reply = inv.call(req, refused);
+    if (refused.code() == static_cast<uint32_t>(errc::not_found))
+      errors.push_back("Error: no such service: " + ref);
+    else if (refused.code() != 0)
+      errors.push_back(docker_text::from_daemon(refused.error()));
+    else if (!reply)
+      return {};
+    else
+      for (const auto& e : reply->services())
+        out.push_back(e.service());
+  }
+  return out;
+}
+
 int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
   if (require_args(inv, app, o.refs.size(), 1))
     return 1;
-  pb::ControlRequest req;
-  for (const auto& r : o.refs)
-    req.mutable_service_inspect()->add_refs(r);
-  auto reply = inv.call(req);
-  if (!reply)
+  std::vector<std::string> errors;
+  auto found = inspect_refs(inv, o.refs, errors);
+  if (inv.exit_code != 0)
     return 1;
   std::vector<const pb::Service*> xs;
   bool networks = false;
-  for (const auto& e : reply->services()) {
-    xs.push_back(&e.service());
-    networks = networks || !e.service().spec().networks().empty();
+  for (const auto& s : found) {
+    xs.push_back(&s);
+    networks = networks || !s.spec().networks().empty();
   }
   // --pretty names the networks (docker looks each one up).
   std::map<std::string, std::string> names;
@@ -139,10 +161,14 @@ int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
     for (const auto& n : nets->networks())
       names[n.id()] = n.spec().name();
   }
-  return print_inspect(inv, xs, o.pretty, o.format,
-                       [&names](const pb::Service& s) {
-                         return output::service_pretty(s, names);
-                       });
+  // docker flushes what it found (`[]` when nothing), then the errors.
+  auto rc = print_inspect(inv, xs, o.pretty, o.format,
+                          [&names](const pb::Service& s) {
+                            return output::service_pretty(s, names);
+                          });
+  for (const auto& e : errors)
+    rc = inv.fail(e);
+  return rc;
 }
 
 int service_scale(invocation& inv, const CLI::App* app, const list_opts& o) {

@@ -1,189 +1,242 @@
+// execute_template of go_template.hpp: Go's text/template exec over JSON
+// values (the tree of go_template_tree.hpp).
+
 #include "cli/output/go_template.hpp"
 
 #include <algorithm>
-#include <cctype>
 
-#include "cli/output/table.hpp"
+#include "cli/output/go_template_funcs.hpp"
+#include "cli/output/go_template_tree.hpp"
 
 namespace actorswarm::cli::output {
 
 namespace {
 
-constexpr const char* space_chars = " \t\r\n";
+using tmpl::node;
+using tmpl::operand;
+using tmpl::pipeline;
+using tmpl::value;
 
-std::string trim_space(const std::string& x) {
-  auto b = x.find_first_not_of(space_chars);
-  if (b == std::string::npos)
-    return "";
-  auto e = x.find_last_not_of(space_chars);
-  return x.substr(b, e - b + 1);
+std::string go_text_in(const value& x, bool nested) {
+  if (x.is_string())
+    return x.get<std::string>();
+  if (x.is_null())
+    return nested ? "<nil>" : "<no value>";
+  if (x.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < x.size(); ++i)
+      out += (i == 0 ? "" : " ") + go_text_in(x[i], true);
+    return out + "]";
+  }
+  if (x.is_object()) {
+    // Go prints a map's keys sorted.
+    std::vector<std::string> keys;
+    for (auto i = x.begin(); i != x.end(); ++i)
+      keys.push_back(i.key());
+    std::sort(keys.begin(), keys.end());
+    std::string out = "map[";
+    for (size_t i = 0; i < keys.size(); ++i)
+      out += (i == 0 ? "" : " ") + keys[i] + ":"
+             + go_text_in(x.at(keys[i]), true);
+    return out + "]";
+  }
+  return x.dump();
 }
 
-// Go's error position: 1-based line and the byte offset within it.
-std::pair<size_t, size_t> position_of(const std::string& tmpl, size_t pos) {
-  auto line = 1
-              + static_cast<size_t>(std::count(tmpl.begin(), tmpl.begin() + pos,
-                                               '\n'));
-  auto nl = pos == 0 ? std::string::npos : tmpl.rfind('\n', pos - 1);
-  return {line, nl == std::string::npos ? pos : pos - nl - 1};
-}
-
-template_piece text_piece(std::string x) {
-  template_piece p;
-  p.text = std::move(x);
-  return p;
-}
-
-failure parse_error(size_t line, const std::string& what) {
-  return fail(errc::invalid_spec, "template parsing error: template: :"
-                                    + std::to_string(line) + ": " + what);
-}
-
-bool is_ident_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
-
-// "." or ".A.B": segments of letters, digits and '_'.
-bool is_field_chain(const std::string& x) {
-  if (x == ".")
-    return true;
-  if (x.size() < 2 || x[0] != '.' || x.back() == '.')
-    return false;
-  for (size_t i = 1; i < x.size(); ++i)
-    if (!is_ident_char(x[i]) && !(x[i] == '.' && x[i - 1] != '.'))
-      return false;
-  return true;
-}
-
-// Docker's field names are Go's (`ID`, `Spec`, `ManagerStatus`); ours are
-// proto's (`id`, `spec`, `manager_status`): compare without case and '_'.
-std::string fold_key(const std::string& key) {
+// One run of a template: Go's exec state (variables, output).
+struct runner {
+  bool lenient;
+  std::vector<std::pair<std::string, value>> vars;
   std::string out;
-  for (char c : key)
-    if (c != '_')
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
-// The member of object `x` named `key`: exact, else the one whose folded
-// name matches (so `{{.Spec.Name}}` reads `spec.name`); null when none.
-const nlohmann::json* member(const nlohmann::json& x, const std::string& key) {
-  if (auto i = x.find(key); i != x.end())
-    return &*i;
-  auto want = fold_key(key);
-  for (auto i = x.begin(); i != x.end(); ++i)
-    if (fold_key(i.key()) == want)
-      return &*i;
-  return nullptr;
-}
+  failure error(const operand& at, const std::string& what) const {
+    return fail(errc::invalid_spec, "template: :" + std::to_string(at.line)
+                                      + ":" + std::to_string(at.col)
+                                      + ": executing \"\" at <" + at.text
+                                      + ">: " + what);
+  }
 
-failure exec_error(const template_piece& p, const std::string& what) {
-  return fail(errc::invalid_spec, "template: :" + std::to_string(p.line) + ":"
-                                    + std::to_string(p.col)
-                                    + ": executing \"\" at <" + p.path
-                                    + ">: " + what);
-}
-
-// Go template field chain: "." is the row, ".A.B" is row["A"]["B"].
-result<nlohmann::json> lookup(const nlohmann::json& row,
-                              const template_piece& p, bool lenient) {
-  const nlohmann::json* cur = &row;
-  const auto& path = p.path;
-  size_t pos = 1;
-  // Each step consumes one path segment: bounded by the path's length.
-  while (pos < path.size()) {
-    auto dot = path.find('.', pos);
-    auto key = path.substr(pos, dot == std::string::npos ? dot : dot - pos);
-    if (cur->is_null())
-      return nlohmann::json{};
-    if (!cur->is_object())
-      return exec_error(p, "can't evaluate field " + key + " in type "
-                             + cur->type_name());
-    cur = member(*cur, key);
-    if (cur == nullptr) {
-      if (lenient)
-        return nlohmann::json{};
-      return exec_error(p, "map has no entry for key \"" + key + "\"");
+  // Go's evalField, step by step, on a map-shaped value.
+  result<value> walk(const value& base, const operand& at) const {
+    const value* cur = &base;
+    for (const auto& f : at.fields) {
+      if (cur->is_null() && lenient)
+        return value{};
+      if (cur->is_null())
+        return error(at, "nil pointer evaluating interface {}." + f);
+      if (!cur->is_object())
+        return error(at, "can't evaluate field " + f + " in type "
+                           + tmpl::go_type(*cur));
+      auto it = cur->find(f);
+      if (it == cur->end() && lenient)
+        return value{};
+      if (it == cur->end())
+        return error(at, "map has no entry for key \"" + f + "\"");
+      cur = &*it;
     }
-    pos = dot == std::string::npos ? path.size() : dot + 1;
+    return *cur;
   }
-  return *cur;
-}
 
-// The action between `{{` and `}}` that starts at tmpl[open].
-result<template_piece> parse_action(const std::string& tmpl, size_t open,
-                                    size_t close) {
-  template_piece p;
-  p.action = true;
-  auto inner = tmpl.substr(open + 2, close - open - 2);
-  auto body = trim_space(inner);
-  auto start = open + 2 + inner.find_first_not_of(space_chars);
-  if (body.rfind("json", 0) == 0 && body.size() > 4
-      && std::isspace(static_cast<unsigned char>(body[4])) != 0) {
-    p.as_json = true;
-    auto rest = body.substr(4);
-    start += 4 + rest.find_first_not_of(space_chars);
-    body = trim_space(rest);
+  result<value> operand_value(const operand& o, const value& dot) {
+    switch (o.k) {
+      case operand::kind::dot:
+      case operand::kind::field:
+        return walk(dot, o);
+      case operand::kind::variable: {
+        auto it = std::find_if(vars.rbegin(), vars.rend(), [&o](const auto& v) {
+          return v.first == o.name;
+        });
+        if (it == vars.rend())
+          return error(o, "undefined variable: " + o.name);
+        return walk(it->second, o);
+      }
+      case operand::kind::literal:
+        return o.literal;
+      case operand::kind::nested: {
+        auto v = run_pipeline(*o.sub, dot);
+        if (!v)
+          return v;
+        return walk(*v, o);
+      }
+      case operand::kind::function:
+        return call(o, {}, dot, nullptr);
+    }
+    return value{};
   }
-  auto [line, col] = position_of(tmpl, std::min(start, close));
-  if (!is_field_chain(body))
-    return parse_error(line, "unsupported action \"{{" + inner
-                               + "}}\": --format takes {{.Field}}, "
-                                 "{{.A.B}} and {{json .Field}}");
-  p.path = body;
-  p.line = line;
-  p.col = col;
-  return p;
-}
+
+  // A function call: its arguments, then the piped value last.
+  result<value> call(const operand& fn, const std::vector<operand>& args,
+                     const value& dot, const value* piped) {
+    std::vector<value> xs;
+    for (const auto& a : args) {
+      auto v = operand_value(a, dot);
+      if (!v)
+        return v;
+      xs.push_back(std::move(*v));
+    }
+    if (piped != nullptr)
+      xs.push_back(*piped);
+    auto r = tmpl::call_function(fn.name, xs);
+    if (!r)
+      return error(fn, r.error().message);
+    return r;
+  }
+
+  result<value> run_pipeline(const pipeline& p, const value& dot) {
+    value v;
+    for (size_t i = 0; i < p.cmds.size(); ++i) {
+      const auto& args = p.cmds[i].args;
+      const value* piped = i == 0 ? nullptr : &v;
+      result<value> r = value{};
+      if (args[0].k == operand::kind::function)
+        r = call(args[0], {args.begin() + 1, args.end()}, dot, piped);
+      else if (args.size() > 1 || piped != nullptr)
+        return error(args[0],
+                     "can't give argument to non-function " + args[0].text);
+      else
+        r = operand_value(args[0], dot);
+      if (!r)
+        return r;
+      v = std::move(*r);
+    }
+    return v;
+  }
+
+  status run_list(const std::vector<node>& xs, const value& dot) {
+    auto scope = vars.size();
+    for (const auto& x : xs) {
+      auto s = run_node(x, dot);
+      if (!s)
+        return s;
+    }
+    vars.resize(scope);
+    return ok_status();
+  }
+
+  // {{range}}: lists in order, maps by sorted key; empty runs the else.
+  status run_range(const node& n, const value& dot, const value& v) {
+    if (!v.is_null() && !v.is_array() && !v.is_object())
+      return error(n.pipe.cmds[0].args[0],
+                   "range can't iterate over " + go_text_in(v, false));
+    if (v.empty())
+      return run_list(n.else_list, dot);
+    std::vector<std::pair<value, const value*>> items;
+    if (v.is_array())
+      for (size_t i = 0; i < v.size(); ++i)
+        items.emplace_back(value(i), &v[i]);
+    else
+      for (auto i = v.begin(); i != v.end(); ++i)
+        items.emplace_back(value(i.key()), &*i);
+    if (v.is_object())
+      std::sort(items.begin(), items.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, elem] : items) {
+      auto scope = vars.size();
+      const auto& d = n.pipe.decl;
+      if (d.size() == 1)
+        vars.emplace_back(d[0], *elem);
+      if (d.size() >= 2) {
+        vars.emplace_back(d[0], key);
+        vars.emplace_back(d[1], *elem);
+      }
+      auto s = run_list(n.list, *elem);
+      vars.resize(scope);
+      if (!s)
+        return s;
+    }
+    return ok_status();
+  }
+
+  status run_node(const node& n, const value& dot) {
+    if (n.k == node::kind::text) {
+      out += n.text;
+      return ok_status();
+    }
+    auto v = run_pipeline(n.pipe, dot);
+    if (!v)
+      return v.error();
+    if (n.k == node::kind::range)
+      return run_range(n, dot, *v);
+    for (const auto& d : n.pipe.decl)
+      vars.emplace_back(d, *v);
+    if (n.k == node::kind::action) {
+      if (n.pipe.decl.empty())
+        out += go_text_in(*v, false);
+      return ok_status();
+    }
+    if (!tmpl::truth(*v))
+      return run_list(n.else_list, dot);
+    return run_list(n.list, n.k == node::kind::with ? *v : dot);
+  }
+};
 
 } // namespace
 
-result<parsed_template> parse_template(const std::string& tmpl) {
-  parsed_template out;
-  size_t pos = 0;
-  // Each iteration consumes one action or the rest: bounded.
-  while (pos < tmpl.size()) {
-    auto open = tmpl.find("{{", pos);
-    if (open == std::string::npos) {
-      out.push_back(text_piece(tmpl.substr(pos)));
-      break;
-    }
-    if (open > pos)
-      out.push_back(text_piece(tmpl.substr(pos, open - pos)));
-    auto close = tmpl.find("}}", open + 2);
-    if (close == std::string::npos)
-      return parse_error(position_of(tmpl, open).first, "unclosed action");
-    auto p = parse_action(tmpl, open, close);
-    if (!p)
-      return p.error();
-    out.push_back(std::move(*p));
-    pos = close + 2;
-  }
-  return out;
+std::string go_text(const nlohmann::ordered_json& x) {
+  return go_text_in(x, false);
 }
 
 result<std::string> execute_template(const parsed_template& t,
-                                     const nlohmann::json& row, bool lenient) {
-  std::string out;
-  for (const auto& p : t) {
-    if (!p.action) {
-      out += p.text;
-      continue;
-    }
-    auto v = lookup(row, p, lenient);
-    if (!v)
-      return v.error();
-    out += p.as_json ? v->dump() : value_text(*v);
-  }
-  return out;
+                                     const nlohmann::ordered_json& dot,
+                                     bool lenient) {
+  runner r{lenient, {{"$", dot}}, {}};
+  auto s = r.run_list(*t.nodes, dot);
+  if (!s)
+    return s.error();
+  return std::move(r.out);
+}
+
+result<std::string> execute_template(const parsed_template& t,
+                                     const nlohmann::json& dot, bool lenient) {
+  return execute_template(t, nlohmann::ordered_json(dot), lenient);
 }
 
 result<std::string> expand_template(const std::string& tmpl,
-                                    const nlohmann::json& row) {
+                                    const nlohmann::ordered_json& dot) {
   auto t = parse_template(tmpl);
   if (!t)
     return t.error();
-  return execute_template(*t, row);
+  return execute_template(*t, dot);
 }
 
 } // namespace actorswarm::cli::output

@@ -1,11 +1,16 @@
 #pragma once
 
-// The Go-template subset of `--format` (docker's formatter package): text
-// with actions `{{.Field}}`, `{{.A.B}}`, `{{json .}}` and `{{json .Field}}`,
-// read from a JSON object, and Go's errors for a template it cannot parse or
-// evaluate. Pure: no IO.
+// The Go-template subset of `--format` (Go's text/template with docker's
+// functions): text, actions `{{.A.B}}`, `{{$x.A}}`, pipelines
+// `{{.A | lower}}`, `{{if}}`/`{{else}}`/`{{else if}}`, `{{range}}` (with
+// `$v :=` or `$k, $v :=`), `{{with}}`, `{{end}}`, trim markers `{{-`/`-}}`,
+// and the functions json, index, len, join, split, lower, upper, title,
+// pad, truncate, print, println, printf (%s %d %v %q), not, and, or, eq,
+// ne, lt, le, gt, ge. Values are JSON: objects are Go maps (printed
+// `map[k:v]`, keys sorted), arrays slices (`[a b]`), null Go's nil
+// (`<no value>`). Go's errors for a template it cannot parse or run. Pure.
 
-#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,42 +20,44 @@
 
 namespace actorswarm::cli::output {
 
-/// One piece of a parsed template: literal text or an action.
-struct template_piece {
-  /// Literal text; empty for an action.
-  std::string text;
-  bool action = false;
-  /// `{{json .X}}`: the value as compact JSON.
-  bool as_json = false;
-  /// The field chain of an action: "." or ".A.B".
-  std::string path;
-  /// Where the field chain starts, for errors: line (1-based) and Go's
-  /// column (the byte offset within that line).
-  size_t line = 1;
-  size_t col = 0;
+namespace tmpl {
+struct node;
+} // namespace tmpl
+
+/// A parsed template; cheap to copy (shares the tree).
+struct parsed_template {
+  std::shared_ptr<const std::vector<tmpl::node>> nodes;
 };
 
-using parsed_template = std::vector<template_piece>;
-
-/// Parses `tmpl`. An action without its `}}` fails with docker's line
-/// `template parsing error: template: :1: unclosed action`; an action that
-/// is neither a field chain nor `json` of one fails naming the action (the
-/// subset has no functions, pipelines or control structures).
+/// Parses `tmpl`. Failures carry Go's message behind docker's prefix:
+/// `template parsing error: template: :1: unclosed action`, `... :1:
+/// function "foo" not defined`, `... :1: unexpected EOF` (no `{{end}}`).
 result<parsed_template> parse_template(const std::string& tmpl);
 
-/// Evaluates `t` on `row`. Field names match exactly, else ignoring case and
-/// '_' (docker's `{{.Spec.Name}}` reads proto's `spec.name`). A null on the
-/// way reads "<no value>". A field an object does not have fails as Go's
-/// does on a map: `template: :1:2: executing "" at <.Foo>: map has no entry
-/// for key "Foo"`; a field of a string, number, bool or list: `... can't
-/// evaluate field Foo in type string`. With `lenient`, a missing field reads
-/// "<no value>" instead (table headers, which hold only the columns).
+/// Runs `t` on `dot` as Go's text/template with `missingkey=error` runs it
+/// on docker's raw JSON: a field an object does not have fails
+/// `template: :1:2: executing "" at <.Foo>: map has no entry for key
+/// "Foo"`; a field of a string, number, bool or list: `... can't evaluate
+/// field Foo in type string`; of null: `... nil pointer evaluating
+/// interface {}.Foo`. With `lenient`, a missing field (or one of null)
+/// reads as null, printed "<no value>" (table headers hold only the
+/// columns). Loops are bounded by the data.
 result<std::string> execute_template(const parsed_template& t,
-                                     const nlohmann::json& row,
+                                     const nlohmann::ordered_json& dot,
                                      bool lenient = false);
 
-/// parse_template, then execute_template on `row`.
+/// The same on a listing row (converted once).
+result<std::string> execute_template(const parsed_template& t,
+                                     const nlohmann::json& dot,
+                                     bool lenient = false);
+
+/// parse_template, then execute_template on `dot`.
 result<std::string> expand_template(const std::string& tmpl,
-                                    const nlohmann::json& row);
+                                    const nlohmann::ordered_json& dot);
+
+/// A value as Go's fmt prints it (`%v`): strings bare, null `<no value>`,
+/// arrays `[a b]`, objects `map[k:v]` with sorted keys, numbers and bools
+/// as JSON writes them.
+std::string go_text(const nlohmann::ordered_json& x);
 
 } // namespace actorswarm::cli::output

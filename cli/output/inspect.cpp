@@ -2,52 +2,12 @@
 
 #include "cli/output/views.hpp"
 
-#include <memory>
-
-#include <google/protobuf/util/json_util.h>
-
+#include "cli/output/docker_json.hpp"
 #include "cli/units.hpp"
 
 namespace actorswarm::cli::output {
 
 namespace {
-
-nlohmann::json to_json(const google::protobuf::Message& x) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = true;
-  opts.preserve_proto_field_names = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(x, &text, opts).ok())
-    return nlohmann::json::object();
-  return nlohmann::json::parse(text, nullptr, false);
-}
-
-// A copy of `x` with every unset singular message field set (empty), down to
-// `depth` levels, so its JSON names every field of the type: a template
-// tells a field that is unset from one that does not exist. Oneof members
-// stay as they are (setting one would clear another).
-void fill_messages(google::protobuf::Message& x, int depth) {
-  if (depth == 0)
-    return;
-  const auto* d = x.GetDescriptor();
-  const auto* r = x.GetReflection();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const auto* f = d->field(i);
-    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE
-        || f->is_repeated() || f->containing_oneof() != nullptr)
-      continue;
-    fill_messages(*r->MutableMessage(&x, f), depth - 1);
-  }
-}
-
-nlohmann::json to_template_json(const google::protobuf::Message& x) {
-  // Deep enough for every stored object (Service.spec.task.resources.limits).
-  constexpr int depth_max = 8;
-  std::unique_ptr<google::protobuf::Message> full{x.New()};
-  full->CopyFrom(x);
-  fill_messages(*full, depth_max);
-  return to_json(*full);
-}
 
 std::string join(const google::protobuf::RepeatedPtrField<std::string>& xs,
                  const std::string& sep) {
@@ -93,19 +53,12 @@ void add_resources(std::string& out, const pb::ResourceRequirements& r) {
 
 } // namespace
 
-std::string message_json(const google::protobuf::Message& x) {
-  return to_json(x).dump();
+inspect_object inspect_view(const pb::Service& s) {
+  return {service_json(s), service_json(s, go_view::typed)};
 }
 
-result<std::string>
-inspect_json(const std::vector<const google::protobuf::Message*>& xs,
-             const std::string& format) {
-  auto f = format.find_first_not_of(' ') == std::string::npos ? "" : format;
-  bool plain = f.empty() || f.find("{{") == std::string::npos;
-  std::vector<nlohmann::json> objects;
-  for (const auto* x : xs)
-    objects.push_back(plain ? to_json(*x) : to_template_json(*x));
-  return render_inspect(objects, format);
+inspect_object inspect_view(const pb::Node& n) {
+  return {node_json(n), node_json(n, go_view::typed)};
 }
 
 std::string

@@ -60,36 +60,43 @@ listing network_listing(const std::vector<pb::Network>& networks) {
   return l;
 }
 
-nlohmann::json network_json(const pb::Network& n) {
+nlohmann::ordered_json network_json(const pb::Network& n) {
+  using oj = nlohmann::ordered_json;
   const auto& spec = n.spec();
   const auto& ipam = n.ipam().subnet().empty() ? spec.ipam() : n.ipam();
-  auto config = nlohmann::json::array();
+  auto config = oj::array();
   if (!ipam.subnet().empty()) {
-    nlohmann::json c{{"Subnet", ipam.subnet()}};
+    oj c{{"Subnet", ipam.subnet()}};
     if (!ipam.gateway().empty())
       c["Gateway"] = ipam.gateway();
     config.push_back(std::move(c));
   }
-  auto options = nlohmann::json::object();
+  auto options = oj::object();
   if (n.vni() != 0)
     options["com.docker.network.driver.overlay.vxlanid_list"]
       = std::to_string(n.vni());
-  auto labels = nlohmann::json::object();
-  for (const auto& [k, v] : spec.labels())
-    labels[k] = v;
-  return {{"Name", spec.name()},
-          {"Id", n.id()},
-          {"Created", rfc3339_nano(n.meta().created_at_ns())},
-          {"Scope", "swarm"},
-          {"Driver", spec.driver()},
-          {"EnableIPv6", false},
-          {"IPAM",
-           {{"Driver", "default"}, {"Options", nullptr}, {"Config", config}}},
-          {"Internal", spec.internal()},
-          {"Attachable", false},
-          {"Ingress", spec.ingress()},
-          {"Options", options},
-          {"Labels", labels}};
+  std::map<std::string, std::string> sorted(spec.labels().begin(),
+                                            spec.labels().end());
+  // moby's network.Inspect, in its order; Containers is null in a swarm
+  // scoped answer (docker asks the manager, not a node).
+  oj out = oj::object();
+  out["Name"] = spec.name();
+  out["Id"] = n.id();
+  out["Created"] = rfc3339_nano(n.meta().created_at_ns());
+  out["Scope"] = "swarm";
+  out["Driver"] = spec.driver();
+  out["EnableIPv6"] = false;
+  out["IPAM"]
+    = {{"Driver", "default"}, {"Options", nullptr}, {"Config", config}};
+  out["Internal"] = spec.internal();
+  out["Attachable"] = false;
+  out["Ingress"] = spec.ingress();
+  out["ConfigFrom"] = {{"Network", ""}};
+  out["ConfigOnly"] = false;
+  out["Containers"] = nullptr;
+  out["Options"] = options;
+  out["Labels"] = oj(sorted);
+  return out;
 }
 
 std::string service_networking_pretty(

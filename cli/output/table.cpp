@@ -158,12 +158,33 @@ result<std::string> render_listing(const listing& l, const std::string& format,
   return render_each(l.rows, format);
 }
 
-result<std::string> render_inspect(const std::vector<nlohmann::json>& objects,
+result<std::string> render_inspect(const std::vector<inspect_object>& objects,
                                    const std::string& format) {
   auto f = trim(format);
-  if (f.empty() || f == "json")
-    return nlohmann::json(objects).dump(4) + "\n";
-  return render_each(objects, format);
+  std::vector<nlohmann::ordered_json> raws;
+  for (const auto& x : objects)
+    raws.push_back(x.raw);
+  if (f.empty())
+    return nlohmann::ordered_json(raws).dump(4) + "\n";
+  if (f == "json")
+    return nlohmann::ordered_json(raws).dump() + "\n";
+  auto t = parse_template(format);
+  if (!t)
+    return t.error();
+  std::string out;
+  for (const auto& x : objects) {
+    // docker's TemplateInspector: the typed value, else the raw JSON with
+    // missingkey=error, whose error is the one reported.
+    auto line = execute_template(*t, x.typed.is_null() ? x.raw : x.typed);
+    if (!line && !x.typed.is_null())
+      line = execute_template(*t, x.raw);
+    if (!line)
+      return fail(line.error().code,
+                  "template parsing error: " + line.error().message);
+    out += *line + "\n";
+  }
+  // docker's TemplateInspector.Flush: an empty line when nothing matched.
+  return objects.empty() ? "\n" : out;
 }
 
 } // namespace actorswarm::cli::output

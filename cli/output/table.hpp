@@ -49,9 +49,21 @@ std::string value_text(const nlohmann::json& x);
 result<std::string> render_listing(const listing& l, const std::string& format,
                                    bool quiet);
 
-/// `inspect --format`: "" or "json" -> the 4-space indented array of
-/// `objects`; otherwise TEMPLATE once per object, failing as render_listing.
-result<std::string> render_inspect(const std::vector<nlohmann::json>& objects,
+/// One object of `inspect`, in docker's two views (docker_json.hpp): the
+/// API's JSON (`raw`: what is printed, and what a template falls back to)
+/// and the typed value a template reads first (`typed`; null: as raw).
+struct inspect_object {
+  nlohmann::ordered_json raw;
+  nlohmann::ordered_json typed;
+};
+
+/// `inspect --format` as docker's inspect package: "" -> the 4-space
+/// indented array of the raw objects; "json" -> the compact array on one
+/// line; otherwise TEMPLATE once per object, on its typed view, then (if
+/// that fails) on its raw view, whose failure is the error line
+/// (`template parsing error: template: :1:2: executing "" at <.Foo>: map
+/// has no entry for key "Foo"`), nothing rendered.
+result<std::string> render_inspect(const std::vector<inspect_object>& objects,
                                    const std::string& format);
 
 } // namespace actorswarm::cli::output

@@ -43,17 +43,12 @@ std::string ellipsis(const std::string& text, size_t max_width);
 /// `CURRENT STATE` text: "Running 3 seconds ago".
 std::string task_current_state(const pb::TaskStatus& status, int64_t now_ns);
 
-/// `inspect [--format F]` of messages: a JSON array, 4-space indented, proto
-/// field names, enums by name and default values included; or template F
-/// once per message (`{{.spec.name}}`), which sees every field of the
-/// message type (unset messages as empty objects), so only a field the type
-/// does not have fails (render_inspect).
-result<std::string>
-inspect_json(const std::vector<const google::protobuf::Message*>& xs,
-             const std::string& format = "");
+/// A service as `service inspect` shows it: docker's swarm.Service, raw and
+/// typed (docker_json.hpp).
+inspect_object inspect_view(const pb::Service& s);
 
-/// One message as compact JSON (proto field names, defaults included).
-std::string message_json(const google::protobuf::Message& x);
+/// A node as `node inspect` shows it: docker's swarm.Node, raw and typed.
+inspect_object inspect_view(const pb::Node& n);
 
 /// `service inspect --pretty`: docker's human-readable layout, network
 /// ids shown by the names in `network_names` (service_networking_pretty).
@@ -74,7 +69,7 @@ listing network_listing(const std::vector<pb::Network>& networks);
 /// Internal, Attachable, Ingress, Options, Labels). IPAM.Config holds the
 /// allocated subnet, else the requested one; Options the VXLAN id once
 /// allocated, as docker's overlay driver shows it.
-nlohmann::json network_json(const pb::Network& n);
+nlohmann::ordered_json network_json(const pb::Network& n);
 
 /// `service inspect --pretty`, the networking part (docker's template):
 /// `Networks: a b` (names from `network_names`, ids else), `Endpoint Mode:`

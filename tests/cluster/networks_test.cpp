@@ -101,10 +101,11 @@ TEST_CASE("cluster: networks are created, listed, inspected, used by "
   auto si = f.cli({"service", "inspect", "web"});
   REQUIRE(si.exit_code == 0);
   auto web = nlohmann::json::parse(si.out);
-  CHECK(web[0]["spec"]["networks"][0]["target"] == id);
-  CHECK(web[0]["spec"]["networks"][0]["aliases"][0] == "www");
-  CHECK(web[0]["spec"]["endpoint"]["ports"][0]["published_port"] == 8000);
-  CHECK(web[0]["spec"]["task"]["container"]["hostname"] == "webhost");
+  const auto& task = web[0]["Spec"]["TaskTemplate"];
+  CHECK(task["Networks"][0]["Target"] == id);
+  CHECK(task["Networks"][0]["Aliases"][0] == "www");
+  CHECK(web[0]["Spec"]["EndpointSpec"]["Ports"][0]["PublishedPort"] == 8000);
+  CHECK(task["ContainerSpec"]["Hostname"] == "webhost");
   auto pretty = f.cli({"service", "inspect", "--pretty", "web"});
   CHECK(pretty.out.find("Networks: appnet \n") != std::string::npos);
   // service bad input
@@ -112,7 +113,7 @@ TEST_CASE("cluster: networks are created, listed, inspected, used by "
                     "8000:81", "host", "sleep", "3600"})
         == "Error response from daemon: rpc error: code = InvalidArgument "
            "desc = port '8000' is already in use by service 'web' ("
-             + web[0]["id"].get<std::string>() + ") as an ingress port\n");
+             + web[0]["ID"].get<std::string>() + ") as an ingress port\n");
   CHECK(refused(f, {"service", "create", "-d", "--name", "api", "--network",
                     "nope", "host", "sleep", "3600"})
         == "Error response from daemon: network nope not found\n");
@@ -126,12 +127,12 @@ TEST_CASE("cluster: networks are created, listed, inspected, used by "
   CHECK(refused(f, {"network", "rm", "appnet"})
         == "Error response from daemon: rpc error: code = FailedPrecondition "
            "desc = network "
-             + id + " is in use by service " + web[0]["id"].get<std::string>()
+             + id + " is in use by service " + web[0]["ID"].get<std::string>()
              + "\n");
   CHECK(refused(f, {"network", "rm", "ingress"})
         == "Error response from daemon: rpc error: code = FailedPrecondition "
            "desc = ingress network cannot be removed because service "
-             + web[0]["id"].get<std::string>() + " depends on it\n");
+             + web[0]["ID"].get<std::string>() + " depends on it\n");
   CHECK(network_ls(f) == before);
   // update: off appnet, onto plain, another port
   auto up = f.cli({"service", "update", "-d", "--network-rm", "appnet",

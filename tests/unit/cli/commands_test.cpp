@@ -209,9 +209,9 @@ TEST_CASE("inspect: JSON array by default, templates with --format", "[unit]") {
   };
   REQUIRE(d.run({"service", "inspect", "web"}) == 0);
   auto j = nlohmann::json::parse(d.out.str());
-  CHECK(j.at(0).at("spec").at("name") == "web");
+  CHECK(j.at(0).at("Spec").at("Name") == "web");
   d.out.str("");
-  REQUIRE(d.run({"service", "inspect", "--format", "{{.spec.name}} {{.id}}",
+  REQUIRE(d.run({"service", "inspect", "--format", "{{.Spec.Name}} {{.ID}}",
                  "web"})
           == 0);
   CHECK(d.out.str() == "web svc1\n");

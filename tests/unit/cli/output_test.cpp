@@ -141,18 +141,21 @@ TEST_CASE("CURRENT STATE wording", "[unit]") {
   CHECK(task_current_state(st, 13 * sec_ns) == "Pending 3 seconds ago");
 }
 
-TEST_CASE("inspect JSON is an array of objects with proto field names",
+TEST_CASE("inspect JSON is an array of docker's objects, 4-space indented",
           "[unit]") {
   pb::Service s;
   s.set_id("abc");
   s.mutable_spec()->set_name("web");
   s.mutable_spec()->set_replicas(3);
-  auto text = *inspect_json({&s});
+  auto text = *render_inspect({inspect_view(s)}, "");
+  CHECK(text.rfind("[\n    {\n        \"ID\": \"abc\",\n", 0) == 0);
   auto j = nlohmann::json::parse(text);
   REQUIRE(j.is_array());
-  CHECK(j[0]["spec"]["name"] == "web");
-  CHECK(j[0]["spec"]["replicas"] == "3"); // proto3 JSON: uint64 as string
-  CHECK(j[0]["spec"]["mode"] == "REPLICATED");
+  CHECK(j[0]["Spec"]["Name"] == "web");
+  CHECK(j[0]["Spec"]["Mode"]["Replicated"]["Replicas"] == 3);
+  // --format json: the compact array on one line.
+  CHECK(*render_inspect({inspect_view(s)}, "json")
+        == "[" + nlohmann::ordered_json(inspect_view(s).raw).dump() + "]\n");
   auto pretty = service_pretty(s);
   CHECK(pretty.find("Service Mode:\tReplicated\n Replicas:\t3\n")
         != std::string::npos);

@@ -145,13 +145,14 @@ TEST_CASE("node inspect and node ps resolve self", "[unit]") {
 
 TEST_CASE("templates take docker's field names", "[unit]") {
   auto row = nlohmann::json::parse(
-    R"({"id":"x1","spec":{"name":"web"},"manager_status":{"leader":true}})");
-  CHECK(*cli::output::expand_template("{{.ID}} {{.Spec.Name}} {{.spec.name}}",
-                                      row)
-        == "x1 web web");
+    R"({"ID":"x1","Spec":{"Name":"web"},"ManagerStatus":{"Leader":true}})");
+  CHECK(*cli::output::expand_template("{{.ID}} {{.Spec.Name}}", row)
+        == "x1 web");
   CHECK(*cli::output::expand_template("{{.ManagerStatus.Leader}}", row)
         == "true");
-  // A field the row does not have fails (bad_values_test.cpp).
+  // Go's field names are case-sensitive; a field the row does not have
+  // fails (bad_values_test.cpp).
+  CHECK_FALSE(cli::output::expand_template("{{.spec.name}}", row));
   CHECK_FALSE(cli::output::expand_template("{{.Nope}}", row));
 }
 
