@@ -173,11 +173,16 @@ result<std::string> render_inspect(const std::vector<inspect_object>& objects,
     return t.error();
   std::string out;
   for (const auto& x : objects) {
-    // docker's TemplateInspector: the typed value, else the raw JSON with
-    // missingkey=error, whose error is the one reported.
-    auto line = execute_template(*t, x.typed.is_null() ? x.raw : x.typed);
-    if (!line && !x.typed.is_null())
-      line = execute_template(*t, x.raw);
+    // docker's TemplateInspector runs the typed value, else the raw JSON
+    // with missingkey=error, whose error is the one reported. Raw first
+    // here: where both run they print alike, except that `json` of a typed
+    // struct is Go's omitempty encoding, which is the raw view, not ours.
+    auto line = execute_template(*t, x.raw);
+    if (!line && !x.typed.is_null()) {
+      auto typed = execute_template(*t, x.typed);
+      if (typed)
+        line = std::move(typed);
+    }
     if (!line)
       return fail(line.error().code,
                   "template parsing error: " + line.error().message);

@@ -50,8 +50,8 @@ result<std::string> render_listing(const listing& l, const std::string& format,
                                    bool quiet);
 
 /// One object of `inspect`, in docker's two views (docker_json.hpp): the
-/// API's JSON (`raw`: what is printed, and what a template falls back to)
-/// and the typed value a template reads first (`typed`; null: as raw).
+/// API's JSON (`raw`: what is printed) and the typed value, where every
+/// field of docker's type is there (`typed`; null: none but raw).
 struct inspect_object {
   nlohmann::ordered_json raw;
   nlohmann::ordered_json typed;
@@ -59,10 +59,11 @@ struct inspect_object {
 
 /// `inspect --format` as docker's inspect package: "" -> the 4-space
 /// indented array of the raw objects; "json" -> the compact array on one
-/// line; otherwise TEMPLATE once per object, on its typed view, then (if
-/// that fails) on its raw view, whose failure is the error line
-/// (`template parsing error: template: :1:2: executing "" at <.Foo>: map
-/// has no entry for key "Foo"`), nothing rendered.
+/// line; otherwise TEMPLATE once per object, on its raw view, then (if
+/// that fails) on its typed view (a field empty in the JSON reads its zero
+/// value, as in docker's typed run); when both fail, the raw view's error
+/// is the line (`template parsing error: template: :1:2: executing "" at
+/// <.Foo>: map has no entry for key "Foo"`), nothing rendered.
 result<std::string> render_inspect(const std::vector<inspect_object>& objects,
                                    const std::string& format);
 

@@ -97,6 +97,10 @@ TEST_CASE("service inspect --format reads docker's paths, typed first, raw "
   CHECK(format("{{json .Spec.Labels}}")
         == "{\"tier\":\"web\"}\n{\"tier\":\"api\"}\n");
   CHECK(format(R"({{index .Spec.Labels "tier"}})") == "web\napi\n");
+  // json of a struct is Go's omitempty encoding, as docker's.
+  CHECK(format("{{json .Spec.TaskTemplate.ContainerSpec}}")
+        == "{\"Image\":\"host\",\"Args\":[\"sleep\",\"3600\"]}\n"
+           "{\"Image\":\"host\",\"Args\":[\"sleep\",\"3600\"]}\n");
   // Empty in the JSON (omitempty), there with its zero value in the type.
   CHECK(format("[{{.Spec.TaskTemplate.ContainerSpec.Dir}}]") == "[]\n[]\n");
   CHECK(format("{{.Spec.TaskTemplate.ContainerSpec.Env}}") == "[]\n[]\n");
