@@ -139,9 +139,10 @@ int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
     for (const auto& n : nets->networks())
       names[n.id()] = n.spec().name();
   }
+  auto now_ns = inv.ctx().wall_now_ns();
   return print_inspect(inv, xs, o.pretty, o.format,
-                       [&names](const pb::Service& s) {
-                         return output::service_pretty(s, names);
+                       [&names, now_ns](const pb::Service& s) {
+                         return output::service_pretty(s, names, now_ns);
                        });
 }
 
