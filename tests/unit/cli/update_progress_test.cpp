@@ -159,6 +159,27 @@ TEST_CASE("update progress: a scale keeps tasks of the same spec, --force "
         == "overall progress: 1 out of 2 tasks\n1/2: new\n2/2: running\n");
 }
 
+TEST_CASE("global update progress keeps a line for a node not yet updated",
+          "[unit]") {
+  update_tracker t{config()};
+  auto v2 = service(2, "host:v2", 0);
+  v2.mutable_spec()->set_mode(pb::ServiceSpec::GLOBAL);
+  v2.mutable_spec()->mutable_update()->set_monitor_ns(0);
+  auto a = task("a", 0, pb::RUNNING, 1, "host:v1");
+  a.set_node_id("nodeaxxxxxxxxxxxxxxxxxxxx");
+  auto b = task("b", 0, pb::RUNNING, 2, "host:v2", 1);
+  b.set_node_id("nodebxxxxxxxxxxxxxxxxxxxx");
+  t.observe(v2, {a, b}, 0);
+  CHECK(t.outcome() == update_outcome::waiting);
+  CHECK(text_of(t)
+        == "overall progress: 1 out of 2 tasks\nnodeaxxxxxxx: new\n"
+           "nodebxxxxxxx: running\n");
+  auto c = task("c", 0, pb::RUNNING, 2, "host:v2", 2);
+  c.set_node_id(a.node_id());
+  t.observe(v2, {stopped(a), b, c}, s_ns);
+  CHECK(t.outcome() == update_outcome::done);
+}
+
 TEST_CASE("update progress ignores the status of an earlier update", "[unit]") {
   auto cfg = config();
   cfg.baseline = with_status(service(1, "host:v1"), pb::UpdateStatus::PAUSED,
