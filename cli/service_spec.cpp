@@ -228,7 +228,7 @@ result<pb::ServiceSpec> build_service_spec(const service_create_flags& f) {
         apply_placement(f, *task->mutable_placement()),
         apply_resources(f, *task->mutable_resources()),
         apply_container(f, *task->mutable_container()),
-        apply_networking(f, spec)})
+        apply_networking(f, spec), apply_update_policy(f.policy, spec)})
     if (!st)
       return st.error();
   for (const auto& l : f.labels) {

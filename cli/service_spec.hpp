@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/update_policy.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 
@@ -42,6 +43,9 @@ struct service_create_flags {
   std::string hostname;
   std::string image;
   std::vector<std::string> command; // argv after IMAGE, untouched
+
+  /// `--update-*` and `--rollback-*` (cli/update_policy.hpp).
+  update_policy_flags policy;
 };
 
 /// Builds the spec; on a bad value returns one line such as

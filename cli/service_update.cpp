@@ -267,7 +267,8 @@ status apply_service_update(const service_update_flags& f,
                   update_restart(f, *task->mutable_restart()),
                   update_placement(f, *task->mutable_placement()),
                   update_endpoint(f, *spec.mutable_endpoint()),
-                  update_service_networks(f, spec, resolve)})
+                  update_service_networks(f, spec, resolve),
+                  apply_update_policy(f.policy, spec)})
     if (!st)
       return st;
   // docker's --force: ForceUpdate goes up by one, so the rolling update
@@ -291,7 +292,7 @@ bool update_is_empty(const service_update_flags& f) {
          && f.workdir.empty() && f.user.empty() && f.cap_add.empty()
          && f.cap_drop.empty() && f.network_add.empty() && f.network_rm.empty()
          && f.publish_add.empty() && f.publish_rm.empty()
-         && f.endpoint_mode.empty() && f.hostname.empty();
+         && f.endpoint_mode.empty() && f.hostname.empty() && f.policy.empty();
 }
 
 result<std::vector<std::string>> split_shell_words(const std::string& text) {

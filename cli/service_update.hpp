@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/update_policy.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 
@@ -51,6 +52,9 @@ struct service_update_flags {
   std::string endpoint_mode;            // vip|dnsrr
   std::string hostname;
   bool force = false; ///< update even when nothing changes (redeploys)
+
+  /// `--update-*` and `--rollback-*` (cli/update_policy.hpp).
+  update_policy_flags policy;
 };
 
 /// Turns a network reference (name or id) into the network's id, or fails

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands/invocation.hpp"
+#include "cli/output/update_progress.hpp"
 #include "cli/output/views.hpp"
 #include "cli/units.hpp"
 #include "messages/result.hpp"
@@ -99,6 +100,13 @@ void add_restart_flags(CLI::App* c, Flags& f) {
                parse_duration_ns);
 }
 
+/// The update and rollback policy flags shared by `service create` and
+/// `service update` (`--update-parallelism|delay|monitor|failure-action|
+/// max-failure-ratio|order`, the same with `--rollback-`), into `f`
+/// (update_policy_flags.cpp).
+struct update_policy_flags;
+void add_update_policy_flags(CLI::App* c, update_policy_flags& f);
+
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
 int require_args(invocation& inv, const CLI::App* app, size_t given,
@@ -133,6 +141,14 @@ int print_inspect(invocation& inv, const std::vector<const T*>& xs, bool pretty,
 /// service converges; returns 0, or 1 after printing why it cannot converge.
 int wait_converged(invocation& inv, const std::string& service_ref, bool global,
                    uint64_t replicas, bool quiet);
+
+/// Follows an update (or rollback) of the service `service_id` until it
+/// converged and was verified (0), or paused, rolled back or cannot
+/// converge (1, after the error line): polls the service and its tasks about
+/// every 100 ms and shows docker's progress (cli/output/update_progress.hpp)
+/// unless `quiet`.
+int wait_updated(invocation& inv, const std::string& service_id,
+                 output::update_wait_config cfg, bool quiet);
 
 /// `service logs`: streams LogsRequest replies, one line per LogLine.
 int service_logs(invocation& inv, const CLI::App* app,

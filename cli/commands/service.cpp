@@ -162,9 +162,10 @@ int service_inspect(invocation& inv, const CLI::App* app, const list_opts& o) {
       names[n.id()] = n.spec().name();
   }
   // docker flushes what it found (`[]` when nothing), then the errors.
+  auto now_ns = inv.ctx().wall_now_ns();
   auto rc = print_inspect(inv, xs, o.pretty, o.format,
-                          [&names](const pb::Service& s) {
-                            return output::service_pretty(s, names);
+                          [&names, now_ns](const pb::Service& s) {
+                            return output::service_pretty(s, names, now_ns);
                           });
   for (const auto& e : errors)
     rc = inv.fail(e);

@@ -1,7 +1,10 @@
 // `actorswarm service update [OPTIONS] SERVICE`: reads the service (its spec
 // and version), applies the flags (cli/service_update.hpp) and sends a
 // ServiceUpdateRequest naming the version it read, so a concurrent change is
-// refused as out of sequence instead of being overwritten.
+// refused as out of sequence instead of being overwritten. Without --detach
+// it follows the rolling update (wait_updated). `service update --rollback`
+// and `actorswarm service rollback SERVICE` send the request with rollback
+// set, and follow the rollback the same way.
 
 #include <memory>
 #include <optional>
@@ -16,6 +19,7 @@ namespace {
 
 struct update_opts {
   service_update_flags f;
+  bool rollback = false; ///< --rollback: back to the previous spec
   bool detach = false;
   bool quiet = false;
   std::vector<std::string> refs;
@@ -75,6 +79,8 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("--endpoint-mode", f.endpoint_mode,
                 "Endpoint mode (vip or dnsrr)");
   c->add_option("--hostname", f.hostname, "Container hostname");
+  add_update_policy_flags(c, f.policy);
+  c->add_flag("--rollback", o.rollback, "Rollback to previous specification");
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,
@@ -109,11 +115,63 @@ network_resolver network_ids(invocation& inv) {
   };
 }
 
+// The service `ref` names, or nullopt after printing why not.
+std::optional<pb::Service> read_service(invocation& inv,
+                                        const std::string& ref) {
+  pb::ControlRequest read;
+  read.mutable_service_inspect()->add_refs(ref);
+  auto found = inv.call(read);
+  if (!found)
+    return std::nullopt;
+  if (found->services().empty()) {
+    inv.fail("Error: no such service: " + ref);
+    return std::nullopt;
+  }
+  return found->services(0).service();
+}
+
+int require_one(invocation& inv, const CLI::App* app,
+                const std::vector<std::string>& refs) {
+  if (refs.size() == 1)
+    return 0;
+  return usage_error(inv, app,
+                     "\"" + command_path(app)
+                       + "\" requires exactly 1 argument.");
+}
+
+// docker's `service rollback` and `service update --rollback`: the daemon
+// restores the previous spec (the spec sent is the one read, and ignored).
+int rollback(invocation& inv, const std::string& ref, bool detach, bool quiet) {
+  auto svc = read_service(inv, ref);
+  if (!svc)
+    return 1;
+  pb::ControlRequest req;
+  auto* u = req.mutable_service_update();
+  u->set_ref(svc->id());
+  u->set_version(svc->meta().version());
+  *u->mutable_spec() = svc->spec();
+  u->set_rollback(true);
+  if (!inv.call(req))
+    return 1;
+  inv.out() << ref << '\n';
+  if (detach)
+    return 0;
+  output::update_wait_config cfg;
+  cfg.ref = ref;
+  cfg.baseline = svc->update_status();
+  cfg.rollback = true;
+  return wait_updated(inv, svc->id(), std::move(cfg), quiet);
+}
+
 int update(invocation& inv, const CLI::App* app, const update_opts& o) {
-  if (o.refs.size() != 1)
-    return usage_error(inv, app,
-                       "\"" + command_path(app)
-                         + "\" requires exactly 1 argument.");
+  if (require_one(inv, app, o.refs) != 0)
+    return 1;
+  if (o.rollback) {
+    // docker: --rollback goes with --detach and --quiet only.
+    if (!update_is_empty(o.f) || o.f.force)
+      return inv.fail("other flags may not be combined with --rollback");
+    return rollback(inv, o.refs[0], o.detach, o.quiet);
+  }
   // Bad values are found before anything is sent: apply to a scratch spec.
   pb::ServiceSpec scratch;
   if (auto st = apply_service_update(o.f, scratch); !st)
@@ -122,19 +180,14 @@ int update(invocation& inv, const CLI::App* app, const update_opts& o) {
     return usage_error(inv, app,
                        "nothing to update: give at least one flag "
                        "that changes the service, or --force");
-  pb::ControlRequest read;
-  read.mutable_service_inspect()->add_refs(o.refs[0]);
-  auto found = inv.call(read);
-  if (!found)
+  auto svc = read_service(inv, o.refs[0]);
+  if (!svc)
     return 1;
-  if (found->services().empty())
-    return inv.fail("Error: no such service: " + o.refs[0]);
-  const auto& svc = found->services(0).service();
   pb::ControlRequest req;
   auto* u = req.mutable_service_update();
-  u->set_ref(svc.id());
-  u->set_version(svc.meta().version());
-  *u->mutable_spec() = svc.spec();
+  u->set_ref(svc->id());
+  u->set_version(svc->meta().version());
+  *u->mutable_spec() = svc->spec();
   if (auto st = apply_service_update(o.f, *u->mutable_spec(), network_ids(inv));
       !st) {
     // A failed `network ls` printed its error already.
@@ -147,9 +200,11 @@ int update(invocation& inv, const CLI::App* app, const update_opts& o) {
   inv.out() << o.refs[0] << '\n';
   if (o.detach)
     return 0;
-  const auto& spec = u->spec();
-  return wait_converged(inv, svc.id(), spec.mode() == pb::ServiceSpec::GLOBAL,
-                        spec.replicas(), o.quiet);
+  output::update_wait_config cfg;
+  cfg.ref = o.refs[0];
+  cfg.baseline = svc->update_status();
+  cfg.force = o.f.force;
+  return wait_updated(inv, svc->id(), std::move(cfg), o.quiet);
 }
 
 } // namespace
@@ -160,6 +215,21 @@ void add_service_update(CLI::App& service, invocation& inv) {
     service, "update", "Update a service", inv,
     [&inv, o](const CLI::App* a) { return update(inv, a, *o); },
     [o](CLI::App* app) { add_update_flags(app, *o); });
+  auto r = std::make_shared<update_opts>();
+  add_leaf(
+    service, "rollback", "Revert changes to a service's configuration", inv,
+    [&inv, r](const CLI::App* a) {
+      if (require_one(inv, a, r->refs) != 0)
+        return 1;
+      return rollback(inv, r->refs[0], r->detach, r->quiet);
+    },
+    [r](CLI::App* app) {
+      app->add_flag(
+        "-d,--detach", r->detach,
+        "Exit immediately instead of waiting for the service to converge");
+      app->add_flag("-q,--quiet", r->quiet, "Suppress progress output");
+      app->add_option("SERVICE", r->refs, "Service");
+    });
 }
 
 } // namespace actorswarm::cli

@@ -63,7 +63,8 @@ inspect_object inspect_view(const pb::Node& n) {
 
 std::string
 service_pretty(const pb::Service& s,
-               const std::map<std::string, std::string>& network_names) {
+               const std::map<std::string, std::string>& network_names,
+               int64_t now_ns) {
   const auto& spec = s.spec();
   const auto& task = spec.task();
   std::string out = "\nID:\t\t" + s.id() + "\nName:\t\t" + spec.name() + "\n";
@@ -78,6 +79,7 @@ service_pretty(const pb::Service& s,
     if (spec.replicas() != 0)
       out += " Replicas:\t" + std::to_string(spec.replicas()) + "\n";
   }
+  out += update_status_pretty(s, now_ns);
   const auto& pl = task.placement();
   out += "Placement:\n";
   if (!pl.constraints().empty())
@@ -91,6 +93,7 @@ service_pretty(const pb::Service& s,
   if (pl.max_replicas() > 0)
     out += " Max Replicas Per Node:\t" + std::to_string(pl.max_replicas())
            + "\n";
+  out += update_config_pretty(spec);
   const auto& rp = task.restart();
   out += "RestartPolicy:\n Condition:\t"
          + pretty_enum(pb::RestartPolicy::Condition_Name(rp.condition()))

@@ -50,6 +50,25 @@ std::string key_of(const pb::Task& t, bool global) {
   return std::string(20 - std::min<size_t>(20, slot.size()), '0') + slot;
 }
 
+// Running, and healthy when it has a health check (docker's running).
+bool is_up(const pb::Task& t) {
+  auto h = t.status().health();
+  return t.status().state() == pb::RUNNING
+         && (h == pb::TaskStatus::NONE || h == pb::TaskStatus::HEALTHY);
+}
+
+void fill_line(const pb::Task& t, progress_line& line) {
+  auto state = t.status().state();
+  line.state = lower(pb::TaskState_Name(state));
+  line.step = step_of(state);
+  if (state == pb::RUNNING && !is_up(t)) {
+    // Its health check has not passed (yet): docker's task is starting.
+    line.state = "starting";
+    line.step = step_of(pb::STARTING);
+  }
+  line.message = state < pb::RUNNING ? t.status().err() : "";
+}
+
 } // namespace
 
 std::string progress_bar(int step) {
@@ -80,7 +99,7 @@ convergence_tracker::convergence_tracker(bool global, uint64_t replicas,
 }
 
 void convergence_tracker::observe(const std::vector<pb::Task>& tasks,
-                                  int64_t now_ns) {
+                                  int64_t now_ns, const task_filter& current) {
   if (first_) {
     first_ = false;
     start_ns_ = now_ns;
@@ -88,46 +107,54 @@ void convergence_tracker::observe(const std::vector<pb::Task>& tasks,
       if (is_failed(t.status().state()))
         old_failed_.insert(t.id());
   }
-  // The newest task that should be running, per slot (or node).
-  std::map<std::string, const pb::Task*> current;
+  // The newest task that should be running, per slot (or node); null for a
+  // node whose tasks all run an older spec.
+  std::map<std::string, const pb::Task*> newest;
   for (const auto& t : tasks) {
     if (t.desired_state() > pb::RUNNING)
       continue;
     if (!global_ && (t.slot() == 0 || t.slot() > replicas_))
       continue;
-    auto& cur = current[key_of(t, global_)];
+    auto& cur = newest[key_of(t, global_)];
+    if (current && !current(t))
+      continue;
     if (cur == nullptr
         || t.meta().created_at_ns() > cur->meta().created_at_ns())
       cur = &t;
   }
   lines_.clear();
   running_ = 0;
-  auto total = global_ ? current.size() : replicas_;
+  auto total = global_ ? newest.size() : replicas_;
   for (uint64_t i = 0; !global_ && i < replicas_; ++i)
     lines_.push_back({std::to_string(i + 1) + "/" + std::to_string(total), "",
                       0, ""});
-  for (const auto& [key, t] : current) {
+  for (const auto& [key, t] : newest) {
+    if (!global_ && t == nullptr)
+      continue;
     auto& line = global_ ? lines_.emplace_back() : lines_[t->slot() - 1];
     line.label = global_ ? short_id(key) : line.label;
-    line.state = lower(pb::TaskState_Name(t->status().state()));
-    line.step = step_of(t->status().state());
-    line.message = t->status().state() < pb::RUNNING ? t->status().err() : "";
-    running_ += t->status().state() == pb::RUNNING ? 1 : 0;
+    if (t == nullptr)
+      continue;
+    fill_line(*t, line);
+    running_ += is_up(*t) ? 1 : 0;
   }
   converged_ = running_ == lines_.size()
                && (!lines_.empty()
                    || (global_ && now_ns - start_ns_ >= pending_err_ns_)
                    || (!global_ && replicas_ == 0));
-  check_failures(tasks, now_ns);
+  check_failures(tasks, now_ns, current);
 }
 
 void convergence_tracker::check_failures(const std::vector<pb::Task>& tasks,
-                                         int64_t now_ns) {
+                                         int64_t now_ns,
+                                         const task_filter& current) {
   if (converged_)
     return;
   std::map<std::string, uint32_t> failed_per_key;
   std::map<std::string, const pb::Task*> last_failed;
   for (const auto& t : tasks) {
+    if (current && !current(t))
+      continue;
     auto key = key_of(t, global_);
     if (is_failed(t.status().state()) && old_failed_.count(t.id()) == 0) {
       ++failed_per_key[key];
@@ -167,26 +194,31 @@ void convergence_tracker::check_failures(const std::vector<pb::Task>& tasks,
 }
 
 std::string progress_printer::frame(const convergence_tracker& t) {
-  std::vector<std::string> lines;
-  lines.push_back("overall progress: " + std::to_string(t.running())
-                  + " out of " + std::to_string(t.total()) + " tasks");
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("overall",
+                    "overall progress: " + std::to_string(t.running())
+                      + " out of " + std::to_string(t.total()) + " tasks");
   for (const auto& l : t.lines())
-    lines.push_back(render_line(l, tty_));
+    rows.emplace_back(l.label, render_line(l, tty_));
+  return frame(rows);
+}
+
+std::string progress_printer::frame(
+  const std::vector<std::pair<std::string, std::string>>& rows) {
   std::string out;
   if (tty_) {
     if (drawn_lines_ > 0)
       out += "\x1b[" + std::to_string(drawn_lines_) + "A";
-    for (const auto& l : lines)
-      out += "\x1b[2K" + l + "\n";
-    drawn_lines_ = lines.size();
+    for (const auto& [key, line] : rows)
+      out += "\x1b[2K" + line + "\n";
+    drawn_lines_ = rows.size();
     return out;
   }
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto key = i == 0 ? std::string{"overall"} : t.lines()[i - 1].label;
+  for (const auto& [key, line] : rows) {
     auto& last = last_[key];
-    if (last != lines[i])
-      out += lines[i] + "\n";
-    last = lines[i];
+    if (last != line)
+      out += line + "\n";
+    last = line;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 // decisions and text go out.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -35,7 +36,15 @@ std::string progress_bar(int step);
 /// `1/3: <message>`; without `bar`, `1/3: running`.
 std::string render_line(const progress_line& l, bool bar);
 
-/// Follows one service's tasks across polls and decides convergence.
+/// Whether a task runs the service's current spec (update progress). A task
+/// it refuses never counts nor shows, but still names its node's line
+/// (global): a node whose task is not updated yet is not running the
+/// service's current spec.
+using task_filter = std::function<bool(const pb::Task&)>;
+
+/// Follows one service's tasks across polls and decides convergence. A
+/// running task with a health check counts once it is healthy (shown as
+/// `starting` until then), as docker's running means healthy.
 class convergence_tracker {
 public:
   /// `replicas` is ignored for global services. A task pending with an err
@@ -44,8 +53,10 @@ public:
   convergence_tracker(bool global, uint64_t replicas, int64_t pending_err_ns,
                       uint32_t failures_max);
 
-  /// Feeds the service's tasks as of `now_ns` (monotonic).
-  void observe(const std::vector<pb::Task>& tasks, int64_t now_ns);
+  /// Feeds the service's tasks as of `now_ns` (monotonic); with `current`,
+  /// only the tasks it accepts show, count and fail.
+  void observe(const std::vector<pb::Task>& tasks, int64_t now_ns,
+               const task_filter& current = {});
 
   /// True once every slot (each node, global) runs its task.
   bool converged() const {
@@ -72,7 +83,8 @@ public:
   }
 
 private:
-  void check_failures(const std::vector<pb::Task>& tasks, int64_t now_ns);
+  void check_failures(const std::vector<pb::Task>& tasks, int64_t now_ns,
+                      const task_filter& current);
 
   bool global_;
   uint64_t replicas_;
@@ -99,6 +111,15 @@ public:
 
   /// Text to write for the tracker's current state.
   std::string frame(const convergence_tracker& t);
+
+  /// Text to write for `rows` (key, line): all of them redrawn on a TTY,
+  /// else those whose line changed since the last frame.
+  std::string
+  frame(const std::vector<std::pair<std::string, std::string>>& rows);
+
+  bool tty() const {
+    return tty_;
+  }
 
 private:
   bool tty_;

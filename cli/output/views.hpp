@@ -51,10 +51,25 @@ inspect_object inspect_view(const pb::Service& s);
 inspect_object inspect_view(const pb::Node& n);
 
 /// `service inspect --pretty`: docker's human-readable layout, network
-/// ids shown by the names in `network_names` (service_networking_pretty).
+/// ids shown by the names in `network_names` (service_networking_pretty);
+/// `now_ns` (wall clock) dates the update status ("5 seconds ago").
 std::string
 service_pretty(const pb::Service& s,
-               const std::map<std::string, std::string>& network_names = {});
+               const std::map<std::string, std::string>& network_names = {},
+               int64_t now_ns = 0);
+
+// -- updates (update_views.cpp) ----------------------------------------------
+
+/// `service inspect --pretty`'s `UpdateStatus:` block (State, Started,
+/// Completed for a completed update, Message), as docker's template prints
+/// it; empty when the service has no update status. `now_ns`: wall clock.
+std::string update_status_pretty(const pb::Service& s, int64_t now_ns);
+
+/// `service inspect --pretty`'s `UpdateConfig:` and `RollbackConfig:`
+/// blocks (Parallelism, Delay, On failure, Monitoring Period, Max failure
+/// ratio, Update/Rollback order), each only when the spec sets it (docker's
+/// HasUpdateConfig).
+std::string update_config_pretty(const pb::ServiceSpec& spec);
 
 /// `node inspect --pretty`: docker's human-readable layout.
 std::string node_pretty(const pb::Node& n);
