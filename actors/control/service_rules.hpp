@@ -24,9 +24,10 @@ namespace actorswarm::control {
 /// yet: another image is `unsupported_image`), a valid name, no replicas in
 /// global mode, no negative durations or resources, a memory limit of at
 /// least 6MB, valid env entries, constraints and spread preferences, a
-/// well-formed --user (UID[:GID] or NAME[:GROUP]) and known capability names
-/// (stored normalized: "CAP_X", each once, ALL alone). Other refusals are
-/// `invalid_spec`.
+/// well-formed --user (UID[:GID] or NAME[:GROUP]), known capability names
+/// (stored normalized: "CAP_X", each once, ALL alone) and valid mounts
+/// (task::validate_mounts; targets and bind sources stored cleaned). Other
+/// refusals are `invalid_spec`.
 status validate_service_spec(pb::ServiceSpec& spec);
 
 /// A new Service object for `spec` (already validated): a fresh id and, when

@@ -58,6 +58,9 @@ void add_create_flags(CLI::App* c, create_opts& o) {
   c->add_option("--endpoint-mode", f.endpoint_mode,
                 "Endpoint mode (vip or dnsrr)");
   c->add_option("--hostname", f.hostname, "Container hostname");
+  add_repeated(c, "--mount", f.mounts,
+               "Attach a filesystem mount to the service "
+               "(type=bind|volume,source=S,target=T[,readonly])");
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");
