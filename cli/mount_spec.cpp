@@ -62,8 +62,7 @@ result<bool> parse_bool_value(const std::string& key, const std::string& val,
   if (val == "0" || val == "false")
     return false;
   return fail(errc::invalid_spec,
-              "invalid value for '" + key + "': invalid boolean value (\""
-                + val
+              "invalid value for '" + key + "': invalid boolean value (\"" + val
                 + "\"): must be one of \"true\", \"1\", \"false\", or \"0\" "
                   "(default \"true\")");
 }
@@ -99,9 +98,8 @@ status set_type(const std::string& val, pb::Mount& m) {
                   + "' is not supported by the host runtime (only bind and "
                     "volume)");
   } else {
-    return fail(errc::invalid_spec,
-                "invalid mount config for type \"" + t
-                  + "\": mount type unknown");
+    return fail(errc::invalid_spec, "invalid mount config for type \"" + t
+                                      + "\": mount type unknown");
   }
   return ok_status();
 }
@@ -122,9 +120,9 @@ status apply_field(const std::string& field, pb::Mount& m) {
       return fail(errc::invalid_spec,
                   "invalid value for '" + key + "': value is empty");
     if (v != val)
-      return fail(errc::invalid_spec, "invalid value for '" + key + "' in '"
-                                        + field
-                                        + "': value should not have whitespace");
+      return fail(errc::invalid_spec,
+                  "invalid value for '" + key + "' in '" + field
+                    + "': value should not have whitespace");
   }
   key = lower(key);
   if (!has_value && !is_bool_key(key))

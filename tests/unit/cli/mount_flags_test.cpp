@@ -101,8 +101,7 @@ TEST_CASE("cli mounts: readonly and ro take docker's booleans", "[unit]") {
                       "value should not have whitespace"));
 }
 
-TEST_CASE("cli mounts: bad --mount values fail with docker's texts",
-          "[unit]") {
+TEST_CASE("cli mounts: bad --mount values fail with docker's texts", "[unit]") {
   struct row {
     std::string value;
     std::string message;
@@ -140,7 +139,7 @@ TEST_CASE("cli mounts: bad --mount values fail with docker's texts",
     {"type=bind,source=/foo,target=/foo,bind-nonrecursive",
      "bind-nonrecursive is deprecated, use bind-recursive=disabled instead"},
     {"type=bind,sou\"rce=/foo,target=/foo",
-     "parse error on line 1, column 15: bare \" in non-quoted-field"},
+     "parse error on line 1, column 14: bare \" in non-quoted-field"},
     {"type=bind,\"source=/foo\"x,target=/foo",
      "parse error on line 1, column 23: extraneous or missing \" in "
      "quoted-field"},
@@ -169,9 +168,9 @@ TEST_CASE("cli mounts: service create --mount is repeatable and checked "
   REQUIRE(d.requests.size() == 1);
   const auto& c = d.requests[0].service_create().spec().task().container();
   REQUIRE(c.mounts_size() == 2);
-  CHECK(c.mounts(0).SerializeAsString()
-        == mount(pb::Mount::BIND, "/var/www", "/srv", true)
-             .SerializeAsString());
+  CHECK(
+    c.mounts(0).SerializeAsString()
+    == mount(pb::Mount::BIND, "/var/www", "/srv", true).SerializeAsString());
   CHECK(c.mounts(1).SerializeAsString()
         == mount(pb::Mount::VOLUME, "data", "/data").SerializeAsString());
   // After IMAGE, --mount belongs to the task's command.
