@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "cli/mount_spec.hpp"
 #include "cli/network_spec.hpp"
 #include "cli/units.hpp"
 #include "messages/defaults.hpp"
@@ -231,6 +232,12 @@ result<pb::ServiceSpec> build_service_spec(const service_create_flags& f) {
         apply_networking(f, spec), apply_update_policy(f.policy, spec)})
     if (!st)
       return st.error();
+  for (const auto& x : f.mounts) {
+    auto m = parse_mount_opt("--mount", x);
+    if (!m)
+      return m.error();
+    *task->mutable_container()->add_mounts() = std::move(*m);
+  }
   for (const auto& l : f.labels) {
     auto [k, v] = split_kv(l);
     (*spec.mutable_labels())[k] = v;

@@ -41,6 +41,8 @@ struct service_create_flags {
   std::vector<std::string> publish;  // published=P,target=T,... or P:T
   std::string endpoint_mode;         // vip|dnsrr
   std::string hostname;
+  // --mount (cli/mount_spec.hpp), repeatable.
+  std::vector<std::string> mounts;
   std::string image;
   std::vector<std::string> command; // argv after IMAGE, untouched
 

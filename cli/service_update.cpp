@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/mount_spec.hpp"
 #include "cli/network_spec.hpp"
 #include "cli/service_spec.hpp"
 #include "cli/units.hpp"
@@ -262,6 +263,10 @@ status apply_service_update(const service_update_flags& f,
     (*spec.mutable_labels())[k] = v;
   }
   auto* task = spec.mutable_task();
+  if (auto st = update_mounts(*task->mutable_container()->mutable_mounts(),
+                              f.mount_add, f.mount_rm);
+      !st)
+    return st;
   for (auto st : {update_container(f, *task->mutable_container()),
                   update_resources(f, *task->mutable_resources()),
                   update_restart(f, *task->mutable_restart()),
@@ -279,6 +284,8 @@ status apply_service_update(const service_update_flags& f,
 }
 
 bool update_is_empty(const service_update_flags& f) {
+  if (!f.mount_add.empty() || !f.mount_rm.empty())
+    return false;
   return f.replicas.empty() && f.image.empty() && f.args.empty()
          && f.env_add.empty() && f.env_rm.empty() && f.label_add.empty()
          && f.label_rm.empty() && f.constraint_add.empty()

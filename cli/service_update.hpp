@@ -51,6 +51,9 @@ struct service_update_flags {
   std::vector<std::string> publish_rm;  // as --publish: by target port
   std::string endpoint_mode;            // vip|dnsrr
   std::string hostname;
+  // --mount-add/--mount-rm (cli/mount_spec.hpp update_mounts).
+  std::vector<std::string> mount_add; // as --mount
+  std::vector<std::string> mount_rm;  // targets
   bool force = false; ///< update even when nothing changes (redeploys)
 
   /// `--update-*` and `--rollback-*` (cli/update_policy.hpp).

@@ -87,6 +87,55 @@ std::string cannot_rotate_unlock_key() {
 
 namespace actorswarm::docker_text {
 
+std::string invalid_mount_config(const std::string& type,
+                                 const std::string& err) {
+  return "invalid mount config for type \"" + type + "\": " + err;
+}
+
+std::string mount_field_empty(const std::string& field) {
+  return "field " + field + " must not be empty";
+}
+
+std::string mount_target_is_root() {
+  return "invalid specification: destination can't be '/'";
+}
+
+std::string mount_path_not_absolute(const std::string& path) {
+  return "invalid mount path: '" + path + "' mount path must be absolute";
+}
+
+std::string bind_source_missing(const std::string& path) {
+  return "bind source path does not exist: " + path;
+}
+
+std::string invalid_volume_name(const std::string& name) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9');
+  };
+  if (name.size() == 1)
+    return "create " + name
+           + ": volume name is too short, names should be at least two "
+             "alphanumeric characters";
+  bool ok = !name.empty() && alnum(name[0]);
+  for (size_t i = 1; ok && i < name.size(); ++i)
+    ok = alnum(name[i]) || name[i] == '_' || name[i] == '.' || name[i] == '-';
+  if (ok)
+    return {};
+  return "create " + name + ": \"" + name
+         + "\" includes invalid characters for a local volume name, only "
+           "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to "
+           "pass a host directory, use absolute path";
+}
+
+std::string duplicate_mount_point(const std::string& target) {
+  return "duplicate mount point: " + target;
+}
+
+} // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
 std::string network_not_found(const std::string& ref) {
   return "network " + ref + " not found";
 }

@@ -96,6 +96,38 @@ std::string cannot_rotate_unlock_key();
 
 namespace actorswarm::docker_text {
 
+// -- mounts (moby's volume/mounts/linux_parser.go and errors.go, the local
+// volume driver's validateName, SwarmKit's validateMounts) ----------------
+
+/// moby's errMountConfig: `invalid mount config for type "bind": <err>`.
+std::string invalid_mount_config(const std::string& type,
+                                 const std::string& err);
+
+/// moby's errMissingField: `field Target must not be empty`.
+std::string mount_field_empty(const std::string& field);
+
+/// moby's ErrVolumeTargetIsRoot.
+std::string mount_target_is_root();
+
+/// moby's linuxValidateAbsolute: `invalid mount path: 'x' mount path must be
+/// absolute`.
+std::string mount_path_not_absolute(const std::string& path);
+
+/// moby's errBindSourceDoesNotExist: `bind source path does not exist: /x`.
+std::string bind_source_missing(const std::string& path);
+
+/// The local volume driver's validateName, as the daemon prints it
+/// (`create x: volume name is too short, ...`); "" when `name` is valid
+/// ([a-zA-Z0-9][a-zA-Z0-9_.-]+).
+std::string invalid_volume_name(const std::string& name);
+
+/// SwarmKit's validateMounts: `duplicate mount point: /x`.
+std::string duplicate_mount_point(const std::string& target);
+
+} // namespace actorswarm::docker_text
+
+namespace actorswarm::docker_text {
+
 // -- networks (moby's daemon/cluster/networks.go, SwarmKit's controlapi
 // network.go and service.go) ---------------------------------------------
 

@@ -238,6 +238,7 @@ agent_actor(agent_ptr self, dispatcher::session_host_actor_type dispatcher,
   st.cfg = cfg;
   task::process_executor_config ecfg;
   ecfg.tasks_dir = cfg.tasks_dir;
+  ecfg.data_dir = cfg.data_dir;
   ecfg.cgroups.root = cfg.cgroup_root;
   st.runtime = std::make_shared<task_runtime>(ecfg);
   st.exec = &st.runtime->exec;

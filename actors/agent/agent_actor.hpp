@@ -36,6 +36,9 @@ struct agent_config {
   /// actors ask it for their namespaces. Null: tasks on networks run in the
   /// daemon's namespace.
   network::network_actor_type network;
+  /// The daemon's data dir: named volumes live in `<data_dir>/volumes`, and
+  /// no --mount target may be in it. Empty: named volumes are refused.
+  std::string data_dir;
 };
 
 /// Spawns the agent; it opens its session with `dispatcher` at once.

@@ -8,6 +8,7 @@
 #include "actors/control/network_rules.hpp"
 #include "actors/control/task_rules.hpp"
 #include "actors/scheduler/constraint.hpp"
+#include "actors/task/mounts.hpp"
 #include "actors/task/privileges.hpp"
 #include "actors/update/update_plan.hpp"
 #include "actors/update/update_policy.hpp"
@@ -176,6 +177,8 @@ status validate_service_spec(pb::ServiceSpec& spec) {
   if (c.stop_grace_period_ns() < 0)
     return invalid("stop-grace-period cannot be negative");
   if (auto r = validate_privileges(c); !r)
+    return r;
+  if (auto r = task::validate_mounts(*c.mutable_mounts()); !r)
     return r;
   for (auto& kv : c.env())
     if (kv.empty() || kv.front() == '=')

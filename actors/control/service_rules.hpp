@@ -24,10 +24,11 @@ namespace actorswarm::control {
 /// yet: another image is `unsupported_image`), a valid name, no replicas in
 /// global mode, no negative durations or resources, a memory limit of at
 /// least 6MB, valid env entries, constraints and spread preferences, a
-/// well-formed --user (UID[:GID] or NAME[:GROUP]) and known capability names
-/// (stored normalized: "CAP_X", each once, ALL alone) and update and
-/// rollback configs without negative durations or a failure ratio outside
-/// 0..1 (update::validate_update_configs). Other refusals are
+/// well-formed --user (UID[:GID] or NAME[:GROUP]), known capability names
+/// (stored normalized: "CAP_X", each once, ALL alone), valid mounts
+/// (task::validate_mounts; targets and bind sources stored cleaned) and
+/// update and rollback configs without negative durations or a failure
+/// ratio outside 0..1 (update::validate_update_configs). Other refusals are
 /// `invalid_spec`.
 status validate_service_spec(pb::ServiceSpec& spec);
 

@@ -125,8 +125,8 @@ void start_network(node_self self) {
 }
 
 agent::agent_config agent_cfg(const node_state& st) {
-  return {st.id.node_id,    st.id.hostname,     st.id.addr,
-          st.cfg.tasks_dir, st.cfg.cgroup_root, st.network};
+  return {st.id.node_id,      st.id.hostname, st.id.addr,    st.cfg.tasks_dir,
+          st.cfg.cgroup_root, st.network,     st.dir->path()};
 }
 
 // A worker: no store; its agent talks to a manager's dispatcher.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "actors/task/process_exit.hpp"
 #include "actors/task/task_logs.hpp"
@@ -87,6 +88,8 @@ public:
   std::string exec_path;
   std::string workdir;
   std::string user;
+  /// The task's mounts as "source on target", in the order they are made.
+  std::vector<std::string> mounts;
 
   /// True once release() opened the gate.
   bool released = false;
@@ -116,10 +119,10 @@ class executor {
 public:
   virtual ~executor() = default;
 
-  /// Checks the spec (image, command) and creates the task's directory and
-  /// cgroup. Returns a warning to log once ("" if none), or a
-  /// failure (errc::unsupported_image, errc::invalid_spec, errc::internal),
-  /// which rejects the task.
+  /// Checks the spec (image, command, mounts on this node) and creates the
+  /// task's directory, cgroup and named volumes. Returns a warning to log once
+  /// ("" if none), or a failure (errc::unsupported_image, errc::invalid_spec,
+  /// errc::internal), which rejects the task.
   virtual result<std::string> prepare(const pb::Task& task) = 0;
 
   /// Forks the task process, blocked at its start gate. The caller records

@@ -148,6 +148,7 @@ started_process::started_process(started_process&& other) noexcept
     exec_path(std::move(other.exec_path)),
     workdir(std::move(other.workdir)),
     user(std::move(other.user)),
+    mounts(std::move(other.mounts)),
     released(other.released),
     exec_outcome(other.exec_outcome),
     exec_error(std::move(other.exec_error)),
@@ -165,6 +166,7 @@ started_process& started_process::operator=(started_process&& other) noexcept {
     exec_path = std::move(other.exec_path);
     workdir = std::move(other.workdir);
     user = std::move(other.user);
+    mounts = std::move(other.mounts);
     released = other.released;
     exec_outcome = other.exec_outcome;
     exec_error = std::move(other.exec_error);
@@ -227,6 +229,12 @@ process_executor::process_executor(process_executor_config cfg,
     pump_(std::make_shared<output_pump>()) {
   if (cfg_.base_env.empty())
     cfg_.base_env = daemon_env();
+  mounts_.volumes_dir = cfg_.volumes_dir;
+  if (mounts_.volumes_dir.empty() && !cfg_.data_dir.empty())
+    mounts_.volumes_dir = cfg_.data_dir + "/volumes";
+  for (const auto& dir : {cfg_.data_dir, cfg_.tasks_dir, mounts_.volumes_dir})
+    if (!dir.empty())
+      mounts_.protected_dirs.push_back(dir);
 }
 
 std::vector<std::string> process_executor::task_env(const pb::Task& t) const {
@@ -246,6 +254,13 @@ result<std::string> process_executor::prepare(const pb::Task& t) {
                     "\"host\") is available");
   if (c.command().empty() || c.command(0).empty())
     return fail(errc::invalid_spec, "task: no command");
+  // Checked before anything is created for the task: a refused mount leaves
+  // nothing behind on the host.
+  auto plan = plan_mounts(c, mounts_);
+  if (!plan)
+    return plan.error();
+  if (auto st = create_volumes(*plan); !st)
+    return st.error();
   if (auto st = logs_.create(t.id()); !st)
     return st.error();
   if (!cfg_.use_cgroups)
@@ -273,6 +288,13 @@ result<started_process> process_executor::start(const pb::Task& t,
   req.log_path = logs_.pipe_path(t.id());
   req.gate_path = gate_path_;
   req.netns_path = opts.netns_path;
+  // Planned again: the node's filesystem may have changed since prepare.
+  auto plan = plan_mounts(c, mounts_);
+  if (!plan)
+    return plan.error();
+  for (auto& m : *plan)
+    req.mounts.push_back({std::move(m.source), std::move(m.target),
+                          m.read_only});
   if (!opts.netns_path.empty()) {
     req.hostname = opts.hostname;
     if (!opts.resolv_conf.empty()) {
@@ -302,6 +324,8 @@ result<started_process> process_executor::start(const pb::Task& t,
   proc.exec_path = std::move(req.path);
   proc.workdir = std::move(req.workdir);
   proc.user = c.user();
+  for (const auto& m : req.mounts)
+    proc.mounts.push_back(m.source + " on " + m.target);
   if (cfg_.use_cgroups) {
     // Joined while the child waits at the gate: the program never runs
     // outside its limits. A failure was already warned about in prepare().
@@ -335,7 +359,8 @@ exec_state process_executor::exec_result(started_process& proc,
     return exec_state::unknown;
   if (n == static_cast<ssize_t>(sizeof(rec))) {
     state = exec_state::failed;
-    proc.exec_error = describe(rec, proc.exec_path, proc.workdir, proc.user);
+    proc.exec_error = describe(rec, proc.exec_path, proc.workdir, proc.user,
+                               proc.mounts);
   } else if (n == 0 && proc.released) {
     // EOF after the release: the close-on-exec pipe closed at exec.
     state = exec_state::running;

@@ -22,6 +22,7 @@
 
 #include "actors/task/cgroups.hpp"
 #include "actors/task/executor.hpp"
+#include "actors/task/mounts.hpp"
 #include "os/output_pump.hpp"
 #include "os/process_watcher.hpp"
 
@@ -31,6 +32,12 @@ namespace actorswarm::task {
 struct process_executor_config {
   /// Parent of the task directories (`<data-dir>/tasks` in the daemon).
   std::string tasks_dir;
+  /// The daemon's data dir: no --mount target may be in it (nor in
+  /// tasks_dir or volumes_dir). Empty: only those two are protected.
+  std::string data_dir;
+  /// Parent of the named volumes; empty: `<data_dir>/volumes` (named
+  /// volumes are refused when both are empty).
+  std::string volumes_dir;
   /// Log file size limits.
   log_config logs;
   /// Where per-task cgroups go.
@@ -97,8 +104,14 @@ public:
   /// ACTORSWARM_TASK_ID=<id>; a later K= replaces an earlier one.
   std::vector<std::string> task_env(const pb::Task& task) const;
 
+  /// Where --mount sources come from and what targets must not cover.
+  const mount_config& mounts() const {
+    return mounts_;
+  }
+
 private:
   process_executor_config cfg_;
+  mount_config mounts_;
   process_watcher& watcher_;
   task_logs logs_;
   cgroups cgroups_;

@@ -42,11 +42,13 @@ struct child_args {
   const char* workdir;
   int log_fd;
   int null_fd;
-  int gate_fd;             // read end
-  int err_fd;              // write end, close-on-exec
-  int netns_fd;            // -1: stay in the daemon's network namespace
-  const char* hostname;    // sandbox (enter_sandbox); "" for none
-  const char* resolv_conf; // sandbox; "" for none
+  int gate_fd;                 // read end
+  int err_fd;                  // write end, close-on-exec
+  int netns_fd;                // -1: stay in the daemon's network namespace
+  const char* hostname;        // sandbox (enter_sandbox); "" for none
+  const char* resolv_conf;     // sandbox; "" for none
+  const sandbox_mount* mounts; // sandbox: the task's binds
+  size_t mount_count;
   const os::credentials* creds;
 };
 
@@ -105,9 +107,16 @@ bool wait_gate(int gate_fd) {
     report(a.err_fd, spawn_stage::netns, errno);
     setup_ok = false;
   }
-  if (setup_ok && a.netns_fd >= 0) {
-    if (int err = enter_sandbox(a.hostname, a.resolv_conf)) {
-      report(a.err_fd, spawn_stage::sandbox, err);
+  if (setup_ok && (a.netns_fd >= 0 || a.mount_count > 0)) {
+    size_t failed = 0;
+    if (int err = enter_sandbox(a.hostname, a.resolv_conf, a.mounts,
+                                a.mount_count, failed)) {
+      auto stage
+        = failed < a.mount_count
+            ? static_cast<spawn_stage>(static_cast<int32_t>(spawn_stage::mount)
+                                       + static_cast<int32_t>(failed))
+            : spawn_stage::sandbox;
+      report(a.err_fd, stage, err);
       setup_ok = false;
     }
   }
@@ -178,8 +187,22 @@ bool raise_netns_fd(int& fd) {
   return true;
 }
 
+// The gate's <sandbox> argument: "" (none), or "<hostname>\n<resolv.conf>"
+// (a networked task's; both "" without a network namespace) followed by
+// "\n<ro|rw>\n<source>\n<target>" per mount.
+std::string sandbox_text(const spawn_request& req, bool netns) {
+  bool named = netns && !(req.hostname.empty() && req.resolv_conf.empty());
+  if (!named && req.mounts.empty())
+    return {};
+  std::string out = netns ? req.hostname + "\n" + req.resolv_conf : "\n";
+  for (const auto& m : req.mounts)
+    out += std::string("\n") + (m.read_only ? "ro" : "rw") + "\n" + m.source
+           + "\n" + m.target;
+  return out;
+}
+
 // posix_spawn of the gate program (argv: gate, workdir, credentials,
-// program, task argv)
+// sandbox, program, task argv)
 // with the child's whole setup as attributes and file actions: own process
 // group, empty signal mask, every signal at its default, stdin /dev/null,
 // stdout and stderr the log, fd 3 the gate, fd 4 the error pipe, fd 5 the
@@ -188,10 +211,7 @@ bool raise_netns_fd(int& fd) {
 pid_t spawn_gate(const spawn_request& req, const std::string& creds,
                  const std::vector<char*>& argv, char* const* envp, int log_fd,
                  int gate_fd, int err_fd, int netns_fd) {
-  // The gate's <sandbox>: only with a namespace of the task's own.
-  std::string sandbox;
-  if (netns_fd >= 0 && !(req.hostname.empty() && req.resolv_conf.empty()))
-    sandbox = req.hostname + "\n" + req.resolv_conf;
+  auto sandbox = sandbox_text(req, netns_fd >= 0);
   std::vector<char*> gate_argv{const_cast<char*>(req.gate_path.c_str()),
                                const_cast<char*>(req.workdir.c_str()),
                                const_cast<char*>(creds.c_str()),
@@ -238,8 +258,9 @@ pid_t spawn_gate(const spawn_request& req, const std::string& creds,
 // The fork() path: the child sets itself up (child_main). Returns the pid,
 // or -1 with `fork_errno` set.
 pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
-                 char* const* argv, char* const* envp, int log_fd, int gate_fd,
-                 int err_fd, int netns_fd, int& fork_errno) {
+                 const std::vector<sandbox_mount>& mounts, char* const* argv,
+                 char* const* envp, int log_fd, int gate_fd, int err_fd,
+                 int netns_fd, int& fork_errno) {
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
     fork_errno = errno;
@@ -254,8 +275,10 @@ pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
                   gate_fd,
                   err_fd,
                   netns_fd,
-                  req.hostname.c_str(),
-                  req.resolv_conf.c_str(),
+                  netns_fd >= 0 ? req.hostname.c_str() : "",
+                  netns_fd >= 0 ? req.resolv_conf.c_str() : "",
+                  mounts.data(),
+                  mounts.size(),
                   &creds};
   pid_t pid = fork();
   if (pid == 0)
@@ -297,8 +320,16 @@ result<std::string> resolve_program(const std::string& program,
 }
 
 std::string describe(const spawn_error_record& rec, const std::string& path,
-                     const std::string& workdir, const std::string& user) {
+                     const std::string& workdir, const std::string& user,
+                     const std::vector<std::string>& mounts) {
   std::string reason = std::strerror(rec.err);
+  auto base = static_cast<int32_t>(spawn_stage::mount);
+  if (rec.stage >= base) {
+    auto i = static_cast<size_t>(rec.stage - base);
+    return "task: mount "
+           + (i < mounts.size() ? mounts[i] : "#" + std::to_string(i + 1))
+           + ": " + reason;
+  }
   switch (static_cast<spawn_stage>(rec.stage)) {
     case spawn_stage::stdio:
       return "task: redirect output: " + reason;
@@ -311,7 +342,7 @@ std::string describe(const spawn_error_record& rec, const std::string& path,
     case spawn_stage::netns:
       return "task: enter network namespace: " + reason;
     case spawn_stage::sandbox:
-      return "task: set up hostname and resolv.conf: " + reason;
+      return "task: set up hostname, resolv.conf and mounts: " + reason;
     case spawn_stage::args:
       return "task: the start gate does not understand its arguments (is "
              "actorswarm-gate from the same build?)";
@@ -349,6 +380,18 @@ result<spawned> spawn_gated(const spawn_request& req) {
                                       + std::to_string(creds.group_count)
                                       + ")");
   creds_text.resize(std::strlen(creds_text.c_str()));
+  // The child's mount table, pointing into `req` (no allocation after fork).
+  if (req.mounts.size() > sandbox_mounts_max)
+    return fail(errc::invalid_spec, "task: too many mounts ("
+                                      + std::to_string(req.mounts.size())
+                                      + ")");
+  std::vector<sandbox_mount> mounts;
+  for (const auto& m : req.mounts) {
+    if ((m.source + m.target).find('\n') != std::string::npos)
+      return fail(errc::invalid_spec,
+                  "task: mount paths must not contain a newline");
+    mounts.push_back({m.source.c_str(), m.target.c_str(), m.read_only});
+  }
   // Read-write: on the task's FIFO the task then holds a reader of its own,
   // so its writes never raise SIGPIPE while the daemon (the pump) is down.
   int log_fd = ::open(req.log_path.c_str(),
@@ -383,8 +426,8 @@ result<spawned> spawn_gated(const spawn_request& req) {
                      err[1], netns_fd);
   int fork_errno = 0;
   if (pid < 0) // no gate program, or it could not be spawned
-    pid = fork_gated(req, creds, argv.data(), envp.data(), log_fd, gate[1],
-                     err[1], netns_fd, fork_errno);
+    pid = fork_gated(req, creds, mounts, argv.data(), envp.data(), log_fd,
+                     gate[1], err[1], netns_fd, fork_errno);
   close_all({log_fd, gate[1], err[1], netns_fd});
   if (pid < 0) {
     close_all({gate[0], err[0]});

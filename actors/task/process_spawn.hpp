@@ -43,6 +43,16 @@ struct spawn_request {
   /// empty: none (actors/task/sandbox.hpp).
   std::string hostname;
   std::string resolv_conf;
+  /// Bind mounts made in the task's own mount namespace (with or without a
+  /// network namespace), in order (actors/task/mounts.hpp plans them,
+  /// sandbox.hpp makes them). At most sandbox_mounts_max; no newline in a
+  /// path.
+  struct bind_mount {
+    std::string source;
+    std::string target;
+    bool read_only = false;
+  };
+  std::vector<bind_mount> mounts;
 };
 
 /// A forked child blocked at its gate.
@@ -66,6 +76,8 @@ enum class spawn_stage : int32_t {
   args = 6,
   netns = 7,
   sandbox = 8,
+  /// Mount i of spawn_request::mounts failed: the stage is mount + i.
+  mount = 1000,
 };
 
 /// The 8-byte record a failing child writes to the error pipe.
@@ -91,8 +103,10 @@ result<std::string> resolve_program(const std::string& program,
 
 /// The error text for a record: `task: exec "/x": Permission denied`,
 /// `task: set user "1000:1000": Operation not permitted` (`user`: the
-/// spec's --user).
+/// spec's --user), `task: mount /src on /srv: Not a directory` (`mounts`:
+/// the request's mounts as "source on target").
 std::string describe(const spawn_error_record& rec, const std::string& path,
-                     const std::string& workdir, const std::string& user);
+                     const std::string& workdir, const std::string& user,
+                     const std::vector<std::string>& mounts = {});
 
 } // namespace actorswarm::task

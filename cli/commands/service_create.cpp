@@ -59,6 +59,9 @@ void add_create_flags(CLI::App* c, create_opts& o) {
                 "Endpoint mode (vip or dnsrr)");
   c->add_option("--hostname", f.hostname, "Container hostname");
   add_update_policy_flags(c, f.policy);
+  add_repeated(c, "--mount", f.mounts,
+               "Attach a filesystem mount to the service "
+               "(type=bind|volume,source=S,target=T[,readonly])");
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");

@@ -81,6 +81,10 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("--hostname", f.hostname, "Container hostname");
   add_update_policy_flags(c, f.policy);
   c->add_flag("--rollback", o.rollback, "Rollback to previous specification");
+  add_repeated(c, "--mount-add", f.mount_add,
+               "Add or update a mount on a service");
+  add_repeated(c, "--mount-rm", f.mount_rm,
+               "Remove a mount by its target path");
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,

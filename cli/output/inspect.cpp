@@ -51,6 +51,18 @@ void add_resources(std::string& out, const pb::ResourceRequirements& r) {
   section("Limits", r.limits());
 }
 
+// Docker's Mounts block, after Capabilities and before Resources.
+void add_mounts(std::string& out, const pb::ContainerSpec& c) {
+  if (c.mounts().empty())
+    return;
+  out += "Mounts:\n";
+  for (const auto& m : c.mounts())
+    out += " Target:\t" + m.target() + "\n  Source:\t" + m.source()
+           + "\n  ReadOnly:\t" + (m.read_only() ? "true" : "false")
+           + "\n  Type:\t\t"
+           + (m.type() == pb::Mount::VOLUME ? "volume" : "bind") + "\n";
+}
+
 } // namespace
 
 inspect_object inspect_view(const pb::Service& s) {
@@ -110,7 +122,6 @@ service_pretty(const pb::Service& s,
     out += " Dir:\t\t" + c.dir() + "\n";
   if (!c.user().empty())
     out += " User: " + c.user() + "\n";
-  add_resources(out, task.resources());
   // Docker's template: the lists joined with ", ".
   if (!c.capability_add().empty() || !c.capability_drop().empty()) {
     out += "Capabilities:\n";
@@ -119,6 +130,8 @@ service_pretty(const pb::Service& s,
     if (!c.capability_drop().empty())
       out += " Drop: " + join(c.capability_drop(), ", ") + "\n";
   }
+  add_mounts(out, c);
+  add_resources(out, task.resources());
   return out + service_networking_pretty(s, network_names);
 }
 

@@ -8,8 +8,9 @@
 // uid, gid and groups when the task has a --user. They are applied after
 // the gate opens, just before exec (chdir runs first, as root, as runc
 // tries it). <sandbox> is "" or "<hostname>\n<resolv.conf path>" (either
-// part may be empty): a networked task's own UTS and mount namespaces
-// (actors/task/sandbox.hpp), set up after it entered fd 5's namespace.
+// part may be empty), followed by "\n<ro|rw>\n<source>\n<target>" per bind
+// mount: the task's own UTS and mount namespaces (actors/task/sandbox.hpp),
+// set up after it entered fd 5's namespace (if any).
 //
 // The daemon has already set the process group, an empty signal mask,
 // default signal dispositions, stdin (/dev/null), stdout and stderr (the
@@ -44,9 +45,45 @@ constexpr int32_t stage_exec = 3;
 constexpr int32_t stage_bad_args = 6;
 constexpr int32_t stage_netns = 7;
 constexpr int32_t stage_sandbox = 8;
+constexpr int32_t stage_mount = 1000; // + the failed mount's index
 
 // The --user's groups: static, so the gate allocates nothing for them.
 uint32_t groups[actorswarm::os::groups_max];
+
+// The task's bind mounts, pointing into the <sandbox> argument.
+actorswarm::task::sandbox_mount mounts[actorswarm::task::sandbox_mounts_max];
+
+// Splits <sandbox> in place at its newlines into the hostname, the
+// resolv.conf path and the mounts. False if it is malformed.
+bool parse_sandbox(char* text, char*& hostname, char*& resolv,
+                   size_t& mount_count) {
+  constexpr size_t fields_max = 2 + 3 * actorswarm::task::sandbox_mounts_max;
+  char* fields[fields_max];
+  size_t n = 0;
+  fields[n++] = text;
+  for (char* p = text; *p != '\0'; ++p) {
+    if (*p != '\n')
+      continue;
+    if (n == fields_max)
+      return false;
+    *p = '\0';
+    fields[n++] = p + 1;
+  }
+  if (n < 2 || (n - 2) % 3 != 0)
+    return false;
+  hostname = fields[0];
+  resolv = fields[1];
+  mount_count = (n - 2) / 3;
+  for (size_t i = 0; i < mount_count; ++i) {
+    char** f = fields + 2 + 3 * i;
+    bool ro = f[0][0] == 'r' && f[0][1] == 'o' && f[0][2] == '\0';
+    bool rw = f[0][0] == 'r' && f[0][1] == 'w' && f[0][2] == '\0';
+    if (!ro && !rw)
+      return false;
+    mounts[i] = {f[1], f[2], ro};
+  }
+  return true;
+}
 
 void report(int32_t stage, int err) {
   int32_t rec[2] = {stage, static_cast<int32_t>(err)};
@@ -99,16 +136,19 @@ int main(int argc, char** argv) {
     close(netns_fd);
   }
   if (setup_ok && argv[3][0] != '\0') {
-    char* hostname = argv[3];
+    char* hostname = nullptr;
     char* resolv = nullptr;
-    for (char* p = argv[3]; *p != '\0'; ++p)
-      if (*p == '\n') {
-        *p = '\0';
-        resolv = p + 1;
-        break;
-      }
-    if (int err = actorswarm::task::enter_sandbox(hostname, resolv)) {
-      report(stage_sandbox, err);
+    size_t count = 0;
+    size_t failed = 0;
+    if (!parse_sandbox(argv[3], hostname, resolv, count)) {
+      report(stage_bad_args, EINVAL);
+      setup_ok = false;
+    } else if (int err = actorswarm::task::enter_sandbox(hostname, resolv,
+                                                         mounts, count,
+                                                         failed)) {
+      report(failed < count ? stage_mount + static_cast<int32_t>(failed)
+                            : stage_sandbox,
+             err);
       setup_ok = false;
     }
   }
