@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/service_spec.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 
@@ -50,7 +51,8 @@ struct service_update_flags {
   std::vector<std::string> publish_rm;  // as --publish: by target port
   std::string endpoint_mode;            // vip|dnsrr
   std::string hostname;
-  bool force = false; ///< update even when nothing changes (redeploys)
+  health_flags health; // docker's updateHealthcheck
+  bool force = false;  ///< update even when nothing changes (redeploys)
 };
 
 /// Turns a network reference (name or id) into the network's id, or fails

@@ -99,6 +99,13 @@ void add_restart_flags(CLI::App* c, Flags& f) {
                parse_duration_ns);
 }
 
+struct health_flags;
+
+/// docker's health check flags, shared by `service create` and `service
+/// update` (--health-cmd|interval|timeout|retries|start-period,
+/// --no-healthcheck), into `h`.
+void add_health_flags(CLI::App* c, health_flags& h);
+
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.
 int require_args(invocation& inv, const CLI::App* app, size_t given,

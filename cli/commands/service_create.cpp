@@ -58,6 +58,7 @@ void add_create_flags(CLI::App* c, create_opts& o) {
   c->add_option("--endpoint-mode", f.endpoint_mode,
                 "Endpoint mode (vip or dnsrr)");
   c->add_option("--hostname", f.hostname, "Container hostname");
+  add_health_flags(c, f.health);
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");

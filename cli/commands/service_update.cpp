@@ -75,6 +75,7 @@ void add_update_flags(CLI::App* c, update_opts& o) {
   c->add_option("--endpoint-mode", f.endpoint_mode,
                 "Endpoint mode (vip or dnsrr)");
   c->add_option("--hostname", f.hostname, "Container hostname");
+  add_health_flags(c, f.health);
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,
