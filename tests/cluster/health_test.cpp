@@ -1,0 +1,91 @@
+// Cluster: a `host` service with a --health-cmd on one real daemon: healthy
+// while the file it checks exists, unhealthy and replaced once it is gone.
+
+#include "cluster/cluster_fixture.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+using namespace actorswarm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool ends_with(const std::string& x, const std::string& suffix) {
+  return x.size() >= suffix.size()
+         && x.compare(x.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool starts_with(const std::string& x, const std::string& prefix) {
+  return x.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The row of slot `name` whose desired state is Running, if any.
+const task_row* current(const std::vector<task_row>& rows,
+                        const std::string& name) {
+  auto it = std::find_if(rows.begin(), rows.end(), [&](const task_row& r) {
+    return r.name == name && r.desired_state == "Running";
+  });
+  return it == rows.end() ? nullptr : &*it;
+}
+
+} // namespace
+
+TEST_CASE("cluster: a task whose --health-cmd fails turns unhealthy, fails "
+          "and is replaced",
+          "[cluster]") {
+  cluster_fixture f;
+  REQUIRE(f.start_daemon());
+  REQUIRE(f.swarm_init());
+  auto ok_file = f.dir() + "/healthy";
+  std::ofstream(ok_file) << "ok\n";
+  auto created = f.cli({"service", "create", "-d", "--name", "hc",
+                        "--restart-delay", "0s", "--health-cmd",
+                        "test -f " + ok_file, "--health-interval", "200ms",
+                        "--health-timeout", "5s", "--health-retries", "2",
+                        "host", "sleep", "3600"});
+  INFO(created.out << created.err);
+  REQUIRE(created.exit_code == 0);
+  // check: healthy while the file exists
+  std::vector<task_row> rows;
+  auto healthy = [&] {
+    rows = f.ps_rows("hc");
+    auto r = current(rows, "hc.1");
+    return r && starts_with(r->current_state, "Running")
+           && ends_with(r->current_state, "(healthy)");
+  };
+  REQUIRE(eventually(healthy, 20s, 50ms));
+  const auto first = current(rows, "hc.1")->id;
+  REQUIRE(f.task_pid(first) > 0);
+  // start: the check's file goes
+  REQUIRE(::unlink(ok_file.c_str()) == 0);
+  // check: the task fails as unhealthy and a new one takes slot 1
+  auto replaced = [&] {
+    rows = f.ps_rows("hc");
+    auto old = std::find_if(rows.begin(), rows.end(),
+                            [&](const task_row& r) { return r.id == first; });
+    auto r = current(rows, "hc.1");
+    return old != rows.end() && starts_with(old->current_state, "Failed") && r
+           && r->id != first;
+  };
+  REQUIRE(eventually(replaced, 20s, 50ms));
+  auto old = std::find_if(rows.begin(), rows.end(),
+                          [&](const task_row& r) { return r.id == first; });
+  REQUIRE(old != rows.end());
+  CHECK(old->name == " \\_ hc.1");
+  CHECK(old->error
+        == "\"task: non-zero exit (143): dockerexec: unhealthy container\"");
+  CHECK(f.task_pid(first) == 0);
+  // check: with the file back the new task turns healthy
+  std::ofstream(ok_file) << "ok\n";
+  auto healthy_again = [&] {
+    rows = f.ps_rows("hc");
+    auto r = current(rows, "hc.1");
+    return r && r->id != first && ends_with(r->current_state, "(healthy)");
+  };
+  CHECK(eventually(healthy_again, 20s, 50ms));
+}
