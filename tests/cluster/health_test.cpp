@@ -89,3 +89,27 @@ TEST_CASE("cluster: a task whose --health-cmd fails turns unhealthy, fails "
   };
   CHECK(eventually(healthy_again, 20s, 50ms));
 }
+
+TEST_CASE("cluster: a health check under docker's floors or in conflict is "
+          "refused and creates nothing",
+          "[cluster]") {
+  cluster_fixture f;
+  REQUIRE(f.start_daemon());
+  REQUIRE(f.swarm_init());
+  // The daemon's check (SwarmKit's controlapi words).
+  expect_refused(f,
+                 {"service", "create", "--name", "hc", "--health-cmd", "true",
+                  "--health-interval", "500us", "host", "sleep", "3600"},
+                 "ContainerSpec: Interval in HealthConfig cannot be less "
+                 "than 1ms");
+  // The CLI's (docker's flag texts).
+  expect_refused(f,
+                 {"service", "create", "--name", "hc", "--no-healthcheck",
+                  "--health-retries", "2", "host", "sleep", "3600"},
+                 "--no-healthcheck conflicts with --health-* options");
+  expect_refused(f,
+                 {"service", "create", "--name", "hc", "--health-timeout",
+                  "-1s", "host", "sleep", "3600"},
+                 "duration cannot be negative");
+  CHECK(f.wait_task_count(0) == 0);
+}
