@@ -113,3 +113,36 @@ TEST_CASE("cluster: a health check under docker's floors or in conflict is "
                  "duration cannot be negative");
   CHECK(f.wait_task_count(0) == 0);
 }
+
+TEST_CASE("cluster: the check of a task on a network runs in the task's "
+          "namespaces",
+          "[cluster]") {
+  cluster_fixture f;
+  REQUIRE(f.start_daemon());
+  REQUIRE(f.swarm_init());
+  auto net = f.cli({"network", "create", "hcnet"});
+  INFO(net.out << net.err);
+  REQUIRE(net.exit_code == 0);
+  // Passes only in the task's UTS namespace (its --hostname) and network
+  // namespace (not the daemon's, which is this test's).
+  char ns[128] = {};
+  REQUIRE(::readlink("/proc/self/ns/net", ns, sizeof(ns) - 1) > 0);
+  auto created
+    = f.cli({"service", "create", "-d", "--name", "hcn", "--network", "hcnet",
+             "--hostname", "hc-in-task", "--health-cmd",
+             "test \"$(hostname)\" = hc-in-task && test \"$(readlink "
+             "/proc/self/ns/net)\" != '"
+               + std::string(ns) + "'",
+             "--health-interval", "200ms", "host", "sleep", "3600"});
+  INFO(created.out << created.err);
+  REQUIRE(created.exit_code == 0);
+  std::vector<task_row> rows;
+  auto healthy = [&] {
+    rows = f.ps_rows("hcn");
+    auto r = current(rows, "hcn.1");
+    return r && ends_with(r->current_state, "(healthy)");
+  };
+  CHECK(eventually(healthy, 20s, 50ms));
+  REQUIRE(f.cli({"service", "rm", "hcn"}).exit_code == 0);
+  CHECK(f.wait_task_count(0) == 0);
+}
