@@ -383,6 +383,8 @@ void advance(task_ptr self) {
 
 void on_exit(task_ptr self, const process_exit& x) {
   auto& st = self->state;
+  // A probe still running leaves the task's cgroup before it goes.
+  stop_probes(self);
   st.exec->remove(st.task.id(), false);
   // Forget the record (an empty value removes it); nothing waits on it.
   self
@@ -400,7 +402,6 @@ void on_exit(task_ptr self, const process_exit& x) {
   st.gated.reset();
   if (obs.err.empty() && st.unhealthy)
     obs.err = unhealthy_error(x);
-  stop_probes(self);
   st.health.reset();
   release_net(self);
   apply(self, obs, false);
