@@ -1,6 +1,8 @@
 #include "cli/service_spec.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 
 #include "cli/mount_spec.hpp"
@@ -110,7 +112,9 @@ status apply_container(const service_create_flags& f, pb::ContainerSpec& c) {
   auto st = parse_into("--stop-grace-period", f.stop_grace_period,
                        parse_duration_ns, grace);
   c.set_stop_grace_period_ns(grace);
-  return st;
+  if (!st)
+    return st;
+  return apply_health_create(f.health, c);
 }
 
 // --network, --publish, --endpoint-mode.
@@ -135,7 +139,119 @@ status apply_networking(const service_create_flags& f, pb::ServiceSpec& spec) {
   return ok_status();
 }
 
+// pflag's IntVar parse (strconv.ParseInt's words).
+result<int64_t> parse_int(const std::string& text) {
+  auto digits = text.substr(!text.empty()
+                            && (text[0] == '-' || text[0] == '+'));
+  bool ok = !digits.empty() && digits.size() <= 18
+            && std::all_of(digits.begin(), digits.end(),
+                           [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (!ok)
+    return fail(errc::invalid_spec,
+                "strconv.ParseInt: parsing \"" + text + "\": invalid syntax");
+  return static_cast<int64_t>(std::stoll(text));
+}
+
+// docker's PositiveDurationOpt: a Go duration, not negative.
+result<int64_t> parse_positive_duration(const std::string& text) {
+  auto d = parse_duration_ns(text);
+  if (d && *d < 0)
+    return fail(errc::invalid_spec, "duration cannot be negative");
+  return d;
+}
+
+// The durations and retries of `f` that were given, into `h`. On a bad
+// value `h` is unchanged.
+status apply_health_values(const health_flags& f, pb::HealthConfig& h) {
+  int64_t interval = h.interval_ns(), timeout = h.timeout_ns(),
+          start = h.start_period_ns(), retries = h.retries();
+  for (auto st :
+       {parse_into("--health-interval", f.interval, parse_positive_duration,
+                   interval),
+        parse_into("--health-timeout", f.timeout, parse_positive_duration,
+                   timeout),
+        parse_into("--health-start-period", f.start_period,
+                   parse_positive_duration, start),
+        parse_into("--health-retries", f.retries, parse_int, retries)})
+    if (!st)
+      return st;
+  // The daemon's text (SwarmKit's controlapi): our wire's count is unsigned.
+  if (retries < 0)
+    return fail(errc::invalid_spec,
+                "ContainerSpec: Retries in HealthConfig cannot be negative");
+  h.set_interval_ns(interval);
+  h.set_timeout_ns(timeout);
+  h.set_start_period_ns(start);
+  h.set_retries(static_cast<uint32_t>(
+    std::min<int64_t>(retries, std::numeric_limits<uint32_t>::max())));
+  return ok_status();
+}
+
+// Any --health-* flag but --no-healthcheck given.
+bool any_health_setting(const health_flags& f) {
+  return f.cmd_given || !f.cmd.empty() || !f.interval.empty()
+         || !f.timeout.empty() || !f.start_period.empty() || !f.retries.empty();
+}
+
+const char* const health_conflict
+  = "--no-healthcheck conflicts with --health-* options";
+
 } // namespace
+
+status apply_health_create(const health_flags& f, pb::ContainerSpec& c) {
+  // docker: a retries of 0 counts as not given on create.
+  bool settings = !f.cmd.empty() || !f.interval.empty() || !f.timeout.empty()
+                  || !f.start_period.empty()
+                  || (!f.retries.empty() && f.retries != "0");
+  if (f.no_healthcheck) {
+    if (settings)
+      return fail(errc::invalid_spec, health_conflict);
+    c.mutable_healthcheck()->Clear();
+    c.mutable_healthcheck()->add_test("NONE");
+    return ok_status();
+  }
+  if (!settings)
+    return ok_status();
+  pb::HealthConfig h;
+  if (auto st = apply_health_values(f, h); !st)
+    return st;
+  if (!f.cmd.empty()) {
+    h.add_test("CMD-SHELL");
+    h.add_test(f.cmd);
+  }
+  *c.mutable_healthcheck() = std::move(h);
+  return ok_status();
+}
+
+status apply_health_update(const health_flags& f, pb::ContainerSpec& c) {
+  if (health_flags_empty(f))
+    return ok_status();
+  if (f.no_healthcheck) {
+    if (any_health_setting(f))
+      return fail(errc::invalid_spec, health_conflict);
+    c.mutable_healthcheck()->Clear();
+    c.mutable_healthcheck()->add_test("NONE");
+    return ok_status();
+  }
+  auto h = c.healthcheck();
+  if (h.test_size() > 0 && h.test(0) == "NONE")
+    h.clear_test();
+  if (auto st = apply_health_values(f, h); !st)
+    return st;
+  if (f.cmd_given || !f.cmd.empty()) {
+    h.clear_test();
+    if (!f.cmd.empty()) {
+      h.add_test("CMD-SHELL");
+      h.add_test(f.cmd);
+    }
+  }
+  *c.mutable_healthcheck() = std::move(h);
+  return ok_status();
+}
+
+bool health_flags_empty(const health_flags& f) {
+  return !f.no_healthcheck && !any_health_setting(f);
+}
 
 status apply_restart_flags(const std::string& condition,
                            const std::string& delay,

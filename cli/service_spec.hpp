@@ -13,6 +13,18 @@
 
 namespace actorswarm::cli {
 
+/// docker's --health-* flags (`service create` and `service update`), raw
+/// as typed; an empty string means "not given".
+struct health_flags {
+  std::string cmd;        // --health-cmd
+  bool cmd_given = false; // update: `--health-cmd ""` clears the command
+  std::string interval;   // Go durations, not negative
+  std::string timeout;
+  std::string start_period;
+  std::string retries; // int
+  bool no_healthcheck = false;
+};
+
 /// Raw flag values as typed; an empty string means "not given".
 struct service_create_flags {
   std::string name;
@@ -43,6 +55,7 @@ struct service_create_flags {
   std::string hostname;
   // --mount (cli/mount_spec.hpp), repeatable.
   std::vector<std::string> mounts;
+  health_flags health;
   std::string image;
   std::vector<std::string> command; // argv after IMAGE, untouched
 
@@ -77,6 +90,22 @@ std::string normalize_cap(const std::string& x);
 /// both added and dropped is added.
 void effective_caps(const std::vector<std::string>& add,
                     const std::vector<std::string>& drop, pb::ContainerSpec& c);
+
+/// `service create`'s health check (docker's toHealthConfig): test
+/// ["CMD-SHELL", cmd], the durations and retries given; ["NONE"] for
+/// --no-healthcheck, which conflicts with every --health-* flag
+/// (`--no-healthcheck conflicts with --health-* options`); no flag leaves
+/// `c` without a healthcheck.
+status apply_health_create(const health_flags& f, pb::ContainerSpec& c);
+
+/// `service update`'s (docker's updateHealthcheck): the flags given replace
+/// their fields of the current check; --no-healthcheck alone sets ["NONE"];
+/// a "NONE" test is dropped when other flags are given; `--health-cmd ""`
+/// clears the command. On a bad value `c` is unchanged.
+status apply_health_update(const health_flags& f, pb::ContainerSpec& c);
+
+/// True when no --health-* flag (nor --no-healthcheck) was given.
+bool health_flags_empty(const health_flags& f);
 
 /// Splits "K=V" into K and V (V empty when there is no '=').
 std::pair<std::string, std::string> split_kv(const std::string& kv);

@@ -177,7 +177,9 @@ status update_container(const service_update_flags& f, pb::ContainerSpec& c) {
   auto st = parse_into("--stop-grace-period", f.stop_grace_period,
                        parse_duration_ns, grace);
   c.set_stop_grace_period_ns(grace);
-  return st;
+  if (!st)
+    return st;
+  return apply_health_update(f.health, c);
 }
 
 // --publish-add/--publish-rm (docker's updatePorts), --endpoint-mode.
@@ -299,7 +301,8 @@ bool update_is_empty(const service_update_flags& f) {
          && f.workdir.empty() && f.user.empty() && f.cap_add.empty()
          && f.cap_drop.empty() && f.network_add.empty() && f.network_rm.empty()
          && f.publish_add.empty() && f.publish_rm.empty()
-         && f.endpoint_mode.empty() && f.hostname.empty() && f.policy.empty();
+         && f.endpoint_mode.empty() && f.hostname.empty() && f.policy.empty()
+         && health_flags_empty(f.health);
 }
 
 result<std::vector<std::string>> split_shell_words(const std::string& text) {

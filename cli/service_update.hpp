@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/update_policy.hpp"
+#include "cli/service_spec.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 
@@ -58,6 +59,7 @@ struct service_update_flags {
 
   /// `--update-*` and `--rollback-*` (cli/update_policy.hpp).
   update_policy_flags policy;
+  health_flags health; // docker's updateHealthcheck
 };
 
 /// Turns a network reference (name or id) into the network's id, or fails

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 #include <vector>
 
 #include "actors/control/cluster_rules.hpp"
@@ -54,6 +55,26 @@ status validate_restart(const pb::RestartPolicy& r) {
     return invalid("restart-delay cannot be negative");
   if (r.window_ns() < 0)
     return invalid("restart-window cannot be negative");
+  return ok_status();
+}
+
+// SwarmKit's controlapi validateHealthCheck, in its words (a duration of 0
+// takes docker's default; others have a floor of 1ms, which a negative one
+// is under too). Retries are unsigned on our wire: the CLI refuses a
+// negative count with the same text.
+status validate_healthcheck(const pb::ContainerSpec& c) {
+  if (!c.has_healthcheck())
+    return ok_status();
+  constexpr int64_t minimum_ns = 1'000'000;
+  auto& h = c.healthcheck();
+  std::pair<int64_t, const char*> durations[] = {{h.interval_ns(), "Interval"},
+                                                 {h.timeout_ns(), "Timeout"},
+                                                 {h.start_period_ns(),
+                                                  "StartPeriod"}};
+  for (auto& [ns, what] : durations)
+    if (ns != 0 && ns < minimum_ns)
+      return invalid(std::string("ContainerSpec: ") + what
+                     + " in HealthConfig cannot be less than 1ms");
   return ok_status();
 }
 
@@ -179,6 +200,8 @@ status validate_service_spec(pb::ServiceSpec& spec) {
   if (auto r = validate_privileges(c); !r)
     return r;
   if (auto r = task::validate_mounts(*c.mutable_mounts()); !r)
+    return r;
+  if (auto r = validate_healthcheck(c); !r)
     return r;
   for (auto& kv : c.env())
     if (kv.empty() || kv.front() == '=')

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "actors/task/health.hpp"
 #include "actors/task/task_state_machine.hpp"
 
 namespace actorswarm::dispatcher {
@@ -66,11 +67,14 @@ bool is_allocated(const pb::Network& n) {
   return n.vni() != 0 && !n.ipam().subnet().empty();
 }
 
-// Serving: running, and not asked to stop (SwarmKit removes a task from
-// balancing when its desired state moves past RUNNING).
+// Serving: running, healthy when it has a health check (docker: only
+// healthy tasks count as up), and not asked to stop (SwarmKit removes a
+// task from balancing when its desired state moves past RUNNING).
 bool is_serving(const pb::Task& t) {
   return t.status().state() == pb::RUNNING && t.desired_state() <= pb::RUNNING
-         && !t.node_id().empty();
+         && !t.node_id().empty()
+         && (t.status().health() == pb::TaskStatus::HEALTHY
+             || !task::has_health_check(t.spec().container()));
 }
 
 bool publishes_ingress(const pb::Service& s) {
@@ -326,6 +330,16 @@ bool touches_networks(const store::change_set& cs) {
   return false;
 }
 
+namespace {
+
+// A RUNNING task's health moved (the state stays): a report to keep.
+bool is_health_report(const pb::TaskStatus& stored, const pb::TaskStatus& x) {
+  return stored.state() == pb::RUNNING && x.state() == pb::RUNNING
+         && stored.health() != x.health();
+}
+
+} // namespace
+
 std::vector<pb::StoreAction>
 status_actions(const store::object_store& view,
                const std::vector<pb::TaskStatusUpdate>& xs) {
@@ -334,7 +348,8 @@ status_actions(const store::object_store& view,
     auto i = view.tasks().find(x.task_id());
     if (i == view.tasks().end())
       continue;
-    if (!task::can_transition(i->second->status().state(), x.status().state()))
+    if (!task::can_transition(i->second->status().state(), x.status().state())
+        && !is_health_report(i->second->status(), x.status()))
       continue; // SwarmKit: tasks never move backwards; drop old reports
     pb::StoreAction a;
     a.set_kind(pb::StoreAction::UPDATE);

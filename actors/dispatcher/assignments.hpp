@@ -65,7 +65,8 @@ bool touches_networks(const store::change_set& cs);
 
 /// Turns reported statuses into status-only store actions, dropping
 /// reports that do not move a known task forward (task::can_transition: a
-/// state that is not a TaskState is dropped too).
+/// state that is not a TaskState is dropped too), except a RUNNING task's
+/// report of a new health (TaskStatus.health; the state stays RUNNING).
 std::vector<pb::StoreAction>
 status_actions(const store::object_store& view,
                const std::vector<pb::TaskStatusUpdate>& xs);

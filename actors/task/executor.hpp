@@ -177,6 +177,26 @@ public:
   /// The task log files (service logs, the node bound's pass).
   virtual const task_logs& logs() const = 0;
 
+  /// Runs one health probe of `task` (docker's exec of its HEALTHCHECK):
+  /// `argv` (argv[0] resolved on the task's PATH) beside the task's process
+  /// `proc`, in that process's network, UTS and mount namespaces (entered by
+  /// its pid, whichever it has), with the task's env, working directory and
+  /// user, output discarded, in a process group of its own. `cb` runs once
+  /// on the watcher thread when the probe ends. Returns the probe's handle
+  /// (the caller kills its group with terminate() at the timeout), or a
+  /// failure (the probe counts as failed). The default, for runtimes without
+  /// probes: a failure.
+  virtual result<process_handle> probe(const pb::Task& task,
+                                       const process_handle& proc,
+                                       const std::vector<std::string>& argv,
+                                       std::function<void(process_exit)> cb) {
+    static_cast<void>(task);
+    static_cast<void>(proc);
+    static_cast<void>(argv);
+    static_cast<void>(cb);
+    return fail(errc::internal, "task: this runtime runs no health checks");
+  }
+
   /// After a daemon restart, before adopt(): resumes draining the output of
   /// the task's process (it waited in the process's pipe meanwhile). The
   /// default, for runtimes without output pipes, does nothing.

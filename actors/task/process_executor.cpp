@@ -401,6 +401,43 @@ void process_executor::resume_output(const std::string& task_id,
              std::make_unique<log_writer>(logs_.log_path(task_id), cfg_.logs));
 }
 
+result<process_handle>
+process_executor::probe(const pb::Task& t, const process_handle& proc,
+                        const std::vector<std::string>& argv,
+                        std::function<void(process_exit)> cb) {
+  auto& c = t.spec().container();
+  if (argv.empty())
+    return fail(errc::invalid_spec, "task: health check: no command");
+  spawn_request creds; // for its credentials and the user's env
+  creds.env = task_env(t);
+  if (auto st = set_credentials(c, creds); !st)
+    return st.error();
+  probe_request req;
+  auto path = resolve_program(argv[0], creds.env);
+  if (!path)
+    return path.error();
+  req.path = std::move(*path);
+  req.argv = argv;
+  req.env = std::move(creds.env);
+  req.workdir = c.dir().empty() ? "/" : c.dir();
+  req.creds = creds.creds;
+  req.groups = std::move(creds.groups);
+  req.ns_pid = proc.pid;
+  process_watcher::spawn_guard no_reaping;
+  auto pid = spawn_probe(req);
+  if (!pid)
+    return pid.error();
+  watcher_.hold(*pid);
+  if (cfg_.use_cgroups)
+    cgroups_.join(t.id(), *pid);
+  if (!watcher_.watch(*pid, true, std::move(cb))) {
+    signal_group(*pid, SIGKILL);
+    watcher_.unwatch(*pid);
+    return fail(errc::internal, "task: health check: cannot watch it");
+  }
+  return process_handle{*pid, read_start_time(*pid), *pid};
+}
+
 status process_executor::shutdown(const process_handle& proc) {
   return signal_group(proc.pgid, SIGTERM);
 }

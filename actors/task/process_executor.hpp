@@ -89,6 +89,9 @@ public:
   }
   void resume_output(const std::string& task_id,
                      const process_handle& proc) override;
+  result<process_handle> probe(const pb::Task& task, const process_handle& proc,
+                               const std::vector<std::string>& argv,
+                               std::function<void(process_exit)> cb) override;
 
   /// The output pump (tests and benchmarks read its counters).
   const output_pump& pump() const {

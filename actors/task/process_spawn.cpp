@@ -291,7 +291,106 @@ pid_t fork_gated(const spawn_request& req, const os::credentials& creds,
   return pid;
 }
 
+/// A probe child's inputs (spawn_probe); ready-made memory and fds only.
+struct probe_args {
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  const char* workdir;
+  int null_fd;
+  int ns_fds[3]; // -1: keep the daemon's (net, uts, mnt, in that order)
+  const os::credentials* creds;
+};
+
+[[noreturn]] void probe_main(const probe_args& a) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig)
+    sigaction(sig, &dfl, nullptr);
+  setpgid(0, 0);
+  if (dup2(a.null_fd, 0) < 0 || dup2(a.null_fd, 1) < 0
+      || dup2(a.null_fd, 2) < 0)
+    _exit(127);
+  // The mount namespace last: joining it changes the root and cwd.
+  for (int fd : a.ns_fds)
+    if (fd >= 0 && setns(fd, 0) != 0)
+      _exit(127);
+  if (chdir(a.workdir) != 0)
+    _exit(127);
+  syscall(SYS_close_range, 3u, ~0u, 0u);
+  auto step = os::credentials_step::none;
+  if (os::apply_credentials(*a.creds, step) != 0)
+    _exit(127);
+  execve(a.path, a.argv, a.envp);
+  _exit(127);
+}
+
+// The namespace `kind` ("net", "uts", "mnt") of `pid` opened, or -1 when it
+// is the daemon's own (nothing to enter). Fails if it cannot be read.
+result<int> open_ns(pid_t pid, const char* kind) {
+  auto mine = std::string("/proc/self/ns/") + kind;
+  auto theirs = "/proc/" + std::to_string(pid) + "/ns/" + kind;
+  struct stat a {};
+  struct stat b {};
+  if (::stat(theirs.c_str(), &b) != 0)
+    return fail(errc::internal,
+                "task: health check: " + theirs + ": " + std::strerror(errno));
+  if (::stat(mine.c_str(), &a) == 0 && a.st_dev == b.st_dev
+      && a.st_ino == b.st_ino)
+    return -1;
+  int fd = ::open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(errc::internal,
+                "task: health check: " + theirs + ": " + std::strerror(errno));
+  return fd;
+}
+
 } // namespace
+
+result<pid_t> spawn_probe(const probe_request& req) {
+  auto argv = c_strings(req.argv);
+  auto envp = c_strings(req.env);
+  auto creds = req.creds;
+  creds.groups = req.groups.data();
+  creds.group_count = req.groups.size();
+  int fds[3] = {-1, -1, -1};
+  const char* kinds[3] = {"net", "uts", "mnt"};
+  for (int i = 0; i < 3; ++i) {
+    auto fd = open_ns(req.ns_pid, kinds[i]);
+    if (!fd) {
+      close_all({fds[0], fds[1], fds[2]});
+      return fd.error();
+    }
+    fds[i] = *fd;
+  }
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) {
+    int e = errno;
+    close_all({fds[0], fds[1], fds[2]});
+    return fail(errc::internal, std::string("task: health check: /dev/null: ")
+                                  + std::strerror(e));
+  }
+  probe_args args{req.path.c_str(),
+                  argv.data(),
+                  envp.data(),
+                  req.workdir.c_str(),
+                  null_fd,
+                  {fds[0], fds[1], fds[2]},
+                  &creds};
+  pid_t pid = fork();
+  if (pid == 0)
+    probe_main(args);
+  int e = errno;
+  close_all({null_fd, fds[0], fds[1], fds[2]});
+  if (pid < 0)
+    return fail(errc::internal,
+                std::string("task: health check: fork: ") + std::strerror(e));
+  setpgid(pid, pid); // both sides, so the group exists before a kill
+  return pid;
+}
 
 result<std::string> resolve_program(const std::string& program,
                                     const std::vector<std::string>& env) {

@@ -91,6 +91,28 @@ struct spawn_error_record {
 /// the log file cannot be opened or fork fails.
 result<spawned> spawn_gated(const spawn_request& req);
 
+/// What a health probe's child needs, prepared in the parent.
+struct probe_request {
+  /// Resolved program path, argv and env as for a task.
+  std::string path;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string workdir;
+  os::credentials creds;
+  std::vector<uint32_t> groups;
+  /// The task process whose namespaces the probe enters (network, UTS,
+  /// mount: those that differ from the daemon's).
+  pid_t ns_pid = 0;
+};
+
+/// Forks a health probe (process_executor::probe): own process group,
+/// signals at their defaults, stdio /dev/null, the task's namespaces, its
+/// workdir and credentials, then exec. A child that cannot set up or exec
+/// exits 127 (a failed probe). The caller holds a process_watcher
+/// spawn_guard around it. Fails if a namespace cannot be opened or fork
+/// fails.
+result<pid_t> spawn_probe(const probe_request& req);
+
 /// The gate program: `override_path` if set, else `actorswarm-gate` next to
 /// /proc/self/exe; empty if that is not an executable file.
 std::string find_gate_program(const std::string& override_path);

@@ -6,6 +6,7 @@
 
 #include "actors/node/clock.hpp"
 #include "actors/task/executor.hpp"
+#include "actors/task/health.hpp"
 #include "actors/task/task_interface.hpp"
 #include "actors/task/task_state_machine.hpp"
 #include "messages/caf_error.hpp"
@@ -51,6 +52,16 @@ struct task_state {
   bool net_pending = false;
   bool stopping = false;
   bool leaving = false;
+  /// The health check's verdict while the process runs (health.hpp).
+  std::optional<health_monitor> health;
+  /// The number of the next or running probe: a probe_* message about
+  /// another number is stale and dropped.
+  uint64_t probe_seq = 0;
+  /// The running probe, and when it started.
+  std::optional<process_handle> probe;
+  int64_t probe_start_ns = 0;
+  /// The task is being stopped because it turned unhealthy.
+  bool unhealthy = false;
   static inline const char* name = "task";
 };
 
@@ -84,6 +95,95 @@ void announce(task_ptr self) {
     send_status(self, *s);
 }
 
+process_handle handle_of(const process_record& x) {
+  return {x.pid, x.start_time_ticks, x.pgid};
+}
+
+// The process runs: its health check (if any) starts, one interval from
+// now; the status says STARTING until the first probe passes. Does nothing
+// when it runs already, or the task has no check or no process.
+void start_health(task_ptr self) {
+  auto& st = self->state;
+  if (st.health || st.stopping || !st.proc || st.status.state() != pb::RUNNING)
+    return;
+  auto plan = health_plan_of(st.task.spec().container());
+  if (!plan)
+    return;
+  auto interval = plan->interval_ns;
+  st.health.emplace(std::move(*plan), st.clk->now_ns(), st.status.health());
+  st.status.set_health(st.health->status());
+  self->delayed_send(self, std::chrono::nanoseconds(interval),
+                     probe_due_atom::value, st.probe_seq);
+}
+
+// Reports a change of health while RUNNING (the state stays, so
+// send_status would drop it): flows to the agent like a state change.
+void send_health(task_ptr self) {
+  auto& st = self->state;
+  if (st.status.state() == pb::RUNNING
+      && st.task.status().state() <= pb::RUNNING)
+    self->send(st.agent, task_status_atom::value, st.task.id(), st.status);
+}
+
+// Stops the health probes: a running one is killed, later messages about
+// it are stale.
+void stop_probes(task_ptr self) {
+  auto& st = self->state;
+  ++st.probe_seq;
+  if (auto p = std::exchange(st.probe, std::nullopt))
+    st.exec->terminate(*p);
+}
+
+void begin_stop(task_ptr self);
+
+// One probe's outcome: the verdict moves (reported when it changed); an
+// UNHEALTHY task is stopped and fails once its process ended (on_exit),
+// else the next probe is due one interval from now.
+void on_probe(task_ptr self, bool ok) {
+  auto& st = self->state;
+  st.probe.reset();
+  ++st.probe_seq;
+  if (!st.health || st.stopping)
+    return;
+  if (st.health->on_probe(ok, st.probe_start_ns)) {
+    st.status.set_health(st.health->status());
+    send_health(self);
+  }
+  if (st.health->status() == pb::TaskStatus::UNHEALTHY) {
+    logger("task")->info("task {} unhealthy after {} failed health checks",
+                         st.task.id(), st.health->failing_streak());
+    st.unhealthy = true;
+    begin_stop(self);
+    return;
+  }
+  self->delayed_send(self,
+                     std::chrono::nanoseconds(st.health->plan().interval_ns),
+                     probe_due_atom::value, st.probe_seq);
+}
+
+// Runs probe `seq` beside the process, with its timeout as a message.
+void run_probe(task_ptr self, uint64_t seq) {
+  auto& st = self->state;
+  if (seq != st.probe_seq || !st.health || st.stopping || !st.proc || st.probe)
+    return;
+  auto me = caf::actor_cast<task_actor_type>(self);
+  st.probe_start_ns = st.clk->now_ns();
+  auto p = st.exec->probe(st.task, handle_of(*st.proc), st.health->plan().argv,
+                          [me, seq](process_exit x) {
+                            caf::anon_send(me, probe_end_atom::value, seq, x);
+                          });
+  if (!p) {
+    logger("task")->warn("task {} health check: {}", st.task.id(),
+                         p.error().message);
+    on_probe(self, false);
+    return;
+  }
+  st.probe = *p;
+  self->delayed_send(self,
+                     std::chrono::nanoseconds(st.health->plan().timeout_ns),
+                     probe_kill_atom::value, seq);
+}
+
 // Moves to `r`'s status. `on_its_own`: a pause step, reported only once the
 // executor call made in the new state succeeds or the turn ends in it; a
 // state left by the next step of the same turn (ACCEPTED on the way to
@@ -96,6 +196,7 @@ bool enter(task_ptr self, step_result r, bool on_its_own) {
     return false;
   st.status = std::move(r.status);
   st.unreported.reset();
+  start_health(self);
   if (on_its_own)
     st.unreported = st.status;
   else
@@ -108,10 +209,6 @@ bool apply(task_ptr self, const observation& obs, bool on_its_own) {
   auto& st = self->state;
   return enter(self, step(desired_state(st), st.status, obs, st.clk->now_ns()),
                on_its_own);
-}
-
-process_handle handle_of(const process_record& x) {
-  return {x.pid, x.start_time_ticks, x.pgid};
 }
 
 void watch(task_ptr self, bool is_child) {
@@ -243,6 +340,7 @@ void begin_stop(task_ptr self) {
   if (st.stopping || !st.proc)
     return;
   st.stopping = true;
+  stop_probes(self);
   st.exec->shutdown(handle_of(*st.proc));
   auto grace_ns = st.task.spec().container().stop_grace_period_ns();
   self->delayed_send(self, std::chrono::nanoseconds(grace_ns),
@@ -285,6 +383,8 @@ void advance(task_ptr self) {
 
 void on_exit(task_ptr self, const process_exit& x) {
   auto& st = self->state;
+  // A probe still running leaves the task's cgroup before it goes.
+  stop_probes(self);
   st.exec->remove(st.task.id(), false);
   // Forget the record (an empty value removes it); nothing waits on it.
   self
@@ -300,6 +400,9 @@ void on_exit(task_ptr self, const process_exit& x) {
   if (st.gated && st.exec->exec_result(*st.gated, reason) == exec_state::failed)
     obs.err = reason;
   st.gated.reset();
+  if (obs.err.empty() && st.unhealthy)
+    obs.err = unhealthy_error(x);
+  st.health.reset();
   release_net(self);
   apply(self, obs, false);
   if (st.leaving)
@@ -330,6 +433,10 @@ task_actor_type::behavior_type task_actor(task_ptr self, owner_actor_type agent,
     st.proc = record;
     watch(self, false);
     enter(self, adopted(st.status, record->pid, clk->now_ns()), false);
+    auto was = st.status.health();
+    start_health(self);
+    if (st.status.health() != was)
+      send_health(self);
   } else if (may_have_process(st.status.state())) {
     apply(self, error_of(lost_text), false);
   }
@@ -337,6 +444,20 @@ task_actor_type::behavior_type task_actor(task_ptr self, owner_actor_type agent,
   return {
     [=](task_update_atom, const pb::Task& t) { on_assign(self, t); },
     [=](exited_atom, const process_exit& x) { on_exit(self, x); },
+    [=](probe_due_atom, uint64_t seq) { run_probe(self, seq); },
+    [=](probe_end_atom, uint64_t seq, const process_exit& x) {
+      if (seq == self->state.probe_seq && self->state.probe)
+        on_probe(self, x.succeeded());
+    },
+    [=](probe_kill_atom, uint64_t seq) {
+      auto& st = self->state;
+      if (seq != st.probe_seq || !st.probe)
+        return;
+      logger("task")->info("task {} health check exceeded its timeout",
+                           st.task.id());
+      st.exec->terminate(*st.probe);
+      on_probe(self, false);
+    },
     [=](task_kill_atom) {
       auto& st = self->state;
       if (st.proc)

@@ -2,7 +2,8 @@
 
 // The task actor's protocol (task_actor.hpp): its agent hands it newer
 // versions of its task or unassigns it; the process watcher reports its
-// process's exit; it reports statuses and asks for its process record.
+// process's exit and its health probes' ends; it reports statuses (with the
+// task's health) and asks for its process record.
 
 #include <string>
 
@@ -54,6 +55,9 @@ CAF_ADD_ATOM(actorswarm, actorswarm, unassign_atom, "unassign")
 CAF_ADD_ATOM(actorswarm, actorswarm, task_kill_atom, "taskkill")
 CAF_ADD_ATOM(actorswarm, actorswarm, task_status_atom, "taskstatus")
 CAF_ADD_ATOM(actorswarm, actorswarm, task_record_atom, "taskrecord")
+CAF_ADD_ATOM(actorswarm, actorswarm, probe_due_atom, "probedue")
+CAF_ADD_ATOM(actorswarm, actorswarm, probe_end_atom, "probeend")
+CAF_ADD_ATOM(actorswarm, actorswarm, probe_kill_atom, "probekill")
 
 namespace actorswarm::task {
 
@@ -77,6 +81,13 @@ using task_actor_type = caf::typed_actor<
   caf::reacts_to<exited_atom, process_exit>,
   /// internal: the stop grace period ran out; SIGKILL to the process group.
   caf::reacts_to<task_kill_atom>,
+  /// internal: time for health probe number N (health.hpp). No reply.
+  caf::reacts_to<probe_due_atom, uint64_t>,
+  /// Health probe N ended, from the process watcher's thread. No reply.
+  caf::reacts_to<probe_end_atom, uint64_t, process_exit>,
+  /// internal: health probe N ran out of its timeout; SIGKILL to its
+  /// group, and it counts as failed. No reply.
+  caf::reacts_to<probe_kill_atom, uint64_t>,
   /// The task is no longer assigned here (from the agent): stop what runs,
   /// then quit. No reply.
   caf::reacts_to<unassign_atom>>;

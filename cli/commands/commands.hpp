@@ -106,6 +106,12 @@ void add_restart_flags(CLI::App* c, Flags& f) {
 /// (update_policy_flags.cpp).
 struct update_policy_flags;
 void add_update_policy_flags(CLI::App* c, update_policy_flags& f);
+struct health_flags;
+
+/// docker's health check flags, shared by `service create` and `service
+/// update` (--health-cmd|interval|timeout|retries|start-period,
+/// --no-healthcheck), into `h`.
+void add_health_flags(CLI::App* c, health_flags& h);
 
 /// Requires at least `min` positionals: docker's
 /// `"actorswarm node rm" requires at least 1 argument.`; returns 0 or 1.

@@ -2,6 +2,8 @@
 
 #include "cli/commands/commands.hpp"
 
+#include "cli/service_spec.hpp"
+
 namespace actorswarm::cli {
 
 namespace {
@@ -70,6 +72,39 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
   return app->add_option(names, into, description)
     ->allow_extra_args(false)
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_health_flags(CLI::App* c, health_flags& h) {
+  c->add_option_function<std::string>(
+    "--health-cmd",
+    [&h](const std::string& x) {
+      h.cmd = x;
+      h.cmd_given = true;
+    },
+    "Command to run to check health");
+  refuse_empty(c->add_option("--health-interval", h.interval,
+                             "Time between running the check (ms|s|m|h)"),
+               parse_duration_ns);
+  refuse_empty(c->add_option("--health-timeout", h.timeout,
+                             "Maximum time to allow one check to run "
+                             "(ms|s|m|h)"),
+               parse_duration_ns);
+  // pflag's IntVar on an empty value (the value is checked when applied).
+  auto empty_int = [](const std::string& x) -> result<int64_t> {
+    return fail(errc::invalid_spec,
+                "strconv.ParseInt: parsing \"" + x + "\": invalid syntax");
+  };
+  refuse_empty(c->add_option("--health-retries", h.retries,
+                             "Consecutive failures needed to report "
+                             "unhealthy"),
+               empty_int);
+  refuse_empty(c->add_option("--health-start-period", h.start_period,
+                             "Start period for the container to initialize "
+                             "before counting retries towards unstable "
+                             "(ms|s|m|h)"),
+               parse_duration_ns);
+  c->add_flag("--no-healthcheck", h.no_healthcheck,
+              "Disable any container-specified HEALTHCHECK");
 }
 
 int print_rendered(invocation& inv, const result<std::string>& text) {

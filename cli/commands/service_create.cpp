@@ -62,6 +62,7 @@ void add_create_flags(CLI::App* c, create_opts& o) {
   add_repeated(c, "--mount", f.mounts,
                "Attach a filesystem mount to the service "
                "(type=bind|volume,source=S,target=T[,readonly])");
+  add_health_flags(c, f.health);
   c->add_flag(
     "-d,--detach", o.detach,
     "Exit immediately instead of waiting for the service to converge");

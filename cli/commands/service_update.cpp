@@ -85,6 +85,7 @@ void add_update_flags(CLI::App* c, update_opts& o) {
                "Add or update a mount on a service");
   add_repeated(c, "--mount-rm", f.mount_rm,
                "Remove a mount by its target path");
+  add_health_flags(c, f.health);
   c->add_flag("--force", f.force, "Force update even if no changes require it");
   c->add_flag(
     "-d,--detach", o.detach,

@@ -131,7 +131,21 @@ std::string ellipsis(const std::string& text, size_t max_width) {
 std::string task_current_state(const pb::TaskStatus& status, int64_t now_ns) {
   auto ago = human_duration(now_ns - status.timestamp_ns());
   ago[0] = static_cast<char>(std::tolower(ago[0]));
-  return pretty_enum(pb::TaskState_Name(status.state())) + " " + ago + " ago";
+  auto text = pretty_enum(pb::TaskState_Name(status.state())) + " " + ago
+              + " ago";
+  // docker ps's health suffix ("Up 5 seconds (healthy)"), while running.
+  if (status.state() != pb::RUNNING)
+    return text;
+  switch (status.health()) {
+    case pb::TaskStatus::STARTING:
+      return text + " (health: starting)";
+    case pb::TaskStatus::HEALTHY:
+      return text + " (healthy)";
+    case pb::TaskStatus::UNHEALTHY:
+      return text + " (unhealthy)";
+    default:
+      return text;
+  }
 }
 
 listing task_listing(std::vector<pb::Task> tasks,

@@ -40,7 +40,9 @@ listing task_listing(std::vector<pb::Task> tasks,
 /// docker's formatter.Ellipsis: cut to `max_width` code points, last one "…".
 std::string ellipsis(const std::string& text, size_t max_width);
 
-/// `CURRENT STATE` text: "Running 3 seconds ago".
+/// `CURRENT STATE` text: "Running 3 seconds ago", with the health of a
+/// running task that has a check as docker ps shows it: "Running 3 seconds
+/// ago (healthy)", "(unhealthy)", "(health: starting)".
 std::string task_current_state(const pb::TaskStatus& status, int64_t now_ns);
 
 /// A service as `service inspect` shows it: docker's swarm.Service, raw and

@@ -321,3 +321,20 @@ TEST_CASE("a full set keeps the node's finished tasks in kept, so their logs "
   CHECK(update_ids(as) == std::vector<std::string>{"a"});
   CHECK(as.deleted().empty());
 }
+
+TEST_CASE("a RUNNING task's new health reaches the store, a repeat does not",
+          "[unit]") {
+  auto view = view_of({task("b", "n1", pb::RUNNING)});
+  auto healthy = report("b", pb::RUNNING);
+  healthy.mutable_status()->set_health(pb::TaskStatus::HEALTHY);
+  auto xs = status_actions(view, {healthy, report("b", pb::RUNNING)});
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].task().status().health() == pb::TaskStatus::HEALTHY);
+  CHECK(xs[0].task().status().state() == pb::RUNNING);
+  // Against a task that is not RUNNING (yet or any more) health alone
+  // moves nothing.
+  auto done = view_of({task("c", "n1", pb::FAILED)});
+  auto late = report("c", pb::RUNNING);
+  late.mutable_status()->set_health(pb::TaskStatus::UNHEALTHY);
+  CHECK(status_actions(done, {late}).empty());
+}

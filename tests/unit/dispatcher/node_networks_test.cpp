@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -352,4 +353,41 @@ TEST_CASE("a node without its ingress address yet gets no mesh", "[unit]") {
   REQUIRE(ys.size() == 2);
   CHECK(ys[1].network().id() == "ing");
   CHECK(ys[1].peers_size() == 3);
+}
+
+TEST_CASE("a task with a health check is a backend only while healthy",
+          "[unit]") {
+  auto w = three_nodes();
+  auto check = [](pb::Task& t, pb::TaskStatus::Health h) {
+    auto& hc = *t.mutable_spec()->mutable_container()->mutable_healthcheck();
+    hc.add_test("CMD-SHELL");
+    hc.add_test("true");
+    t.mutable_status()->set_health(h);
+  };
+  check(w.tasks[0], pb::TaskStatus::STARTING);
+  check(w.tasks[1], pb::TaskStatus::HEALTHY);
+  w.tasks.push_back(net_task("t7", "web", "n2", pb::RUNNING, "app",
+                             "10.0.1.9/24"));
+  check(w.tasks.back(), pb::TaskStatus::UNHEALTHY);
+  // --no-healthcheck: no check, so running is enough.
+  w.tasks.push_back(net_task("t8", "web", "n2", pb::RUNNING, "app",
+                             "10.0.1.10/24"));
+  w.tasks.back()
+    .mutable_spec()
+    ->mutable_container()
+    ->mutable_healthcheck()
+    ->add_test("NONE");
+  auto v = w.view();
+  auto xs = node_networks(v, "n1");
+  REQUIRE(xs.size() == 1);
+  REQUIRE(xs[0].services_size() == 1);
+  std::vector<std::string> backends(xs[0].services(0).backends().begin(),
+                                    xs[0].services(0).backends().end());
+  std::sort(backends.begin(), backends.end());
+  CHECK(backends == std::vector<std::string>{"10.0.1.10/24", "10.0.1.6/24"});
+  // Peers (DNS's task records) say running only for the healthy ones.
+  for (auto& p : xs[0].peers()) {
+    INFO(p.task_id());
+    CHECK(p.running() == (p.task_id() == "t2" || p.task_id() == "t8"));
+  }
 }

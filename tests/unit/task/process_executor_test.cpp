@@ -254,3 +254,101 @@ TEST_CASE("an adopted process is watched through its pidfd and ends with an "
   CHECK(to_string(*info)
         == "exit status unknown (adopted after daemon restart)");
 }
+
+TEST_CASE_METHOD(fixture,
+                 "a health probe runs beside the task with its env and "
+                 "workdir, and reports its exit",
+                 "[unit]") {
+  auto fifo = dir.path + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  std::filesystem::create_directories(dir.path + "/work");
+  exit_waiter w;
+  auto t = make_task("p1",
+                     {"/bin/sh", "-c",
+                      "echo ready >" + fifo + "; exec sleep 100"},
+                     {"HC=yes"}, dir.path + "/work");
+  auto proc = run(t, w);
+  CHECK(read_fifo(fd) == "ready\n");
+  SECTION("a passing probe") {
+    exit_waiter pw;
+    auto p = exec.probe(t, proc.handle,
+                        {"/bin/sh", "-c",
+                         "test \"$HC\" = yes && test \"$(pwd)\" = \"" + dir.path
+                           + "/work\""},
+                        pw.callback());
+    REQUIRE(p.ok());
+    CHECK(p->pgid == p->pid);
+    REQUIRE(pw.wait());
+    CHECK(pw.info->succeeded());
+  }
+  SECTION("a failing probe, and a missing program") {
+    exit_waiter pw;
+    auto p = exec.probe(t, proc.handle, {"sh", "-c", "exit 1"}, pw.callback());
+    REQUIRE(p.ok());
+    REQUIRE(pw.wait());
+    CHECK(pw.info->exit_code == 1);
+    auto missing = exec.probe(t, proc.handle, {"no-such-check-xyz"}, {});
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message
+          == "task: exec \"no-such-check-xyz\": executable file not found "
+             "in $PATH");
+  }
+  SECTION("a probe past its timeout is killed with its group") {
+    exit_waiter pw;
+    auto p = exec.probe(t, proc.handle, {"/bin/sh", "-c", "sleep 100 & wait"},
+                        pw.callback());
+    REQUIRE(p.ok());
+    CHECK_FALSE(pw.wait(50ms));
+    REQUIRE(exec.terminate(*p).ok());
+    REQUIRE(pw.wait());
+    CHECK(pw.info->signal == SIGKILL);
+  }
+  REQUIRE(exec.terminate(proc.handle).ok());
+  REQUIRE(w.wait());
+  ::close(fd);
+}
+
+TEST_CASE_METHOD(fixture,
+                 "a health probe enters the task's network and UTS "
+                 "namespaces by its pid",
+                 "[unit]") {
+  if (::geteuid() != 0) {
+    WARN("needs root (namespaces): skipped");
+    return;
+  }
+  auto fifo = dir.path + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  exit_waiter w;
+  // The task makes its own namespaces (as the start gate does), then says
+  // it is ready.
+  auto t = make_task("p2",
+                     {"/usr/bin/unshare", "--net", "--uts", "/bin/sh", "-c",
+                      "hostname hc-probe-test && echo ready >" + fifo
+                        + " && exec sleep 100"});
+  // unshare needs CAP_SYS_ADMIN, which docker's default set has not.
+  t.mutable_spec()->mutable_container()->add_capability_add("ALL");
+  auto proc = run(t, w);
+  CHECK(read_fifo(fd) == "ready\n");
+  char link[128] = {};
+  auto n = ::readlink(
+    ("/proc/" + std::to_string(proc.handle.pid) + "/ns/net").c_str(), link,
+    sizeof(link) - 1);
+  REQUIRE(n > 0);
+  exit_waiter pw;
+  auto p = exec.probe(t, proc.handle,
+                      {"/bin/sh", "-c",
+                       "test \"$(hostname)\" = hc-probe-test && test "
+                       "\"$(readlink /proc/self/ns/net)\" = '"
+                         + std::string(link) + "'"},
+                      pw.callback());
+  REQUIRE(p.ok());
+  REQUIRE(pw.wait());
+  CHECK(pw.info->succeeded());
+  REQUIRE(exec.terminate(proc.handle).ok());
+  REQUIRE(w.wait());
+  ::close(fd);
+}
