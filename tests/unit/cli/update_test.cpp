@@ -76,6 +76,22 @@ TEST_CASE("service update applies docker's edits to the spec read", "[unit]") {
   CHECK_FALSE(spec.task().resources().has_limits());
 }
 
+TEST_CASE("service update --force raises the task spec's force_update by "
+          "one, as docker's CLI",
+          "[unit]") {
+  fake_daemon d;
+  serve_web(d);
+  REQUIRE(d.run({"service", "update", "-d", "--force", "web"}) == 0);
+  REQUIRE(d.requests.size() == 2);
+  CHECK(d.requests[1].service_update().spec().task().force_update() == 1);
+  auto spec = web_service().spec();
+  spec.mutable_task()->set_force_update(7);
+  cli::service_update_flags f;
+  f.force = true;
+  REQUIRE(cli::apply_service_update(f, spec));
+  CHECK(spec.task().force_update() == 8);
+}
+
 TEST_CASE("service update: bad values fail before anything is sent", "[unit]") {
   for (auto args : std::vector<std::vector<std::string>>{
          {"service", "update", "--replicas", "-1", "web"},
