@@ -116,7 +116,7 @@ TEST_CASE("logs session: lines of all nodes come merged in time order",
   s.set_tasks(resolved({task("a", "n1", 1), task("b", "n2", 2)}));
   s.next_fetch();
   auto w = s.absorb(fetched({answer("n1", {{"a", {{1, "a1"}, {3, "a3"}}}}),
-                           answer("n2", {{"b", {{2, "b2"}, {4, "b4"}}}})}));
+                             answer("n2", {{"b", {{2, "b2"}, {4, "b4"}}}})}));
   CHECK(w.empty());
   auto ls = s.take(100);
   CHECK(texts(ls) == std::vector<std::string>{"a1", "b2", "a3", "b4"});
@@ -134,7 +134,7 @@ TEST_CASE("logs session: a task with more to read holds the merge back",
   s.set_tasks(resolved({task("a", "n1", 1), task("b", "n2", 2)}));
   s.next_fetch();
   s.absorb(fetched({answer("n1", {{"a", {{5, "a5"}}}}),
-                  answer("n2", {{"b", {{1, "b1"}}, true, 3}})}));
+                    answer("n2", {{"b", {{1, "b1"}}, true, 3}})}));
   // b1 goes (older than a5); b may hold more lines older than a5.
   CHECK(texts(s.take(100)) == std::vector<std::string>{"b1"});
   auto f = s.next_fetch();
@@ -154,7 +154,7 @@ TEST_CASE("logs session: a node that does not answer is warned of once "
   s.set_tasks(resolved({task("a", "n1", 1), task("b", "n2", 2)}));
   s.next_fetch();
   auto w = s.absorb(fetched({answer("n1", {{"a", {{1, "a1"}}, true, 3}}),
-                           failed("n2")}));
+                             failed("n2")}));
   CHECK(w == std::vector<std::string>{"node n2 is not available"});
   CHECK(texts(s.take(100)) == std::vector<std::string>{"a1"});
   auto f = s.next_fetch();
@@ -196,7 +196,7 @@ TEST_CASE("logs session: following, new tasks join from their first line "
   CHECK(f.nodes(1).request().tasks(0).started());
   CHECK(f.nodes(1).request().tasks(0).offset() == 0);
   s.absorb(fetched({answer("n1", {{"a", {{2, "a2"}}, false, 6}}),
-                  answer("n2", {{"c", {{3, "c3"}}, false, 3}})}));
+                    answer("n2", {{"c", {{3, "c3"}}, false, 3}})}));
   CHECK(texts(s.take(100)) == std::vector<std::string>{"a2", "c3"});
   f = s.next_fetch();
   REQUIRE(f.nodes_size() == 1);
