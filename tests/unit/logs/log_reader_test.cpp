@@ -161,3 +161,22 @@ TEST_CASE("logs reader: an over-long line comes in bounded pieces", "[unit]") {
   CHECK(xs[1].size() == 10);
   CHECK(xs[2] == "after");
 }
+
+TEST_CASE("logs reader: since starting inside an older line skips that line",
+          "[unit]") {
+  logs_fixture f;
+  REQUIRE(f.logs.create("t1"));
+  {
+    task::log_writer w{f.logs.log_path("t1"), task::log_config{}};
+    std::string a = "par";
+    std::string b = "tial\nnext\n";
+    w.write(a.data(), a.size(), t0);
+    w.write(b.data(), b.size(), t0 + 2 * sec);
+  }
+  // The index dates offset 3 (inside "partial") at t0 + 2 s; "partial"
+  // itself is dated t0, before since.
+  auto r = f.read({first("t1")}, -1, t0 + sec);
+  CHECK(texts(r.tasks(0)) == std::vector<std::string>{"next"});
+  CHECK(texts(f.read({first("t1")}, -1).tasks(0))
+        == std::vector<std::string>{"partial", "next"});
+}
