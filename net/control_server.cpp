@@ -7,12 +7,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <map>
+#include <optional>
+#include <utility>
 
 #include "caf/all.hpp"
 
-#include "actors/control/control_logic.hpp"
-#include "actors/task/task_logs.hpp"
+#include "actors/logs/log_session.hpp"
 #include "messages/log.hpp"
 #include "messages/type_ids.hpp"
 #include "net/control_frame.hpp"
@@ -21,13 +21,6 @@
 namespace actorswarm::net {
 
 namespace {
-
-constexpr int follow_poll_ms = 100;
-
-int64_t wall_now_ns() {
-  auto t = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t).count();
-}
 
 pb::ControlReply error_reply(errc code, std::string msg) {
   pb::ControlReply out;
@@ -49,61 +42,140 @@ bool client_gone(int fd) {
   return (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }
 
-// Serves `service logs`: the tail first, then (with --follow) new bytes.
-void serve_logs(int fd, const pb::LogsRequest& req, const pb::ControlReply& r,
-                const std::string& tasks_dir, const std::atomic<bool>& stop) {
-  task::task_logs logs{tasks_dir, task::log_config{}};
-  pb::ControlReply out;
-  std::map<std::string, uint64_t> offsets;
-  auto fill = [&](pb::LogLine& l, const pb::Task& t) {
-    l.set_task_id(t.id());
-    l.set_task_name(control::task_name(t));
-    auto n = r.node_names().find(t.node_id());
-    l.set_node_name(n == r.node_names().end() ? t.node_id() : n->second);
+/// Lines per reply frame of `service logs`.
+constexpr size_t frame_lines_max = 1000;
+/// Rounds of a `service logs` that does not follow, at most (each round
+/// reads a bounded batch per node).
+constexpr uint64_t logs_rounds_max = 1'000'000;
+
+// What one `service logs` call uses.
+struct logs_call {
+  int fd;
+  caf::scoped_actor& self;
+  const control_handle& control;
+  const control_server_config& cfg;
+  const std::atomic<bool>& stop;
+};
+
+// The control actor's resolve of the request again (following): new tasks.
+std::optional<pb::ControlReply> resolve(logs_call& c,
+                                        const pb::ControlRequest& req) {
+  std::optional<pb::ControlReply> out;
+  c.self
+    ->request(c.control, std::chrono::milliseconds(c.cfg.request_timeout_ms),
+              control_atom::value, req)
+    .receive(
+      [&](pb::ControlReply& r) {
+        if (r.code() == 0)
+          out = std::move(r);
+      },
+      [](caf::error&) {});
+  return out;
+}
+
+// One fetch round through the broker; every node fails if the broker does.
+pb::LogsFetchReply fetch(logs_call& c, const pb::LogsFetch& f) {
+  pb::LogsFetchReply out;
+  if (f.nodes_size() == 0)
+    return out;
+  auto fail_all = [&](const std::string& why) {
+    out.Clear();
+    for (auto& n : f.nodes()) {
+      auto& r = *out.add_nodes();
+      r.set_node_id(n.node_id());
+      r.set_error(why);
+    }
   };
-  size_t n = req.tail() < 0 ? task::all_lines : static_cast<size_t>(req.tail());
-  for (auto& t : r.tasks()) {
-    auto lines = logs.tail(t.id(), n, wall_now_ns());
-    if (lines) {
-      for (auto& x : *lines) {
-        auto& l = *out.add_log_lines();
-        fill(l, t);
-        l.set_text(x.text);
-        l.set_timestamp_ns(x.time_ns);
-        offsets[t.id()] = std::max(offsets[t.id()],
-                                   x.offset + x.text.size() + 1);
-      }
-    }
-    if (auto c = logs.read_from(t.id(), 0, 0); c)
-      offsets[t.id()] = std::max(offsets[t.id()], c->next_offset);
+  if (!c.cfg.logs_broker) {
+    fail_all("no log broker");
+    return out;
   }
-  out.set_more(req.follow());
-  if (!send_reply(fd, out) || !req.follow())
+  c.self
+    ->request(c.cfg.logs_broker,
+              std::chrono::milliseconds(c.cfg.logs_round_timeout_ms),
+              logs_fetch_atom::value, f.SerializeAsString())
+    .receive(
+      [&](std::string& bytes) {
+        if (!out.ParseFromString(bytes))
+          fail_all("malformed fetch reply");
+      },
+      [&](caf::error& err) { fail_all(caf::to_string(err)); });
+  return out;
+}
+
+// Writes the lines that may go out now (and `warning`, if any), one frame
+// per frame_lines_max lines; false when the client is gone.
+bool flush(logs_call& c, logs::log_session& s, std::string warning) {
+  // The session holds at most one bounded batch per node: this ends.
+  for (uint64_t i = 0; i < logs_rounds_max; ++i) {
+    auto lines = s.take(frame_lines_max);
+    if (lines.empty() && warning.empty())
+      return true;
+    pb::ControlReply out;
+    out.set_more(true);
+    for (auto& l : lines)
+      *out.add_log_lines() = std::move(l);
+    out.set_text(std::exchange(warning, {}));
+    if (!send_reply(c.fd, out))
+      return false;
+    if (lines.size() < frame_lines_max)
+      return true;
+  }
+  return true;
+}
+
+// Waits up to `ms` for the client to hang up; true if it did.
+bool wait_gone(int fd, int ms) {
+  pollfd p{fd, POLLRDHUP, 0};
+  if (::poll(&p, 1, ms) <= 0)
+    return false;
+  return (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
+// Serves `service logs` (issue #11): rounds of fetches from the tasks'
+// nodes, merged in time order; following, until the client goes. The first
+// frame carries the service (docker's slot padding in the CLI); warnings
+// (nodes that did not answer) go in a frame's `text`: following, as they
+// come; else once, in the last frame.
+void serve_logs(logs_call& c, const pb::ControlRequest& req,
+                const pb::ControlReply& first) {
+  bool follow = req.logs().follow();
+  logs::log_session s{req.logs()};
+  s.set_tasks(first);
+  pb::ControlReply head;
+  head.set_more(true);
+  *head.mutable_services() = first.services();
+  if (!send_reply(c.fd, head))
     return;
-  std::map<std::string, std::string> partial;
-  while (!stop && !client_gone(fd)) {
-    pb::ControlReply chunk;
-    chunk.set_more(true);
-    for (auto& t : r.tasks()) {
-      auto c = logs.read_from(t.id(), offsets[t.id()], 1 << 20);
-      if (!c || c->bytes.empty())
-        continue;
-      offsets[t.id()] = c->next_offset;
-      auto& buf = partial[t.id()];
-      buf += c->bytes;
-      size_t pos;
-      while ((pos = buf.find('\n')) != std::string::npos) {
-        auto& l = *chunk.add_log_lines();
-        fill(l, t);
-        l.set_text(buf.substr(0, pos));
-        l.set_timestamp_ns(wall_now_ns());
-        buf.erase(0, pos + 1);
-      }
+  std::vector<std::string> warnings;
+  auto resolved = std::chrono::steady_clock::now();
+  for (uint64_t round = 0; !c.stop && (follow || round < logs_rounds_max);
+       ++round) {
+    auto now = std::chrono::steady_clock::now();
+    if (follow
+        && now - resolved >= std::chrono::milliseconds(c.cfg.logs_resolve_ms)) {
+      if (auto r = resolve(c, req))
+        s.set_tasks(*r);
+      resolved = now;
     }
-    if (chunk.log_lines_size() > 0 && !send_reply(fd, chunk))
+    auto w = s.absorb(fetch(c, s.next_fetch()));
+    warnings.insert(warnings.end(), w.begin(), w.end());
+    std::string now_warning;
+    if (follow && !warnings.empty())
+      now_warning = logs::incomplete_stream(std::exchange(warnings, {}));
+    if (!flush(c, s, std::move(now_warning)))
       return;
-    ::poll(nullptr, 0, follow_poll_ms);
+    if (!follow && s.done())
+      break;
+    if (follow
+        && (client_gone(c.fd)
+            || (!s.busy() && wait_gone(c.fd, c.cfg.logs_poll_ms))))
+      return;
   }
+  pb::ControlReply last;
+  if (!warnings.empty())
+    last.set_text(logs::incomplete_stream(warnings));
+  send_reply(c.fd, last);
 }
 
 } // namespace
@@ -223,7 +295,8 @@ void control_server::serve(int fd) {
                                        + caf::to_string(err));
                });
     if (req.has_logs() && reply.code() == 0) {
-      serve_logs(fd, req.logs(), reply, cfg_.tasks_dir, stop_);
+      logs_call call{fd, self, control_, cfg_, stop_};
+      serve_logs(call, req, reply);
       return;
     }
     if (!send_reply(fd, reply))

@@ -5,11 +5,14 @@
 // Docker's socket. Each connection carries length-prefixed protobuf frames;
 // each ControlRequest goes to the control actor as a message and its
 // ControlReply is written back. `service logs` is served here: the control
-// actor resolves the tasks and this side reads their log files, following
-// them while the client stays connected. Not an actor: one accept thread and
-// one thread per connection, each asking the control actor through a
-// scoped_actor. The daemon (cli/daemon/run_daemon.cpp) owns it; it builds
-// with the daemon component, since it reads task logs (actors/task/).
+// actor resolves the tasks, a log session (actors/logs/log_session.hpp)
+// plans fetch rounds that the log broker sends to the tasks' nodes, and
+// this side writes the merged lines out one frame at a time (a slow reader
+// holds the next round back), following the service while the client stays
+// connected. Not an actor: one accept thread and one thread per connection,
+// each asking the control actor and the broker through a scoped_actor. The
+// daemon (cli/daemon/run_daemon.cpp) owns it; it builds with the daemon
+// component.
 
 #include <sys/types.h>
 
@@ -24,6 +27,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/logs/log_broker_interface.hpp"
 #include "actorswarm/control_handle.hpp"
 
 #include "messages/result.hpp"
@@ -32,7 +36,15 @@ namespace actorswarm::net {
 
 struct control_server_config {
   std::string socket_path;
-  std::string tasks_dir; // where task log files live
+  /// Reads the tasks' logs of `service logs` on every node (null: logs are
+  /// refused, e.g. while the data dir is locked).
+  logs::log_broker_actor_type logs_broker;
+  /// `service logs`: the longest a fetch round may take (the broker's node
+  /// deadline plus slack), and how often a follow asks again when nothing
+  /// was new / re-resolves the service's tasks.
+  int logs_round_timeout_ms = 10000;
+  int logs_poll_ms = 200;
+  int logs_resolve_ms = 1000;
   int request_timeout_ms = 60000;
   /// Group of the socket file (mode 0660); resolve_socket_group's result.
   gid_t group = 0;
@@ -62,6 +74,12 @@ public:
   /// waits for their threads (bounded by the request timeout): none of them
   /// outlives the server or touches the actor system after it. Idempotent.
   void stop();
+
+  /// Connections being served now (a `logs --follow` holds one until its
+  /// client goes).
+  int connections() const {
+    return active_;
+  }
 
 private:
   void accept_loop();

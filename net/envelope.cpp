@@ -26,6 +26,7 @@ bool managers_only(pb::Envelope::Kind k) {
     case pb::Envelope::ROLE:
     case pb::Envelope::ASSIGN:
     case pb::Envelope::CERT:
+    case pb::Envelope::LOGS:
       return true;
     default:
       return false;

@@ -1,6 +1,7 @@
 #include "actors/control/task_rules.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -99,13 +100,25 @@ result<pb::ControlReply> logs_tasks(const store::object_store& view,
   if (s) {
     for (auto& t : view.tasks_of((*s)->id()))
       *out.add_tasks() = *t;
+    // The service, for the width of docker's slot padding.
+    auto& e = *out.add_services();
+    *e.mutable_service() = **s;
+    if ((*s)->spec().mode() == pb::ServiceSpec::REPLICATED)
+      e.set_desired((*s)->spec().replicas());
   } else if (auto t = find_task(view, req.ref())) {
     *out.add_tasks() = **t;
   } else {
     return s.error();
   }
-  for (auto& t : out.tasks())
+  // The tasks' nodes: their names for the prefixes, their addresses for
+  // the log broker.
+  std::set<std::string> nodes;
+  for (auto& t : out.tasks()) {
     add_node_name(view, t, out);
+    auto n = view.nodes().find(t.node_id());
+    if (n != view.nodes().end() && nodes.insert(t.node_id()).second)
+      *out.add_nodes() = *n->second;
+  }
   return out;
 }
 

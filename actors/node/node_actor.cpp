@@ -210,6 +210,12 @@ void start_components(node_self self) {
     start_worker(self);
   else
     start_manager(self);
+  if (auto& broker = st.cfg.logs_broker) {
+    if (st.transport)
+      serve(self, {pb::Envelope::LOGS}, broker);
+    self->send(broker, logs_node_atom::value, st.id.node_id,
+               logs::node_caller_actor_type{st.transport});
+  }
   tell_membership(self);
 }
 

@@ -23,6 +23,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/control/control_interface.hpp"
+#include "actors/logs/log_broker_interface.hpp"
 #include "actors/node/node_interface.hpp"
 #include "messages/defaults.hpp"
 #include "net/tls_wire.hpp"
@@ -55,6 +56,10 @@ struct node_config {
   /// The embedded DNS's upstream resolvers (--dns-upstream); empty: those
   /// of /etc/resolv.conf.
   std::vector<std::string> dns_upstreams;
+  /// The node's log broker (actors/logs/, `service logs` across nodes), if
+  /// any: whenever the components start it learns this node's id and
+  /// transport, and it serves LOGS requests on the cluster port.
+  logs::log_broker_actor_type logs_broker;
 };
 
 /// Spawns the node supervisor and its control actor. Returns {node,

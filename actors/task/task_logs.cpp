@@ -187,6 +187,17 @@ result<log_chunk> task_logs::read_from(const std::string& task_id,
   return out;
 }
 
+uint64_t task_logs::end_offset(const std::string& task_id) const {
+  auto log = log_path(task_id);
+  auto files = list_files(log, load_index(log), cfg_.log_files_max);
+  return files.back().start + files.back().size;
+}
+
+bool task_logs::has_log(const std::string& task_id) const {
+  std::error_code ec;
+  return fs::exists(log_path(task_id), ec);
+}
+
 status task_logs::remove(const std::string& task_id) const {
   std::error_code ec;
   fs::remove_all(task_dir(task_id), ec);

@@ -104,6 +104,13 @@ public:
   result<log_chunk> read_from(const std::string& task_id, uint64_t offset,
                               size_t max_bytes) const;
 
+  /// Global offset one past the last byte of the task's output (0 when it
+  /// has none).
+  uint64_t end_offset(const std::string& task_id) const;
+
+  /// Whether the task has an output file here.
+  bool has_log(const std::string& task_id) const;
+
   /// Deletes the task directory and all its logs.
   status remove(const std::string& task_id) const;
 

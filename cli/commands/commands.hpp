@@ -156,14 +156,23 @@ int wait_converged(invocation& inv, const std::string& service_ref, bool global,
 int wait_updated(invocation& inv, const std::string& service_id,
                  output::update_wait_config cfg, bool quiet);
 
-/// `service logs`: streams LogsRequest replies, one line per LogLine.
-int service_logs(invocation& inv, const CLI::App* app,
-                 const std::vector<std::string>& refs, int64_t tail,
-                 bool follow, bool timestamps);
+/// `service logs` flags, docker's.
+struct logs_options {
+  bool follow = false;
+  bool timestamps = false;
+  std::string tail = "all";
+  std::string since;
+  bool raw = false;
+  bool no_task_ids = false;
+  bool no_trunc = false;
+};
 
-/// One log line as docker prints it: `[RFC3339Nano ]web.1.<task12>@node |
-/// text`.
-std::string log_line_text(const pb::LogLine& l, bool timestamps);
+/// `service logs`: streams LogsRequest replies, one line per LogLine
+/// (cli/logs_format.hpp); a node that did not answer is reported on stderr
+/// as docker does, and the exit code is then 1.
+int service_logs(invocation& inv, const CLI::App* app,
+                 const std::vector<std::string>& refs,
+                 const logs_options& opts);
 
 void add_daemon_command(CLI::App& root, invocation& inv);
 void add_swarm_commands(CLI::App& root, invocation& inv);

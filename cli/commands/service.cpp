@@ -266,26 +266,25 @@ void add_service_commands(CLI::App& root, invocation& inv) {
     *svc, "rm,remove", "Remove one or more services", inv,
     [&inv, o](const CLI::App* a) { return service_rm(inv, a, *o); },
     [o](CLI::App* rm) { rm->add_option("SERVICE", o->refs, "Services"); });
-  auto tail = std::make_shared<std::string>("all");
-  auto flags = std::make_shared<std::pair<bool, bool>>(false, false);
+  auto lopts = std::make_shared<logs_options>();
   add_leaf(
     *svc, "logs", "Fetch the logs of a service or task", inv,
-    [&inv, o, tail, flags](const CLI::App* a) {
-      int64_t n = -1;
-      if (*tail != "all") {
-        auto v = parse_uint(*tail);
-        if (!v)
-          return usage_error(inv, a,
-                             flag_error("--tail", *tail, v.error().message));
-        n = static_cast<int64_t>(*v);
-      }
-      return service_logs(inv, a, o->refs, n, flags->first, flags->second);
+    [&inv, o, lopts](const CLI::App* a) {
+      return service_logs(inv, a, o->refs, *lopts);
     },
-    [o, tail, flags](CLI::App* logs) {
-      logs->add_flag("-f,--follow", flags->first, "Follow log output");
-      logs->add_flag("-t,--timestamps", flags->second, "Show timestamps");
-      logs->add_option("-n,--tail", *tail,
-                       "Number of lines to show from the end");
+    [o, lopts](CLI::App* logs) {
+      logs->add_flag("-f,--follow", lopts->follow, "Follow log output");
+      logs->add_flag("-t,--timestamps", lopts->timestamps, "Show timestamps");
+      logs->add_option("-n,--tail", lopts->tail,
+                       "Number of lines to show from the end of the logs");
+      logs->add_option("--since", lopts->since,
+                       "Show logs since timestamp (e.g. "
+                       "\"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" "
+                       "for 42 minutes)");
+      logs->add_flag("--raw", lopts->raw, "Do not neatly format logs");
+      logs->add_flag("--no-task-ids", lopts->no_task_ids,
+                     "Do not include task IDs in output");
+      logs->add_flag("--no-trunc", lopts->no_trunc, "Do not truncate output");
       logs->add_option("SERVICE|TASK", o->refs, "Service or task");
     });
 }

@@ -1,58 +1,68 @@
-// `actorswarm service logs [-f] [--tail N] [--timestamps] SERVICE|TASK`.
-
-#include <ctime>
+// `actorswarm service logs [-f] [-t] [--tail N] [--since T] [--raw]
+// [--no-task-ids] [--no-trunc] SERVICE|TASK`, as docker's.
 
 #include "cli/commands/commands.hpp"
-#include "cli/output/views.hpp"
+#include "cli/logs_format.hpp"
+#include "messages/docker_text.hpp"
 
 namespace actorswarm::cli {
 
 namespace {
 
-// RFC 3339 with nanoseconds in UTC, as docker's --timestamps.
-std::string rfc3339_ns(int64_t ts_ns) {
-  std::time_t secs = static_cast<std::time_t>(ts_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof(frac), ".%09lldZ",
-                static_cast<long long>(ts_ns % 1'000'000'000));
-  return std::string{buf} + frac;
+size_t digits_of(uint64_t n) {
+  return std::to_string(n).size();
 }
 
 } // namespace
 
-std::string log_line_text(const pb::LogLine& l, bool timestamps) {
-  std::string out;
-  if (timestamps)
-    out += rfc3339_ns(l.timestamp_ns()) + " ";
-  out += l.task_name() + "." + output::short_id(l.task_id()) + "@"
-         + l.node_name() + " | " + l.text();
-  return out;
-}
-
 int service_logs(invocation& inv, const CLI::App* app,
-                 const std::vector<std::string>& refs, int64_t tail,
-                 bool follow, bool timestamps) {
+                 const std::vector<std::string>& refs,
+                 const logs_options& opts) {
   if (refs.size() != 1)
     return usage_error(inv, app,
                        "\"" + command_path(app)
                          + "\" requires exactly 1 argument.");
+  auto tail = parse_tail(opts.tail);
+  if (!tail)
+    return inv.fail(docker_text::from_daemon(tail.error().message));
+  int64_t since_ns = 0;
+  if (!opts.since.empty()) {
+    auto s = parse_since_ns(opts.since, inv.ctx().wall_now_ns());
+    if (!s)
+      return inv.fail(s.error().message);
+    since_ns = std::max<int64_t>(*s, 0);
+  }
   pb::ControlRequest req;
   auto* lr = req.mutable_logs();
   lr->set_ref(refs[0]);
-  lr->set_follow(follow);
-  lr->set_tail(tail);
-  lr->set_timestamps(timestamps);
+  lr->set_follow(opts.follow);
+  lr->set_tail(*tail);
+  lr->set_timestamps(opts.timestamps);
+  lr->set_since_ns(since_ns);
+  log_format f;
+  f.timestamps = opts.timestamps;
+  f.raw = opts.raw;
+  f.task_ids = !opts.no_task_ids;
+  f.trunc = !opts.no_trunc;
+  bool warned = false;
   bool ok = inv.stream(req, [&](const pb::ControlReply& reply) {
+    // The first frame names the service: its replica count pads the slots.
+    for (const auto& s : reply.services())
+      f.slot_width = std::max(f.slot_width, digits_of(s.desired()));
     for (const auto& l : reply.log_lines())
-      inv.out() << log_line_text(l, timestamps) << '\n';
+      inv.out() << log_line_text(l, f) << '\n';
     inv.out() << std::flush;
+    if (!reply.text().empty()) {
+      // Nodes that did not answer: docker's stream error, and go on.
+      inv.err() << "error from daemon in stream: Error grabbing logs: "
+                << reply.text() << '\n';
+      warned = true;
+    }
     return true;
   });
-  return ok ? 0 : 1;
+  if (ok && warned)
+    inv.exit_code = 1;
+  return ok && !warned ? 0 : 1;
 }
 
 } // namespace actorswarm::cli

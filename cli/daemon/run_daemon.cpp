@@ -9,6 +9,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/logs/log_broker_actor.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/node_actor.hpp"
 #include "actors/raft/startup_reconcile.hpp"
@@ -80,7 +81,6 @@ wait_for_unlock(caf::actor_system& sys, const daemon_options& opts, gid_t group,
   auto gate = spawn_unlock_gate(sys, opts.data_dir, slot);
   net::control_server_config scfg;
   scfg.socket_path = opts.control_path;
-  scfg.tasks_dir = opts.data_dir + "/tasks";
   scfg.group = group;
   gate_server = std::make_unique<net::control_server>(sys, gate, scfg);
   if (auto ok = gate_server->start(); !ok) {
@@ -181,11 +181,16 @@ int run_daemon(const daemon_options& opts) {
   if (opts.snapshot_interval > 0)
     ncfg.snapshot_interval = opts.snapshot_interval;
   ncfg.on_fatal = [] { ::kill(::getpid(), SIGTERM); };
+  // `service logs` across nodes: serves this node's task logs and, on a
+  // manager, fans the CLI's reads out to the tasks' nodes.
+  logs::log_broker_config lcfg;
+  lcfg.tasks_dir = dir->path() + "/tasks";
+  ncfg.logs_broker = logs::spawn_log_broker(sys, lcfg, node::default_clock());
   auto [node, control] = node::spawn_node(sys, *dir, ncfg,
                                           node::default_clock());
   net::control_server_config scfg;
   scfg.socket_path = opts.control_path;
-  scfg.tasks_dir = dir->path() + "/tasks";
+  scfg.logs_broker = ncfg.logs_broker;
   scfg.group = *group;
   net::control_server server{sys, control, scfg};
   if (auto ok = server.start(); !ok) {

@@ -66,7 +66,6 @@ struct server_fixture {
 
   server_fixture() {
     scfg.socket_path = dir.path + "/ctl.sock";
-    scfg.tasks_dir = dir.path + "/tasks";
     scfg.group = ::getgid();
   }
 

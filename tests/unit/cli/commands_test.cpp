@@ -159,8 +159,20 @@ TEST_CASE("service ps, scale, rm and logs", "[unit]") {
   CHECK(d.requests.back().logs().follow());
   CHECK(d.requests.back().logs().tail() == 10);
   CHECK(d.out.str()
-        == "web.1.taskidxxxxxx@host-1 | hello 0\nweb.1.taskidxxxxxx@host-1 | "
-           "hello 1\n");
+        == "web.1.taskidxxxxxx@host-1    | hello 0\n"
+           "web.1.taskidxxxxxx@host-1    | hello 1\n");
+  d.out.str("");
+  REQUIRE(d.run({"service", "logs", "--raw", "--since", "2013-01-02T13:23:37Z",
+                 "web"})
+          == 0);
+  CHECK(d.requests.back().logs().since_ns() == 1'357'133'017'000'000'000);
+  CHECK(d.out.str() == "hello 0\nhello 1\n");
+  d.out.str("");
+  REQUIRE(d.run({"service", "logs", "--no-task-ids", "web"}) == 0);
+  CHECK(d.out.str().rfind("web.1@host-1    | hello 0\n", 0) == 0);
+  d.out.str("");
+  CHECK(d.run({"service", "logs", "--tail", "x", "web"}) == 1);
+  CHECK(d.run({"service", "logs", "--since", "soon", "web"}) == 1);
   d.out.str("");
   REQUIRE(d.run({"service", "logs", "-t", "web"}) == 0);
   CHECK(d.requests.back().logs().tail() == -1);

@@ -130,11 +130,19 @@ TEST_CASE("control rules: service logs reads a service's tasks or one task",
   REQUIRE(r);
   CHECK(r->tasks_size() == 3);
   CHECK(r->node_names().at("n1") == "host-a");
+  // The tasks' nodes (the log broker's addresses), each once, and the
+  // service (its replica count pads the CLI's slots).
+  CHECK(r->nodes_size() == 2);
+  REQUIRE(r->services_size() == 1);
+  CHECK(r->services(0).service().id() == "s1");
+  CHECK(r->services(0).desired() == 2);
   req.set_ref("api.1");
   r = logs_tasks(b.view(), req);
   REQUIRE(r);
   CHECK(ids(*r) == std::vector<std::string>{"t3"});
   CHECK(r->node_names().size() == 1);
+  CHECK(r->nodes_size() == 1);
+  CHECK(r->services_size() == 0);
   req.set_ref("db");
   CHECK(refusal(logs_tasks(b.view(), req)).message == "No such service: db");
 }

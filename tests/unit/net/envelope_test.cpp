@@ -43,12 +43,14 @@ TEST_CASE("envelope: the sealer stamps identity, epoch and increasing "
 }
 
 TEST_CASE("envelope: managers send Raft traffic, proposals, membership "
-          "requests, role changes and assignments, and workers do not",
+          "requests, role changes, assignments and log reads, and workers "
+          "do not",
           "[unit]") {
   auto manager = peer(true, "node-a", "swarm-manager");
   auto worker = peer(true, "node-a", "swarm-worker");
-  for (auto kind : {pb::Envelope::PROPOSE, pb::Envelope::CONTROL,
-                    pb::Envelope::ROLE, pb::Envelope::ASSIGN}) {
+  for (auto kind :
+       {pb::Envelope::PROPOSE, pb::Envelope::CONTROL, pb::Envelope::ROLE,
+        pb::Envelope::ASSIGN, pb::Envelope::LOGS}) {
     INFO(pb::Envelope::Kind_Name(kind));
     CHECK(authorize(request(kind), manager));
     auto w = authorize(request(kind), worker);
