@@ -69,6 +69,19 @@ struct fake_swarm {
       auto id = req.service_remove().refs(0);
       writes.push_back("remove " + services.at(id).spec().name());
       services.erase(id);
+    } else if (req.has_task_list()) {
+      // Every replica running: the service has converged.
+      for (auto& ref : req.task_list().service_refs())
+        for (uint64_t i = 1; i <= services.at(ref).spec().replicas(); ++i) {
+          auto* t = r.add_tasks();
+          t->set_id(ref + "-task" + std::to_string(i));
+          t->set_service_id(ref);
+          t->set_service_name(services.at(ref).spec().name());
+          t->set_slot(i);
+          t->set_node_id("node1");
+          t->set_desired_state(pb::RUNNING);
+          t->mutable_status()->set_state(pb::RUNNING);
+        }
     } else if (req.has_network_remove()) {
       auto id = req.network_remove().refs(0);
       writes.push_back("remove network " + networks.at(id).spec().name());
@@ -217,6 +230,19 @@ TEST_CASE_METHOD(stack_fixture,
   CHECK(swarm.networks.empty());
   REQUIRE(run({"stack", "rm", "app"}) == 0);
   CHECK(d.err.str() == "Nothing found in stack: app\n");
+}
+
+TEST_CASE_METHOD(stack_fixture,
+                 "cli stack: --detach=false waits for each service",
+                 "[unit]") {
+  auto f = file("stack.yml", two_services);
+  REQUIRE(run({"stack", "deploy", "--detach=false", "-q", "-c", f, "app"})
+          == 0);
+  CHECK(d.err.str().empty());
+  int polls = 0;
+  for (auto& req : d.requests)
+    polls += req.has_task_list() ? 1 : 0;
+  CHECK(polls >= 2);
 }
 
 TEST_CASE_METHOD(stack_fixture, "cli stack: an invalid file deploys nothing",
