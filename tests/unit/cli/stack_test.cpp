@@ -233,8 +233,7 @@ TEST_CASE_METHOD(stack_fixture,
 }
 
 TEST_CASE_METHOD(stack_fixture,
-                 "cli stack: --detach=false waits for each service",
-                 "[unit]") {
+                 "cli stack: --detach=false waits for each service", "[unit]") {
   auto f = file("stack.yml", two_services);
   REQUIRE(run({"stack", "deploy", "--detach=false", "-q", "-c", f, "app"})
           == 0);
