@@ -121,6 +121,7 @@ int run(int argc, const char* const* argv, context& ctx,
   add_node_commands(app, inv);
   add_service_commands(app, inv);
   add_network_commands(app, inv);
+  add_stack_commands(app, inv);
   return parse_and_run(app, inv, argc, argv);
 }
 
@@ -195,6 +196,11 @@ context system_context() {
     std::this_thread::sleep_for(std::chrono::nanoseconds{ns});
   };
   ctx.read_key = read_key_from_stdin;
+  ctx.lookup_env = [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str()))
+      return std::string{v};
+    return std::nullopt;
+  };
   return ctx;
 }
 

@@ -39,6 +39,8 @@ struct context {
   /// Reads a secret line (`swarm unlock`): on a terminal after `prompt`,
   /// without echo; else one line of stdin, trimmed. None when stdin fails.
   std::function<std::optional<std::string>(const std::string& prompt)> read_key;
+  /// The CLI's environment (compose interpolation); unset: empty.
+  std::function<std::optional<std::string>(const std::string& name)> lookup_env;
 };
 
 /// Default control socket address.

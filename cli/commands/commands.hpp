@@ -2,7 +2,7 @@
 
 // Registration of the CLI's commands on CLI11 apps, one file per noun
 // (swarm.cpp, node.cpp, service.cpp, service_create.cpp, service_update.cpp,
-// daemon_cmd.cpp).
+// daemon_cmd.cpp, stack.cpp).
 // Each leaf command runs its handler after parsing; unknown flags and stray
 // arguments become docker's messages (`unknown flag: --foo` + `See '...'.`).
 
@@ -181,6 +181,7 @@ void add_service_commands(CLI::App& root, invocation& inv);
 void add_service_create(CLI::App& service, invocation& inv);
 void add_service_update(CLI::App& service, invocation& inv);
 void add_network_commands(CLI::App& root, invocation& inv);
+void add_stack_commands(CLI::App& root, invocation& inv);
 
 /// `actorswarm info`.
 int info_command(invocation& inv);
