@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/update_policy.hpp"
 #include "cli/service_spec.hpp"
+#include "cli/update_policy.hpp"
 #include "messages/objects.pb.h"
 #include "messages/result.hpp"
 
