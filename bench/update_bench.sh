@@ -22,9 +22,15 @@ as="$build/actorswarm"
 dir=$(mktemp -d)
 export ACTORSWARM_HOST="unix://$dir/ctl.sock"
 "$as" daemon --data-dir "$dir/data" --control-addr "$ACTORSWARM_HOST" \
-  --listen-addr "127.0.0.1:$((20000 + RANDOM % 20000))" >"$dir/daemon.log" 2>&1 &
+  --listen-addr "127.0.0.1:$((20000 + RANDOM % 20000))" --gateway-subnet none \
+  >"$dir/daemon.log" 2>&1 &
 pid=$!
-cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+# `swarm leave --force` first: it takes the data plane (the netns pin dir
+# the stack's network mounted) with it; a SIGTERM alone keeps it to adopt.
+cleanup() {
+  "$as" swarm leave --force >/dev/null 2>&1 || true
+  kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"
+}
 trap cleanup EXIT
 for _ in $(seq 1 100); do "$as" info >/dev/null 2>&1 && break; sleep 0.05; done
 "$as" swarm init >/dev/null
@@ -100,7 +106,7 @@ wait_stack() {
   return 1
 }
 t0=$(now_ms)
-"$as" stack deploy -c "$compose" bst >/dev/null
+"$as" stack deploy -c "$compose" bst >/dev/null 2>&1
 wait_stack bst
 t1=$(now_ms)
 echo "stack_deploy_10_services $((t1 - t0)) ms"
