@@ -113,7 +113,8 @@ public:
   status prepare();
 
   /// Undoes prepare()'s mount point (lazy unmount); the pins under it must
-  /// be removed first. For tests; a daemon leaves it, as `ip netns` does.
+  /// be removed first. A running daemon keeps it, as `ip netns` does, and
+  /// so does one stopped (to adopt its pins); `swarm leave` releases it.
   status release();
 
   /// Creates a new, empty network namespace (only `lo`, down; IPv6 off, as

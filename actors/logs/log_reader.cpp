@@ -40,6 +40,7 @@ struct task_read {
   bool skip = false;
   bool eof = false;
   uint64_t scanned = 0;
+  uint64_t until = 0; // TaskLogCursor.until
 
   void emit(std::string text, budget& b) {
     auto t = idx.time_of(line_start, now_ns);
@@ -75,10 +76,17 @@ struct task_read {
     return true;
   }
 
-  // Reads the next chunk of the file into buf; false at the end.
+  // Reads the next chunk of the file into buf; false at the end (or at
+  // `until`, when the read has one).
   bool fill() {
     auto at = line_start + buf.size();
-    auto c = logs.read_from(out.task_id(), at, read_chunk_bytes);
+    auto want = read_chunk_bytes;
+    if (until > 0) {
+      if (at >= until)
+        return false;
+      want = std::min<uint64_t>(want, until - at);
+    }
+    auto c = logs.read_from(out.task_id(), at, want);
     if (!c || c->bytes.empty())
       return false;
     if (c->offset > at) {
@@ -163,6 +171,9 @@ pb::NodeLogsReply read_node_logs(const task::task_logs& logs,
   for (auto& cur : req.tasks()) {
     auto& batch = *out.add_tasks();
     batch.set_task_id(cur.task_id());
+    batch.set_end_offset(logs.has_log(cur.task_id())
+                           ? logs.end_offset(cur.task_id())
+                           : 0);
     if (!logs.has_log(cur.task_id())) {
       batch.set_missing(true);
       batch.set_next_offset(cur.offset());
@@ -179,7 +190,12 @@ pb::NodeLogsReply read_node_logs(const task::task_logs& logs,
     }
     auto idx = task::load_index(logs.log_path(cur.task_id()));
     bool skip = !cur.started() && !line_start_at(logs, cur.task_id(), start);
-    task_read r{logs, idx, req, now_ns, batch, start, {}, skip, false, 0};
+    // A read that does not follow (partial) ends where the output ended
+    // when its first read began.
+    auto until = cur.started() || !req.partial() ? cur.until()
+                                                 : batch.end_offset();
+    task_read r{logs, idx,  req,   now_ns, batch, start,
+                {},   skip, false, 0,      until};
     r.run(b);
   }
   return out;

@@ -114,6 +114,7 @@ pb::LogsFetch log_session::next_fetch() {
     cur.set_task_id(id);
     cur.set_started(t.started);
     cur.set_offset(t.offset);
+    cur.set_until(t.until);
     if (t.terminal)
       t.final_read = true;
   }
@@ -134,6 +135,8 @@ void log_session::absorb_node(const pb::NodeLogsResult& res,
     if (i == tasks_.end() || i->second.node_id != res.node_id())
       continue; // a node answers for its own tasks only
     auto& t = i->second;
+    if (!req_.follow() && !t.started && t.until == 0)
+      t.until = b.end_offset();
     t.read = true;
     t.started = true;
     t.offset = b.next_offset();
@@ -143,7 +146,8 @@ void log_session::absorb_node(const pb::NodeLogsResult& res,
     // Not following: read to the end (a task without output here has
     // nothing to give). Following: a terminal task's last read is done.
     bool over = req_.follow() ? t.final_read && !b.more()
-                              : b.missing() || !b.more();
+                              : b.missing() || !b.more()
+                                  || (t.until > 0 && t.offset >= t.until);
     if (over)
       t.finished = true;
   }

@@ -75,6 +75,7 @@ private:
     std::string node_id;
     bool started = false;
     uint64_t offset = 0;
+    uint64_t until = 0; // not following: where the output ended at first
     std::deque<pb::NodeLogLine> buf;
     bool read = false;     // a reply came for it
     bool more = true;      // its node said more (or it was never read)

@@ -192,7 +192,14 @@ status clear_data_plane(const std::string& netns_dir,
     return rep.error();
   if (auto ok = nft::remove_mesh(-1, -1); !ok)
     return ok;
-  return nft::remove_gateway(-1);
+  if (auto ok = nft::remove_gateway(-1); !ok)
+    return ok;
+  // Nothing is pinned any more: the directory's own mount point goes too,
+  // so a node that left holds no mount and its data dir can be removed.
+  os::netns_dir dir{netns_dir};
+  if (auto pins = dir.list(); pins && pins->empty())
+    return dir.release();
+  return ok_status();
 }
 
 std::unique_ptr<data_plane> make_os_data_plane(os::overlay_config cfg) {

@@ -473,12 +473,16 @@ TEST_CASE("cluster: a node that leaves the swarm takes its namespaces, "
   CHECK(!pins_of(s[0]).empty());
   auto r = s[0].cli({"swarm", "leave", "--force"});
   require_ok(r.exit_code == 0, r);
+  auto pin_dir = s[0].data_dir() + "/netns";
   auto clean = [&] {
     return pins_of(s[0]).empty() && s[0].task_pids().empty()
            && h.devices(0) == std::vector<std::string>{"eth0", "lo"}
            && h.ruleset(0) == firewall;
   };
   CHECK(eventually(clean, 20s, 50ms));
+  // and the pin directory is no mount point any more
+  auto mounts = read_file("/proc/self/mounts");
+  CHECK(mounts.find(" " + pin_dir + " ") == std::string::npos);
   INFO("pins: " << joined(pins_of(s[0])) << "devices: " << joined(h.devices(0))
                 << "rules: " << h.ruleset(0));
   CHECK(h.ruleset(0) == firewall);

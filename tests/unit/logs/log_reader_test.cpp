@@ -180,3 +180,29 @@ TEST_CASE("logs reader: since starting inside an older line skips that line",
   CHECK(texts(f.read({first("t1")}, -1).tasks(0))
         == std::vector<std::string>{"partial", "next"});
 }
+
+TEST_CASE("logs reader: a read that does not follow stops where the output "
+          "ended at its first read, however much the task writes after",
+          "[unit]") {
+  logs_fixture f;
+  f.write("t", {"a", "b"});
+  auto r1 = f.read({first("t")}, 1);
+  REQUIRE(r1.tasks_size() == 1);
+  auto& b1 = r1.tasks(0);
+  CHECK(texts(b1) == std::vector<std::string>{"b"});
+  CHECK(b1.end_offset() == 4);
+  CHECK(b1.next_offset() == 4);
+  {
+    task::log_writer w{f.logs.log_path("t"), task::log_config{}};
+    w.write("c\n", 2, t0 + 10 * sec);
+  }
+  // read on with the bound: nothing past it
+  auto c = at("t", b1.next_offset());
+  c.set_until(b1.end_offset());
+  auto r2 = f.read({c}, 1);
+  CHECK(texts(r2.tasks(0)).empty());
+  CHECK_FALSE(r2.tasks(0).more());
+  // without it (following), the new line comes
+  auto r3 = f.read({at("t", b1.next_offset())}, 1, 0, 100, false);
+  CHECK(texts(r3.tasks(0)) == std::vector<std::string>{"c"});
+}
