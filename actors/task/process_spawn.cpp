@@ -85,8 +85,10 @@ bool wait_gate(int gate_fd) {
   return false;
 }
 
-[[noreturn]] void child_main(const child_args& a) {
-  // The daemon's signal mask and ignored signals must not reach the task.
+// In a forked child (async-signal-safe calls only): the daemon's signal
+// mask and ignored signals must not reach a task or a check, and each gets
+// a process group of its own (killed as one).
+void reset_signals_and_group() {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -95,6 +97,10 @@ bool wait_gate(int gate_fd) {
   for (int sig = 1; sig < NSIG; ++sig)
     sigaction(sig, &dfl, nullptr);
   setpgid(0, 0);
+}
+
+[[noreturn]] void child_main(const child_args& a) {
+  reset_signals_and_group();
   bool setup_ok = true;
   if (dup2(a.null_fd, 0) < 0 || dup2(a.log_fd, 1) < 0
       || dup2(a.log_fd, 2) < 0) {
@@ -303,14 +309,7 @@ struct probe_args {
 };
 
 [[noreturn]] void probe_main(const probe_args& a) {
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig)
-    sigaction(sig, &dfl, nullptr);
-  setpgid(0, 0);
+  reset_signals_and_group();
   if (dup2(a.null_fd, 0) < 0 || dup2(a.null_fd, 1) < 0
       || dup2(a.null_fd, 2) < 0)
     _exit(127);

@@ -59,6 +59,12 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
                           std::vector<std::string>& into,
                           const std::string& description);
 
+/// The flags of a task table (`service ps`, `stack ps`): --no-trunc,
+/// -f/--filter, --format, -q/--quiet.
+void add_task_list_flags(CLI::App* ps, bool& no_trunc,
+                         std::vector<std::string>& filters, std::string& format,
+                         bool& quiet);
+
 /// Prints `text` on stdout and returns 0, or its error line on stderr and
 /// returns 1 (a --format template that does not parse or evaluate).
 int print_rendered(invocation& inv, const result<std::string>& text);

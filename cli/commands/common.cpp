@@ -74,6 +74,15 @@ CLI::Option* add_repeated(CLI::App* app, const std::string& names,
     ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+void add_task_list_flags(CLI::App* ps, bool& no_trunc,
+                         std::vector<std::string>& filters, std::string& format,
+                         bool& quiet) {
+  ps->add_flag("--no-trunc", no_trunc, "Do not truncate output");
+  add_repeated(ps, "-f,--filter", filters, "Filter output (desired-state=...)");
+  ps->add_option("--format", format, "Format output (table|json|TEMPLATE)");
+  ps->add_flag("-q,--quiet", quiet, "Only display task IDs");
+}
+
 void add_health_flags(CLI::App* c, health_flags& h) {
   c->add_option_function<std::string>(
     "--health-cmd",

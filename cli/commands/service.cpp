@@ -237,12 +237,7 @@ void add_service_commands(CLI::App& root, invocation& inv) {
     *svc, "ps", "List the tasks of one or more services", inv,
     [&inv, o](const CLI::App* a) { return service_ps(inv, a, *o); },
     [o](CLI::App* ps) {
-      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-      add_repeated(ps, "-f,--filter", o->filters,
-                   "Filter output (desired-state=...)");
-      ps->add_option("--format", o->format,
-                     "Format output (table|json|TEMPLATE)");
-      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      add_task_list_flags(ps, o->no_trunc, o->filters, o->format, o->quiet);
       ps->add_option("SERVICE", o->refs, "Services");
     });
   add_leaf(

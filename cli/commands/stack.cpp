@@ -247,12 +247,7 @@ void add_stack_commands(CLI::App& root, invocation& inv) {
     *stack, "ps", "List the tasks in the stack", inv,
     [&inv, o](const CLI::App* a) { return stack_ps(inv, a, *o); },
     [o](CLI::App* ps) {
-      ps->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
-      add_repeated(ps, "-f,--filter", o->filters,
-                   "Filter output (desired-state=...)");
-      ps->add_option("--format", o->format,
-                     "Format output (table|json|TEMPLATE)");
-      ps->add_flag("-q,--quiet", o->quiet, "Only display task IDs");
+      add_task_list_flags(ps, o->no_trunc, o->filters, o->format, o->quiet);
       ps->add_option("STACK", o->names, "Stack name");
     });
   add_leaf(
