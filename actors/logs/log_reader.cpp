@@ -41,6 +41,14 @@ struct task_read {
   bool eof = false;
   uint64_t scanned = 0;
   uint64_t until = 0; // TaskLogCursor.until
+  // A first read that does not follow, with a tail: at most this many
+  // lines, then the task is done (0: no such cap).
+  uint64_t lines_cap = 0;
+  uint64_t emitted = 0;
+
+  bool capped() const {
+    return lines_cap > 0 && emitted >= lines_cap;
+  }
 
   void emit(std::string text, budget& b) {
     auto t = idx.time_of(line_start, now_ns);
@@ -51,6 +59,7 @@ struct task_read {
     if (req.since_ns() > 0 && t < req.since_ns())
       return;
     b.take(text.size());
+    ++emitted;
     auto& l = *out.add_lines();
     l.set_timestamp_ns(t);
     l.set_text(std::move(text));
@@ -102,6 +111,10 @@ struct task_read {
 
   void run(budget& b) {
     while (!b.spent()) {
+      if (capped()) {
+        eof = true;
+        break;
+      }
       if (cut_line(b))
         continue;
       if (scanned >= scan_bytes_max || !fill()) {
@@ -109,7 +122,7 @@ struct task_read {
         break;
       }
     }
-    if (eof && req.partial() && !buf.empty() && !b.spent()) {
+    if (eof && req.partial() && !buf.empty() && !b.spent() && !capped()) {
       auto n = buf.size();
       emit(std::move(buf), b);
       buf.clear();
@@ -171,9 +184,6 @@ pb::NodeLogsReply read_node_logs(const task::task_logs& logs,
   for (auto& cur : req.tasks()) {
     auto& batch = *out.add_tasks();
     batch.set_task_id(cur.task_id());
-    batch.set_end_offset(logs.has_log(cur.task_id())
-                           ? logs.end_offset(cur.task_id())
-                           : 0);
     if (!logs.has_log(cur.task_id())) {
       batch.set_missing(true);
       batch.set_next_offset(cur.offset());
@@ -183,6 +193,8 @@ pb::NodeLogsReply read_node_logs(const task::task_logs& logs,
                        ? cur.offset()
                        : first_offset(logs, cur.task_id(), req.tail(),
                                       req.since_ns(), now_ns);
+    // After the start: a task that keeps writing has an end past it.
+    batch.set_end_offset(logs.end_offset(cur.task_id()));
     if (b.spent()) {
       batch.set_next_offset(start);
       batch.set_more(true);
@@ -191,11 +203,18 @@ pb::NodeLogsReply read_node_logs(const task::task_logs& logs,
     auto idx = task::load_index(logs.log_path(cur.task_id()));
     bool skip = !cur.started() && !line_start_at(logs, cur.task_id(), start);
     // A read that does not follow (partial) ends where the output ended
-    // when its first read began.
-    auto until = cur.started() || !req.partial() ? cur.until()
-                                                 : batch.end_offset();
-    task_read r{logs, idx,  req,   now_ns, batch, start,
-                {},   skip, false, 0,      until};
+    // when its first read began; its first read with a tail ends after
+    // that many lines instead (a task writing fast may rotate the bytes up
+    // to the end away before they are read: the tail comes from what is
+    // kept).
+    task_read r{logs, idx, req, now_ns, batch, start, {}, skip, false, 0};
+    r.until = cur.until();
+    if (!cur.started() && req.partial()) {
+      if (req.tail() > 0)
+        r.lines_cap = static_cast<uint64_t>(req.tail());
+      else
+        r.until = batch.end_offset();
+    }
     r.run(b);
   }
   return out;

@@ -135,8 +135,10 @@ void log_session::absorb_node(const pb::NodeLogsResult& res,
     if (i == tasks_.end() || i->second.node_id != res.node_id())
       continue; // a node answers for its own tasks only
     auto& t = i->second;
+    // Not following: the read ends at the output's end when it began, or,
+    // with a tail the node's first read gave whole, right there.
     if (!req_.follow() && !t.started && t.until == 0)
-      t.until = b.end_offset();
+      t.until = req_.tail() > 0 && !b.more() ? b.next_offset() : b.end_offset();
     t.read = true;
     t.started = true;
     t.offset = b.next_offset();
