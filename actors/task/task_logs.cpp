@@ -195,7 +195,10 @@ uint64_t task_logs::end_offset(const std::string& task_id) const {
 
 bool task_logs::has_log(const std::string& task_id) const {
   std::error_code ec;
-  return fs::exists(log_path(task_id), ec);
+  auto log = log_path(task_id);
+  // A rotation renames the current file before it opens the next one: in
+  // between, the first rotated file stands for the task's output.
+  return fs::exists(log, ec) || fs::exists(rotated_path(log, 1), ec);
 }
 
 status task_logs::remove(const std::string& task_id) const {
