@@ -30,9 +30,11 @@ void shutdown_all(const std::vector<const pb::Task*>& xs, size_t first,
 // up). The update actor finishes it (actors/update/update_engine.hpp), so
 // reconcile must not shut either down.
 bool update_owns(const pb::Service& service,
-                 const std::vector<const pb::Task*>& runnable) {
+                 std::vector<const pb::Task*>::const_iterator first,
+                 std::vector<const pb::Task*>::const_iterator last) {
   bool fresh = false, old = false;
-  for (const auto* t : runnable) {
+  for (auto i = first; i != last; ++i) {
+    const auto* t = *i;
     if (t->spec_version() == service.spec_version())
       fresh = true;
     else
@@ -55,13 +57,11 @@ void reconcile_instance(const pb::Service& service, instance x,
   auto& ts = x.tasks;
   std::sort(ts.begin(), ts.end(), keep_before);
   if (!ts.empty() && is_runnable(*ts.front())) {
-    auto live = std::partition_point(ts.begin(), ts.end(),
+    auto live = std::partition_point(ts.cbegin(), ts.cend(),
                                      [](auto* t) { return is_runnable(*t); });
-    std::vector<const pb::Task*> runnable(ts.begin(), live);
-    if (update_owns(service, runnable)) {
+    if (update_owns(service, ts.cbegin(), live)) {
       // Only the dead leftovers go; the live ones are the update's.
-      for (auto i = live; i != ts.end(); ++i)
-        out.actions.emplace_back(set_desired_action(**i, pb::SHUTDOWN));
+      shutdown_all(ts, static_cast<size_t>(live - ts.cbegin()), out);
       return;
     }
     // Never two runnable tasks per instance: keep one, stop the others.
